@@ -1,0 +1,32 @@
+// Step payloads are JSON in the journal; this is where they are encoded, size-checked and decoded.
+// The 1 MiB limit keeps rows well under SQLite's per-value limit and nudges users to pass ids, not data.
+import { StepwiseError } from "./errors.ts";
+
+export const MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+const encoder = new TextEncoder();
+
+/** Encodes a value for the journal; `undefined` is stored as SQL NULL. Throws `step.payload_too_large`. */
+export function encodePayload(value: unknown, what: string): string | null {
+  if (value === undefined) return null;
+  let json: string;
+  try {
+    json = JSON.stringify(value);
+  } catch (err) {
+    throw new StepwiseError("step.payload_not_serializable", `${what} is not JSON-serializable: ${String(err)}`);
+  }
+  // JSON.stringify of a function or symbol gives undefined: treat like undefined.
+  if (json === undefined) return null;
+  // Most strings are ASCII: length is a lower bound on bytes, so only measure when it could matter.
+  if (json.length * 3 > MAX_PAYLOAD_BYTES && encoder.encode(json).byteLength > MAX_PAYLOAD_BYTES) {
+    throw new StepwiseError(
+      "step.payload_too_large",
+      `${what} is ${encoder.encode(json).byteLength} bytes serialized, over the ${MAX_PAYLOAD_BYTES}-byte limit; pass ids, not data`,
+    );
+  }
+  return json;
+}
+
+export function decodePayload(json: string | null): unknown {
+  return json === null ? undefined : JSON.parse(json);
+}

@@ -1,0 +1,138 @@
+// defineWorkflow / defineAction / defineMutation: typed definitions from zod schemas.
+// Generics live here at the edge; the engine inside works on the erased `AnyWorkflow` shape.
+import type { z } from "zod";
+import type { RetryOption } from "./core/retry.ts";
+import type { StepContext } from "./step-context.ts";
+
+/** What an action, mutation or inline step receives besides its args. */
+export interface ActionContext {
+  env: Env;
+  runId: string;
+  /** The step's sequence number in its run. */
+  seq: number;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** Fires when the run is canceled or the step times out. */
+  signal: AbortSignal;
+  /** `${runId}:${seq}`: stable across retries and replays of this step. */
+  idempotencyKey: string;
+}
+
+export interface ActionDefinition<Args, Result> {
+  readonly type: "action";
+  readonly name: string;
+  readonly args: z.ZodType<Args>;
+  readonly handler: (ctx: ActionContext, args: Args) => Promise<Result> | Result;
+}
+
+export interface MutationDefinition<Args, Result> {
+  readonly type: "mutation";
+  readonly name: string;
+  readonly args: z.ZodType<Args>;
+  readonly handler: (ctx: ActionContext, args: Args) => Promise<Result> | Result;
+}
+
+export type RunOutcome<R = unknown> =
+  | { status: "completed"; result: R }
+  | { status: "failed"; error: { code: string; message: string } }
+  | { status: "canceled" };
+
+export interface OnCompleteContext {
+  env: Env;
+  runId: string;
+  workflow: string;
+  /** `${runId}:onComplete`: lets the callback dedupe its side effects if it runs again after a crash. */
+  idempotencyKey: string;
+}
+
+export interface WorkflowDefinition<Schema extends z.ZodType = z.ZodType, Result = unknown> {
+  readonly type: "workflow";
+  readonly name: string;
+  readonly args: Schema;
+  readonly returns?: z.ZodType<Result>;
+  readonly retry?: RetryOption;
+  readonly handler: (step: StepContext, args: z.output<Schema>) => Promise<Result>;
+  readonly onComplete?: (ctx: OnCompleteContext, outcome: RunOutcome<Result>, args: z.output<Schema>) => Promise<void> | void;
+}
+
+// SAFETY (for the casts to AnyWorkflow below): handler and onComplete are only ever called with args
+// parsed by `args`, and results are checked by `returns`, so erasing the parameters is sound.
+export type AnyWorkflow = WorkflowDefinition<z.ZodType, unknown>;
+
+/**
+ * Defines a durable workflow. The handler's args are typed from the `args` schema.
+ * @example
+ * export const greet = defineWorkflow({
+ *   name: "greet",
+ *   args: z.object({ name: z.string() }),
+ *   handler: async (step, { name }) => {
+ *     await step.sleep(1000);
+ *     return await step.run("hello", () => `hello ${name}`);
+ *   },
+ * });
+ */
+export function defineWorkflow<Schema extends z.ZodType, Result>(def: {
+  name: string;
+  args: Schema;
+  returns?: z.ZodType<Result>;
+  retry?: RetryOption;
+  handler: (step: StepContext, args: z.output<Schema>) => Promise<Result>;
+  onComplete?: (ctx: OnCompleteContext, outcome: RunOutcome<Result>, args: z.output<Schema>) => Promise<void> | void;
+}): WorkflowDefinition<Schema, Result> {
+  assertName(def.name, "workflow");
+  return { type: "workflow", ...def };
+}
+
+/**
+ * Defines an action: side effects, at-least-once, its result journaled by the step that runs it.
+ * @example
+ * export const fetchWeather = defineAction({
+ *   name: "fetchWeather",
+ *   args: z.object({ city: z.string() }),
+ *   handler: async (ctx, { city }) => (await fetch(`https://wttr.in/${city}`, { signal: ctx.signal })).text(),
+ * });
+ */
+export function defineAction<Schema extends z.ZodType, Result>(def: {
+  name: string;
+  args: Schema;
+  handler: (ctx: ActionContext, args: z.output<Schema>) => Promise<Result> | Result;
+}): ActionDefinition<z.output<Schema>, Result> {
+  assertName(def.name, "action");
+  // SAFETY: z.output<Schema> is what `args.parse` returns; the step parses before calling.
+  return { type: "action", ...def } as unknown as ActionDefinition<z.output<Schema>, Result>;
+}
+
+/**
+ * Defines a mutation: a state change applied exactly once, deduplicated by `ctx.idempotencyKey`.
+ * @example
+ * export const notify = defineMutation({
+ *   name: "notify",
+ *   args: z.object({ userId: z.string(), message: z.string() }),
+ *   handler: async (ctx, args) => env.INBOX.getByName(args.userId).deliver(ctx.idempotencyKey, args.message),
+ * });
+ */
+export function defineMutation<Schema extends z.ZodType, Result>(def: {
+  name: string;
+  args: Schema;
+  handler: (ctx: ActionContext, args: z.output<Schema>) => Promise<Result> | Result;
+}): MutationDefinition<z.output<Schema>, Result> {
+  assertName(def.name, "mutation");
+  // SAFETY: as in defineAction.
+  return { type: "mutation", ...def } as unknown as MutationDefinition<z.output<Schema>, Result>;
+}
+
+/**
+ * The seed's spelling: `new WorkflowManager().define({...})` is `defineWorkflow({...})`.
+ * @example
+ * const workflow = new WorkflowManager();
+ * export const support = workflow.define({ name: "support", args: z.object({ prompt: z.string() }), handler: ... });
+ */
+export class WorkflowManager {
+  define = defineWorkflow;
+}
+
+function assertName(name: string, what: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/.test(name)) {
+    throw new TypeError(`${what} name "${name}" must be 1-100 characters of letters, digits, '_', '.', '-'`);
+  }
+}

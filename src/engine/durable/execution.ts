@@ -1,0 +1,389 @@
+// One live run of a workflow handler in the object's memory: assigns sequence numbers, replays the
+// journal after a restart, executes steps and parks the ones blocked on timers, signals or children.
+import { z } from "zod";
+import type { ActionContext, AnyWorkflow } from "../define.ts";
+import { RunCanceledError, SerializedError, StepwiseError, toSerializedError } from "../core/errors.ts";
+import { matchStep, nonDeterminism, type StepRecord } from "../core/journal.ts";
+import { decodePayload, encodePayload } from "../core/payload.ts";
+import { backoffDelay, resolveRetry, shouldRetry, type RetryPolicy } from "../core/retry.ts";
+import { createStepContext, type StepCall } from "../step-context.ts";
+import type { RunStore } from "./run-store.ts";
+
+/** What the execution needs from the object that hosts it. */
+export interface ExecutionHost {
+  readonly env: Env;
+  readonly runId: string;
+  readonly store: RunStore;
+  now(): number;
+  random(): number;
+  /** Re-points the object's alarm at the earliest timer after timers changed. */
+  rearm(): void;
+  /** Makes sure the watchdog alarm covers a step that is executing. */
+  ensureWatchdog(): void;
+  /** Starts (idempotently) the child run of a `workflow` step; settles the step itself if the child already ended. */
+  startChild(seq: number, childRunId: string, workflow: string, args: unknown): void;
+  /** Pairs buffered signals of this name with the steps waiting for them. */
+  matchSignals(name: string): void;
+  /** The handler returned or threw. */
+  finish(outcome: { ok: true; result: unknown } | { ok: false; error: SerializedError }): Promise<void>;
+  /** The journal disagrees with the handler: fail the run. */
+  failRun(error: SerializedError): Promise<void>;
+}
+
+type Waiter = { resolve: (value: unknown) => void; reject: (err: unknown) => void };
+
+export const SignalDetail = z.object({ signal: z.string(), timeoutAt: z.number().nullable() });
+export const ChildDetail = z.object({ childRunId: z.string(), workflow: z.string() });
+
+export class HandlerExecution {
+  readonly #host: ExecutionHost;
+  readonly #workflow: AnyWorkflow;
+  readonly #args: unknown;
+  /** Journal rows not yet reached by a replaying handler; empty for a run that never lost its memory. */
+  readonly #replay = new Map<number, StepRecord>();
+  readonly #waiters = new Map<number, Waiter>();
+  readonly #signalWaiters = new Map<string, number[]>();
+  readonly #controllers = new Map<number, AbortController>();
+  readonly #policies = new Map<number, RetryPolicy>();
+  #nextSeq = 0;
+  #stopped: StepwiseError | null = null;
+  /** Steps executing user code or starting a child: what the watchdog guards and `settled()` waits out. */
+  #busy = 0;
+  /** Open child-workflow steps: the watchdog keeps polling them. */
+  readonly #children = new Set<number>();
+  #finishing: Promise<void> | null = null;
+  readonly replayedSteps: number;
+
+  constructor(host: ExecutionHost, workflow: AnyWorkflow, args: unknown, journal: StepRecord[]) {
+    this.#host = host;
+    this.#workflow = workflow;
+    this.#args = args;
+    for (const r of journal) this.#replay.set(r.seq, r);
+    this.replayedSteps = journal.length;
+  }
+
+  /** Runs the handler to its end; the host is told the outcome. Never rejects. */
+  start(): Promise<void> {
+    const step = createStepContext(this.#host.runId, (call) => this.#execute(call));
+    this.#finishing = (async () => {
+      let outcome: { ok: true; result: unknown } | { ok: false; error: SerializedError };
+      try {
+        outcome = { ok: true, result: await this.#workflow.handler(step, this.#args) };
+      } catch (err) {
+        outcome = { ok: false, error: toSerializedError(err, "run.handler_failed") };
+      }
+      if (this.#stopped) return;
+      const leftover = [...this.#replay.keys()].sort((a, b) => a - b)[0];
+      if (leftover !== undefined) {
+        const r = this.#replay.get(leftover)!;
+        await this.#host.failRun(nonDeterminism(leftover, `${r.kind} "${r.name}"`, "no step (the handler returned)").toJSON());
+        return;
+      }
+      await this.#host.finish(outcome);
+    })();
+    return this.#finishing;
+  }
+
+  get stopped(): boolean {
+    return this.#stopped !== null;
+  }
+
+  /** True when nothing runs: every open step waits on a timer, a signal or a child. */
+  get idle(): boolean {
+    return this.#busy === 0;
+  }
+
+  get executing(): number {
+    return this.#busy;
+  }
+
+  get childSteps(): number[] {
+    return [...this.#children];
+  }
+
+  /** Stops the handler: waits reject with `reason`, in-flight actions see their signal abort. */
+  stop(reason: StepwiseError): void {
+    if (this.#stopped) return;
+    this.#stopped = reason;
+    for (const c of this.#controllers.values()) c.abort(reason);
+    for (const w of this.#waiters.values()) w.reject(reason);
+    this.#waiters.clear();
+    this.#signalWaiters.clear();
+    this.#children.clear();
+  }
+
+  // -- settling parked steps (called by the host after it journaled the transition) -------------
+
+  /** A parked step finished (timer, signal or child). Resolves its waiter, or updates the replay copy. */
+  settle(record: StepRecord): void {
+    const waiter = this.#waiters.get(record.seq);
+    if (record.kind === "workflow") this.#children.delete(record.seq);
+    if (waiter === undefined) {
+      if (this.#replay.has(record.seq)) this.#replay.set(record.seq, record);
+      return;
+    }
+    this.#waiters.delete(record.seq);
+    if (record.status === "completed") waiter.resolve(decodePayload(record.result));
+    else if (record.status === "running") waiter.resolve(undefined); // a retry backoff ended
+    else waiter.reject(StepwiseError.fromJSON(SerializedError.parse(JSON.parse(record.error ?? "{}"))));
+  }
+
+  /** The oldest step waiting for this signal, removed from the queue. */
+  takeSignalWaiter(name: string): number | undefined {
+    const queue = this.#signalWaiters.get(name);
+    const seq = queue?.shift();
+    if (queue !== undefined && queue.length === 0) this.#signalWaiters.delete(name);
+    return seq;
+  }
+
+  dropSignalWaiter(name: string, seq: number): void {
+    const queue = this.#signalWaiters.get(name);
+    if (queue === undefined) return;
+    const i = queue.indexOf(seq);
+    if (i >= 0) queue.splice(i, 1);
+    if (queue.length === 0) this.#signalWaiters.delete(name);
+  }
+
+  signalNames(): string[] {
+    return [...this.#signalWaiters.keys()];
+  }
+
+  /** A step's timeout timer fired: abort its attempt. */
+  timeoutStep(seq: number, timeoutMs: number | null): void {
+    this.#controllers.get(seq)?.abort(new StepwiseError("step.timeout", `step ${seq} timed out${timeoutMs ? ` after ${timeoutMs} ms` : ""}`, { retryable: true }));
+  }
+
+  // -- the step executor -----------------------------------------------------------------------
+
+  async #execute(call: StepCall): Promise<unknown> {
+    if (this.#stopped) throw this.#stopped;
+    const seq = this.#nextSeq++;
+    const journaled = this.#replay.get(seq);
+    if (journaled !== undefined) this.#replay.delete(seq);
+    const decision = matchStep(seq, call, journaled);
+    switch (decision.type) {
+      case "mismatch":
+        await this.#host.failRun(decision.error.toJSON());
+        throw decision.error;
+      case "resolve":
+        return decodePayload(decision.record.result);
+      case "reject":
+        throw StepwiseError.fromJSON(SerializedError.parse(JSON.parse(decision.record.error ?? "{}")));
+      case "resume":
+        return this.#resume(seq, call, decision.record);
+      case "execute":
+        return this.#fresh(seq, call);
+    }
+  }
+
+  #fresh(seq: number, call: StepCall): Promise<unknown> {
+    const { store } = this.#host;
+    const now = this.#host.now();
+    switch (call.kind) {
+      case "now":
+      case "random":
+      case "uuid": {
+        const value = call.kind === "now" ? now : call.kind === "random" ? this.#host.random() : crypto.randomUUID();
+        store.insertStep({ seq, name: call.name, kind: call.kind, status: "completed", attempts: 1, args: null, result: JSON.stringify(value), now, completedAt: now });
+        return Promise.resolve(value);
+      }
+      case "sleep": {
+        const wakeAt = "afterMs" in call.wake ? now + call.wake.afterMs : call.wake.at;
+        if (wakeAt <= now) {
+          store.insertStep({ seq, name: call.name, kind: "sleep", status: "completed", attempts: 1, args: null, now, completedAt: now, wakeAt });
+          return Promise.resolve(undefined);
+        }
+        store.transaction(() => {
+          store.insertStep({ seq, name: call.name, kind: "sleep", status: "sleeping", attempts: 1, args: null, now, wakeAt });
+          store.setTimer("sleep", seq, wakeAt);
+        });
+        this.#host.rearm();
+        return this.#park(seq);
+      }
+      case "signal": {
+        const timeoutAt = call.timeout === undefined ? null : now + Math.max(0, call.timeout);
+        const detail = JSON.stringify({ signal: call.name, timeoutAt });
+        const consumed = store.transaction(() => {
+          const pending = store.oldestPendingSignal(call.name);
+          if (pending !== undefined) {
+            store.consumeSignal(pending.id, seq);
+            store.insertStep({ seq, name: call.name, kind: "signal", status: "completed", attempts: 1, args: null, result: pending.payload, now, completedAt: now, detail });
+            return { payload: pending.payload };
+          }
+          store.insertStep({ seq, name: call.name, kind: "signal", status: "waiting", attempts: 1, args: null, now, wakeAt: timeoutAt, detail });
+          if (timeoutAt !== null) store.setTimer("signal_timeout", seq, timeoutAt);
+          return null;
+        });
+        if (consumed !== null) return Promise.resolve(decodePayload(consumed.payload));
+        if (timeoutAt !== null) this.#host.rearm();
+        return this.#parkForSignal(seq, call.name);
+      }
+      case "workflow": {
+        const encoded = this.#encodeOrFail(seq, call, () => encodePayload(call.args, `args of child workflow "${call.name}"`));
+        if (encoded instanceof StepwiseError) return Promise.reject(encoded);
+        const childRunId = `${this.#host.runId}.${seq}`;
+        store.insertStep({ seq, name: call.name, kind: "workflow", status: "waiting", attempts: 1, args: encoded, now, detail: JSON.stringify({ childRunId, workflow: call.workflow.name }) });
+        return this.#parkForChild(seq, childRunId, call.workflow.name, call.args);
+      }
+      case "action":
+      case "mutation":
+      case "run": {
+        const encoded = this.#encodeOrFail(seq, call, () => encodePayload(call.args, `args of step "${call.name}"`));
+        if (encoded instanceof StepwiseError) return Promise.reject(encoded);
+        store.insertStep({ seq, name: call.name, kind: call.kind, status: "running", attempts: 1, args: encoded, now });
+        return this.#attempts(seq, call, 1, false);
+      }
+    }
+  }
+
+  #resume(seq: number, call: StepCall, record: StepRecord): Promise<unknown> {
+    switch (call.kind) {
+      case "sleep":
+        return this.#park(seq);
+      case "signal": {
+        const parked = this.#parkForSignal(seq, call.name);
+        this.#host.matchSignals(call.name); // a signal may have been buffered while the object was down
+        return parked;
+      }
+      case "workflow": {
+        const detail = ChildDetail.parse(JSON.parse(record.detail ?? "{}"));
+        return this.#parkForChild(seq, detail.childRunId, detail.workflow, call.args);
+      }
+      case "action":
+      case "mutation":
+      case "run":
+        if (record.status === "retrying") return this.#attempts(seq, call, record.attempts, true);
+        // Interrupted mid-attempt by a crash or eviction: at-least-once, so run it again as a new attempt.
+        this.#host.store.updateStep(seq, { status: "running", attempts: record.attempts + 1 });
+        return this.#attempts(seq, call, record.attempts + 1, false);
+      default:
+        // now/random/uuid are journaled complete in the same write that creates them.
+        return Promise.reject(new StepwiseError("step.corrupt_journal", `step ${seq} (${call.kind}) is open in the journal`));
+    }
+  }
+
+  /** Attempts an action-like step until it succeeds or its policy gives up. */
+  async #attempts(seq: number, call: Extract<StepCall, { kind: "action" | "mutation" | "run" }>, firstAttempt: number, waitFirst: boolean): Promise<unknown> {
+    const { store } = this.#host;
+    const policy = resolveRetry(call.retry, this.#workflow.retry);
+    this.#policies.set(seq, policy);
+    let attempt = firstAttempt;
+    if (waitFirst) {
+      await this.#park(seq); // the retry timer moves the step back to running, counting the attempt
+      attempt++;
+    }
+    for (;;) {
+      const outcome = await this.#attemptOnce(seq, call, attempt);
+      if (this.#stopped) throw this.#stopped;
+      const now = this.#host.now();
+      let error: SerializedError;
+      if (outcome.ok) {
+        let result: string | null | StepwiseError;
+        try {
+          result = encodePayload(outcome.value, `result of step "${call.name}"`);
+        } catch (err) {
+          result = err instanceof StepwiseError ? err : new StepwiseError("step.payload_not_serializable", String(err));
+        }
+        if (!(result instanceof StepwiseError)) {
+          const encoded = result;
+          store.transaction(() => {
+            store.updateStep(seq, { status: "completed", result: encoded, completedAt: now });
+            if (call.timeout !== undefined) store.deleteTimer("step_timeout", seq);
+          });
+          if (call.timeout !== undefined) this.#host.rearm();
+          this.#policies.delete(seq);
+          return outcome.value;
+        }
+        error = result.toJSON();
+      } else {
+        error = outcome.error;
+      }
+      if (shouldRetry(policy, attempt, error.retryable ?? false)) {
+        const wakeAt = now + backoffDelay(policy, attempt, this.#host.random());
+        store.transaction(() => {
+          store.updateStep(seq, { status: "retrying", error: JSON.stringify(error), wakeAt });
+          store.deleteTimer("step_timeout", seq);
+          store.setTimer("retry", seq, wakeAt);
+        });
+        this.#host.rearm();
+        await this.#park(seq);
+        attempt++;
+        continue;
+      }
+      store.transaction(() => {
+        store.updateStep(seq, { status: "failed", error: JSON.stringify(error), completedAt: now });
+        store.deleteStepTimers(seq);
+      });
+      this.#host.rearm();
+      this.#policies.delete(seq);
+      throw StepwiseError.fromJSON(error);
+    }
+  }
+
+  async #attemptOnce(seq: number, call: Extract<StepCall, { kind: "action" | "mutation" | "run" }>, attempt: number): Promise<{ ok: true; value: unknown } | { ok: false; error: SerializedError }> {
+    const controller = new AbortController();
+    this.#controllers.set(seq, controller);
+    if (call.timeout !== undefined) {
+      this.#host.store.setTimer("step_timeout", seq, this.#host.now() + call.timeout);
+      this.#host.rearm();
+    }
+    this.#busy++;
+    this.#host.ensureWatchdog();
+    const ctx: ActionContext = {
+      env: this.#host.env,
+      runId: this.#host.runId,
+      seq,
+      attempt,
+      signal: controller.signal,
+      idempotencyKey: `${this.#host.runId}:${seq}`,
+    };
+    try {
+      const aborted = new Promise<never>((_, reject) => {
+        controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true });
+      });
+      // An action that ignores its signal still loses the race: the step moves on without it.
+      return { ok: true, value: await Promise.race([Promise.resolve().then(() => call.fn(ctx)), aborted]) };
+    } catch (err) {
+      return { ok: false, error: toSerializedError(err) };
+    } finally {
+      this.#busy--;
+      this.#controllers.delete(seq);
+    }
+  }
+
+  /** A step whose args could not be journaled fails, journaled as failed so a replay agrees. */
+  #encodeOrFail(seq: number, call: StepCall, encode: () => string | null): string | null | StepwiseError {
+    try {
+      return encode();
+    } catch (err) {
+      const error = err instanceof StepwiseError ? err : new StepwiseError("step.payload_not_serializable", String(err));
+      const now = this.#host.now();
+      this.#host.store.insertStep({ seq, name: call.name, kind: call.kind, status: "failed", attempts: 0, args: null, error: JSON.stringify(error.toJSON()), now, completedAt: now });
+      return error;
+    }
+  }
+
+  #park(seq: number): Promise<unknown> {
+    const parked = new Promise((resolve, reject) => this.#waiters.set(seq, { resolve, reject }));
+    // A parked step nobody awaits any more (the loser of a Promise.race) is rejected when the run
+    // ends; mark it handled so that is not reported as an unhandled rejection.
+    parked.catch(() => {});
+    return parked;
+  }
+
+  #parkForSignal(seq: number, name: string): Promise<unknown> {
+    const parked = this.#park(seq);
+    const queue = this.#signalWaiters.get(name);
+    if (queue === undefined) this.#signalWaiters.set(name, [seq]);
+    else queue.push(seq);
+    return parked;
+  }
+
+  #parkForChild(seq: number, childRunId: string, workflow: string, args: unknown): Promise<unknown> {
+    const parked = this.#park(seq);
+    this.#children.add(seq);
+    this.#host.ensureWatchdog();
+    this.#host.startChild(seq, childRunId, workflow, args);
+    return parked;
+  }
+}

@@ -1,0 +1,430 @@
+// The run object's behaviour behind its RPC surface: start, read, signal, cancel, alarms, finishing.
+// It owns storage and scheduling; the handler's own progress lives in HandlerExecution.
+import { z } from "zod";
+import type { AnyWorkflow, RunOutcome } from "../define.ts";
+import { RunCanceledError, SerializedError, StepwiseError } from "../core/errors.ts";
+import { decodePayload, encodePayload } from "../core/payload.ts";
+import { fail, ok, type RpcResult } from "../core/result.ts";
+import type { Registry } from "../registry.ts";
+import { ChildDetail, HandlerExecution, SignalDetail, type ExecutionHost } from "./execution.ts";
+import { RunStore, WATCHDOG_SEQ, type RunRecord, type TimerRecord } from "./run-store.ts";
+import { buildRunView, type RunView } from "./run-view.ts";
+
+export const RUN_ID_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9_.:-]{0,199}$/;
+export const SIGNAL_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,100}$/;
+
+export const StartInput = z.object({
+  runId: z.string().regex(RUN_ID_PATTERN),
+  workflow: z.string(),
+  args: z.unknown(),
+  parent: z.object({ runId: z.string(), seq: z.number().int() }).optional(),
+});
+export type StartInput = z.input<typeof StartInput>;
+
+export const Outcome = z.discriminatedUnion("status", [
+  z.object({ status: z.literal("completed"), result: z.unknown() }),
+  z.object({ status: z.literal("failed"), error: SerializedError }),
+  z.object({ status: z.literal("canceled") }),
+]);
+export type Outcome = z.infer<typeof Outcome>;
+
+export interface StartResult {
+  runId: string;
+  status: RunView["status"];
+  created: boolean;
+  /** Set when the run had already ended: lets a parent settle its child step at once. */
+  outcome?: Outcome;
+}
+
+/** With nothing executing and no timer, a waiting run still wakes this often to check on itself. */
+const IDLE_WATCHDOG_MS = 60 * 60 * 1000;
+
+export class RunEngine implements ExecutionHost {
+  readonly env: Env;
+  readonly store: RunStore;
+  readonly #ctx: DurableObjectState;
+  readonly #registry: Registry;
+  readonly #watchdogMs: number;
+  #run: RunRecord | undefined;
+  #execution: HandlerExecution | null = null;
+  /** The alarm time last set; `undefined` until this instance set one. */
+  #alarmAt: number | null | undefined = undefined;
+  #watchdogArmed = false;
+  #afterFinish: Promise<void> | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env, registry: Registry) {
+    this.#ctx = ctx;
+    this.env = env;
+    this.#registry = registry;
+    this.store = new RunStore(ctx.storage);
+    this.#watchdogMs = Math.max(100, Number(env.STEPWISE_WATCHDOG_MS) || 30_000);
+    void ctx.blockConcurrencyWhile(async () => {
+      this.store.migrate();
+      this.#run = this.store.getRun();
+    });
+  }
+
+  get runId(): string {
+    return this.#run?.runId ?? "";
+  }
+
+  now(): number {
+    return Date.now();
+  }
+
+  random(): number {
+    return Math.random();
+  }
+
+  // -- RPC -------------------------------------------------------------------------------------
+
+  async start(raw: StartInput): Promise<RpcResult<StartResult>> {
+    const input = StartInput.safeParse(raw);
+    if (!input.success) return fail("request.invalid", "invalid start request", { issues: input.error.issues.map(({ path, message }) => ({ path, message })) });
+    if (this.#run !== undefined) {
+      this.#ensureLive();
+      const result: StartResult = { runId: this.#run.runId, status: this.#status(), created: false };
+      const outcome = this.#outcome();
+      if (outcome !== undefined) result.outcome = outcome;
+      return ok(result);
+    }
+    const workflow = this.#registry.get(input.data.workflow);
+    if (workflow === undefined) return fail("workflow.not_found", `no workflow named "${input.data.workflow}"`);
+    const parsed = workflow.args.safeParse(input.data.args);
+    if (!parsed.success) {
+      return fail("run.invalid_args", `invalid args for workflow "${workflow.name}"`, {
+        issues: parsed.error.issues.map(({ path, message }) => ({ path: path.map(String), message })),
+      });
+    }
+    let args: string | null;
+    try {
+      args = encodePayload(parsed.data, "the run's args");
+    } catch (err) {
+      if (err instanceof StepwiseError) return { ok: false, error: err.toJSON() };
+      throw err;
+    }
+    const now = this.now();
+    this.store.insertRun({ runId: input.data.runId, workflow: workflow.name, args, parent: input.data.parent ? JSON.stringify(input.data.parent) : null, now });
+    this.#run = this.store.getRun();
+    this.#ensureLive();
+    return ok({ runId: input.data.runId, status: "running", created: true });
+  }
+
+  describe(opts: { steps?: "all" | "none" } = {}): RpcResult<RunView> {
+    const run = this.#run;
+    if (run === undefined) return fail("run.not_found", "no such run");
+    this.#ensureLive();
+    const extra: Parameters<typeof buildRunView>[2] = {
+      stepCount: this.store.stepCount(),
+      stats: { replayedSteps: this.#execution?.replayedSteps ?? null },
+    };
+    if (opts.steps !== "none") extra.steps = this.store.allSteps();
+    return ok(buildRunView(this.#run ?? run, run.status === "running" ? this.store.openSteps() : [], extra));
+  }
+
+  signal(name: string, payload: unknown): RpcResult<{ signalId: number }> {
+    if (this.#run === undefined) return fail("run.not_found", "no such run");
+    if (!SIGNAL_NAME_PATTERN.test(name)) return fail("signal.invalid_name", "a signal name is 1-100 characters of letters, digits, '_', '.', ':', '-'");
+    if (this.#run.status !== "running") return fail("signal.run_finished", `the run has already ended (${this.#run.status})`);
+    let encoded: string | null;
+    try {
+      // An omitted payload arrives as `true`, so that `null` from waitForSignal always means a timeout.
+      encoded = encodePayload(payload === undefined ? true : payload, "the signal's payload");
+    } catch (err) {
+      if (err instanceof StepwiseError) return { ok: false, error: err.toJSON() };
+      throw err;
+    }
+    const signalId = this.store.insertSignal(name, encoded, this.now());
+    this.#ensureLive();
+    this.matchSignals(name);
+    return ok({ signalId });
+  }
+
+  async cancel(): Promise<RpcResult<{ status: "canceled" }>> {
+    if (this.#run === undefined) return fail("run.not_found", "no such run");
+    if (this.#run.status !== "running") return fail("run.already_finished", `the run has already ended (${this.#run.status})`);
+    await this.#end({ status: "canceled", result: null, error: null }, new RunCanceledError());
+    return ok({ status: "canceled" });
+  }
+
+  /** A child run ended; settles the parent's `workflow` step. Idempotent. */
+  childFinished(seq: number, childRunId: string, rawOutcome: Outcome): RpcResult<{ settled: boolean }> {
+    const outcome = Outcome.parse(rawOutcome);
+    if (this.#run?.status !== "running") return ok({ settled: false });
+    const step = this.store.getStep(seq);
+    if (step === undefined || step.kind !== "workflow" || step.status !== "waiting") return ok({ settled: false });
+    if (ChildDetail.parse(JSON.parse(step.detail ?? "{}")).childRunId !== childRunId) return ok({ settled: false });
+    const now = this.now();
+    if (outcome.status === "completed") {
+      let result: string | null;
+      try {
+        result = encodePayload(outcome.result, `result of child run ${childRunId}`);
+        this.store.updateStep(seq, { status: "completed", result, completedAt: now });
+      } catch (err) {
+        this.store.updateStep(seq, { status: "failed", error: JSON.stringify(err instanceof StepwiseError ? err.toJSON() : { code: "step.failed", message: String(err) }), completedAt: now });
+      }
+    } else {
+      const error = outcome.status === "failed" ? outcome.error : { code: "run.canceled", message: `child run ${childRunId} was canceled` };
+      this.store.updateStep(seq, { status: "failed", error: JSON.stringify(error), completedAt: now });
+    }
+    this.#ensureLive();
+    this.#execution?.settle(this.store.getStep(seq)!);
+    return ok({ settled: true });
+  }
+
+  /** Resolves once nothing executes: every open step waits on a timer, signal or child, or the run ended. */
+  async settled(): Promise<RpcResult<RunView["status"]>> {
+    if (this.#run === undefined) return fail("run.not_found", "no such run");
+    this.#ensureLive();
+    let quietTurns = 0;
+    for (let turn = 0; turn < 10_000 && quietTurns < 3; turn++) {
+      await new Promise((r) => setTimeout(r, 0));
+      const busy = (this.#execution !== null && !this.#execution.stopped && !this.#execution.idle) || this.#afterFinish !== null;
+      quietTurns = busy ? 0 : quietTurns + 1;
+    }
+    return ok(this.#status());
+  }
+
+  async alarm(): Promise<void> {
+    this.#alarmAt = null; // the alarm that woke us is spent
+    if (this.#run === undefined) return;
+    const earliest = this.store.earliestTimer();
+    if (earliest !== null) {
+      // An alarm fires for the earliest timer: count it as due even if the clock reads a little earlier.
+      for (const timer of this.store.dueTimers(Math.max(this.now(), earliest))) this.#fireTimer(timer);
+    }
+    this.#ensureLive();
+    this.#afterWatchdog();
+    this.rearm();
+    if (this.#afterFinish !== null) await this.#afterFinish;
+  }
+
+  // -- ExecutionHost ---------------------------------------------------------------------------
+
+  rearm(): void {
+    const at = this.store.earliestTimer();
+    if (at === this.#alarmAt) return;
+    this.#alarmAt = at;
+    if (at === null) void this.#ctx.storage.deleteAlarm();
+    else void this.#ctx.storage.setAlarm(at);
+  }
+
+  ensureWatchdog(): void {
+    if (this.#watchdogArmed || this.#run?.status !== "running") return;
+    this.#watchdogArmed = true;
+    this.store.setTimer("watchdog", WATCHDOG_SEQ, this.now() + this.#watchdogMs);
+    this.rearm();
+  }
+
+  matchSignals(name: string): void {
+    const execution = this.#execution;
+    if (execution === null || execution.stopped) return;
+    let touchedTimers = false;
+    for (;;) {
+      const pending = this.store.oldestPendingSignal(name);
+      if (pending === undefined) break;
+      const seq = execution.takeSignalWaiter(name);
+      if (seq === undefined) break;
+      const record = this.store.transaction(() => {
+        this.store.consumeSignal(pending.id, seq);
+        this.store.updateStep(seq, { status: "completed", result: pending.payload, completedAt: this.now() });
+        this.store.deleteStepTimers(seq);
+        return this.store.getStep(seq)!;
+      });
+      touchedTimers = true;
+      execution.settle(record);
+    }
+    if (touchedTimers) this.rearm();
+  }
+
+  startChild(seq: number, childRunId: string, workflow: string, args: unknown): void {
+    const stub = this.env.WORKFLOW_RUNS.getByName(childRunId);
+    void stub
+      .start({ runId: childRunId, workflow, args, parent: { runId: this.runId, seq } })
+      .then((rpc) => {
+        // SAFETY: the RPC type is RpcResult<StartResult> intersected with Disposable, which defeats narrowing on `ok`.
+        const r = rpc as RpcResult<StartResult>;
+        if (!r.ok) this.childFinished(seq, childRunId, { status: "failed", error: r.error });
+        else if (r.value.outcome !== undefined) this.childFinished(seq, childRunId, r.value.outcome);
+      })
+      .catch((err: unknown) => console.error(`run ${this.runId}: starting child ${childRunId} failed, the watchdog retries: ${String(err)}`));
+  }
+
+  async finish(outcome: { ok: true; result: unknown } | { ok: false; error: SerializedError }): Promise<void> {
+    const workflow = this.#workflow();
+    if (outcome.ok) {
+      let value = outcome.result;
+      if (workflow?.returns !== undefined) {
+        const parsed = workflow.returns.safeParse(value);
+        if (!parsed.success) {
+          const paths = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+          return this.failRun({ code: "run.invalid_result", message: `the handler's return value does not match "returns": ${paths}` });
+        }
+        value = parsed.data;
+      }
+      try {
+        return await this.#end({ status: "completed", result: encodePayload(value, "the run's result"), error: null });
+      } catch (err) {
+        if (err instanceof StepwiseError) return this.failRun(err.toJSON());
+        throw err;
+      }
+    }
+    return this.failRun(outcome.error);
+  }
+
+  failRun(error: SerializedError): Promise<void> {
+    return this.#end({ status: "failed", result: null, error: JSON.stringify({ code: error.code, message: error.message }) });
+  }
+
+  // -- internals -------------------------------------------------------------------------------
+
+  #workflow(): AnyWorkflow | undefined {
+    return this.#run === undefined ? undefined : this.#registry.get(this.#run.workflow);
+  }
+
+  #status(): RunView["status"] {
+    const run = this.#run!;
+    if (run.status !== "running") return run.status;
+    return buildRunView(run, this.store.openSteps(), { stepCount: 0, stats: { replayedSteps: null } }).status;
+  }
+
+  #outcome(): Outcome | undefined {
+    const run = this.#run!;
+    if (run.status === "completed") return { status: "completed", result: decodePayload(run.result) };
+    if (run.status === "failed") return { status: "failed", error: SerializedError.parse(JSON.parse(run.error ?? "{}")) };
+    if (run.status === "canceled") return { status: "canceled" };
+    return undefined;
+  }
+
+  /** Starts (or replays) the handler if the run is unfinished and nothing runs it in this instance. */
+  #ensureLive(): void {
+    const run = this.#run;
+    if (run === undefined) return;
+    if (run.status !== "running") {
+      if (run.onComplete === "pending" && this.#afterFinish === null) this.#afterFinish = this.#finishSideEffects();
+      return;
+    }
+    if (this.#execution !== null) return;
+    const workflow = this.#workflow();
+    if (workflow === undefined) {
+      void this.failRun({ code: "workflow.not_found", message: `workflow "${run.workflow}" is no longer defined` });
+      return;
+    }
+    this.#execution = new HandlerExecution(this, workflow, decodePayload(run.args), this.store.allSteps());
+    this.ensureWatchdog();
+    void this.#execution.start();
+  }
+
+  /** Ends the run in one transaction: outcome, open steps canceled, timers cleared; then side effects. */
+  async #end(end: { status: "completed" | "failed" | "canceled"; result: string | null; error: string | null }, reason?: StepwiseError): Promise<void> {
+    if (this.#run?.status !== "running") return;
+    const workflow = this.#workflow();
+    const hasSideEffects = workflow?.onComplete !== undefined || this.#run.parent !== null;
+    const open = this.store.openSteps();
+    const now = this.now();
+    this.store.transaction(() => {
+      this.store.finishRun({ ...end, onComplete: hasSideEffects ? "pending" : "none", now });
+      for (const s of open) this.store.updateStep(s.seq, { status: "canceled", completedAt: now });
+      this.store.deleteAllTimers();
+      // Until the parent is told and onComplete has run, the watchdog brings us back after a crash.
+      if (hasSideEffects) this.store.setTimer("watchdog", WATCHDOG_SEQ, now + this.#watchdogMs);
+    });
+    this.#run = this.store.getRun();
+    this.#execution?.stop(reason ?? new StepwiseError("run.finished", "the run has ended"));
+    this.rearm();
+    const children = open.filter((s) => s.kind === "workflow").map((s) => ChildDetail.parse(JSON.parse(s.detail ?? "{}")).childRunId);
+    await Promise.allSettled(children.map((id) => this.env.WORKFLOW_RUNS.getByName(id).cancel()));
+    if (hasSideEffects && this.#afterFinish === null) this.#afterFinish = this.#finishSideEffects();
+    await this.#afterFinish;
+  }
+
+  /** Tells the parent, then runs onComplete, then records both done. Re-run after a crash. */
+  async #finishSideEffects(): Promise<void> {
+    try {
+      const run = this.#run!;
+      const outcome = this.#outcome()!;
+      if (run.parent !== null) {
+        const parent = z.object({ runId: z.string(), seq: z.number() }).parse(JSON.parse(run.parent));
+        try {
+          await this.env.WORKFLOW_RUNS.getByName(parent.runId).childFinished(parent.seq, run.runId, outcome);
+        } catch (err) {
+          // The parent's watchdog polls its children, so a lost notice only delays it.
+          console.error(`run ${run.runId}: notifying parent ${parent.runId} failed: ${String(err)}`);
+        }
+      }
+      const workflow = this.#workflow();
+      if (workflow?.onComplete !== undefined) {
+        const publicOutcome: RunOutcome = outcome.status === "failed" ? { status: "failed", error: { code: outcome.error.code, message: outcome.error.message } } : outcome;
+        try {
+          await workflow.onComplete({ env: this.env, runId: run.runId, workflow: run.workflow, idempotencyKey: `${run.runId}:onComplete` }, publicOutcome, decodePayload(run.args));
+        } catch (err) {
+          console.error(`run ${run.runId}: onComplete threw (${err instanceof StepwiseError ? err.code : "error"}); it is not retried`);
+        }
+      }
+      this.store.transaction(() => {
+        this.store.markOnCompleteDone(this.now());
+        this.store.deleteAllTimers();
+      });
+      this.#run = this.store.getRun();
+      this.rearm();
+    } finally {
+      this.#afterFinish = null;
+    }
+  }
+
+  #fireTimer(timer: TimerRecord): void {
+    const { store } = this;
+    const now = this.now();
+    if (timer.kind === "watchdog") {
+      store.deleteTimer("watchdog", WATCHDOG_SEQ);
+      this.#watchdogArmed = false;
+      return;
+    }
+    if (timer.kind === "step_timeout") {
+      store.deleteTimer("step_timeout", timer.seq);
+      this.#execution?.timeoutStep(timer.seq, null);
+      return;
+    }
+    const step = store.getStep(timer.seq);
+    const record = store.transaction(() => {
+      store.deleteTimer(timer.kind, timer.seq);
+      if (step === undefined) return undefined;
+      if (timer.kind === "sleep" && step.status === "sleeping") {
+        store.updateStep(step.seq, { status: "completed", completedAt: now });
+      } else if (timer.kind === "retry" && step.status === "retrying") {
+        store.updateStep(step.seq, { status: "running", attempts: step.attempts + 1 });
+      } else if (timer.kind === "signal_timeout" && step.status === "waiting") {
+        store.updateStep(step.seq, { status: "completed", result: "null", completedAt: now });
+        this.#execution?.dropSignalWaiter(SignalDetail.parse(JSON.parse(step.detail ?? "{}")).signal, step.seq);
+      } else {
+        return undefined;
+      }
+      return store.getStep(step.seq);
+    });
+    if (record !== undefined) this.#execution?.settle(record);
+  }
+
+  /** After an alarm: keep a watchdog while anything executes or nothing else would wake the run. */
+  #afterWatchdog(): void {
+    const run = this.#run;
+    if (run === undefined) return;
+    if (run.status !== "running") {
+      if (run.onComplete === "pending") this.store.setTimer("watchdog", WATCHDOG_SEQ, this.now() + this.#watchdogMs);
+      return;
+    }
+    const execution = this.#execution;
+    if (execution === null || this.#watchdogArmed) return;
+    for (const seq of execution.childSteps) {
+      const step = this.store.getStep(seq);
+      if (step?.status === "waiting") {
+        const detail = ChildDetail.parse(JSON.parse(step.detail ?? "{}"));
+        this.startChild(seq, detail.childRunId, detail.workflow, decodePayload(step.args));
+      }
+    }
+    if (execution.executing > 0 || execution.childSteps.length > 0) this.ensureWatchdog();
+    else if (!this.store.hasTimersOtherThanWatchdog()) {
+      this.store.setTimer("watchdog", WATCHDOG_SEQ, this.now() + IDLE_WATCHDOG_MS);
+      this.#watchdogArmed = true;
+    }
+  }
+}

@@ -1,0 +1,202 @@
+// Every SQL statement of the run object, behind typed methods. Rows read back are parsed, not cast.
+// Callers group writes with `transaction` so each step transition is one storage transaction.
+import { z } from "zod";
+import { StepRecord, type StepKind, type StepStatus } from "../core/journal.ts";
+import { migrate } from "./schema.ts";
+
+export const RunStatus = z.enum(["running", "completed", "failed", "canceled"]);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+export const RunRecord = z.object({
+  runId: z.string(),
+  workflow: z.string(),
+  args: z.string().nullable(),
+  status: RunStatus,
+  result: z.string().nullable(),
+  error: z.string().nullable(),
+  parent: z.string().nullable(),
+  onComplete: z.enum(["none", "pending", "done"]),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  completedAt: z.number().nullable(),
+});
+export type RunRecord = z.infer<typeof RunRecord>;
+
+export const TimerKind = z.enum(["sleep", "retry", "signal_timeout", "step_timeout", "watchdog"]);
+export type TimerKind = z.infer<typeof TimerKind>;
+export const TimerRecord = z.object({ id: z.number(), at: z.number(), kind: TimerKind, seq: z.number() });
+export type TimerRecord = z.infer<typeof TimerRecord>;
+
+/** The watchdog is one timer per run; it takes this seq so the (kind, seq) key stays unique. */
+export const WATCHDOG_SEQ = -1;
+
+const STEP_COLUMNS = `seq, name, kind, status, attempts, args, result, error, started_at AS startedAt,
+  completed_at AS completedAt, wake_at AS wakeAt, detail`;
+
+export class RunStore {
+  readonly #storage: DurableObjectStorage;
+  readonly #sql: SqlStorage;
+
+  constructor(storage: DurableObjectStorage) {
+    this.#storage = storage;
+    this.#sql = storage.sql;
+  }
+
+  migrate(): void {
+    migrate(this.#storage);
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.#storage.transactionSync(fn);
+  }
+
+  // -- run row ---------------------------------------------------------------------------------
+
+  getRun(): RunRecord | undefined {
+    const row = this.#all(
+      `SELECT run_id AS runId, workflow, args, status, result, error, parent, on_complete AS onComplete,
+        created_at AS createdAt, updated_at AS updatedAt, completed_at AS completedAt FROM run WHERE id = 1`,
+    )[0];
+    return row === undefined ? undefined : RunRecord.parse(row);
+  }
+
+  insertRun(r: { runId: string; workflow: string; args: string | null; parent: string | null; now: number }): void {
+    this.#exec(
+      "INSERT INTO run (id, run_id, workflow, args, status, parent, created_at, updated_at) VALUES (1, ?, ?, ?, 'running', ?, ?, ?)",
+      r.runId, r.workflow, r.args, r.parent, r.now, r.now,
+    );
+  }
+
+  finishRun(r: { status: Exclude<RunStatus, "running">; result: string | null; error: string | null; onComplete: "none" | "pending"; now: number }): void {
+    this.#exec(
+      "UPDATE run SET status = ?, result = ?, error = ?, on_complete = ?, updated_at = ?, completed_at = ? WHERE id = 1",
+      r.status, r.result, r.error, r.onComplete, r.now, r.now,
+    );
+  }
+
+  markOnCompleteDone(now: number): void {
+    this.#exec("UPDATE run SET on_complete = 'done', updated_at = ? WHERE id = 1", now);
+  }
+
+  // -- journal ---------------------------------------------------------------------------------
+
+  insertStep(s: { seq: number; name: string; kind: StepKind; status: StepStatus; attempts: number; args: string | null; result?: string | null; error?: string | null; now: number; completedAt?: number | null; wakeAt?: number | null; detail?: string | null }): void {
+    this.#exec(
+      `INSERT INTO steps (seq, name, kind, status, attempts, args, result, error, started_at, completed_at, wake_at, detail)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      s.seq, s.name, s.kind, s.status, s.attempts, s.args, s.result ?? null, s.error ?? null, s.now, s.completedAt ?? null, s.wakeAt ?? null, s.detail ?? null,
+    );
+  }
+
+  /** Moves a step to a new status; only the given fields change. */
+  updateStep(seq: number, patch: { status: StepStatus; attempts?: number; result?: string | null; error?: string | null; completedAt?: number | null; wakeAt?: number | null; detail?: string | null }): void {
+    const sets = ["status = ?"];
+    const values: (string | number | null)[] = [patch.status];
+    const add = (column: string, value: string | number | null | undefined) => {
+      if (value === undefined) return;
+      sets.push(`${column} = ?`);
+      values.push(value);
+    };
+    add("attempts", patch.attempts);
+    add("result", patch.result);
+    add("error", patch.error);
+    add("completed_at", patch.completedAt);
+    add("wake_at", patch.wakeAt);
+    add("detail", patch.detail);
+    this.#exec(`UPDATE steps SET ${sets.join(", ")} WHERE seq = ?`, ...values, seq);
+  }
+
+  getStep(seq: number): StepRecord | undefined {
+    const row = this.#all(`SELECT ${STEP_COLUMNS} FROM steps WHERE seq = ?`, seq)[0];
+    return row === undefined ? undefined : StepRecord.parse(row);
+  }
+
+  /** The whole journal, for replay. */
+  allSteps(): StepRecord[] {
+    return this.#all(`SELECT ${STEP_COLUMNS} FROM steps ORDER BY seq`).map((r) => StepRecord.parse(r));
+  }
+
+  stepsPage(afterSeq: number, limit: number): StepRecord[] {
+    return this.#all(`SELECT ${STEP_COLUMNS} FROM steps WHERE seq > ? ORDER BY seq LIMIT ?`, afterSeq, limit).map((r) => StepRecord.parse(r));
+  }
+
+  openSteps(): StepRecord[] {
+    return this.#all(`SELECT ${STEP_COLUMNS} FROM steps WHERE status <> 'completed' ORDER BY seq`)
+      .map((r) => StepRecord.parse(r))
+      .filter((s) => s.status !== "failed" && s.status !== "canceled");
+  }
+
+  stepCount(): number {
+    return z.number().parse(this.#all("SELECT COUNT(*) AS n FROM steps")[0]?.n);
+  }
+
+  // -- timers ----------------------------------------------------------------------------------
+
+  /** Arms (or moves) the timer of this kind for this step. */
+  setTimer(kind: TimerKind, seq: number, at: number): void {
+    this.#exec("INSERT INTO timers (at, kind, seq) VALUES (?, ?, ?) ON CONFLICT (kind, seq) DO UPDATE SET at = excluded.at", at, kind, seq);
+  }
+
+  deleteTimer(kind: TimerKind, seq: number): void {
+    this.#exec("DELETE FROM timers WHERE kind = ? AND seq = ?", kind, seq);
+  }
+
+  deleteStepTimers(seq: number): void {
+    this.#exec("DELETE FROM timers WHERE seq = ?", seq);
+  }
+
+  deleteAllTimers(): void {
+    this.#exec("DELETE FROM timers");
+  }
+
+  dueTimers(until: number): TimerRecord[] {
+    return this.#all("SELECT id, at, kind, seq FROM timers WHERE at <= ? ORDER BY at, id", until).map((r) => TimerRecord.parse(r));
+  }
+
+  earliestTimer(): number | null {
+    const v = this.#all("SELECT MIN(at) AS at FROM timers")[0]?.at;
+    return z.number().nullable().parse(v ?? null);
+  }
+
+  hasTimersOtherThanWatchdog(): boolean {
+    return this.#all("SELECT 1 AS x FROM timers WHERE kind <> 'watchdog' LIMIT 1").length > 0;
+  }
+
+  // -- signals ---------------------------------------------------------------------------------
+
+  insertSignal(name: string, payload: string | null, now: number): number {
+    this.#exec("INSERT INTO signals (name, payload, received_at) VALUES (?, ?, ?)", name, payload, now);
+    return z.number().parse(this.#all("SELECT last_insert_rowid() AS id")[0]?.id);
+  }
+
+  oldestPendingSignal(name: string): { id: number; payload: string | null } | undefined {
+    const row = this.#all("SELECT id, payload FROM signals WHERE name = ? AND consumed_seq IS NULL ORDER BY id LIMIT 1", name)[0];
+    return row === undefined ? undefined : z.object({ id: z.number(), payload: z.string().nullable() }).parse(row);
+  }
+
+  consumeSignal(id: number, seq: number): void {
+    this.#exec("UPDATE signals SET consumed_seq = ? WHERE id = ?", seq, id);
+  }
+
+  pendingSignalCount(): number {
+    return z.number().parse(this.#all("SELECT COUNT(*) AS n FROM signals WHERE consumed_seq IS NULL")[0]?.n);
+  }
+
+  // -- helpers ---------------------------------------------------------------------------------
+
+  #exec(query: string, ...bindings: (string | number | null)[]): void {
+    try {
+      this.#sql.exec(query, ...bindings);
+    } catch (err) {
+      throw new Error(`SQL failed: ${query.replace(/\s+/g, " ").slice(0, 120)}: ${String(err)}`, { cause: err });
+    }
+  }
+
+  #all(query: string, ...bindings: (string | number | null)[]): Record<string, SqlStorageValue>[] {
+    try {
+      return this.#sql.exec(query, ...bindings).toArray();
+    } catch (err) {
+      throw new Error(`SQL failed: ${query.replace(/\s+/g, " ").slice(0, 120)}: ${String(err)}`, { cause: err });
+    }
+  }
+}

@@ -1,0 +1,82 @@
+// The read model of a run: what `getRun` and `GET /api/runs/:runId` return, built from storage rows.
+import { z } from "zod";
+import { liveStatus, type StepRecord } from "../core/journal.ts";
+import { decodePayload } from "../core/payload.ts";
+import type { RunRecord } from "./run-store.ts";
+import { ChildDetail, SignalDetail } from "./execution.ts";
+
+export type WaitingFor =
+  | { seq: number; kind: "sleep"; name: string; until: number }
+  | { seq: number; kind: "retry"; name: string; attempt: number; at: number }
+  | { seq: number; kind: "signal"; signal: string; timeoutAt: number | null }
+  | { seq: number; kind: "workflow"; name: string; childRunId: string }
+  | { seq: number; kind: "step"; name: string; stepKind: string; attempt: number };
+
+export interface StepView {
+  seq: number;
+  name: string;
+  kind: string;
+  status: string;
+  attempts: number;
+  startedAt: number;
+  completedAt: number | null;
+  wakeAt: number | null;
+  result?: unknown;
+  error?: unknown;
+}
+
+export interface RunView {
+  runId: string;
+  workflow: string;
+  status: "running" | "sleeping" | "waiting" | "completed" | "failed" | "canceled";
+  args: unknown;
+  result?: unknown;
+  error?: { code: string; message: string };
+  createdAt: number;
+  updatedAt: number;
+  completedAt: number | null;
+  stepCount: number;
+  waitingFor: WaitingFor[];
+  steps?: StepView[];
+  /** How many journaled steps this instance replayed when it picked the run up (null: not live here). */
+  stats: { replayedSteps: number | null };
+}
+
+const ErrorJson = z.object({ code: z.string(), message: z.string() });
+
+export function buildRunView(run: RunRecord, open: StepRecord[], extra: { steps?: StepRecord[]; stepCount: number; stats: RunView["stats"] }): RunView {
+  const view: RunView = {
+    runId: run.runId,
+    workflow: run.workflow,
+    status: run.status === "running" ? liveStatus(open) : run.status,
+    args: decodePayload(run.args),
+    createdAt: run.createdAt,
+    updatedAt: run.updatedAt,
+    completedAt: run.completedAt,
+    stepCount: extra.stepCount,
+    waitingFor: run.status === "running" ? open.map(waitingFor) : [],
+    stats: extra.stats,
+  };
+  if (run.status === "completed") view.result = decodePayload(run.result);
+  if (run.error !== null) view.error = ErrorJson.parse(JSON.parse(run.error));
+  if (extra.steps !== undefined) view.steps = extra.steps.map(stepView);
+  return view;
+}
+
+function waitingFor(s: StepRecord): WaitingFor {
+  if (s.kind === "sleep") return { seq: s.seq, kind: "sleep", name: s.name, until: s.wakeAt ?? 0 };
+  if (s.status === "retrying") return { seq: s.seq, kind: "retry", name: s.name, attempt: s.attempts + 1, at: s.wakeAt ?? 0 };
+  if (s.kind === "signal") {
+    const d = SignalDetail.parse(JSON.parse(s.detail ?? "{}"));
+    return { seq: s.seq, kind: "signal", signal: d.signal, timeoutAt: d.timeoutAt };
+  }
+  if (s.kind === "workflow") return { seq: s.seq, kind: "workflow", name: s.name, childRunId: ChildDetail.parse(JSON.parse(s.detail ?? "{}")).childRunId };
+  return { seq: s.seq, kind: "step", name: s.name, stepKind: s.kind, attempt: s.attempts };
+}
+
+function stepView(s: StepRecord): StepView {
+  const v: StepView = { seq: s.seq, name: s.name, kind: s.kind, status: s.status, attempts: s.attempts, startedAt: s.startedAt, completedAt: s.completedAt, wakeAt: s.wakeAt };
+  if (s.result !== null) v.result = decodePayload(s.result);
+  if (s.error !== null) v.error = JSON.parse(s.error);
+  return v;
+}

@@ -1,0 +1,68 @@
+// The run object's SQLite schema, as numbered migrations applied once under blockConcurrencyWhile.
+// Never ALTER elsewhere: add a migration here and bump nothing else.
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: run row, journal, timers, signal buffer.
+  `
+  CREATE TABLE run (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    run_id TEXT NOT NULL,
+    workflow TEXT NOT NULL,
+    args TEXT,
+    status TEXT NOT NULL,
+    result TEXT,
+    error TEXT,
+    parent TEXT,
+    on_complete TEXT NOT NULL DEFAULT 'none',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    completed_at INTEGER
+  );
+  CREATE TABLE steps (
+    seq INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    args TEXT,
+    result TEXT,
+    error TEXT,
+    started_at INTEGER NOT NULL,
+    completed_at INTEGER,
+    wake_at INTEGER,
+    detail TEXT
+  );
+  -- Unfinished steps only: keeps "what is the run doing" cheap however long the journal grows.
+  CREATE INDEX steps_open ON steps (seq) WHERE status <> 'completed';
+  CREATE TABLE timers (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    seq INTEGER
+  );
+  CREATE INDEX timers_at ON timers (at);
+  CREATE UNIQUE INDEX timers_kind_seq ON timers (kind, seq);
+  CREATE TABLE signals (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    payload TEXT,
+    received_at INTEGER NOT NULL,
+    consumed_seq INTEGER
+  );
+  CREATE INDEX signals_pending ON signals (name, id) WHERE consumed_seq IS NULL;
+  `,
+];
+
+/** Applies the migrations past the stored version, each in its own transaction. */
+export function migrate(storage: DurableObjectStorage): void {
+  const sql = storage.sql;
+  sql.exec("CREATE TABLE IF NOT EXISTS _schema (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)");
+  const row = sql.exec<{ version: number }>("SELECT version FROM _schema WHERE id = 1").toArray()[0];
+  const current = row?.version ?? 0;
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    storage.transactionSync(() => {
+      sql.exec(MIGRATIONS[v]!);
+      sql.exec("INSERT INTO _schema (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version", v + 1);
+    });
+  }
+}

@@ -1,0 +1,11 @@
+// The engine's public surface: definitions, errors, the run object factory and the Worker-side client.
+export { defineAction, defineMutation, defineWorkflow, WorkflowManager } from "./define.ts";
+export type { ActionContext, ActionDefinition, AnyWorkflow, MutationDefinition, OnCompleteContext, RunOutcome, WorkflowDefinition } from "./define.ts";
+export { NonRetryableError, RunCanceledError, StepwiseError } from "./core/errors.ts";
+export type { SerializedError } from "./core/errors.ts";
+export { DEFAULT_RETRY, type RetryPolicy } from "./core/retry.ts";
+export type { StepContext, ActionStepOptions } from "./step-context.ts";
+export { Registry } from "./registry.ts";
+export { createRunObject } from "./durable/run-object.ts";
+export { createClient, newRunId, type StepwiseClient } from "./client.ts";
+export type { RunView, StepView, WaitingFor } from "./durable/run-view.ts";

@@ -1,0 +1,327 @@
+/// <reference types="node" />
+// Starts `wrangler dev` as its own process group for Node-side tests and the bench.
+//
+//   const dev = await startWranglerDev({ config: "test/wrangler.test.toml", vars: { API_TOKEN: "t" } });
+//   await fetch(dev.url + "/healthz");
+//   await dev.stop("SIGKILL"); await dev.restart();   // same persistDir, new port
+//   await dev.dispose();                              // stop + remove the temp persist dir we made
+//
+// Paths (config, persistDir) are resolved against the repository root, whatever the cwd.
+// Every server still alive when the Node process exits is SIGKILLed (whole group) from an
+// 'exit' handler, so a crashed test run does not leak wrangler/workerd processes.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO_ROOT: string = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+export interface StartOptions {
+  /** wrangler config file, relative to the repository root (or absolute). */
+  config: string;
+  /** --persist-to directory; default: a fresh mkdtemp directory (removed by dispose()). */
+  persistDir?: string;
+  /** --var K:V pairs. */
+  vars?: Record<string, string>;
+  /** Path polled until it answers with a non-5xx status. Default "/healthz". */
+  readyPath?: string;
+  /** Extra environment variables for the wrangler process. */
+  env?: Record<string, string>;
+  /** How long to wait for readiness. Default 60 000 ms. */
+  readyTimeoutMs?: number;
+  /** Extra raw CLI arguments appended to `wrangler dev`. */
+  extraArgs?: string[];
+}
+
+export interface DevServer {
+  /** http://127.0.0.1:<port>, updated by restart(). */
+  readonly url: string;
+  readonly port: number;
+  readonly persistDir: string;
+  /** pid (= process-group id) of the current wrangler process, or undefined when stopped. */
+  readonly pid: number | undefined;
+  /** Signals the whole process group and waits until it is gone. Default SIGTERM, then SIGKILL after 5 s. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Stops (if running, SIGTERM) and starts again on the same persistDir; url/port may change. */
+  restart(): Promise<void>;
+  /** stop() and remove persistDir if this helper created it. */
+  dispose(): Promise<void>;
+  /** The last ~256 KiB of combined stdout/stderr (of all starts of this server). */
+  logs(): string;
+}
+
+const LOG_LIMIT = 256 * 1024;
+const STOP_GRACE_MS = 5_000;
+const GROUP_GONE_TIMEOUT_MS = 10_000;
+
+/** A port that was free a moment ago on 127.0.0.1 (bind 0, read it, close). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once("error", reject);
+    srv.listen({ port: 0, host: "127.0.0.1", exclusive: true }, () => {
+      const addr = srv.address();
+      if (addr === null || typeof addr === "string") {
+        srv.close();
+        reject(new Error("freePort: no address"));
+        return;
+      }
+      const port = addr.port;
+      srv.close((err) => (err ? reject(err) : resolvePort(port)));
+    });
+  });
+}
+
+function fromRoot(p: string): string {
+  return isAbsolute(p) ? p : resolve(REPO_ROOT, p);
+}
+
+/** Node >= 22 to run wrangler: the project's pinned node if present, else the current one. */
+function nodeBinary(): string {
+  const pinned = join(REPO_ROOT, "node_modules", ".bin", "node");
+  return existsSync(pinned) ? pinned : process.execPath;
+}
+
+function wranglerEntry(): string {
+  const entry = join(REPO_ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+  if (!existsSync(entry)) throw new Error(`wrangler not installed: ${entry} missing (run npm ci)`);
+  return entry;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Live (non-zombie) processes whose process group is pgid. Linux: /proc; elsewhere: kill(-pgid, 0). */
+function groupAlive(pgid: number): boolean {
+  if (process.platform === "linux" && existsSync("/proc/self/stat")) {
+    let entries: string[];
+    try {
+      entries = readdirSync("/proc");
+    } catch {
+      entries = [];
+    }
+    for (const e of entries) {
+      if (!/^\d+$/.test(e)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${e}/stat`, "utf8");
+      } catch {
+        continue;
+      }
+      // pid (comm) state ppid pgrp ...; comm may contain spaces/parens, so split after the last ')'.
+      const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const state = rest[0];
+      const pgrp = Number(rest[2]);
+      if (pgrp === pgid && state !== "Z" && state !== "X") return true;
+    }
+    return false;
+  }
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function killGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // ESRCH: already gone.
+  }
+}
+
+// Every group we started and have not seen die; SIGKILLed on process exit.
+const liveGroups = new Set<number>();
+// Temp persist dirs created here; removed on process exit.
+const ownedDirs = new Set<string>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", () => {
+    for (const pgid of liveGroups) killGroup(pgid, "SIGKILL");
+    liveGroups.clear();
+    for (const d of ownedDirs) {
+      try {
+        rmSync(d, { recursive: true, force: true });
+      } catch {
+        // best effort
+      }
+    }
+  });
+}
+
+class WranglerDevServer implements DevServer {
+  url = "";
+  port = 0;
+  readonly persistDir: string;
+  private readonly opts: StartOptions;
+  private readonly ownsDir: boolean;
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private exitInfo: string | undefined;
+  private buf = "";
+
+  constructor(opts: StartOptions) {
+    this.opts = opts;
+    if (opts.persistDir) {
+      this.persistDir = fromRoot(opts.persistDir);
+      this.ownsDir = false;
+    } else {
+      this.persistDir = mkdtempSync(join(tmpdir(), "stepwise-wrangler-"));
+      this.ownsDir = true;
+      ownedDirs.add(this.persistDir);
+    }
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  logs(): string {
+    return this.buf;
+  }
+
+  private append(chunk: string): void {
+    this.buf += chunk;
+    if (this.buf.length > LOG_LIMIT) this.buf = this.buf.slice(this.buf.length - LOG_LIMIT);
+  }
+
+  async start(): Promise<void> {
+    if (this.child) throw new Error("wrangler dev already running");
+    installExitHook();
+    const port = await freePort();
+    let inspectorPort = await freePort();
+    while (inspectorPort === port) inspectorPort = await freePort();
+
+    const args = [
+      wranglerEntry(),
+      "dev",
+      "--config",
+      fromRoot(this.opts.config),
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(inspectorPort),
+      "--persist-to",
+      this.persistDir,
+      "--show-interactive-dev-session=false",
+      "--local",
+    ];
+    for (const [k, v] of Object.entries(this.opts.vars ?? {})) args.push("--var", `${k}:${v}`);
+    args.push(...(this.opts.extraArgs ?? []));
+
+    this.append(`\n[wrangler-dev] starting on :${port} (inspector :${inspectorPort}) persist=${this.persistDir}\n`);
+    const child = spawn(nodeBinary(), args, {
+      cwd: REPO_ROOT,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        ...process.env,
+        WRANGLER_SEND_METRICS: "false",
+        CI: "true",
+        NO_COLOR: "1",
+        FORCE_COLOR: "0",
+        ...(this.opts.env ?? {}),
+      },
+    });
+    const pid = child.pid;
+    if (pid === undefined) throw new Error("failed to spawn wrangler dev");
+    this.child = child;
+    this.exitInfo = undefined;
+    liveGroups.add(pid);
+    child.stdout?.setEncoding("utf8").on("data", (d: string) => this.append(d));
+    child.stderr?.setEncoding("utf8").on("data", (d: string) => this.append(d));
+    this.exited = new Promise<void>((res) => {
+      child.once("exit", (code, sig) => {
+        this.exitInfo = `exited with code ${code} signal ${sig}`;
+        this.append(`\n[wrangler-dev] ${this.exitInfo}\n`);
+        res();
+      });
+      child.once("error", (err) => {
+        this.exitInfo = `spawn error: ${err.message}`;
+        this.append(`\n[wrangler-dev] ${this.exitInfo}\n`);
+        res();
+      });
+    });
+    this.port = port;
+    this.url = `http://127.0.0.1:${port}`;
+
+    try {
+      await this.waitReady();
+    } catch (err) {
+      await this.stop("SIGKILL");
+      throw err;
+    }
+  }
+
+  private async waitReady(): Promise<void> {
+    const path = this.opts.readyPath ?? "/healthz";
+    const deadline = Date.now() + (this.opts.readyTimeoutMs ?? 60_000);
+    let last = "no response yet";
+    while (Date.now() < deadline) {
+      if (this.exitInfo !== undefined) {
+        throw new Error(`wrangler dev ${this.exitInfo} before it was ready.\n--- logs ---\n${this.buf}`);
+      }
+      try {
+        const res = await fetch(this.url + path, { signal: AbortSignal.timeout(5_000) });
+        await res.arrayBuffer().catch(() => undefined);
+        if (res.status < 500) return;
+        last = `HTTP ${res.status}`;
+      } catch (err) {
+        last = err instanceof Error ? err.message : String(err);
+      }
+      await sleep(100);
+    }
+    throw new Error(`wrangler dev not ready at ${this.url}${path} after ${this.opts.readyTimeoutMs ?? 60_000} ms (last: ${last}).\n--- logs ---\n${this.buf}`);
+  }
+
+  async stop(signal?: NodeJS.Signals): Promise<void> {
+    const child = this.child;
+    if (!child || child.pid === undefined) return;
+    const pgid = child.pid;
+    killGroup(pgid, signal ?? "SIGTERM");
+    if (signal === undefined || signal !== "SIGKILL") {
+      const graceful = await Promise.race([this.exited.then(() => true), sleep(STOP_GRACE_MS).then(() => false)]);
+      if (!graceful) this.append(`\n[wrangler-dev] no exit after ${STOP_GRACE_MS} ms, sending SIGKILL\n`);
+    }
+    // Whatever is left of the group (workerd, the inner node) goes now.
+    killGroup(pgid, "SIGKILL");
+    await this.exited;
+    const deadline = Date.now() + GROUP_GONE_TIMEOUT_MS;
+    while (groupAlive(pgid) && Date.now() < deadline) {
+      killGroup(pgid, "SIGKILL");
+      await sleep(20);
+    }
+    liveGroups.delete(pgid);
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+    this.child = undefined;
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    if (this.ownsDir) {
+      rmSync(this.persistDir, { recursive: true, force: true });
+      ownedDirs.delete(this.persistDir);
+    }
+  }
+}
+
+export async function startWranglerDev(opts: StartOptions): Promise<DevServer> {
+  const server = new WranglerDevServer(opts);
+  await server.start();
+  return server;
+}

@@ -1,0 +1,25 @@
+// Two vitest projects: tests inside workerd (the Cloudflare plugin) and Node tests that drive `wrangler dev`.
+// `npm test` type-checks first, then runs both.
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [cloudflareTest({ wrangler: { configPath: "./test/wrangler.test.toml" } })],
+        test: { name: "runtime", include: ["test/runtime/**/*.test.ts"] },
+      },
+      {
+        test: {
+          name: "process",
+          include: ["test/process/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
