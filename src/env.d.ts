@@ -1,5 +1,10 @@
-// Secrets are not in wrangler.toml, so `wrangler types` cannot see them: declare them here.
-interface Env {
+// Secrets are not in wrangler.toml, so `wrangler types` cannot see them: declare them here, on both
+// the global Env and the Cloudflare.Env that `import { env } from "cloudflare:workers"` uses.
+interface StepwiseSecrets {
   /** Bearer token for /api (wrangler secret; `.dev.vars` locally). */
   API_TOKEN: string;
+}
+interface Env extends StepwiseSecrets {}
+declare namespace Cloudflare {
+  interface Env extends StepwiseSecrets {}
 }

@@ -172,16 +172,21 @@ export class RunEngine implements ExecutionHost {
     return ok({ settled: true });
   }
 
-  /** Resolves once nothing executes: every open step waits on a timer, signal or child, or the run ended. */
-  async settled(): Promise<RpcResult<RunView["status"]>> {
+  /**
+   * Resolves once the run is quiet: at most `executing` steps run user code (0 by default) and every
+   * other open step waits on a timer, signal or child, or the run ended. For tests and tools.
+   */
+  async settled(executing = 0): Promise<RpcResult<RunView["status"]>> {
     if (this.#run === undefined) return fail("run.not_found", "no such run");
     this.#ensureLive();
     let quietTurns = 0;
-    for (let turn = 0; turn < 10_000 && quietTurns < 3; turn++) {
+    for (let turn = 0; turn < 2_000 && quietTurns < 3; turn++) {
       await new Promise((r) => setTimeout(r, 0));
-      const busy = (this.#execution !== null && !this.#execution.stopped && !this.#execution.idle) || this.#afterFinish !== null;
+      const execution = this.#execution;
+      const busy = (execution !== null && !execution.stopped && execution.executing > executing) || this.#afterFinish !== null;
       quietTurns = busy ? 0 : quietTurns + 1;
     }
+    if (quietTurns < 3) return fail("run.not_settled", "the run kept executing");
     return ok(this.#status());
   }
 

@@ -34,8 +34,8 @@ export function createRunObject(registry: Registry) {
     }
 
     /** For tests and tools: resolves once the run has nothing executing (see RunEngine.settled). */
-    settled() {
-      return this.#engine.settled();
+    settled(executing = 0) {
+      return this.#engine.settled(executing);
     }
 
     override alarm() {
