@@ -8,12 +8,12 @@ export default defineConfig({
     projects: [
       {
         plugins: [cloudflareTest({ wrangler: { configPath: "./test/wrangler.test.toml" } })],
-        test: { name: "runtime", include: ["test/runtime/**/*.test.ts"] },
+        test: { name: "workers", include: ["test/runtime/**/*.test.ts"] },
       },
       {
         test: {
-          name: "process",
-          include: ["test/process/**/*.test.ts"],
+          name: "node",
+          include: ["test/core/**/*.test.ts", "test/process/**/*.test.ts"],
           environment: "node",
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -74,10 +74,3 @@ export function liveStatus(open: Iterable<{ status: StepStatus }>): "running" | 
   // A run with no open step is between steps, i.e. running its handler code.
   return sleeping ? "sleeping" : "running";
 }
-
-/** The earliest of the armed timers: the one alarm a run object keeps. */
-export function nextAlarm(timerTimes: Iterable<number>): number | null {
-  let min: number | null = null;
-  for (const t of timerTimes) if (min === null || t < min) min = t;
-  return min;
-}
