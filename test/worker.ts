@@ -9,4 +9,13 @@ export const stepwise = createStepwise({ workflows: [...workflows, ...testWorkfl
 
 export class WorkflowRun extends stepwise.WorkflowRun {}
 
-export default { fetch: stepwise.app.fetch } satisfies ExportedHandler<Env>;
+/** Test-only routes to read the probe from Node-side tests; everything else is the app. */
+export default {
+  async fetch(request, env, ctx) {
+    const url = new URL(request.url);
+    if (url.pathname === "/test/probe/counts") {
+      return Response.json(await env.PROBE.getByName("probe").counts(url.searchParams.get("prefix") ?? ""));
+    }
+    return stepwise.app.fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<Cloudflare.Env>;

@@ -52,10 +52,7 @@ export function probe() {
   return env.PROBE.getByName("probe");
 }
 
-declare global {
-  namespace Cloudflare {
-    interface Env {
-      PROBE: DurableObjectNamespace<import("../fixtures/probe.ts").Probe>;
-    }
-  }
+/** The values a test workflow logged to the probe under `key`. */
+export async function logged(key: string): Promise<unknown[]> {
+  return (await probe().entries(key)).map((json) => JSON.parse(json));
 }

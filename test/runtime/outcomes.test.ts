@@ -1,7 +1,7 @@
 // Outcomes and limits: payloads over 1 MiB, a return value that fails `returns`, onComplete exactly once,
 // and a child's outcome reaching its parent.
 import { describe, expect, it } from "vitest";
-import { fireUntil, probe, runStub, settle, startRun, view } from "../helpers/runtime.ts";
+import { fireUntil, logged, probe, runStub, settle, startRun, view } from "../helpers/runtime.ts";
 
 describe("limits", () => {
   it("fails a step whose result is over 1 MiB with step.payload_too_large", async () => {
@@ -38,7 +38,7 @@ describe("onComplete", () => {
     // More wake-ups change nothing: it already ran.
     await view(stub);
     await settle(stub);
-    expect((await probe().entries(`onComplete/${runId}`)).map((e) => e.value)).toEqual([outcome]);
+    expect(await logged(`onComplete/${runId}`)).toEqual([outcome]);
   });
 });
 
@@ -52,6 +52,6 @@ describe("child workflows", () => {
     await settle(stub);
     const v = await view(stub);
     expect(v).toMatchObject({ status: "completed", result: { child: "woke" } });
-    expect((await probe().entries(`onComplete/${runId}`)).map((e) => e.value)).toEqual([{ status: "completed", result: { child: "woke" } }]);
+    expect(await logged(`onComplete/${runId}`)).toEqual([{ status: "completed", result: { child: "woke" } }]);
   });
 });
