@@ -2,7 +2,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { StepwiseError } from "../../src/engine/index.ts";
-import { client, probe, runStub, settle, startRun, view } from "../helpers/runtime.ts";
+import { client, logged, probe, runStub, settle, startRun, view } from "../helpers/runtime.ts";
 
 describe("cancel", () => {
   it("cancels a sleeping run: its timers and alarm are gone", async () => {
@@ -36,6 +36,8 @@ describe("cancel", () => {
     const v = await view(stub);
     expect(v.status).toBe("canceled");
     expect(v.steps![0]).toMatchObject({ kind: "action", status: "canceled" });
+    // The action itself saw its AbortSignal fire, with the cancel as the reason.
+    await expect.poll(() => logged(`${runId}/hang/aborted`)).toEqual(["run.canceled"]);
   });
 
   it("cancels child runs", async () => {

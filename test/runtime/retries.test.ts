@@ -1,8 +1,8 @@
 // Retries: exponential backoff with jitter as durable timers fired through the alarm, NonRetryableError,
 // attempts exhausted, and per-step timeouts.
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { fireAlarm, fireUntil, probe, settle, startRun, view } from "../helpers/runtime.ts";
+import { fireAlarm, fireUntil, logged, probe, settle, startRun, view } from "../helpers/runtime.ts";
 
 describe("retries", () => {
   it("retries a failing action with the policy's backoff until it succeeds", async () => {
@@ -27,6 +27,17 @@ describe("retries", () => {
     expect(v.result).toEqual({ attempt: 3, n: 3 });
     expect(v.steps![0]).toMatchObject({ status: "completed", attempts: 3 });
     expect(await probe().count(`${runId}/flaky`)).toBe(3);
+  });
+
+  it("survives an eviction during the backoff: the retry fires from storage, counted once", async () => {
+    const { runId, stub, status } = await startRun("flaky", { failures: 1 });
+    expect(status).toBe("sleeping");
+    await evictDurableObject(stub);
+    // The alarm wakes a fresh instance: the retry timer moves the step on, then the handler replays.
+    const v = await fireUntil(stub, (v) => v.status === "completed");
+    expect(v.result).toEqual({ attempt: 2, n: 2 });
+    expect(v.steps![0]).toMatchObject({ status: "completed", attempts: 2 });
+    expect(await probe().count(`${runId}/flaky`)).toBe(2);
   });
 
   it("fails the step, and the run, once maxAttempts is used up", async () => {
@@ -55,5 +66,6 @@ describe("retries", () => {
     expect(v.status).toBe("failed");
     expect(v.error!.code).toBe("step.timeout");
     expect(v.steps![0]).toMatchObject({ status: "failed", attempts: 1 });
+    await expect.poll(() => logged(`${runId}/hang/aborted`)).toEqual(["step.timeout"]);
   });
 });

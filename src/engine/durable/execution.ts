@@ -253,7 +253,8 @@ export class HandlerExecution {
       case "mutation":
       case "run":
         if (record.status === "retrying") return this.#attempts(seq, call, record.attempts, true);
-        // Interrupted mid-attempt by a crash or eviction: at-least-once, so run it again as a new attempt.
+        // `running` with n attempts: attempt n was interrupted by a crash or eviction (or its backoff
+        // ended while the object was down and it never started). Either way it runs again as attempt n+1.
         this.#host.store.updateStep(seq, { status: "running", attempts: record.attempts + 1 });
         return this.#attempts(seq, call, record.attempts + 1, false);
       default:
@@ -269,8 +270,8 @@ export class HandlerExecution {
     this.#policies.set(seq, policy);
     let attempt = firstAttempt;
     if (waitFirst) {
-      await this.#park(seq); // the retry timer moves the step back to running, counting the attempt
-      attempt++;
+      await this.#park(seq); // the retry timer moves the step back to running
+      attempt = this.#startRetry(seq, attempt);
     }
     for (;;) {
       const outcome = await this.#attemptOnce(seq, call, attempt);
@@ -307,7 +308,7 @@ export class HandlerExecution {
         });
         this.#host.rearm();
         await this.#park(seq);
-        attempt++;
+        attempt = this.#startRetry(seq, attempt);
         continue;
       }
       store.transaction(() => {
@@ -318,6 +319,13 @@ export class HandlerExecution {
       this.#policies.delete(seq);
       throw StepwiseError.fromJSON(error);
     }
+  }
+
+  /** Journals the start of the attempt after `failed` ones, so a crash inside it counts it. */
+  #startRetry(seq: number, failed: number): number {
+    if (this.#stopped) throw this.#stopped;
+    this.#host.store.updateStep(seq, { status: "running", attempts: failed + 1 });
+    return failed + 1;
   }
 
   async #attemptOnce(seq: number, call: Extract<StepCall, { kind: "action" | "mutation" | "run" }>, attempt: number): Promise<{ ok: true; value: unknown } | { ok: false; error: SerializedError }> {

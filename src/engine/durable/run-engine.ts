@@ -397,7 +397,8 @@ export class RunEngine implements ExecutionHost {
       if (timer.kind === "sleep" && step.status === "sleeping") {
         store.updateStep(step.seq, { status: "completed", completedAt: now });
       } else if (timer.kind === "retry" && step.status === "retrying") {
-        store.updateStep(step.seq, { status: "running", attempts: step.attempts + 1 });
+        // `attempts` counts attempts started; the next one counts itself when it starts.
+        store.updateStep(step.seq, { status: "running" });
       } else if (timer.kind === "signal_timeout" && step.status === "waiting") {
         store.updateStep(step.seq, { status: "completed", result: "null", completedAt: now });
         this.#execution?.dropSignalWaiter(SignalDetail.parse(JSON.parse(step.detail ?? "{}")).signal, step.seq);
