@@ -4,7 +4,7 @@ export type { ActionContext, ActionDefinition, AnyWorkflow, MutationDefinition, 
 export { NonRetryableError, RunCanceledError, StepwiseError } from "./core/errors.ts";
 export type { SerializedError } from "./core/errors.ts";
 export { DEFAULT_RETRY, type RetryPolicy } from "./core/retry.ts";
-export type { StepContext, ActionStepOptions } from "./step-context.ts";
+export type { StepContext, ActionStepOptions, SlotLease, SlotPool } from "./step-context.ts";
 export { Registry } from "./registry.ts";
 export { createRunObject } from "./durable/run-object.ts";
 export { createClient, newRunId, type StepwiseClient } from "./client.ts";

@@ -11,11 +11,26 @@ export interface ActionStepOptions {
   timeout?: number;
   /** The step's name in the journal; defaults to the action's name. */
   name?: string;
+  /** Runs each attempt inside a slot of this pool (see `Workpool`), waiting for one first. */
+  pool?: SlotPool;
+}
+
+/**
+ * Something that hands out concurrency slots, such as a `Workpool`. The engine asks for a slot before
+ * each attempt and releases it after; `holderId` is stable for the attempt, so asking again after a
+ * crash keeps the holder's place rather than queuing twice.
+ */
+export interface SlotPool {
+  acquire(req: { holderId: string; signal: AbortSignal }): Promise<SlotLease>;
+}
+
+export interface SlotLease {
+  release(): Promise<void>;
 }
 
 /** One step as the run object sees it. */
 export type StepCall =
-  | { kind: "action" | "mutation" | "run"; name: string; args: unknown; fn: (ctx: ActionContext) => Promise<unknown>; retry?: RetryOption; timeout?: number }
+  | { kind: "action" | "mutation" | "run"; name: string; args: unknown; fn: (ctx: ActionContext) => Promise<unknown>; retry?: RetryOption; timeout?: number; pool?: SlotPool }
   | { kind: "sleep"; name: string; wake: { afterMs: number } | { at: number } }
   | { kind: "signal"; name: string; timeout?: number }
   | { kind: "workflow"; name: string; workflow: AnyWorkflow; args: unknown }
@@ -56,6 +71,7 @@ export function createStepContext(runId: string, execute: (call: StepCall) => Pr
       fn: async (ctx) => def.handler(ctx, parseArgs(def.args, args, def.name)),
       retry: opts.retry,
       timeout: opts.timeout,
+      pool: opts.pool,
     });
 
   // SAFETY (each `as` below): the executor resolves a step with exactly the value its function or
@@ -65,7 +81,7 @@ export function createStepContext(runId: string, execute: (call: StepCall) => Pr
     runAction: (action, args, opts) => callable("action", action as ActionDefinition<unknown, unknown>, args, opts) as Promise<never>,
     runMutation: (mutation, args, opts) => callable("mutation", mutation as MutationDefinition<unknown, unknown>, args, opts) as Promise<never>,
     run: (name, fn, opts = {}) =>
-      execute({ kind: "run", name, args: undefined, fn: async (ctx) => fn(ctx), retry: opts.retry, timeout: opts.timeout }) as Promise<never>,
+      execute({ kind: "run", name, args: undefined, fn: async (ctx) => fn(ctx), retry: opts.retry, timeout: opts.timeout, pool: opts.pool }) as Promise<never>,
     sleep: (ms, opts = {}) => execute({ kind: "sleep", name: opts.name ?? "sleep", wake: { afterMs: Math.max(0, ms) } }) as Promise<void>,
     sleepUntil: (at, opts = {}) =>
       execute({ kind: "sleep", name: opts.name ?? "sleepUntil", wake: { at: typeof at === "number" ? at : at.getTime() } }) as Promise<void>,

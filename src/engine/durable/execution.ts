@@ -6,7 +6,7 @@ import { RunCanceledError, SerializedError, StepwiseError, toSerializedError } f
 import { matchStep, nonDeterminism, type StepRecord } from "../core/journal.ts";
 import { decodePayload, encodePayload } from "../core/payload.ts";
 import { backoffDelay, resolveRetry, shouldRetry, type RetryPolicy } from "../core/retry.ts";
-import { createStepContext, type StepCall } from "../step-context.ts";
+import { createStepContext, type SlotLease, type StepCall } from "../step-context.ts";
 import type { RunStore } from "./run-store.ts";
 
 /** What the execution needs from the object that hosts it. */
@@ -345,10 +345,16 @@ export class HandlerExecution {
       signal: controller.signal,
       idempotencyKey: `${this.#host.runId}:${seq}`,
     };
+    let lease: SlotLease | undefined;
     try {
       const aborted = new Promise<never>((_, reject) => {
         controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true });
       });
+      aborted.catch(() => {});
+      if (call.pool !== undefined) {
+        // The holder id is stable for this attempt: asking again after a crash keeps its place in line.
+        lease = await Promise.race([call.pool.acquire({ holderId: `${this.#host.runId}:${seq}:${attempt}`, signal: controller.signal }), aborted]);
+      }
       // An action that ignores its signal still loses the race: the step moves on without it.
       return { ok: true, value: await Promise.race([Promise.resolve().then(() => call.fn(ctx)), aborted]) };
     } catch (err) {
@@ -356,6 +362,9 @@ export class HandlerExecution {
     } finally {
       this.#busy--;
       this.#controllers.delete(seq);
+      if (lease !== undefined) {
+        lease.release().catch((err: unknown) => console.error(`run ${this.#host.runId}: releasing a pool slot failed (its lease will expire): ${String(err)}`));
+      }
     }
   }
 
