@@ -5,5 +5,6 @@ import { workflows } from "./workflows/index.ts";
 const stepwise = createStepwise({ workflows });
 
 export class WorkflowRun extends stepwise.WorkflowRun {}
+export { RunIndex } from "./engine/index.ts";
 
 export default { fetch: stepwise.app.fetch } satisfies ExportedHandler<Env>;

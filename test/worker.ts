@@ -8,6 +8,7 @@ export { Probe } from "./fixtures/probe.ts";
 export const stepwise = createStepwise({ workflows: [...workflows, ...testWorkflows] });
 
 export class WorkflowRun extends stepwise.WorkflowRun {}
+export { RunIndex } from "../src/engine/index.ts";
 
 /** Test-only routes to read the probe from Node-side tests; everything else is the app. */
 export default {

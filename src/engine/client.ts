@@ -6,12 +6,19 @@ import type { AnyWorkflow } from "./define.ts";
 import type { Registry } from "./registry.ts";
 import { RUN_ID_PATTERN, type StartResult } from "./durable/run-engine.ts";
 import type { RunView } from "./durable/run-view.ts";
+import type { ListQuery } from "./durable/run-index.ts";
 
 export interface StepwiseClient {
-  startRun(workflow: string | AnyWorkflow, args: unknown, opts?: { runId?: string }): Promise<StartResult>;
+  /** Starts a run. With `idempotencyKey`, a retried start returns the same run (`created: false`). */
+  startRun(workflow: string | AnyWorkflow, args: unknown, opts?: { runId?: string; idempotencyKey?: string }): Promise<StartResult>;
   getRun(runId: string, opts?: { steps?: "all" | "none" }): Promise<RunView>;
-  signalRun(runId: string, signal: string, payload?: unknown): Promise<{ signalId: number }>;
+  /** Delivers a signal. With `onceKey`, only the first signal under that key counts. */
+  signalRun(runId: string, signal: string, payload?: unknown, opts?: { onceKey?: string }): Promise<{ signalId: number; duplicate: boolean; at: number }>;
   cancelRun(runId: string): Promise<{ status: "canceled" }>;
+  /** Runs newest first, by workflow and status, a page at a time. */
+  listRuns(query?: ListQuery): Promise<{ runs: { runId: string; workflow: string; status: string; createdAt: number; updatedAt: number }[]; nextCursor: string | null }>;
+  /** The run object's event stream endpoint (`/events` SSE or `/ws` WebSocket) for a forwarded request. */
+  streamEvents(runId: string, request: Request, kind: "events" | "ws"): Promise<Response>;
 }
 
 /**
@@ -38,19 +45,37 @@ export function createClient(env: Env, registry: Registry): StepwiseClient {
           details: { issues: parsed.error.issues.map(({ path, message }) => ({ path: path.map(String), message })) },
         });
       }
+      if (opts.idempotencyKey !== undefined) {
+        // The key names the run: every retry of the start reaches the same object, which decides.
+        const runId = await idempotentRunId(name, opts.idempotencyKey);
+        return unwrap(await stub(runId).start({ runId, workflow: name, args, sameArgsOnly: true }));
+      }
       const runId = opts.runId ?? newRunId();
       return unwrap(await stub(runId).start({ runId, workflow: name, args }));
     },
     async getRun(runId, opts = {}) {
       return unwrap(await stub(runId).describe(opts));
     },
-    async signalRun(runId, signal, payload) {
-      return unwrap(await stub(runId).signal(signal, payload));
+    async signalRun(runId, signal, payload, opts = {}) {
+      return unwrap(await stub(runId).signal(signal, payload, opts.onceKey));
     },
     async cancelRun(runId) {
       return unwrap(await stub(runId).cancel());
     },
+    async listRuns(query = {}) {
+      return unwrap(await env.RUN_INDEX.getByName("global").list(query));
+    },
+    async streamEvents(runId, request, kind) {
+      const url = new URL(request.url);
+      const forwarded = new Request(`https://run.internal/${kind}${url.search}`, { headers: request.headers });
+      return stub(runId).fetch(forwarded);
+    },
   };
+}
+
+async function idempotentRunId(workflow: string, key: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${workflow}\n${key}`));
+  return `run_${[...new Uint8Array(digest).slice(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
 export function newRunId(): string {

@@ -7,5 +7,6 @@ export { DEFAULT_RETRY, type RetryPolicy } from "./core/retry.ts";
 export type { StepContext, ActionStepOptions, SlotLease, SlotPool } from "./step-context.ts";
 export { Registry } from "./registry.ts";
 export { createRunObject } from "./durable/run-object.ts";
+export { RunIndex } from "./durable/run-index.ts";
 export { createClient, newRunId, type StepwiseClient } from "./client.ts";
 export type { RunView, StepView, WaitingFor } from "./durable/run-view.ts";

@@ -1,12 +1,14 @@
 // Errors as RFC 9457 problem+json: one table maps each stable code to its HTTP status.
 // Unknown errors become a 500 that says nothing about internals.
 import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { StepwiseError } from "../engine/index.ts";
 
 const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   "request.invalid": 400,
   "request.malformed_json": 400,
+  "request.invalid_cursor": 400,
   "run.invalid_args": 400,
   "signal.invalid_name": 400,
   "auth.missing_token": 401,
@@ -16,6 +18,7 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   "run.not_found": 404,
   "signal.run_finished": 409,
   "run.already_finished": 409,
+  "run.idempotency_conflict": 409,
   "request.too_large": 413,
   "step.payload_too_large": 413,
 };
@@ -35,6 +38,8 @@ export function problem(c: Context, code: string, detail: string, errors?: Field
 /** `app.onError`: StepwiseErrors keep their code; anything else is logged by kind and hidden. */
 export function onError(err: Error, c: Context): Response {
   if (err instanceof StepwiseError) return problem(c, err.code, err.message, fieldErrors(err.details));
+  // Hono's own JSON validator reports a body that does not parse this way.
+  if (err instanceof HTTPException && err.status === 400) return problem(c, "request.malformed_json", "the request body is not valid JSON");
   console.error(`unhandled ${err.name} on ${c.req.method} ${new URL(c.req.url).pathname}`);
   return problem(c, "internal", "internal error");
 }

@@ -1,23 +1,9 @@
-// Request parsing at the HTTP boundary: JSON bodies and params through zod, failures as StepwiseErrors
-// whose details carry the failing paths (rendered as JSON Pointers in problem+json).
-import type { Context } from "hono";
+// Parsing at the HTTP boundary through zod: failures become StepwiseErrors whose details carry the
+// failing paths (rendered as JSON Pointers in problem+json).
 import type { z } from "zod";
 import { StepwiseError } from "../engine/index.ts";
 
-export async function parseJsonBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
-  const text = await c.req.text();
-  let raw: unknown = {};
-  if (text.trim() !== "") {
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      throw new StepwiseError("request.malformed_json", "the request body is not valid JSON");
-    }
-  }
-  return parseWith(schema, raw, "the request body is invalid");
-}
-
-export function parseWith<T>(schema: z.ZodType<T>, raw: unknown, message: string): T {
+export function parseWith<S extends z.ZodType>(schema: S, raw: unknown, message: string): z.output<S> {
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
   throw new StepwiseError("request.invalid", message, {

@@ -9,6 +9,7 @@ import type { Registry } from "../registry.ts";
 import { ChildDetail, HandlerExecution, SignalDetail, type ExecutionHost } from "./execution.ts";
 import { RunStore, WATCHDOG_SEQ, type RunRecord, type TimerRecord } from "./run-store.ts";
 import { buildRunView, type RunView } from "./run-view.ts";
+import { EventStreams } from "./event-streams.ts";
 
 export const RUN_ID_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9_.:-]{0,199}$/;
 export const SIGNAL_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,100}$/;
@@ -18,6 +19,8 @@ export const StartInput = z.object({
   workflow: z.string(),
   args: z.unknown(),
   parent: z.object({ runId: z.string(), seq: z.number().int() }).optional(),
+  /** Set for starts keyed by an Idempotency-Key: an existing run must have been started with the same args. */
+  sameArgsOnly: z.boolean().optional(),
 });
 export type StartInput = z.input<typeof StartInput>;
 
@@ -51,17 +54,24 @@ export class RunEngine implements ExecutionHost {
   #alarmAt: number | null | undefined = undefined;
   #watchdogArmed = false;
   #afterFinish: Promise<void> | null = null;
+  readonly #streams: EventStreams;
+  #flushQueued = false;
+  /** What the run index was last told (or is being told); null when unknown or a push failed. */
+  #indexedStatus: string | null = null;
 
   constructor(ctx: DurableObjectState, env: Env, registry: Registry) {
     this.#ctx = ctx;
     this.env = env;
     this.#registry = registry;
     this.store = new RunStore(ctx.storage);
+    this.#streams = new EventStreams(ctx, this.store);
     this.#watchdogMs = Math.max(100, Number(env.STEPWISE_WATCHDOG_MS) || 30_000);
     void ctx.blockConcurrencyWhile(async () => {
       this.store.migrate();
       this.#run = this.store.getRun();
+      if (this.#run !== undefined) this.#indexedStatus = this.store.indexState().indexedStatus;
     });
+    this.store.onChange = () => this.#scheduleFlush();
   }
 
   get runId(): string {
@@ -82,6 +92,9 @@ export class RunEngine implements ExecutionHost {
     const input = StartInput.safeParse(raw);
     if (!input.success) return fail("request.invalid", "invalid start request", { issues: input.error.issues.map(({ path, message }) => ({ path, message })) });
     if (this.#run !== undefined) {
+      if (input.data.sameArgsOnly === true && !this.#sameStart(input.data.workflow, input.data.args)) {
+        return fail("run.idempotency_conflict", "this Idempotency-Key was already used to start a run with other args");
+      }
       this.#ensureLive();
       const result: StartResult = { runId: this.#run.runId, status: this.#status(), created: false };
       const outcome = this.#outcome();
@@ -122,9 +135,17 @@ export class RunEngine implements ExecutionHost {
     return ok(buildRunView(this.#run ?? run, run.status === "running" ? this.store.openSteps() : [], extra));
   }
 
-  signal(name: string, payload: unknown): RpcResult<{ signalId: number }> {
+  /**
+   * Accepts a signal for the run. With `onceKey`, the first signal under that key is the only one:
+   * later ones return the first one's id with `duplicate: true` and change nothing.
+   */
+  signal(name: string, payload: unknown, onceKey?: string): RpcResult<{ signalId: number; duplicate: boolean; at: number }> {
     if (this.#run === undefined) return fail("run.not_found", "no such run");
     if (!SIGNAL_NAME_PATTERN.test(name)) return fail("signal.invalid_name", "a signal name is 1-100 characters of letters, digits, '_', '.', ':', '-'");
+    if (onceKey !== undefined) {
+      const earlier = this.store.signalForKey(onceKey);
+      if (earlier !== undefined) return ok({ ...earlier, duplicate: true });
+    }
     if (this.#run.status !== "running") return fail("signal.run_finished", `the run has already ended (${this.#run.status})`);
     let encoded: string | null;
     try {
@@ -134,10 +155,34 @@ export class RunEngine implements ExecutionHost {
       if (err instanceof StepwiseError) return { ok: false, error: err.toJSON() };
       throw err;
     }
-    const signalId = this.store.insertSignal(name, encoded, this.now());
+    const now = this.now();
+    const signalId = this.store.transaction(() => {
+      const id = this.store.insertSignal(name, encoded, now);
+      if (onceKey !== undefined) this.store.rememberSignalKey(onceKey, id, now);
+      return id;
+    });
     this.#ensureLive();
     this.matchSignals(name);
-    return ok({ signalId });
+    return ok({ signalId, duplicate: false, at: now });
+  }
+
+  /** Serves the event streams: `GET /events` (SSE, Last-Event-ID or ?after) and `GET /ws` (?after). */
+  fetch(request: Request): Response {
+    const url = new URL(request.url);
+    if (this.#run === undefined) {
+      return Response.json({ code: "run.not_found", message: "no such run" }, { status: 404 });
+    }
+    this.#ensureLive();
+    const after = Number(request.headers.get("last-event-id") ?? url.searchParams.get("after") ?? 0);
+    const from = Number.isSafeInteger(after) && after > 0 ? after : 0;
+    const finished = this.#run.status !== "running";
+    if (url.pathname.endsWith("/ws")) {
+      if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+        return Response.json({ code: "request.invalid", message: "expected a WebSocket upgrade" }, { status: 426 });
+      }
+      return this.#streams.openWebSocket(from, finished);
+    }
+    return this.#streams.openSse(from, finished);
   }
 
   async cancel(): Promise<RpcResult<{ status: "canceled" }>> {
@@ -201,6 +246,7 @@ export class RunEngine implements ExecutionHost {
     this.#ensureLive();
     this.#afterWatchdog();
     this.rearm();
+    this.#scheduleFlush();
     if (this.#afterFinish !== null) await this.#afterFinish;
   }
 
@@ -306,7 +352,7 @@ export class RunEngine implements ExecutionHost {
     const run = this.#run;
     if (run === undefined) return;
     if (run.status !== "running") {
-      if (run.onComplete === "pending" && this.#afterFinish === null) this.#afterFinish = this.#finishSideEffects();
+      if ((run.onComplete === "pending" || this.#indexedStatus !== run.status) && this.#afterFinish === null) this.#afterFinish = this.#finishSideEffects();
       return;
     }
     if (this.#execution !== null) return;
@@ -323,29 +369,39 @@ export class RunEngine implements ExecutionHost {
   /** Ends the run in one transaction: outcome, open steps canceled, timers cleared; then side effects. */
   async #end(end: { status: "completed" | "failed" | "canceled"; result: string | null; error: string | null }, reason?: StepwiseError): Promise<void> {
     if (this.#run?.status !== "running") return;
-    const workflow = this.#workflow();
-    const hasSideEffects = workflow?.onComplete !== undefined || this.#run.parent !== null;
     const open = this.store.openSteps();
     const now = this.now();
     this.store.transaction(() => {
-      this.store.finishRun({ ...end, onComplete: hasSideEffects ? "pending" : "none", now });
+      // "pending" until the parent is told, onComplete has run and the index has the outcome; the
+      // watchdog brings the object back to finish those after a crash.
+      this.store.finishRun({ ...end, onComplete: "pending", now });
       for (const s of open) this.store.updateStep(s.seq, { status: "canceled", completedAt: now });
       this.store.deleteAllTimers();
-      // Until the parent is told and onComplete has run, the watchdog brings us back after a crash.
-      if (hasSideEffects) this.store.setTimer("watchdog", WATCHDOG_SEQ, now + this.#watchdogMs);
+      this.store.setTimer("watchdog", WATCHDOG_SEQ, now + this.#watchdogMs);
     });
     this.#run = this.store.getRun();
     this.#execution?.stop(reason ?? new StepwiseError("run.finished", "the run has ended"));
     this.rearm();
     const children = open.filter((s) => s.kind === "workflow").map((s) => ChildDetail.parse(JSON.parse(s.detail ?? "{}")).childRunId);
     await Promise.allSettled(children.map((id) => this.env.WORKFLOW_RUNS.getByName(id).cancel()));
-    if (hasSideEffects && this.#afterFinish === null) this.#afterFinish = this.#finishSideEffects();
+    if (this.#afterFinish === null) this.#afterFinish = this.#finishSideEffects();
     await this.#afterFinish;
   }
 
-  /** Tells the parent, then runs onComplete, then records both done. Re-run after a crash. */
+  /** Tells the parent, runs onComplete, records both done, then brings the index up to date. Re-run after a crash. */
   async #finishSideEffects(): Promise<void> {
     try {
+      if (this.#run!.onComplete === "pending") await this.#notifyAndComplete();
+      // The outcome must reach the index before the object may sleep for good.
+      if (await this.#syncIndex()) this.store.deleteAllTimers();
+      this.rearm();
+    } finally {
+      this.#afterFinish = null;
+    }
+  }
+
+  async #notifyAndComplete(): Promise<void> {
+    {
       const run = this.#run!;
       const outcome = this.#outcome()!;
       if (run.parent !== null) {
@@ -366,14 +422,59 @@ export class RunEngine implements ExecutionHost {
           console.error(`run ${run.runId}: onComplete threw (${err instanceof StepwiseError ? err.code : "error"}); it is not retried`);
         }
       }
-      this.store.transaction(() => {
-        this.store.markOnCompleteDone(this.now());
-        this.store.deleteAllTimers();
-      });
+      this.store.markOnCompleteDone(this.now());
       this.#run = this.store.getRun();
-      this.rearm();
-    } finally {
-      this.#afterFinish = null;
+    }
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    queueMicrotask(() => {
+      this.#flushQueued = false;
+      if (this.#run === undefined) return;
+      if (this.#streams.listening) this.#streams.flush(this.#run.status !== "running");
+      void this.#syncIndex();
+    });
+  }
+
+  /**
+   * Pushes the run's status to the run index if it changed. The run object is the source of truth and
+   * the index a projection: a status change is durable here first, then pushed with a version that only
+   * grows (stored in the same object), and `indexed_status` records what the index confirmed. A crash
+   * or a failed push leaves indexed_status stale; the next wake-up (the watchdog alarm, which a
+   * finished run keeps until the index confirms its outcome) pushes again. Resolves true when the index
+   * holds the current status.
+   */
+  async #syncIndex(): Promise<boolean> {
+    const run = this.#run;
+    if (run === undefined) return false;
+    const status = this.#status();
+    if (status === this.#indexedStatus) return true;
+    this.#indexedStatus = status;
+    const version = this.store.nextIndexVersion();
+    try {
+      await this.env.RUN_INDEX.getByName("global").upsert({ runId: run.runId, workflow: run.workflow, status, createdAt: run.createdAt, updatedAt: this.now(), version });
+      this.store.markIndexed(status, version);
+      return this.#indexedStatus === status;
+    } catch (err) {
+      console.error(`run ${run.runId}: updating the run index failed; retried on the next wake-up: ${String(err)}`);
+      if (this.#indexedStatus === status) this.#indexedStatus = null;
+      if (run.status === "running") this.ensureWatchdog();
+      return false;
+    }
+  }
+
+  #sameStart(workflow: string, rawArgs: unknown): boolean {
+    const run = this.#run!;
+    const def = this.#registry.get(workflow);
+    if (def === undefined || run.workflow !== workflow) return false;
+    const parsed = def.args.safeParse(rawArgs);
+    if (!parsed.success) return false;
+    try {
+      return encodePayload(parsed.data, "args") === run.args;
+    } catch {
+      return false;
     }
   }
 
@@ -415,7 +516,7 @@ export class RunEngine implements ExecutionHost {
     const run = this.#run;
     if (run === undefined) return;
     if (run.status !== "running") {
-      if (run.onComplete === "pending") this.store.setTimer("watchdog", WATCHDOG_SEQ, this.now() + this.#watchdogMs);
+      if (run.onComplete === "pending" || this.#indexedStatus !== run.status) this.store.setTimer("watchdog", WATCHDOG_SEQ, this.now() + this.#watchdogMs);
       return;
     }
     const execution = this.#execution;

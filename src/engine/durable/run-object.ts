@@ -3,6 +3,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Registry } from "../registry.ts";
 import { RunEngine, type Outcome, type StartInput } from "./run-engine.ts";
+export { RunIndex } from "./run-index.ts";
 
 export function createRunObject(registry: Registry) {
   return class WorkflowRun extends DurableObject<Env> {
@@ -21,8 +22,22 @@ export function createRunObject(registry: Registry) {
       return this.#engine.describe(opts);
     }
 
-    signal(name: string, payload: unknown) {
-      return this.#engine.signal(name, payload);
+    signal(name: string, payload: unknown, onceKey?: string) {
+      return this.#engine.signal(name, payload, onceKey);
+    }
+
+    /** Event streams: `/events` (SSE) and `/ws` (WebSocket); the Worker forwards requests here. */
+    override fetch(request: Request) {
+      return this.#engine.fetch(request);
+    }
+
+    override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer) {
+      // The stream is one-way; a client "ping" gets a "pong" so it can check liveness.
+      if (message === "ping") ws.send("pong");
+    }
+
+    override webSocketClose(ws: WebSocket, code: number) {
+      ws.close(code === 1005 ? 1000 : code, "closing");
     }
 
     cancel() {

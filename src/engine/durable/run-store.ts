@@ -27,6 +27,19 @@ export type TimerKind = z.infer<typeof TimerKind>;
 export const TimerRecord = z.object({ id: z.number(), at: z.number(), kind: TimerKind, seq: z.number() });
 export type TimerRecord = z.infer<typeof TimerRecord>;
 
+export const RunEvent = z.object({ seq: z.number(), type: z.string(), data: z.record(z.string(), z.unknown()), at: z.number() });
+export type RunEvent = z.infer<typeof RunEvent>;
+
+const STEP_EVENT: Record<StepStatus, string> = {
+  running: "step.started",
+  retrying: "step.retrying",
+  sleeping: "step.sleeping",
+  waiting: "step.waiting",
+  completed: "step.completed",
+  failed: "step.failed",
+  canceled: "step.canceled",
+};
+
 /** The watchdog is one timer per run; it takes this seq so the (kind, seq) key stays unique. */
 export const WATCHDOG_SEQ = -1;
 
@@ -65,6 +78,7 @@ export class RunStore {
       "INSERT INTO run (id, run_id, workflow, args, status, parent, created_at, updated_at) VALUES (1, ?, ?, ?, 'running', ?, ?, ?)",
       r.runId, r.workflow, r.args, r.parent, r.now, r.now,
     );
+    this.appendEvent("run.started", { runId: r.runId, workflow: r.workflow }, r.now);
   }
 
   finishRun(r: { status: Exclude<RunStatus, "running">; result: string | null; error: string | null; onComplete: "none" | "pending"; now: number }): void {
@@ -72,6 +86,21 @@ export class RunStore {
       "UPDATE run SET status = ?, result = ?, error = ?, on_complete = ?, updated_at = ?, completed_at = ? WHERE id = 1",
       r.status, r.result, r.error, r.onComplete, r.now, r.now,
     );
+    this.appendEvent("run.finished", r.error === null ? { status: r.status } : { status: r.status, error: JSON.parse(r.error) }, r.now);
+  }
+
+  /** The run-index outbox: what the index was last told, and a version that only grows. */
+  indexState(): { indexedStatus: string | null; version: number } {
+    const row = this.#all("SELECT indexed_status AS indexedStatus, index_version AS version FROM run WHERE id = 1")[0];
+    return z.object({ indexedStatus: z.string().nullable(), version: z.number() }).parse(row ?? { indexedStatus: null, version: 0 });
+  }
+
+  nextIndexVersion(): number {
+    return z.number().parse(this.#all("UPDATE run SET index_version = index_version + 1 WHERE id = 1 RETURNING index_version AS v")[0]?.v);
+  }
+
+  markIndexed(status: string, version: number): void {
+    this.#exec("UPDATE run SET indexed_status = ? WHERE id = 1 AND index_version = ?", status, version);
   }
 
   markOnCompleteDone(now: number): void {
@@ -80,15 +109,17 @@ export class RunStore {
 
   // -- journal ---------------------------------------------------------------------------------
 
+  /** Journals a new step, and its event in the same write. */
   insertStep(s: { seq: number; name: string; kind: StepKind; status: StepStatus; attempts: number; args: string | null; result?: string | null; error?: string | null; now: number; completedAt?: number | null; wakeAt?: number | null; detail?: string | null }): void {
     this.#exec(
       `INSERT INTO steps (seq, name, kind, status, attempts, args, result, error, started_at, completed_at, wake_at, detail)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       s.seq, s.name, s.kind, s.status, s.attempts, s.args, s.result ?? null, s.error ?? null, s.now, s.completedAt ?? null, s.wakeAt ?? null, s.detail ?? null,
     );
+    this.#stepEvent(s.status, { seq: s.seq, name: s.name, kind: s.kind, attempt: s.attempts }, s.error ?? null, s.wakeAt ?? null, s.now);
   }
 
-  /** Moves a step to a new status; only the given fields change. */
+  /** Moves a step to a new status (only the given fields change), with its event in the same write. */
   updateStep(seq: number, patch: { status: StepStatus; attempts?: number; result?: string | null; error?: string | null; completedAt?: number | null; wakeAt?: number | null; detail?: string | null }): void {
     const sets = ["status = ?"];
     const values: (string | number | null)[] = [patch.status];
@@ -103,7 +134,36 @@ export class RunStore {
     add("completed_at", patch.completedAt);
     add("wake_at", patch.wakeAt);
     add("detail", patch.detail);
-    this.#exec(`UPDATE steps SET ${sets.join(", ")} WHERE seq = ?`, ...values, seq);
+    const row = this.#all(`UPDATE steps SET ${sets.join(", ")} WHERE seq = ? RETURNING name, kind, attempts, wake_at AS wakeAt`, ...values, seq)[0];
+    if (row === undefined) return;
+    const step = { seq, name: String(row.name), kind: String(row.kind), attempt: Number(row.attempts) };
+    this.#stepEvent(patch.status, step, patch.error ?? null, row.wakeAt === null ? null : Number(row.wakeAt), Date.now());
+  }
+
+  // -- events ----------------------------------------------------------------------------------
+
+  /** Appends to the run's event log; written in the same transaction as the change it reports. */
+  appendEvent(type: string, data: Record<string, unknown>, now: number): void {
+    this.#exec("INSERT INTO events (type, data, at) VALUES (?, ?, ?)", type, JSON.stringify(data), now);
+    this.onChange?.();
+  }
+
+  /** Called after every event append: the object batches its broadcasts and index updates on it. */
+  onChange: (() => void) | undefined;
+
+  lastEventSeq(): number {
+    return Number(this.#all("SELECT MAX(seq) AS s FROM events")[0]?.s ?? 0);
+  }
+
+  eventsAfter(afterSeq: number, limit: number): RunEvent[] {
+    return this.#all("SELECT seq, type, data, at FROM events WHERE seq > ? ORDER BY seq LIMIT ?", afterSeq, limit).map((r) => RunEvent.parse({ ...r, data: JSON.parse(String(r.data)) }));
+  }
+
+  #stepEvent(status: StepStatus, step: { seq: number; name: string; kind: string; attempt: number }, error: string | null, wakeAt: number | null, now: number): void {
+    const data: Record<string, unknown> = { ...step };
+    if (error !== null && (status === "failed" || status === "retrying")) data.error = JSON.parse(error);
+    if (wakeAt !== null && (status === "sleeping" || status === "retrying" || status === "waiting")) data.until = wakeAt;
+    this.appendEvent(STEP_EVENT[status], data, now);
   }
 
   getStep(seq: number): StepRecord | undefined {
@@ -165,8 +225,9 @@ export class RunStore {
   // -- signals ---------------------------------------------------------------------------------
 
   insertSignal(name: string, payload: string | null, now: number): number {
-    this.#exec("INSERT INTO signals (name, payload, received_at) VALUES (?, ?, ?)", name, payload, now);
-    return z.number().parse(this.#all("SELECT last_insert_rowid() AS id")[0]?.id);
+    const id = z.number().parse(this.#all("INSERT INTO signals (name, payload, received_at) VALUES (?, ?, ?) RETURNING id", name, payload, now)[0]?.id);
+    this.appendEvent("signal.received", { signal: name, signalId: id }, now);
+    return id;
   }
 
   oldestPendingSignal(name: string): { id: number; payload: string | null } | undefined {
@@ -176,6 +237,16 @@ export class RunStore {
 
   consumeSignal(id: number, seq: number): void {
     this.#exec("UPDATE signals SET consumed_seq = ? WHERE id = ?", seq, id);
+  }
+
+  /** The signal already delivered under this once-only key, if any. */
+  signalForKey(key: string): { signalId: number; at: number } | undefined {
+    const row = this.#all("SELECT signal_id AS signalId, at FROM signal_keys WHERE key = ?", key)[0];
+    return row === undefined ? undefined : z.object({ signalId: z.number(), at: z.number() }).parse(row);
+  }
+
+  rememberSignalKey(key: string, signalId: number, now: number): void {
+    this.#exec("INSERT INTO signal_keys (key, signal_id, at) VALUES (?, ?, ?)", key, signalId, now);
   }
 
   pendingSignalCount(): number {

@@ -51,6 +51,22 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX signals_pending ON signals (name, id) WHERE consumed_seq IS NULL;
   `,
+  // 2: the event log that SSE and WebSocket readers resume from; once-only signal keys; the run-index outbox.
+  `
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    type TEXT NOT NULL,
+    data TEXT NOT NULL,
+    at INTEGER NOT NULL
+  );
+  CREATE TABLE signal_keys (
+    key TEXT PRIMARY KEY,
+    signal_id INTEGER NOT NULL,
+    at INTEGER NOT NULL
+  );
+  ALTER TABLE run ADD COLUMN indexed_status TEXT;
+  ALTER TABLE run ADD COLUMN index_version INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /** Applies the migrations past the stored version, each in its own transaction. */

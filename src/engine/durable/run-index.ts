@@ -1,0 +1,98 @@
+// The run index: one Durable Object listing runs by workflow and status, newest first. Run objects are
+// the source of truth and push their status here (see RunEngine.#syncIndex); a push carries a version
+// that only grows, so a late or repeated push never moves an entry backwards.
+import { DurableObject } from "cloudflare:workers";
+import { z } from "zod";
+import { fail, ok, type RpcResult } from "../core/result.ts";
+
+export const IndexEntry = z.object({
+  runId: z.string(),
+  workflow: z.string(),
+  status: z.string(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  version: z.number().int(),
+});
+export type IndexEntry = z.infer<typeof IndexEntry>;
+
+export const ListQuery = z.object({
+  workflow: z.string().optional(),
+  status: z.string().optional(),
+  limit: z.number().int().min(1).max(100).default(20),
+  cursor: z.string().optional(),
+});
+export type ListQuery = z.input<typeof ListQuery>;
+
+const Cursor = z.object({ c: z.number(), r: z.string() });
+
+export class RunIndex extends DurableObject<Env> {
+  readonly #sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#sql = ctx.storage.sql;
+    void ctx.blockConcurrencyWhile(async () => {
+      this.#sql.exec(`CREATE TABLE IF NOT EXISTS runs (
+        run_id TEXT PRIMARY KEY, workflow TEXT NOT NULL, status TEXT NOT NULL,
+        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, version INTEGER NOT NULL)`);
+      this.#sql.exec("CREATE INDEX IF NOT EXISTS runs_newest ON runs (created_at DESC, run_id DESC)");
+      this.#sql.exec("CREATE INDEX IF NOT EXISTS runs_workflow ON runs (workflow, created_at DESC, run_id DESC)");
+      this.#sql.exec("CREATE INDEX IF NOT EXISTS runs_status ON runs (status, created_at DESC, run_id DESC)");
+    });
+  }
+
+  /** Records a run's status unless a newer version is already recorded. */
+  upsert(raw: IndexEntry): void {
+    const e = IndexEntry.parse(raw);
+    this.#sql.exec(
+      `INSERT INTO runs (run_id, workflow, status, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, version = excluded.version
+       WHERE excluded.version > runs.version`,
+      e.runId, e.workflow, e.status, e.createdAt, e.updatedAt, e.version,
+    );
+  }
+
+  list(raw: ListQuery): RpcResult<{ runs: Omit<IndexEntry, "version">[]; nextCursor: string | null }> {
+    const q = ListQuery.parse(raw);
+    const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+    if (cursor === null) return fail("request.invalid_cursor", "the cursor is not one this API returned");
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (q.workflow !== undefined) {
+      where.push("workflow = ?");
+      args.push(q.workflow);
+    }
+    if (q.status !== undefined) {
+      where.push("status = ?");
+      args.push(q.status);
+    }
+    if (cursor !== undefined) {
+      const c = cursor;
+      where.push("(created_at < ? OR (created_at = ? AND run_id < ?))");
+      args.push(c.c, c.c, c.r);
+    }
+    const rows = this.#sql
+      .exec(
+        `SELECT run_id AS runId, workflow, status, created_at AS createdAt, updated_at AS updatedAt FROM runs
+         ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, run_id DESC LIMIT ?`,
+        ...args, q.limit + 1,
+      )
+      .toArray()
+      .map((r) => IndexEntry.omit({ version: true }).parse(r));
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    return ok({ runs: page, nextCursor: rows.length > q.limit && last ? encodeCursor({ c: last.createdAt, r: last.runId }) : null });
+  }
+}
+
+function encodeCursor(c: z.infer<typeof Cursor>): string {
+  return btoa(JSON.stringify(c)).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
+}
+
+function decodeCursor(s: string): z.infer<typeof Cursor> | null {
+  try {
+    return Cursor.parse(JSON.parse(atob(s.replaceAll("-", "+").replaceAll("_", "/"))));
+  } catch {
+    return null;
+  }
+}
