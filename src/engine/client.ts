@@ -68,7 +68,9 @@ export function createClient(env: Env, registry: Registry): StepwiseClient {
     async streamEvents(runId, request, kind) {
       const url = new URL(request.url);
       const forwarded = new Request(`https://run.internal/${kind}${url.search}`, { headers: request.headers });
-      return stub(runId).fetch(forwarded);
+      const res = await stub(runId).fetch(forwarded);
+      // A response from another object has immutable headers; copy it so middleware can add its own.
+      return new Response(res.body, { status: res.status, headers: new Headers(res.headers), webSocket: res.webSocket });
     },
   };
 }

@@ -10,18 +10,17 @@ export const Problem = z
     detail: z.string(),
     code: z.string().describe("Stable, dotted error code, e.g. run.not_found"),
     errors: z.array(z.object({ path: z.string().describe("JSON Pointer of the failing field"), message: z.string() })).optional(),
-  })
-  .meta({ id: "Problem" });
+  });
 
 export const WorkflowName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/);
 export const RunId = z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9_.:-]{0,199}$/);
 export const SignalName = z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, "1-100 characters of letters, digits, '_', '.', ':', '-'");
 
-export const StartBody = z.object({ args: z.unknown().optional().describe("The workflow's args, checked against its schema") }).meta({ id: "StartBody" });
-export const StartResponse = z.object({ runId: z.string(), status: z.string() }).meta({ id: "StartResponse" });
+export const StartBody = z.object({ args: z.unknown().optional().describe("The workflow's args, checked against its schema") });
+export const StartResponse = z.object({ runId: z.string(), status: z.string() });
 
-export const SignalBody = z.object({ payload: z.unknown().optional().describe("Delivered to waitForSignal; omitted means true") }).meta({ id: "SignalBody" });
-export const SignalResponse = z.object({ accepted: z.literal(true), signalId: z.number().int(), duplicate: z.boolean() }).meta({ id: "SignalResponse" });
+export const SignalBody = z.object({ payload: z.unknown().optional().describe("Delivered to waitForSignal; omitted means true") });
+export const SignalResponse = z.object({ accepted: z.literal(true), signalId: z.number().int(), duplicate: z.boolean() });
 
 export const RunQuery = z.object({ steps: z.enum(["all", "none"]).default("all").describe("none leaves the journal out") });
 
@@ -34,8 +33,8 @@ export const ListRunsQuery = z.object({
   cursor: z.string().max(500).optional().describe("nextCursor from the previous page"),
 });
 
-export const RunSummary = z.object({ runId: z.string(), workflow: z.string(), status: z.string(), createdAt: z.number(), updatedAt: z.number() }).meta({ id: "RunSummary" });
-export const RunList = z.object({ runs: z.array(RunSummary), nextCursor: z.string().nullable() }).meta({ id: "RunList" });
+export const RunSummary = z.object({ runId: z.string(), workflow: z.string(), status: z.string(), createdAt: z.number(), updatedAt: z.number() });
+export const RunList = z.object({ runs: z.array(RunSummary), nextCursor: z.string().nullable() });
 
 export const StepView = z
   .object({
@@ -49,8 +48,7 @@ export const StepView = z
     wakeAt: z.number().nullable(),
     result: z.unknown().optional(),
     error: z.unknown().optional(),
-  })
-  .meta({ id: "StepView" });
+  });
 
 export const RunView = z
   .object({
@@ -67,13 +65,11 @@ export const RunView = z
     waitingFor: z.array(z.record(z.string(), z.unknown())).describe("What each open step waits for: a sleep, a retry, a signal, a child run or a step in flight"),
     steps: z.array(StepView).optional(),
     stats: z.object({ replayedSteps: z.number().nullable() }),
-  })
-  .meta({ id: "RunView" });
+  });
 
 export const CancelResponse = z.object({ status: z.literal("canceled") });
 
-export const WorkflowList = z.object({ workflows: z.array(z.object({ name: z.string(), args: z.record(z.string(), z.unknown()).describe("JSON Schema") })) }).meta({ id: "WorkflowList" });
+export const WorkflowList = z.object({ workflows: z.array(z.object({ name: z.string(), args: z.record(z.string(), z.unknown()).describe("JSON Schema") })) });
 
 export const RunEvent = z
-  .object({ seq: z.number().int(), type: z.string(), at: z.number(), data: z.record(z.string(), z.unknown()) })
-  .meta({ id: "RunEvent" });
+  .object({ seq: z.number().int(), type: z.string(), at: z.number(), data: z.record(z.string(), z.unknown()) });

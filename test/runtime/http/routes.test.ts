@@ -1,24 +1,9 @@
 // The HTTP API from real requests against the Worker: status codes, problem+json bodies with stable
 // codes and failing paths, bearer auth, body limits.
 import { exports } from "cloudflare:workers";
+import { call, problemOf } from "../../helpers/http.ts";
 import { describe, expect, it } from "vitest";
-import { runStub, settle } from "../helpers/runtime.ts";
-
-const TOKEN = "test-token";
-
-function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  const init: RequestInit = { method, headers: { authorization: `Bearer ${TOKEN}`, ...headers } };
-  if (body !== undefined) {
-    init.body = typeof body === "string" ? body : JSON.stringify(body);
-    (init.headers as Record<string, string>)["content-type"] = "application/json";
-  }
-  return exports.default.fetch(new Request(`http://stepwise.test${path}`, init));
-}
-
-async function problemOf(res: Response) {
-  expect(res.headers.get("content-type")).toBe("application/problem+json");
-  return (await res.json()) as { code: string; status: number; detail: string; errors?: { path: string; message: string }[] };
-}
+import { runStub, settle } from "../../helpers/runtime.ts";
 
 describe("runs over HTTP", () => {
   it("starts a run, reads it, signals it", async () => {
