@@ -10,13 +10,26 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const varsPath = join(root, ".dev.vars");
 const existing = existsSync(varsPath) ? readFileSync(varsPath, "utf8") : "";
 
-if (!/^API_TOKEN=/m.test(existing)) {
-  const token = randomBytes(24).toString("base64url");
-  writeFileSync(varsPath, `${existing}${existing && !existing.endsWith("\n") ? "\n" : ""}API_TOKEN=${token}\n`, { mode: 0o600 });
-  console.log(`Created .dev.vars with a new API token. Use it as:\n  export TOKEN=${token}\n  curl -H "Authorization: Bearer $TOKEN" http://localhost:8787/api/workflows\n`);
-} else {
-  console.log("Using API_TOKEN from .dev.vars (export TOKEN=$(grep ^API_TOKEN= .dev.vars | cut -d= -f2-)).\n");
+// Secrets for local dev live in .dev.vars (never committed); create the missing ones with random values.
+let vars = existing;
+const added = [];
+for (const [name, make] of [
+  ["API_TOKEN", () => randomBytes(24).toString("base64url")],
+  ["APPROVAL_SIGNING_KEY", () => `k1:${randomBytes(32).toString("base64url")}`],
+]) {
+  if (new RegExp(`^${name}=`, "m").test(vars)) continue;
+  const value = make();
+  vars += `${vars && !vars.endsWith("\n") ? "\n" : ""}${name}=${value}\n`;
+  added.push([name, value]);
 }
+if (added.length > 0) writeFileSync(varsPath, vars, { mode: 0o600 });
+const token = /^API_TOKEN=(.*)$/m.exec(vars)[1];
+if (added.some(([name]) => name === "API_TOKEN")) {
+  console.log(`Created an API token in .dev.vars. Use it as:\n  export TOKEN=${token}\n  curl -H "Authorization: Bearer $TOKEN" http://localhost:8787/api/workflows\n`);
+} else {
+  console.log("Using the API token in .dev.vars (export TOKEN=$(grep ^API_TOKEN= .dev.vars | cut -d= -f2-)).\n");
+}
+console.log("Approval emails are not sent locally: wrangler prints 'send_email binding called' with the path of a text file holding each message.\n");
 
 const wrangler = join(root, "node_modules", ".bin", "wrangler");
 const child = spawn(wrangler, ["dev", "--port", "8787", "--persist-to", join(root, ".wrangler", "state"), ...process.argv.slice(2)], {

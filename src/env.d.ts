@@ -3,6 +3,8 @@
 interface StepwiseSecrets {
   /** Bearer token for /api (wrangler secret; `.dev.vars` locally). */
   API_TOKEN: string;
+  /** Signs approval links: "kid:secret" entries, comma-separated, the first one signing (wrangler secret). */
+  APPROVAL_SIGNING_KEY: string;
 }
 interface Env extends StepwiseSecrets {}
 declare namespace Cloudflare {

@@ -15,6 +15,8 @@ export interface StepwiseClient {
   /** Delivers a signal. With `onceKey`, only the first signal under that key counts. */
   signalRun(runId: string, signal: string, payload?: unknown, opts?: { onceKey?: string }): Promise<{ signalId: number; duplicate: boolean; at: number }>;
   cancelRun(runId: string): Promise<{ status: "canceled" }>;
+  /** One journaled step of a run, and whether a once-only signal with `onceKey` was already accepted. */
+  getStepInfo(runId: string, seq: number, onceKey?: string): Promise<{ workflow: string; runStatus: string; step: { name: string; kind: string; status: string; result: unknown } | null; signaled: { at: number; payload: unknown } | null }>;
   /** Runs newest first, by workflow and status, a page at a time. */
   listRuns(query?: ListQuery): Promise<{ runs: { runId: string; workflow: string; status: string; createdAt: number; updatedAt: number }[]; nextCursor: string | null }>;
   /** The run object's event stream endpoint (`/events` SSE or `/ws` WebSocket) for a forwarded request. */
@@ -61,6 +63,9 @@ export function createClient(env: Env, registry: Registry): StepwiseClient {
     },
     async cancelRun(runId) {
       return unwrap(await stub(runId).cancel());
+    },
+    async getStepInfo(runId, seq, onceKey) {
+      return unwrap(await stub(runId).stepInfo(seq, onceKey));
     },
     async listRuns(query = {}) {
       return unwrap(await env.RUN_INDEX.getByName("global").list(query));

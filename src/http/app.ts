@@ -7,6 +7,7 @@ import type { Registry } from "../engine/index.ts";
 import { docsPage } from "./api/docs.ts";
 import { openApiDocument } from "./api/openapi.ts";
 import { runRoutes } from "./api/runs.ts";
+import { approvalRoutes } from "./approvals/routes.ts";
 import { bearerAuth } from "./auth.ts";
 import { onError, problem } from "./problem.ts";
 
@@ -27,6 +28,7 @@ export function createApp(registry: Registry) {
     // The reference describes the API and holds no data, so browsers can read it without the token.
     .get("/api/openapi.json", (c) => c.body(openapi, 200, { "content-type": "application/json" }))
     .get("/api/docs", (c) => c.html(docsPage()))
+    .route("/approvals", approvalRoutes(registry))
     .route("/api", api);
 }
 

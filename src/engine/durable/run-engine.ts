@@ -166,6 +166,22 @@ export class RunEngine implements ExecutionHost {
     return ok({ signalId, duplicate: false, at: now });
   }
 
+  /** One journaled step with the run's workflow and status: what an approval page shows. */
+  stepInfo(
+    seq: number,
+    onceKey?: string,
+  ): RpcResult<{ workflow: string; runStatus: RunRecord["status"]; step: { name: string; kind: string; status: string; result: unknown } | null; signaled: { at: number; payload: unknown } | null }> {
+    if (this.#run === undefined) return fail("run.not_found", "no such run");
+    const step = this.store.getStep(seq);
+    const earlier = onceKey === undefined ? undefined : this.store.signalForKey(onceKey);
+    return ok({
+      workflow: this.#run.workflow,
+      runStatus: this.#run.status,
+      step: step === undefined ? null : { name: step.name, kind: step.kind, status: step.status, result: decodePayload(step.result) },
+      signaled: earlier === undefined ? null : { at: earlier.at, payload: decodePayload(this.store.signalPayload(earlier.signalId)) },
+    });
+  }
+
   /** Serves the event streams: `GET /events` (SSE, Last-Event-ID or ?after) and `GET /ws` (?after). */
   fetch(request: Request): Response {
     const url = new URL(request.url);

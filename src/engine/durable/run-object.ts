@@ -40,6 +40,10 @@ export function createRunObject(registry: Registry) {
       ws.close(code === 1005 ? 1000 : code, "closing");
     }
 
+    stepInfo(seq: number, onceKey?: string) {
+      return this.#engine.stepInfo(seq, onceKey);
+    }
+
     cancel() {
       return this.#engine.cancel();
     }

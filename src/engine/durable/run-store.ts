@@ -245,6 +245,10 @@ export class RunStore {
     return row === undefined ? undefined : z.object({ signalId: z.number(), at: z.number() }).parse(row);
   }
 
+  signalPayload(id: number): string | null {
+    return z.string().nullable().parse(this.#all("SELECT payload FROM signals WHERE id = ?", id)[0]?.payload ?? null);
+  }
+
   rememberSignalKey(key: string, signalId: number, now: number): void {
     this.#exec("INSERT INTO signal_keys (key, signal_id, at) VALUES (?, ?, ?)", key, signalId, now);
   }

@@ -1,0 +1,104 @@
+// The thread Durable Object: one per conversation, holding its messages in order. A thin RPC
+// dispatcher over ThreadStore; inputs are parsed here, errors travel as data (RpcResult).
+import { DurableObject } from "cloudflare:workers";
+import { z } from "zod";
+import { fail, ok, type RpcResult } from "../../engine/core/result.ts";
+import { NewMessage, type MessageRecord, type ThreadInfo } from "../core/message.ts";
+import { ThreadStore } from "./thread-store.ts";
+
+export const THREAD_ID_PATTERN = /^thread_[0-9a-f]{32}$/;
+
+export const CreateThreadInput = z.object({
+  threadId: z.string().regex(THREAD_ID_PATTERN),
+  userId: z.string().min(1).max(200),
+  title: z.string().max(200).nullable().default(null),
+});
+export const AppendInput = z.object({ idempotencyKey: z.string().min(1).max(400).optional(), messages: z.array(NewMessage).min(1).max(100) });
+export const PageInput = z.object({ after: z.number().int().nonnegative().default(0), limit: z.number().int().min(1).max(200).default(50) });
+export const ContextInput = z.object({
+  promptMessageId: z.string().min(1).max(100),
+  agentName: z.string().nullable(),
+  recentMessages: z.number().int().min(0).max(1000),
+});
+
+export interface MessagePage {
+  messages: MessageRecord[];
+  /** Pass as `after` for the next page; null on the last page. */
+  nextAfter: number | null;
+}
+
+export interface PromptContext {
+  prompt: MessageRecord;
+  history: MessageRecord[];
+  responses: MessageRecord[];
+}
+
+export class AgentThread extends DurableObject<Env> {
+  readonly #store: ThreadStore;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#store = new ThreadStore(ctx.storage);
+    void ctx.blockConcurrencyWhile(async () => this.#store.open());
+  }
+
+  create(input: z.input<typeof CreateThreadInput>): RpcResult<ThreadInfo> {
+    const parsed = CreateThreadInput.safeParse(input);
+    if (!parsed.success) return invalid(parsed.error);
+    return ok(this.#store.create({ ...parsed.data, now: Date.now() }));
+  }
+
+  info(): RpcResult<ThreadInfo> {
+    const info = this.#store.info();
+    return info === undefined ? notFound() : ok(info);
+  }
+
+  append(input: z.input<typeof AppendInput>): RpcResult<MessageRecord[]> {
+    const threadId = this.#store.threadId();
+    if (threadId === undefined) return notFound();
+    const parsed = AppendInput.safeParse(input);
+    if (!parsed.success) return invalid(parsed.error);
+    return ok(this.#store.append(threadId, parsed.data.messages, parsed.data.idempotencyKey, Date.now()));
+  }
+
+  page(input: z.input<typeof PageInput>): RpcResult<MessagePage> {
+    const threadId = this.#store.threadId();
+    if (threadId === undefined) return notFound();
+    const parsed = PageInput.safeParse(input);
+    if (!parsed.success) return invalid(parsed.error);
+    // One extra row tells whether another page follows.
+    const rows = this.#store.page(threadId, parsed.data.after, parsed.data.limit + 1);
+    const messages = rows.slice(0, parsed.data.limit);
+    return ok({ messages, nextAfter: rows.length > parsed.data.limit ? messages.at(-1)!.order : null });
+  }
+
+  /** A saved prompt, the history before it, and what one agent already answered to it. */
+  promptContext(input: z.input<typeof ContextInput>): RpcResult<PromptContext> {
+    const threadId = this.#store.threadId();
+    if (threadId === undefined) return notFound();
+    const parsed = ContextInput.safeParse(input);
+    if (!parsed.success) return invalid(parsed.error);
+    const prompt = this.#store.message(threadId, parsed.data.promptMessageId);
+    if (prompt === undefined) return fail("thread.message_not_found", `no message ${parsed.data.promptMessageId} in thread ${threadId}`);
+    return ok({
+      prompt,
+      history: this.#store.recent(threadId, prompt.order, parsed.data.recentMessages),
+      responses: this.#store.responses(threadId, prompt.id, parsed.data.agentName),
+    });
+  }
+
+  /** Marks a message as the end of its answer (for answers stopped by `stopWhen` after tool calls). */
+  markFinal(messageId: string): RpcResult<true> {
+    if (this.#store.threadId() === undefined) return notFound();
+    this.#store.markFinal(z.string().parse(messageId));
+    return ok(true);
+  }
+}
+
+function notFound(): RpcResult<never> {
+  return fail("thread.not_found", "no such thread");
+}
+
+function invalid(error: z.ZodError): RpcResult<never> {
+  return fail("thread.invalid_input", "invalid thread request", { issues: error.issues.map(({ path, message }) => ({ path: path.map(String), message })) });
+}

@@ -1,0 +1,58 @@
+// The thread object's SQLite schema, as numbered migrations applied once under blockConcurrencyWhile.
+// Never ALTER elsewhere: append a migration here.
+
+export const THREAD_MIGRATIONS: readonly string[] = [
+  // 1: the thread row, its messages in order, and the idempotency keys of appends.
+  `
+  CREATE TABLE thread (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    thread_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    title TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE messages (
+    ord INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    message TEXT NOT NULL,
+    text TEXT NOT NULL,
+    status TEXT NOT NULL,
+    agent_name TEXT,
+    model TEXT,
+    provider TEXT,
+    usage TEXT,
+    finish_reason TEXT,
+    prompt_message_id TEXT,
+    final INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    created_at INTEGER NOT NULL
+  );
+  -- An agent's answer to a prompt, found without scanning the thread.
+  CREATE INDEX messages_answers ON messages (prompt_message_id, agent_name, ord) WHERE prompt_message_id IS NOT NULL;
+  CREATE TABLE idempotency (
+    key TEXT PRIMARY KEY,
+    message_ids TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  `,
+];
+
+/** True once a thread was created here: reads of a never-created thread must not create storage. */
+export function hasThreadSchema(sql: SqlStorage): boolean {
+  return sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_schema'").toArray().length > 0;
+}
+
+/** Applies the migrations past the stored version, each in its own transaction. */
+export function migrateThread(storage: DurableObjectStorage): void {
+  const sql = storage.sql;
+  sql.exec("CREATE TABLE IF NOT EXISTS _schema (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)");
+  const row = sql.exec<{ version: number }>("SELECT version FROM _schema WHERE id = 1").toArray()[0];
+  for (let v = row?.version ?? 0; v < THREAD_MIGRATIONS.length; v++) {
+    storage.transactionSync(() => {
+      sql.exec(THREAD_MIGRATIONS[v]!);
+      sql.exec("INSERT INTO _schema (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version", v + 1);
+    });
+  }
+}

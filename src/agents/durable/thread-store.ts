@@ -1,0 +1,171 @@
+// Every SQL statement of the thread object, behind typed methods. Rows read back are parsed, not cast.
+// Appends are one transaction each, deduplicated by idempotency key.
+import { z } from "zod";
+import { MessageRecord, NewMessage, ThreadInfo, messageText } from "../core/message.ts";
+import { hasThreadSchema, migrateThread } from "./thread-schema.ts";
+
+const MESSAGE_COLUMNS = `ord, id, role, message, text, status, agent_name AS agentName, model, provider, usage,
+  finish_reason AS finishReason, prompt_message_id AS promptMessageId, final, error, created_at AS createdAt`;
+
+const MessageRow = z.object({
+  ord: z.number(),
+  id: z.string(),
+  role: z.string(),
+  message: z.string(),
+  text: z.string(),
+  status: z.string(),
+  agentName: z.string().nullable(),
+  model: z.string().nullable(),
+  provider: z.string().nullable(),
+  usage: z.string().nullable(),
+  finishReason: z.string().nullable(),
+  promptMessageId: z.string().nullable(),
+  final: z.number(),
+  error: z.string().nullable(),
+  createdAt: z.number(),
+});
+
+const ThreadRow = z.object({ threadId: z.string(), userId: z.string(), title: z.string().nullable(), createdAt: z.number(), updatedAt: z.number() });
+
+type Binding = string | number | null;
+
+export class ThreadStore {
+  readonly #storage: DurableObjectStorage;
+  readonly #sql: SqlStorage;
+  #ready = false;
+
+  constructor(storage: DurableObjectStorage) {
+    this.#storage = storage;
+    this.#sql = storage.sql;
+  }
+
+  /** Applies pending migrations to an existing thread; a never-created one stays without storage. */
+  open(): void {
+    this.#ready = hasThreadSchema(this.#sql);
+    if (this.#ready) migrateThread(this.#storage);
+  }
+
+  /** Creates the thread row once; later calls return the existing thread unchanged. */
+  create(t: { threadId: string; userId: string; title: string | null; now: number }): ThreadInfo {
+    if (!this.#ready) {
+      migrateThread(this.#storage);
+      this.#ready = true;
+    }
+    this.#exec(
+      "INSERT INTO thread (id, thread_id, user_id, title, created_at, updated_at) VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+      t.threadId, t.userId, t.title, t.now, t.now,
+    );
+    return this.info()!;
+  }
+
+  /** The thread's id, or undefined when no thread was created in this object. */
+  threadId(): string | undefined {
+    if (!this.#ready) return undefined;
+    const row = this.#all("SELECT thread_id AS threadId FROM thread WHERE id = 1")[0];
+    return row === undefined ? undefined : z.string().parse(row.threadId);
+  }
+
+  info(): ThreadInfo | undefined {
+    if (!this.#ready) return undefined;
+    const row = this.#all("SELECT thread_id AS threadId, user_id AS userId, title, created_at AS createdAt, updated_at AS updatedAt FROM thread WHERE id = 1")[0];
+    if (row === undefined) return undefined;
+    const count = z.number().parse(this.#all("SELECT COUNT(*) AS n FROM messages")[0]?.n);
+    return ThreadInfo.parse({ ...ThreadRow.parse(row), messageCount: count });
+  }
+
+  /** Appends messages in order; with a key seen before, returns what that append stored instead. */
+  append(threadId: string, messages: NewMessage[], idempotencyKey: string | undefined, now: number): MessageRecord[] {
+    return this.#storage.transactionSync(() => {
+      if (idempotencyKey !== undefined) {
+        const seen = this.#all("SELECT message_ids AS ids FROM idempotency WHERE key = ?", idempotencyKey)[0];
+        if (seen !== undefined) {
+          const ids = z.array(z.string()).parse(JSON.parse(z.string().parse(seen.ids)));
+          return ids.map((id) => this.message(threadId, id)!);
+        }
+      }
+      const ids: string[] = [];
+      for (const raw of messages) {
+        const m = NewMessage.parse(raw);
+        const id = `msg_${crypto.randomUUID().replaceAll("-", "")}`;
+        this.#exec(
+          `INSERT INTO messages (id, role, message, text, status, agent_name, model, provider, usage, finish_reason,
+            prompt_message_id, final, error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          id, m.message.role, JSON.stringify(m.message), messageText(m.message), m.status, m.agentName ?? null, m.model ?? null,
+          m.provider ?? null, m.usage === undefined ? null : JSON.stringify(m.usage), m.finishReason ?? null,
+          m.promptMessageId ?? null, m.final ? 1 : 0, m.error === undefined ? null : JSON.stringify(m.error), now,
+        );
+        ids.push(id);
+      }
+      if (idempotencyKey !== undefined) {
+        this.#exec("INSERT INTO idempotency (key, message_ids, created_at) VALUES (?, ?, ?)", idempotencyKey, JSON.stringify(ids), now);
+      }
+      this.#exec("UPDATE thread SET updated_at = ? WHERE id = 1", now);
+      return ids.map((id) => this.message(threadId, id)!);
+    });
+  }
+
+  message(threadId: string, id: string): MessageRecord | undefined {
+    const row = this.#all(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`, id)[0];
+    return row === undefined ? undefined : toRecord(threadId, row);
+  }
+
+  /** Messages after `afterOrder`, oldest first. */
+  page(threadId: string, afterOrder: number, limit: number): MessageRecord[] {
+    return this.#all(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE ord > ? ORDER BY ord LIMIT ?`, afterOrder, limit).map((r) => toRecord(threadId, r));
+  }
+
+  /** The last `limit` successful messages before `beforeOrder`, oldest first. */
+  recent(threadId: string, beforeOrder: number, limit: number): MessageRecord[] {
+    if (limit <= 0) return [];
+    return this.#all(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE ord < ? AND status = 'success' ORDER BY ord DESC LIMIT ?`, beforeOrder, limit)
+      .map((r) => toRecord(threadId, r))
+      .reverse();
+  }
+
+  /** One agent's successful responses to a prompt, oldest first. */
+  responses(threadId: string, promptMessageId: string, agentName: string | null): MessageRecord[] {
+    return this.#all(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE prompt_message_id = ? AND agent_name IS ? AND status = 'success' ORDER BY ord`,
+      promptMessageId, agentName,
+    ).map((r) => toRecord(threadId, r));
+  }
+
+  markFinal(id: string): void {
+    this.#exec("UPDATE messages SET final = 1 WHERE id = ?", id);
+  }
+
+  #exec(query: string, ...bindings: Binding[]): void {
+    this.#all(query, ...bindings);
+  }
+
+  #all(query: string, ...bindings: Binding[]): Record<string, SqlStorageValue>[] {
+    try {
+      return this.#sql.exec(query, ...bindings).toArray();
+    } catch (err) {
+      throw new Error(`SQL failed: ${query.replace(/\s+/g, " ").slice(0, 120)}: ${String(err)}`, { cause: err });
+    }
+  }
+}
+
+function toRecord(threadId: string, raw: Record<string, SqlStorageValue>): MessageRecord {
+  const row = MessageRow.parse(raw);
+  const json = (s: string | null): unknown => (s === null ? null : JSON.parse(s));
+  return MessageRecord.parse({
+    id: row.id,
+    threadId,
+    order: row.ord,
+    role: row.role,
+    message: json(row.message),
+    text: row.text,
+    status: row.status,
+    agentName: row.agentName,
+    model: row.model,
+    provider: row.provider,
+    usage: json(row.usage),
+    finishReason: row.finishReason,
+    promptMessageId: row.promptMessageId,
+    final: row.final === 1,
+    error: json(row.error),
+    createdAt: row.createdAt,
+  });
+}

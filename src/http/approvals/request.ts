@@ -1,0 +1,72 @@
+// `requestApproval(step, ...)`: a step that signs a link and emails it to the approver, then a durable
+// wait for the decision. The journal keeps what was asked, never the token.
+import { z } from "zod";
+import { defineAction, type StepContext } from "../../engine/index.ts";
+import { parseSigningKeys, signApprovalToken } from "./token.ts";
+
+export const ApprovalDecision = z.object({ approved: z.boolean(), decidedAt: z.number(), by: z.string().optional() });
+export type ApprovalDecision = z.infer<typeof ApprovalDecision>;
+
+/** What the request step journals, and what the approval page shows. */
+export const ApprovalRequest = z.object({
+  signal: z.string(),
+  to: z.string(),
+  subject: z.string(),
+  summary: z.string(),
+  requestedBy: z.string(),
+  requestedAt: z.number(),
+  expiresAt: z.number(),
+});
+export type ApprovalRequest = z.infer<typeof ApprovalRequest>;
+
+export const REQUEST_APPROVAL_STEP = "stepwise.requestApproval";
+
+const sendApprovalRequest = defineAction({
+  name: REQUEST_APPROVAL_STEP,
+  args: z.object({
+    signal: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/),
+    to: z.email(),
+    subject: z.string().min(1).max(200),
+    summary: z.string().min(1).max(10_000),
+    requestedBy: z.string().min(1).max(200),
+    expiresIn: z.number().int().min(60_000).max(30 * 24 * 60 * 60 * 1000),
+  }),
+  handler: async (ctx, a): Promise<ApprovalRequest> => {
+    const requestedAt = Date.now();
+    const expiresAt = requestedAt + a.expiresIn;
+    const token = await signApprovalToken({ r: ctx.runId, s: a.signal, q: ctx.seq, e: expiresAt }, parseSigningKeys(ctx.env.APPROVAL_SIGNING_KEY));
+    const link = `${(ctx.env.PUBLIC_BASE_URL ?? "http://localhost:8787").replace(/\/+$/, "")}/approvals/${token}`;
+    const expires = new Date(expiresAt).toUTCString();
+    await ctx.env.EMAIL.send({
+      from: ctx.env.APPROVAL_FROM ?? "approvals@stepwise.invalid",
+      to: a.to,
+      subject: a.subject,
+      text: `${a.requestedBy} asks for your decision:\n\n${a.summary}\n\nOpen this link to approve or reject (it expires ${expires}):\n${link}\n`,
+      html: `<p>${escape(a.requestedBy)} asks for your decision:</p><blockquote>${escape(a.summary)}</blockquote><p><a href="${escape(link)}">Review and decide</a> (expires ${escape(expires)})</p>`,
+    });
+    return { signal: a.signal, to: a.to, subject: a.subject, summary: a.summary, requestedBy: a.requestedBy, requestedAt, expiresAt };
+  },
+});
+
+/**
+ * Emails a signed approval link, then waits for the decision: `{ approved, decidedAt, by }`, or
+ * `null` when the link expired first. Opening the link changes nothing; only its form decides, once.
+ * @example
+ * const decision = await requestApproval(step, {
+ *   signal: "publish", to: "editor@example.com", subject: "Publish the draft?",
+ *   summary: draft, expiresIn: 24 * 60 * 60 * 1000,
+ * });
+ * if (decision?.approved) await step.runMutation(publish, { text: draft });
+ */
+export async function requestApproval(
+  step: StepContext,
+  opts: { signal: string; to: string; subject: string; summary: string; expiresIn: number; requestedBy?: string },
+): Promise<ApprovalDecision | null> {
+  await step.runAction(sendApprovalRequest, { ...opts, requestedBy: opts.requestedBy ?? "a Stepwise workflow" }, { retry: true, name: REQUEST_APPROVAL_STEP });
+  const raw = await step.waitForSignal(opts.signal, { timeout: opts.expiresIn });
+  return raw === null ? null : ApprovalDecision.parse(raw);
+}
+
+function escape(s: string): string {
+  return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
+}

@@ -1,0 +1,87 @@
+// GET and POST /approvals/:token. GET only shows the request; POST verifies signature and expiry, then
+// the run object accepts the first decision for that request atomically (a once-only signal).
+import { Hono, type Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { createClient, StepwiseError, type Registry } from "../../engine/index.ts";
+import { decisionPage, messagePage } from "./pages.ts";
+import { ApprovalRequest, REQUEST_APPROVAL_STEP, type ApprovalDecision } from "./request.ts";
+import { parseSigningKeys, verifyApprovalToken, type ApprovalClaims } from "./token.ts";
+
+type Loaded =
+  | { ok: true; claims: ApprovalClaims; request: ApprovalRequest; workflow: string; runStatus: string; decided: { at: number; payload: unknown } | null }
+  | { ok: false; status: 403 | 404 | 410 | 500; title: string; message: string };
+
+/** Only one decision per approval request, whichever link copy or tab it comes from. */
+const onceKey = (claims: ApprovalClaims) => `approval:${claims.s}:${claims.q}`;
+
+async function load(c: Context<{ Bindings: Env }>, registry: Registry): Promise<Loaded> {
+  let keys;
+  try {
+    keys = parseSigningKeys(c.env.APPROVAL_SIGNING_KEY);
+  } catch {
+    console.error("approval pages: APPROVAL_SIGNING_KEY is missing or too short");
+    return { ok: false, status: 500, title: "Unavailable", message: "Approvals are not configured on this server." };
+  }
+  const verified = await verifyApprovalToken(c.req.param("token") ?? "", keys, Date.now());
+  if (!verified.ok) {
+    return verified.reason === "expired"
+      ? { ok: false, status: 410, title: "This link has expired", message: "The decision window has closed. Ask for a new link if a decision is still needed." }
+      : { ok: false, status: 403, title: "Invalid link", message: "This approval link is not valid. Use the link from the email exactly as sent." };
+  }
+  const { claims } = verified;
+  let info;
+  try {
+    info = await createClient(c.env, registry).getStepInfo(claims.r, claims.q, onceKey(claims));
+  } catch (err) {
+    if (err instanceof StepwiseError && err.code === "run.not_found") return { ok: false, status: 404, title: "Not found", message: "This request no longer exists." };
+    throw err;
+  }
+  const request = ApprovalRequest.safeParse(info.step?.result);
+  if (info.step?.name !== REQUEST_APPROVAL_STEP || info.step.status !== "completed" || !request.success || request.data.signal !== claims.s) {
+    return { ok: false, status: 403, title: "Invalid link", message: "This approval link does not match a request." };
+  }
+  return { ok: true, claims, request: request.data, workflow: info.workflow, runStatus: info.runStatus, decided: info.signaled };
+}
+
+function decidedText(decided: { at: number; payload: unknown }): string {
+  const d = decided.payload as Partial<ApprovalDecision> | null;
+  return `It was ${d?.approved ? "approved" : "rejected"} on ${new Date(decided.at).toUTCString()}. Nothing has changed.`;
+}
+
+export function approvalRoutes(registry: Registry) {
+  return new Hono<{ Bindings: Env }>()
+    .use(async (c, next) => {
+      await next();
+      // Links travel in email: nothing cached, nothing leaked through Referer, nothing framed or scripted.
+      c.header("Cache-Control", "no-store");
+      c.header("Referrer-Policy", "no-referrer");
+      c.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+      c.header("X-Robots-Tag", "noindex");
+    })
+    .get("/:token", async (c) => {
+      const l = await load(c, registry);
+      if (!l.ok) return c.html(messagePage(l.title, l.message), l.status);
+      if (l.decided !== null) return c.html(messagePage("Already decided", decidedText(l.decided)));
+      if (l.runStatus !== "running") return c.html(messagePage("This request is closed", `The workflow has already finished (${l.runStatus}); there is nothing left to decide.`));
+      return c.html(decisionPage(l.request, l.workflow));
+    })
+    .post("/:token", bodyLimit({ maxSize: 8 * 1024, onError: (c) => c.html(messagePage("Too large", "That request was too large."), 413) }), async (c) => {
+      const l = await load(c, registry);
+      if (!l.ok) return c.html(messagePage(l.title, l.message), l.status);
+      const form = await c.req.parseBody();
+      const choice = form.decision;
+      if (choice !== "approve" && choice !== "reject") return c.html(messagePage("No decision", "Choose Approve or Reject."), 400);
+      if (l.decided !== null) return c.html(messagePage("Already decided", decidedText(l.decided)), 409);
+      const decision: ApprovalDecision = { approved: choice === "approve", decidedAt: Date.now(), by: l.request.to };
+      try {
+        const sent = await createClient(c.env, registry).signalRun(l.claims.r, l.claims.s, decision, { onceKey: onceKey(l.claims) });
+        if (sent.duplicate) return c.html(messagePage("Already decided", "Another decision arrived first. Nothing has changed."), 409);
+      } catch (err) {
+        if (err instanceof StepwiseError && err.code === "signal.run_finished") {
+          return c.html(messagePage("This request is closed", "The workflow has already finished; there is nothing left to decide."), 409);
+        }
+        throw err;
+      }
+      return c.html(messagePage(decision.approved ? "Approved" : "Rejected", "Thank you. Your decision has been recorded and the workflow continues."));
+    });
+}

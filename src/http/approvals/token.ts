@@ -1,0 +1,90 @@
+// Approval tokens: HMAC-SHA256 over the run, the signal, the expiry, the request step and a key id.
+// Several keys may be configured ("k2:new,k1:old"): the first signs, all verify, so rotation keeps old links working.
+import { z } from "zod";
+
+export const ApprovalClaims = z.object({
+  v: z.literal(1),
+  /** run id */
+  r: z.string().min(1).max(200),
+  /** signal name */
+  s: z.string().min(1).max(100),
+  /** the journal seq of the step that asked */
+  q: z.number().int().min(0),
+  /** expiry, ms since epoch */
+  e: z.number().int(),
+  /** key id */
+  k: z.string().min(1).max(32),
+});
+export type ApprovalClaims = z.infer<typeof ApprovalClaims>;
+
+export interface SigningKeys {
+  active: { kid: string; secret: string };
+  byKid: Map<string, string>;
+}
+
+/** Parses APPROVAL_SIGNING_KEY: "kid:secret" entries, comma-separated, the first active; a bare secret is kid "k1". */
+export function parseSigningKeys(raw: string | undefined): SigningKeys {
+  const entries = (raw ?? "")
+    .split(",")
+    .map((e) => e.trim())
+    .filter((e) => e.length > 0)
+    .map((e) => {
+      const i = e.indexOf(":");
+      return i > 0 && i <= 32 ? { kid: e.slice(0, i), secret: e.slice(i + 1) } : { kid: "k1", secret: e };
+    });
+  const first = entries[0];
+  if (first === undefined || entries.some((e) => e.secret.length < 16)) {
+    throw new Error("APPROVAL_SIGNING_KEY must hold one or more kid:secret entries with secrets of at least 16 characters");
+  }
+  return { active: first, byKid: new Map(entries.map((e) => [e.kid, e.secret])) };
+}
+
+export type VerifyResult = { ok: true; claims: ApprovalClaims } | { ok: false; reason: "malformed" | "forged" | "expired"; claims?: ApprovalClaims };
+
+export async function signApprovalToken(claims: Omit<ApprovalClaims, "v" | "k">, keys: SigningKeys): Promise<string> {
+  const full: ApprovalClaims = { v: 1, ...claims, k: keys.active.kid };
+  const body = b64url(new TextEncoder().encode(JSON.stringify(full)));
+  return `${body}.${b64url(await hmac(keys.active.secret, body))}`;
+}
+
+/** Checks shape, signature (in constant time), then expiry against `now`. */
+export async function verifyApprovalToken(token: string, keys: SigningKeys, now: number): Promise<VerifyResult> {
+  const parts = token.split(".");
+  if (parts.length !== 2 || token.length > 2048) return { ok: false, reason: "malformed" };
+  const [body, mac] = parts as [string, string];
+  let claims: ApprovalClaims;
+  try {
+    claims = ApprovalClaims.parse(JSON.parse(new TextDecoder().decode(unb64url(body))));
+  } catch {
+    return { ok: false, reason: "malformed" };
+  }
+  const secret = keys.byKid.get(claims.k);
+  if (secret === undefined) return { ok: false, reason: "forged" };
+  let given: Uint8Array;
+  try {
+    given = unb64url(mac);
+  } catch {
+    return { ok: false, reason: "forged" };
+  }
+  const expected = new Uint8Array(await hmac(secret, body));
+  if (given.byteLength !== expected.byteLength || !crypto.subtle.timingSafeEqual(given, expected)) return { ok: false, reason: "forged" };
+  if (now >= claims.e) return { ok: false, reason: "expired", claims };
+  return { ok: true, claims };
+}
+
+async function hmac(secret: string, data: string): Promise<ArrayBuffer> {
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return crypto.subtle.sign("HMAC", key, new TextEncoder().encode(data));
+}
+
+function b64url(bytes: ArrayBuffer | Uint8Array): string {
+  let s = "";
+  for (const b of new Uint8Array(bytes)) s += String.fromCharCode(b);
+  return btoa(s).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
+}
+
+function unb64url(s: string): Uint8Array {
+  if (!/^[A-Za-z0-9_-]*$/.test(s)) throw new Error("not base64url");
+  const bin = atob(s.replaceAll("-", "+").replaceAll("_", "/"));
+  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+}

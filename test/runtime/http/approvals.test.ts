@@ -1,0 +1,118 @@
+// Approval links: viewing changes nothing, the first POSTed decision wins atomically, forged, tampered
+// and expired tokens are refused, rotated keys still verify, and the pages are safe to email.
+import { exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { parseSigningKeys, signApprovalToken } from "../../../src/http/approvals/token.ts";
+import { client, fireUntil, runStub, settle } from "../../helpers/runtime.ts";
+
+const KEYS = parseSigningKeys("k2:test-signing-key-two-0123456789,k1:test-signing-key-one-0123456789");
+const OLD_KEY_ONLY = parseSigningKeys("k1:test-signing-key-one-0123456789");
+const FOREIGN = parseSigningKeys("k2:not-the-servers-key-0123456789");
+
+/** Starts a run that asks for approval; returns it with the link the email carried (same claims, same keys). */
+async function waitingForApproval(expiresIn = 3_600_000) {
+  const { runId } = await client.startRun("approval-gate", { expiresIn });
+  const stub = runStub(runId);
+  await settle(stub);
+  const run = await client.getRun(runId);
+  expect(run.status).toBe("waiting");
+  const request = run.steps!.find((s) => s.name === "stepwise.requestApproval")!;
+  const { expiresAt } = request.result as { expiresAt: number };
+  const token = await signApprovalToken({ r: runId, s: "approval", q: request.seq, e: expiresAt }, KEYS);
+  return { runId, stub, token, seq: request.seq, expiresAt };
+}
+
+const page = (token: string, init?: RequestInit) => exports.default.fetch(new Request(`http://stepwise.test/approvals/${token}`, init));
+const decide = (token: string, decision: string) =>
+  page(token, { method: "POST", body: new URLSearchParams({ decision }), headers: { "content-type": "application/x-www-form-urlencoded" } });
+
+describe("approval links", () => {
+  it("shows the request on GET (twice, changing nothing); the POSTed decision continues the run", async () => {
+    const { runId, stub, token } = await waitingForApproval();
+    for (let i = 0; i < 2; i++) {
+      const res = await page(token);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("cache-control")).toBe("no-store");
+      expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+      expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
+      const text = await res.text();
+      expect(text).toContain("Ship the release?");
+      expect(text).toContain("release-bot");
+      expect(text).toContain("approval-gate");
+      expect(text).toContain('<form method="post">');
+      expect(text).not.toContain("<script");
+    }
+    await settle(stub);
+    expect((await client.getRun(runId)).status).toBe("waiting");
+
+    const res = await decide(token, "approve");
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("Approved");
+    await settle(stub);
+    const run = await client.getRun(runId);
+    expect(run.status).toBe("completed");
+    expect(run.result).toMatchObject({ approved: true, by: "approver@example.com", decidedAt: expect.any(Number) });
+
+    // Later: the page says so, and another POST changes nothing.
+    expect(await (await page(token)).text()).toContain("Already decided");
+    const again = await decide(token, "reject");
+    expect(again.status).toBe(409);
+  });
+
+  it("lets exactly one of 10 concurrent decisions win; the run sees that one", async () => {
+    const { runId, stub, token } = await waitingForApproval();
+    const choices = Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? "approve" : "reject"));
+    const responses = await Promise.all(choices.map((d) => decide(token, d)));
+    const texts = await Promise.all(responses.map((r) => r.text()));
+    const winners = responses.map((r, i) => ({ status: r.status, text: texts[i]!, choice: choices[i]! })).filter((r) => r.status === 200);
+    expect(winners).toHaveLength(1);
+    expect(responses.filter((r) => r.status === 409)).toHaveLength(9);
+    expect(texts.filter((t) => t.includes("Already decided"))).toHaveLength(9);
+    await settle(stub);
+    const run = await client.getRun(runId);
+    expect((run.result as { approved: boolean }).approved).toBe(winners[0]!.choice === "approve");
+  });
+
+  it("refuses forged, tampered and expired tokens, and accepts one signed with a rotated-out key", async () => {
+    const { runId, stub, seq, expiresAt, token } = await waitingForApproval();
+    const other = await waitingForApproval();
+    const forged = await signApprovalToken({ r: runId, s: "approval", q: seq, e: expiresAt }, FOREIGN);
+    const [body, mac] = token.split(".") as [string, string];
+    const otherMac = other.token.split(".")[1]!;
+    const cases: [string, string, number][] = [
+      ["forged with another key", forged, 403],
+      ["another run's signature on this run", `${body}.${otherMac}`, 403],
+      ["claims edited to another signal", `${btoa(JSON.stringify({ v: 1, r: runId, s: "other", q: seq, e: expiresAt, k: "k2" })).replaceAll("=", "")}.${mac}`, 403],
+      ["garbage", "not-a-token", 403],
+      ["expired", await signApprovalToken({ r: runId, s: "approval", q: seq, e: Date.now() - 1 }, KEYS), 410],
+      ["a real signature for a step that is not an approval request", await signApprovalToken({ r: runId, s: "approval", q: seq + 1, e: expiresAt }, KEYS), 403],
+    ];
+    for (const [what, t, status] of cases) {
+      expect((await page(t)).status, what).toBe(status);
+      expect((await decide(t, "approve")).status, what).toBe(status);
+    }
+    await settle(stub);
+    expect((await client.getRun(runId)).status).toBe("waiting");
+
+    // Key rotation: a link signed before k2 became active (with k1) still works.
+    const old = await signApprovalToken({ r: runId, s: "approval", q: seq, e: expiresAt }, OLD_KEY_ONLY);
+    expect((await decide(old, "reject")).status).toBe(200);
+    await settle(stub);
+    expect((await client.getRun(runId)).result).toMatchObject({ approved: false });
+  });
+
+  it("times out to null when nobody decides", async () => {
+    const { stub } = await waitingForApproval(60_000);
+    const run = await fireUntil(stub, (v) => v.status === "completed");
+    expect(run.result).toBeNull();
+    expect(run.steps!.map((s) => s.name)).toEqual(["stepwise.requestApproval", "approval", "after-decision"]);
+  });
+
+  it("says so when the run has already finished", async () => {
+    const { runId, token } = await waitingForApproval();
+    await client.cancelRun(runId);
+    const res = await page(token);
+    expect(await res.text()).toContain("closed");
+    expect((await decide(token, "approve")).status).toBe(409);
+  });
+});
