@@ -7,6 +7,7 @@ import type { Registry } from "../engine/index.ts";
 import { docsPage } from "./api/docs.ts";
 import { openApiDocument } from "./api/openapi.ts";
 import { runRoutes } from "./api/runs.ts";
+import { threadRoutes } from "./threads.ts";
 import { approvalRoutes } from "./approvals/routes.ts";
 import { bearerAuth } from "./auth.ts";
 import { onError, problem } from "./problem.ts";
@@ -17,7 +18,8 @@ export function createApp(registry: Registry) {
   const api = new Hono<{ Bindings: Env }>()
     .use(bearerAuth())
     .use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => problem(c, "request.too_large", `the body is over ${MAX_BODY_BYTES} bytes`) }))
-    .route("/", runRoutes(registry));
+    .route("/", runRoutes(registry))
+    .route("/threads", threadRoutes());
 
   const openapi = JSON.stringify(openApiDocument());
   return new Hono<{ Bindings: Env }>()

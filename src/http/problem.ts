@@ -16,6 +16,8 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   "route.not_found": 404,
   "workflow.not_found": 404,
   "run.not_found": 404,
+  "thread.not_found": 404,
+  "thread.message_not_found": 404,
   "signal.run_finished": 409,
   "run.already_finished": 409,
   "run.idempotency_conflict": 409,

@@ -65,3 +65,14 @@ describe("errors", () => {
     expect(toSerializedError(new Error("flaky"))).toEqual({ code: "action.failed", message: "flaky", retryable: true });
   });
 });
+
+describe("parseJournalRow", () => {
+  it("reads a raw row and refuses a malformed one", async () => {
+    const { parseJournalRow } = await import("../../src/engine/core/journal.ts");
+    expect(parseJournalRow([3, "charge", "action", "completed", 1, "1", null, null])).toEqual({
+      seq: 3, name: "charge", kind: "action", status: "completed", attempts: 1, result: "1", error: null, detail: null,
+    });
+    expect(() => parseJournalRow([3, "charge", "teleport", "completed", 1, null, null, null])).toThrow(expect.objectContaining({ code: "step.corrupt_journal" }));
+    expect(() => parseJournalRow([3, "charge", "action", "completed", 1, 42, null, null])).toThrow(expect.objectContaining({ code: "step.corrupt_journal" }));
+  });
+});

@@ -26,18 +26,42 @@ export const StepRecord = z.object({
 });
 export type StepRecord = z.infer<typeof StepRecord>;
 
+/** The part of a journal row that replay needs. */
+export type JournalEntry = Pick<StepRecord, "seq" | "name" | "kind" | "status" | "attempts" | "result" | "error" | "detail">;
+
+const KINDS = new Set<string>(StepKind.options);
+const STATUSES = new Set<string>(StepStatus.options);
+
+/**
+ * Parses a raw `[seq, name, kind, status, attempts, result, error, detail]` row. Hand-written rather
+ * than zod because replay reads every row of the journal and must stay fast at 10,000 steps.
+ */
+export function parseJournalRow(row: unknown[]): JournalEntry {
+  const [seq, name, kind, status, attempts, result, error, detail] = row;
+  if (typeof seq !== "number" || typeof name !== "string" || typeof kind !== "string" || !KINDS.has(kind) || typeof status !== "string" || !STATUSES.has(status) || typeof attempts !== "number") {
+    throw new StepwiseError("step.corrupt_journal", `journal row ${String(seq)} is malformed`);
+  }
+  const text = (v: unknown) => (v === null || typeof v === "string" ? v : bad(seq));
+  // SAFETY: kind and status were checked against the enums' own option sets just above.
+  return { seq, name, kind: kind as StepKind, status: status as StepStatus, attempts, result: text(result), error: text(error), detail: text(detail) };
+}
+
+function bad(seq: number): never {
+  throw new StepwiseError("step.corrupt_journal", `journal row ${seq} is malformed`);
+}
+
 export type StepDecision =
   | { type: "execute" } // nothing journaled at this seq: run the step for the first time
-  | { type: "resolve"; record: StepRecord } // completed: return the journaled result
-  | { type: "reject"; record: StepRecord } // failed: throw the journaled error
-  | { type: "resume"; record: StepRecord } // started but unfinished: pick up where it was
+  | { type: "resolve"; record: JournalEntry } // completed: return the journaled result
+  | { type: "reject"; record: JournalEntry } // failed: throw the journaled error
+  | { type: "resume"; record: JournalEntry } // started but unfinished: pick up where it was
   | { type: "mismatch"; error: StepwiseError };
 
 /**
  * Decides what a step call at `seq` does, given the journal row at that seq (if any).
  * A row whose name or kind differs means the handler is not the code that wrote the journal.
  */
-export function matchStep(seq: number, call: { kind: StepKind; name: string }, record: StepRecord | undefined): StepDecision {
+export function matchStep(seq: number, call: { kind: StepKind; name: string }, record: JournalEntry | undefined): StepDecision {
   if (record === undefined) return { type: "execute" };
   if (record.kind !== call.kind || record.name !== call.name) {
     return { type: "mismatch", error: nonDeterminism(seq, `${record.kind} "${record.name}"`, `${call.kind} "${call.name}"`) };

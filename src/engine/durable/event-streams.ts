@@ -18,10 +18,18 @@ export class EventStreams {
   constructor(ctx: DurableObjectState, store: RunStore) {
     this.#ctx = ctx;
     this.#store = store;
+    this.#sockets = ctx.getWebSockets().length;
   }
 
+  /** Open sockets; counted here so the hot path never asks the runtime. Hibernation keeps sockets, so start from its count. */
+  #sockets: number;
+
   get listening(): boolean {
-    return this.#sse.size > 0 || this.#ctx.getWebSockets().length > 0;
+    return this.#sse.size > 0 || this.#sockets > 0;
+  }
+
+  socketClosed(): void {
+    this.#sockets = Math.max(0, this.#sockets - 1);
   }
 
   /** An SSE response with every event after `after`, then live ones; it ends after the run's end. */
@@ -42,6 +50,7 @@ export class EventStreams {
     const pair = new WebSocketPair();
     const server = pair[1];
     this.#ctx.acceptWebSocket(server);
+    this.#sockets++;
     server.serializeAttachment({ lastSeq: after });
     this.#pumpSocket(server, finished);
     return new Response(null, { status: 101, webSocket: pair[0] });

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import type { ActionContext, AnyWorkflow } from "../define.ts";
 import { RunCanceledError, SerializedError, StepwiseError, toSerializedError } from "../core/errors.ts";
-import { matchStep, nonDeterminism, type StepRecord } from "../core/journal.ts";
+import { matchStep, nonDeterminism, type JournalEntry } from "../core/journal.ts";
 import { decodePayload, encodePayload } from "../core/payload.ts";
 import { backoffDelay, resolveRetry, shouldRetry, type RetryPolicy } from "../core/retry.ts";
 import { createStepContext, type SlotLease, type StepCall } from "../step-context.ts";
@@ -40,7 +40,7 @@ export class HandlerExecution {
   readonly #workflow: AnyWorkflow;
   readonly #args: unknown;
   /** Journal rows not yet reached by a replaying handler; empty for a run that never lost its memory. */
-  readonly #replay = new Map<number, StepRecord>();
+  readonly #replay = new Map<number, JournalEntry>();
   readonly #waiters = new Map<number, Waiter>();
   readonly #signalWaiters = new Map<string, number[]>();
   readonly #controllers = new Map<number, AbortController>();
@@ -54,8 +54,11 @@ export class HandlerExecution {
   #finishing: Promise<void> | null = null;
   readonly replayedSteps: number;
 
-  constructor(host: ExecutionHost, workflow: AnyWorkflow, args: unknown, journal: StepRecord[]) {
+  readonly #onReplayed: () => void;
+
+  constructor(host: ExecutionHost, workflow: AnyWorkflow, args: unknown, journal: JournalEntry[], onReplayed: () => void = () => {}) {
     this.#host = host;
+    this.#onReplayed = onReplayed;
     this.#workflow = workflow;
     this.#args = args;
     for (const r of journal) this.#replay.set(r.seq, r);
@@ -115,7 +118,7 @@ export class HandlerExecution {
   // -- settling parked steps (called by the host after it journaled the transition) -------------
 
   /** A parked step finished (timer, signal or child). Resolves its waiter, or updates the replay copy. */
-  settle(record: StepRecord): void {
+  settle(record: JournalEntry): void {
     const waiter = this.#waiters.get(record.seq);
     if (record.kind === "workflow") this.#children.delete(record.seq);
     if (waiter === undefined) {
@@ -159,7 +162,10 @@ export class HandlerExecution {
     if (this.#stopped) throw this.#stopped;
     const seq = this.#nextSeq++;
     const journaled = this.#replay.get(seq);
-    if (journaled !== undefined) this.#replay.delete(seq);
+    if (journaled !== undefined) {
+      this.#replay.delete(seq);
+      if (this.#replay.size === 0) this.#onReplayed();
+    }
     const decision = matchStep(seq, call, journaled);
     switch (decision.type) {
       case "mismatch":
@@ -236,7 +242,7 @@ export class HandlerExecution {
     }
   }
 
-  #resume(seq: number, call: StepCall, record: StepRecord): Promise<unknown> {
+  #resume(seq: number, call: StepCall, record: JournalEntry): Promise<unknown> {
     switch (call.kind) {
       case "sleep":
         return this.#park(seq);

@@ -58,6 +58,8 @@ export class RunEngine implements ExecutionHost {
   #flushQueued = false;
   /** What the run index was last told (or is being told); null when unknown or a push failed. */
   #indexedStatus: string | null = null;
+  /** How long the last replay took, from loading the journal to the handler passing its last entry. */
+  #replayMs: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env, registry: Registry) {
     this.#ctx = ctx;
@@ -129,7 +131,7 @@ export class RunEngine implements ExecutionHost {
     this.#ensureLive();
     const extra: Parameters<typeof buildRunView>[2] = {
       stepCount: this.store.stepCount(),
-      stats: { replayedSteps: this.#execution?.replayedSteps ?? null },
+      stats: { replayedSteps: this.#execution?.replayedSteps ?? null, replayMs: this.#replayMs },
     };
     if (opts.steps !== "none") extra.steps = this.store.allSteps();
     return ok(buildRunView(this.#run ?? run, run.status === "running" ? this.store.openSteps() : [], extra));
@@ -164,6 +166,10 @@ export class RunEngine implements ExecutionHost {
     this.#ensureLive();
     this.matchSignals(name);
     return ok({ signalId, duplicate: false, at: now });
+  }
+
+  socketClosed(): void {
+    this.#streams.socketClosed();
   }
 
   /** One journaled step with the run's workflow and status: what an approval page shows. */
@@ -352,7 +358,7 @@ export class RunEngine implements ExecutionHost {
   #status(): RunView["status"] {
     const run = this.#run!;
     if (run.status !== "running") return run.status;
-    return buildRunView(run, this.store.openSteps(), { stepCount: 0, stats: { replayedSteps: null } }).status;
+    return buildRunView(run, this.store.openSteps(), { stepCount: 0, stats: { replayedSteps: null, replayMs: null } }).status;
   }
 
   #outcome(): Outcome | undefined {
@@ -377,7 +383,10 @@ export class RunEngine implements ExecutionHost {
       void this.failRun({ code: "workflow.not_found", message: `workflow "${run.workflow}" is no longer defined` });
       return;
     }
-    this.#execution = new HandlerExecution(this, workflow, decodePayload(run.args), this.store.allSteps());
+    const started = performance.now();
+    this.#execution = new HandlerExecution(this, workflow, decodePayload(run.args), this.store.replayJournal(), () => {
+      this.#replayMs = performance.now() - started;
+    });
     this.ensureWatchdog();
     void this.#execution.start();
   }
@@ -446,12 +455,13 @@ export class RunEngine implements ExecutionHost {
   #scheduleFlush(): void {
     if (this.#flushQueued) return;
     this.#flushQueued = true;
-    queueMicrotask(() => {
+    // A macrotask, not a microtask: a handler running many quick steps flushes once per turn, not per step.
+    setTimeout(() => {
       this.#flushQueued = false;
       if (this.#run === undefined) return;
       if (this.#streams.listening) this.#streams.flush(this.#run.status !== "running");
       void this.#syncIndex();
-    });
+    }, 0);
   }
 
   /**

@@ -37,6 +37,7 @@ export function createRunObject(registry: Registry) {
     }
 
     override webSocketClose(ws: WebSocket, code: number) {
+      this.#engine.socketClosed();
       ws.close(code === 1005 ? 1000 : code, "closing");
     }
 

@@ -1,7 +1,7 @@
 // Every SQL statement of the run object, behind typed methods. Rows read back are parsed, not cast.
 // Callers group writes with `transaction` so each step transition is one storage transaction.
 import { z } from "zod";
-import { StepRecord, type StepKind, type StepStatus } from "../core/journal.ts";
+import { parseJournalRow, StepRecord, type JournalEntry, type StepKind, type StepStatus } from "../core/journal.ts";
 import { migrate } from "./schema.ts";
 
 export const RunStatus = z.enum(["running", "completed", "failed", "canceled"]);
@@ -171,7 +171,18 @@ export class RunStore {
     return row === undefined ? undefined : StepRecord.parse(row);
   }
 
-  /** The whole journal, for replay. */
+  /** The whole journal as replay needs it: raw rows (no per-row objects from the runtime), parsed by hand. */
+  replayJournal(): JournalEntry[] {
+    try {
+      const out: JournalEntry[] = [];
+      for (const row of this.#sql.exec("SELECT seq, name, kind, status, attempts, result, error, detail FROM steps ORDER BY seq").raw()) out.push(parseJournalRow(row));
+      return out;
+    } catch (err) {
+      throw new Error(`reading the journal failed: ${String(err)}`, { cause: err });
+    }
+  }
+
+  /** The whole journal, every column. */
   allSteps(): StepRecord[] {
     return this.#all(`SELECT ${STEP_COLUMNS} FROM steps ORDER BY seq`).map((r) => StepRecord.parse(r));
   }

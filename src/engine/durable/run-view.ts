@@ -39,7 +39,7 @@ export interface RunView {
   waitingFor: WaitingFor[];
   steps?: StepView[];
   /** How many journaled steps this instance replayed when it picked the run up (null: not live here). */
-  stats: { replayedSteps: number | null };
+  stats: { replayedSteps: number | null; replayMs: number | null };
 }
 
 const ErrorJson = z.object({ code: z.string(), message: z.string() });

@@ -64,7 +64,7 @@ export const RunView = z
     stepCount: z.number().int(),
     waitingFor: z.array(z.record(z.string(), z.unknown())).describe("What each open step waits for: a sleep, a retry, a signal, a child run or a step in flight"),
     steps: z.array(StepView).optional(),
-    stats: z.object({ replayedSteps: z.number().nullable() }),
+    stats: z.object({ replayedSteps: z.number().nullable(), replayMs: z.number().nullable() }),
   });
 
 export const CancelResponse = z.object({ status: z.literal("canceled") });
