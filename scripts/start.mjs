@@ -32,7 +32,9 @@ if (added.some(([name]) => name === "API_TOKEN")) {
 console.log("Approval emails are not sent locally: wrangler prints 'send_email binding called' with the path of a text file holding each message.\n");
 
 const wrangler = join(root, "node_modules", ".bin", "wrangler");
-const child = spawn(wrangler, ["dev", "--port", "8787", "--persist-to", join(root, ".wrangler", "state"), ...process.argv.slice(2)], {
+// --local: the Workers AI binding is remote-only, so it is left inert and agents use the offline model.
+const args = ["dev", "--local", "--port", "8787", "--persist-to", join(root, ".wrangler", "state"), "--var", "STEPWISE_MODEL:offline", ...process.argv.slice(2)];
+const child = spawn(wrangler, args, {
   cwd: root,
   stdio: "inherit",
   env: { ...process.env, WRANGLER_SEND_METRICS: "false" },

@@ -2,13 +2,18 @@
 import { createStepwise } from "../src/stepwise.ts";
 import { workflows } from "../src/workflows/index.ts";
 import { testWorkflows } from "./fixtures/workflows.ts";
+import { agentTestWorkflows } from "./fixtures/agents/workflows.ts";
+import { componentRoutes, components, componentWorkflows } from "./fixtures/components/index.ts";
 
 export { Probe } from "./fixtures/probe.ts";
 
-export const stepwise = createStepwise({ workflows: [...workflows, ...testWorkflows] });
+export const stepwise = createStepwise({ workflows: [...workflows, ...testWorkflows, ...componentWorkflows, ...agentTestWorkflows] });
 
 export class WorkflowRun extends stepwise.WorkflowRun {}
 export { RunIndex } from "../src/engine/index.ts";
+export { AgentThread } from "../src/agents/index.ts";
+export class WorkpoolQueue extends components.WorkpoolQueue {}
+export class ActionRun extends components.ActionRun {}
 
 /** Test-only routes to read the probe from Node-side tests; everything else is the app. */
 export default {
@@ -17,6 +22,7 @@ export default {
     if (url.pathname === "/test/probe/counts") {
       return Response.json(await env.PROBE.getByName("probe").counts(url.searchParams.get("prefix") ?? ""));
     }
+    if (url.pathname.startsWith("/test/components/")) return componentRoutes(request, env);
     return stepwise.app.fetch(request, env, ctx);
   },
 } satisfies ExportedHandler<Cloudflare.Env>;

@@ -26,7 +26,10 @@ export type AnswerPlan =
 export function planAnswer(ctx: AnswerContext): AnswerPlan {
   const last = ctx.responses.at(-1);
   if (last?.final === true) return { kind: "answered", responses: ctx.responses };
-  const messages = [...ctx.history, ctx.prompt, ...ctx.responses].map((r) => r.message);
+  // A window that starts inside a tool step would open with results whose calls it cut off.
+  const start = ctx.history.findIndex((r) => r.role !== "tool");
+  const history = start < 0 ? [] : ctx.history.slice(start);
+  const messages = [...history, ctx.prompt, ...ctx.responses].map((r) => r.message);
   return { kind: "continue", messages, responses: ctx.responses };
 }
 

@@ -4,13 +4,13 @@ import { z } from "zod";
 
 const TextPart = z.object({ type: z.literal("text"), text: z.string() });
 const ReasoningPart = z.object({ type: z.literal("reasoning"), text: z.string() });
-const ToolCallPart = z.object({ type: z.literal("tool-call"), toolCallId: z.string(), toolName: z.string(), input: z.json() });
+const ToolCallPart = z.object({ type: z.literal("tool-call"), toolCallId: z.string(), toolName: z.string(), input: z.unknown() });
 
 export const ToolResultOutput = z.discriminatedUnion("type", [
   z.object({ type: z.literal("text"), value: z.string() }),
-  z.object({ type: z.literal("json"), value: z.json() }),
+  z.object({ type: z.literal("json"), value: z.unknown() }),
   z.object({ type: z.literal("error-text"), value: z.string() }),
-  z.object({ type: z.literal("error-json"), value: z.json() }),
+  z.object({ type: z.literal("error-json"), value: z.unknown() }),
   z.object({ type: z.literal("execution-denied"), reason: z.string().optional() }),
 ]);
 const ToolResultPart = z.object({ type: z.literal("tool-result"), toolCallId: z.string(), toolName: z.string(), output: ToolResultOutput });

@@ -24,12 +24,13 @@ export type ActionRunSpec = z.infer<typeof ActionRunSpec>;
 export const StartRequest = z.object({
   id: z.string().regex(ACTION_RUN_ID),
   spec: ActionRunSpec,
-  /** Set by a pool that dispatches a queued job: attempt 1 already holds this holder's slot. */
-  holderId: z.string().optional(),
+  /** Set by a pool that dispatches a queued job: attempt 1 already holds this slot; renew it this often. */
+  lease: z.object({ holderId: z.string(), heartbeatMs: z.number().int().positive() }).optional(),
   /** Set by a pool for a job canceled while queued: record the outcome and run onComplete, nothing else. */
   canceled: z.boolean().optional(),
 });
 export type StartRequest = z.input<typeof StartRequest>;
+export type ParsedStartRequest = z.output<typeof StartRequest>;
 
 export const PublicError = z.object({ code: z.string(), message: z.string() });
 

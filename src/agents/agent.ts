@@ -1,0 +1,274 @@
+// Agent: a model with instructions and tools that answers in a thread, over the `ai` SDK. Its calls
+// take a Worker env, an action's context or a workflow `step` (then each call is an action step).
+import { APICallError, generateText, NoObjectGeneratedError, Output, stepCountIs, streamText, type LanguageModelUsage, type StopCondition, type StreamTextResult, type ToolSet } from "ai";
+import { z } from "zod";
+import { defineAction, NonRetryableError, StepwiseError, type ActionDefinition, type ActionStepOptions } from "../engine/index.ts";
+import { isStep, type AgentCtx, type ThreadCtx } from "./ctx.ts";
+import { toUsage } from "./core/context.ts";
+import type { Usage } from "./core/message.ts";
+import { modelName, type ModelOption } from "./models/select-model.ts";
+import { answerSummary, finishTurn, onStepEnd, prepareTurn, saveStep, StepSaver, type PromptArgs, type ThreadTarget, type Turn, type TurnSettings } from "./agent-turn.ts";
+import type { AgentTools } from "./tools.ts";
+
+export type StopWhen = StopCondition<any, any> | StopCondition<any, any>[];
+
+export interface AgentOptions {
+  /** Recorded with every message it writes; also names its action steps. */
+  name: string;
+  instructions?: string;
+  /** Default: the deployment's model (Workers AI with an `AI` binding, else offline). */
+  model?: ModelOption;
+  tools?: AgentTools;
+  /** Default: one step without tools, up to five with them. */
+  stopWhen?: StopWhen;
+  contextOptions?: {
+    /** How many earlier thread messages the model sees before the prompt. Default 100. */
+    recentMessages?: number;
+  };
+  /**
+   * The `ai` SDK's own retries per model call. Default 0: a workflow step's retry policy owns retries,
+   * with durable backoff, and a retried step continues from what was saved.
+   */
+  maxRetries?: number;
+}
+
+/** What a text answer returns: small and JSON, so it can be a step's journaled result. */
+export interface AgentTextResult {
+  text: string;
+  threadId: string | null;
+  /** The prompt this answers (saved by the call, or passed in). */
+  promptMessageId: string | null;
+  /** The answer's last message. */
+  messageId: string | null;
+  /** Every message of the answer: tool calls and results, then the final text. */
+  messageIds: string[];
+  usage: Usage;
+  finishReason: string;
+  model: string;
+}
+
+export interface AgentObjectResult<T> extends Omit<AgentTextResult, "text" | "finishReason"> {
+  object: T;
+}
+
+/** An answer being streamed; `done` settles once it is saved. */
+export interface AgentStream {
+  promptMessageId: string | null;
+  textStream: AsyncIterable<string>;
+  /** The `ai` SDK's result, or null when the prompt was already answered (then `textStream` replays it). */
+  result: StreamTextResult<ToolSet, any, any> | null;
+  done: Promise<AgentTextResult>;
+}
+
+/** The args of an agent's actions (`asTextAction`, `asObjectAction`). */
+export const AgentActionArgs = z
+  .object({ threadId: z.string().optional(), prompt: z.string().min(1).optional(), promptMessageId: z.string().optional() })
+  .refine((a) => (a.prompt === undefined) !== (a.promptMessageId === undefined), { message: "pass exactly one of prompt and promptMessageId" });
+export type AgentActionArgs = z.input<typeof AgentActionArgs>;
+
+/**
+ * @example
+ * const weatherAgent = new Agent({
+ *   name: "weather",
+ *   instructions: "You are a weather reporter.",
+ *   tools: { getWeather },
+ *   stopWhen: stepCountIs(3),
+ * });
+ * const { text } = await weatherAgent.generateText(step, { threadId }, { prompt: "Weather in Paris?" });
+ */
+export class Agent {
+  readonly name: string;
+  readonly #settings: TurnSettings;
+  readonly #stopWhen: StopWhen;
+  readonly #maxRetries: number;
+
+  constructor(opts: AgentOptions) {
+    this.name = opts.name;
+    const tools = opts.tools ?? {};
+    this.#settings = { name: opts.name, instructions: opts.instructions, model: opts.model, tools, recentMessages: opts.contextOptions?.recentMessages ?? 100 };
+    this.#stopWhen = opts.stopWhen ?? stepCountIs(Object.keys(tools).length > 0 ? 5 : 1);
+    this.#maxRetries = opts.maxRetries ?? 0;
+  }
+
+  /**
+   * Answers a prompt in a thread: saves the prompt (unless `promptMessageId` names a saved one), sends
+   * the recent history, saves every response message with its usage. With a workflow `step`, the call
+   * is an action step (`stepOptions`: its retry policy, timeout, name).
+   * @example
+   * const { text } = await agent.generateText(env, { threadId }, { prompt: "Hello" });
+   * const { text } = await agent.generateText(step, { threadId }, { prompt: "Hello" }, { retry: true });
+   */
+  async generateText(ctx: ThreadCtx, target: ThreadTarget, args: PromptArgs & { stopWhen?: StopWhen }, stepOptions?: ActionStepOptions): Promise<AgentTextResult> {
+    if (isStep(ctx)) return ctx.runAction(this.asTextAction({ stopWhen: args.stopWhen }), { ...target, ...promptOf(args) }, stepOptions);
+    const turn = await prepareTurn(this.#settings, ctx, target, args);
+    if (turn.answered) return this.#textResult(turn);
+    const saver = new StepSaver(turn.signal);
+    const result = await this.#call(saver, () =>
+      generateText({ ...this.#callSettings(turn, saver, args.stopWhen), onStepEnd: onStepEnd(this.#settings, turn, saver) }),
+    );
+    await finishTurn(turn);
+    return this.#textResult(turn, { text: result.text, finishReason: result.finishReason, usage: toUsage(result.usage) });
+  }
+
+  /**
+   * Streams an answer; messages are saved step by step as the stream is consumed.
+   * @example
+   * const { textStream, done } = await agent.streamText(env, { threadId }, { prompt: "Hello" });
+   * for await (const chunk of textStream) write(chunk);
+   * const { messageId } = await done;
+   */
+  async streamText(ctx: AgentCtx, target: ThreadTarget, args: PromptArgs & { stopWhen?: StopWhen }): Promise<AgentStream> {
+    const turn = await prepareTurn(this.#settings, ctx, target, args);
+    if (turn.answered) {
+      const saved = this.#textResult(turn);
+      return { promptMessageId: turn.promptMessageId ?? null, textStream: replay(saved.text), result: null, done: Promise.resolve(saved) };
+    }
+    const saver = new StepSaver(turn.signal);
+    const result = streamText({ ...this.#callSettings(turn, saver, args.stopWhen), onStepEnd: onStepEnd(this.#settings, turn, saver) });
+    const done = (async () => {
+      const [text, finishReason, usage] = await this.#call(saver, async () => Promise.all([result.text, result.finishReason, result.usage]));
+      await finishTurn(turn);
+      return this.#textResult(turn, { text, finishReason, usage: toUsage(usage) });
+    })();
+    done.catch(() => {}); // the caller may only read the stream; the failure is still in `done`
+    return { promptMessageId: turn.promptMessageId ?? null, textStream: result.textStream, result, done };
+  }
+
+  /**
+   * Answers with an object matching `schema`. An answer that does not match is saved as a failed
+   * message and fails the call with `agent.invalid_object` (retryable).
+   * @example
+   * const { object } = await agent.generateObject(env, { threadId }, { prompt, schema: z.object({ department: z.enum(["billing", "support"]) }) });
+   */
+  async generateObject<T>(ctx: ThreadCtx, target: ThreadTarget, args: PromptArgs & { schema: z.ZodType<T> }, stepOptions?: ActionStepOptions): Promise<AgentObjectResult<T>> {
+    if (isStep(ctx)) return ctx.runAction(this.asObjectAction({ schema: args.schema }), { ...target, ...promptOf(args) }, stepOptions);
+    const turn = await prepareTurn(this.#settings, ctx, target, args);
+    if (turn.answered) {
+      const saved = args.schema.safeParse(parseJson(answerSummary(turn).text));
+      if (saved.success) return this.#objectResult(turn, saved.data);
+      // It was validated when saved, so the schema changed under a running workflow.
+      throw new NonRetryableError("the saved answer no longer matches the schema", { code: "agent.invalid_object" });
+    }
+    const saver = new StepSaver(turn.signal);
+    const settings = this.#callSettings(turn, saver, stepCountIs(1));
+    try {
+      const result = await this.#call(saver, () => generateText({ ...settings, tools: undefined, output: Output.object({ schema: args.schema }) }));
+      await saveStep(this.#settings, turn, { messages: result.responseMessages, usage: result.usage, finishReason: result.finishReason, final: true });
+      return this.#objectResult(turn, result.output);
+    } catch (err) {
+      if (!NoObjectGeneratedError.isInstance(err)) throw err;
+      const error = { code: "agent.invalid_object", message: `the model's answer does not match the schema: ${err.cause instanceof Error ? err.cause.message : err.message}` };
+      const message = { role: "assistant", content: [{ type: "text", text: err.text ?? "" }] };
+      await saveStep(this.#settings, turn, { messages: [message], usage: err.usage ?? NO_USAGE, finishReason: err.finishReason ?? "stop", final: false, status: "failed", error });
+      throw new StepwiseError(error.code, error.message, { retryable: true, cause: err });
+    }
+  }
+
+  /**
+   * An action for `step.runAction`: args `{ threadId?, prompt }` or `{ threadId, promptMessageId }`.
+   * @example
+   * export const generateSupport = supportAgent.asTextAction({ stopWhen: stepCountIs(10) });
+   * const { text } = await step.runAction(generateSupport, { threadId, promptMessageId }, { retry: true });
+   */
+  asTextAction(opts: { name?: string; stopWhen?: StopWhen } = {}): ActionDefinition<AgentActionArgs, AgentTextResult> {
+    return defineAction({
+      name: opts.name ?? `${actionName(this.name)}.generateText`,
+      args: AgentActionArgs,
+      handler: (ctx, args) => this.generateText(ctx, { threadId: args.threadId }, { ...toPromptArgs(args), stopWhen: opts.stopWhen }),
+    });
+  }
+
+  /**
+   * An action answering with an object validated by `schema`.
+   * @example
+   * export const triage = triageAgent.asObjectAction({ schema: z.object({ department: z.enum(["billing", "support"]) }) });
+   */
+  asObjectAction<T>(opts: { schema: z.ZodType<T>; name?: string }): ActionDefinition<AgentActionArgs, AgentObjectResult<T>> {
+    return defineAction({
+      name: opts.name ?? `${actionName(this.name)}.generateObject`,
+      args: AgentActionArgs,
+      handler: (ctx, args) => this.generateObject(ctx, { threadId: args.threadId }, { ...toPromptArgs(args), schema: opts.schema }),
+    });
+  }
+
+  #callSettings(turn: Turn, saver: StepSaver, stopWhen: StopWhen | undefined) {
+    return {
+      model: turn.model,
+      instructions: this.#settings.instructions,
+      messages: turn.messages,
+      tools: turn.tools,
+      stopWhen: stopWhen ?? this.#stopWhen,
+      maxRetries: this.#maxRetries,
+      abortSignal: saver.signal,
+      // Thread messages are server-side data; a saved system message is meant for the model.
+      allowSystemInMessages: true,
+    };
+  }
+
+  /** Runs a model call; a failed save wins over the abort it caused; a 4xx from the model is not retried. */
+  async #call<R>(saver: StepSaver, fn: () => PromiseLike<R>): Promise<R> {
+    let result: R;
+    try {
+      result = await fn();
+    } catch (err) {
+      saver.check();
+      if (APICallError.isInstance(err) && !err.isRetryable) throw new NonRetryableError(`the model refused the request: ${err.message}`, { code: "agent.model_rejected", cause: err });
+      throw err;
+    }
+    saver.check();
+    return result;
+  }
+
+  #textResult(turn: Turn, generated?: { text: string; finishReason: string; usage: Usage }): AgentTextResult {
+    const summary = answerSummary(turn);
+    const last = [...turn.responses].reverse().find((m) => m.role === "assistant");
+    return {
+      text: generated?.text ?? summary.text,
+      threadId: turn.threadId ?? null,
+      promptMessageId: turn.promptMessageId ?? null,
+      messageId: summary.messageId,
+      messageIds: summary.messageIds,
+      usage: turn.threadId === undefined && generated !== undefined ? generated.usage : summary.usage,
+      finishReason: generated?.finishReason ?? last?.finishReason ?? "stop",
+      model: modelName(turn.model).model,
+    };
+  }
+
+  #objectResult<T>(turn: Turn, object: T): AgentObjectResult<T> {
+    const { text: _text, finishReason: _finish, ...rest } = this.#textResult(turn);
+    return { ...rest, object };
+  }
+}
+
+const NO_USAGE: LanguageModelUsage = {
+  inputTokens: 0,
+  outputTokens: 0,
+  totalTokens: 0,
+  inputTokenDetails: { noCacheTokens: undefined, cacheReadTokens: undefined, cacheWriteTokens: undefined },
+  outputTokenDetails: { textTokens: undefined, reasoningTokens: undefined },
+};
+
+function promptOf(args: PromptArgs): { prompt: string } | { promptMessageId: string } {
+  return args.promptMessageId !== undefined ? { promptMessageId: args.promptMessageId } : { prompt: args.prompt! };
+}
+
+function toPromptArgs(args: z.output<typeof AgentActionArgs>): PromptArgs {
+  return args.promptMessageId !== undefined ? { promptMessageId: args.promptMessageId } : { prompt: args.prompt! };
+}
+
+/** An agent name as an action name: letters, digits, '_', '.', '-'. */
+function actionName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_.-]+/g, "-").replace(/^[^A-Za-z0-9]+/, "") || "agent";
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+async function* replay(text: string): AsyncIterable<string> {
+  yield text;
+}

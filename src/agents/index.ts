@@ -1,0 +1,11 @@
+// The agents layer's public surface: threads, messages, Agent, tools and model selection.
+export { Agent, AgentActionArgs, type AgentObjectResult, type AgentOptions, type AgentStream, type AgentTextResult, type StopWhen } from "./agent.ts";
+export type { PromptArgs, ThreadTarget } from "./agent-turn.ts";
+export type { AgentCtx, ThreadCtx } from "./ctx.ts";
+export { MessageRecord, NewMessage, ThreadInfo, ThreadModelMessage, Usage } from "./core/message.ts";
+export { AgentThread, THREAD_ID_PATTERN, type MessagePage } from "./durable/thread-object.ts";
+export { DEFAULT_WORKERS_AI_MODEL, defaultModel, type ModelContext, type ModelOption } from "./models/select-model.ts";
+export { OFFLINE_MODEL_ID, OFFLINE_PROVIDER, OfflineLanguageModel, offlineModel } from "./models/offline-model.ts";
+export { createThread, getThread, listMessages, saveMessage, type CreateThreadArgs, type SaveMessageArgs } from "./threads.ts";
+export { createTool, type AgentTool, type AgentTools, type ToolContext } from "./tools.ts";
+export { stepCountIs } from "ai";

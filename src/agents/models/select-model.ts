@@ -1,0 +1,41 @@
+// Which model an agent uses when it names none: Workers AI through the `AI` binding, or the offline
+// model. `STEPWISE_MODEL` holds the Workers AI model id; "offline" (or no binding) picks the offline one.
+import type { LanguageModel } from "ai";
+import { createWorkersAI } from "workers-ai-provider";
+import { offlineModel } from "./offline-model.ts";
+
+/** A Workers AI model that supports tool calling. */
+export const DEFAULT_WORKERS_AI_MODEL = "@cf/meta/llama-3.3-70b-instruct-fp8-fast";
+
+/** What a model resolver is told about the call it serves. */
+export interface ModelContext {
+  env: Env;
+  agentName: string;
+  threadId: string | undefined;
+  runId: string | undefined;
+}
+
+/** A model, or a function choosing one per call (the `AI` binding only exists in `env`). */
+export type ModelOption = LanguageModel | ((ctx: ModelContext) => LanguageModel);
+
+/**
+ * The deployment's model: `env.STEPWISE_MODEL` on Workers AI when `env.AI` is bound, else offline.
+ * @example
+ * const model = defaultModel(env); // offline under `npm start` and in tests
+ */
+export function defaultModel(env: Pick<Env, "STEPWISE_MODEL" | "AI">): LanguageModel {
+  const setting = (env.STEPWISE_MODEL ?? "").trim();
+  if (setting === "offline" || env.AI === undefined) return offlineModel();
+  return createWorkersAI({ binding: env.AI })(setting === "" ? DEFAULT_WORKERS_AI_MODEL : setting);
+}
+
+export function resolveModel(option: ModelOption | undefined, ctx: ModelContext): LanguageModel {
+  if (option === undefined) return defaultModel(ctx.env);
+  return typeof option === "function" ? option(ctx) : option;
+}
+
+/** The provider and model id recorded with each message. */
+export function modelName(model: LanguageModel): { provider: string; model: string } {
+  if (typeof model === "string") return { provider: "gateway", model };
+  return { provider: model.provider, model: model.modelId };
+}

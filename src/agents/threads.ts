@@ -1,0 +1,106 @@
+// createThread, saveMessage and thread reads. Under a workflow `step` the writes are mutation steps;
+// under an action they are keyed by the step's idempotency key, so a replay or retry adds nothing.
+import { z } from "zod";
+import { unwrap } from "../engine/core/result.ts";
+import { defineMutation, StepwiseError } from "../engine/index.ts";
+import { isStep, resolveCtx, type AgentCtx, type ThreadCtx } from "./ctx.ts";
+import { ThreadModelMessage, type MessageRecord, type NewMessage, type ThreadInfo } from "./core/message.ts";
+import { THREAD_ID_PATTERN, type AgentThread, type MessagePage } from "./durable/thread-object.ts";
+
+const CreateThreadArgs = z.object({ userId: z.string().min(1).max(200), title: z.string().max(200).optional() });
+export type CreateThreadArgs = z.input<typeof CreateThreadArgs>;
+
+const SaveMessageArgs = z.union([
+  z.object({ threadId: z.string(), prompt: z.string().min(1), agentName: z.string().optional() }),
+  z.object({ threadId: z.string(), message: ThreadModelMessage, agentName: z.string().optional() }),
+]);
+export type SaveMessageArgs = z.input<typeof SaveMessageArgs>;
+
+type ThreadMethods = "create" | "info" | "append" | "page" | "promptContext" | "markFinal";
+
+/** The thread object's RPC methods as a caller sees them: the same arguments, results awaited. */
+export type ThreadRpc = { [K in ThreadMethods]: (...args: Parameters<AgentThread[K]>) => Promise<ReturnType<AgentThread[K]>> };
+
+/** The stub of a thread's object; an id that cannot be a thread is `thread.not_found`. */
+export function threadStub(env: Env, threadId: string): ThreadRpc {
+  if (!THREAD_ID_PATTERN.test(threadId)) throw new StepwiseError("thread.not_found", "no such thread");
+  // SAFETY: these methods take and return plain data (RpcResult of zod-parsed records), which RPC
+  // copies as is; workerd's Rpc type mapping widens their `unknown` fields, so name the types here.
+  return env.THREADS.getByName(threadId) as unknown as ThreadRpc;
+}
+
+/**
+ * Creates a thread. With a workflow `step` it is a mutation step; with an action's context the id
+ * derives from the step's idempotency key; with the Worker env it is random.
+ * @example
+ * const { threadId } = await createThread(step, { userId: "ada", title: "Trip to Paris" });
+ */
+export async function createThread(ctx: ThreadCtx, args: CreateThreadArgs): Promise<{ threadId: string }> {
+  if (isStep(ctx)) return ctx.runMutation(createThreadMutation, args);
+  const { userId, title } = CreateThreadArgs.parse(args);
+  const r = resolveCtx(ctx);
+  const key = r.nextKey("createThread");
+  const threadId = key === undefined ? `thread_${crypto.randomUUID().replaceAll("-", "")}` : await threadIdFor(key);
+  unwrap(await threadStub(r.env, threadId).create({ threadId, userId, title: title ?? null }));
+  return { threadId };
+}
+
+/**
+ * Saves a prompt (a user message) or any message to a thread, once per step.
+ * @example
+ * const { messageId } = await saveMessage(step, { threadId, prompt: "Where is my parcel?" });
+ */
+export async function saveMessage(ctx: ThreadCtx, args: SaveMessageArgs): Promise<{ messageId: string; order: number }> {
+  if (isStep(ctx)) return ctx.runMutation(saveMessageMutation, args);
+  const parsed = SaveMessageArgs.parse(args);
+  const message: ThreadModelMessage = "prompt" in parsed ? { role: "user", content: parsed.prompt } : parsed.message;
+  const r = resolveCtx(ctx);
+  const [saved] = await appendMessages(r.env, parsed.threadId, [{ message, agentName: parsed.agentName }], r.nextKey("saveMessage"));
+  return { messageId: saved!.id, order: saved!.order };
+}
+
+export const createThreadMutation = defineMutation({
+  name: "createThread",
+  args: CreateThreadArgs,
+  handler: (ctx, args) => createThread(ctx, args),
+});
+
+export const saveMessageMutation = defineMutation({
+  name: "saveMessage",
+  args: SaveMessageArgs,
+  handler: (ctx, args) => saveMessage(ctx, args),
+});
+
+export async function appendMessages(
+  env: Env,
+  threadId: string,
+  messages: NewMessage[],
+  idempotencyKey?: string,
+): Promise<MessageRecord[]> {
+  return unwrap(await threadStub(env, threadId).append(idempotencyKey === undefined ? { messages } : { messages, idempotencyKey }));
+}
+
+/**
+ * A thread's metadata and message count.
+ * @example
+ * const { messageCount } = await getThread(env, threadId);
+ */
+export async function getThread(ctx: AgentCtx, threadId: string): Promise<ThreadInfo> {
+  return unwrap(await threadStub(resolveCtx(ctx).env, threadId).info());
+}
+
+/**
+ * A page of a thread's messages, oldest first, after the order `after` (0 for the start).
+ * @example
+ * const { messages, nextAfter } = await listMessages(env, threadId, { limit: 50 });
+ */
+export async function listMessages(ctx: AgentCtx, threadId: string, page: { after?: number; limit?: number } = {}): Promise<MessagePage> {
+  return unwrap(await threadStub(resolveCtx(ctx).env, threadId).page(page));
+}
+
+/** A thread id derived from an idempotency key: the same key always names the same thread. */
+async function threadIdFor(key: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`stepwise-thread:${key}`));
+  const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `thread_${hex.slice(0, 32)}`;
+}

@@ -1,0 +1,419 @@
+// The action run object's behaviour behind its RPC surface: start, describe, cancel, alarm. One run is
+// one action executed until it succeeds or its policy gives up, each attempt in a pool slot if it has a
+// pool, its outcome handed to onComplete once. Storage holds every transition; memory only the loop.
+import type { ActionContext } from "../../engine/index.ts";
+import { NonRetryableError, SerializedError, StepwiseError, toSerializedError } from "../../engine/core/errors.ts";
+import { decodePayload, encodePayload } from "../../engine/core/payload.ts";
+import { fail, ok, type RpcResult } from "../../engine/core/result.ts";
+import { RetryPolicy } from "../../engine/core/retry.ts";
+import type { ActionRegistry } from "../action-registry.ts";
+import { workpoolNamespace } from "../bindings.ts";
+import { Workpool } from "../workpool/workpool.ts";
+import { afterFailure, nextAlarm, onWake, publicStatus, TERMINAL, type RunState } from "./core/plan.ts";
+import { ActionRunSpec, OnCompleteRef, StartRequest, type ActionOutcome, type ActionRunView, type ParsedStartRequest } from "./spec.ts";
+import { ActionRunStore, type RunRow } from "./store.ts";
+
+export interface StartReply {
+  id: string;
+  status: ActionRunView["status"];
+  created: boolean;
+  /** Whether the run holds the slot the start request handed it (a pool's dispatch). */
+  holding: boolean;
+}
+
+type AttemptOutcome = { ok: true; value: unknown } | { ok: false; error: SerializedError };
+
+export class ActionRunEngine {
+  readonly #ctx: DurableObjectState;
+  readonly #env: Env;
+  readonly #registry: ActionRegistry;
+  readonly #store: ActionRunStore;
+  readonly #watchdogMs: number;
+  #row: RunRow | undefined;
+  /** The loop driving the run in this instance: waits for a slot, attempts, onComplete. */
+  #driving: Promise<void> | null = null;
+  #controller: AbortController | null = null;
+  #lease: { release(): Promise<void> } | null = null;
+  #alarmAt: number | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env, registry: ActionRegistry) {
+    this.#ctx = ctx;
+    this.#env = env;
+    this.#registry = registry;
+    this.#store = new ActionRunStore(ctx.storage);
+    this.#watchdogMs = Math.max(100, Number(env.STEPWISE_WATCHDOG_MS) || 30_000);
+    void ctx.blockConcurrencyWhile(async () => {
+      this.#store.migrate();
+      this.#row = this.#store.get();
+      this.#alarmAt = await ctx.storage.getAlarm();
+    });
+  }
+
+  // -- RPC -------------------------------------------------------------------------------------
+
+  start(raw: StartRequest): RpcResult<StartReply> {
+    const parsed = StartRequest.safeParse(raw);
+    if (!parsed.success) return fail("request.invalid", "invalid start request", { issues: parsed.error.issues.map(({ path, message }) => ({ path, message })) });
+    const req = parsed.data;
+    if (this.#row !== undefined) {
+      this.#ensureDriven();
+      const row = this.#row;
+      const holding = req.lease !== undefined && row.state === "running" && row.holder === req.lease.holderId;
+      return ok({ id: row.runId, status: publicStatus(row.state), created: false, holding });
+    }
+    let args: string | null;
+    try {
+      args = encodePayload(req.spec.args, "the action's args");
+    } catch (err) {
+      if (err instanceof StepwiseError) return { ok: false, error: err.toJSON() };
+      throw err;
+    }
+    const now = Date.now();
+    const first = this.#firstState(req);
+    this.#store.transaction(() => {
+      this.#store.insert({
+        runId: req.id,
+        action: req.spec.action,
+        args,
+        policy: JSON.stringify(req.spec.retry),
+        pool: req.spec.pool === undefined ? null : JSON.stringify(req.spec.pool),
+        onCompleteRef: req.spec.onComplete === undefined ? null : JSON.stringify(req.spec.onComplete),
+        state: first.state,
+        attempts: first.attempts,
+        holder: first.holder,
+        result: null,
+        error: first.error,
+        wakeAt: null,
+        onComplete: TERMINAL.has(first.state) && req.spec.onComplete !== undefined ? "pending" : "none",
+        createdAt: now,
+        completedAt: TERMINAL.has(first.state) ? now : null,
+      });
+      if (first.state === "running") this.#store.startAttempt(1, now);
+    });
+    this.#row = this.#store.get()!;
+    if (req.lease !== undefined && first.state === "running") {
+      this.#controller = new AbortController();
+      this.#lease = this.#pool().adopt(req.lease.holderId, req.lease.heartbeatMs, this.#controller.signal);
+    }
+    if (first.state === "running" || first.state === "waiting" || this.#row.onComplete === "pending") this.#spawnDrive();
+    this.#rearm();
+    return ok({ id: req.id, status: publicStatus(first.state), created: true, holding: req.lease !== undefined && first.state === "running" });
+  }
+
+  describe(): RpcResult<ActionRunView> {
+    const row = this.#row;
+    if (row === undefined) return fail("job.not_found", "no such run");
+    this.#ensureDriven();
+    return ok(this.#view(this.#row ?? row));
+  }
+
+  cancel(): RpcResult<{ status: "canceled" }> {
+    const row = this.#row;
+    if (row === undefined) return fail("job.not_found", "no such run");
+    if (TERMINAL.has(row.state)) return fail("job.already_finished", `the run has already ended (${row.state})`);
+    const now = Date.now();
+    const reason = new StepwiseError("job.canceled", "the run was canceled");
+    this.#store.transaction(() => {
+      this.#store.update({ state: "canceled", generation: row.generation + 1, completedAt: now, wakeAt: null, onComplete: row.onCompleteRef === null ? "none" : "pending" }, now);
+      if (row.state === "running") this.#store.endAttempt(row.attempts, { now, error: JSON.stringify({ code: reason.code, message: reason.message }), retryAt: null });
+    });
+    this.#row = this.#store.get()!;
+    // Aborting the attempt's signal also gives back its slot (the lease listens to it).
+    this.#controller?.abort(reason);
+    if (row.holder !== null && row.pool !== null) this.#leave(row.holder);
+    if (this.#driving !== null) void this.#driving.then(() => this.#ensureDriven());
+    else this.#ensureDriven();
+    this.#rearm();
+    return ok({ status: "canceled" });
+  }
+
+  /** For tests and tools: resolves once nothing runs in this instance (no attempt, no onComplete). */
+  async settled(): Promise<RpcResult<ActionRunView["status"]>> {
+    if (this.#row === undefined) return fail("job.not_found", "no such run");
+    this.#ensureDriven();
+    for (let i = 0; i < 100 && this.#driving !== null; i++) await this.#driving;
+    return ok(publicStatus(this.#row.state));
+  }
+
+  alarm(): void {
+    this.#alarmAt = null; // the alarm that woke us is spent
+    const row = this.#row;
+    if (row === undefined) return;
+    switch (onWake(row, this.#driving !== null)) {
+      case "next-attempt":
+        this.#nextAttempt();
+        break;
+      case "interrupted":
+        this.#interrupted();
+        break;
+      case "resume":
+      case "finish":
+        this.#spawnDrive();
+        break;
+      case "watch":
+      case "none":
+        break;
+    }
+    this.#rearm();
+  }
+
+  // -- the drive loop --------------------------------------------------------------------------
+
+  #firstState(req: ParsedStartRequest): { state: RunState; attempts: number; holder: string | null; error: string | null } {
+    if (req.canceled === true) return { state: "canceled", attempts: 0, holder: null, error: null };
+    if (this.#registry.get(req.spec.action) === undefined) {
+      const error = { code: "action.not_registered", message: `no action named "${req.spec.action}" is registered with createComponents` };
+      return { state: "failed", attempts: 0, holder: null, error: JSON.stringify(error) };
+    }
+    if (req.lease !== undefined) return { state: "running", attempts: 1, holder: req.lease.holderId, error: null };
+    if (req.spec.pool !== undefined) return { state: "waiting", attempts: 0, holder: `${req.id}:1`, error: null };
+    return { state: "running", attempts: 1, holder: null, error: null };
+  }
+
+  /** Picks the run up in an instance that is not driving it (after a restart, or a cancel mid-attempt). */
+  #ensureDriven(): void {
+    const row = this.#row;
+    if (this.#driving !== null || row === undefined) return;
+    if (row.state === "running") this.#interrupted();
+    else if (row.state === "waiting" || (TERMINAL.has(row.state) && row.onComplete === "pending")) this.#spawnDrive();
+  }
+
+  #spawnDrive(): void {
+    if (this.#driving !== null) return;
+    const generation = this.#row!.generation;
+    const driving = this.#drive(generation)
+      .catch((err: unknown) => console.error(`action run ${this.#row?.runId}: ${String(err)} (the watchdog picks it up again)`))
+      .finally(() => {
+        if (this.#driving === driving) this.#driving = null;
+        this.#rearm();
+      });
+    this.#driving = driving;
+  }
+
+  async #drive(generation: number): Promise<void> {
+    for (;;) {
+      const row = this.#row!;
+      if (row.generation !== generation) return;
+      if (row.state === "waiting") {
+        if (!(await this.#waitForSlot(row))) return;
+      } else if (row.state === "running") {
+        await this.#attempt(row);
+      } else {
+        if (TERMINAL.has(row.state) && row.onComplete === "pending") await this.#callOnComplete(row);
+        return;
+      }
+    }
+  }
+
+  /** Waits in the pool's queue under the next attempt's holder id, then starts the attempt. */
+  async #waitForSlot(row: RunRow): Promise<boolean> {
+    const controller = new AbortController();
+    this.#controller = controller;
+    let lease;
+    try {
+      lease = await this.#pool().acquire({ holderId: row.holder!, signal: controller.signal });
+    } catch (err) {
+      if (this.#row!.generation === row.generation) console.error(`action run ${row.runId}: waiting for a slot failed (the watchdog retries): ${String(err)}`);
+      return false;
+    }
+    if (this.#row!.generation !== row.generation) {
+      await lease.release().catch(() => {});
+      return false;
+    }
+    this.#lease = lease;
+    const now = Date.now();
+    this.#store.transaction(() => {
+      this.#store.update({ state: "running", attempts: row.attempts + 1 }, now);
+      this.#store.startAttempt(row.attempts + 1, now);
+    });
+    this.#row = this.#store.get()!;
+    return true;
+  }
+
+  /** Runs attempt `row.attempts`, journals its outcome, gives the slot back. */
+  async #attempt(row: RunRow): Promise<void> {
+    const controller = this.#controller ?? new AbortController();
+    this.#controller = controller;
+    const outcome = await this.#execute(row, controller.signal);
+    this.#controller = null;
+    if (this.#row!.generation !== row.generation) {
+      await this.#releaseLease();
+      return;
+    }
+    this.#record(row, outcome);
+    await this.#releaseLease();
+  }
+
+  async #execute(row: RunRow, signal: AbortSignal): Promise<AttemptOutcome> {
+    const def = this.#registry.get(row.action);
+    if (def === undefined) return { ok: false, error: { code: "action.not_registered", message: `no action named "${row.action}" is registered`, retryable: false } };
+    try {
+      const parsed = def.args.safeParse(decodePayload(row.args));
+      if (!parsed.success) {
+        throw new NonRetryableError(`invalid args for "${row.action}": ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`, { code: "job.invalid_args" });
+      }
+      if (signal.aborted) throw signal.reason;
+      const aborted = new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true }));
+      aborted.catch(() => {});
+      const ctx: ActionContext = { env: this.#env, runId: row.runId, seq: 0, attempt: row.attempts, signal, idempotencyKey: row.runId };
+      // An action that ignores its signal still loses the race: the run moves on without it.
+      return { ok: true, value: await Promise.race([Promise.resolve().then(() => def.handler(ctx, parsed.data)), aborted]) };
+    } catch (err) {
+      return { ok: false, error: toSerializedError(err) };
+    }
+  }
+
+  /** Journals how attempt `row.attempts` ended: completed, a backoff before the next, or failed. */
+  #record(row: RunRow, outcome: AttemptOutcome): void {
+    const now = Date.now();
+    let error: SerializedError;
+    if (outcome.ok) {
+      try {
+        const result = encodePayload(outcome.value, `the result of "${row.action}"`);
+        this.#store.transaction(() => {
+          this.#store.update({ state: "completed", result, holder: null, completedAt: now, onComplete: row.onCompleteRef === null ? "none" : "pending" }, now);
+          this.#store.endAttempt(row.attempts, { now, error: null, retryAt: null });
+        });
+        this.#row = this.#store.get()!;
+        return;
+      } catch (err) {
+        error = err instanceof StepwiseError ? err.toJSON() : toSerializedError(err);
+      }
+    } else {
+      error = outcome.error;
+    }
+    const decision = afterFailure(RetryPolicy.parse(JSON.parse(row.policy)), row.attempts, error, now, Math.random());
+    const errorJson = JSON.stringify({ code: error.code, message: error.message });
+    this.#store.transaction(() => {
+      if (decision.type === "retry") {
+        this.#store.update({ state: "backoff", error: errorJson, holder: null, wakeAt: decision.at }, now);
+        this.#store.endAttempt(row.attempts, { now, error: errorJson, retryAt: decision.at });
+      } else {
+        this.#store.update({ state: "failed", error: errorJson, holder: null, completedAt: now, onComplete: row.onCompleteRef === null ? "none" : "pending" }, now);
+        this.#store.endAttempt(row.attempts, { now, error: errorJson, retryAt: null });
+      }
+    });
+    this.#row = this.#store.get()!;
+    this.#rearm();
+  }
+
+  /** Found `running` with nobody driving it: the attempt died with the instance. It counts as failed. */
+  #interrupted(): void {
+    const row = this.#row!;
+    if (row.holder !== null && row.pool !== null) this.#leave(row.holder);
+    const error: SerializedError = { code: "action.interrupted", message: `attempt ${row.attempts} was interrupted (the object restarted)`, retryable: true };
+    this.#record(row, { ok: false, error });
+    if (this.#row!.onComplete === "pending") this.#spawnDrive();
+  }
+
+  /** The backoff is over: queue for a slot (pooled) or start the next attempt. */
+  #nextAttempt(): void {
+    const row = this.#row!;
+    const now = Date.now();
+    this.#store.transaction(() => {
+      if (row.pool !== null) {
+        this.#store.update({ state: "waiting", holder: `${row.runId}:${row.attempts + 1}`, wakeAt: null }, now);
+      } else {
+        this.#store.update({ state: "running", attempts: row.attempts + 1, wakeAt: null }, now);
+        this.#store.startAttempt(row.attempts + 1, now);
+      }
+    });
+    this.#row = this.#store.get()!;
+    this.#spawnDrive();
+  }
+
+  async #callOnComplete(row: RunRow): Promise<void> {
+    const ref = OnCompleteRef.parse(JSON.parse(row.onCompleteRef ?? "{}"));
+    const def = this.#registry.get(ref.name);
+    let failure: string | null = null;
+    if (def === undefined) {
+      failure = `onComplete "${ref.name}" is not registered with createComponents`;
+    } else {
+      try {
+        const args = def.args.parse({ id: row.runId, outcome: this.#outcome(row), context: ref.context });
+        const ctx: ActionContext = { env: this.#env, runId: row.runId, seq: -1, attempt: 1, signal: new AbortController().signal, idempotencyKey: `${row.runId}:onComplete` };
+        await def.handler(ctx, args);
+      } catch (err) {
+        failure = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      }
+    }
+    // Not retried (as a workflow's onComplete): it runs once, again only if a crash interrupted it.
+    if (failure !== null) console.error(`action run ${row.runId}: onComplete failed: ${failure}`);
+    this.#store.update({ onComplete: "done", onCompleteError: failure }, Date.now());
+    this.#row = this.#store.get()!;
+  }
+
+  // -- helpers ---------------------------------------------------------------------------------
+
+  async #releaseLease(): Promise<void> {
+    const lease = this.#lease;
+    this.#lease = null;
+    if (lease === null) return;
+    await lease.release().catch((err: unknown) => console.error(`action run ${this.#row?.runId}: giving back the slot failed (its lease will lapse): ${String(err)}`));
+  }
+
+  #leave(holderId: string): void {
+    this.#pool()
+      .leave(holderId)
+      .catch((err: unknown) => console.error(`action run ${this.#row?.runId}: leaving the pool failed (its lease will lapse): ${String(err)}`));
+  }
+
+  #pool(): Workpool {
+    const pool = ActionRunSpec.shape.pool.unwrap().parse(JSON.parse(this.#row?.pool ?? "null"));
+    return new Workpool(workpoolNamespace(this.#env), { name: pool.name });
+  }
+
+  #outcome(row: RunRow): ActionOutcome {
+    if (row.state === "completed") return { status: "completed", result: decodePayload(row.result) };
+    if (row.state === "failed") {
+      const e = SerializedError.parse(JSON.parse(row.error ?? "{}"));
+      return { status: "failed", error: { code: e.code, message: e.message } };
+    }
+    return { status: "canceled" };
+  }
+
+  #view(row: RunRow): ActionRunView {
+    const policy = RetryPolicy.parse(JSON.parse(row.policy));
+    const view: ActionRunView = {
+      id: row.runId,
+      action: row.action,
+      status: publicStatus(row.state),
+      attempts: row.attempts,
+      maxAttempts: policy.maxAttempts,
+      nextAttemptAt: row.state === "backoff" ? row.wakeAt : null,
+      onComplete: row.onComplete,
+      history: this.#store.attempts().map((a) => ({
+        attempt: a.attempt,
+        startedAt: a.startedAt,
+        endedAt: a.endedAt,
+        error: a.error === null ? null : publicError(a.error),
+        retryAt: a.retryAt,
+      })),
+      createdAt: row.createdAt,
+      completedAt: row.completedAt,
+    };
+    if (row.state === "completed") view.result = decodePayload(row.result);
+    if (row.state === "failed" && row.error !== null) view.error = publicError(row.error);
+    return view;
+  }
+
+  #rearm(): void {
+    const row = this.#row;
+    const want = row === undefined ? null : nextAlarm(row, Date.now(), this.#watchdogMs);
+    if (want === null) {
+      if (this.#alarmAt !== null) void this.#ctx.storage.deleteAlarm();
+      this.#alarmAt = null;
+      return;
+    }
+    // A backoff rings exactly on time; a watchdog only needs some alarm to be pending.
+    if (row!.state === "backoff" ? this.#alarmAt !== want : this.#alarmAt === null) {
+      this.#alarmAt = want;
+      void this.#ctx.storage.setAlarm(want);
+    }
+  }
+}
+
+function publicError(json: string): { code: string; message: string } {
+  const e = SerializedError.parse(JSON.parse(json));
+  return { code: e.code, message: e.message };
+}

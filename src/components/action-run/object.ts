@@ -1,0 +1,40 @@
+// The action run Durable Object: one per retried action or pool job, a thin RPC and alarm dispatcher
+// over ActionRunEngine. Built by a factory so a deployment binds it to its registry of component actions.
+import { DurableObject } from "cloudflare:workers";
+import type { ActionRegistry } from "../action-registry.ts";
+import { ActionRunEngine } from "./engine.ts";
+import type { StartRequest } from "./spec.ts";
+
+export function createActionRunObject(registry: ActionRegistry) {
+  return class ActionRun extends DurableObject<Env> {
+    readonly #run: ActionRunEngine;
+
+    constructor(ctx: DurableObjectState, env: Env) {
+      super(ctx, env);
+      this.#run = new ActionRunEngine(ctx, env, registry);
+    }
+
+    start(req: StartRequest) {
+      return this.#run.start(req);
+    }
+
+    describe() {
+      return this.#run.describe();
+    }
+
+    cancel() {
+      return this.#run.cancel();
+    }
+
+    /** For tests and tools: resolves once nothing runs in this instance. */
+    settled() {
+      return this.#run.settled();
+    }
+
+    override alarm() {
+      return this.#run.alarm();
+    }
+  };
+}
+
+export type ActionRunObject = InstanceType<ReturnType<typeof createActionRunObject>>;

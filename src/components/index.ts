@@ -1,0 +1,13 @@
+// The components' public surface: ActionRetrier, Workpool, the Durable Object classes they need, and
+// the schemas of what they report.
+export { ActionRetrier, type RetrierRunOptions } from "./action-retrier.ts";
+export { Workpool, type EnqueueOptions, type WorkpoolOptions } from "./workpool/workpool.ts";
+export { createComponents } from "./create-components.ts";
+export { ActionRegistry } from "./action-registry.ts";
+export { ACTION_RUNS_BINDING, WORKPOOLS_BINDING, actionRunNamespace, workpoolNamespace, type ActionRunNamespace, type WorkpoolNamespace } from "./bindings.ts";
+export { ActionOutcome, ActionRunStatus, ActionRunView, OnCompleteArgs } from "./action-run/spec.ts";
+export { DEFAULT_RETRIER, type RetrierOptions } from "./action-run/core/plan.ts";
+export { DEFAULT_LEASE_MS, DEFAULT_MAX_PARALLELISM } from "./workpool/core/queue.ts";
+export type { PoolStats } from "./workpool/protocol.ts";
+export type { CallerContext } from "./caller-context.ts";
+export type { OnCompleteHandler } from "./on-complete.ts";

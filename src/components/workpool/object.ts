@@ -1,0 +1,55 @@
+// The pool Durable Object: one per pool name, a thin RPC and alarm dispatcher over WorkpoolEngine.
+// Built by a factory so a deployment binds it to its registry of component actions.
+import { DurableObject } from "cloudflare:workers";
+import type { ActionRegistry } from "../action-registry.ts";
+import { WorkpoolEngine } from "./engine.ts";
+import type { AcquireRequest, EnqueueRequest, HolderRequest, SetMaxRequest } from "./protocol.ts";
+
+export function createWorkpoolObject(registry: ActionRegistry) {
+  return class WorkpoolQueue extends DurableObject<Env> {
+    readonly #pool: WorkpoolEngine;
+
+    constructor(ctx: DurableObjectState, env: Env) {
+      super(ctx, env);
+      this.#pool = new WorkpoolEngine(ctx, env, registry);
+    }
+
+    acquire(req: AcquireRequest) {
+      return this.#pool.acquire(req);
+    }
+
+    heartbeat(req: HolderRequest) {
+      return this.#pool.heartbeat(req);
+    }
+
+    release(req: HolderRequest) {
+      return this.#pool.release(req);
+    }
+
+    enqueue(req: EnqueueRequest) {
+      return this.#pool.enqueue(req);
+    }
+
+    jobStatus(jobId: string) {
+      return this.#pool.jobStatus(jobId);
+    }
+
+    cancelJob(jobId: string) {
+      return this.#pool.cancelJob(jobId);
+    }
+
+    setMaxParallelism(req: SetMaxRequest) {
+      return this.#pool.setMaxParallelism(req);
+    }
+
+    stats() {
+      return this.#pool.stats();
+    }
+
+    override alarm() {
+      return this.#pool.alarm();
+    }
+  };
+}
+
+export type WorkpoolQueueObject = InstanceType<ReturnType<typeof createWorkpoolObject>>;

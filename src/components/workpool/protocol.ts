@@ -1,0 +1,56 @@
+// The pool object's RPC messages. Requests are parsed at the object's boundary; every reply is data
+// (RpcResult), because RPC keeps only an error's message and the callers branch on codes.
+import { z } from "zod";
+import { ACTION_RUN_ID, ActionRunSpec } from "../action-run/spec.ts";
+import { PoolConfigInput } from "./core/queue.ts";
+
+export const HOLDER_ID = /^[A-Za-z0-9_][A-Za-z0-9_.:/#-]{0,299}$/;
+
+export const AcquireRequest = z.object({
+  pool: PoolConfigInput,
+  holderId: z.string().regex(HOLDER_ID),
+  /** How long to wait for a slot before answering "not yet"; capped by the pool. */
+  waitMs: z.number().int().min(0).optional(),
+});
+export type AcquireRequest = z.input<typeof AcquireRequest>;
+
+export type AcquireResult = { granted: true; leaseMs: number; heartbeatMs: number } | { granted: false; position: number };
+
+export const HolderRequest = z.object({ holderId: z.string().regex(HOLDER_ID) });
+export type HolderRequest = z.input<typeof HolderRequest>;
+
+export const EnqueueRequest = z.object({
+  pool: PoolConfigInput,
+  jobId: z.string().regex(ACTION_RUN_ID),
+  spec: ActionRunSpec,
+});
+export type EnqueueRequest = z.input<typeof EnqueueRequest>;
+
+export const SetMaxRequest = z.object({
+  pool: PoolConfigInput,
+  /** `null` clears a run-time override: the constructors' value applies again. */
+  maxParallelism: z.number().int().min(0).max(10_000).nullable(),
+});
+export type SetMaxRequest = z.input<typeof SetMaxRequest>;
+
+export interface PoolStats {
+  name: string | null;
+  /** The limit in force (the run-time override, else the latest declared value, else 10). */
+  maxParallelism: number;
+  declaredMaxParallelism: number | null;
+  overrideMaxParallelism: number | null;
+  leaseMs: number;
+  /** Slots taken (granted, or being handed to a job). */
+  inFlight: number;
+  /** Entries waiting for a slot: holders and jobs. */
+  queued: number;
+  /** Counters since the pool was created. */
+  enqueued: number;
+  granted: number;
+  released: number;
+  /** Leases that lapsed because their holder stopped renewing them (a crash): their slots came back. */
+  expired: number;
+  /** Queued holders that stopped asking (their caller died while waiting). */
+  abandoned: number;
+  canceled: number;
+}

@@ -1,0 +1,51 @@
+// The pool object's SQLite schema, as numbered migrations (applied by Sql.migrate in the constructor
+// under blockConcurrencyWhile). Never ALTER elsewhere: append a migration here.
+
+export const WORKPOOL_MIGRATIONS: readonly string[] = [
+  // 1: settings and counters, the queue and its slots, the jobs waiting in the pool.
+  `
+  CREATE TABLE pool (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    name TEXT,
+    declared_max INTEGER,
+    override_max INTEGER,
+    lease_ms INTEGER,
+    alarm_at INTEGER,
+    enqueued INTEGER NOT NULL DEFAULT 0,
+    granted INTEGER NOT NULL DEFAULT 0,
+    released INTEGER NOT NULL DEFAULT 0,
+    expired INTEGER NOT NULL DEFAULT 0,
+    abandoned INTEGER NOT NULL DEFAULT 0,
+    canceled INTEGER NOT NULL DEFAULT 0
+  );
+  INSERT INTO pool (id) VALUES (1);
+  -- One row per holder in line or holding a slot; pos is the FIFO order.
+  -- until: a queued holder's presence deadline, a dispatching job's resend time, an active slot's lease end.
+  -- family, attempt: a holder id "x:3" is attempt 3 of holder family "x" (a later attempt takes over).
+  CREATE TABLE entries (
+    pos INTEGER PRIMARY KEY AUTOINCREMENT,
+    holder TEXT NOT NULL UNIQUE,
+    family TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    job_id TEXT,
+    state TEXT NOT NULL,
+    until INTEGER,
+    enqueued_at INTEGER NOT NULL,
+    granted_at INTEGER
+  );
+  CREATE INDEX entries_state_pos ON entries (state, pos);
+  CREATE INDEX entries_family ON entries (family, attempt);
+  CREATE INDEX entries_state_until ON entries (state, until);
+  -- Jobs enqueued here: the spec until an action run has it, then a short-lived tombstone.
+  CREATE TABLE jobs (
+    job_id TEXT PRIMARY KEY,
+    spec TEXT,
+    state TEXT NOT NULL,
+    next_at INTEGER,
+    enqueued_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX jobs_state_next ON jobs (state, next_at);
+  CREATE INDEX jobs_updated ON jobs (updated_at) WHERE spec IS NULL;
+  `,
+];

@@ -1,0 +1,201 @@
+// Every SQL statement of the pool object, behind typed methods; rows read back are parsed.
+// The pool's state is small: settings and counters, the queue with its slots, jobs not yet handed out.
+import { z } from "zod";
+import { Sql } from "../sql.ts";
+import { holderFamily, type PoolSettings } from "./core/queue.ts";
+import { WORKPOOL_MIGRATIONS } from "./schema.ts";
+
+export const EntryState = z.enum(["queued", "dispatching", "active"]);
+export type EntryState = z.infer<typeof EntryState>;
+
+export const Entry = z.object({
+  pos: z.number().int(),
+  holder: z.string(),
+  jobId: z.string().nullable(),
+  state: EntryState,
+  until: z.number().nullable(),
+  enqueuedAt: z.number(),
+});
+export type Entry = z.infer<typeof Entry>;
+
+export const JobState = z.enum(["queued", "dispatched", "canceling", "canceled"]);
+export type JobState = z.infer<typeof JobState>;
+
+export const JobRow = z.object({ jobId: z.string(), spec: z.string().nullable(), state: JobState, nextAt: z.number().nullable(), enqueuedAt: z.number() });
+export type JobRow = z.infer<typeof JobRow>;
+
+const Counters = z.object({
+  enqueued: z.number().int(),
+  granted: z.number().int(),
+  released: z.number().int(),
+  expired: z.number().int(),
+  abandoned: z.number().int(),
+  canceled: z.number().int(),
+});
+export type Counter = keyof z.infer<typeof Counters>;
+
+const PoolRow = Counters.extend({
+  name: z.string().nullable(),
+  declaredMax: z.number().int().nullable(),
+  overrideMax: z.number().int().nullable(),
+  leaseMs: z.number().int().nullable(),
+  alarmAt: z.number().nullable(),
+});
+export type PoolRow = z.infer<typeof PoolRow>;
+
+const ENTRY_COLUMNS = "pos, holder, job_id AS jobId, state, until, enqueued_at AS enqueuedAt";
+const IN_FLIGHT = "state IN ('dispatching', 'active')";
+
+export class WorkpoolStore {
+  readonly #sql: Sql;
+
+  constructor(storage: DurableObjectStorage) {
+    this.#sql = new Sql(storage);
+  }
+
+  migrate(): void {
+    this.#sql.migrate(WORKPOOL_MIGRATIONS);
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.#sql.transaction(fn);
+  }
+
+  // -- settings and counters -------------------------------------------------------------------
+
+  pool(): PoolRow {
+    return PoolRow.parse(
+      this.#sql.first(`SELECT name, declared_max AS declaredMax, override_max AS overrideMax, lease_ms AS leaseMs, alarm_at AS alarmAt,
+        enqueued, granted, released, expired, abandoned, canceled FROM pool WHERE id = 1`),
+    );
+  }
+
+  saveSettings(s: PoolSettings & { name: string | null }): void {
+    this.#sql.exec("UPDATE pool SET name = ?, declared_max = ?, override_max = ?, lease_ms = ? WHERE id = 1", s.name, s.declaredMax, s.overrideMax, s.leaseMs);
+  }
+
+  saveAlarmAt(at: number | null): void {
+    this.#sql.exec("UPDATE pool SET alarm_at = ? WHERE id = 1", at);
+  }
+
+  count(counter: Counter, by = 1): void {
+    // SAFETY: `counter` is one of the Counters keys, each a column of the pool table.
+    this.#sql.exec(`UPDATE pool SET ${counter} = ${counter} + ? WHERE id = 1`, by);
+  }
+
+  // -- the queue and its slots -----------------------------------------------------------------
+
+  entry(holder: string): Entry | undefined {
+    const row = this.#sql.first(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE holder = ?`, holder);
+    return row === undefined ? undefined : Entry.parse(row);
+  }
+
+  enqueue(e: { holder: string; jobId: string | null; until: number | null; now: number }): void {
+    const { family, attempt } = holderFamily(e.holder);
+    this.#sql.exec(
+      "INSERT INTO entries (holder, family, attempt, job_id, state, until, enqueued_at) VALUES (?, ?, ?, ?, 'queued', ?, ?)",
+      e.holder, family, attempt, e.jobId, e.until, e.now,
+    );
+  }
+
+  /** The latest entry of the holder's family with an earlier attempt, if any. */
+  earlierAttempt(holder: string): Entry | undefined {
+    const { family, attempt } = holderFamily(holder);
+    const row = this.#sql.first(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE family = ? AND attempt < ? ORDER BY attempt DESC LIMIT 1`, family, attempt);
+    return row === undefined ? undefined : Entry.parse(row);
+  }
+
+  /** Gives an entry (its place in line, or its slot) to a later attempt of the same holder. */
+  rename(from: string, to: string): void {
+    this.#sql.exec("UPDATE entries SET holder = ?, attempt = ? WHERE holder = ?", to, holderFamily(to).attempt, from);
+  }
+
+  /** The oldest queued entries, in order. */
+  queueHead(limit: number): Entry[] {
+    return this.#sql.all(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE state = 'queued' ORDER BY pos LIMIT ?`, limit).map((r) => Entry.parse(r));
+  }
+
+  inFlight(): number {
+    return Number(this.#sql.first(`SELECT COUNT(*) AS n FROM entries WHERE ${IN_FLIGHT}`)?.n ?? 0);
+  }
+
+  queued(): number {
+    return Number(this.#sql.first("SELECT COUNT(*) AS n FROM entries WHERE state = 'queued'")?.n ?? 0);
+  }
+
+  /** How many queued entries are ahead of `pos`. */
+  ahead(pos: number): number {
+    return Number(this.#sql.first("SELECT COUNT(*) AS n FROM entries WHERE state = 'queued' AND pos < ?", pos)?.n ?? 0);
+  }
+
+  /** Moves an entry to `state` with deadline `until`, only if it is in one of `from`; true if it was. */
+  move(holder: string, from: readonly EntryState[], to: EntryState, until: number | null, now: number): boolean {
+    const marks = from.map(() => "?").join(", ");
+    return (
+      this.#sql.all(
+        `UPDATE entries SET state = ?, until = ?, granted_at = CASE WHEN ? = 'queued' THEN NULL ELSE COALESCE(granted_at, ?) END
+         WHERE holder = ? AND state IN (${marks}) RETURNING pos`,
+        to, until, to, now, holder, ...from,
+      ).length > 0
+    );
+  }
+
+  /** Refreshes a queued holder's presence deadline. */
+  touch(holder: string, until: number): void {
+    this.#sql.exec("UPDATE entries SET until = ? WHERE holder = ? AND state = 'queued'", until, holder);
+  }
+
+  remove(holder: string): Entry | undefined {
+    const row = this.#sql.first(`DELETE FROM entries WHERE holder = ? RETURNING ${ENTRY_COLUMNS}`, holder);
+    return row === undefined ? undefined : Entry.parse(row);
+  }
+
+  /** Active slots whose lease ended by `cutoff`: removed, returned. */
+  takeExpired(cutoff: number): Entry[] {
+    return this.#sql.all(`DELETE FROM entries WHERE state = 'active' AND until <= ? RETURNING ${ENTRY_COLUMNS}`, cutoff).map((r) => Entry.parse(r));
+  }
+
+  /** Dispatches not acknowledged by `cutoff`. */
+  dueDispatches(cutoff: number): Entry[] {
+    return this.#sql.all(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE state = 'dispatching' AND until <= ? ORDER BY pos`, cutoff).map((r) => Entry.parse(r));
+  }
+
+  /** The earliest deadline an alarm must serve: a lease end, a dispatch resend, a cancel notice. */
+  earliestDeadline(): number | null {
+    const a = this.#sql.first(`SELECT MIN(until) AS at FROM entries WHERE ${IN_FLIGHT}`)?.at;
+    const b = this.#sql.first("SELECT MIN(next_at) AS at FROM jobs WHERE state = 'canceling'")?.at;
+    const times = [a, b].filter((t): t is number => typeof t === "number");
+    return times.length === 0 ? null : Math.min(...times);
+  }
+
+  // -- jobs ------------------------------------------------------------------------------------
+
+  job(jobId: string): JobRow | undefined {
+    const row = this.#sql.first("SELECT job_id AS jobId, spec, state, next_at AS nextAt, enqueued_at AS enqueuedAt FROM jobs WHERE job_id = ?", jobId);
+    return row === undefined ? undefined : JobRow.parse(row);
+  }
+
+  insertJob(j: { jobId: string; spec: string; now: number }): void {
+    this.#sql.exec("INSERT INTO jobs (job_id, spec, state, enqueued_at, updated_at) VALUES (?, ?, 'queued', ?, ?)", j.jobId, j.spec, j.now, j.now);
+  }
+
+  /** Moves a job on; the spec is dropped once an action run holds it (dispatched, canceled). */
+  setJobState(jobId: string, state: JobState, now: number, nextAt: number | null = null): void {
+    const keepSpec = state === "queued" || state === "canceling";
+    this.#sql.exec(
+      `UPDATE jobs SET state = ?, next_at = ?, updated_at = ?${keepSpec ? "" : ", spec = NULL"} WHERE job_id = ?`,
+      state, nextAt, now, jobId,
+    );
+  }
+
+  dueCancelNotices(cutoff: number): JobRow[] {
+    return this.#sql
+      .all("SELECT job_id AS jobId, spec, state, next_at AS nextAt, enqueued_at AS enqueuedAt FROM jobs WHERE state = 'canceling' AND next_at <= ?", cutoff)
+      .map((r) => JobRow.parse(r));
+  }
+
+  /** Forgets handed-out jobs older than `before` (their action runs answer for them). */
+  pruneJobs(before: number): void {
+    this.#sql.exec("DELETE FROM jobs WHERE spec IS NULL AND updated_at < ?", before);
+  }
+}

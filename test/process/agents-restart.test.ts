@@ -1,0 +1,95 @@
+// Agent steps across a SIGKILL of `wrangler dev`: a finished agent step never calls the model again, and
+// one cut off mid-call saves neither its prompt nor its answer twice when it runs again after the restart.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startWranglerDev, type DevServer } from "../helpers/wrangler-dev.ts";
+
+const TOKEN = "test-token";
+let dev: DevServer;
+
+async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${dev.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, json: await res.json() };
+}
+
+async function start(args: unknown): Promise<string> {
+  const res = await api("POST", "/api/workflows/agent-restart/runs", { args });
+  expect(res.status, JSON.stringify(res.json)).toBe(201);
+  return res.json.runId;
+}
+
+/** Polls until `done` holds (a real process: no alarm to fire by hand). */
+async function until<T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await read();
+    if (done(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} never happened; last seen: ${JSON.stringify(last)}\n${dev.logs().slice(-4000)}`);
+}
+
+const run = (runId: string) => api("GET", `/api/runs/${runId}`).then((r) => r.json);
+
+/** Model calls per prompt, as the counting model recorded them in the probe. */
+async function modelCalls(runId: string): Promise<Record<string, number>> {
+  const res = await fetch(`${dev.url}/test/probe/counts?prefix=${encodeURIComponent(`${runId}/model/`)}`);
+  const raw = (await res.json()) as Record<string, number>;
+  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k.slice(`${runId}/model/`.length), v]));
+}
+
+async function threadMessages(threadId: string): Promise<{ id: string; role: string; text: string; promptMessageId: string | null }[]> {
+  const res = await api("GET", `/api/threads/${threadId}/messages?limit=100`);
+  expect(res.status).toBe(200);
+  return res.json.messages;
+}
+
+beforeAll(async () => {
+  dev = await startWranglerDev({ config: "test/wrangler.test.toml", vars: { API_TOKEN: TOKEN } });
+});
+
+afterAll(async () => {
+  await dev?.dispose();
+});
+
+describe("agent steps across a SIGKILL of wrangler dev", () => {
+  it("resumes without calling the model again for finished steps and without duplicate messages", async () => {
+    // Killed in the sleep between its two agent steps.
+    const between = await start({ sleepMs: 6_000 });
+    // Killed while its second agent step waits for the model (the first call takes 30 s).
+    const midCall = await start({ sleepMs: 0, secondCallMs: 30_000 });
+
+    await until("the first run sleeping", () => run(between), (r) => r.status === "sleeping");
+    await until("the second run's model call", () => modelCalls(midCall), (c) => c["second question"] === 1);
+    expect(await modelCalls(between)).toEqual({ "first question": 1 });
+
+    await dev.stop("SIGKILL");
+    await dev.restart();
+
+    for (const runId of [between, midCall]) {
+      const done = await until(`run ${runId} completed`, () => run(runId), (r) => r.status === "completed" || r.status === "failed");
+      expect(done.status, JSON.stringify(done.error)).toBe("completed");
+      const messages = await threadMessages(done.result.threadId);
+      // One prompt and one answer per agent step: nothing saved twice.
+      expect(messages.map((m) => [m.role, m.role === "user" ? m.text : "answer"])).toEqual([
+        ["user", "first question"],
+        ["assistant", "answer"],
+        ["user", "second question"],
+        ["assistant", "answer"],
+      ]);
+      expect(messages[3]!.promptMessageId).toBe(messages[2]!.id);
+      expect(messages[3]!.text).toContain("[offline model]");
+      expect(done.result.second).toBe(messages[3]!.text);
+    }
+
+    // The finished first step never called the model again; the cut-off call ran again, once.
+    expect(await modelCalls(between)).toEqual({ "first question": 1, "second question": 1 });
+    expect(await modelCalls(midCall)).toEqual({ "first question": 1, "second question": 2 });
+    const secondStep = (await run(midCall)).steps.filter((s: any) => s.name === "counted.generateText")[1];
+    expect(secondStep.attempts).toBe(2);
+  });
+});
