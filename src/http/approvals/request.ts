@@ -4,7 +4,8 @@ import { z } from "zod";
 import { defineAction, type StepContext } from "../../engine/index.ts";
 import { parseSigningKeys, signApprovalToken } from "./token.ts";
 
-export const ApprovalDecision = z.object({ approved: z.boolean(), decidedAt: z.number(), by: z.string().optional() });
+/** The signal an approval link delivers. A decision signaled through the API may leave out decidedAt. */
+export const ApprovalDecision = z.object({ approved: z.boolean(), decidedAt: z.number().optional(), by: z.string().max(500).optional() });
 export type ApprovalDecision = z.infer<typeof ApprovalDecision>;
 
 /** What the request step journals, and what the approval page shows. */
@@ -64,7 +65,10 @@ export async function requestApproval(
 ): Promise<ApprovalDecision | null> {
   await step.runAction(sendApprovalRequest, { ...opts, requestedBy: opts.requestedBy ?? "a Stepwise workflow" }, { retry: true, name: REQUEST_APPROVAL_STEP });
   const raw = await step.waitForSignal(opts.signal, { timeout: opts.expiresIn });
-  return raw === null ? null : ApprovalDecision.parse(raw);
+  if (raw === null) return null;
+  const decision = ApprovalDecision.safeParse(raw);
+  // A payload that is not a decision approves nothing.
+  return decision.success ? decision.data : { approved: false, by: "invalid decision payload" };
 }
 
 function escape(s: string): string {

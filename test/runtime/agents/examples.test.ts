@@ -135,7 +135,9 @@ describe("human in the loop: draft-approval", () => {
     const r = v.result as { threadId: string; draft: string; outcome: string; by?: string };
     expect(r).toMatchObject({ outcome: "published", by: "ada" });
     expect(r.draft).toContain("our new API");
-    expect(v.steps!.map((s) => s.name)).toEqual(["createThread", "writer.generateText", "approval", "publish"]);
+    expect(v.steps!.map((s) => s.name)).toEqual(["createThread", "writer.generateText", "stepwise.requestApproval", "approval", "publish"]);
+    // The approval request step journaled what the emailed link shows: the draft, for the approver.
+    expect(v.steps![2]!.result).toMatchObject({ to: "editor@example.com", summary: r.draft, signal: "approval" });
     const saved = await messages(r.threadId);
     expect(saved.at(-1)).toMatchObject({ agentName: "publisher", text: `Published: ${r.draft}` });
   });
