@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 document, generated from the zod schemas the routes validate with.
 // Paths are listed once here with their schemas; `openApiDocument()` turns them into JSON Schema.
 import { z } from "zod";
+import { CreateThreadBody, MessagesQuery } from "../threads.ts";
 import { CancelResponse, ListRunsQuery, Problem, RunEvent, RunList, RunQuery, RunView, SignalBody, SignalResponse, StartBody, StartResponse, WorkflowList } from "./schemas.ts";
 
 interface Operation {
@@ -60,6 +61,23 @@ export const OPERATIONS: Operation[] = [
     summary: "The run's events over a WebSocket (one RunEvent per message); ?after=<seq> resumes",
     params: { runId: "run id" },
     responses: { 101: { description: "switching protocols", schema: RunEvent }, ...problems(400, 401, 404) },
+  },
+  {
+    method: "post",
+    path: "/api/threads",
+    summary: "Create a conversation thread",
+    headers: { "Idempotency-Key": "a retried create with the same key names the same thread" },
+    body: CreateThreadBody,
+    responses: { 201: { description: "the thread" }, ...problems(400, 401, 413) },
+  },
+  { method: "get", path: "/api/threads/{id}", summary: "Read a thread", params: { id: "thread id" }, responses: { 200: { description: "the thread" }, ...problems(401, 404) } },
+  {
+    method: "get",
+    path: "/api/threads/{id}/messages",
+    summary: "A page of a thread's messages, oldest first",
+    params: { id: "thread id" },
+    query: MessagesQuery,
+    responses: { 200: { description: "`{ threadId, messages, nextCursor }`" }, ...problems(400, 401, 404) },
   },
 ];
 
