@@ -30,6 +30,9 @@ export interface ExecutionHost {
   failRun(error: SerializedError): Promise<void>;
 }
 
+/** Steps between two turns given back to the event loop. */
+const YIELD_EVERY = 32;
+
 type Waiter = { resolve: (value: unknown) => void; reject: (err: unknown) => void };
 
 export const SignalDetail = z.object({ signal: z.string(), timeoutAt: z.number().nullable() });
@@ -46,6 +49,7 @@ export class HandlerExecution {
   readonly #controllers = new Map<number, AbortController>();
   readonly #policies = new Map<number, RetryPolicy>();
   #nextSeq = 0;
+  #sinceYield = 0;
   #stopped: StepwiseError | null = null;
   /** Steps executing user code or starting a child: what the watchdog guards and `settled()` waits out. */
   #busy = 0;
@@ -160,7 +164,15 @@ export class HandlerExecution {
 
   async #execute(call: StepCall): Promise<unknown> {
     if (this.#stopped) throw this.#stopped;
+    // Sequence numbers follow call order, so take one before anything can interleave.
     const seq = this.#nextSeq++;
+    // A handler of many quick steps runs on microtasks alone, which would keep the isolate from
+    // serving anything else (other runs, reads, signals) until it ends: give way every so often.
+    if (++this.#sinceYield >= YIELD_EVERY) {
+      this.#sinceYield = 0;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      if (this.#stopped) throw this.#stopped;
+    }
     const journaled = this.#replay.get(seq);
     if (journaled !== undefined) {
       this.#replay.delete(seq);

@@ -6,10 +6,12 @@ import { RunCanceledError, SerializedError, StepwiseError } from "../core/errors
 import { decodePayload, encodePayload } from "../core/payload.ts";
 import { fail, ok, type RpcResult } from "../core/result.ts";
 import type { Registry } from "../registry.ts";
-import { ChildDetail, HandlerExecution, SignalDetail, type ExecutionHost } from "./execution.ts";
-import { RunStore, WATCHDOG_SEQ, type RunRecord, type TimerRecord } from "./run-store.ts";
+import { ChildDetail, HandlerExecution, type ExecutionHost } from "./execution.ts";
+import { RunStore, WATCHDOG_SEQ, type RunRecord } from "./run-store.ts";
 import { buildRunView, type RunView } from "./run-view.ts";
 import { EventStreams } from "./event-streams.ts";
+import { IndexOutbox } from "./index-outbox.ts";
+import { fireTimer } from "./timers.ts";
 
 export const RUN_ID_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9_.:-]{0,199}$/;
 export const SIGNAL_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,100}$/;
@@ -56,8 +58,7 @@ export class RunEngine implements ExecutionHost {
   #afterFinish: Promise<void> | null = null;
   readonly #streams: EventStreams;
   #flushQueued = false;
-  /** What the run index was last told (or is being told); null when unknown or a push failed. */
-  #indexedStatus: string | null = null;
+  readonly #index: IndexOutbox;
   /** How long the last replay took, from loading the journal to the handler passing its last entry. */
   #replayMs: number | null = null;
 
@@ -67,11 +68,12 @@ export class RunEngine implements ExecutionHost {
     this.#registry = registry;
     this.store = new RunStore(ctx.storage);
     this.#streams = new EventStreams(ctx, this.store);
+    this.#index = new IndexOutbox(env, this.store);
     this.#watchdogMs = Math.max(100, Number(env.STEPWISE_WATCHDOG_MS) || 30_000);
     void ctx.blockConcurrencyWhile(async () => {
       this.store.migrate();
       this.#run = this.store.getRun();
-      if (this.#run !== undefined) this.#indexedStatus = this.store.indexState().indexedStatus;
+      if (this.#run !== undefined) this.#index.load();
     });
     this.store.onChange = () => this.#scheduleFlush();
   }
@@ -263,7 +265,9 @@ export class RunEngine implements ExecutionHost {
     const earliest = this.store.earliestTimer();
     if (earliest !== null) {
       // An alarm fires for the earliest timer: count it as due even if the clock reads a little earlier.
-      for (const timer of this.store.dueTimers(Math.max(this.now(), earliest))) this.#fireTimer(timer);
+      for (const timer of this.store.dueTimers(Math.max(this.now(), earliest))) {
+        if (fireTimer(this.store, this.#execution, timer, this.now())) this.#watchdogArmed = false;
+      }
     }
     this.#ensureLive();
     this.#afterWatchdog();
@@ -374,7 +378,7 @@ export class RunEngine implements ExecutionHost {
     const run = this.#run;
     if (run === undefined) return;
     if (run.status !== "running") {
-      if ((run.onComplete === "pending" || this.#indexedStatus !== run.status) && this.#afterFinish === null) this.#afterFinish = this.#finishSideEffects();
+      if ((run.onComplete === "pending" || !this.#index.isCurrent(run.status)) && this.#afterFinish === null) this.#afterFinish = this.#finishSideEffects();
       return;
     }
     if (this.#execution !== null) return;
@@ -464,31 +468,13 @@ export class RunEngine implements ExecutionHost {
     }, 0);
   }
 
-  /**
-   * Pushes the run's status to the run index if it changed. The run object is the source of truth and
-   * the index a projection: a status change is durable here first, then pushed with a version that only
-   * grows (stored in the same object), and `indexed_status` records what the index confirmed. A crash
-   * or a failed push leaves indexed_status stale; the next wake-up (the watchdog alarm, which a
-   * finished run keeps until the index confirms its outcome) pushes again. Resolves true when the index
-   * holds the current status.
-   */
+  /** Pushes the run's status to the index if it changed (see IndexOutbox); true when the index has it. */
   async #syncIndex(): Promise<boolean> {
     const run = this.#run;
     if (run === undefined) return false;
-    const status = this.#status();
-    if (status === this.#indexedStatus) return true;
-    this.#indexedStatus = status;
-    const version = this.store.nextIndexVersion();
-    try {
-      await this.env.RUN_INDEX.getByName("global").upsert({ runId: run.runId, workflow: run.workflow, status, createdAt: run.createdAt, updatedAt: this.now(), version });
-      this.store.markIndexed(status, version);
-      return this.#indexedStatus === status;
-    } catch (err) {
-      console.error(`run ${run.runId}: updating the run index failed; retried on the next wake-up: ${String(err)}`);
-      if (this.#indexedStatus === status) this.#indexedStatus = null;
-      if (run.status === "running") this.ensureWatchdog();
-      return false;
-    }
+    const pushed = await this.#index.push(run, this.#status(), this.now());
+    if (!pushed && this.#run?.status === "running") this.ensureWatchdog();
+    return pushed;
   }
 
   #sameStart(workflow: string, rawArgs: unknown): boolean {
@@ -504,45 +490,12 @@ export class RunEngine implements ExecutionHost {
     }
   }
 
-  #fireTimer(timer: TimerRecord): void {
-    const { store } = this;
-    const now = this.now();
-    if (timer.kind === "watchdog") {
-      store.deleteTimer("watchdog", WATCHDOG_SEQ);
-      this.#watchdogArmed = false;
-      return;
-    }
-    if (timer.kind === "step_timeout") {
-      store.deleteTimer("step_timeout", timer.seq);
-      this.#execution?.timeoutStep(timer.seq, null);
-      return;
-    }
-    const step = store.getStep(timer.seq);
-    const record = store.transaction(() => {
-      store.deleteTimer(timer.kind, timer.seq);
-      if (step === undefined) return undefined;
-      if (timer.kind === "sleep" && step.status === "sleeping") {
-        store.updateStep(step.seq, { status: "completed", completedAt: now });
-      } else if (timer.kind === "retry" && step.status === "retrying") {
-        // `attempts` counts attempts started; the next one counts itself when it starts.
-        store.updateStep(step.seq, { status: "running" });
-      } else if (timer.kind === "signal_timeout" && step.status === "waiting") {
-        store.updateStep(step.seq, { status: "completed", result: "null", completedAt: now });
-        this.#execution?.dropSignalWaiter(SignalDetail.parse(JSON.parse(step.detail ?? "{}")).signal, step.seq);
-      } else {
-        return undefined;
-      }
-      return store.getStep(step.seq);
-    });
-    if (record !== undefined) this.#execution?.settle(record);
-  }
-
   /** After an alarm: keep a watchdog while anything executes or nothing else would wake the run. */
   #afterWatchdog(): void {
     const run = this.#run;
     if (run === undefined) return;
     if (run.status !== "running") {
-      if (run.onComplete === "pending" || this.#indexedStatus !== run.status) this.store.setTimer("watchdog", WATCHDOG_SEQ, this.now() + this.#watchdogMs);
+      if (run.onComplete === "pending" || !this.#index.isCurrent(run.status)) this.store.setTimer("watchdog", WATCHDOG_SEQ, this.now() + this.#watchdogMs);
       return;
     }
     const execution = this.#execution;
