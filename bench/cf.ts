@@ -67,6 +67,19 @@ export async function handleCf(request: Request, env: CfEnv, url: URL): Promise<
       await (await env.CF_CHAIN.get(id)).sendEvent({ type: body.type, payload: body.payload ?? null });
       return json({ ok: true }, 202);
     }
+    // Local Workflows report "running" (not "waiting") while blocked in step.waitForEvent, so to know
+    // that a run has completed its N steps we wait for the result of its last step through the local
+    // binding's introspection hook (the one `cloudflare:test` uses). Setup only, never timed.
+    if (action === "wait-step" && id !== undefined && request.method === "POST") {
+      const { name, timeoutMs } = (await request.json()) as { name: string; timeoutMs?: number };
+      const binding = env.CF_CHAIN as unknown as {
+        unsafeWaitForStepResult?: (instanceId: string, name: string, index: number) => Promise<unknown>;
+      };
+      if (typeof binding.unsafeWaitForStepResult !== "function") return json({ error: "unsafeWaitForStepResult unavailable" }, 501);
+      const timeout = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), timeoutMs ?? 120_000));
+      const got = await Promise.race([binding.unsafeWaitForStepResult(id, name, 1).then((value) => ({ value })), timeout]);
+      return got === "timeout" ? json({ error: "timeout" }, 504) : json({ ok: true, value: got.value });
+    }
     return json({ error: "not found" }, 404);
   } catch (err) {
     return json({ error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }, 500);

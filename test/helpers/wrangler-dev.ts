@@ -4,11 +4,17 @@
 //   const dev = await startWranglerDev({ config: "test/wrangler.test.toml", vars: { API_TOKEN: "t" } });
 //   await fetch(dev.url + "/healthz");
 //   await dev.stop("SIGKILL"); await dev.restart();   // same persistDir, new port
-//   await dev.dispose();                              // stop + remove the temp persist dir we made
+//   await dev.dispose();                              // stop + remove the temp dirs we made
 //
-// Paths (config, persistDir) are resolved against the repository root, whatever the cwd.
-// Every server still alive when the Node process exits is SIGKILLed (whole group) from an
-// 'exit' handler, so a crashed test run does not leak wrangler/workerd processes.
+// Paths (config, persistDir, cwd) are resolved against the repository root, whatever the cwd.
+// Each server gets free ports (HTTP and inspector), its own process group, and a private TMPDIR
+// (miniflare's scratch files, e.g. local emails, live there until dispose()). Every server still
+// alive when the Node process exits is SIGKILLed (whole group) from an 'exit' handler, and the temp
+// dirs made here are removed, so a crashed test run does not leak wrangler/workerd processes.
+//
+// Caveat: `wrangler dev` rebuilds and reloads the Worker when a bundled source file, or the repo's
+// package.json / tsconfig.json, changes; requests in flight then fail with HTTP 503 "Your worker
+// restarted mid-request". Editing the tree while a process test runs can make it flaky.
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -34,6 +40,12 @@ export interface StartOptions {
   readyTimeoutMs?: number;
   /** Extra raw CLI arguments appended to `wrangler dev`. */
   extraArgs?: string[];
+  /**
+   * Working directory of wrangler, relative to the repository root (or absolute). Default: the
+   * repository root. Note that wrangler dev reloads the Worker when package.json or tsconfig.json of
+   * its working directory change.
+   */
+  cwd?: string;
 }
 
 export interface DevServer {
@@ -47,7 +59,7 @@ export interface DevServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** Stops (if running, SIGTERM) and starts again on the same persistDir; url/port may change. */
   restart(): Promise<void>;
-  /** stop() and remove persistDir if this helper created it. */
+  /** stop(), then remove the server's TMPDIR and persistDir if this helper created it. */
   dispose(): Promise<void>;
   /** The last ~256 KiB of combined stdout/stderr (of all starts of this server). */
   logs(): string;
@@ -90,6 +102,11 @@ function wranglerEntry(): string {
   const entry = join(REPO_ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
   if (!existsSync(entry)) throw new Error(`wrangler not installed: ${entry} missing (run npm ci)`);
   return entry;
+}
+
+/** [executable, ...args] that run the project's wrangler CLI, e.g. spawn(cmd[0], [...cmd.slice(1), "deploy", "--dry-run"]). */
+export function wranglerCommand(): [string, string] {
+  return [nodeBinary(), wranglerEntry()];
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -137,7 +154,7 @@ function killGroup(pgid: number, signal: NodeJS.Signals): void {
 
 // Every group we started and have not seen die; SIGKILLed on process exit.
 const liveGroups = new Set<number>();
-// Temp persist dirs created here; removed on process exit.
+// Temp dirs created here (persist dirs we made, TMPDIRs of live servers); removed on process exit.
 const ownedDirs = new Set<string>();
 let exitHookInstalled = false;
 function installExitHook(): void {
@@ -166,6 +183,8 @@ class WranglerDevServer implements DevServer {
   private exited: Promise<void> = Promise.resolve();
   private exitInfo: string | undefined;
   private buf = "";
+  /** TMPDIR of the wrangler processes (miniflare writes scratch files there, e.g. local emails); removed by dispose() and at exit. */
+  private readonly scratchDir: string;
 
   constructor(opts: StartOptions) {
     this.opts = opts;
@@ -177,6 +196,8 @@ class WranglerDevServer implements DevServer {
       this.ownsDir = true;
       ownedDirs.add(this.persistDir);
     }
+    this.scratchDir = mkdtempSync(join(tmpdir(), "stepwise-wrangler-tmp-"));
+    ownedDirs.add(this.scratchDir);
   }
 
   get pid(): number | undefined {
@@ -220,7 +241,7 @@ class WranglerDevServer implements DevServer {
 
     this.append(`\n[wrangler-dev] starting on :${port} (inspector :${inspectorPort}) persist=${this.persistDir}\n`);
     const child = spawn(nodeBinary(), args, {
-      cwd: REPO_ROOT,
+      cwd: fromRoot(this.opts.cwd ?? "."),
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
       env: {
@@ -229,6 +250,7 @@ class WranglerDevServer implements DevServer {
         CI: "true",
         NO_COLOR: "1",
         FORCE_COLOR: "0",
+        TMPDIR: this.scratchDir,
         ...(this.opts.env ?? {}),
       },
     });
@@ -288,7 +310,7 @@ class WranglerDevServer implements DevServer {
     if (!child || child.pid === undefined) return;
     const pgid = child.pid;
     killGroup(pgid, signal ?? "SIGTERM");
-    if (signal === undefined || signal !== "SIGKILL") {
+    if (signal !== "SIGKILL") {
       const graceful = await Promise.race([this.exited.then(() => true), sleep(STOP_GRACE_MS).then(() => false)]);
       if (!graceful) this.append(`\n[wrangler-dev] no exit after ${STOP_GRACE_MS} ms, sending SIGKILL\n`);
     }
@@ -313,6 +335,8 @@ class WranglerDevServer implements DevServer {
 
   async dispose(): Promise<void> {
     await this.stop();
+    rmSync(this.scratchDir, { recursive: true, force: true });
+    ownedDirs.delete(this.scratchDir);
     if (this.ownsDir) {
       rmSync(this.persistDir, { recursive: true, force: true });
       ownedDirs.delete(this.persistDir);
@@ -322,6 +346,11 @@ class WranglerDevServer implements DevServer {
 
 export async function startWranglerDev(opts: StartOptions): Promise<DevServer> {
   const server = new WranglerDevServer(opts);
-  await server.start();
+  try {
+    await server.start();
+  } catch (err) {
+    await server.dispose();
+    throw err;
+  }
   return server;
 }

@@ -1,0 +1,631 @@
+/// <reference types="node" />
+// `npm run bench` (node bench/run.ts): our engine vs Cloudflare Workflows, side by side in ONE local
+// `wrangler dev` (bench/wrangler.bench.toml), driven by the same harness, printed as one table.
+//
+//   node bench/run.ts                 both sides (default)
+//   node bench/run.ts --side=cf       only Cloudflare Workflows (bench/wrangler.bench-cf.toml: no src/ import)
+//   node bench/run.ts --side=ours     only our engine
+//   node bench/run.ts --scenarios=1,3 only these scenarios
+//   node bench/run.ts --quick         small sizes, for a smoke run of the harness
+//   node bench/run.ts --json=out.json also write the raw measurements
+//   node bench/run.ts --live          run wrangler dev on the live sources (see below)
+//
+// By default the bench Worker is first bundled once (`wrangler deploy --dry-run --outdir`) into a temp
+// dir and `wrangler dev` runs that snapshot unbundled: `wrangler dev` otherwise reloads the Worker
+// whenever a source file (or the repo's package.json / tsconfig.json) changes, which kills in-flight
+// runs ("Your worker restarted mid-request") if someone edits the tree while the bench runs.
+//
+// Method, identical for both sides: every time is measured here in Node with performance.now(), from
+// just before the request that starts (or resumes) the work until the first status poll that sees the
+// run completed. Polls go one at a time, POLL_MS apart: GET /api/runs/:id?steps=none for ours,
+// GET /cf/status/:id (instance.status()) for theirs; for many runs at once, one POST /bench/statuses
+// per round, which asks every pending run inside the Worker.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { REPO_ROOT, startWranglerDev, wranglerCommand, type DevServer } from "../test/helpers/wrangler-dev.ts";
+
+const POLL_MS = 10;
+const TOKEN = "bench-token";
+const BUDGET_MS = 290_000; // keep the whole bench under ~5 minutes
+
+type SideKey = "ours" | "cf";
+type Status = "running" | "sleeping" | "waiting" | "completed" | "failed" | "canceled";
+
+interface Args {
+  sides: SideKey[];
+  quick: boolean;
+  json: string | undefined;
+  scenarios: Set<number>;
+  live: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  let side = "both";
+  let quick = false;
+  let json: string | undefined;
+  let scenarios = new Set([1, 2, 3]);
+  let live = false;
+  for (const a of argv) {
+    if (a.startsWith("--side=")) side = a.slice(7);
+    else if (a.startsWith("--scenarios=")) scenarios = new Set(a.slice(12).split(",").map(Number));
+    else if (a === "--quick") quick = true;
+    else if (a === "--live") live = true;
+    else if (a.startsWith("--json=")) json = a.slice(7);
+    else if (a === "--help" || a === "-h") {
+      console.log("usage: node bench/run.ts [--side=both|ours|cf] [--scenarios=1,2,3] [--quick] [--live] [--json=FILE]");
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a}`);
+  }
+  if (side !== "both" && side !== "ours" && side !== "cf") throw new Error(`--side must be both, ours or cf`);
+  return { sides: side === "both" ? ["ours", "cf"] : [side], quick, json, scenarios, live };
+}
+
+const args = parseArgs(process.argv.slice(2));
+const SIZES = args.quick
+  ? { small: 100, large: 1_000, reps: 1, many: 20, manySteps: 10, replay: 1_000 }
+  : { small: 1_000, large: 10_000, reps: 3, many: 200, manySteps: 10, replay: 10_000 };
+
+const t0Bench = performance.now();
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const now = () => performance.now();
+
+class Timeout extends Error {
+  override name = "Timeout";
+}
+
+function budgetLeft(): number {
+  return BUDGET_MS - (now() - t0Bench);
+}
+
+/** Deadline for one measurement: its own limit, capped by what is left of the whole bench's budget. */
+function deadlineIn(ms: number): number {
+  return now() + Math.max(0, Math.min(ms, budgetLeft()));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The server (replaced by a fresh one if a measurement times out: the worker may still be busy).
+
+const sourceConfig = args.sides.includes("ours") ? "bench/wrangler.bench.toml" : "bench/wrangler.bench-cf.toml";
+let config = sourceConfig;
+let snapshotDir: string | undefined;
+let dev: DevServer | undefined;
+
+/**
+ * Bundles the bench Worker once into a temp dir and writes a config next to it that runs the bundle,
+ * so `wrangler dev` watches only files nobody edits. Returns the config path to use.
+ */
+function snapshot(): string {
+  snapshotDir = mkdtempSync(join(tmpdir(), "stepwise-bench-snapshot-"));
+  const [exe, entry] = wranglerCommand();
+  const build = spawnSync(exe, [entry, "deploy", "--dry-run", "--outdir", join(snapshotDir, "bundle"), "--config", join(REPO_ROOT, sourceConfig)], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1", TMPDIR: snapshotDir },
+    encoding: "utf8",
+    timeout: 120_000,
+    killSignal: "SIGKILL",
+  });
+  if (build.status !== 0) {
+    throw new Error(`bundling the bench Worker failed (wrangler deploy --dry-run, exit ${build.status ?? build.signal}):\n${build.stdout}\n${build.stderr}`);
+  }
+  const outputs = readdirSync(join(snapshotDir, "bundle")).filter((f) => f.endsWith(".js"));
+  if (outputs.length !== 1) throw new Error(`expected one bundled .js in ${join(snapshotDir, "bundle")}, found: ${outputs.join(", ") || "none"}`);
+  const toml = readFileSync(join(REPO_ROOT, sourceConfig), "utf8");
+  const mainLine = /^main\s*=.*$/m;
+  if (!mainLine.test(toml)) throw new Error(`${sourceConfig} has no main = line`);
+  const out = join(snapshotDir, "wrangler.toml");
+  // no_bundle: wrangler dev runs the bundle as is. Bundling again would make esbuild watch files it
+  // resolves on the way (the repo's package.json and tsconfig.json, next to node_modules), and any
+  // change to those would reload the Worker mid-run.
+  writeFileSync(
+    out,
+    `# Generated by bench/run.ts from ${sourceConfig}: runs a snapshot bundle of the bench Worker.\n` +
+      toml.replace(mainLine, `main = "bundle/${outputs[0]}"\nno_bundle = true`),
+  );
+  return out;
+}
+
+async function startServer(): Promise<DevServer> {
+  dev = await startWranglerDev({ config, vars: { API_TOKEN: TOKEN }, ...(snapshotDir !== undefined ? { cwd: snapshotDir } : {}) });
+  return dev;
+}
+
+async function freshServer(): Promise<void> {
+  const old = dev;
+  dev = undefined;
+  await old?.dispose();
+  await startServer();
+}
+
+function server(): DevServer {
+  if (!dev) throw new Error("no wrangler dev running");
+  return dev;
+}
+
+let aborting = false;
+let cleanupPromise: Promise<void> | undefined;
+/** Stops and removes the wrangler dev server (idempotent: every caller waits for the same cleanup). */
+function cleanup(): Promise<void> {
+  cleanupPromise ??= (async () => {
+    const d = dev;
+    dev = undefined;
+    await d?.dispose();
+    if (snapshotDir !== undefined) rmSync(snapshotDir, { recursive: true, force: true });
+  })();
+  return cleanupPromise;
+}
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(sig, () => {
+    aborting = true;
+    console.error(`\nbench: ${sig}, stopping wrangler dev`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+async function http(method: string, path: string, body: unknown, deadline: number): Promise<any> {
+  const remaining = deadline - now();
+  if (remaining <= 0) throw new Timeout(`deadline passed before ${method} ${path}`);
+  const init: RequestInit = {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+    signal: AbortSignal.timeout(Math.ceil(remaining)),
+  };
+  if (body !== undefined) init.body = JSON.stringify(body);
+  let res: Response;
+  try {
+    res = await fetch(server().url + path, init);
+  } catch (err) {
+    if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")) throw new Timeout(`${method} ${path}: no answer before the deadline`);
+    throw err;
+  }
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path} -> HTTP ${res.status}: ${text.slice(0, 500)}`);
+  return text === "" ? undefined : JSON.parse(text);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The two sides behind one interface.
+
+interface Side {
+  key: SideKey;
+  label: string;
+  start(steps: number, waitAtEnd: boolean, deadline: number): Promise<string>;
+  /** In-Worker duration of the last start call, when the side reports one (CF: instance.create()). */
+  lastCreateMs?: number | undefined;
+  status(id: string, deadline: number): Promise<{ status: Status | string; body: any }>;
+  /** Waits (untimed setup) until the run has completed all its steps and blocks on the signal/event. */
+  untilWaiting(id: string, steps: number, deadline: number): Promise<void>;
+  signal(id: string, deadline: number): Promise<void>;
+}
+
+const ours: Side = {
+  key: "ours",
+  label: "ours",
+  async start(steps, waitAtEnd, deadline) {
+    const b = await http("POST", "/api/workflows/bench-chain/runs", { args: { steps, waitAtEnd } }, deadline);
+    return b.runId as string;
+  },
+  async status(id, deadline) {
+    const b = await http("GET", `/api/runs/${encodeURIComponent(id)}?steps=none`, undefined, deadline);
+    return { status: b.status, body: b };
+  },
+  async untilWaiting(id, steps, deadline) {
+    for (;;) {
+      const { status, body } = await this.status(id, deadline);
+      if (status === "waiting" && body.stepCount >= steps) return;
+      if (status !== "running" && status !== "sleeping" && status !== "waiting") throw new Error(`run ${id} is ${status} before its signal: ${JSON.stringify(body).slice(0, 300)}`);
+      await sleep(50);
+    }
+  },
+  async signal(id, deadline) {
+    await http("POST", `/api/runs/${encodeURIComponent(id)}/signals/go`, { payload: true }, deadline);
+  },
+};
+
+const cf: Side = {
+  key: "cf",
+  label: "Cloudflare Workflows",
+  async start(steps, waitAtEnd, deadline) {
+    const b = await http("POST", "/cf/start", { params: { steps, waitAtEnd } }, deadline);
+    this.lastCreateMs = typeof b.createMs === "number" ? b.createMs : undefined;
+    return b.id as string;
+  },
+  async status(id, deadline) {
+    const b = await http("GET", `/cf/status/${encodeURIComponent(id)}`, undefined, deadline);
+    return { status: b.status, body: b };
+  },
+  async untilWaiting(id, steps, deadline) {
+    // Local Workflows keep reporting "running" while in waitForEvent: wait for the last step's result.
+    await http("POST", `/cf/wait-step/${encodeURIComponent(id)}`, { name: `s${steps - 1}`, timeoutMs: Math.max(1, Math.floor(deadline - now())) }, deadline);
+  },
+  async signal(id, deadline) {
+    await http("POST", `/cf/event/${encodeURIComponent(id)}`, { type: "go", payload: true }, deadline);
+  },
+};
+
+const SIDES: Record<SideKey, Side> = { ours, cf };
+
+async function pollUntilCompleted(side: Side, id: string, deadline: number): Promise<{ at: number; body: any }> {
+  for (;;) {
+    const { status, body } = await side.status(id, deadline);
+    if (status === "completed") return { at: now(), body };
+    if (status !== "running" && status !== "sleeping" && status !== "waiting") {
+      throw new Error(`${side.label} run ${id} ended ${status}: ${JSON.stringify(body).slice(0, 500)}`);
+    }
+    if (now() >= deadline) throw new Timeout(`${side.label} run ${id} still ${status} at the deadline`);
+    await sleep(POLL_MS);
+  }
+}
+
+/** One run of `steps` steps: ms from the start request to the poll that sees it completed. */
+async function timeRun(side: Side, steps: number, limitMs: number, onStarted?: (startMs: number) => void): Promise<number> {
+  const deadline = deadlineIn(limitMs);
+  const t0 = now();
+  const id = await side.start(steps, false, deadline);
+  onStarted?.(now() - t0);
+  const { at, body } = await pollUntilCompleted(side, id, deadline);
+  const result = side.key === "ours" ? body.result : body.output;
+  if (result !== steps) throw new Error(`${side.label} run ${id} returned ${JSON.stringify(result)}, expected ${steps}`);
+  return at - t0;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Results.
+
+type Cell = { value: number } | { error: string } | undefined;
+interface Row {
+  scenario: string;
+  metric: string;
+  unit: string;
+  better: "lower" | "higher";
+  cells: Partial<Record<SideKey, Cell>>;
+}
+const rows: Row[] = [];
+const notes: string[] = [];
+
+function row(scenario: string, metric: string, unit: string, better: "lower" | "higher"): Row {
+  const r: Row = { scenario, metric, unit, better, cells: {} };
+  rows.push(r);
+  return r;
+}
+
+function val(c: Cell): number | undefined {
+  return c !== undefined && "value" in c ? c.value : undefined;
+}
+
+function errText(err: unknown): string {
+  if (err instanceof Timeout) return "timeout";
+  return "error";
+}
+
+/** A dropped connection (not an HTTP error, not our deadline): worth one more try. */
+function isConnectionError(err: unknown): boolean {
+  return err instanceof TypeError && /terminated|fetch failed|socket|ECONNRESET|ECONNREFUSED/i.test(`${err.message} ${String((err as { cause?: unknown }).cause ?? "")}`);
+}
+
+/**
+ * Runs a measurement; on failure records it, and on a timeout swaps in a fresh server. A dropped
+ * connection is retried once (with a new run) when `retry` is true, and the retry is noted.
+ */
+async function measure(side: Side, what: string, fn: () => Promise<void>, cellsOnError: Row[], retry = true): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await fn();
+      return;
+    } catch (err) {
+      if (aborting) throw err;
+      const msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      console.error(`  ${side.label} ${what}: ${msg.split("\n")[0]}`);
+      console.error(`  --- wrangler dev logs (tail) ---\n${dev?.logs().slice(-3000) ?? "(no server)"}\n  ---`);
+      if (retry && attempt === 1 && isConnectionError(err) && budgetLeft() > 30_000) {
+        notes.push(`${side.label}, ${what}: first attempt lost its connection (${msg.split("\n")[0]!.slice(0, 120)}); measured again`);
+        await sleep(500);
+        continue;
+      }
+      notes.push(`${side.label}, ${what}: ${msg.split("\n")[0]!.slice(0, 300)}`);
+      for (const r of cellsOnError) if (r.cells[side.key] === undefined) r.cells[side.key] = { error: errText(err) };
+      if (err instanceof Timeout && budgetLeft() > 20_000) {
+        console.error("  (replacing wrangler dev: the timed-out run may still hold the worker)");
+        await freshServer();
+      }
+      return;
+    }
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function progress(msg: string): void {
+  if (aborting) return;
+  console.error(`[${((now() - t0Bench) / 1000).toFixed(1).padStart(5)} s] ${msg}`);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Scenarios.
+
+async function warmUp(): Promise<void> {
+  for (const key of args.sides) {
+    const side = SIDES[key];
+    progress(`warm-up ${side.label}`);
+    await measure(side, "warm-up", async () => void (await timeRun(side, 20, 30_000)), []);
+  }
+}
+
+async function scenarioChain(): Promise<{ perStepSmall: Row; perStepLarge: Row; wallSmall: Row }> {
+  const wallSmall = row(`1. one run, ${SIZES.small.toLocaleString("en")} sequential steps`, `wall time${SIZES.reps > 1 ? ` (median of ${SIZES.reps})` : ""}`, "ms", "lower");
+  const perStepSmall = row("", "time per step", "ms", "lower");
+  const wallLarge = row(`1. one run, ${SIZES.large.toLocaleString("en")} sequential steps`, "wall time", "ms", "lower");
+  const perStepLarge = row("", "time per step", "ms", "lower");
+  for (const key of args.sides) {
+    const side = SIDES[key];
+    await measure(
+      side,
+      `${SIZES.small} steps`,
+      async () => {
+        const times: number[] = [];
+        for (let i = 0; i < SIZES.reps; i++) {
+          progress(`${side.label}: ${SIZES.small} steps, run ${i + 1}/${SIZES.reps}`);
+          times.push(await timeRun(side, SIZES.small, 90_000));
+        }
+        const m = median(times);
+        wallSmall.cells[key] = { value: m };
+        perStepSmall.cells[key] = { value: m / SIZES.small };
+        if (SIZES.reps > 1) notes.push(`${side.label}, ${SIZES.small} steps, each run (ms): ${times.map((t) => t.toFixed(0)).join(", ")}`);
+      },
+      [wallSmall, perStepSmall],
+    );
+  }
+  for (const key of args.sides) {
+    const side = SIDES[key];
+    progress(`${side.label}: ${SIZES.large} steps`);
+    await measure(
+      side,
+      `${SIZES.large} steps`,
+      async () => {
+        let startMs = 0;
+        const ms = await timeRun(side, SIZES.large, 150_000, (t) => (startMs = t));
+        const inWorker = side.lastCreateMs !== undefined ? `; instance.create() itself took ${side.lastCreateMs} ms inside the Worker` : "";
+        notes.push(`${side.label}, ${SIZES.large} steps: the start request was answered after ${startMs.toFixed(0)} ms of the ${ms.toFixed(0)} ms${inWorker}`);
+        wallLarge.cells[key] = { value: ms };
+        perStepLarge.cells[key] = { value: ms / SIZES.large };
+      },
+      [wallLarge, perStepLarge],
+    );
+  }
+  return { perStepSmall, perStepLarge, wallSmall };
+}
+
+async function scenarioMany(): Promise<void> {
+  const n = SIZES.many;
+  const rate = row(`2. ${n} runs of ${SIZES.manySteps} steps started at once`, "starts per second", "/s", "higher");
+  const startsDone = row("", `time until all ${n} start requests answered`, "ms", "lower");
+  const allDone = row("", `time until all ${n} runs completed`, "ms", "lower");
+  for (const key of args.sides) {
+    const side = SIDES[key];
+    progress(`${side.label}: ${n} runs at once`);
+    await measure(
+      side,
+      `${n} runs at once`,
+      async () => {
+        const deadline = deadlineIn(120_000);
+        const t0 = now();
+        let lastStart = t0;
+        const ids = await Promise.all(
+          Array.from({ length: n }, async () => {
+            const id = await side.start(SIZES.manySteps, false, deadline);
+            lastStart = Math.max(lastStart, now());
+            return id;
+          }),
+        );
+        startsDone.cells[key] = { value: lastStart - t0 };
+        rate.cells[key] = { value: (n / (lastStart - t0)) * 1000 };
+        let pending = ids;
+        for (;;) {
+          const { statuses } = (await http("POST", "/bench/statuses", { side: key, ids: pending }, deadline)) as { statuses: Record<string, string> };
+          const bad = Object.entries(statuses).filter(([, s]) => s !== "completed" && s !== "running" && s !== "sleeping" && s !== "waiting");
+          if (bad.length > 0) throw new Error(`${bad.length} runs not running/completed, e.g. ${bad[0]![0]}: ${bad[0]![1]}`);
+          pending = pending.filter((id) => statuses[id] !== "completed");
+          if (pending.length === 0) break;
+          if (now() >= deadline) throw new Timeout(`${pending.length} of ${n} runs not completed at the deadline`);
+          await sleep(POLL_MS);
+        }
+        allDone.cells[key] = { value: now() - t0 };
+      },
+      [rate, startsDone, allDone],
+    );
+  }
+}
+
+async function scenarioReplay(): Promise<{ oursReplayMs: Row; wall: Row }> {
+  const steps = SIZES.replay;
+  const wall = row(`3. run with ${steps.toLocaleString("en")} completed steps, after SIGKILL + restart`, "signal -> completed (replay + finish)", "ms", "lower");
+  const oursReplayMs = row("", "replay time reported by the run (stats.replayMs)", "ms", "lower");
+  const replayed = row("", "steps replayed (stats.replayedSteps)", "", "lower");
+  const ids: Partial<Record<SideKey, string>> = {};
+  // Setup (untimed): one run per side that completes its steps and then waits for a signal/event.
+  for (const key of args.sides) {
+    const side = SIDES[key];
+    progress(`${side.label}: ${steps} steps then wait (setup)`);
+    await measure(
+      side,
+      `replay setup (${steps} steps then wait)`,
+      async () => {
+        const deadline = deadlineIn(150_000);
+        const id = await side.start(steps, true, deadline);
+        await side.untilWaiting(id, steps, deadline);
+        ids[key] = id;
+      },
+      key === "ours" ? [wall, oursReplayMs, replayed] : [wall],
+    );
+  }
+  if (Object.keys(ids).length === 0) return { oursReplayMs, wall };
+  // One SIGKILL of the whole wrangler dev group, then a restart on the same persist dir.
+  progress("SIGKILL wrangler dev, restart on the same state");
+  await server().stop("SIGKILL");
+  const r0 = now();
+  await server().restart();
+  notes.push(`restart of wrangler dev after SIGKILL took ${(now() - r0).toFixed(0)} ms (not counted)`);
+  // Nothing touches the runs until the signal/event: the first request to each run is the timed one.
+  for (const key of args.sides) {
+    const side = SIDES[key];
+    const id = ids[key];
+    if (id === undefined) continue;
+    progress(`${side.label}: signal after restart`);
+    await measure(
+      side,
+      "replay after restart",
+      async () => {
+        const deadline = deadlineIn(90_000);
+        const t0 = now();
+        await side.signal(id, deadline);
+        const { at, body } = await pollUntilCompleted(side, id, deadline);
+        wall.cells[key] = { value: at - t0 };
+        if (key === "ours") {
+          const stats = body.stats ?? {};
+          oursReplayMs.cells.ours = typeof stats.replayMs === "number" ? { value: stats.replayMs } : { error: "n/a" };
+          replayed.cells.ours = typeof stats.replayedSteps === "number" ? { value: stats.replayedSteps } : { error: "n/a" };
+        }
+      },
+      key === "ours" ? [wall, oursReplayMs, replayed] : [wall],
+      false,
+    );
+  }
+  if (args.sides.includes("cf")) {
+    oursReplayMs.cells.cf = { error: "n/a" };
+    replayed.cells.cf = { error: "n/a" };
+  }
+  return { oursReplayMs, wall };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Output.
+
+function fmt(c: Cell, unit: string): string {
+  if (c === undefined) return "-";
+  if ("error" in c) return c.error;
+  const v = c.value;
+  const digits = unit === "" ? 0 : v >= 100 ? 0 : v >= 10 ? 1 : v >= 1 ? 2 : 3;
+  return `${v.toLocaleString("en", { minimumFractionDigits: digits, maximumFractionDigits: digits })}${unit ? " " + unit : ""}`;
+}
+
+function ratio(r: Row): string {
+  const a = val(r.cells.ours);
+  const b = val(r.cells.cf);
+  if (a === undefined || b === undefined || b === 0) return "-";
+  const x = a / b;
+  return `${x < 0.01 ? x.toFixed(4) : x < 1 ? x.toFixed(3) : x.toFixed(2)}x`;
+}
+
+function table(headers: string[], body: string[][], align: ("l" | "r")[]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) => "| " + cells.map((c, i) => (align[i] === "r" ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(" | ") + " |";
+  const sep = "|" + widths.map((w, i) => (align[i] === "r" ? "-".repeat(w + 1) + ":" : "-".repeat(w + 2))).join("|") + "|";
+  return [line(headers), sep, ...body.map(line)].join("\n");
+}
+
+async function main(): Promise<number> {
+  console.error(`bench: sides=${args.sides.join(",")} quick=${args.quick} config=${sourceConfig}${args.live ? " (live sources)" : ""}`);
+  if (!args.live) {
+    progress("bundling a snapshot of the bench Worker");
+    config = snapshot();
+  }
+  progress("starting wrangler dev");
+  await startServer();
+  progress(`wrangler dev ready at ${server().url} (persist ${server().persistDir})`);
+  await warmUp();
+  const chainRows = args.scenarios.has(1) ? await scenarioChain() : undefined;
+  if (args.scenarios.has(2)) {
+    if (budgetLeft() > 20_000) await scenarioMany();
+    else notes.push("scenario 2 skipped: time budget used up");
+  }
+  let replayRows: Awaited<ReturnType<typeof scenarioReplay>> | undefined;
+  if (args.scenarios.has(3)) {
+    if (budgetLeft() > 30_000) replayRows = await scenarioReplay();
+    else notes.push("scenario 3 skipped: time budget used up");
+  }
+  const totalS = (now() - t0Bench) / 1000;
+
+  const headers = ["scenario", "metric", ...args.sides.map((k) => SIDES[k].label)];
+  const align: ("l" | "r")[] = ["l", "l", ...args.sides.map(() => "r" as const)];
+  if (args.sides.length === 2) {
+    headers.push("ours/theirs");
+    align.push("r");
+  }
+  const shown = rows.filter((r) => args.sides.some((k) => { const c = r.cells[k]; return c !== undefined && !("error" in c && c.error === "n/a"); }));
+  const body = shown.map((r) => {
+    const cells = [r.scenario, r.metric + (r.unit === "ms" ? "" : ""), ...args.sides.map((k) => fmt(r.cells[k], r.unit))];
+    if (args.sides.length === 2) cells.push(r.better === "higher" && ratio(r) !== "-" ? `${ratio(r)} (higher is better)` : ratio(r));
+    return cells;
+  });
+
+  const targets: string[][] = [];
+  if (args.sides.includes("ours")) {
+    const t1a = val(chainRows?.wallSmall.cells.ours);
+    const t1b = val(chainRows?.wallSmall.cells.cf);
+    targets.push([
+      `ours at ${SIZES.small.toLocaleString("en")} steps <= 0.5x theirs`,
+      t1a !== undefined && t1b !== undefined ? `${(t1a / t1b).toFixed(3)}x` : "n/a",
+      t1a !== undefined && t1b !== undefined ? (t1a / t1b <= 0.5 ? "PASS" : "FAIL") : "n/a",
+    ]);
+    const ps1 = val(chainRows?.perStepSmall.cells.ours);
+    const ps2 = val(chainRows?.perStepLarge.cells.ours);
+    targets.push([
+      `our time per step at ${SIZES.large.toLocaleString("en")} <= 1.5x ours at ${SIZES.small.toLocaleString("en")}`,
+      ps1 !== undefined && ps2 !== undefined ? `${(ps2 / ps1).toFixed(2)}x (${ps2.toFixed(3)} vs ${ps1.toFixed(3)} ms)` : "n/a",
+      ps1 !== undefined && ps2 !== undefined ? (ps2 <= 1.5 * ps1 ? "PASS" : "FAIL") : "n/a",
+    ]);
+    const rep = replayRows ? val(replayRows.oursReplayMs.cells.ours) : undefined;
+    targets.push([
+      `our replay of ${SIZES.replay.toLocaleString("en")} steps < 100 ms (stats.replayMs)`,
+      rep !== undefined ? `${rep.toFixed(1)} ms` : "n/a",
+      rep !== undefined ? (rep < 100 ? "PASS" : "FAIL") : "n/a",
+    ]);
+  }
+
+  const out: string[] = [];
+  out.push("");
+  out.push(`Stepwise bench: local wrangler dev, ${availableParallelism()} cores, node ${process.version}, ${new Date().toISOString()}${args.quick ? " (--quick sizes)" : ""}`);
+  out.push(`Polling every ${POLL_MS} ms, same harness for both sides; times from the start/signal request to the first poll that sees "completed".`);
+  out.push(`Worker: ${sourceConfig}${args.live ? " (live sources)" : ", run from a snapshot bundle made at the start"}.`);
+  out.push("");
+  out.push(table(headers, body, align));
+  if (targets.length > 0) {
+    out.push("");
+    out.push(table(["target", "measured", "result"], targets, ["l", "r", "l"]));
+  }
+  out.push("");
+  out.push("Notes:");
+  out.push("- Local Cloudflare Workflows are miniflare's implementation in workerd, not the production service; ours also runs on local workerd.");
+  out.push("- Local Workflows enforce the 10,000 steps-per-instance default (waitForEvent does not count); every scenario fits.");
+  out.push("- In local workerd a run that executes step after step keeps the process busy: other requests (start responses, polls,");
+  out.push("  other starts) are answered late, on both sides. Start latencies and starts/s therefore include execution time.");
+  out.push("- Local Workflows report \"running\" while in waitForEvent, so scenario 3's setup waits for the last step's result");
+  out.push("  (the local binding's unsafeWaitForStepResult); nothing touches either run after the restart before the timed signal.");
+  for (const n of notes) out.push(`- ${n}`);
+  out.push(`- total bench time ${totalS.toFixed(1)} s`);
+  console.log(out.join("\n"));
+
+  if (args.json) {
+    writeFileSync(args.json, JSON.stringify({ sizes: SIZES, sides: args.sides, rows, targets, notes, totalS }, null, 2));
+  }
+  return rows.some((r) => Object.values(r.cells).some((c) => c !== undefined && "error" in c && c.error !== "n/a")) ? 1 : 0;
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (err) {
+  if (!aborting) {
+    console.error("bench failed:", err instanceof Error ? err.stack ?? err.message : err);
+    if (dev) console.error("--- wrangler dev logs (tail) ---\n" + dev.logs().slice(-8000));
+  }
+  code = aborting ? 130 : 1;
+} finally {
+  await cleanup();
+}
+process.exit(code);

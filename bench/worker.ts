@@ -1,0 +1,15 @@
+// The bench Worker: our engine (app under /api, WorkflowRun object) and the equivalent Cloudflare
+// Workflow (BenchChainWorkflow, routes under /cf) side by side in one `wrangler dev`.
+import { benchFetch, type BenchEnv } from "./routes.ts";
+import { stepwise } from "./ours.ts";
+
+export { BenchChainWorkflow } from "./cf.ts";
+export { RunIndex } from "../src/engine/index.ts";
+
+export class WorkflowRun extends stepwise.WorkflowRun {}
+
+export default {
+  fetch(request: Request, env: BenchEnv, ctx: ExecutionContext): Promise<Response> {
+    return benchFetch(request, env, ctx, stepwise.app);
+  },
+};
