@@ -18,6 +18,7 @@ export class ActionRegistry {
   constructor(callables: readonly (ActionDefinition<any, any> | MutationDefinition<any, any>)[]) {
     for (const c of callables) {
       if (this.#byName.has(c.name)) throw new TypeError(`component action "${c.name}" is registered twice`);
+      // SAFETY: see AnyCallable.
       this.#byName.set(c.name, c as AnyCallable);
     }
   }

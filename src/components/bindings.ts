@@ -13,6 +13,7 @@ export type WorkpoolNamespace = DurableObjectNamespace<WorkpoolQueueObject>;
 export type ActionRunNamespace = DurableObjectNamespace<ActionRunObject>;
 
 function lookup(env: object, name: string): unknown {
+  // SAFETY: reads one property of the env object, and checks what it is before anyone uses it.
   const ns = (env as Record<string, unknown>)[name];
   if (typeof ns !== "object" || ns === null || typeof (ns as { getByName?: unknown }).getByName !== "function") {
     throw new StepwiseError("components.binding_missing", `the Durable Object binding ${name} is missing: add it to wrangler.toml (see README, "Reliability components")`);

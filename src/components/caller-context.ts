@@ -9,6 +9,7 @@ export type CallerContext = { readonly env?: unknown; readonly idempotencyKey?: 
 const calls = new WeakMap<object, number>();
 
 export function isStepContext(ctx: CallerContext): ctx is StepContext {
+  // SAFETY: only reads a property that a StepContext has and the other shapes lack.
   return typeof (ctx as Partial<StepContext>).runAction === "function";
 }
 

@@ -10,8 +10,9 @@ import type { ActionRegistry } from "../action-registry.ts";
 import { workpoolNamespace } from "../bindings.ts";
 import { Workpool } from "../workpool/workpool.ts";
 import { afterFailure, nextAlarm, onWake, publicStatus, TERMINAL, type RunState } from "./core/plan.ts";
-import { ActionRunSpec, OnCompleteRef, StartRequest, type ActionOutcome, type ActionRunView, type ParsedStartRequest } from "./spec.ts";
+import { ActionRunSpec, OnCompleteRef, StartRequest, type ActionRunView, type ParsedStartRequest } from "./spec.ts";
 import { ActionRunStore, type RunRow } from "./store.ts";
+import { runOutcome, runView } from "./view.ts";
 
 export interface StartReply {
   id: string;
@@ -34,7 +35,8 @@ export class ActionRunEngine {
   #driving: Promise<void> | null = null;
   #controller: AbortController | null = null;
   #lease: { release(): Promise<void> } | null = null;
-  #alarmAt: number | null = null;
+  /** The alarm this instance set; `undefined` until it set or cleared one. */
+  #alarmAt: number | null | undefined = undefined;
 
   constructor(ctx: DurableObjectState, env: Env, registry: ActionRegistry) {
     this.#ctx = ctx;
@@ -45,7 +47,6 @@ export class ActionRunEngine {
     void ctx.blockConcurrencyWhile(async () => {
       this.#store.migrate();
       this.#row = this.#store.get();
-      this.#alarmAt = await ctx.storage.getAlarm();
     });
   }
 
@@ -104,7 +105,7 @@ export class ActionRunEngine {
     const row = this.#row;
     if (row === undefined) return fail("job.not_found", "no such run");
     this.#ensureDriven();
-    return ok(this.#view(this.#row ?? row));
+    return ok(runView(this.#row ?? row, this.#store.attempts()));
   }
 
   cancel(): RpcResult<{ status: "canceled" }> {
@@ -330,7 +331,7 @@ export class ActionRunEngine {
       failure = `onComplete "${ref.name}" is not registered with createComponents`;
     } else {
       try {
-        const args = def.args.parse({ id: row.runId, outcome: this.#outcome(row), context: ref.context });
+        const args = def.args.parse({ id: row.runId, outcome: runOutcome(row), context: ref.context });
         const ctx: ActionContext = { env: this.#env, runId: row.runId, seq: -1, attempt: 1, signal: new AbortController().signal, idempotencyKey: `${row.runId}:onComplete` };
         await def.handler(ctx, args);
       } catch (err) {
@@ -363,40 +364,6 @@ export class ActionRunEngine {
     return new Workpool(workpoolNamespace(this.#env), { name: pool.name });
   }
 
-  #outcome(row: RunRow): ActionOutcome {
-    if (row.state === "completed") return { status: "completed", result: decodePayload(row.result) };
-    if (row.state === "failed") {
-      const e = SerializedError.parse(JSON.parse(row.error ?? "{}"));
-      return { status: "failed", error: { code: e.code, message: e.message } };
-    }
-    return { status: "canceled" };
-  }
-
-  #view(row: RunRow): ActionRunView {
-    const policy = RetryPolicy.parse(JSON.parse(row.policy));
-    const view: ActionRunView = {
-      id: row.runId,
-      action: row.action,
-      status: publicStatus(row.state),
-      attempts: row.attempts,
-      maxAttempts: policy.maxAttempts,
-      nextAttemptAt: row.state === "backoff" ? row.wakeAt : null,
-      onComplete: row.onComplete,
-      history: this.#store.attempts().map((a) => ({
-        attempt: a.attempt,
-        startedAt: a.startedAt,
-        endedAt: a.endedAt,
-        error: a.error === null ? null : publicError(a.error),
-        retryAt: a.retryAt,
-      })),
-      createdAt: row.createdAt,
-      completedAt: row.completedAt,
-    };
-    if (row.state === "completed") view.result = decodePayload(row.result);
-    if (row.state === "failed" && row.error !== null) view.error = publicError(row.error);
-    return view;
-  }
-
   #rearm(): void {
     const row = this.#row;
     const want = row === undefined ? null : nextAlarm(row, Date.now(), this.#watchdogMs);
@@ -406,14 +373,9 @@ export class ActionRunEngine {
       return;
     }
     // A backoff rings exactly on time; a watchdog only needs some alarm to be pending.
-    if (row!.state === "backoff" ? this.#alarmAt !== want : this.#alarmAt === null) {
+    if (row!.state === "backoff" ? this.#alarmAt !== want : this.#alarmAt === null || this.#alarmAt === undefined) {
       this.#alarmAt = want;
       void this.#ctx.storage.setAlarm(want);
     }
   }
-}
-
-function publicError(json: string): { code: string; message: string } {
-  const e = SerializedError.parse(JSON.parse(json));
-  return { code: e.code, message: e.message };
 }

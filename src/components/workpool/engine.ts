@@ -14,6 +14,7 @@ import {
 } from "./core/queue.ts";
 import { AcquireRequest, EnqueueRequest, HolderRequest, SetMaxRequest, type AcquireResult, type PoolStats } from "./protocol.ts";
 import { WorkpoolStore, type Entry, type JobRow } from "./store.ts";
+import { invalid, jobView } from "./views.ts";
 
 /** Handed-out jobs stay known this long, so a retried enqueue with the same id is not queued twice. */
 const JOB_RETENTION_MS = 60 * 60 * 1000;
@@ -43,7 +44,8 @@ export class WorkpoolEngine {
       this.#store.migrate();
       const p = this.#store.pool();
       this.#settings = { name: p.name, declaredMax: p.declaredMax, overrideMax: p.overrideMax, leaseMs: p.leaseMs };
-      this.#alarmAt = await ctx.storage.getAlarm();
+      // The stored time of the alarm we set, cleared when it rings: no later than the real one.
+      this.#alarmAt = p.alarmAt;
     });
   }
 
@@ -369,35 +371,8 @@ export class WorkpoolEngine {
   #rearm(): void {
     const change = rearmTo(this.#alarmAt, this.#store.earliestDeadline());
     if (change === null) return;
-    if ("clear" in change) {
-      this.#alarmAt = null;
-      this.#store.saveAlarmAt(null);
-      void this.#ctx.storage.deleteAlarm();
-    } else {
-      this.#alarmAt = change.set;
-      this.#store.saveAlarmAt(change.set);
-      void this.#ctx.storage.setAlarm(change.set);
-    }
+    this.#alarmAt = change.set;
+    this.#store.saveAlarmAt(change.set);
+    void this.#ctx.storage.setAlarm(change.set);
   }
-}
-
-function invalid(error: { issues: { path: PropertyKey[]; message: string }[] }): RpcResult<never> {
-  return fail("request.invalid", "invalid request", { issues: error.issues.map(({ path, message }) => ({ path: path.map(String), message })) });
-}
-
-/** A job the pool still holds, seen as an action run. */
-function jobView(job: JobRow, status: "pending" | "canceled"): ActionRunView {
-  const spec = ActionRunSpec.parse(JSON.parse(job.spec ?? "{}"));
-  return {
-    id: job.jobId,
-    action: spec.action,
-    status,
-    attempts: 0,
-    maxAttempts: spec.retry.maxAttempts,
-    nextAttemptAt: null,
-    onComplete: status === "canceled" && spec.onComplete !== undefined ? "pending" : "none",
-    history: [],
-    createdAt: job.enqueuedAt,
-    completedAt: null,
-  };
 }

@@ -97,9 +97,12 @@ export function alarmCutoff(now: number, scheduledAt: number | null): number {
   return Math.max(now, scheduledAt ?? now);
 }
 
-/** Whether the alarm must move: never later than the earliest deadline, and gone when there is none. */
-export function rearmTo(current: number | null, earliest: number | null): { set: number } | { clear: true } | null {
-  if (earliest === null) return current === null ? null : { clear: true };
+/**
+ * Whether the alarm must move: never later than the earliest deadline. With nothing due it stays as it
+ * is (an alarm that rings for nothing costs less than clearing and setting one per job).
+ */
+export function rearmTo(current: number | null, earliest: number | null): { set: number } | null {
+  if (earliest === null) return null;
   if (current !== null && current <= earliest) return null;
   return { set: earliest };
 }

@@ -1,0 +1,26 @@
+// What the pool answers from its own rows: a job it still holds seen as an action run, and the
+// error for a request that failed to parse.
+import { fail, type RpcResult } from "../../engine/core/result.ts";
+import { ActionRunSpec, type ActionRunView } from "../action-run/spec.ts";
+import type { JobRow } from "./store.ts";
+
+export function invalid(error: { issues: { path: PropertyKey[]; message: string }[] }): RpcResult<never> {
+  return fail("request.invalid", "invalid request", { issues: error.issues.map(({ path, message }) => ({ path: path.map(String), message })) });
+}
+
+/** A job the pool still holds, seen as an action run. */
+export function jobView(job: JobRow, status: "pending" | "canceled"): ActionRunView {
+  const spec = ActionRunSpec.parse(JSON.parse(job.spec ?? "{}"));
+  return {
+    id: job.jobId,
+    action: spec.action,
+    status,
+    attempts: 0,
+    maxAttempts: spec.retry.maxAttempts,
+    nextAttemptAt: null,
+    onComplete: status === "canceled" && spec.onComplete !== undefined ? "pending" : "none",
+    history: [],
+    createdAt: job.enqueuedAt,
+    completedAt: null,
+  };
+}
