@@ -3,11 +3,12 @@ import { createStepwise } from "../src/stepwise.ts";
 import { workflows } from "../src/workflows/index.ts";
 import { testWorkflows } from "./fixtures/workflows.ts";
 import { agentTestWorkflows } from "./fixtures/agents/workflows.ts";
+import { streamingTestWorkflows } from "./fixtures/streaming/workflows.ts";
 import { componentRoutes, components, componentWorkflows } from "./fixtures/components/index.ts";
 
 export { Probe } from "./fixtures/probe.ts";
 
-export const stepwise = createStepwise({ workflows: [...workflows, ...testWorkflows, ...componentWorkflows, ...agentTestWorkflows] });
+export const stepwise = createStepwise({ workflows: [...workflows, ...testWorkflows, ...componentWorkflows, ...agentTestWorkflows, ...streamingTestWorkflows] });
 
 export class WorkflowRun extends stepwise.WorkflowRun {}
 export { RunIndex } from "../src/engine/index.ts";

@@ -9,6 +9,7 @@ import { messageText, toThreadMessage, type MessageRecord, type NewMessage, type
 import { modelName, resolveModel, type ModelOption } from "./models/select-model.ts";
 import { appendMessages, threadStub } from "./threads.ts";
 import { bindTools, type AgentTools } from "./tools.ts";
+import type { AnswerStream } from "./streaming/answer-stream.ts";
 
 /** Where an agent answers: a thread (history in, messages out) or nowhere (a stateless call). */
 export interface ThreadTarget {
@@ -31,6 +32,10 @@ export interface Turn {
   env: Env;
   signal: AbortSignal | undefined;
   threadId: string | undefined;
+  /** The workflow run, when the call is a step of one. */
+  runId: string | undefined;
+  /** Whether the call has an idempotency key (an action step): the engine retries it if it is cut off. */
+  durable: boolean;
   promptMessageId: string | undefined;
   model: LanguageModel;
   tools: ToolSet;
@@ -46,7 +51,8 @@ export async function prepareTurn(settings: TurnSettings, ctx: AgentCtx, target:
   const { threadId } = target;
   const model = resolveModel(settings.model, { env: r.env, agentName: settings.name, threadId, runId: r.runId });
   const tools = bindTools(settings.tools, { env: r.env, agentName: settings.name, threadId, runId: r.runId, signal: r.signal });
-  const base = { env: r.env, signal: r.signal, threadId, model, tools };
+  const durable = "idempotencyKey" in ctx && typeof ctx.idempotencyKey === "string";
+  const base = { env: r.env, signal: r.signal, threadId, runId: r.runId, durable, model, tools };
   if (threadId === undefined) {
     if (args.prompt === undefined) throw new NonRetryableError("promptMessageId needs a threadId", { code: "agent.invalid_call" });
     return { ...base, promptMessageId: undefined, responses: [], answered: false, messages: [{ role: "user", content: args.prompt }] };
@@ -108,20 +114,33 @@ export async function finishTurn(turn: Turn): Promise<void> {
 /** Collects `onStepEnd` saves, which the `ai` SDK would otherwise swallow, and stops the call on the first failure. */
 export class StepSaver {
   readonly #controller = new AbortController();
+  readonly #pending = new Set<Promise<void>>();
   #error: unknown = undefined;
   readonly signal: AbortSignal;
 
-  constructor(outer: AbortSignal | undefined) {
-    this.signal = outer === undefined ? this.#controller.signal : AbortSignal.any([outer, this.#controller.signal]);
+  /** `outer`: the signals that stop the call (the step's, a client's abort of the answer stream). */
+  constructor(outer: AbortSignal | undefined | (AbortSignal | undefined)[]) {
+    const signals = [...(Array.isArray(outer) ? outer : [outer]), this.#controller.signal].filter((s): s is AbortSignal => s !== undefined);
+    this.signal = signals.length === 1 ? this.#controller.signal : AbortSignal.any(signals);
   }
 
-  async save(fn: () => Promise<unknown>): Promise<void> {
-    try {
-      await fn();
-    } catch (err) {
-      this.#error ??= err;
-      this.#controller.abort(err);
-    }
+  save(fn: () => Promise<unknown>): Promise<void> {
+    const saving = (async () => {
+      try {
+        await fn();
+      } catch (err) {
+        this.#error ??= err;
+        this.#controller.abort(err);
+      }
+    })();
+    this.#pending.add(saving);
+    void saving.finally(() => this.#pending.delete(saving));
+    return saving;
+  }
+
+  /** Resolves once no save is running (an aborted call's finished steps are saved before its stream ends). */
+  async idle(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all(this.#pending);
   }
 
   /** Throws the first save failure, if any, as a retryable error. */
@@ -132,11 +151,14 @@ export class StepSaver {
   }
 }
 
-export function onStepEnd(settings: TurnSettings, turn: Turn, saver: StepSaver) {
-  return (step: StepResult<ToolSet>) =>
+/** `answer`: the thread stream of a call without a token stream, which shows each step when it ends. */
+export function onStepEnd(settings: TurnSettings, turn: Turn, saver: StepSaver, answer?: AnswerStream | null) {
+  return (step: StepResult<ToolSet>) => {
+    answer?.pushStep(step.content);
     // A step that called tools is never the end: the loop goes on, or finishTurn marks it when stopWhen ends it.
     // (Not the finish reason: Workers AI reports "stop" for some tool-call answers.)
-    saver.save(() => saveStep(settings, turn, { messages: step.response.messages, usage: step.usage, finishReason: step.finishReason, final: step.toolCalls.length === 0 }));
+    return saver.save(() => saveStep(settings, turn, { messages: step.response.messages, usage: step.usage, finishReason: step.finishReason, final: step.toolCalls.length === 0 }));
+  };
 }
 
 /** The ids, text and total usage of the answer saved in the thread. */

@@ -9,6 +9,8 @@ import type { Usage } from "./core/message.ts";
 import { modelName, type ModelOption } from "./models/select-model.ts";
 import { answerSummary, finishTurn, onStepEnd, prepareTurn, saveStep, StepSaver, type PromptArgs, type ThreadTarget, type Turn, type TurnSettings } from "./agent-turn.ts";
 import type { AgentTools } from "./tools.ts";
+import { answering, openAnswer } from "./streaming/agent-answer.ts";
+import { finishChunk } from "./streaming/core/step-chunks.ts";
 
 export type StopWhen = StopCondition<any, any> | StopCondition<any, any>[];
 
@@ -60,6 +62,17 @@ export interface AgentStream {
   done: Promise<AgentTextResult>;
 }
 
+/**
+ * Options of a call on a thread. Every call on a thread streams its answer to the thread's clients;
+ * `stream: true` makes `generateText` call the model with a token stream (clients see it word by word)
+ * instead of one answer per model step; `streamId` names the answer's stream (default: random).
+ */
+export interface CallOptions {
+  stopWhen?: StopWhen;
+  stream?: boolean;
+  streamId?: string;
+}
+
 /** The args of an agent's actions (`asTextAction`, `asObjectAction`). */
 export const AgentActionArgs = z
   .object({ threadId: z.string().optional(), prompt: z.string().min(1).optional(), promptMessageId: z.string().optional() })
@@ -98,16 +111,31 @@ export class Agent {
    * const { text } = await agent.generateText(env, { threadId }, { prompt: "Hello" });
    * const { text } = await agent.generateText(step, { threadId }, { prompt: "Hello" }, { retry: true });
    */
-  async generateText(ctx: ThreadCtx, target: ThreadTarget, args: PromptArgs & { stopWhen?: StopWhen }, stepOptions?: ActionStepOptions): Promise<AgentTextResult> {
-    if (isStep(ctx)) return ctx.runAction(this.asTextAction({ stopWhen: args.stopWhen }), { ...target, ...promptOf(args) }, stepOptions);
+  async generateText(ctx: ThreadCtx, target: ThreadTarget, args: PromptArgs & CallOptions, stepOptions?: ActionStepOptions): Promise<AgentTextResult> {
+    if (isStep(ctx)) return ctx.runAction(this.asTextAction({ stopWhen: args.stopWhen, stream: args.stream }), { ...target, ...promptOf(args) }, stepOptions);
+    if (args.stream === true) {
+      const streamed = await this.streamText(ctx, target, args);
+      // Reading the text drives the model stream even when no thread takes the UI chunks.
+      try {
+        for await (const _ of streamed.textStream);
+      } catch {
+        // The failure is in `done`, with its cause.
+      }
+      return streamed.done;
+    }
     const turn = await prepareTurn(this.#settings, ctx, target, args);
     if (turn.answered) return this.#textResult(turn);
-    const saver = new StepSaver(turn.signal);
-    const result = await this.#call(saver, () =>
-      generateText({ ...this.#callSettings(turn, saver, args.stopWhen), onStepEnd: onStepEnd(this.#settings, turn, saver) }),
-    );
-    await finishTurn(turn);
-    return this.#textResult(turn, { text: result.text, finishReason: result.finishReason, usage: toUsage(result.usage) });
+    const answer = await openAnswer(turn, this.name, args.streamId);
+    answer?.push({ type: "start", messageId: answer.id });
+    const saver = new StepSaver([turn.signal, answer?.signal]);
+    return answering(answer, turn, saver, async () => {
+      const result = await this.#call(saver, () =>
+        generateText({ ...this.#callSettings(turn, saver, args.stopWhen), onStepEnd: onStepEnd(this.#settings, turn, saver, answer) }),
+      );
+      await finishTurn(turn);
+      answer?.push(finishChunk(result.finishReason));
+      return this.#textResult(turn, { text: result.text, finishReason: result.finishReason, usage: toUsage(result.usage) });
+    });
   }
 
   /**
@@ -117,19 +145,26 @@ export class Agent {
    * for await (const chunk of textStream) write(chunk);
    * const { messageId } = await done;
    */
-  async streamText(ctx: AgentCtx, target: ThreadTarget, args: PromptArgs & { stopWhen?: StopWhen }): Promise<AgentStream> {
+  async streamText(ctx: AgentCtx, target: ThreadTarget, args: PromptArgs & Omit<CallOptions, "stream">): Promise<AgentStream> {
     const turn = await prepareTurn(this.#settings, ctx, target, args);
     if (turn.answered) {
       const saved = this.#textResult(turn);
       return { promptMessageId: turn.promptMessageId ?? null, textStream: replay(saved.text), result: null, done: Promise.resolve(saved) };
     }
-    const saver = new StepSaver(turn.signal);
+    const answer = await openAnswer(turn, this.name, args.streamId);
+    const saver = new StepSaver([turn.signal, answer?.signal]);
     const result = streamText({ ...this.#callSettings(turn, saver, args.stopWhen), onStepEnd: onStepEnd(this.#settings, turn, saver) });
-    const done = (async () => {
-      const [text, finishReason, usage] = await this.#call(saver, async () => Promise.all([result.text, result.finishReason, result.usage]));
-      await finishTurn(turn);
-      return this.#textResult(turn, { text, finishReason, usage: toUsage(usage) });
-    })();
+    // The thread's clients read the UI message stream; the caller reads textStream (the SDK tees them).
+    const piped = answer === null ? Promise.resolve() : answer.pipe(result.toUIMessageStream({ generateMessageId: () => answer.id })).catch(() => {});
+    const done = answering(answer, turn, saver, async () => {
+      try {
+        const [text, finishReason, usage] = await this.#call(saver, async () => Promise.all([result.text, result.finishReason, result.usage]));
+        await finishTurn(turn);
+        return this.#textResult(turn, { text, finishReason, usage: toUsage(usage) });
+      } finally {
+        await piped;
+      }
+    });
     done.catch(() => {}); // the caller may only read the stream; the failure is still in `done`
     return { promptMessageId: turn.promptMessageId ?? null, textStream: result.textStream, result, done };
   }
@@ -149,12 +184,18 @@ export class Agent {
       // It was validated when saved, so the schema changed under a running workflow.
       throw new NonRetryableError("the saved answer no longer matches the schema", { code: "agent.invalid_object" });
     }
-    const saver = new StepSaver(turn.signal);
+    const answer = await openAnswer(turn, this.name, undefined);
+    answer?.push({ type: "start", messageId: answer.id });
+    const saver = new StepSaver([turn.signal, answer?.signal]);
     const settings = this.#callSettings(turn, saver, stepCountIs(1));
     try {
-      const result = await this.#call(saver, () => generateText({ ...settings, tools: undefined, output: Output.object({ schema: args.schema }) }));
-      await saveStep(this.#settings, turn, { messages: result.responseMessages, usage: result.usage, finishReason: result.finishReason, final: true });
-      return this.#objectResult(turn, result.output);
+      return await answering(answer, turn, saver, async () => {
+        const result = await this.#call(saver, () => generateText({ ...settings, tools: undefined, output: Output.object({ schema: args.schema }) }));
+        await saveStep(this.#settings, turn, { messages: result.responseMessages, usage: result.usage, finishReason: result.finishReason, final: true });
+        answer?.pushStep([{ type: "text", text: result.text }]);
+        answer?.push(finishChunk(result.finishReason));
+        return this.#objectResult(turn, result.output);
+      });
     } catch (err) {
       if (!NoObjectGeneratedError.isInstance(err)) throw err;
       const error = { code: "agent.invalid_object", message: `the model's answer does not match the schema: ${err.cause instanceof Error ? err.cause.message : err.message}` };
@@ -170,11 +211,11 @@ export class Agent {
    * export const generateSupport = supportAgent.asTextAction({ stopWhen: stepCountIs(10) });
    * const { text } = await step.runAction(generateSupport, { threadId, promptMessageId }, { retry: true });
    */
-  asTextAction(opts: { name?: string; stopWhen?: StopWhen } = {}): ActionDefinition<AgentActionArgs, AgentTextResult> {
+  asTextAction(opts: { name?: string; stopWhen?: StopWhen; stream?: boolean } = {}): ActionDefinition<AgentActionArgs, AgentTextResult> {
     return defineAction({
       name: opts.name ?? `${actionName(this.name)}.generateText`,
       args: AgentActionArgs,
-      handler: (ctx, args) => this.generateText(ctx, { threadId: args.threadId }, { ...toPromptArgs(args), stopWhen: opts.stopWhen }),
+      handler: (ctx, args) => this.generateText(ctx, { threadId: args.threadId }, { ...toPromptArgs(args), stopWhen: opts.stopWhen, stream: opts.stream }),
     });
   }
 

@@ -7,7 +7,8 @@ import type { Registry } from "../engine/index.ts";
 import { docsPage } from "./api/docs.ts";
 import { openApiDocument } from "./api/openapi.ts";
 import { runRoutes } from "./api/runs.ts";
-import { threadRoutes } from "./threads.ts";
+import { threadRoutes, threadSocketRoutes } from "./threads.ts";
+import { chatPageRoutes } from "../ui/chat-routes.ts";
 import { approvalRoutes } from "./approvals/routes.ts";
 import { bearerAuth } from "./auth.ts";
 import { onError, problem } from "./problem.ts";
@@ -31,6 +32,9 @@ export function createApp(registry: Registry) {
     .get("/api/openapi.json", (c) => c.body(openapi, 200, { "content-type": "application/json" }))
     .get("/api/docs", (c) => c.html(docsPage()))
     .route("/approvals", approvalRoutes(registry))
+    .route("/chat", chatPageRoutes())
+    // Before the /api router: these sockets authenticate with a ticket (browsers cannot send a bearer header).
+    .route("/api/threads", threadSocketRoutes())
     .route("/api", api);
 }
 

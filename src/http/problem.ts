@@ -13,6 +13,10 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   "signal.invalid_name": 400,
   "auth.missing_token": 401,
   "auth.invalid_token": 401,
+  "ticket.missing": 401,
+  "ticket.invalid": 401,
+  "ticket.expired": 401,
+  "ticket.wrong_thread": 403,
   "route.not_found": 404,
   "workflow.not_found": 404,
   "run.not_found": 404,
@@ -22,6 +26,7 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   "run.already_finished": 409,
   "run.idempotency_conflict": 409,
   "request.too_large": 413,
+  "request.upgrade_required": 426,
   "step.payload_too_large": 413,
 };
 

@@ -1,8 +1,10 @@
-// The thread routes under /api/threads: create a thread, read it, page through its messages.
-// Inputs are parsed with zod (validators.ts); errors are problem+json through StepwiseError codes.
+// The thread routes under /api/threads: create a thread, read it, page through its messages, mint a
+// WebSocket ticket; and the ticket-checked WebSockets (chat protocol, thread events). Inputs via zod.
 import { Hono } from "hono";
 import { z } from "zod";
 import { createThread, getThread, listMessages } from "../agents/index.ts";
+import { signTicket, TICKET_TTL_MS, verifyTicket } from "../agents/streaming/ws-ticket.ts";
+import { threadStub } from "../agents/threads.ts";
 import { StepwiseError } from "../engine/index.ts";
 import { jsonBody, params, query } from "./api/validators.ts";
 
@@ -39,7 +41,43 @@ export function threadRoutes() {
       const { limit, cursor } = c.req.valid("query");
       const page = await listMessages(c.env, id, { after: cursor === undefined ? 0 : Number(cursor), limit });
       return c.json({ threadId: id, messages: page.messages, nextCursor: page.nextAfter === null ? null : String(page.nextAfter) });
+    })
+    // Browsers cannot send Authorization on a WebSocket: a bearer client mints a short-lived ticket.
+    .post("/:id/ws-ticket", params(ThreadParam), async (c) => {
+      const { id } = c.req.valid("param");
+      await getThread(c.env, id); // 404 for a thread that does not exist
+      const { ticket, expiresAt } = await signTicket({ secret: c.env.API_TOKEN, threadId: id, now: Date.now() });
+      const q = `?ticket=${encodeURIComponent(ticket)}`;
+      return c.json({ ticket, expiresAt, ttlMs: TICKET_TTL_MS, chatUrl: `/api/threads/${id}/ws${q}`, eventsUrl: `/api/threads/${id}/events${q}` }, 201);
     });
+}
+
+const SocketQuery = z.object({ ticket: z.string().max(2000).optional() });
+
+/**
+ * The thread WebSockets, mounted before the bearer-protected /api router (their auth is the ticket):
+ * `GET /api/threads/:id/ws` speaks WebSocketChatTransport's protocol; `GET /api/threads/:id/events`
+ * sends thread events. A missing, invalid, expired or other-thread ticket is refused before the upgrade.
+ * @example
+ * app.route("/api/threads", threadSocketRoutes());
+ */
+export function threadSocketRoutes() {
+  return new Hono<{ Bindings: Env }>()
+    .get("/:id/ws", params(ThreadParam), query(SocketQuery), (c) => openSocket(c.env, c.req.raw, c.req.valid("param").id, c.req.valid("query").ticket, "/chat"))
+    .get("/:id/events", params(ThreadParam), query(SocketQuery), (c) => openSocket(c.env, c.req.raw, c.req.valid("param").id, c.req.valid("query").ticket, "/events"));
+}
+
+async function openSocket(env: Env, request: Request, threadId: string, ticket: string | undefined, path: "/chat" | "/events"): Promise<Response> {
+  await verifyTicket({ secret: env.API_TOKEN, ticket, threadId, now: Date.now() });
+  if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+    throw new StepwiseError("request.upgrade_required", "this route needs a WebSocket upgrade (Upgrade: websocket)");
+  }
+  await getThread(env, threadId); // 404 before the upgrade
+  // SAFETY: threadStub's type lists the RPC methods; the object also answers fetch (its socket upgrades).
+  const stub = threadStub(env, threadId) as unknown as { fetch(request: Request): Promise<Response> };
+  const res = await stub.fetch(new Request(`https://thread.internal${path}`, { headers: request.headers }));
+  // A response from another object has immutable headers; copy it so middleware can add its own.
+  return new Response(res.body, { status: res.status, headers: new Headers(res.headers), webSocket: res.webSocket });
 }
 
 function parseKey(value: string): string {

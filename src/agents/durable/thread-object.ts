@@ -1,9 +1,14 @@
 // The thread Durable Object: one per conversation, holding its messages in order. A thin RPC
-// dispatcher over ThreadStore; inputs are parsed here, errors travel as data (RpcResult).
+// dispatcher over ThreadStore (messages) and StreamHub (answers in flight, chat sockets, events).
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import { fail, ok, type RpcResult } from "../../engine/core/result.ts";
+import type { Agent } from "../agent.ts";
 import { NewMessage, type MessageRecord, type ThreadInfo } from "../core/message.ts";
+import { defaultChatAgent } from "../streaming/chat-agent.ts";
+import { ChatRequests } from "../streaming/durable/chat-requests.ts";
+import { StreamHub } from "../streaming/durable/stream-hub.ts";
+import type { EndStreamInput, OpenStreamInput, PushChunksInput } from "../streaming/stream-protocol.ts";
 import { ThreadStore } from "./thread-store.ts";
 
 export const THREAD_ID_PATTERN = /^thread_[0-9a-f]{32}$/;
@@ -33,13 +38,28 @@ export interface PromptContext {
   responses: MessageRecord[];
 }
 
+/** Which socket the Worker asks for (after checking the ticket): the chat protocol, or thread events. */
+const SocketPath = z.enum(["/chat", "/events"]);
+
 export class AgentThread extends DurableObject<Env> {
   readonly #store: ThreadStore;
+  readonly #hub: StreamHub;
+  readonly #chat: ChatRequests;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#store = new ThreadStore(ctx.storage);
-    void ctx.blockConcurrencyWhile(async () => this.#store.open());
+    this.#hub = new StreamHub(ctx, this.#store);
+    this.#chat = new ChatRequests({ env, threads: this.#store, hub: this.#hub, agent: () => this.chatAgent() });
+    void ctx.blockConcurrencyWhile(async () => {
+      this.#store.open();
+      this.#hub.recover(Date.now());
+    });
+  }
+
+  /** The agent that answers `send` frames of chat sockets. Override in a subclass to use your own. */
+  protected chatAgent(): Agent {
+    return defaultChatAgent();
   }
 
   create(input: z.input<typeof CreateThreadInput>): RpcResult<ThreadInfo> {
@@ -58,7 +78,9 @@ export class AgentThread extends DurableObject<Env> {
     if (threadId === undefined) return notFound();
     const parsed = AppendInput.safeParse(input);
     if (!parsed.success) return invalid(parsed.error);
-    return ok(this.#store.append(threadId, parsed.data.messages, parsed.data.idempotencyKey, Date.now()));
+    const saved = this.#store.append(threadId, parsed.data.messages, parsed.data.idempotencyKey, Date.now());
+    this.#hub.messagesSaved();
+    return ok(saved);
   }
 
   page(input: z.input<typeof PageInput>): RpcResult<MessagePage> {
@@ -92,6 +114,50 @@ export class AgentThread extends DurableObject<Env> {
     if (this.#store.threadId() === undefined) return notFound();
     this.#store.markFinal(z.string().parse(messageId));
     return ok(true);
+  }
+
+  /** An answer starts streaming (an Agent call on this thread); see streaming/answer-stream.ts. */
+  openStream(input: OpenStreamInput) {
+    return this.#hub.open(input, Date.now());
+  }
+
+  pushChunks(input: PushChunksInput) {
+    return this.#hub.push(input, Date.now());
+  }
+
+  endStream(input: EndStreamInput) {
+    return this.#hub.end(input, Date.now());
+  }
+
+  /** WebSocket upgrades forwarded by the Worker once it checked the ticket: `/chat` or `/events`. */
+  override async fetch(request: Request): Promise<Response> {
+    const path = SocketPath.safeParse(new URL(request.url).pathname);
+    if (!path.success || request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("expected a WebSocket upgrade on /chat or /events", { status: 400 });
+    if (this.#store.threadId() === undefined) return Response.json({ code: "thread.not_found", message: "no such thread" }, { status: 404 });
+    return path.data === "/chat" ? this.#hub.sockets.accept() : this.#hub.events.accept(this.#hub.snapshot());
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    // The events socket is one-way; anything it sends is ignored.
+    if (this.#hub.sockets.isChat(ws)) await this.#chat.handle(ws, message);
+  }
+
+  override webSocketClose(ws: WebSocket, code: number): void {
+    this.#hub.sockets.drop(ws);
+    try {
+      ws.close(code === 1005 ? 1000 : code, "closing");
+    } catch {
+      // Closed already.
+    }
+  }
+
+  override webSocketError(ws: WebSocket): void {
+    this.#hub.sockets.drop(ws);
+  }
+
+  /** The watchdog of answers in flight (the only alarm a thread sets). */
+  override alarm(): Promise<void> {
+    return this.#hub.alarm(Date.now());
   }
 }
 

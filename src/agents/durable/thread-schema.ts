@@ -37,6 +37,30 @@ export const THREAD_MIGRATIONS: readonly string[] = [
     created_at INTEGER NOT NULL
   );
   `,
+  // 2: answers being streamed (their UI message chunks, in order) until each is saved as messages.
+  // A row exists only while its answer is in flight; ending the answer deletes it with its chunks.
+  `
+  CREATE TABLE answer_streams (
+    ord INTEGER PRIMARY KEY AUTOINCREMENT,
+    stream_id TEXT NOT NULL UNIQUE,
+    producer TEXT NOT NULL,
+    agent_name TEXT NOT NULL,
+    prompt_message_id TEXT NOT NULL,
+    run_id TEXT,
+    model TEXT,
+    provider TEXT,
+    next_seq INTEGER NOT NULL DEFAULT 0,
+    abort_requested INTEGER NOT NULL DEFAULT 0,
+    started_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE answer_chunks (
+    stream_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    chunk TEXT NOT NULL,
+    PRIMARY KEY (stream_id, seq)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** True once a thread was created here: reads of a never-created thread must not create storage. */

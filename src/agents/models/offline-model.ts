@@ -6,11 +6,24 @@ import { offlineReply } from "./offline-reply.ts";
 export const OFFLINE_PROVIDER = "stepwise.offline";
 export const OFFLINE_MODEL_ID = "offline";
 
+export interface OfflineModelOptions {
+  /**
+   * Real time before each streamed text delta (doStream only), so an answer streams slowly enough to
+   * watch or interrupt. Default 0. Set by STEPWISE_OFFLINE_CHUNK_DELAY_MS (process tests, the bench).
+   */
+  chunkDelayMs?: number;
+}
+
 export class OfflineLanguageModel implements LanguageModelV4 {
   readonly specificationVersion = "v4";
   readonly provider = OFFLINE_PROVIDER;
   readonly modelId = OFFLINE_MODEL_ID;
   readonly supportedUrls: Record<string, RegExp[]> = {};
+  readonly #chunkDelayMs: number;
+
+  constructor(opts: OfflineModelOptions = {}) {
+    this.#chunkDelayMs = opts.chunkDelayMs ?? 0;
+  }
 
   async doGenerate(options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
     options.abortSignal?.throwIfAborted();
@@ -42,11 +55,25 @@ export class OfflineLanguageModel implements LanguageModelV4 {
       }
     });
     parts.push({ type: "finish", finishReason: result.finishReason, usage: result.usage });
+    const delayMs = this.#chunkDelayMs;
+    if (delayMs <= 0) {
+      return {
+        stream: new ReadableStream({
+          start(controller) {
+            for (const p of parts) controller.enqueue(p);
+            controller.close();
+          },
+        }),
+      };
+    }
+    let next = 0;
     return {
       stream: new ReadableStream({
-        start(controller) {
-          for (const p of parts) controller.enqueue(p);
-          controller.close();
+        async pull(controller) {
+          const part = parts[next++];
+          if (part === undefined) return controller.close();
+          if (part.type === "text-delta") await sleep(delayMs, options.abortSignal);
+          controller.enqueue(part);
         },
       }),
     };
@@ -58,8 +85,23 @@ export class OfflineLanguageModel implements LanguageModelV4 {
  * @example
  * const agent = new Agent({ name: "echo", instructions: "You are terse.", model: offlineModel() });
  */
-export function offlineModel(): OfflineLanguageModel {
-  return new OfflineLanguageModel();
+export function offlineModel(opts: OfflineModelOptions = {}): OfflineLanguageModel {
+  return new OfflineLanguageModel(opts);
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
 }
 
 /** About four characters a token, like the tokenizers of most models. */

@@ -2,6 +2,7 @@
 // model. `STEPWISE_MODEL` holds the Workers AI model id; "offline" (or no binding) picks the offline one.
 import type { LanguageModel } from "ai";
 import { createWorkersAI } from "workers-ai-provider";
+import { z } from "zod";
 import { offlineModel } from "./offline-model.ts";
 
 /** A Workers AI model that supports tool calling. */
@@ -25,8 +26,16 @@ export type ModelOption = LanguageModel | ((ctx: ModelContext) => LanguageModel)
  */
 export function defaultModel(env: Pick<Env, "STEPWISE_MODEL" | "AI">): LanguageModel {
   const setting = (env.STEPWISE_MODEL ?? "").trim();
-  if (setting === "offline" || env.AI === undefined) return offlineModel();
+  if (setting === "offline" || env.AI === undefined) return offlineModel({ chunkDelayMs: chunkDelay(env) });
   return createWorkersAI({ binding: env.AI })(setting === "" ? DEFAULT_WORKERS_AI_MODEL : setting);
+}
+
+/** STEPWISE_OFFLINE_CHUNK_DELAY_MS: an optional var (never in wrangler.toml; process tests and the bench pass it). */
+const ChunkDelay = z.coerce.number().int().min(0).max(60_000).catch(0);
+
+function chunkDelay(env: object): number {
+  // SAFETY: reading an optional var that Env does not declare; ChunkDelay parses whatever is there.
+  return ChunkDelay.parse((env as { STEPWISE_OFFLINE_CHUNK_DELAY_MS?: unknown }).STEPWISE_OFFLINE_CHUNK_DELAY_MS ?? 0);
 }
 
 export function resolveModel(option: ModelOption | undefined, ctx: ModelContext): LanguageModel {

@@ -1,0 +1,75 @@
+// The WebSocketChatTransport protocol of `ai` v7, server side: the frames we send, and client frames
+// parsed into requests. Pure; the only frame types a transport client ever gets are these five.
+import { safeValidateWebSocketChatTransportRequest } from "ai";
+import { z } from "zod";
+
+export const STREAM_ID_PATTERN = /^ans_[0-9a-f]{32}$/;
+
+/** A server frame, exactly as `WebSocketChatTransport.handleResponseFrame` reads it. Chunks stay JSON text. */
+export const serverFrame = {
+  start: (requestId: string): string => JSON.stringify({ type: "start", requestId }),
+  /** `chunkJson` is a UI message chunk already serialized (once per chunk, whatever the number of readers). */
+  chunk: (requestId: string, sequence: number, chunkJson: string): string =>
+    `{"type":"chunk","requestId":${JSON.stringify(requestId)},"sequence":${sequence},"chunk":${chunkJson}}`,
+  end: (requestId: string): string => JSON.stringify({ type: "end", requestId }),
+  error: (requestId: string, errorText: string): string => JSON.stringify({ type: "error", requestId, errorText }),
+  noActive: (requestId: string): string => JSON.stringify({ type: "no-active", requestId }),
+};
+
+/** What a client may ask, once its frame passed the transport's own validator and ours. */
+export type ChatRequest =
+  | { kind: "send"; requestId: string; prompt: { uiMessageId: string; text: string } }
+  /** `after`: the last sequence the client has (-1 for a full replay); `streamId`: an answer to follow (body.streamId). */
+  | { kind: "resume"; requestId: string; after: number; streamId: string | undefined }
+  | { kind: "abort"; requestId: string };
+
+export type ParsedFrame = { ok: true; request: ChatRequest } | { ok: false; requestId: string; errorText: string };
+
+const MAX_FRAME_CHARS = 1024 * 1024;
+const MAX_PROMPT_CHARS = 100_000;
+
+/** `body` of a resume: an extension the built-in client can send through `reconnectToStream({ body })`. */
+const ResumeBody = z.looseObject({ streamId: z.string().regex(STREAM_ID_PATTERN).optional() });
+
+const TextPart = z.looseObject({ type: z.literal("text"), text: z.string() });
+const PromptMessage = z.looseObject({ id: z.string().min(1).max(200), role: z.literal("user"), parts: z.array(z.looseObject({ type: z.string() })) });
+
+/**
+ * Parses one client frame: JSON, then `safeValidateWebSocketChatTransportRequest` (the transport's own
+ * validator), then what this server needs of it. A failure names the request when the frame had one.
+ * @example
+ * const parsed = await parseClientFrame('{"type":"abort","requestId":"r1"}'); // { ok: true, request: { kind: "abort", requestId: "r1" } }
+ */
+export async function parseClientFrame(raw: string | ArrayBuffer): Promise<ParsedFrame> {
+  if (typeof raw !== "string") return { ok: false, requestId: "", errorText: "chat.invalid_frame: frames are JSON text" };
+  if (raw.length > MAX_FRAME_CHARS) return { ok: false, requestId: "", errorText: "chat.invalid_frame: the frame is over 1 MiB" };
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return { ok: false, requestId: "", errorText: "chat.invalid_frame: the frame is not JSON" };
+  }
+  const requestId = z.looseObject({ requestId: z.string().max(200) }).safeParse(value).data?.requestId ?? "";
+  const bad = (why: string): ParsedFrame => ({ ok: false, requestId, errorText: `chat.invalid_frame: ${why}` });
+  const validated = await safeValidateWebSocketChatTransportRequest({ value });
+  if (!validated.success) return bad(validated.error.message);
+  const frame = validated.data;
+  if (frame.requestId === "" || frame.requestId.length > 200) return bad("requestId must have 1 to 200 characters");
+  if (frame.type === "abort") return { ok: true, request: { kind: "abort", requestId: frame.requestId } };
+  if (frame.type === "resume") {
+    const body = ResumeBody.safeParse(frame.body);
+    if (!body.success) return bad("body.streamId is not an answer stream id");
+    return { ok: true, request: { kind: "resume", requestId: frame.requestId, after: frame.lastSequence ?? -1, streamId: body.data.streamId } };
+  }
+  // The thread is the history: a send adds its last message (the new user prompt) and asks for an answer.
+  if (frame.trigger !== "submit-message") return bad("only trigger submit-message is supported (the thread keeps the history; regenerate by sending again)");
+  const last = PromptMessage.safeParse(frame.messages.at(-1));
+  if (!last.success) return bad("the last message must be a user message");
+  const text = last.data.parts.flatMap((p) => {
+    const t = TextPart.safeParse(p);
+    return t.success ? [t.data.text] : [];
+  }).join("");
+  if (text.trim() === "") return bad("the user message has no text");
+  if (text.length > MAX_PROMPT_CHARS) return bad(`the user message is over ${MAX_PROMPT_CHARS} characters`);
+  return { ok: true, request: { kind: "send", requestId: frame.requestId, prompt: { uiMessageId: last.data.id, text } } };
+}

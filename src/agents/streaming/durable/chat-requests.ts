@@ -1,0 +1,109 @@
+// The requests of a chat WebSocket, as WebSocketChatTransport sends them: `send` saves the prompt and
+// streams the agent's answer, `resume` follows an answer in flight, `abort` stops or unfollows one.
+import { unwrap } from "../../../engine/core/result.ts";
+import type { Agent } from "../../agent.ts";
+import type { ThreadStore } from "../../durable/thread-store.ts";
+import { replayChunks } from "../core/answer-text.ts";
+import { parseClientFrame, serverFrame, type ChatRequest } from "../core/frames.ts";
+import { newStreamId } from "../stream-protocol.ts";
+import type { StreamHub } from "./stream-hub.ts";
+
+/** Each request a socket follows lives in its attachment (2 KiB at most): about 20 fit. */
+const MAX_REQUESTS_PER_SOCKET = 16;
+
+export class ChatRequests {
+  readonly #env: Env;
+  readonly #threads: ThreadStore;
+  readonly #hub: StreamHub;
+  readonly #agent: () => Agent;
+
+  constructor(opts: { env: Env; threads: ThreadStore; hub: StreamHub; agent: () => Agent }) {
+    this.#env = opts.env;
+    this.#threads = opts.threads;
+    this.#hub = opts.hub;
+    this.#agent = opts.agent;
+  }
+
+  /** One frame from a chat socket. A bad frame gets an `error` frame and changes nothing. */
+  async handle(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
+    const parsed = await parseClientFrame(raw);
+    if (!parsed.ok) {
+      this.#hub.sockets.send(ws, serverFrame.error(parsed.requestId, parsed.errorText));
+      return;
+    }
+    const request = parsed.request;
+    if (request.kind === "abort") return this.#abort(ws, request.requestId);
+    if (this.#hub.sockets.count(ws) >= MAX_REQUESTS_PER_SOCKET) {
+      this.#hub.sockets.send(ws, serverFrame.error(request.requestId, `chat.too_many_requests: a socket follows at most ${MAX_REQUESTS_PER_SOCKET} answers at once`));
+      return;
+    }
+    if (request.kind === "resume") return this.#hub.attach(ws, request.requestId, request.streamId, request.after);
+    return this.#send(ws, request);
+  }
+
+  async #send(ws: WebSocket, request: Extract<ChatRequest, { kind: "send" }>): Promise<void> {
+    const { requestId, prompt } = request;
+    const threadId = this.#threads.threadId();
+    if (threadId === undefined) {
+      this.#hub.sockets.send(ws, serverFrame.error(requestId, "thread.not_found: no such thread"));
+      return;
+    }
+    const now = Date.now();
+    // Keyed by the UI message id: a send repeated after a reconnect saves the prompt once.
+    const [saved] = this.#threads.append(threadId, [{ message: { role: "user", content: prompt.text } }], `chat:${prompt.uiMessageId}`, now);
+    const promptMessageId = saved!.id;
+    this.#hub.messagesSaved();
+    const agent = this.#agent();
+    // The same prompt is being answered already (a repeated send): follow that answer, do not start another.
+    const inFlight = this.#hub.streams.active().find((s) => s.promptMessageId === promptMessageId && s.agentName === agent.name);
+    if (inFlight !== undefined) return this.#hub.attach(ws, requestId, inFlight.streamId, -1);
+
+    const streamId = newStreamId();
+    const controller = new AbortController();
+    this.#hub.running.set(streamId, controller);
+    unwrap(await this.#hub.open({ streamId, producer: "thread", agentName: agent.name, promptMessageId, runId: null, model: null, provider: null }, now));
+    this.#hub.sockets.subscribe(ws, requestId, streamId, 0);
+    this.#hub.sockets.send(ws, serverFrame.start(requestId));
+    try {
+      const answer = await agent.streamText({ env: this.#env, signal: controller.signal }, { threadId }, { promptMessageId, streamId });
+      if (answer.result === null) {
+        // Answered before (the send was repeated after the answer was saved): the saved answer, no new call.
+        const done = await answer.done;
+        unwrap(await this.#hub.push({ streamId, from: 0, chunks: replayChunks(streamId, done.text) }, Date.now()));
+        this.#hub.end({ streamId, outcome: "completed" }, Date.now());
+      } else {
+        await answer.done.catch(() => {}); // the Agent ends the stream with the outcome
+      }
+    } catch (err) {
+      // Failed before the Agent owned the stream (e.g. loading the context).
+      const s = this.#hub.streams.get(streamId);
+      if (s !== undefined) this.#hub.finish(s, controller.signal.aborted ? { kind: "aborted" } : { kind: "failed", error: describe(err) }, Date.now());
+    } finally {
+      this.#hub.running.delete(streamId);
+      // Never left streaming: whatever kept the Agent from ending it, it ends here.
+      const s = this.#hub.streams.get(streamId);
+      if (s !== undefined) this.#hub.finish(s, { kind: "interrupted" }, Date.now());
+    }
+  }
+
+  /**
+   * `abort` stops the model call of an answer this thread's chat (or a one-off call) is making, which
+   * then saves what it generated, marked aborted. A workflow step's answer is the step's: aborting
+   * only stops this request from following it (cancel the run to stop the step).
+   */
+  #abort(ws: WebSocket, requestId: string): void {
+    const sub = this.#hub.sockets.unsubscribe(ws, requestId);
+    if (sub === undefined) return; // finished already, or never existed: nothing to stop
+    const s = this.#hub.streams.get(sub.streamId);
+    if (s === undefined || s.producer === "step") return;
+    const local = this.#hub.running.get(s.streamId);
+    if (local !== undefined) local.abort(new DOMException("a client stopped the answer", "AbortError"));
+    else if (s.producer === "thread") this.#hub.finish(s, { kind: "aborted" }, Date.now()); // its producer died with an earlier instance
+    else this.#hub.streams.requestAbort(s.streamId); // a remote call learns it on its next push
+  }
+}
+
+function describe(err: unknown): { code: string; message: string } {
+  const e = err as { code?: unknown; message?: unknown } | null | undefined;
+  return { code: typeof e?.code === "string" ? e.code : "agent.failed", message: typeof e?.message === "string" ? e.message : String(err) };
+}

@@ -1,0 +1,182 @@
+// The thread object's streaming capability: answers in flight (open, push, end), what becomes of one
+// that is cut off, and fan-out to chat sockets and thread events. AgentThread dispatches here.
+import { asSchema, uiMessageChunkSchema } from "ai";
+import { z } from "zod";
+import { fail, ok, type RpcResult } from "../../../engine/core/result.ts";
+import type { NewMessage } from "../../core/message.ts";
+import type { ThreadStore } from "../../durable/thread-store.ts";
+import { unfinishedText } from "../core/answer-text.ts";
+import { decideEnd, staleStreams, type AnswerEnd } from "../core/answer-end.ts";
+import { serverFrame } from "../core/frames.ts";
+import { EndStreamInput, OpenStreamInput, PushChunksInput, type PushResult } from "../stream-protocol.ts";
+import { ChatSockets } from "./chat-sockets.ts";
+import { StreamStore, type StreamRow } from "./stream-store.ts";
+import { answerInfo, ThreadEvents } from "./thread-events.ts";
+
+/** How often an object with answers in flight checks on them. */
+const WATCHDOG_MS = 60_000;
+/** A producer elsewhere (a step, a Worker call) silent this long is taken for dead. */
+export const STREAM_IDLE_MS = 10 * 60_000;
+
+const chunkSchema = asSchema(uiMessageChunkSchema);
+const StoredChunkJson = z.looseObject({ type: z.string(), delta: z.unknown().optional() });
+
+export class StreamHub {
+  readonly #ctx: DurableObjectState;
+  readonly #threads: ThreadStore;
+  readonly streams: StreamStore;
+  readonly sockets: ChatSockets;
+  readonly events: ThreadEvents;
+  /** Answers this object's chat is producing now, by stream id: what a client's `abort` stops. */
+  readonly running = new Map<string, AbortController>();
+
+  constructor(ctx: DurableObjectState, threads: ThreadStore) {
+    this.#ctx = ctx;
+    this.#threads = threads;
+    this.streams = new StreamStore(ctx.storage);
+    this.sockets = new ChatSockets(ctx);
+    this.events = new ThreadEvents(ctx);
+  }
+
+  /**
+   * On wake-up (under blockConcurrencyWhile): the thread's own chat answers were produced by the
+   * instance that is gone, so they end now as incomplete messages. Step answers wait for the retry.
+   */
+  recover(now: number): void {
+    if (this.#threads.threadId() === undefined) return;
+    for (const s of this.streams.active()) if (s.producer === "thread") this.finish(s, { kind: "interrupted" }, now);
+  }
+
+  async open(input: OpenStreamInput, now: number): Promise<RpcResult<{ streamId: string; superseded: string[] }>> {
+    if (this.#threads.threadId() === undefined) return notFound();
+    const parsed = OpenStreamInput.safeParse(input);
+    if (!parsed.success) return invalid(parsed.error);
+    const s = parsed.data;
+    const superseded: string[] = [];
+    if (s.producer === "step") {
+      // A step runs again after a crash or a timeout: its new attempt carries the answer from here.
+      for (const old of this.streams.active()) {
+        if (old.producer === "step" && old.streamId !== s.streamId && old.promptMessageId === s.promptMessageId && old.agentName === s.agentName) {
+          this.finish(old, { kind: "superseded" }, now);
+          superseded.push(old.streamId);
+        }
+      }
+    }
+    const existed = this.streams.get(s.streamId) !== undefined;
+    this.streams.insert({ ...s, now });
+    if (!existed) this.events.broadcast({ type: "answer.started", answer: answerInfo(this.streams.get(s.streamId)!) });
+    await this.#watch(now);
+    return ok({ streamId: s.streamId, superseded });
+  }
+
+  async push(input: PushChunksInput, now: number): Promise<RpcResult<PushResult>> {
+    const parsed = PushChunksInput.safeParse(input);
+    if (!parsed.success) return invalid(parsed.error);
+    const json: string[] = [];
+    for (const [i, chunk] of parsed.data.chunks.entries()) {
+      const valid = await chunkSchema.validate!(chunk);
+      if (!valid.success) return fail("stream.invalid_chunk", `chunk ${parsed.data.from + i} is not a UI message chunk: ${valid.error.message}`);
+      json.push(JSON.stringify(valid.value));
+    }
+    // Read after the awaits: the stream may have ended meanwhile.
+    const s = this.streams.get(parsed.data.streamId);
+    if (s === undefined) return ok({ live: false, abortRequested: false });
+    if (parsed.data.from > s.nextSeq) return fail("stream.sequence_gap", `chunk ${parsed.data.from} pushed, ${s.nextSeq} expected`);
+    const { first, added } = this.streams.append(s.streamId, s.nextSeq, parsed.data.from, json, now);
+    this.sockets.deliver(s.streamId, first, added, (after) => this.streams.chunks(s.streamId, after));
+    return ok({ live: true, abortRequested: s.abortRequested });
+  }
+
+  end(input: EndStreamInput, now: number): RpcResult<true> {
+    const parsed = EndStreamInput.safeParse(input);
+    if (!parsed.success) return invalid(parsed.error);
+    const s = this.streams.get(parsed.data.streamId);
+    if (s === undefined) return ok(true); // ended already (superseded, or by the watchdog)
+    const { outcome, error } = parsed.data;
+    this.finish(s, outcome === "failed" ? { kind: "failed", error: error ?? { code: "agent.failed", message: "the answer failed" } } : { kind: outcome }, now);
+    return ok(true);
+  }
+
+  /** Ends an answer in flight: saves what the decision says in the same transaction that drops its chunks. */
+  finish(s: StreamRow, how: AnswerEnd, now: number): string[] {
+    const threadId = this.#threads.threadId();
+    const text = how.kind === "completed" || how.kind === "superseded" ? "" : unfinishedText(this.#chunkObjects(s.streamId));
+    const decision = decideEnd(s.producer, how, text !== "");
+    const saved = this.streams.transaction(() => {
+      const ids: string[] = [];
+      if (decision.save !== null && threadId !== undefined) {
+        const message: NewMessage = {
+          message: { role: "assistant", content: text === "" ? [] : [{ type: "text", text }] },
+          status: decision.save.status,
+          agentName: s.agentName,
+          ...(s.model === null ? {} : { model: s.model }),
+          ...(s.provider === null ? {} : { provider: s.provider }),
+          promptMessageId: s.promptMessageId,
+          final: decision.save.final,
+          finishReason: decision.save.finishReason,
+          error: decision.save.error,
+        };
+        ids.push(...this.#threads.append(threadId, [message], `stream-end:${s.streamId}`, now).map((m) => m.id));
+      }
+      this.streams.delete(s.streamId);
+      return ids;
+    });
+    const last = decision.last;
+    this.sockets.close(s.streamId, (requestId) => (last.type === "end" ? serverFrame.end(requestId) : serverFrame.error(requestId, last.errorText)));
+    this.events.broadcast({ type: "answer.ended", streamId: s.streamId, outcome: how.kind, messageIds: saved });
+    if (saved.length > 0) this.messagesSaved();
+    return saved;
+  }
+
+  /**
+   * A client follows an answer in flight (`resume`): `start`, the stored chunks after `after`, then
+   * live ones until the end. Without `streamId`, the oldest answer in flight; none: `no-active`.
+   */
+  attach(ws: WebSocket, requestId: string, streamId: string | undefined, after: number): void {
+    const s = streamId === undefined ? this.streams.active()[0] : this.streams.get(streamId);
+    if (s === undefined) {
+      this.sockets.send(ws, serverFrame.noActive(requestId));
+      return;
+    }
+    if (!this.sockets.send(ws, serverFrame.start(requestId))) return;
+    // Storage reads are synchronous: nothing can be pushed between this replay and the subscription.
+    for (const c of this.streams.chunks(s.streamId, after)) {
+      if (!this.sockets.send(ws, serverFrame.chunk(requestId, c.seq, c.chunk))) return;
+    }
+    this.sockets.subscribe(ws, requestId, s.streamId, Math.max(after + 1, s.nextSeq));
+  }
+
+  messagesSaved(): void {
+    this.events.broadcast({ type: "messages.saved", messageCount: this.#threads.info()?.messageCount ?? 0 });
+  }
+
+  snapshot() {
+    return { type: "thread.snapshot" as const, answers: this.streams.active().map(answerInfo), messageCount: this.#threads.info()?.messageCount ?? 0 };
+  }
+
+  /** The watchdog: ends answers whose producer is gone, and keeps watching while any remain. */
+  async alarm(now: number): Promise<void> {
+    if (this.#threads.threadId() === undefined) return;
+    for (const s of staleStreams(this.streams.active(), new Set(this.running.keys()), now, STREAM_IDLE_MS)) this.finish(s, { kind: "interrupted" }, now);
+    if (this.streams.active().length > 0) await this.#ctx.storage.setAlarm(now + WATCHDOG_MS);
+  }
+
+  async #watch(now: number): Promise<void> {
+    if ((await this.#ctx.storage.getAlarm()) === null) await this.#ctx.storage.setAlarm(now + WATCHDOG_MS);
+  }
+
+  *#chunkObjects(streamId: string): Generator<z.infer<typeof StoredChunkJson>> {
+    for (const c of this.streams.chunks(streamId, -1)) {
+      const parsed = StoredChunkJson.safeParse(JSON.parse(c.chunk));
+      if (parsed.success) yield parsed.data;
+    }
+  }
+}
+
+function notFound(): RpcResult<never> {
+  return fail("thread.not_found", "no such thread");
+}
+
+function invalid(error: z.ZodError): RpcResult<never> {
+  return fail("thread.invalid_input", "invalid stream request", { issues: error.issues.map(({ path, message }) => ({ path: path.map(String), message })) });
+}

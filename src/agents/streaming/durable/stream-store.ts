@@ -1,0 +1,106 @@
+// Every SQL statement about answers in flight: their rows and their chunks, in the thread object's
+// SQLite. Rows read back are parsed; a push is one transaction. Tables: migration 2 of thread-schema.ts.
+import { z } from "zod";
+import { StepwiseError } from "../../../engine/index.ts";
+import { Producer } from "../stream-protocol.ts";
+
+const StreamRow = z.object({
+  ord: z.number(),
+  streamId: z.string(),
+  producer: Producer,
+  agentName: z.string(),
+  promptMessageId: z.string(),
+  runId: z.string().nullable(),
+  model: z.string().nullable(),
+  provider: z.string().nullable(),
+  nextSeq: z.number(),
+  abortRequested: z.number().transform((n) => n === 1),
+  startedAt: z.number(),
+  updatedAt: z.number(),
+});
+export type StreamRow = z.output<typeof StreamRow>;
+
+const STREAM_COLUMNS = `ord, stream_id AS streamId, producer, agent_name AS agentName, prompt_message_id AS promptMessageId, run_id AS runId,
+  model, provider, next_seq AS nextSeq, abort_requested AS abortRequested, started_at AS startedAt, updated_at AS updatedAt`;
+
+const ChunkRow = z.object({ seq: z.number(), chunk: z.string() });
+export type StoredChunk = z.infer<typeof ChunkRow>;
+
+const READ_BATCH = 500;
+
+type Binding = string | number | null;
+
+export class StreamStore {
+  readonly #storage: DurableObjectStorage;
+
+  constructor(storage: DurableObjectStorage) {
+    this.#storage = storage;
+  }
+
+  /** Answers in flight, oldest first. */
+  active(): StreamRow[] {
+    return this.#all(`SELECT ${STREAM_COLUMNS} FROM answer_streams ORDER BY ord`).map((r) => StreamRow.parse(r));
+  }
+
+  get(streamId: string): StreamRow | undefined {
+    const row = this.#all(`SELECT ${STREAM_COLUMNS} FROM answer_streams WHERE stream_id = ?`, streamId)[0];
+    return row === undefined ? undefined : StreamRow.parse(row);
+  }
+
+  /** Adds a stream; opening one that exists (the chat registered it first) only fills in its model. */
+  insert(s: { streamId: string; producer: Producer; agentName: string; promptMessageId: string; runId: string | null; model: string | null; provider: string | null; now: number }): void {
+    this.#all(
+      `INSERT INTO answer_streams (stream_id, producer, agent_name, prompt_message_id, run_id, model, provider, started_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (stream_id) DO UPDATE SET model = excluded.model, provider = excluded.provider`,
+      s.streamId, s.producer, s.agentName, s.promptMessageId, s.runId, s.model, s.provider, s.now, s.now,
+    );
+  }
+
+  /**
+   * Stores chunks from sequence `from` on, skipping any already stored (a repeated push); returns the
+   * sequences actually added. A push that would leave a gap is refused.
+   */
+  append(streamId: string, nextSeq: number, from: number, chunks: readonly string[], now: number): { first: number; added: string[] } {
+    if (from > nextSeq) throw new StepwiseError("stream.sequence_gap", `chunk ${from} pushed, ${nextSeq} expected`);
+    const added = chunks.slice(nextSeq - from);
+    if (added.length === 0) return { first: nextSeq, added };
+    this.#storage.transactionSync(() => {
+      added.forEach((chunk, i) => this.#all("INSERT INTO answer_chunks (stream_id, seq, chunk) VALUES (?, ?, ?)", streamId, nextSeq + i, chunk));
+      this.#all("UPDATE answer_streams SET next_seq = ?, updated_at = ? WHERE stream_id = ?", nextSeq + added.length, now, streamId);
+    });
+    return { first: nextSeq, added };
+  }
+
+  /** Stored chunks after sequence `after`, in order, read in batches. */
+  *chunks(streamId: string, after: number): Generator<StoredChunk> {
+    for (let from = after; ; ) {
+      const batch = this.#all("SELECT seq, chunk FROM answer_chunks WHERE stream_id = ? AND seq > ? ORDER BY seq LIMIT ?", streamId, from, READ_BATCH).map((r) => ChunkRow.parse(r));
+      yield* batch;
+      if (batch.length < READ_BATCH) return;
+      from = batch.at(-1)!.seq;
+    }
+  }
+
+  requestAbort(streamId: string): void {
+    this.#all("UPDATE answer_streams SET abort_requested = 1 WHERE stream_id = ?", streamId);
+  }
+
+  delete(streamId: string): void {
+    this.#all("DELETE FROM answer_chunks WHERE stream_id = ?", streamId);
+    this.#all("DELETE FROM answer_streams WHERE stream_id = ?", streamId);
+  }
+
+  /** Runs `fn` as one transaction (a stream's end and the message that saves it). */
+  transaction<T>(fn: () => T): T {
+    return this.#storage.transactionSync(fn);
+  }
+
+  #all(query: string, ...bindings: Binding[]): Record<string, SqlStorageValue>[] {
+    try {
+      return this.#storage.sql.exec(query, ...bindings).toArray();
+    } catch (err) {
+      throw new Error(`SQL failed: ${query.replace(/\s+/g, " ").slice(0, 120)}: ${String(err)}`, { cause: err });
+    }
+  }
+}

@@ -1,0 +1,58 @@
+// A thread's own event stream for pages (not for transport clients, which get only protocol frames):
+// a hibernatable WebSocket told when answers start and end and when messages are saved.
+import type { StreamRow } from "./stream-store.ts";
+
+export const EVENTS_TAG = "events";
+
+/** An answer in flight, as events describe it. */
+export interface AnswerInfo {
+  streamId: string;
+  agentName: string;
+  promptMessageId: string;
+  producer: string;
+  runId: string | null;
+  startedAt: number;
+}
+
+export type ThreadEvent =
+  /** Sent first on every connection: what is in flight now, and how many messages the thread holds. */
+  | { type: "thread.snapshot"; answers: AnswerInfo[]; messageCount: number }
+  | { type: "answer.started"; answer: AnswerInfo }
+  | { type: "answer.ended"; streamId: string; outcome: string; messageIds: string[] }
+  | { type: "messages.saved"; messageCount: number };
+
+export class ThreadEvents {
+  readonly #ctx: DurableObjectState;
+
+  constructor(ctx: DurableObjectState) {
+    this.#ctx = ctx;
+  }
+
+  accept(snapshot: Extract<ThreadEvent, { type: "thread.snapshot" }>): Response {
+    const pair = new WebSocketPair();
+    this.#ctx.acceptWebSocket(pair[1], [EVENTS_TAG]);
+    pair[1].send(JSON.stringify(snapshot));
+    return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+
+  isEvents(ws: WebSocket): boolean {
+    return this.#ctx.getTags(ws).includes(EVENTS_TAG);
+  }
+
+  broadcast(event: ThreadEvent): void {
+    const sockets = this.#ctx.getWebSockets(EVENTS_TAG);
+    if (sockets.length === 0) return;
+    const text = JSON.stringify(event);
+    for (const ws of sockets) {
+      try {
+        ws.send(text);
+      } catch {
+        // Closed; webSocketClose cleans up.
+      }
+    }
+  }
+}
+
+export function answerInfo(s: StreamRow): AnswerInfo {
+  return { streamId: s.streamId, agentName: s.agentName, promptMessageId: s.promptMessageId, producer: s.producer, runId: s.runId, startedAt: s.startedAt };
+}
