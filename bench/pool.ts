@@ -34,8 +34,6 @@ export interface ThroughputRow {
   jobsPerSecond: number;
   /** How long the Worker took to enqueue them all (32 enqueue calls at a time). */
   enqueueMs: number;
-  /** The highest in-flight count seen in the stats polls (never above maxParallelism). */
-  maxInFlightSeen: number;
 }
 
 export interface LatencySide {
@@ -70,16 +68,16 @@ export async function runPoolBench(opts: PoolBenchOptions = {}): Promise<PoolBen
     const measureJobs = async (pool: string, max: number, n: number): Promise<ThroughputRow> => {
       const t0 = performance.now();
       const { enqueueMs } = await post("/bench/pool/jobs", { pool, max, jobs: n });
-      let maxInFlightSeen = 0;
+      // Local workerd runs every object on one thread: while the pool drains, a poll is often answered
+      // only at the end, so polls cannot sample how many jobs are in flight (the tests count that).
       for (;;) {
         const s = await stats(pool);
-        maxInFlightSeen = Math.max(maxInFlightSeen, s.inFlight);
         if (s.released >= n) break;
         if (performance.now() - t0 > 300_000) throw new Error(`pool ${pool} did not drain: ${JSON.stringify(s)}`);
         await new Promise((r) => setTimeout(r, 10));
       }
       const seconds = (performance.now() - t0) / 1000;
-      return { maxParallelism: max, jobs: n, seconds, jobsPerSecond: n / seconds, enqueueMs, maxInFlightSeen };
+      return { maxParallelism: max, jobs: n, seconds, jobsPerSecond: n / seconds, enqueueMs };
     };
 
     log(`warm-up: ${Math.min(100, jobs)} jobs, ${Math.min(10, latencyRuns)} runs each way`);
@@ -89,7 +87,7 @@ export async function runPoolBench(opts: PoolBenchOptions = {}): Promise<PoolBen
     const throughput: ThroughputRow[] = [];
     for (const max of parallelism) {
       const row = await measureJobs(`p${max}-${tag}`, max, jobs);
-      log(`maxParallelism ${max}: ${jobs} jobs in ${row.seconds.toFixed(2)} s = ${row.jobsPerSecond.toFixed(0)} jobs/s (enqueued in ${row.enqueueMs.toFixed(0)} ms, max in flight seen ${row.maxInFlightSeen})`);
+      log(`maxParallelism ${max}: ${jobs} jobs in ${row.seconds.toFixed(2)} s = ${row.jobsPerSecond.toFixed(0)} jobs/s (all enqueued after ${row.enqueueMs.toFixed(0)} ms)`);
       throughput.push(row);
     }
 
@@ -118,8 +116,8 @@ function summarize(times: number[]): LatencySide {
 
 /** The result as table lines (markdown). */
 export function formatPoolBench(r: PoolBenchResult): string {
-  const lines = ["| Workpool | jobs | seconds | jobs/s | max in flight seen |", "| --- | ---: | ---: | ---: | ---: |"];
-  for (const t of r.throughput) lines.push(`| maxParallelism ${t.maxParallelism} | ${t.jobs} | ${t.seconds.toFixed(2)} | ${t.jobsPerSecond.toFixed(0)} | ${t.maxInFlightSeen} |`);
+  const lines = ["| Workpool, trivial jobs | jobs | seconds | jobs/s | all enqueued after ms |", "| --- | ---: | ---: | ---: | ---: |"];
+  for (const t of r.throughput) lines.push(`| maxParallelism ${t.maxParallelism} | ${t.jobs} | ${t.seconds.toFixed(2)} | ${t.jobsPerSecond.toFixed(0)} | ${t.enqueueMs.toFixed(0)} |`);
   const { withoutPool: a, withPool: b, addedMedianMs, journalStepWithoutMs, journalStepWithMs } = r.stepLatency;
   lines.push("", "| one-step run | runs | median ms | p90 ms | mean ms |", "| --- | ---: | ---: | ---: | ---: |");
   lines.push(`| without a pool | ${a.runs} | ${a.medianMs.toFixed(2)} | ${a.p90Ms.toFixed(2)} | ${a.meanMs.toFixed(2)} |`);

@@ -55,6 +55,8 @@ export interface DevServer {
   readonly persistDir: string;
   /** pid (= process-group id) of the current wrangler process, or undefined when stopped. */
   readonly pid: number | undefined;
+  /** The DevTools inspector port of the Worker (wrangler's inspector proxy), updated by restart(). */
+  readonly inspectorPort: number;
   /** Signals the whole process group and waits until it is gone. Default SIGTERM, then SIGKILL after 5 s. */
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** Stops (if running, SIGTERM) and starts again on the same persistDir; url/port may change. */
@@ -111,31 +113,49 @@ export function wranglerCommand(): [string, string] {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Live (non-zombie) processes whose process group is pgid. Linux: /proc; elsewhere: kill(-pgid, 0). */
-function groupAlive(pgid: number): boolean {
-  if (process.platform === "linux" && existsSync("/proc/self/stat")) {
-    let entries: string[];
-    try {
-      entries = readdirSync("/proc");
-    } catch {
-      entries = [];
-    }
-    for (const e of entries) {
-      if (!/^\d+$/.test(e)) continue;
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${e}/stat`, "utf8");
-      } catch {
-        continue;
-      }
-      // pid (comm) state ppid pgrp ...; comm may contain spaces/parens, so split after the last ')'.
-      const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const state = rest[0];
-      const pgrp = Number(rest[2]);
-      if (pgrp === pgid && state !== "Z" && state !== "X") return true;
-    }
-    return false;
+export interface GroupProcess {
+  pid: number;
+  /** The executable's name (e.g. "workerd", "node"). */
+  comm: string;
+  /** Resident set size in KiB (VmRSS), 0 when unreadable. */
+  rssKiB: number;
+}
+
+/** Live (non-zombie) processes of process group pgid, from /proc (Linux only; [] elsewhere). */
+export function groupProcesses(pgid: number): GroupProcess[] {
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return [];
   }
+  const found: GroupProcess[] = [];
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${e}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    // pid (comm) state ppid pgrp ...; comm may contain spaces/parens, so split after the last ')'.
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const state = rest[0];
+    if (Number(rest[2]) !== pgid || state === "Z" || state === "X") continue;
+    let rssKiB = 0;
+    try {
+      rssKiB = Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${e}/status`, "utf8"))?.[1] ?? 0);
+    } catch {
+      // exited meanwhile
+    }
+    found.push({ pid: Number(e), comm: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")), rssKiB });
+  }
+  return found;
+}
+
+/** Whether any live process is left in group pgid. Linux: /proc; elsewhere: kill(-pgid, 0). */
+function groupAlive(pgid: number): boolean {
+  if (process.platform === "linux" && existsSync("/proc/self/stat")) return groupProcesses(pgid).length > 0;
   try {
     process.kill(-pgid, 0);
     return true;
@@ -176,6 +196,7 @@ function installExitHook(): void {
 class WranglerDevServer implements DevServer {
   url = "";
   port = 0;
+  inspectorPort = 0;
   readonly persistDir: string;
   private readonly opts: StartOptions;
   private readonly ownsDir: boolean;
@@ -219,6 +240,7 @@ class WranglerDevServer implements DevServer {
     const port = await freePort();
     let inspectorPort = await freePort();
     while (inspectorPort === port) inspectorPort = await freePort();
+    this.inspectorPort = inspectorPort;
 
     const args = [
       wranglerEntry(),

@@ -1,0 +1,94 @@
+// The streaming bench Worker: the app and a thread object whose chat agent runs a clock model, which
+// writes the time it emits each text delta into the delta. bench/streaming.ts drives it over WebSockets.
+import type { LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4GenerateResult, LanguageModelV4StreamPart, LanguageModelV4StreamResult, LanguageModelV4Usage } from "@ai-sdk/provider";
+import { z } from "zod";
+import { Agent, AgentThread as StepwiseThread } from "../src/agents/index.ts";
+import { createStepwise } from "../src/stepwise.ts";
+
+/** What a prompt asks of the clock model: `bench deltas=200 interval=10 wait=1500`. */
+const ClockPrompt = z.object({
+  deltas: z.coerce.number().int().min(1).max(10_000),
+  interval: z.coerce.number().int().min(0).max(10_000),
+  wait: z.coerce.number().int().min(0).max(60_000),
+});
+
+const usage: LanguageModelV4Usage = { inputTokens: { total: 1, noCache: 1, cacheRead: undefined, cacheWrite: undefined }, outputTokens: { total: 1, text: 1, reasoning: undefined } };
+
+/**
+ * Streams `deltas` text deltas `interval` ms apart, after `wait` ms (time for followers to attach).
+ * Each delta is `<t=EPOCH_MS> `, read from the clock right before the delta is handed to the SDK.
+ */
+class ClockModel implements LanguageModelV4 {
+  readonly specificationVersion = "v4";
+  readonly provider = "stepwise.bench";
+  readonly modelId = "clock";
+  readonly supportedUrls: Record<string, RegExp[]> = {};
+
+  async doGenerate(): Promise<LanguageModelV4GenerateResult> {
+    return { content: [{ type: "text", text: "the clock model only streams" }], finishReason: { unified: "stop", raw: "stop" }, usage, warnings: [] };
+  }
+
+  async doStream(options: LanguageModelV4CallOptions): Promise<LanguageModelV4StreamResult> {
+    const ask = ClockPrompt.parse(Object.fromEntries(Array.from(lastUserText(options).matchAll(/(\w+)=(\d+)/g), (m) => [m[1], m[2]])));
+    const signal = options.abortSignal;
+    let sent = -1;
+    return {
+      stream: new ReadableStream<LanguageModelV4StreamPart>({
+        async pull(controller) {
+          if (sent === -1) {
+            controller.enqueue({ type: "stream-start", warnings: [] });
+            controller.enqueue({ type: "text-start", id: "t" });
+            await scheduler.wait(ask.wait, { signal });
+            sent = 0;
+          }
+          if (sent === ask.deltas) {
+            controller.enqueue({ type: "text-end", id: "t" });
+            controller.enqueue({ type: "finish", finishReason: { unified: "stop", raw: "stop" }, usage });
+            controller.close();
+            return;
+          }
+          if (sent > 0) await scheduler.wait(ask.interval, { signal });
+          sent++;
+          controller.enqueue({ type: "text-delta", id: "t", delta: `<t=${Date.now()}> ` });
+        },
+      }),
+    };
+  }
+}
+
+function lastUserText(options: LanguageModelV4CallOptions): string {
+  const last = options.prompt.filter((m) => m.role === "user").at(-1);
+  if (last === undefined || last.role !== "user") return "";
+  return last.content.flatMap((p) => (p.type === "text" ? [p.text] : [])).join("");
+}
+
+const clockAgent = new Agent({ name: "clock", instructions: "", model: new ClockModel() });
+
+const stepwise = createStepwise({ workflows: [] });
+export class WorkflowRun extends stepwise.WorkflowRun {}
+export { RunIndex } from "../src/engine/index.ts";
+
+export class AgentThread extends StepwiseThread {
+  /** New with each instance: a different value after a request means the object was evicted in between. */
+  readonly #instance = crypto.randomUUID();
+
+  protected override chatAgent(): Agent {
+    return clockAgent;
+  }
+
+  benchInstance(): { instance: string; sockets: number } {
+    return { instance: this.#instance, sockets: this.ctx.getWebSockets().length };
+  }
+}
+
+export default {
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const match = /^\/bench\/threads\/([^/]+)\/instance$/.exec(new URL(request.url).pathname);
+    if (match !== null) {
+      // SAFETY: the THREADS binding is this file's AgentThread, which adds benchInstance.
+      const stub = env.THREADS.getByName(match[1]!) as unknown as { benchInstance(): Promise<{ instance: string; sockets: number }> };
+      return Response.json(await stub.benchInstance());
+    }
+    return stepwise.app.fetch(request, env, ctx);
+  },
+};
