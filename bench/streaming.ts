@@ -14,8 +14,9 @@
 // thread object -> SQLite append -> fan-out to every socket -> loopback -> the Node client's event loop
 // (which also parses the other clients' frames: with 200 clients the client side is part of the cost).
 //
-// Memory: workerd's resident memory (every workerd process of the dev server) and the Worker isolate's
-// JS heap (DevTools protocol, Runtime.getHeapUsage through wrangler's inspector proxy) before 1,000
+// Memory: workerd's resident memory (every workerd process of the dev server: locally each socket also
+// passes through wrangler's proxy Worker) and the Worker isolate's JS heap after a full collection
+// (DevTools protocol through wrangler's inspector proxy: a heap snapshot, then Runtime.getHeapUsage) before 1,000
 // sockets connect, once they are connected, and after they sat idle long enough for workerd to evict
 // the object (10 s of inactivity). The bench then checks the object was really evicted (a new instance
 // id) while all 1,000 sockets stayed connected, and that a socket still answers after the wake-up.
@@ -266,7 +267,7 @@ class Inspector {
     });
   }
 
-  call(method: string, timeoutMs = 10_000): Promise<any> {
+  call(method: string, params: Record<string, unknown> = {}, timeoutMs = 60_000): Promise<any> {
     const id = ++this.#id;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${method}: no answer from the inspector`)), timeoutMs);
@@ -278,11 +279,13 @@ class Inspector {
         resolve(msg.result);
       };
       this.#ws.addEventListener("message", onMessage);
-      this.#ws.send(JSON.stringify({ id, method }));
+      this.#ws.send(JSON.stringify({ id, method, params }));
     });
   }
 
+  /** The heap in use after a full collection (taking a heap snapshot runs one; workerd does not answer collectGarbage). */
   async heapMiB(): Promise<number> {
+    await this.call("HeapProfiler.takeHeapSnapshot", { reportProgress: false });
     const { usedSize } = (await this.call("Runtime.getHeapUsage")) as { usedSize: number };
     return usedSize / 1024 / 1024;
   }

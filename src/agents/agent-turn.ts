@@ -118,10 +118,9 @@ export class StepSaver {
   #error: unknown = undefined;
   readonly signal: AbortSignal;
 
-  /** `outer`: the signals that stop the call (the step's, a client's abort of the answer stream). */
-  constructor(outer: AbortSignal | undefined | (AbortSignal | undefined)[]) {
-    const signals = [...(Array.isArray(outer) ? outer : [outer]), this.#controller.signal].filter((s): s is AbortSignal => s !== undefined);
-    this.signal = signals.length === 1 ? this.#controller.signal : AbortSignal.any(signals);
+  /** `outer`: what stops the call (the step's signal, or the chat request's). */
+  constructor(outer: AbortSignal | undefined) {
+    this.signal = outer === undefined ? this.#controller.signal : AbortSignal.any([outer, this.#controller.signal]);
   }
 
   save(fn: () => Promise<unknown>): Promise<void> {

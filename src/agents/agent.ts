@@ -1,6 +1,6 @@
 // Agent: a model with instructions and tools that answers in a thread, over the `ai` SDK. Its calls
 // take a Worker env, an action's context or a workflow `step` (then each call is an action step).
-import { APICallError, generateText, NoObjectGeneratedError, Output, stepCountIs, streamText, type LanguageModelUsage, type StopCondition, type StreamTextResult, type ToolSet } from "ai";
+import { APICallError, generateText, NoObjectGeneratedError, NoOutputGeneratedError, Output, stepCountIs, streamText, type LanguageModelUsage, type StopCondition, type StreamTextResult, type ToolSet } from "ai";
 import { z } from "zod";
 import { defineAction, NonRetryableError, StepwiseError, type ActionDefinition, type ActionStepOptions } from "../engine/index.ts";
 import { isStep, type AgentCtx, type ThreadCtx } from "./ctx.ts";
@@ -127,7 +127,7 @@ export class Agent {
     if (turn.answered) return this.#textResult(turn);
     const answer = await openAnswer(turn, this.name, args.streamId);
     answer?.push({ type: "start", messageId: answer.id });
-    const saver = new StepSaver([turn.signal, answer?.signal]);
+    const saver = new StepSaver(turn.signal);
     return answering(answer, turn, saver, async () => {
       const result = await this.#call(saver, () =>
         generateText({ ...this.#callSettings(turn, saver, args.stopWhen), onStepEnd: onStepEnd(this.#settings, turn, saver, answer) }),
@@ -152,7 +152,7 @@ export class Agent {
       return { promptMessageId: turn.promptMessageId ?? null, textStream: replay(saved.text), result: null, done: Promise.resolve(saved) };
     }
     const answer = await openAnswer(turn, this.name, args.streamId);
-    const saver = new StepSaver([turn.signal, answer?.signal]);
+    const saver = new StepSaver(turn.signal);
     const result = streamText({ ...this.#callSettings(turn, saver, args.stopWhen), onStepEnd: onStepEnd(this.#settings, turn, saver) });
     // The thread's clients read the UI message stream; the caller reads textStream (the SDK tees them).
     const piped = answer === null ? Promise.resolve() : answer.pipe(result.toUIMessageStream({ generateMessageId: () => answer.id })).catch(() => {});
@@ -186,23 +186,38 @@ export class Agent {
     }
     const answer = await openAnswer(turn, this.name, undefined);
     answer?.push({ type: "start", messageId: answer.id });
-    const saver = new StepSaver([turn.signal, answer?.signal]);
+    const saver = new StepSaver(turn.signal);
     const settings = this.#callSettings(turn, saver, stepCountIs(1));
     try {
       return await answering(answer, turn, saver, async () => {
         const result = await this.#call(saver, () => generateText({ ...settings, tools: undefined, output: Output.object({ schema: args.schema }) }));
+        let output: T;
+        try {
+          // Read before saving: with no usable text (e.g. an answer cut off by its length, or only
+          // reasoning) there is no output, and the answer must not be saved as final.
+          output = result.output;
+        } catch (err) {
+          if (!NoOutputGeneratedError.isInstance(err) && !NoObjectGeneratedError.isInstance(err)) throw err;
+          throw await this.#invalidObject(turn, { text: result.text, usage: result.usage, finishReason: result.finishReason, cause: err });
+        }
         await saveStep(this.#settings, turn, { messages: result.responseMessages, usage: result.usage, finishReason: result.finishReason, final: true });
         answer?.pushStep([{ type: "text", text: result.text }]);
         answer?.push(finishChunk(result.finishReason));
-        return this.#objectResult(turn, result.output);
+        return this.#objectResult(turn, output);
       });
     } catch (err) {
       if (!NoObjectGeneratedError.isInstance(err)) throw err;
-      const error = { code: "agent.invalid_object", message: `the model's answer does not match the schema: ${err.cause instanceof Error ? err.cause.message : err.message}` };
-      const message = { role: "assistant", content: [{ type: "text", text: err.text ?? "" }] };
-      await saveStep(this.#settings, turn, { messages: [message], usage: err.usage ?? NO_USAGE, finishReason: err.finishReason ?? "stop", final: false, status: "failed", error });
-      throw new StepwiseError(error.code, error.message, { retryable: true, cause: err });
+      throw await this.#invalidObject(turn, { text: err.text ?? "", usage: err.usage ?? NO_USAGE, finishReason: err.finishReason ?? "stop", cause: err });
     }
+  }
+
+  /** Saves an answer that is not an object of the schema as a failed message; the error fails the call (retryable). */
+  async #invalidObject(turn: Turn, answer: { text: string; usage: LanguageModelUsage; finishReason: string; cause: Error }): Promise<StepwiseError> {
+    const why = answer.cause.cause instanceof Error ? answer.cause.cause.message : answer.cause.message;
+    const error = { code: "agent.invalid_object", message: `the model's answer does not match the schema: ${why}` };
+    const message = { role: "assistant", content: [{ type: "text", text: answer.text }] };
+    await saveStep(this.#settings, turn, { messages: [message], usage: answer.usage, finishReason: answer.finishReason, final: false, status: "failed", error });
+    return new StepwiseError(error.code, error.message, { retryable: true, cause: answer.cause });
   }
 
   /**

@@ -12,11 +12,14 @@ export interface StepwiseClient {
   /** Starts a run. With `idempotencyKey`, a retried start returns the same run (`created: false`). */
   startRun(workflow: string | AnyWorkflow, args: unknown, opts?: { runId?: string; idempotencyKey?: string }): Promise<StartResult>;
   getRun(runId: string, opts?: { steps?: "all" | "none" }): Promise<RunView>;
-  /** Delivers a signal. With `onceKey`, only the first signal under that key counts. */
-  signalRun(runId: string, signal: string, payload?: unknown, opts?: { onceKey?: string }): Promise<{ signalId: number; duplicate: boolean; at: number }>;
+  /**
+   * Delivers a signal. With `onceKey`, only the first signal under that key counts; with
+   * `forWaitAfter`, only while the first wait on it journaled after that seq (if any yet) still waits.
+   */
+  signalRun(runId: string, signal: string, payload?: unknown, opts?: { onceKey?: string; forWaitAfter?: number }): Promise<{ signalId: number; duplicate: boolean; at: number }>;
   cancelRun(runId: string): Promise<{ status: "canceled" }>;
-  /** One journaled step of a run, and whether a once-only signal with `onceKey` was already accepted. */
-  getStepInfo(runId: string, seq: number, onceKey?: string): Promise<{ workflow: string; runStatus: string; step: { name: string; kind: string; status: string; result: unknown } | null; signaled: { at: number; payload: unknown } | null }>;
+  /** One journaled step of a run, the first wait on `waitFor` after it, and whether a once-only signal with `onceKey` was already accepted. */
+  getStepInfo(runId: string, seq: number, opts?: { onceKey?: string; waitFor?: string }): Promise<{ workflow: string; runStatus: string; step: { name: string; kind: string; status: string; result: unknown } | null; wait: { seq: number; status: string } | null; signaled: { at: number; payload: unknown } | null }>;
   /** Runs newest first, by workflow and status, a page at a time. */
   listRuns(query?: ListQuery): Promise<{ runs: { runId: string; workflow: string; status: string; createdAt: number; updatedAt: number }[]; nextCursor: string | null }>;
   /** The run object's event stream endpoint (`/events` SSE or `/ws` WebSocket) for a forwarded request. */
@@ -59,13 +62,13 @@ export function createClient(env: Env, registry: Registry): StepwiseClient {
       return unwrap(await stub(runId).describe(opts));
     },
     async signalRun(runId, signal, payload, opts = {}) {
-      return unwrap(await stub(runId).signal(signal, payload, opts.onceKey));
+      return unwrap(await stub(runId).signal(signal, payload, opts));
     },
     async cancelRun(runId) {
       return unwrap(await stub(runId).cancel());
     },
-    async getStepInfo(runId, seq, onceKey) {
-      return unwrap(await stub(runId).stepInfo(seq, onceKey));
+    async getStepInfo(runId, seq, opts = {}) {
+      return unwrap(await stub(runId).stepInfo(seq, opts));
     },
     async listRuns(query = {}) {
       return unwrap(await env.RUN_INDEX.getByName("global").list(query));

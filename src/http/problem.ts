@@ -23,6 +23,7 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   "thread.not_found": 404,
   "thread.message_not_found": 404,
   "signal.run_finished": 409,
+  "signal.not_waiting": 409,
   "run.already_finished": 409,
   "run.idempotency_conflict": 409,
   "request.too_large": 413,
@@ -47,7 +48,8 @@ export function onError(err: Error, c: Context): Response {
   if (err instanceof StepwiseError) return problem(c, err.code, err.message, fieldErrors(err.details));
   // Hono's own JSON validator reports a body that does not parse this way.
   if (err instanceof HTTPException && err.status === 400) return problem(c, "request.malformed_json", "the request body is not valid JSON");
-  console.error(`unhandled ${err.name} on ${c.req.method} ${new URL(c.req.url).pathname}`);
+  // The route's pattern, never the path: an approval link's path is its token.
+  console.error(`unhandled ${err.name} on ${c.req.method} ${c.req.routePath}`);
   return problem(c, "internal", "internal error");
 }
 

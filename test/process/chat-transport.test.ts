@@ -110,6 +110,25 @@ describe("WebSocketChatTransport against wrangler dev", () => {
     expect(await t.transport.reconnectToStream({ chatId: threadId })).toBeNull();
     t.transport.close();
   });
+
+  it("a follower that stops reading (the SDK sends abort) only stops following: the answer goes on for the sender", async () => {
+    const threadId = await newThread(dev);
+    const a = transportFor(dev, threadId);
+    const b = transportFor(dev, threadId);
+    const own = await readUntil(await send(a.transport, threadId, PROMPT), deltas(3));
+    const watched = await readUntil((await b.transport.reconnectToStream({ chatId: threadId }))!, deltas(4));
+    await watched.reader.cancel(); // the transport sends abort for the follower's request
+    const followerId = b.requestIds()[0]!;
+    const rest = await readRest(own.reader);
+    expect(rest.at(-1)).toMatchObject({ type: "finish" });
+    const saved = await messages(dev, threadId);
+    expect(saved[1]).toMatchObject({ role: "assistant", status: "success", final: true, finishReason: "stop" });
+    expect(textOf([...own.chunks, ...rest])).toBe(saved[1]!.text);
+    // The follower got no end: it left before the answer ended.
+    expect(b.framesOf(followerId).some((f) => f.type === "end")).toBe(false);
+    a.transport.close();
+    b.transport.close();
+  });
 });
 
 describe("refusals", () => {

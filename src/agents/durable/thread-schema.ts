@@ -50,7 +50,6 @@ export const THREAD_MIGRATIONS: readonly string[] = [
     model TEXT,
     provider TEXT,
     next_seq INTEGER NOT NULL DEFAULT 0,
-    abort_requested INTEGER NOT NULL DEFAULT 0,
     started_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL
   );

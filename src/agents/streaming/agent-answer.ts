@@ -34,7 +34,7 @@ export async function answering<R>(answer: AnswerStream | null, turn: Turn, save
   } catch (err) {
     if (answer !== null) {
       await saver.idle();
-      const stopped = answer.signal.aborted || (turn.signal?.aborted ?? false);
+      const stopped = turn.signal?.aborted ?? false;
       await answer.end(stopped && !turn.durable ? "aborted" : "failed", err);
     }
     throw err;

@@ -9,7 +9,6 @@ import { newStreamId, streamStub, type AnswerOutcome, type OpenStreamInput, type
 export class AnswerStream {
   readonly id: string;
   readonly #rpc: StreamRpc;
-  readonly #abort = new AbortController();
   #queue: unknown[] = [];
   #next = 0;
   #steps = 0;
@@ -31,11 +30,6 @@ export class AnswerStream {
     const streamId = meta.streamId ?? newStreamId();
     unwrap(await rpc.openStream({ ...meta, streamId }));
     return new AnswerStream(streamId, rpc);
-  }
-
-  /** Fires when a client asked the thread to stop this answer (never for a workflow step's answer). */
-  get signal(): AbortSignal {
-    return this.#abort.signal;
   }
 
   push(...chunks: unknown[]): void {
@@ -83,9 +77,7 @@ export class AnswerStream {
     this.#inflight = this.#rpc
       .pushChunks({ streamId: this.id, from, chunks })
       .then((r) => {
-        const result = unwrap(r);
-        if (result.abortRequested) this.#abort.abort(new DOMException("a client stopped the answer", "AbortError"));
-        if (!result.live) this.#live = false;
+        if (!unwrap(r).live) this.#live = false;
       })
       .catch((err) => {
         // Streaming is for watchers; the answer itself is still saved as messages. Stop pushing.

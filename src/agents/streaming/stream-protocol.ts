@@ -49,10 +49,9 @@ export const EndStreamInput = z.object({
 });
 export type EndStreamInput = z.input<typeof EndStreamInput>;
 
-/** What a push tells its producer: keep going, stop (the stream was ended elsewhere), or abort the model call. */
+/** What a push tells its producer: keep going, or stop pushing (the stream was ended elsewhere). */
 export interface PushResult {
   live: boolean;
-  abortRequested: boolean;
 }
 
 /** The thread object's stream methods, as a producer calls them. */

@@ -40,3 +40,15 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, random: numbe
 export function shouldRetry(policy: RetryPolicy, attempt: number, retryable: boolean): boolean {
   return retryable && attempt < policy.maxAttempts;
 }
+
+/**
+ * An attempt cut off with its object (a crash, an eviction, a deploy) runs again while the policy has
+ * attempts left, and in any case until this many attempts in all: a deploy never fails a step that has
+ * no retry policy, and an action that takes its isolate down every time still ends.
+ */
+export const MIN_ATTEMPTS_AFTER_INTERRUPTION = 3;
+
+/** Whether a step whose attempt `attempt` was cut off runs again. */
+export function rerunsInterrupted(policy: RetryPolicy, attempt: number): boolean {
+  return attempt < Math.max(policy.maxAttempts, MIN_ATTEMPTS_AFTER_INTERRUPTION);
+}

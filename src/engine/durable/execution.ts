@@ -5,7 +5,7 @@ import type { ActionContext, AnyWorkflow } from "../define.ts";
 import { RunCanceledError, SerializedError, StepwiseError, toSerializedError } from "../core/errors.ts";
 import { matchStep, nonDeterminism, type JournalEntry } from "../core/journal.ts";
 import { decodePayload, encodePayload } from "../core/payload.ts";
-import { backoffDelay, resolveRetry, shouldRetry, type RetryPolicy } from "../core/retry.ts";
+import { backoffDelay, rerunsInterrupted, resolveRetry, shouldRetry, type RetryPolicy } from "../core/retry.ts";
 import { createStepContext, type SlotLease, type StepCall } from "../step-context.ts";
 import type { RunStore } from "./run-store.ts";
 
@@ -272,7 +272,11 @@ export class HandlerExecution {
       case "run":
         if (record.status === "retrying") return this.#attempts(seq, call, record.attempts, true);
         // `running` with n attempts: attempt n was interrupted by a crash or eviction (or its backoff
-        // ended while the object was down and it never started). Either way it runs again as attempt n+1.
+        // ended while the object was down and it never started). Either way it runs again as attempt
+        // n+1, unless attempt n was the last one an interrupted step gets.
+        if (!rerunsInterrupted(resolveRetry(call.retry, this.#workflow.retry), record.attempts)) {
+          return Promise.reject(this.#fail(seq, { code: "step.interrupted", message: `attempt ${record.attempts} of step "${call.name}" was cut off (a crash, an eviction or a deploy) and the step has no attempts left`, retryable: false }));
+        }
         this.#host.store.updateStep(seq, { status: "running", attempts: record.attempts + 1 });
         return this.#attempts(seq, call, record.attempts + 1, false);
       default:
@@ -329,14 +333,20 @@ export class HandlerExecution {
         attempt = this.#startRetry(seq, attempt);
         continue;
       }
-      store.transaction(() => {
-        store.updateStep(seq, { status: "failed", error: JSON.stringify(error), completedAt: now });
-        store.deleteStepTimers(seq);
-      });
-      this.#host.rearm();
       this.#policies.delete(seq);
-      throw StepwiseError.fromJSON(error);
+      throw this.#fail(seq, error);
     }
+  }
+
+  /** Journals the step as failed with `error` (its timers go with it); returns the error to throw. */
+  #fail(seq: number, error: SerializedError): StepwiseError {
+    const { store } = this.#host;
+    store.transaction(() => {
+      store.updateStep(seq, { status: "failed", error: JSON.stringify(error), completedAt: this.#host.now() });
+      store.deleteStepTimers(seq);
+    });
+    this.#host.rearm();
+    return StepwiseError.fromJSON(error);
   }
 
   /** Journals the start of the attempt after `failed` ones, so a crash inside it counts it. */

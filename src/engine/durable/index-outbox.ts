@@ -8,8 +8,10 @@ import type { RunRecord, RunStore } from "./run-store.ts";
 export class IndexOutbox {
   readonly #env: Env;
   readonly #store: RunStore;
-  /** What the index was last told (or is being told); null when unknown or a push failed. */
-  #indexed: string | null = null;
+  /** The status the index confirmed (as stored in `indexed_status`); null when none or unknown. */
+  #confirmed: string | null = null;
+  /** Pushes in flight, by status: a second push of the same status waits for the first one's answer. */
+  readonly #pending = new Map<string, Promise<boolean>>();
 
   constructor(env: Env, store: RunStore) {
     this.#env = env;
@@ -18,26 +20,35 @@ export class IndexOutbox {
 
   /** Loads what the index confirmed before this instance started. */
   load(): void {
-    this.#indexed = this.#store.indexState().indexedStatus;
+    this.#confirmed = this.#store.indexState().indexedStatus;
   }
 
+  /** Whether the index confirmed `status` (a push still in flight does not count). */
   isCurrent(status: string): boolean {
-    return this.#indexed === status;
+    return this.#confirmed === status;
   }
 
-  /** Pushes `status` unless the index has it already. Resolves true when the index holds it. */
-  async push(run: RunRecord, status: string, now: number): Promise<boolean> {
-    if (status === this.#indexed) return true;
-    this.#indexed = status;
+  /** Pushes `status` unless the index has it already. Resolves true once the index confirmed it. */
+  push(run: RunRecord, status: string, now: number): Promise<boolean> {
+    if (status === this.#confirmed) return Promise.resolve(true);
+    const inFlight = this.#pending.get(status);
+    if (inFlight !== undefined) return inFlight;
     const version = this.#store.nextIndexVersion();
-    try {
-      await this.#env.RUN_INDEX.getByName("global").upsert({ runId: run.runId, workflow: run.workflow, status, createdAt: run.createdAt, updatedAt: now, version });
-      this.#store.markIndexed(status, version);
-      return this.#indexed === status;
-    } catch (err) {
-      console.error(`run ${run.runId}: updating the run index failed; retried on the next wake-up: ${String(err)}`);
-      if (this.#indexed === status) this.#indexed = null;
-      return false;
-    }
+    const pushing = (async () => {
+      try {
+        await this.#env.RUN_INDEX.getByName("global").upsert({ runId: run.runId, workflow: run.workflow, status, createdAt: run.createdAt, updatedAt: now, version });
+        // Recorded only if no later push started meanwhile (markIndexed matches the version).
+        this.#store.markIndexed(status, version);
+        this.#confirmed = this.#store.indexState().indexedStatus;
+        return this.#confirmed === status;
+      } catch (err) {
+        console.error(`run ${run.runId}: updating the run index failed; retried on the next wake-up: ${String(err)}`);
+        return false;
+      } finally {
+        this.#pending.delete(status);
+      }
+    })();
+    this.#pending.set(status, pushing);
+    return pushing;
   }
 }

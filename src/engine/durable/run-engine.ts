@@ -6,7 +6,7 @@ import { RunCanceledError, SerializedError, StepwiseError } from "../core/errors
 import { decodePayload, encodePayload } from "../core/payload.ts";
 import { fail, ok, type RpcResult } from "../core/result.ts";
 import type { Registry } from "../registry.ts";
-import { ChildDetail, HandlerExecution, type ExecutionHost } from "./execution.ts";
+import { ChildDetail, HandlerExecution, SignalDetail, type ExecutionHost } from "./execution.ts";
 import { RunStore, WATCHDOG_SEQ, type RunRecord } from "./run-store.ts";
 import { buildRunView, type RunView } from "./run-view.ts";
 import { EventStreams } from "./event-streams.ts";
@@ -54,7 +54,8 @@ export class RunEngine implements ExecutionHost {
   #execution: HandlerExecution | null = null;
   /** The alarm time last set; `undefined` until this instance set one. */
   #alarmAt: number | null | undefined = undefined;
-  #watchdogArmed = false;
+  /** When the watchdog timer this instance armed is due; null when none is armed. */
+  #watchdogAt: number | null = null;
   #afterFinish: Promise<void> | null = null;
   readonly #streams: EventStreams;
   #flushQueued = false;
@@ -141,16 +142,24 @@ export class RunEngine implements ExecutionHost {
 
   /**
    * Accepts a signal for the run. With `onceKey`, the first signal under that key is the only one:
-   * later ones return the first one's id with `duplicate: true` and change nothing.
+   * later ones return the first one's id with `duplicate: true` and change nothing. With
+   * `forWaitAfter`, the signal is for the first wait on `name` journaled after that seq: refused
+   * (`signal.not_waiting`) once that wait ended (it timed out, or another signal ended it); buffered
+   * while it is not journaled yet.
    */
-  signal(name: string, payload: unknown, onceKey?: string): RpcResult<{ signalId: number; duplicate: boolean; at: number }> {
+  signal(name: string, payload: unknown, opts: { onceKey?: string; forWaitAfter?: number } = {}): RpcResult<{ signalId: number; duplicate: boolean; at: number }> {
     if (this.#run === undefined) return fail("run.not_found", "no such run");
     if (!SIGNAL_NAME_PATTERN.test(name)) return fail("signal.invalid_name", "a signal name is 1-100 characters of letters, digits, '_', '.', ':', '-'");
+    const { onceKey, forWaitAfter } = opts;
     if (onceKey !== undefined) {
       const earlier = this.store.signalForKey(onceKey);
       if (earlier !== undefined) return ok({ ...earlier, duplicate: true });
     }
     if (this.#run.status !== "running") return fail("signal.run_finished", `the run has already ended (${this.#run.status})`);
+    if (forWaitAfter !== undefined) {
+      const wait = this.#waitAfter(forWaitAfter, name);
+      if (wait !== undefined && wait.status !== "waiting") return fail("signal.not_waiting", `the wait for "${name}" after step ${forWaitAfter} has ended`);
+    }
     let encoded: string | null;
     try {
       // An omitted payload arrives as `true`, so that `null` from waitForSignal always means a timeout.
@@ -174,20 +183,36 @@ export class RunEngine implements ExecutionHost {
     this.#streams.socketClosed();
   }
 
-  /** One journaled step with the run's workflow and status: what an approval page shows. */
+  /**
+   * One journaled step with the run's workflow and status, the first wait on `waitFor` journaled after
+   * it, and the once-only signal under `onceKey`: what an approval page shows.
+   */
   stepInfo(
     seq: number,
-    onceKey?: string,
-  ): RpcResult<{ workflow: string; runStatus: RunRecord["status"]; step: { name: string; kind: string; status: string; result: unknown } | null; signaled: { at: number; payload: unknown } | null }> {
+    opts: { onceKey?: string; waitFor?: string } = {},
+  ): RpcResult<{
+    workflow: string;
+    runStatus: RunRecord["status"];
+    step: { name: string; kind: string; status: string; result: unknown } | null;
+    wait: { seq: number; status: string } | null;
+    signaled: { at: number; payload: unknown } | null;
+  }> {
     if (this.#run === undefined) return fail("run.not_found", "no such run");
     const step = this.store.getStep(seq);
-    const earlier = onceKey === undefined ? undefined : this.store.signalForKey(onceKey);
+    const wait = opts.waitFor === undefined ? undefined : this.#waitAfter(seq, opts.waitFor);
+    const earlier = opts.onceKey === undefined ? undefined : this.store.signalForKey(opts.onceKey);
     return ok({
       workflow: this.#run.workflow,
       runStatus: this.#run.status,
       step: step === undefined ? null : { name: step.name, kind: step.kind, status: step.status, result: decodePayload(step.result) },
+      wait: wait === undefined ? null : { seq: wait.seq, status: wait.status },
       signaled: earlier === undefined ? null : { at: earlier.at, payload: decodePayload(this.store.signalPayload(earlier.signalId)) },
     });
+  }
+
+  /** The first wait on signal `name` journaled after `seq`. */
+  #waitAfter(seq: number, name: string) {
+    return this.store.signalStepsAfter(seq).find((s) => SignalDetail.parse(JSON.parse(s.detail ?? "{}")).signal === name);
   }
 
   /** Serves the event streams: `GET /events` (SSE, Last-Event-ID or ?after) and `GET /ws` (?after). */
@@ -266,7 +291,7 @@ export class RunEngine implements ExecutionHost {
     if (earliest !== null) {
       // An alarm fires for the earliest timer: count it as due even if the clock reads a little earlier.
       for (const timer of this.store.dueTimers(Math.max(this.now(), earliest))) {
-        if (fireTimer(this.store, this.#execution, timer, this.now())) this.#watchdogArmed = false;
+        if (fireTimer(this.store, this.#execution, timer, this.now())) this.#watchdogAt = null;
       }
     }
     this.#ensureLive();
@@ -287,9 +312,16 @@ export class RunEngine implements ExecutionHost {
   }
 
   ensureWatchdog(): void {
-    if (this.#watchdogArmed || this.#run?.status !== "running") return;
-    this.#watchdogArmed = true;
-    this.store.setTimer("watchdog", WATCHDOG_SEQ, this.now() + this.#watchdogMs);
+    if (this.#run?.status !== "running") return;
+    const due = this.now() + this.#watchdogMs;
+    // Only ever earlier: the hourly watchdog of a run that only waits gives way once a step executes.
+    if (this.#watchdogAt !== null && this.#watchdogAt <= due) return;
+    this.#armWatchdog(due);
+  }
+
+  #armWatchdog(at: number): void {
+    this.#watchdogAt = at;
+    this.store.setTimer("watchdog", WATCHDOG_SEQ, at);
     this.rearm();
   }
 
@@ -499,7 +531,7 @@ export class RunEngine implements ExecutionHost {
       return;
     }
     const execution = this.#execution;
-    if (execution === null || this.#watchdogArmed) return;
+    if (execution === null || this.#watchdogAt !== null) return;
     for (const seq of execution.childSteps) {
       const step = this.store.getStep(seq);
       if (step?.status === "waiting") {
@@ -508,9 +540,6 @@ export class RunEngine implements ExecutionHost {
       }
     }
     if (execution.executing > 0 || execution.childSteps.length > 0) this.ensureWatchdog();
-    else if (!this.store.hasTimersOtherThanWatchdog()) {
-      this.store.setTimer("watchdog", WATCHDOG_SEQ, this.now() + IDLE_WATCHDOG_MS);
-      this.#watchdogArmed = true;
-    }
+    else if (!this.store.hasTimersOtherThanWatchdog()) this.#armWatchdog(this.now() + IDLE_WATCHDOG_MS);
   }
 }

@@ -22,8 +22,8 @@ export function createRunObject(registry: Registry) {
       return this.#engine.describe(opts);
     }
 
-    signal(name: string, payload: unknown, onceKey?: string) {
-      return this.#engine.signal(name, payload, onceKey);
+    signal(name: string, payload: unknown, opts: { onceKey?: string; forWaitAfter?: number } = {}) {
+      return this.#engine.signal(name, payload, opts);
     }
 
     /** Event streams: `/events` (SSE) and `/ws` (WebSocket); the Worker forwards requests here. */
@@ -41,8 +41,8 @@ export function createRunObject(registry: Registry) {
       ws.close(code === 1005 ? 1000 : code, "closing");
     }
 
-    stepInfo(seq: number, onceKey?: string) {
-      return this.#engine.stepInfo(seq, onceKey);
+    stepInfo(seq: number, opts: { onceKey?: string; waitFor?: string } = {}) {
+      return this.#engine.stepInfo(seq, opts);
     }
 
     cancel() {

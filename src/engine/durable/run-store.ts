@@ -182,6 +182,11 @@ export class RunStore {
     }
   }
 
+  /** The signal-wait steps journaled after `afterSeq`, in order. */
+  signalStepsAfter(afterSeq: number): StepRecord[] {
+    return this.#all(`SELECT ${STEP_COLUMNS} FROM steps WHERE seq > ? AND kind = 'signal' ORDER BY seq`, afterSeq).map((r) => StepRecord.parse(r));
+  }
+
   /** The whole journal, every column. */
   allSteps(): StepRecord[] {
     return this.#all(`SELECT ${STEP_COLUMNS} FROM steps ORDER BY seq`).map((r) => StepRecord.parse(r));

@@ -8,7 +8,7 @@ import { ApprovalRequest, REQUEST_APPROVAL_STEP, type ApprovalDecision } from ".
 import { parseSigningKeys, verifyApprovalToken, type ApprovalClaims } from "./token.ts";
 
 type Loaded =
-  | { ok: true; claims: ApprovalClaims; request: ApprovalRequest; workflow: string; runStatus: string; decided: { at: number; payload: unknown } | null }
+  | { ok: true; claims: ApprovalClaims; request: ApprovalRequest; workflow: string; runStatus: string; decided: { at: number; payload: unknown } | null; waitEnded: boolean }
   | { ok: false; status: 403 | 404 | 410 | 500; title: string; message: string };
 
 /** Only one decision per approval request, whichever link copy or tab it comes from. */
@@ -31,7 +31,7 @@ async function load(c: Context<{ Bindings: Env }>, registry: Registry): Promise<
   const { claims } = verified;
   let info;
   try {
-    info = await createClient(c.env, registry).getStepInfo(claims.r, claims.q, onceKey(claims));
+    info = await createClient(c.env, registry).getStepInfo(claims.r, claims.q, { onceKey: onceKey(claims), waitFor: claims.s });
   } catch (err) {
     if (err instanceof StepwiseError && err.code === "run.not_found") return { ok: false, status: 404, title: "Not found", message: "This request no longer exists." };
     throw err;
@@ -40,8 +40,13 @@ async function load(c: Context<{ Bindings: Env }>, registry: Registry): Promise<
   if (info.step?.name !== REQUEST_APPROVAL_STEP || info.step.status !== "completed" || !request.success || request.data.signal !== claims.s) {
     return { ok: false, status: 403, title: "Invalid link", message: "This approval link does not match a request." };
   }
-  return { ok: true, claims, request: request.data, workflow: info.workflow, runStatus: info.runStatus, decided: info.signaled };
+  // The request's wait is the first wait on its signal after it; once that ended (timed out, or a
+  // signal from elsewhere decided it), this link has nothing left to decide.
+  const waitEnded = info.wait !== null && info.wait.status !== "waiting";
+  return { ok: true, claims, request: request.data, workflow: info.workflow, runStatus: info.runStatus, decided: info.signaled, waitEnded };
 }
+
+const WAIT_ENDED = "The workflow no longer waits for this decision (it timed out, or was decided another way). Nothing has changed.";
 
 function decidedText(decided: { at: number; payload: unknown }): string {
   const d = decided.payload as Partial<ApprovalDecision> | null;
@@ -63,6 +68,7 @@ export function approvalRoutes(registry: Registry) {
       if (!l.ok) return c.html(messagePage(l.title, l.message), l.status);
       if (l.decided !== null) return c.html(messagePage("Already decided", decidedText(l.decided)));
       if (l.runStatus !== "running") return c.html(messagePage("This request is closed", `The workflow has already finished (${l.runStatus}); there is nothing left to decide.`));
+      if (l.waitEnded) return c.html(messagePage("This request is closed", WAIT_ENDED));
       return c.html(decisionPage(l.request, l.workflow));
     })
     .post("/:token", bodyLimit({ maxSize: 8 * 1024, onError: (c) => c.html(messagePage("Too large", "That request was too large."), 413) }), async (c) => {
@@ -74,12 +80,14 @@ export function approvalRoutes(registry: Registry) {
       if (l.decided !== null) return c.html(messagePage("Already decided", decidedText(l.decided)), 409);
       const decision: ApprovalDecision = { approved: choice === "approve", decidedAt: Date.now(), by: l.request.to };
       try {
-        const sent = await createClient(c.env, registry).signalRun(l.claims.r, l.claims.s, decision, { onceKey: onceKey(l.claims) });
+        // The run object refuses the decision, atomically with accepting it, once the request's wait ended.
+        const sent = await createClient(c.env, registry).signalRun(l.claims.r, l.claims.s, decision, { onceKey: onceKey(l.claims), forWaitAfter: l.claims.q });
         if (sent.duplicate) return c.html(messagePage("Already decided", "Another decision arrived first. Nothing has changed."), 409);
       } catch (err) {
         if (err instanceof StepwiseError && err.code === "signal.run_finished") {
           return c.html(messagePage("This request is closed", "The workflow has already finished; there is nothing left to decide."), 409);
         }
+        if (err instanceof StepwiseError && err.code === "signal.not_waiting") return c.html(messagePage("This request is closed", WAIT_ENDED), 409);
         throw err;
       }
       return c.html(messagePage(decision.approved ? "Approved" : "Rejected", "Thank you. Your decision has been recorded and the workflow continues."));

@@ -166,6 +166,23 @@ describe("structured output", () => {
     expect(sent(model, 1).map((m) => m.role)).toEqual(["system", "user"]);
     expect(model.doGenerateCalls[0]!.responseFormat).toMatchObject({ type: "json", schema: { type: "object", required: ["verdict", "confidence"] } });
   });
+
+  it("an answer cut off with no text (finish reason length) is a failed, retryable answer, never a final one", async () => {
+    const cutOff = { content: [], finishReason: { unified: "length" as const, raw: "length" }, usage: usage(12, 0), warnings: [] };
+    const model = (mock.model = new MockLanguageModelV4({ doGenerate: [cutOff, textResult('{"verdict":"no","confidence":0.7}')] }));
+    const { stub } = await startRun("mock-object", { prompt: "Is it?", maxAttempts: 2 });
+    const v = await fireUntil(stub, (r) => r.status === "completed");
+    expect(v.result).toMatchObject({ object: { verdict: "no", confidence: 0.7 } });
+    expect(model.doGenerateCalls).toHaveLength(2);
+    const threadId = (v.steps!.find((s) => s.name === "createThread")!.result as { threadId: string }).threadId;
+    const saved = await messages(threadId);
+    expect(saved.map((m) => [m.role, m.status, m.final])).toEqual([
+      ["user", "success", false],
+      ["assistant", "failed", false],
+      ["assistant", "success", true],
+    ]);
+    expect(saved[1]).toMatchObject({ error: { code: "agent.invalid_object" } });
+  });
 });
 
 describe("usage", () => {

@@ -36,9 +36,12 @@ export interface EndDecision {
  * - interrupted: saved as a failed message marked `answer.incomplete`, so the thread never shows an
  *   answer streaming forever. A step's retry still answers the prompt (failed messages are not answers).
  * - superseded: the retry's stream carries the answer; the old one is dropped.
+ * `answered`: the producer already saved the whole answer (a final message for the prompt), so
+ * whatever ended the stream (a crash between that save and the end) saves nothing more: `end`.
  * @example decideEnd("thread", { kind: "aborted" }, true).save?.finishReason // "aborted"
  */
-export function decideEnd(producer: Producer, end: AnswerEnd, hasText: boolean): EndDecision {
+export function decideEnd(producer: Producer, end: AnswerEnd, hasText: boolean, answered = false): EndDecision {
+  if (answered && end.kind !== "superseded") return { last: { type: "end" }, save: null };
   switch (end.kind) {
     case "completed":
       return { last: { type: "end" }, save: null };

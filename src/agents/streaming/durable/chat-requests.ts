@@ -60,7 +60,7 @@ export class ChatRequests {
 
     const streamId = newStreamId();
     const controller = new AbortController();
-    this.#hub.running.set(streamId, controller);
+    this.#hub.running.set(streamId, { controller, ws, requestId });
     unwrap(await this.#hub.open({ streamId, producer: "thread", agentName: agent.name, promptMessageId, runId: null, model: null, provider: null }, now));
     this.#hub.sockets.subscribe(ws, requestId, streamId, 0);
     this.#hub.sockets.send(ws, serverFrame.start(requestId));
@@ -87,19 +87,18 @@ export class ChatRequests {
   }
 
   /**
-   * `abort` stops the model call of an answer this thread's chat (or a one-off call) is making, which
-   * then saves what it generated, marked aborted. A workflow step's answer is the step's: aborting
-   * only stops this request from following it (cancel the run to stop the step).
+   * `abort` of the request that asked for an answer (its `send`) stops the model call, which then
+   * saves what it generated, marked aborted. Any other request (a `resume` of this answer, or of an
+   * answer a workflow step or a Worker call is making) only stops following it: the SDK also sends
+   * `abort` when a reader merely cancels its stream, and one watcher must not end the answer for all.
+   * Cancel the run to stop a step's answer.
    */
   #abort(ws: WebSocket, requestId: string): void {
-    const sub = this.#hub.sockets.unsubscribe(ws, requestId);
-    if (sub === undefined) return; // finished already, or never existed: nothing to stop
-    const s = this.#hub.streams.get(sub.streamId);
-    if (s === undefined || s.producer === "step") return;
-    const local = this.#hub.running.get(s.streamId);
-    if (local !== undefined) local.abort(new DOMException("a client stopped the answer", "AbortError"));
-    else if (s.producer === "thread") this.#hub.finish(s, { kind: "aborted" }, Date.now()); // its producer died with an earlier instance
-    else this.#hub.streams.requestAbort(s.streamId); // a remote call learns it on its next push
+    this.#hub.sockets.unsubscribe(ws, requestId);
+    // Looked up by request, not by subscription: an abort may arrive before the send's subscription.
+    for (const answer of this.#hub.running.values()) {
+      if (answer.ws === ws && answer.requestId === requestId) answer.controller.abort(new DOMException("a client stopped the answer", "AbortError"));
+    }
   }
 }
 

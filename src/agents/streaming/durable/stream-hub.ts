@@ -27,8 +27,11 @@ export class StreamHub {
   readonly streams: StreamStore;
   readonly sockets: ChatSockets;
   readonly events: ThreadEvents;
-  /** Answers this object's chat is producing now, by stream id: what a client's `abort` stops. */
-  readonly running = new Map<string, AbortController>();
+  /**
+   * Answers this object's chat is producing now, by stream id, with the request that asked for each:
+   * only that request's `abort` stops the model (a follower's only stops following).
+   */
+  readonly running = new Map<string, { controller: AbortController; ws: WebSocket; requestId: string }>();
 
   constructor(ctx: DurableObjectState, threads: ThreadStore) {
     this.#ctx = ctx;
@@ -80,11 +83,11 @@ export class StreamHub {
     }
     // Read after the awaits: the stream may have ended meanwhile.
     const s = this.streams.get(parsed.data.streamId);
-    if (s === undefined) return ok({ live: false, abortRequested: false });
+    if (s === undefined) return ok({ live: false });
     if (parsed.data.from > s.nextSeq) return fail("stream.sequence_gap", `chunk ${parsed.data.from} pushed, ${s.nextSeq} expected`);
     const { first, added } = this.streams.append(s.streamId, s.nextSeq, parsed.data.from, json, now);
     this.sockets.deliver(s.streamId, first, added, (after) => this.streams.chunks(s.streamId, after));
-    return ok({ live: true, abortRequested: s.abortRequested });
+    return ok({ live: true });
   }
 
   end(input: EndStreamInput, now: number): RpcResult<true> {
@@ -101,7 +104,8 @@ export class StreamHub {
   finish(s: StreamRow, how: AnswerEnd, now: number): string[] {
     const threadId = this.#threads.threadId();
     const text = how.kind === "completed" || how.kind === "superseded" ? "" : unfinishedText(this.#chunkObjects(s.streamId));
-    const decision = decideEnd(s.producer, how, text !== "");
+    const answered = how.kind !== "completed" && threadId !== undefined && this.#threads.responses(threadId, s.promptMessageId, s.agentName).some((m) => m.final);
+    const decision = decideEnd(s.producer, how, text !== "", answered);
     const saved = this.streams.transaction(() => {
       const ids: string[] = [];
       if (decision.save !== null && threadId !== undefined) {

@@ -14,14 +14,13 @@ const StreamRow = z.object({
   model: z.string().nullable(),
   provider: z.string().nullable(),
   nextSeq: z.number(),
-  abortRequested: z.number().transform((n) => n === 1),
   startedAt: z.number(),
   updatedAt: z.number(),
 });
 export type StreamRow = z.output<typeof StreamRow>;
 
 const STREAM_COLUMNS = `ord, stream_id AS streamId, producer, agent_name AS agentName, prompt_message_id AS promptMessageId, run_id AS runId,
-  model, provider, next_seq AS nextSeq, abort_requested AS abortRequested, started_at AS startedAt, updated_at AS updatedAt`;
+  model, provider, next_seq AS nextSeq, started_at AS startedAt, updated_at AS updatedAt`;
 
 const ChunkRow = z.object({ seq: z.number(), chunk: z.string() });
 export type StoredChunk = z.infer<typeof ChunkRow>;
@@ -80,10 +79,6 @@ export class StreamStore {
       if (batch.length < READ_BATCH) return;
       from = batch.at(-1)!.seq;
     }
-  }
-
-  requestAbort(streamId: string): void {
-    this.#all("UPDATE answer_streams SET abort_requested = 1 WHERE stream_id = ?", streamId);
   }
 
   delete(streamId: string): void {
