@@ -14,19 +14,22 @@ describe("signals", () => {
   });
 
   it("buffers signals that arrive before the wait and hands them out once each, first in first out", async () => {
-    const { runId } = await client.startRun("waiter", { count: 3, timeout: 60_000 });
-    // Two arrive before any wait can consume them (the run has not reached its wait yet or is just there).
-    await client.signalRun(runId, "go", "first");
-    await client.signalRun(runId, "go", "second");
+    const { runId, stub, status } = await startRun("sleep-then-collect", { count: 3 });
+    expect(status).toBe("sleeping");
+    // All three arrive while the run sleeps: no wait exists yet, so they are buffered.
+    for (const payload of ["first", "second"]) await client.signalRun(runId, "go", payload);
     await client.signalRun(runId, "other", "ignored");
-    const stub = (await import("../helpers/runtime.ts")).runStub(runId);
-    await settle(stub);
-    let v = await view(stub);
-    expect(v.status).toBe("waiting");
+    expect((await view(stub)).steps!.filter((s) => s.kind === "signal")).toEqual([]);
+    // The sleep ends; the first two waits take the buffered signals in order; the third waits.
+    const v = await fireUntil(stub, (r) => r.status === "waiting");
+    expect(v.steps!.filter((s) => s.kind === "signal").map((s) => [s.status, s.result ?? null])).toEqual([
+      ["completed", "first"],
+      ["completed", "second"],
+      ["waiting", null],
+    ]);
     await client.signalRun(runId, "go", "third");
     await settle(stub);
-    v = await view(stub);
-    expect(v).toMatchObject({ status: "completed", result: ["first", "second", "third"] });
+    expect(await view(stub)).toMatchObject({ status: "completed", result: ["first", "second", "third"] });
   });
 
   it("resolves with null when the timeout passes first", async () => {

@@ -10,8 +10,8 @@ const OLD_KEY_ONLY = parseSigningKeys("k1:test-signing-key-one-0123456789");
 const FOREIGN = parseSigningKeys("k2:not-the-servers-key-0123456789");
 
 /** Starts a run that asks for approval; returns it with the link the email carried (same claims, same keys). */
-async function waitingForApproval(expiresIn = 3_600_000) {
-  const { runId } = await client.startRun("approval-gate", { expiresIn });
+async function waitingForApproval(expiresIn = 3_600_000, workflow = "approval-gate") {
+  const { runId } = await client.startRun(workflow, workflow === "approval-gate" ? { expiresIn } : {});
   const stub = runStub(runId);
   await settle(stub);
   const run = await client.getRun(runId);
@@ -114,5 +114,28 @@ describe("approval links", () => {
     const res = await page(token);
     expect(await res.text()).toContain("closed");
     expect((await decide(token, "approve")).status).toBe(409);
+  });
+
+  it("decides nothing once its wait ended another way: the decision never feeds a later wait on the same signal", async () => {
+    const { runId, stub, token } = await waitingForApproval(3_600_000, "approval-then-wait");
+    // Decided through the API instead of the link: the request's wait completes, a later one begins.
+    await client.signalRun(runId, "approval", { approved: true, decidedAt: Date.now(), by: "api" });
+    await settle(stub);
+    const waits = () => client.getRun(runId).then((r) => r.steps!.filter((s) => s.kind === "signal").map((s) => s.status));
+    expect(await waits()).toEqual(["completed", "waiting"]);
+
+    const shown = await page(token);
+    expect(shown.status).toBe(200);
+    const text = await shown.text();
+    expect(text).toContain("no longer waits for this decision");
+    expect(text).not.toContain("<form");
+    const res = await decide(token, "reject");
+    expect(res.status).toBe(409);
+    expect(await res.text()).toContain("no longer waits for this decision");
+    await settle(stub);
+    // The later wait is still waiting: nothing was buffered for it either.
+    expect(await waits()).toEqual(["completed", "waiting"]);
+    const run = await client.getRun(runId);
+    expect(run.status).toBe("waiting");
   });
 });
