@@ -33,6 +33,22 @@ async function until(runId: string, done: (run: any) => boolean, timeoutMs = 60_
   throw new Error(`run ${runId} never got there; last seen: ${JSON.stringify(run)}\n${dev.logs().slice(-4000)}`);
 }
 
+/**
+ * Polls the run list (the index) until the run has `status`. Unlike GET /api/runs/:id, this never
+ * calls the run's object, so only its own alarms (timers, the watchdog) can have brought it back.
+ */
+async function untilListed(runId: string, status: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let seen: unknown;
+  while (Date.now() < deadline) {
+    const list = (await api("GET", "/api/runs?limit=100")).json as { runs: { runId: string; status: string }[] };
+    seen = list.runs.find((r) => r.runId === runId);
+    if ((seen as { status?: string } | undefined)?.status === status) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`run ${runId} never listed as ${status}; last seen: ${JSON.stringify(seen)}\n${dev.logs().slice(-4000)}`);
+}
+
 async function counts(runId: string): Promise<Record<string, number>> {
   const res = await fetch(`${dev.url}/test/probe/counts?prefix=${encodeURIComponent(runId + "/")}`);
   const raw = (await res.json()) as Record<string, number>;
@@ -67,6 +83,9 @@ describe("SIGKILL of wrangler dev and restart on the same state", () => {
 
     // The waiting run gets its signal after the restart.
     expect((await api("POST", `/api/runs/${waiting}/signals/go`, { payload: "after restart" })).status).toBe(202);
+    // Nothing reads the other runs until the index lists them completed: their alarms (the sleep's
+    // timer, the slow action's watchdog) woke them, not a request.
+    for (const runId of [sleeping, buffered, slow]) await untilListed(runId, "completed");
 
     expect((await until(sleeping, (r) => r.status === "completed")).result).toBe("woke");
     expect((await until(waiting, (r) => r.status === "completed")).result).toEqual(["after restart"]);
