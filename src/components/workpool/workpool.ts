@@ -35,8 +35,6 @@ export interface EnqueueOptions {
   id?: string;
 }
 
-/** Transport failures while waiting for a slot are retried this many times in a row, then thrown. */
-const MAX_TRANSPORT_FAILURES = 8;
 
 /**
  * A pool of slots, shared by every caller in the deployment.
@@ -123,9 +121,12 @@ export class Workpool implements SlotPool {
         reply = await abortable(this.#stub().acquire({ pool: this.#config, holderId, waitMs }), signal);
       } catch (err) {
         if (signal.aborted) throw giveUp();
-        // The pool object restarted or the call broke: ask again, the queue entry kept our place.
-        if (++failures > MAX_TRANSPORT_FAILURES) throw err;
-        await new Promise((r) => setTimeout(r, Math.min(2_000, 25 * 2 ** failures)));
+        // The pool object restarted, was deployed, or the call broke: ask again (for as long as the
+        // caller waits: a durable step's wait must not fail on a passing outage), the queue entry
+        // kept our place.
+        failures++;
+        if (failures === 1 || failures % 30 === 0) console.error(`pool ${this.name}: asking for a slot failed ${failures} time(s), asking again: ${String(err)}`);
+        await pause(Math.min(2_000, 25 * 2 ** failures), signal);
         continue;
       }
       failures = 0;
@@ -147,6 +148,19 @@ export class Workpool implements SlotPool {
   #stub(): WorkpoolStub {
     return this.#ns.getByName(this.name);
   }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
 
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

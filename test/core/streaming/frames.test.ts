@@ -1,7 +1,7 @@
 // Client frames parsed through the transport's own validator and ours; server frames exactly as the
 // transport reads them (JSON, requestId echoed, sequence and chunk on chunk frames).
 import { describe, expect, it } from "vitest";
-import { parseClientFrame, serverFrame } from "../../../src/agents/streaming/core/frames.ts";
+import { MAX_REQUEST_ID_CHARS, parseClientFrame, serverFrame } from "../../../src/agents/streaming/core/frames.ts";
 
 const send = { type: "send", requestId: "r1", id: "c", trigger: "submit-message", messages: [{ id: "u1", role: "user", parts: [{ type: "text", text: "Hi " }, { type: "text", text: "there" }] }], headers: {}, body: {} };
 
@@ -23,10 +23,16 @@ describe("parseClientFrame", () => {
     ["an empty requestId", JSON.stringify({ type: "abort", requestId: "" }), ""],
     ["headers that are not strings", JSON.stringify({ ...send, headers: { a: 1 } }), "r1"],
     ["a user message without text", JSON.stringify({ ...send, messages: [{ id: "u", role: "user", parts: [{ type: "text", text: "  " }] }] }), "r1"],
+    ["a requestId over 100 characters", JSON.stringify({ type: "abort", requestId: "r".repeat(101) }), ""],
     ["a fractional lastSequence", JSON.stringify({ type: "resume", requestId: "r", id: "c", headers: {}, body: {}, lastSequence: 1.5 }), "r"],
   ])("refuses %s, echoing the request id it could read", async (_name, raw, requestId) => {
     const parsed = await parseClientFrame(raw);
     expect(parsed).toMatchObject({ ok: false, requestId, errorText: expect.stringMatching(/^chat\.invalid_frame: /) });
+  });
+
+  it("the most a socket can follow fits its 2 KiB attachment: 8 requests with the longest ids", () => {
+    const sub = { r: "r".repeat(MAX_REQUEST_ID_CHARS), s: `ans_${"a".repeat(32)}`, n: Number.MAX_SAFE_INTEGER };
+    expect(new TextEncoder().encode(JSON.stringify({ ch: "chat", subs: Array.from({ length: 8 }, () => sub) })).length).toBeLessThan(2048);
   });
 });
 

@@ -26,6 +26,11 @@ export type ChatRequest =
 export type ParsedFrame = { ok: true; request: ChatRequest } | { ok: false; requestId: string; errorText: string };
 
 const MAX_FRAME_CHARS = 1024 * 1024;
+/**
+ * A socket's subscriptions live in its attachment, which holds at most 2 KiB: 8 subscriptions of a
+ * 100-character request id (about 170 bytes each with the stream id) always fit. The SDK's ids are 16.
+ */
+export const MAX_REQUEST_ID_CHARS = 100;
 const MAX_PROMPT_CHARS = 100_000;
 
 /** `body` of a resume: an extension the built-in client can send through `reconnectToStream({ body })`. */
@@ -49,12 +54,12 @@ export async function parseClientFrame(raw: string | ArrayBuffer): Promise<Parse
   } catch {
     return { ok: false, requestId: "", errorText: "chat.invalid_frame: the frame is not JSON" };
   }
-  const requestId = z.looseObject({ requestId: z.string().max(200) }).safeParse(value).data?.requestId ?? "";
+  const requestId = z.looseObject({ requestId: z.string().max(MAX_REQUEST_ID_CHARS) }).safeParse(value).data?.requestId ?? "";
   const bad = (why: string): ParsedFrame => ({ ok: false, requestId, errorText: `chat.invalid_frame: ${why}` });
   const validated = await safeValidateWebSocketChatTransportRequest({ value });
   if (!validated.success) return bad(validated.error.message);
   const frame = validated.data;
-  if (frame.requestId === "" || frame.requestId.length > 200) return bad("requestId must have 1 to 200 characters");
+  if (frame.requestId === "" || frame.requestId.length > MAX_REQUEST_ID_CHARS) return bad(`requestId must have 1 to ${MAX_REQUEST_ID_CHARS} characters`);
   if (frame.type === "abort") return { ok: true, request: { kind: "abort", requestId: frame.requestId } };
   if (frame.type === "resume") {
     const body = ResumeBody.safeParse(frame.body);

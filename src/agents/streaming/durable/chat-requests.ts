@@ -8,8 +8,8 @@ import { parseClientFrame, serverFrame, type ChatRequest } from "../core/frames.
 import { newStreamId } from "../stream-protocol.ts";
 import type { StreamHub } from "./stream-hub.ts";
 
-/** Each request a socket follows lives in its attachment (2 KiB at most): about 20 fit. */
-const MAX_REQUESTS_PER_SOCKET = 16;
+/** Each request a socket follows lives in its attachment (2 KiB at most; see MAX_REQUEST_ID_CHARS). */
+const MAX_REQUESTS_PER_SOCKET = 8;
 
 export class ChatRequests {
   readonly #env: Env;
