@@ -5,6 +5,7 @@ import { THREAD_ID_PATTERN } from "../agents/durable/thread-object.ts";
 import { CHAT_APP_JS } from "./assets/chat-app.ts";
 import { CHAT_CSS } from "./assets/chat-css.ts";
 import { CHAT_TRANSPORT_JS } from "./assets/chat-transport.ts";
+import { AI_TRANSPORT_JS } from "./generated/ai-transport.ts";
 import { chatPage } from "./chat-page.ts";
 
 /** Scripts only from this origin, sockets and fetches only to it, nothing inline, no framing. */
@@ -14,6 +15,8 @@ const PAGE_HEADERS = { "content-security-policy": PAGE_CSP, "cache-control": "no
 const ASSETS: Record<string, { type: string; body: string }> = {
   "app.js": { type: "text/javascript; charset=utf-8", body: CHAT_APP_JS },
   "transport.js": { type: "text/javascript; charset=utf-8", body: CHAT_TRANSPORT_JS },
+  // The ai SDK's WebSocketChatTransport, bundled for the browser at install (scripts/build-chat-client.mjs).
+  "ai-transport.js": { type: "text/javascript; charset=utf-8", body: AI_TRANSPORT_JS },
   "chat.css": { type: "text/css; charset=utf-8", body: CHAT_CSS },
 };
 

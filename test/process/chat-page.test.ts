@@ -2,7 +2,7 @@
 // `wrangler dev`: type a message and watch the answer stream, reload and see the history, survive a
 // dropped socket (resume), and show an answer a workflow's agent step streams into the thread.
 import { chromium, type Browser, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startWranglerDev, type DevServer } from "../helpers/wrangler-dev.ts";
 import { apiOf, messages, newThread, PROMPT, TOKEN, until } from "./chat-client.ts";
 
@@ -24,11 +24,23 @@ afterAll(async () => {
   await dev?.dispose();
 });
 
+/** Errors thrown in any page of the current test: none are expected. */
+let pageErrors: string[] = [];
+afterEach(() => {
+  expect(pageErrors).toEqual([]);
+  pageErrors = [];
+});
+
 async function openChat(threadId: string): Promise<Page> {
   const page = await browser.newPage();
-  page.on("pageerror", (err) => console.error(`page error: ${err.message}`));
+  page.on("pageerror", (err) => pageErrors.push(err.message));
+  const sdk = page.waitForResponse((res) => res.url().endsWith("/chat/assets/ai-transport.js"));
   // The token travels in the fragment (never sent to the server); the page moves it to sessionStorage.
   await page.goto(`${dev.url}/chat/${threadId}#token=${encodeURIComponent(TOKEN)}`);
+  // The page speaks the protocol through the ai SDK's own WebSocketChatTransport, bundled for it.
+  const res = await sdk;
+  expect(res.status()).toBe(200);
+  expect(await res.text()).toContain("WebSocketChatTransport from ai@");
   await page.waitForSelector("body[data-connection=online]");
   return page;
 }

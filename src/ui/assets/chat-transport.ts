@@ -1,159 +1,174 @@
-// The browser side of the chat protocol, served as /chat/assets/transport.js: the same frames as the
-// `ai` SDK's WebSocketChatTransport (send, resume, abort in; start, chunk, end, error, no-active out),
-// plus reconnection that resumes every request in flight. Plain ES module text: no build step.
+// The page's connection to a thread's chat socket, served as /chat/assets/transport.js: the `ai` SDK's
+// own WebSocketChatTransport (bundled as /chat/assets/ai-transport.js) does the protocol; this adds
+// what a page needs around it: connection status, and following an answer again after a drop.
 // (No backticks or template literals below: this is the body of a String.raw.)
 
 export const CHAT_TRANSPORT_JS = String.raw`
-const OPEN = 1;
+import { WebSocketChatTransport } from "./ai-transport.js";
+
+const STREAM_ID = /^ans_[0-9a-f]{32}$/;
+// An answer id that never exists: resuming it opens the socket and gets no-active.
+const NO_ANSWER = "ans_" + "0".repeat(32);
 
 function newId() {
   return crypto.randomUUID().replaceAll("-", "").slice(0, 16);
 }
 
+function pause(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
 /**
- * One WebSocket to a thread, reconnecting with a fresh ticket after a drop. Each request has handlers:
- * onStart(), onChunk(chunk, sequence, streamId), onReset() and onRequestId(id) (after a reconnect, a replay
- * follows under a new request), onEnd(), onError(text), onNoActive().
+ * One thread's chat over WebSocketChatTransport. Each request has handlers: onChunk(chunk, null, streamId),
+ * onReset() (after a drop, the answer replays from its first chunk), onEnd(), onError(text), onNoActive().
+ * A dropped socket is reconnected (with a fresh ticket from params) and every request in flight follows
+ * its answer again: a resume by stream id, or the same send repeated (the thread saves a prompt once and
+ * attaches a repeated send to the answer in flight).
  */
 export class ChatConnection {
   constructor({ url, params, chatId, onStatus }) {
-    this.url = url;
-    this.params = params;
     this.chatId = chatId;
     this.onStatus = onStatus || (() => {});
     this.requests = new Map();
-    this.queue = [];
     this.socket = null;
     this.retry = 0;
-    this.closed = false;
-    this.connect();
+    this.probing = false;
+    const self = this;
+    // The transport opens its sockets with this class, so the page sees each one open and close.
+    class TrackedSocket extends WebSocket {
+      constructor(u, protocols) {
+        super(u, protocols);
+        self.socket = this;
+        self.onStatus("connecting");
+        this.addEventListener("open", () => {
+          if (self.socket !== this) return;
+          self.retry = 0;
+          self.onStatus("online");
+        });
+        this.addEventListener("close", () => {
+          if (self.socket !== this) return;
+          self.socket = null;
+          self.onStatus("reconnecting");
+          self.probe(); // come back online even with nothing in flight
+        });
+      }
+    }
+    this.transport = new WebSocketChatTransport({ url: new URL(url, location.href).href, params, webSocket: TrackedSocket });
+    this.probe();
   }
 
   /** Sends a user message; the answer arrives through the handlers. Returns the request id. */
   send(text, handlers) {
-    const requestId = newId();
-    this.requests.set(requestId, { kind: "send", streamId: null, lastSequence: -1, handlers });
-    this.frame({
-      type: "send", requestId, id: this.chatId, trigger: "submit-message",
-      messages: [{ id: "u_" + newId(), role: "user", parts: [{ type: "text", text }] }],
-      headers: {}, body: {},
-    });
-    return requestId;
+    const r = this.track(handlers);
+    const messages = [{ id: "u_" + newId(), role: "user", parts: [{ type: "text", text }] }];
+    r.again = () => this.transport.sendMessages({ chatId: this.chatId, trigger: "submit-message", messageId: undefined, messages, abortSignal: r.controller.signal });
+    this.follow(r, r.again);
+    return r.id;
   }
 
   /** Follows an answer in flight from its first chunk (or the oldest one, without streamId). */
   resume(streamId, handlers) {
-    const requestId = newId();
-    this.requests.set(requestId, { kind: "resume", streamId: streamId || null, lastSequence: -1, handlers });
-    this.frame({ type: "resume", requestId, id: this.chatId, headers: {}, body: streamId ? { streamId } : {} });
-    return requestId;
+    const r = this.track(handlers);
+    r.streamId = streamId || null;
+    r.again = () => this.reconnect(r);
+    this.follow(r, r.again);
+    return r.id;
   }
 
-  /** Stops the answer of a request (a chat answer stops and is saved as it is; a workflow's is only unfollowed). */
-  abort(requestId) {
-    if (!this.requests.delete(requestId)) return;
-    this.frame({ type: "abort", requestId });
+  /** Stops a request: a chat answer this page sent stops (and is saved as it is); any other is only unfollowed. */
+  abort(id) {
+    const r = this.requests.get(id);
+    if (!r) return;
+    this.requests.delete(id);
+    r.controller.abort();
+    if (r.reader) r.reader.cancel().catch(() => {});
   }
 
-  /** For tests and the UI's "reconnect": drops the socket as a network failure would. */
+  /** For tests and the UI: drops the socket as a network failure would. */
   drop() {
     if (this.socket) this.socket.close(4000, "dropped by the page");
   }
 
-  frame(f) {
-    const text = JSON.stringify(f);
-    if (this.socket && this.socket.readyState === OPEN) this.socket.send(text);
-    else this.queue.push(text);
+  track(handlers) {
+    const r = { id: newId(), handlers, controller: new AbortController(), streamId: null, reader: null, again: null };
+    this.requests.set(r.id, r);
+    return r;
   }
 
-  async connect() {
-    if (this.closed) return;
-    this.onStatus("connecting");
-    let url;
-    try {
-      const params = await this.params();
-      url = new URL(this.url, location.href);
-      url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-      for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-    } catch (err) {
-      this.onStatus("offline", String(err && err.message ? err.message : err));
-      return this.later();
-    }
-    const socket = new WebSocket(url);
-    this.socket = socket;
-    socket.onopen = () => {
-      this.retry = 0;
-      this.onStatus("online");
-      const queued = this.queue;
-      this.queue = [];
-      for (const text of queued) socket.send(text);
-    };
-    socket.onmessage = (event) => {
-      try {
-        this.handle(JSON.parse(event.data));
-      } catch (err) {
-        console.error("chat protocol error", err);
-        socket.close(4001, "protocol error");
-      }
-    };
-    socket.onclose = () => {
-      if (this.socket !== socket) return;
-      this.socket = null;
-      this.onStatus("reconnecting");
-      this.resumeAll();
-      this.later();
-    };
+  reconnect(r) {
+    return this.transport.reconnectToStream({ chatId: this.chatId, body: r.streamId ? { streamId: r.streamId } : {} });
   }
 
-  /** After a drop: every request still in flight becomes a resume (a full replay from sequence 0). */
-  resumeAll() {
-    const pending = [...this.requests.values()];
-    this.requests.clear();
-    this.queue = [];
-    for (const r of pending) {
-      if (r.handlers.onReset) r.handlers.onReset();
-      const requestId = this.resume(r.streamId, r.handlers);
-      if (r.handlers.onRequestId) r.handlers.onRequestId(requestId);
-    }
-  }
-
-  later() {
-    const delay = Math.min(10000, 250 * 2 ** this.retry++);
-    setTimeout(() => this.connect(), delay);
-  }
-
-  handle(f) {
-    if (!f || typeof f.type !== "string" || typeof f.requestId !== "string") throw new Error("invalid frame");
-    const r = this.requests.get(f.requestId);
-    if (!r) return;
+  /** Reads a request's answer to its end; after a network failure, follows it again from the start. */
+  async follow(r, open) {
     const h = r.handlers;
-    switch (f.type) {
-      case "start":
-        if (h.onStart) h.onStart();
-        return;
-      case "chunk":
-        if (!Number.isSafeInteger(f.sequence) || f.sequence < 0) throw new Error("invalid sequence");
-        if (f.sequence <= r.lastSequence) return; // a repeat
-        if (f.sequence !== r.lastSequence + 1) throw new Error("sequence gap");
-        r.lastSequence = f.sequence;
-        if (f.chunk && f.chunk.type === "start" && typeof f.chunk.messageId === "string") r.streamId = f.chunk.messageId;
-        if (h.onChunk) h.onChunk(f.chunk, f.sequence, r.streamId);
-        return;
-      case "end":
-        this.requests.delete(f.requestId);
-        if (h.onEnd) h.onEnd();
-        return;
-      case "no-active":
-        this.requests.delete(f.requestId);
+    for (;;) {
+      let stream;
+      try {
+        stream = await open();
+      } catch (err) {
+        if (!this.requests.has(r.id)) return;
+        if (!(err instanceof TypeError)) return this.fail(r, err);
+        await this.backoff(); // could not connect: the same request again
+        continue;
+      }
+      if (stream === null) {
+        this.requests.delete(r.id);
         if (h.onNoActive) h.onNoActive();
         return;
-      case "error":
-        this.requests.delete(f.requestId);
-        if (h.onError) h.onError(f.errorText || "error");
-        return;
-      default:
-        throw new Error("unknown frame type " + f.type);
+      }
+      r.reader = stream.getReader();
+      try {
+        for (;;) {
+          const { done, value } = await r.reader.read();
+          if (done) break;
+          if (value.type === "start" && STREAM_ID.test(value.messageId || "")) r.streamId = value.messageId;
+          if (h.onChunk) h.onChunk(value, null, r.streamId);
+        }
+      } catch (err) {
+        if (!this.requests.has(r.id)) return;
+        // WebSocketChatTransport fails a request with a TypeError when the connection drops, and with
+        // an Error holding the server's errorText otherwise.
+        if (!(err instanceof TypeError)) return this.fail(r, err);
+        if (h.onReset) h.onReset();
+        // Known answer: resume it. Not known yet: repeat the send (it attaches to its answer).
+        open = r.streamId ? () => this.reconnect(r) : r.again;
+        await this.backoff();
+        continue;
+      }
+      if (!this.requests.has(r.id)) return;
+      this.requests.delete(r.id);
+      if (h.onEnd) h.onEnd();
+      return;
     }
+  }
+
+  fail(r, err) {
+    this.requests.delete(r.id);
+    if (r.handlers.onError) r.handlers.onError(String(err && err.message ? err.message : err));
+  }
+
+  /** Opens the socket (or reopens it after a drop) by asking about an answer that never exists. */
+  async probe() {
+    if (this.probing) return;
+    this.probing = true;
+    try {
+      for (;;) {
+        try {
+          await this.transport.reconnectToStream({ chatId: this.chatId, body: { streamId: NO_ANSWER } });
+          return;
+        } catch (err) {
+          if (!(err instanceof TypeError)) return;
+          await this.backoff();
+        }
+      }
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  backoff() {
+    return pause(Math.min(10000, 250 * 2 ** this.retry++));
   }
 }
 `;
