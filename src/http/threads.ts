@@ -52,7 +52,7 @@ export function threadRoutes() {
     });
 }
 
-const SocketQuery = z.object({ ticket: z.string().max(2000).optional() });
+export const SocketQuery = z.object({ ticket: z.string().max(2000).optional().describe("a ticket from POST /api/threads/{id}/ws-ticket (60 s)") });
 
 /**
  * The thread WebSockets, mounted before the bearer-protected /api router (their auth is the ticket):

@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 document, generated from the zod schemas the routes validate with.
 // Paths are listed once here with their schemas; `openApiDocument()` turns them into JSON Schema.
 import { z } from "zod";
-import { CreateThreadBody, MessagesQuery } from "../threads.ts";
+import { CreateThreadBody, MessagesQuery, SocketQuery } from "../threads.ts";
 import { CancelResponse, ListRunsQuery, Problem, RunEvent, RunList, RunQuery, RunView, SignalBody, SignalResponse, StartBody, StartResponse, WorkflowList } from "./schemas.ts";
 
 interface Operation {
@@ -12,6 +12,8 @@ interface Operation {
   query?: z.ZodObject;
   headers?: Record<string, string>;
   body?: z.ZodType;
+  /** Overrides the document's bearer requirement (the WebSockets take a ticket instead). */
+  security?: Record<string, string[]>[];
   responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
 }
 
@@ -21,8 +23,10 @@ const PROBLEM_TEXT: Record<number, string> = {
   400: "invalid input: `errors` lists the failing paths",
   401: "missing or wrong bearer token",
   404: "unknown workflow or run",
+  403: "the ticket is for another thread",
   409: "the run has ended, or the Idempotency-Key was used with other args",
   413: "body over 1 MiB",
+  426: "not a WebSocket upgrade",
 };
 
 export const OPERATIONS: Operation[] = [
@@ -79,6 +83,31 @@ export const OPERATIONS: Operation[] = [
     query: MessagesQuery,
     responses: { 200: { description: "`{ threadId, messages, nextCursor }`" }, ...problems(400, 401, 404) },
   },
+  {
+    method: "post",
+    path: "/api/threads/{id}/ws-ticket",
+    summary: "Mint a short-lived ticket (60 s) that opens this thread's WebSockets (browsers cannot send a bearer header on one)",
+    params: { id: "thread id" },
+    responses: { 201: { description: "`{ ticket, expiresAt, ttlMs, chatUrl, eventsUrl }`" }, ...problems(401, 404) },
+  },
+  {
+    method: "get",
+    path: "/api/threads/{id}/ws",
+    summary: "The thread's chat WebSocket: the protocol of the ai SDK's WebSocketChatTransport (send, resume, abort)",
+    params: { id: "thread id" },
+    query: SocketQuery,
+    security: [],
+    responses: { 101: { description: "switching protocols" }, ...problems(400, 401, 403, 404, 426) },
+  },
+  {
+    method: "get",
+    path: "/api/threads/{id}/events",
+    summary: "The thread's events over a WebSocket: a snapshot, then answer.started, answer.ended, messages.saved",
+    params: { id: "thread id" },
+    query: SocketQuery,
+    security: [],
+    responses: { 101: { description: "switching protocols" }, ...problems(400, 401, 403, 404, 426) },
+  },
 ];
 
 export function openApiDocument(): Record<string, unknown> {
@@ -101,6 +130,7 @@ export function openApiDocument(): Record<string, unknown> {
         ]),
       ),
     };
+    if (op.security !== undefined) operation.security = op.security;
     if (op.body !== undefined) operation.requestBody = { required: false, content: { "application/json": { schema: jsonSchema(op.body, "input") } } };
     (paths[op.path] ??= {})[op.method] = operation;
   }

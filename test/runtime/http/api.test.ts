@@ -172,6 +172,12 @@ describe("OpenAPI and the typed client", () => {
     expect(start.responses["400"].content["application/problem+json"].schema.properties.code.type).toBe("string");
     const list = doc.paths["/api/runs"]!.get;
     expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(["workflow", "status", "limit", "cursor"]);
+    // The thread sockets take a ticket, not the bearer token.
+    const chat = doc.paths["/api/threads/{id}/ws"]!.get;
+    expect(chat.security).toEqual([]);
+    expect(chat.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual(["path:id", "query:ticket"]);
+    expect(Object.keys(chat.responses)).toEqual(expect.arrayContaining(["101", "401", "403", "404", "426"]));
+    expect(doc.paths["/api/threads/{id}/ws-ticket"]!.post.security).toBeUndefined();
     const page = await exports.default.fetch(new Request("http://stepwise.test/api/docs"));
     expect(page.headers.get("content-type")).toContain("text/html");
     const text = await page.text();
