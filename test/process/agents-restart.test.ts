@@ -1,36 +1,17 @@
 // Agent steps across a SIGKILL of `wrangler dev`: a finished agent step never calls the model again, and
 // one cut off mid-call saves neither its prompt nor its answer twice when it runs again after the restart.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiOf, TOKEN, until as poll } from "../helpers/dev-api.ts";
 import { startWranglerDev, type DevServer } from "../helpers/wrangler-dev.ts";
 
-const TOKEN = "test-token";
 let dev: DevServer;
 
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${dev.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, json: await res.json() };
-}
+const api = (method: string, path: string, body?: unknown) => apiOf(dev)(method, path, body);
 
 async function start(args: unknown): Promise<string> {
   const res = await api("POST", "/api/workflows/agent-restart/runs", { args });
   expect(res.status, JSON.stringify(res.json)).toBe(201);
   return res.json.runId;
-}
-
-/** Polls until `done` holds (a real process: no alarm to fire by hand). */
-async function until<T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await read();
-    if (done(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} never happened; last seen: ${JSON.stringify(last)}\n${dev.logs().slice(-4000)}`);
 }
 
 const run = (runId: string) => api("GET", `/api/runs/${runId}`).then((r) => r.json);
@@ -47,6 +28,8 @@ async function threadMessages(threadId: string): Promise<{ id: string; role: str
   expect(res.status).toBe(200);
   return res.json.messages;
 }
+
+const until = <T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 60_000) => poll(what, read, done, timeoutMs, () => dev.logs());
 
 beforeAll(async () => {
   dev = await startWranglerDev({ config: "test/wrangler.test.toml", vars: { API_TOKEN: TOKEN } });

@@ -2,9 +2,9 @@
 // local send_email binding) still shows the request and decides it after the restart.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { apiOf, TOKEN, until } from "../helpers/dev-api.ts";
 import { startWranglerDev, type DevServer } from "../helpers/wrangler-dev.ts";
 
-const TOKEN = "test-token";
 let dev: DevServer;
 
 beforeAll(async () => {
@@ -15,27 +15,15 @@ afterAll(async () => {
   await dev?.dispose();
 });
 
-async function api(method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${dev.url}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
-  return res.json();
-}
-
-async function poll<T>(what: string, get: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await get();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} never happened\n${dev.logs().slice(-3000)}`);
-}
+const api = async (method: string, path: string, body?: unknown) => (await apiOf(dev)(method, path, body)).json;
+const poll = <T>(what: string, read: () => Promise<T>, done: (v: T) => boolean) => until(what, read, done, 30_000, () => dev.logs());
 
 it("keeps a run waiting for approval across a SIGKILL, and its emailed link still decides it", async () => {
   const { runId } = await api("POST", "/api/workflows/approval-gate/runs", { args: { to: "ops@example.com" } });
-  await poll("waiting", async () => ((await api("GET", `/api/runs/${runId}?steps=none`)).status === "waiting" ? true : undefined));
+  await poll("waiting", () => api("GET", `/api/runs/${runId}?steps=none`), (r) => r.status === "waiting");
 
   // The local send_email binding writes each message to a file and logs its path.
-  const emailFile = await poll("the email", async () => /Text: (\S+\.txt)/.exec(dev.logs())?.[1]);
+  const emailFile = (await poll("the email", async () => /Text: (\S+\.txt)/.exec(dev.logs())?.[1], (f) => f !== undefined))!;
   const email = readFileSync(emailFile, "utf8");
   expect(email).toContain("release-bot asks for your decision");
   const token = /\/approvals\/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)/.exec(email)![1]!;
@@ -48,9 +36,6 @@ it("keeps a run waiting for approval across a SIGKILL, and its emailed link stil
   expect(await view.text()).toContain("Ship the release?");
   const decided = await fetch(`${dev.url}/approvals/${token}`, { method: "POST", body: new URLSearchParams({ decision: "approve" }) });
   expect(decided.status).toBe(200);
-  const run = await poll("completion", async () => {
-    const r = await api("GET", `/api/runs/${runId}?steps=none`);
-    return r.status === "completed" ? r : undefined;
-  });
+  const run = await poll("completion", () => api("GET", `/api/runs/${runId}?steps=none`), (r) => r.status === "completed");
   expect(run.result).toMatchObject({ approved: true, by: "ops@example.com" });
 });

@@ -3,8 +3,8 @@
 import { WebSocketChatTransport, type UIMessage, type UIMessageChunk } from "ai";
 import { expect } from "vitest";
 import type { DevServer } from "../helpers/wrangler-dev.ts";
-
-export const TOKEN = "test-token";
+import { apiOf, TOKEN } from "../helpers/dev-api.ts";
+export { apiOf, TOKEN, until } from "../helpers/dev-api.ts";
 
 export interface Frame {
   type: string;
@@ -12,18 +12,6 @@ export interface Frame {
   sequence?: number;
   chunk?: { type: string; delta?: string; messageId?: string };
   errorText?: string;
-}
-
-export function apiOf(dev: DevServer) {
-  return async (method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> => {
-    const res = await fetch(`${dev.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, json: text === "" ? null : JSON.parse(text) };
-  };
 }
 
 export async function newThread(dev: DevServer): Promise<string> {
@@ -124,18 +112,6 @@ export function expectContiguous(frames: Frame[]): void {
   const seqs = frames.filter((f) => f.type === "chunk").map((f) => f.sequence);
   expect(seqs.length).toBeGreaterThan(0);
   expect(seqs).toEqual(seqs.map((_, i) => i));
-}
-
-/** Polls until `done` holds (a real process: no alarm to fire by hand). */
-export async function until<T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await read();
-    if (done(last)) return last;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${what} never happened; last seen: ${JSON.stringify(last)}`);
 }
 
 export const PROMPT = "Please explain in detail how a durable object keeps the chunks of an answer while it streams to every client";

@@ -1,19 +1,12 @@
 // The real thing: `wrangler dev` on a fresh persist folder, runs in a sleep, a signal wait and a slow
 // action, SIGKILL of the whole process group, a restart on the same state, and every run finishing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiOf, TOKEN, until as poll } from "../helpers/dev-api.ts";
 import { startWranglerDev, type DevServer } from "../helpers/wrangler-dev.ts";
 
-const TOKEN = "test-token";
 let dev: DevServer;
 
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${dev.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, json: await res.json() };
-}
+const api = (method: string, path: string, body?: unknown) => apiOf(dev)(method, path, body);
 
 async function start(workflow: string, args: unknown): Promise<string> {
   const res = await api("POST", `/api/workflows/${workflow}/runs`, { args });
@@ -22,32 +15,21 @@ async function start(workflow: string, args: unknown): Promise<string> {
 }
 
 /** Polls a run until `done` holds (real processes: no alarm to fire by hand). */
-async function until(runId: string, done: (run: any) => boolean, timeoutMs = 60_000): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  let run: any;
-  while (Date.now() < deadline) {
-    run = (await api("GET", `/api/runs/${runId}`)).json;
-    if (done(run)) return run;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`run ${runId} never got there; last seen: ${JSON.stringify(run)}\n${dev.logs().slice(-4000)}`);
-}
+const until = (runId: string, done: (run: any) => boolean): Promise<any> =>
+  poll(`run ${runId}`, async () => (await api("GET", `/api/runs/${runId}`)).json, done, 60_000, () => dev.logs());
 
 /**
  * Polls the run list (the index) until the run has `status`. Unlike GET /api/runs/:id, this never
  * calls the run's object, so only its own alarms (timers, the watchdog) can have brought it back.
  */
-async function untilListed(runId: string, status: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let seen: unknown;
-  while (Date.now() < deadline) {
-    const list = (await api("GET", "/api/runs?limit=100")).json as { runs: { runId: string; status: string }[] };
-    seen = list.runs.find((r) => r.runId === runId);
-    if ((seen as { status?: string } | undefined)?.status === status) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`run ${runId} never listed as ${status}; last seen: ${JSON.stringify(seen)}\n${dev.logs().slice(-4000)}`);
-}
+const untilListed = (runId: string, status: string): Promise<unknown> =>
+  poll(
+    `run ${runId} listed as ${status}`,
+    async () => ((await api("GET", "/api/runs?limit=100")).json as { runs: { runId: string; status: string }[] }).runs.find((r) => r.runId === runId),
+    (r) => r?.status === status,
+    60_000,
+    () => dev.logs(),
+  );
 
 async function counts(runId: string): Promise<Record<string, number>> {
   const res = await fetch(`${dev.url}/test/probe/counts?prefix=${encodeURIComponent(runId + "/")}`);

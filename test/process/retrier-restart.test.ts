@@ -2,6 +2,7 @@
 // whole process group during the backoff after the first failure, a restart on the same state, and the
 // run's own alarm finishing it: third attempt completes, onComplete logged exactly once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { until as poll } from "../helpers/dev-api.ts";
 import { startWranglerDev, type DevServer } from "../helpers/wrangler-dev.ts";
 
 let dev: DevServer;
@@ -13,21 +14,7 @@ async function call(method: string, path: string, body?: unknown): Promise<any> 
   return json;
 }
 
-/** Polls until `done` holds (real processes: no alarm to fire by hand). */
-async function until<T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    try {
-      last = await read();
-      if (done(last)) return last;
-    } catch {
-      // the server may still be coming up
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} never happened; last seen: ${JSON.stringify(last)}\n${dev.logs().slice(-4000)}`);
-}
+const until = <T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 60_000) => poll(what, read, done, timeoutMs, () => dev.logs());
 
 beforeAll(async () => {
   dev = await startWranglerDev({ config: "test/wrangler.test.toml", vars: { API_TOKEN: "test-token" } });

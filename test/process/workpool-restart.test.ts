@@ -2,6 +2,7 @@
 // Worker request, a pool job and a workflow step, 5 jobs queued behind them; SIGKILL of the whole
 // process group, a restart on the same state, and every slot coming back so the queue drains.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { until as poll } from "../helpers/dev-api.ts";
 import { startWranglerDev, type DevServer } from "../helpers/wrangler-dev.ts";
 
 const TOKEN = "test-token";
@@ -25,21 +26,7 @@ const stats = () => call("GET", `/test/components/stats?pool=${POOL}`);
 const jobStatus = (id: string) => call("GET", `/test/components/status?pool=${POOL}&id=${encodeURIComponent(id)}`);
 const counts = (prefix: string) => call("GET", `/test/probe/counts?prefix=${encodeURIComponent(prefix)}`);
 
-/** Polls until `done` holds (real processes: no alarm to fire by hand). */
-async function until<T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    try {
-      last = await read();
-      if (done(last)) return last;
-    } catch {
-      // the server may still be coming up
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} never happened; last seen: ${JSON.stringify(last)}\n${dev.logs().slice(-4000)}`);
-}
+const until = <T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 60_000) => poll(what, read, done, timeoutMs, () => dev.logs());
 
 beforeAll(async () => {
   dev = await startWranglerDev({ config: "test/wrangler.test.toml", vars: { API_TOKEN: TOKEN } });
