@@ -120,7 +120,8 @@ export class RunStore {
   }
 
   /** Moves a step to a new status (only the given fields change), with its event in the same write. */
-  updateStep(seq: number, patch: { status: StepStatus; attempts?: number; result?: string | null; error?: string | null; completedAt?: number | null; wakeAt?: number | null; detail?: string | null }): void {
+  /** `event: false` for a bookkeeping change clients need not see (the event for it follows from the step). */
+  updateStep(seq: number, patch: { status: StepStatus; attempts?: number; result?: string | null; error?: string | null; completedAt?: number | null; wakeAt?: number | null; detail?: string | null }, opts: { event?: boolean } = {}): void {
     const sets = ["status = ?"];
     const values: (string | number | null)[] = [patch.status];
     const add = (column: string, value: string | number | null | undefined) => {
@@ -135,7 +136,7 @@ export class RunStore {
     add("wake_at", patch.wakeAt);
     add("detail", patch.detail);
     const row = this.#all(`UPDATE steps SET ${sets.join(", ")} WHERE seq = ? RETURNING name, kind, attempts, wake_at AS wakeAt`, ...values, seq)[0];
-    if (row === undefined) return;
+    if (row === undefined || opts.event === false) return;
     const step = { seq, name: String(row.name), kind: String(row.kind), attempt: Number(row.attempts) };
     this.#stepEvent(patch.status, step, patch.error ?? null, row.wakeAt === null ? null : Number(row.wakeAt), Date.now());
   }

@@ -22,8 +22,8 @@ export function fireTimer(store: RunStore, execution: HandlerExecution | null, t
     if (timer.kind === "sleep" && step.status === "sleeping") {
       store.updateStep(step.seq, { status: "completed", completedAt: now });
     } else if (timer.kind === "retry" && step.status === "retrying") {
-      // `attempts` counts attempts started; the next one counts itself when it starts.
-      store.updateStep(step.seq, { status: "running" });
+      // `attempts` counts attempts started; the next one counts itself (and says step.started) when it starts.
+      store.updateStep(step.seq, { status: "running" }, { event: false });
     } else if (timer.kind === "signal_timeout" && step.status === "waiting") {
       store.updateStep(step.seq, { status: "completed", result: "null", completedAt: now });
       execution?.dropSignalWaiter(SignalDetail.parse(JSON.parse(step.detail ?? "{}")).signal, step.seq);

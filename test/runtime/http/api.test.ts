@@ -133,6 +133,16 @@ describe("run events", () => {
     expect(all.filter((e) => e.type === "step.completed")).toHaveLength(3);
   });
 
+  it("reports each attempt of a retried step once: step.started 1, step.retrying, step.started 2, step.completed", async () => {
+    const { runId } = await client.startRun("flaky", { failures: 1 });
+    const stub = runStub(runId);
+    await settle(stub);
+    await fireUntil(stub, (v) => v.status === "completed");
+    const events = await readSse(await call("GET", `/api/runs/${runId}/events`), 1000);
+    const steps = events.filter((e) => e.type.startsWith("step.")).map((e) => `${e.type}:${(e.data as { attempt: number }).attempt}`);
+    expect(steps).toEqual(["step.started:1", "step.retrying:1", "step.started:2", "step.completed:2"]);
+  });
+
   it("streams live events over a WebSocket, resuming with ?after", async () => {
     const { runId } = await client.startRun("waiter", { count: 2, timeout: 3_600_000 });
     const stub = runStub(runId);
