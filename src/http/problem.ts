@@ -3,7 +3,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { StepwiseError } from "../engine/index.ts";
+import { StepwiseError } from "../engine/core/errors.ts";
 
 const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   "request.invalid": 400,
@@ -56,7 +56,8 @@ export function onError(err: Error, c: Context): Response {
 function fieldErrors(details: unknown): FieldError[] | undefined {
   if (typeof details !== "object" || details === null || !("issues" in details) || !Array.isArray(details.issues)) return undefined;
   return details.issues.map((i: { path?: unknown[]; message?: string }) => ({
-    path: "/" + (i.path ?? []).map(String).join("/"),
+    // A JSON Pointer (RFC 6901): "~" and "/" inside a key are escaped.
+    path: (i.path ?? []).map((k) => "/" + String(k).replaceAll("~", "~0").replaceAll("/", "~1")).join(""),
     message: String(i.message ?? "invalid"),
   }));
 }

@@ -31,7 +31,11 @@ export function runRoutes(registry: Registry) {
       const { name } = c.req.valid("param");
       const { args } = c.req.valid("json");
       const idempotencyKey = headerKey(c.req.header("idempotency-key"));
-      const started = await createClient(c.env, registry).startRun(name, args ?? {}, idempotencyKey === undefined ? {} : { idempotencyKey });
+      const started = await createClient(c.env, registry)
+        .startRun(name, args ?? {}, idempotencyKey === undefined ? {} : { idempotencyKey })
+        .catch((err: unknown) => {
+          throw underArgs(err);
+        });
       return c.json({ runId: started.runId, status: started.status }, started.created ? 201 : 200);
     })
     .get("/runs", query(ListRunsQuery), async (c) => {
@@ -60,4 +64,12 @@ export function runRoutes(registry: Registry) {
       }
       return createClient(c.env, registry).streamEvents(c.req.valid("param").runId, c.req.raw, "ws");
     });
+}
+
+/** The args' failing paths, as paths in the request body (under `/args`). */
+function underArgs(err: unknown): unknown {
+  if (!(err instanceof StepwiseError) || err.code !== "run.invalid_args") return err;
+  const issues = z.object({ issues: z.array(z.object({ path: z.array(z.string()), message: z.string() })) }).safeParse(err.details);
+  if (!issues.success) return err;
+  return new StepwiseError(err.code, err.message, { details: { issues: issues.data.issues.map((i) => ({ path: ["args", ...i.path], message: i.message })) } });
 }

@@ -75,7 +75,7 @@ describe("errors", () => {
     expect(res.status).toBe(400);
     const p = await problemOf(res);
     expect(p.code).toBe("run.invalid_args");
-    expect(p.errors!.map((e) => e.path).sort()).toEqual(["/name", "/sleepMs"]);
+    expect(p.errors!.map((e) => e.path).sort()).toEqual(["/args/name", "/args/sleepMs"]);
   });
 
   it("never echoes the token", async () => {
