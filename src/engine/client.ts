@@ -4,7 +4,7 @@ import { StepwiseError } from "./core/errors.ts";
 import { unwrap } from "./core/result.ts";
 import type { AnyWorkflow } from "./define.ts";
 import type { Registry } from "./registry.ts";
-import { RUN_ID_PATTERN, type StartResult } from "./durable/run-engine.ts";
+import { RUN_ID_PATTERN, type StartResult } from "./durable/run-protocol.ts";
 import type { RunView } from "./durable/run-view.ts";
 import type { ListQuery } from "./durable/run-index.ts";
 

@@ -1,7 +1,6 @@
 // The run object's behaviour behind its RPC surface: start, read, signal, cancel, alarms, finishing.
 // It owns storage and scheduling; the handler's own progress lives in HandlerExecution.
-import { z } from "zod";
-import type { AnyWorkflow, RunOutcome } from "../define.ts";
+import type { AnyWorkflow } from "../define.ts";
 import { RunCanceledError, SerializedError, StepwiseError } from "../core/errors.ts";
 import { decodePayload, encodePayload } from "../core/payload.ts";
 import { fail, ok, type RpcResult } from "../core/result.ts";
@@ -12,34 +11,8 @@ import { buildRunView, type RunView } from "./run-view.ts";
 import { EventStreams } from "./event-streams.ts";
 import { IndexOutbox } from "./index-outbox.ts";
 import { fireTimer } from "./timers.ts";
-
-export const RUN_ID_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9_.:-]{0,199}$/;
-export const SIGNAL_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,100}$/;
-
-export const StartInput = z.object({
-  runId: z.string().regex(RUN_ID_PATTERN),
-  workflow: z.string(),
-  args: z.unknown(),
-  parent: z.object({ runId: z.string(), seq: z.number().int() }).optional(),
-  /** Set for starts keyed by an Idempotency-Key: an existing run must have been started with the same args. */
-  sameArgsOnly: z.boolean().optional(),
-});
-export type StartInput = z.input<typeof StartInput>;
-
-export const Outcome = z.discriminatedUnion("status", [
-  z.object({ status: z.literal("completed"), result: z.unknown() }),
-  z.object({ status: z.literal("failed"), error: SerializedError }),
-  z.object({ status: z.literal("canceled") }),
-]);
-export type Outcome = z.infer<typeof Outcome>;
-
-export interface StartResult {
-  runId: string;
-  status: RunView["status"];
-  created: boolean;
-  /** Set when the run had already ended: lets a parent settle its child step at once. */
-  outcome?: Outcome;
-}
+import { notifyAndComplete } from "./run-finish.ts";
+import { Outcome, SIGNAL_NAME_PATTERN, StartInput, type StartResult } from "./run-protocol.ts";
 
 /** With nothing executing and no timer, a waiting run still wakes this often to check on itself. */
 const IDLE_WATCHDOG_MS = 60 * 60 * 1000;
@@ -452,39 +425,16 @@ export class RunEngine implements ExecutionHost {
   /** Tells the parent, runs onComplete, records both done, then brings the index up to date. Re-run after a crash. */
   async #finishSideEffects(): Promise<void> {
     try {
-      if (this.#run!.onComplete === "pending") await this.#notifyAndComplete();
+      if (this.#run!.onComplete === "pending") {
+        await notifyAndComplete(this.env, this.#run!, this.#workflow(), this.#outcome()!);
+        this.store.markOnCompleteDone(this.now());
+        this.#run = this.store.getRun();
+      }
       // The outcome must reach the index before the object may sleep for good.
       if (await this.#syncIndex()) this.store.deleteAllTimers();
       this.rearm();
     } finally {
       this.#afterFinish = null;
-    }
-  }
-
-  async #notifyAndComplete(): Promise<void> {
-    {
-      const run = this.#run!;
-      const outcome = this.#outcome()!;
-      if (run.parent !== null) {
-        const parent = z.object({ runId: z.string(), seq: z.number() }).parse(JSON.parse(run.parent));
-        try {
-          await this.env.WORKFLOW_RUNS.getByName(parent.runId).childFinished(parent.seq, run.runId, outcome);
-        } catch (err) {
-          // The parent's watchdog polls its children, so a lost notice only delays it.
-          console.error(`run ${run.runId}: notifying parent ${parent.runId} failed: ${String(err)}`);
-        }
-      }
-      const workflow = this.#workflow();
-      if (workflow?.onComplete !== undefined) {
-        const publicOutcome: RunOutcome = outcome.status === "failed" ? { status: "failed", error: { code: outcome.error.code, message: outcome.error.message } } : outcome;
-        try {
-          await workflow.onComplete({ env: this.env, runId: run.runId, workflow: run.workflow, idempotencyKey: `${run.runId}:onComplete` }, publicOutcome, decodePayload(run.args));
-        } catch (err) {
-          console.error(`run ${run.runId}: onComplete threw (${err instanceof StepwiseError ? err.code : "error"}); it is not retried`);
-        }
-      }
-      this.store.markOnCompleteDone(this.now());
-      this.#run = this.store.getRun();
     }
   }
 

@@ -2,7 +2,8 @@
 // Built by a factory so a deployment binds it to its own registry of workflows.
 import { DurableObject } from "cloudflare:workers";
 import type { Registry } from "../registry.ts";
-import { RunEngine, type Outcome, type StartInput } from "./run-engine.ts";
+import { RunEngine } from "./run-engine.ts";
+import type { Outcome, StartInput } from "./run-protocol.ts";
 export { RunIndex } from "./run-index.ts";
 
 export function createRunObject(registry: Registry) {

@@ -1,0 +1,33 @@
+// What callers send a run object and what it answers: ids, the start request, outcomes. Schemas are
+// the source of truth (the object parses every input with them); the Worker-side client shares them.
+import { z } from "zod";
+import { SerializedError } from "../core/errors.ts";
+import type { RunView } from "./run-view.ts";
+
+export const RUN_ID_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9_.:-]{0,199}$/;
+export const SIGNAL_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,100}$/;
+
+export const StartInput = z.object({
+  runId: z.string().regex(RUN_ID_PATTERN),
+  workflow: z.string(),
+  args: z.unknown(),
+  parent: z.object({ runId: z.string(), seq: z.number().int() }).optional(),
+  /** Set for starts keyed by an Idempotency-Key: an existing run must have been started with the same args. */
+  sameArgsOnly: z.boolean().optional(),
+});
+export type StartInput = z.input<typeof StartInput>;
+
+export const Outcome = z.discriminatedUnion("status", [
+  z.object({ status: z.literal("completed"), result: z.unknown() }),
+  z.object({ status: z.literal("failed"), error: SerializedError }),
+  z.object({ status: z.literal("canceled") }),
+]);
+export type Outcome = z.infer<typeof Outcome>;
+
+export interface StartResult {
+  runId: string;
+  status: RunView["status"];
+  created: boolean;
+  /** Set when the run had already ended: lets a parent settle its child step at once. */
+  outcome?: Outcome;
+}
