@@ -135,12 +135,17 @@ async function measureMemory(dev: DevServer, newThread: () => Promise<string>, c
     const threadId = await newThread();
     const instance = async (): Promise<{ instance: string; sockets: number }> => (await fetch(`${dev.url}/bench/threads/${threadId}/instance`)).json() as Promise<any>;
     const before = await instance();
+    // A heap snapshot makes workerd allocate; one now keeps the later ones from growing its RSS.
+    await inspector.heapMiB();
     const idleS = 15;
     await sleep(idleS * 1000); // the new object is idle too, so the baseline is measured after an eviction as well
     const baseline = { rss: workerdRssMiB(dev), heap: await inspector.heapMiB() };
+    const perPidBefore = workerdRssByPid(dev);
     const clients = await connect(threadId, sockets);
     await sleep(500);
     const connected = { rss: workerdRssMiB(dev), heap: await inspector.heapMiB() };
+    const growth = [...workerdRssByPid(dev)].map(([pid, mib]) => `pid ${pid} +${(mib - (perPidBefore.get(pid) ?? 0)).toFixed(1)} MiB`).join(", ");
+    log(`workerd RSS growth per process with ${sockets} sockets: ${growth}`);
     log(`${sockets} sockets connected: workerd RSS ${baseline.rss.toFixed(1)} -> ${connected.rss.toFixed(1)} MiB, isolate heap ${baseline.heap.toFixed(1)} -> ${connected.heap.toFixed(1)} MiB; idle ${idleS} s`);
     await sleep(idleS * 1000);
     const hibernated = { rss: workerdRssMiB(dev), heap: await inspector.heapMiB() };
@@ -171,9 +176,15 @@ async function measureMemory(dev: DevServer, newThread: () => Promise<string>, c
   }
 }
 
+/** Resident memory of the dev server's workerd processes (the Worker's runtime and wrangler's proxy), summed. */
 function workerdRssMiB(dev: DevServer): number {
   const kib = groupProcesses(dev.pid!).filter((p) => p.comm === "workerd").reduce((sum, p) => sum + p.rssKiB, 0);
   return kib / 1024;
+}
+
+/** Each workerd process's resident memory, by pid. */
+function workerdRssByPid(dev: DevServer): Map<number, number> {
+  return new Map(groupProcesses(dev.pid!).filter((p) => p.comm === "workerd").map((p) => [p.pid, p.rssKiB / 1024]));
 }
 
 interface Delta {
