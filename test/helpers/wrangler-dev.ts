@@ -9,8 +9,9 @@
 // Paths (config, persistDir, cwd) are resolved against the repository root, whatever the cwd.
 // Each server gets free ports (HTTP and inspector), its own process group, and a private TMPDIR
 // (miniflare's scratch files, e.g. local emails, live there until dispose()). Every server still
-// alive when the Node process exits is SIGKILLed (whole group) from an 'exit' handler, and the temp
-// dirs made here are removed, so a crashed test run does not leak wrangler/workerd processes.
+// alive when the Node process exits (or is ended by SIGINT, SIGTERM or SIGHUP) is SIGKILLed (whole
+// group) from an 'exit' handler, and the temp dirs made here are removed, so a crashed or killed test
+// run does not leak wrangler/workerd processes.
 //
 // Caveat: `wrangler dev` rebuilds and reloads the Worker when a bundled source file, or the repo's
 // package.json / tsconfig.json, changes; requests in flight then fail with HTTP 503 "Your worker
@@ -191,6 +192,13 @@ function installExitHook(): void {
       }
     }
   });
+  // A signal would end this process without 'exit' handlers: exit on it, so the one above runs,
+  // unless someone else handles the signal (bench/run.ts stops its server first, then exits).
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(signal, () => {
+      if (process.listenerCount(signal) === 0) process.exit(signal === "SIGINT" ? 130 : signal === "SIGTERM" ? 143 : 129);
+    });
+  }
 }
 
 class WranglerDevServer implements DevServer {

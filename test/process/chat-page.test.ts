@@ -13,10 +13,15 @@ let dev: DevServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  [dev, browser] = await Promise.all([
+  // Both are kept even when the other fails, so afterAll can end whichever started.
+  const [server, chrome] = await Promise.allSettled([
     startWranglerDev({ config: "test/wrangler.test.toml", vars: { API_TOKEN: TOKEN, STEPWISE_OFFLINE_CHUNK_DELAY_MS: "40" } }),
     chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS }),
   ]);
+  if (server.status === "fulfilled") dev = server.value;
+  if (chrome.status === "fulfilled") browser = chrome.value;
+  if (server.status === "rejected") throw server.reason;
+  if (chrome.status === "rejected") throw new Error(`Chromium did not start from ${CHROMIUM} (install Debian's chromium: apt-get install chromium)`, { cause: chrome.reason });
 });
 
 afterAll(async () => {
