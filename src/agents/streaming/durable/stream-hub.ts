@@ -103,8 +103,10 @@ export class StreamHub {
   /** Ends an answer in flight: saves what the decision says in the same transaction that drops its chunks. */
   finish(s: StreamRow, how: AnswerEnd, now: number): string[] {
     const threadId = this.#threads.threadId();
-    const text = how.kind === "completed" || how.kind === "superseded" ? "" : unfinishedText(this.#chunkObjects(s.streamId));
-    const answered = how.kind !== "completed" && threadId !== undefined && this.#threads.responses(threadId, s.promptMessageId, s.agentName).some((m) => m.final);
+    // Only an end that could save something reads what was generated, and whether it was saved already.
+    const mightSave = how.kind !== "completed" && how.kind !== "superseded";
+    const text = mightSave ? unfinishedText(this.#chunkObjects(s.streamId)) : "";
+    const answered = mightSave && threadId !== undefined && this.#threads.responses(threadId, s.promptMessageId, s.agentName).some((m) => m.final);
     const decision = decideEnd(s.producer, how, text !== "", answered);
     const saved = this.streams.transaction(() => {
       const ids: string[] = [];
