@@ -6,7 +6,12 @@ interface StepwiseSecrets {
   /** Signs approval links: "kid:secret" entries, comma-separated, the first one signing (wrangler secret). */
   APPROVAL_SIGNING_KEY: string;
 }
-interface Env extends StepwiseSecrets {}
+/** Vars the deployment's wrangler.toml leaves out on purpose. */
+interface StepwiseOptionalVars {
+  /** Chaos tests only: injected failures between objects, e.g. "fail=0.2,hang=0.05" (see src/engine/faults.ts). */
+  STEPWISE_FAULTS?: string;
+}
+interface Env extends StepwiseSecrets, StepwiseOptionalVars {}
 declare namespace Cloudflare {
-  interface Env extends StepwiseSecrets {}
+  interface Env extends StepwiseSecrets, StepwiseOptionalVars {}
 }

@@ -1,6 +1,6 @@
 // The Worker-side API over run objects: startRun, getRun, signalRun, cancelRun.
 // Errors come back as StepwiseError with the run object's code intact.
-import { StepwiseError } from "./core/errors.ts";
+import { SerializedError, StepwiseError } from "./core/errors.ts";
 import { unwrap } from "./core/result.ts";
 import type { AnyWorkflow } from "./define.ts";
 import type { Registry } from "./registry.ts";
@@ -13,10 +13,12 @@ export interface StepwiseClient {
   startRun(workflow: string | AnyWorkflow, args: unknown, opts?: { runId?: string; idempotencyKey?: string }): Promise<StartResult>;
   getRun(runId: string, opts?: { steps?: "all" | "none" }): Promise<RunView>;
   /**
-   * Delivers a signal. With `onceKey`, only the first signal under that key counts; with
-   * `forWaitAfter`, only while the first wait on it journaled after that seq (if any yet) still waits.
+   * Delivers a signal (its payload may not be `null`). With `idempotencyKey`, a repeat with the same
+   * name and payload is a duplicate and another name or payload a conflict; with `onceKey`, only the
+   * first signal under that key counts, whatever it carries; with `forWaitAfter`, it is for the first
+   * wait on it journaled after that seq, and refused once that wait ended.
    */
-  signalRun(runId: string, signal: string, payload?: unknown, opts?: { onceKey?: string; forWaitAfter?: number }): Promise<{ signalId: number; duplicate: boolean; at: number }>;
+  signalRun(runId: string, signal: string, payload?: unknown, opts?: { onceKey?: string; idempotencyKey?: string; forWaitAfter?: number }): Promise<{ signalId: number; duplicate: boolean; at: number }>;
   cancelRun(runId: string): Promise<{ status: "canceled" }>;
   /** One journaled step of a run, the first wait on `waitFor` after it, and whether a once-only signal with `onceKey` was already accepted. */
   getStepInfo(runId: string, seq: number, opts?: { onceKey?: string; waitFor?: string }): Promise<{ workflow: string; runStatus: string; step: { name: string; kind: string; status: string; result: unknown } | null; wait: { seq: number; status: string } | null; signaled: { at: number; payload: unknown } | null }>;
@@ -77,6 +79,11 @@ export function createClient(env: Env, registry: Registry): StepwiseClient {
       const url = new URL(request.url);
       const forwarded = new Request(`https://run.internal/${kind}${url.search}`, { headers: request.headers });
       const res = await stub(runId).fetch(forwarded);
+      if (res.status >= 400) {
+        // The run object answers errors as { code, message }; the app renders them as problem+json.
+        const e = SerializedError.safeParse(await res.json().catch(() => null));
+        throw e.success ? StepwiseError.fromJSON(e.data) : new StepwiseError("internal", `the run object answered ${res.status}`);
+      }
       // A response from another object has immutable headers; copy it so middleware can add its own.
       return new Response(res.body, { status: res.status, headers: new Headers(res.headers), webSocket: res.webSocket });
     },

@@ -12,6 +12,7 @@ import { chatPageRoutes } from "../ui/chat-routes.ts";
 import { approvalRoutes } from "./approvals/routes.ts";
 import { bearerAuth } from "./auth.ts";
 import { onError, problem } from "./problem.ts";
+import { checkConfig } from "./config.ts";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -23,11 +24,25 @@ export function createApp(registry: Registry) {
     .route("/threads", threadRoutes());
 
   const openapi = JSON.stringify(openApiDocument());
+  let configChecked = false;
   return new Hono<{ Bindings: Env }>()
     .use(secureHeaders())
+    .use(async (c, next) => {
+      // At the isolate's first request, say what is wrong with the settings (never their values).
+      if (!configChecked) {
+        configChecked = true;
+        const { errors, warnings } = checkConfig(c.env, c.req.url);
+        for (const e of errors) console.error(`stepwise config error: ${e}`);
+        for (const w of warnings) console.warn(`stepwise config warning: ${w}`);
+      }
+      await next();
+    })
     .onError(onError)
     .notFound((c) => problem(c, "route.not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`))
-    .get("/healthz", (c) => c.json({ ok: true }))
+    .get("/healthz", (c) => {
+      const { errors, warnings } = checkConfig(c.env, c.req.url);
+      return c.json({ ok: errors.length === 0, errors, warnings }, errors.length === 0 ? 200 : 503);
+    })
     // The reference describes the API and holds no data, so browsers can read it without the token.
     .get("/api/openapi.json", (c) => c.body(openapi, 200, { "content-type": "application/json" }))
     .get("/api/docs", (c) => c.html(docsPage()))

@@ -12,7 +12,7 @@ async function digest(value: string): Promise<ArrayBuffer> {
 export function bearerAuth(): MiddlewareHandler<{ Bindings: Env }> {
   return async (c, next) => {
     const expected = c.env.API_TOKEN;
-    if (!expected) return problem(c, "auth.invalid_token", "the server has no API_TOKEN configured");
+    if (!expected) return problem(c, "auth.not_configured", "the server has no API_TOKEN configured");
     const header = c.req.header("authorization") ?? "";
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (match === null) return problem(c, "auth.missing_token", "send Authorization: Bearer <API_TOKEN>");

@@ -1,43 +1,20 @@
-// Errors as RFC 9457 problem+json: one table maps each stable code to its HTTP status.
-// Unknown errors become a 500 that says nothing about internals.
+// Errors as RFC 9457 problem+json, with the HTTP status the error catalogue (engine/core/error-codes.ts)
+// gives each code. Unknown errors become a 500 that says nothing about internals.
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { errorCodeInfo, type ErrorCode } from "../engine/core/error-codes.ts";
 import { StepwiseError } from "../engine/core/errors.ts";
-
-const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
-  "request.invalid": 400,
-  "request.malformed_json": 400,
-  "request.invalid_cursor": 400,
-  "run.invalid_args": 400,
-  "signal.invalid_name": 400,
-  "auth.missing_token": 401,
-  "auth.invalid_token": 401,
-  "ticket.missing": 401,
-  "ticket.invalid": 401,
-  "ticket.expired": 401,
-  "ticket.wrong_thread": 403,
-  "route.not_found": 404,
-  "workflow.not_found": 404,
-  "run.not_found": 404,
-  "thread.not_found": 404,
-  "thread.message_not_found": 404,
-  "signal.run_finished": 409,
-  "signal.not_waiting": 409,
-  "run.already_finished": 409,
-  "run.idempotency_conflict": 409,
-  "request.too_large": 413,
-  "request.upgrade_required": 426,
-  "step.payload_too_large": 413,
-};
 
 export interface FieldError {
   path: string;
   message: string;
 }
 
-export function problem(c: Context, code: string, detail: string, errors?: FieldError[]): Response {
-  const status = STATUS_BY_CODE[code] ?? 500;
+/** A problem+json answer; a code the catalogue does not know, or knows only as an outcome, is a 500. */
+export function problem(c: Context, code: ErrorCode | (string & {}), detail: string, errors?: FieldError[]): Response {
+  // SAFETY: the catalogue only holds HTTP statuses that carry a body (400-599).
+  const status = (errorCodeInfo(code)?.status ?? 500) as ContentfulStatusCode;
   const body: Record<string, unknown> = { type: `urn:stepwise:problem:${code}`, title: code, status, detail, code };
   if (errors !== undefined && errors.length > 0) body.errors = errors;
   return c.body(JSON.stringify(body), status, { "content-type": "application/problem+json" });
@@ -45,7 +22,11 @@ export function problem(c: Context, code: string, detail: string, errors?: Field
 
 /** `app.onError`: StepwiseErrors keep their code; anything else is logged by kind and hidden. */
 export function onError(err: Error, c: Context): Response {
-  if (err instanceof StepwiseError) return problem(c, err.code, err.message, fieldErrors(err.details));
+  if (err instanceof StepwiseError) {
+    // An outcome code (or a user's own) reaching HTTP is a bug somewhere: say so in the log, by code only.
+    if (errorCodeInfo(err.code)?.status == null) console.error(`error code ${err.code} has no HTTP status, on ${c.req.method} ${c.req.routePath}`);
+    return problem(c, err.code, err.message, fieldErrors(err.details));
+  }
   // Hono's own JSON validator reports a body that does not parse this way.
   if (err instanceof HTTPException && err.status === 400) return problem(c, "request.malformed_json", "the request body is not valid JSON");
   // The route's pattern, never the path: an approval link's path is its token.

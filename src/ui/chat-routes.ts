@@ -12,13 +12,14 @@ import { chatPage } from "./chat-page.ts";
 const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const PAGE_HEADERS = { "content-security-policy": PAGE_CSP, "cache-control": "no-store", "referrer-policy": "no-referrer" };
-const ASSETS: Record<string, { type: string; body: string }> = {
-  "app.js": { type: "text/javascript; charset=utf-8", body: CHAT_APP_JS },
-  "transport.js": { type: "text/javascript; charset=utf-8", body: CHAT_TRANSPORT_JS },
+/** A Map, not an object literal: a name like "constructor" or "__proto__" must find nothing. */
+const ASSETS = new Map<string, { type: string; body: string }>([
+  ["app.js", { type: "text/javascript; charset=utf-8", body: CHAT_APP_JS }],
+  ["transport.js", { type: "text/javascript; charset=utf-8", body: CHAT_TRANSPORT_JS }],
   // The ai SDK's WebSocketChatTransport, bundled for the browser at install (scripts/build-chat-client.mjs).
-  "ai-transport.js": { type: "text/javascript; charset=utf-8", body: AI_TRANSPORT_JS },
-  "chat.css": { type: "text/css; charset=utf-8", body: CHAT_CSS },
-};
+  ["ai-transport.js", { type: "text/javascript; charset=utf-8", body: AI_TRANSPORT_JS }],
+  ["chat.css", { type: "text/css; charset=utf-8", body: CHAT_CSS }],
+]);
 
 /**
  * @example
@@ -27,7 +28,7 @@ const ASSETS: Record<string, { type: string; body: string }> = {
 export function chatPageRoutes() {
   return new Hono<{ Bindings: Env }>()
     .get("/assets/:name", (c) => {
-      const asset = ASSETS[c.req.param("name")];
+      const asset = ASSETS.get(c.req.param("name"));
       if (asset === undefined) return c.notFound();
       return c.body(asset.body, 200, { "content-type": asset.type, "cache-control": "no-cache", "x-content-type-options": "nosniff" });
     })

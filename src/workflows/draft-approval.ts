@@ -43,7 +43,8 @@ export const draftApproval = defineWorkflow({
     const decision = await requestApproval(step, {
       signal: APPROVAL_SIGNAL,
       to: approver,
-      subject: `Publish the announcement about ${topic.slice(0, 60)}?`,
+      // A subject is one header line: the topic's line breaks (and any other control character) become spaces.
+      subject: `Publish the announcement about ${oneLine(topic).slice(0, 60)}?`,
       summary: text,
       expiresIn: timeoutMs,
       requestedBy: "the draft-approval workflow",
@@ -55,3 +56,7 @@ export const draftApproval = defineWorkflow({
     return { threadId, draft: text, outcome: "published" as const, ...by };
   },
 });
+
+function oneLine(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f\s]+/g, " ").trim();
+}

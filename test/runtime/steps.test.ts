@@ -53,8 +53,8 @@ describe("parallel steps", () => {
     const v = await view(stub);
     expect(v.status).toBe("completed");
     expect(v.result).toEqual({ all: [0, 10, 20, 30], raced: 'signal:"now"' });
-    // The losing sleep is closed, and its timer is gone with it.
-    expect(v.steps!.find((s) => s.kind === "sleep")!.status).toBe("canceled");
+    // The losing sleep stopped when it lost the race (not only when the run ended): no timer is left.
+    expect(v.steps!.find((s) => s.kind === "sleep")!.status).toBe("abandoned");
     // seq follows call order: the four actions, then the sleep, then the wait.
     expect(v.steps!.map((s) => s.kind)).toEqual(["action", "action", "action", "action", "sleep", "signal"]);
   });

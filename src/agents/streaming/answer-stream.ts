@@ -3,6 +3,7 @@
 // queued meanwhile), then ends it once the answer is saved as messages.
 import type { UIMessageChunk } from "ai";
 import { unwrap } from "../../engine/core/result.ts";
+import { acrossObjects } from "../../engine/faults.ts";
 import { stepChunks, type StepContentLike } from "./core/step-chunks.ts";
 import { newStreamId, streamStub, type AnswerOutcome, type OpenStreamInput, type StreamRpc } from "./stream-protocol.ts";
 
@@ -74,8 +75,7 @@ export class AnswerStream {
     this.#queue = [];
     const from = this.#next;
     this.#next += chunks.length;
-    this.#inflight = this.#rpc
-      .pushChunks({ streamId: this.id, from, chunks })
+    this.#inflight = acrossObjects("thread.stream", () => this.#rpc.pushChunks({ streamId: this.id, from, chunks }))
       .then((r) => {
         if (!unwrap(r).live) this.#live = false;
       })

@@ -2,6 +2,7 @@
 // one action executed until it succeeds or its policy gives up, each attempt in a pool slot if it has a
 // pool, its outcome handed to onComplete once. Storage holds every transition; memory only the loop.
 import type { ActionContext } from "../../engine/index.ts";
+import { acrossObjects } from "../../engine/faults.ts";
 import { NonRetryableError, SerializedError, StepwiseError, toSerializedError } from "../../engine/core/errors.ts";
 import { decodePayload, encodePayload } from "../../engine/core/payload.ts";
 import { fail, ok, type RpcResult } from "../../engine/core/result.ts";
@@ -57,8 +58,12 @@ export class ActionRunEngine {
     if (!parsed.success) return fail("request.invalid", "invalid start request", { issues: parsed.error.issues.map(({ path, message }) => ({ path, message })) });
     const req = parsed.data;
     if (this.#row !== undefined) {
-      this.#ensureDriven();
       const row = this.#row;
+      // The id names this run: a start of another action, or with other args, is a conflict, not this run.
+      if (row.action !== req.spec.action || row.args !== encodeOrNull(req.spec.args)) {
+        return fail("job.id_conflict", `the id "${row.runId}" already names a run of "${row.action}"${row.action === req.spec.action ? " with other args" : ""}`);
+      }
+      this.#ensureDriven();
       const holding = req.lease !== undefined && row.state === "running" && row.holder === req.lease.holderId;
       return ok({ id: row.runId, status: publicStatus(row.state), created: false, holding });
     }
@@ -324,6 +329,9 @@ export class ActionRunEngine {
   }
 
   async #callOnComplete(row: RunRow): Promise<void> {
+    // Delivering the callback is a call between objects: one that fails before it ran leaves
+    // onComplete pending, and the watchdog delivers it again.
+    await acrossObjects("component.callback", () => Promise.resolve());
     const ref = OnCompleteRef.parse(JSON.parse(row.onCompleteRef ?? "{}"));
     const def = this.#registry.get(ref.name);
     let failure: string | null = null;
@@ -377,5 +385,14 @@ export class ActionRunEngine {
       this.#alarmAt = want;
       void this.#ctx.storage.setAlarm(want);
     }
+  }
+}
+
+/** Args as the run row stores them; args that cannot be stored never match a stored run. */
+function encodeOrNull(args: unknown): string | null | undefined {
+  try {
+    return encodePayload(args, "the action's args");
+  } catch {
+    return undefined;
   }
 }

@@ -1,6 +1,7 @@
 // The Workpool: a named, deployment-wide concurrency limit. Jobs are enqueued into it and run first in,
 // first out, at most `maxParallelism` at a time; workflow steps share the same slots through `{ pool }`.
 import { unwrap } from "../../engine/core/result.ts";
+import { acrossObjects } from "../../engine/faults.ts";
 import { resolveRetry, type RetryOption } from "../../engine/core/retry.ts";
 import type { ActionDefinition, SlotLease, SlotPool } from "../../engine/index.ts";
 import type { WorkpoolNamespace } from "../bindings.ts";
@@ -118,7 +119,7 @@ export class Workpool implements SlotPool {
       if (signal.aborted) throw giveUp();
       let reply;
       try {
-        reply = await abortable(this.#stub().acquire({ pool: this.#config, holderId, waitMs }), signal);
+        reply = await abortable(acrossObjects("step.pool", () => this.#stub().acquire({ pool: this.#config, holderId, waitMs })), signal);
       } catch (err) {
         if (signal.aborted) throw giveUp();
         // The pool object restarted, was deployed, or the call broke: ask again (for as long as the

@@ -1,6 +1,7 @@
 // Errors with a stable dotted `code` and a `retryable` flag, serialized as `{ code, message }`.
 // Code branches on `code`, never on message text; the shape survives the journal and RPC.
 import { z } from "zod";
+import { errorCodeInfo } from "./error-codes.ts";
 
 export const SerializedError = z.object({
   code: z.string(),
@@ -23,7 +24,8 @@ export class StepwiseError extends Error {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = "StepwiseError";
     this.code = code;
-    this.retryable = opts.retryable ?? false;
+    // A catalogued code says whether a retry may help; user codes default to not retryable.
+    this.retryable = opts.retryable ?? errorCodeInfo(code)?.retryable ?? false;
     this.details = opts.details;
   }
 

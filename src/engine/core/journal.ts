@@ -6,8 +6,12 @@ import { StepwiseError } from "./errors.ts";
 export const StepKind = z.enum(["action", "mutation", "run", "sleep", "signal", "workflow", "now", "random", "uuid"]);
 export type StepKind = z.infer<typeof StepKind>;
 
-/** `running`: executing; `retrying`: waiting out a backoff; `sleeping` / `waiting`: blocked on a timer / signal or child. */
-export const StepStatus = z.enum(["running", "retrying", "sleeping", "waiting", "completed", "failed", "canceled"]);
+/**
+ * `running`: executing; `retrying`: waiting out a backoff; `sleeping` / `waiting`: blocked on a timer /
+ * signal or child; `abandoned`: a sleep or wait that lost a Promise.race (or whose Promise.all failed)
+ * and stopped, so it takes no signal and holds no timer.
+ */
+export const StepStatus = z.enum(["running", "retrying", "sleeping", "waiting", "completed", "failed", "canceled", "abandoned"]);
 export type StepStatus = z.infer<typeof StepStatus>;
 
 export const StepRecord = z.object({
@@ -55,6 +59,7 @@ export type StepDecision =
   | { type: "resolve"; record: JournalEntry } // completed: return the journaled result
   | { type: "reject"; record: JournalEntry } // failed: throw the journaled error
   | { type: "resume"; record: JournalEntry } // started but unfinished: pick up where it was
+  | { type: "abandoned"; record: JournalEntry } // lost its race: never settles again (as when it was abandoned)
   | { type: "mismatch"; error: StepwiseError };
 
 /**
@@ -72,6 +77,8 @@ export function matchStep(seq: number, call: { kind: StepKind; name: string }, r
     case "failed":
     case "canceled":
       return { type: "reject", record };
+    case "abandoned":
+      return { type: "abandoned", record };
     default:
       return { type: "resume", record };
   }

@@ -30,3 +30,20 @@ export function encodePayload(value: unknown, what: string): string | null {
 export function decodePayload(json: string | null): unknown {
   return json === null ? undefined : JSON.parse(json);
 }
+
+/** How deep JSON from outside may nest: deeper values overflow recursive code (serializers, validators). */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether `value` nests arrays and objects more than `max` levels deep. Iterative: safe on any input. */
+export function exceedsDepth(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== "object" || v === null) continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (typeof child === "object" && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}

@@ -1,4 +1,5 @@
 // What run-object RPC methods return: errors travel as data, because RPC keeps only an error's message.
+import type { ErrorCode } from "./error-codes.ts";
 import { StepwiseError, type SerializedError } from "./errors.ts";
 
 export type RpcResult<T> = { ok: true; value: T } | { ok: false; error: SerializedError };
@@ -7,7 +8,8 @@ export function ok<T>(value: T): RpcResult<T> {
   return { ok: true, value };
 }
 
-export function fail(code: string, message: string, details?: unknown): RpcResult<never> {
+/** A failure with a catalogued code (see error-codes.ts). */
+export function fail(code: ErrorCode, message: string, details?: unknown): RpcResult<never> {
   return { ok: false, error: details === undefined ? { code, message } : { code, message, details } };
 }
 

@@ -3,11 +3,18 @@
 import type { RunEvent, RunStore } from "./run-store.ts";
 
 const BATCH = 500;
+/** Events an SSE reader may have sent but not read; past it, its pump waits for the reader. */
+export const SSE_QUEUE_EVENTS = 64;
 const encoder = new TextEncoder();
 
 interface SseReader {
   writer: WritableStreamDefaultWriter<Uint8Array>;
   lastSeq: number;
+  /** A pump is running for this reader; a flush meanwhile only asks it for another pass. */
+  pumping: boolean;
+  again: boolean;
+  finished: boolean;
+  gone: boolean;
 }
 
 export class EventStreams {
@@ -28,18 +35,28 @@ export class EventStreams {
     return this.#sse.size > 0 || this.#sockets > 0;
   }
 
+  /** A socket closed or failed: count again (a socket may report both, and must not be counted twice). */
   socketClosed(): void {
-    this.#sockets = Math.max(0, this.#sockets - 1);
+    this.#sockets = this.#ctx.getWebSockets().length;
   }
 
-  /** An SSE response with every event after `after`, then live ones; it ends after the run's end. */
+  /** How far each SSE reader's pump got (the last event seq sent): for tests and diagnostics. */
+  get sseProgress(): number[] {
+    return [...this.#sse].map((r) => r.lastSeq);
+  }
+
+  /**
+   * An SSE response with every event after `after`, then live ones; it ends after the run's end. Events
+   * are read from storage only as fast as the client reads them (at most SSE_QUEUE_EVENTS queued), so
+   * an idle reader of a long run costs a bounded amount of memory.
+   */
   openSse(after: number, finished: boolean): Response {
-    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-    const reader: SseReader = { writer: writable.getWriter(), lastSeq: after };
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>(undefined, new CountQueuingStrategy({ highWaterMark: SSE_QUEUE_EVENTS }));
+    const reader: SseReader = { writer: writable.getWriter(), lastSeq: after, pumping: false, again: false, finished: false, gone: false };
     this.#sse.add(reader);
-    void reader.writer.write(encoder.encode(": stream of run events; reconnect with Last-Event-ID to resume\n\n"));
-    this.#pumpSse(reader, finished);
-    reader.writer.closed.catch(() => this.#sse.delete(reader));
+    void reader.writer.write(encoder.encode(": stream of run events; reconnect with Last-Event-ID to resume\n\n")).catch(() => {});
+    void this.#pumpSse(reader, finished);
+    reader.writer.closed.catch(() => this.#drop(reader));
     return new Response(readable, {
       headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", "x-accel-buffering": "no" },
     });
@@ -58,19 +75,42 @@ export class EventStreams {
 
   /** Sends every reader what it has not seen; closes readers once the run ended and they have it all. */
   flush(finished: boolean): void {
-    for (const reader of this.#sse) this.#pumpSse(reader, finished);
+    for (const reader of this.#sse) void this.#pumpSse(reader, finished);
     for (const ws of this.#ctx.getWebSockets()) this.#pumpSocket(ws, finished);
   }
 
-  #pumpSse(reader: SseReader, finished: boolean): void {
-    for (const e of this.#read(reader.lastSeq)) {
-      void reader.writer.write(encoder.encode(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`)).catch(() => this.#sse.delete(reader));
-      reader.lastSeq = e.seq;
+  /** Sends the reader what it has not seen, waiting for it to read; one pump per reader at a time. */
+  async #pumpSse(reader: SseReader, finished: boolean): Promise<void> {
+    reader.finished ||= finished;
+    if (reader.pumping) {
+      reader.again = true;
+      return;
     }
-    if (finished) {
-      this.#sse.delete(reader);
-      void reader.writer.close().catch(() => {});
+    reader.pumping = true;
+    try {
+      do {
+        reader.again = false;
+        for (const e of this.#read(reader.lastSeq)) {
+          await reader.writer.ready; // rejects once the client went away
+          if (reader.gone) return;
+          void reader.writer.write(encoder.encode(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`)).catch(() => this.#drop(reader));
+          reader.lastSeq = e.seq;
+        }
+      } while (reader.again);
+      if (reader.finished) {
+        this.#drop(reader);
+        await reader.writer.close();
+      }
+    } catch {
+      this.#drop(reader);
+    } finally {
+      reader.pumping = false;
     }
+  }
+
+  #drop(reader: SseReader): void {
+    reader.gone = true;
+    this.#sse.delete(reader);
   }
 
   #pumpSocket(ws: WebSocket, finished: boolean): void {

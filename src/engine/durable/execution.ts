@@ -6,6 +6,7 @@ import { RunCanceledError, SerializedError, StepwiseError, toSerializedError } f
 import { matchStep, nonDeterminism, type JournalEntry } from "../core/journal.ts";
 import { decodePayload, encodePayload } from "../core/payload.ts";
 import { backoffDelay, rerunsInterrupted, resolveRetry, shouldRetry, type RetryPolicy } from "../core/retry.ts";
+import { CombinatorWatch } from "../core/combinators.ts";
 import { createStepContext, type SlotLease, type StepCall } from "../step-context.ts";
 import type { RunStore } from "./run-store.ts";
 
@@ -22,8 +23,6 @@ export interface ExecutionHost {
   ensureWatchdog(): void;
   /** Starts (idempotently) the child run of a `workflow` step; settles the step itself if the child already ended. */
   startChild(seq: number, childRunId: string, workflow: string, args: unknown): void;
-  /** Pairs buffered signals of this name with the steps waiting for them. */
-  matchSignals(name: string): void;
   /** The handler returned or threw. */
   finish(outcome: { ok: true; result: unknown } | { ok: false; error: SerializedError }): Promise<void>;
   /** The journal disagrees with the handler: fail the run. */
@@ -35,6 +34,10 @@ const YIELD_EVERY = 32;
 
 type Waiter = { resolve: (value: unknown) => void; reject: (err: unknown) => void };
 
+function abandonedError(seq: number): SerializedError {
+  return { code: "step.abandoned", message: `step ${seq} lost a Promise.race (or its Promise.all failed) and stopped waiting`, retryable: false };
+}
+
 export const SignalDetail = z.object({ signal: z.string(), timeoutAt: z.number().nullable() });
 export const ChildDetail = z.object({ childRunId: z.string(), workflow: z.string() });
 
@@ -45,7 +48,6 @@ export class HandlerExecution {
   /** Journal rows not yet reached by a replaying handler; empty for a run that never lost its memory. */
   readonly #replay = new Map<number, JournalEntry>();
   readonly #waiters = new Map<number, Waiter>();
-  readonly #signalWaiters = new Map<string, number[]>();
   readonly #controllers = new Map<number, AbortController>();
   readonly #policies = new Map<number, RetryPolicy>();
   #nextSeq = 0;
@@ -56,6 +58,11 @@ export class HandlerExecution {
   /** Open child-workflow steps: the watchdog keeps polling them. */
   readonly #children = new Set<number>();
   #finishing: Promise<void> | null = null;
+  /** Steps that lost a race before they were journaled: they are journaled abandoned. */
+  readonly #lostEarly = new Set<number>();
+  readonly #combinators = new CombinatorWatch((seqs) => {
+    for (const seq of seqs) this.#abandon(seq);
+  });
   readonly replayedSteps: number;
 
   readonly #onReplayed: () => void;
@@ -71,7 +78,11 @@ export class HandlerExecution {
 
   /** Runs the handler to its end; the host is told the outcome. Never rejects. */
   start(): Promise<void> {
-    const step = createStepContext(this.#host.runId, (call) => this.#execute(call));
+    const step = createStepContext(this.#host.runId, (call) => {
+      // Sequence numbers follow call order, so take one before anything can interleave.
+      const seq = this.#nextSeq++;
+      return this.#combinators.watch(this.#execute(seq, call), [seq]);
+    });
     this.#finishing = (async () => {
       let outcome: { ok: true; result: unknown } | { ok: false; error: SerializedError };
       try {
@@ -115,7 +126,6 @@ export class HandlerExecution {
     for (const c of this.#controllers.values()) c.abort(reason);
     for (const w of this.#waiters.values()) w.reject(reason);
     this.#waiters.clear();
-    this.#signalWaiters.clear();
     this.#children.clear();
   }
 
@@ -135,26 +145,6 @@ export class HandlerExecution {
     else waiter.reject(StepwiseError.fromJSON(SerializedError.parse(JSON.parse(record.error ?? "{}"))));
   }
 
-  /** The oldest step waiting for this signal, removed from the queue. */
-  takeSignalWaiter(name: string): number | undefined {
-    const queue = this.#signalWaiters.get(name);
-    const seq = queue?.shift();
-    if (queue !== undefined && queue.length === 0) this.#signalWaiters.delete(name);
-    return seq;
-  }
-
-  dropSignalWaiter(name: string, seq: number): void {
-    const queue = this.#signalWaiters.get(name);
-    if (queue === undefined) return;
-    const i = queue.indexOf(seq);
-    if (i >= 0) queue.splice(i, 1);
-    if (queue.length === 0) this.#signalWaiters.delete(name);
-  }
-
-  signalNames(): string[] {
-    return [...this.#signalWaiters.keys()];
-  }
-
   /** A step's timeout timer fired: abort its attempt. */
   timeoutStep(seq: number, timeoutMs: number | null): void {
     this.#controllers.get(seq)?.abort(new StepwiseError("step.timeout", `step ${seq} timed out${timeoutMs ? ` after ${timeoutMs} ms` : ""}`, { retryable: true }));
@@ -162,10 +152,8 @@ export class HandlerExecution {
 
   // -- the step executor -----------------------------------------------------------------------
 
-  async #execute(call: StepCall): Promise<unknown> {
+  async #execute(seq: number, call: StepCall): Promise<unknown> {
     if (this.#stopped) throw this.#stopped;
-    // Sequence numbers follow call order, so take one before anything can interleave.
-    const seq = this.#nextSeq++;
     // A handler of many quick steps runs on microtasks alone, which would keep the isolate from
     // serving anything else (other runs, reads, signals) until it ends: give way every so often.
     if (++this.#sinceYield >= YIELD_EVERY) {
@@ -189,7 +177,11 @@ export class HandlerExecution {
         throw StepwiseError.fromJSON(SerializedError.parse(JSON.parse(decision.record.error ?? "{}")));
       case "resume":
         return this.#resume(seq, call, decision.record);
+      case "abandoned":
+        // It lost its race before: it settles as it did then, rejected when its race settles again.
+        return this.#park(seq);
       case "execute":
+        if (this.#lostEarly.delete(seq) && (call.kind === "sleep" || call.kind === "signal")) return this.#freshAbandoned(seq, call);
         return this.#fresh(seq, call);
     }
   }
@@ -222,7 +214,7 @@ export class HandlerExecution {
         const timeoutAt = call.timeout === undefined ? null : now + Math.max(0, call.timeout);
         const detail = JSON.stringify({ signal: call.name, timeoutAt });
         const consumed = store.transaction(() => {
-          const pending = store.oldestPendingSignal(call.name);
+          const pending = store.pendingSignalFor(call.name, seq);
           if (pending !== undefined) {
             store.consumeSignal(pending.id, seq);
             store.insertStep({ seq, name: call.name, kind: "signal", status: "completed", attempts: 1, args: null, result: pending.payload, now, completedAt: now, detail });
@@ -234,7 +226,7 @@ export class HandlerExecution {
         });
         if (consumed !== null) return Promise.resolve(decodePayload(consumed.payload));
         if (timeoutAt !== null) this.#host.rearm();
-        return this.#parkForSignal(seq, call.name);
+        return this.#park(seq);
       }
       case "workflow": {
         const encoded = this.#encodeOrFail(seq, call, () => encodePayload(call.args, `args of child workflow "${call.name}"`));
@@ -259,9 +251,10 @@ export class HandlerExecution {
       case "sleep":
         return this.#park(seq);
       case "signal": {
-        const parked = this.#parkForSignal(seq, call.name);
-        this.#host.matchSignals(call.name); // a signal may have been buffered while the object was down
-        return parked;
+        // Signals are delivered into waiting steps as they arrive; one buffered by an engine that still
+        // matched in memory (before a deploy) is taken here.
+        const claimed = this.#claimBuffered(seq, call.name);
+        return claimed === undefined ? this.#park(seq) : Promise.resolve(decodePayload(claimed.result));
       }
       case "workflow": {
         const detail = ChildDetail.parse(JSON.parse(record.detail ?? "{}"));
@@ -416,12 +409,53 @@ export class HandlerExecution {
     return parked;
   }
 
-  #parkForSignal(seq: number, name: string): Promise<unknown> {
-    const parked = this.#park(seq);
-    const queue = this.#signalWaiters.get(name);
-    if (queue === undefined) this.#signalWaiters.set(name, [seq]);
-    else queue.push(seq);
-    return parked;
+  /** A waiting signal step takes a signal buffered for it, in one transaction; its journal row after. */
+  #claimBuffered(seq: number, name: string): JournalEntry | undefined {
+    const { store } = this.#host;
+    const record = store.transaction(() => {
+      const pending = store.pendingSignalFor(name, seq);
+      if (pending === undefined) return undefined;
+      store.consumeSignal(pending.id, seq);
+      store.updateStep(seq, { status: "completed", result: pending.payload, completedAt: this.#host.now() });
+      store.deleteStepTimers(seq);
+      return store.getStep(seq);
+    });
+    if (record !== undefined) this.#host.rearm();
+    return record;
+  }
+
+  /**
+   * A step lost a Promise.race (or its Promise.all failed): a sleep or signal wait still open stops, so
+   * it takes no signal and holds no timer, and its promise rejects with `step.abandoned`. Other kinds
+   * run to their end; nobody reads them.
+   */
+  #abandon(seq: number): void {
+    if (this.#stopped) return;
+    const { store } = this.#host;
+    const step = store.getStep(seq);
+    if (step === undefined) {
+      // Not journaled yet (its call is still giving the event loop a turn): it is journaled abandoned.
+      this.#lostEarly.add(seq);
+      return;
+    }
+    if (step.status === "abandoned") return this.settle(step);
+    if (!((step.kind === "sleep" && step.status === "sleeping") || (step.kind === "signal" && step.status === "waiting"))) return;
+    const record = store.transaction(() => {
+      store.updateStep(seq, { status: "abandoned", error: JSON.stringify(abandonedError(seq)), completedAt: this.#host.now() });
+      store.deleteStepTimers(seq);
+      return store.getStep(seq)!;
+    });
+    this.#host.rearm();
+    this.settle(record);
+  }
+
+  /** A sleep or wait that lost its race before it was journaled: journaled abandoned, never started. */
+  #freshAbandoned(seq: number, call: Extract<StepCall, { kind: "sleep" | "signal" }>): Promise<unknown> {
+    const now = this.#host.now();
+    const error = abandonedError(seq);
+    const detail = call.kind === "signal" ? JSON.stringify({ signal: call.name, timeoutAt: null }) : null;
+    this.#host.store.insertStep({ seq, name: call.name, kind: call.kind, status: "abandoned", attempts: 0, args: null, error: JSON.stringify(error), now, completedAt: now, detail });
+    return Promise.reject(StepwiseError.fromJSON(error));
   }
 
   #parkForChild(seq: number, childRunId: string, workflow: string, args: unknown): Promise<unknown> {

@@ -3,6 +3,7 @@
 // grows (kept in the same object), and `indexed_status` records what the index confirmed. A crash or a
 // failed push leaves indexed_status stale, and the run's next wake-up (the watchdog alarm, which a
 // finished run keeps until the index confirms its outcome) pushes again; the index ignores old versions.
+import { acrossObjects } from "../faults.ts";
 import type { RunRecord, RunStore } from "./run-store.ts";
 
 export class IndexOutbox {
@@ -36,7 +37,9 @@ export class IndexOutbox {
     const version = this.#store.nextIndexVersion();
     const pushing = (async () => {
       try {
-        await this.#env.RUN_INDEX.getByName("global").upsert({ runId: run.runId, workflow: run.workflow, status, createdAt: run.createdAt, updatedAt: now, version });
+        await acrossObjects("run.index", () =>
+          this.#env.RUN_INDEX.getByName("global").upsert({ runId: run.runId, workflow: run.workflow, status, createdAt: run.createdAt, updatedAt: now, version }),
+        );
         // Recorded only if no later push started meanwhile (markIndexed matches the version).
         this.#store.markIndexed(status, version);
         this.#confirmed = this.#store.indexState().indexedStatus;

@@ -12,7 +12,8 @@ import { EventStreams } from "./event-streams.ts";
 import { IndexOutbox } from "./index-outbox.ts";
 import { fireTimer } from "./timers.ts";
 import { notifyAndComplete } from "./run-finish.ts";
-import { Outcome, SIGNAL_NAME_PATTERN, StartInput, type StartResult } from "./run-protocol.ts";
+import { ChildCancel, Outcome, SIGNAL_NAME_PATTERN, StartInput, type StartResult } from "./run-protocol.ts";
+import { acrossObjects } from "../faults.ts";
 
 /** With nothing executing and no timer, a waiting run still wakes this often to check on itself. */
 const IDLE_WATCHDOG_MS = 60 * 60 * 1000;
@@ -45,6 +46,8 @@ export class RunEngine implements ExecutionHost {
     this.#index = new IndexOutbox(env, this.store);
     this.#watchdogMs = Math.max(100, Number(env.STEPWISE_WATCHDOG_MS) || 30_000);
     void ctx.blockConcurrencyWhile(async () => {
+      // An object never started (a read or signal for an unknown run id) gets no schema and no storage.
+      if (!this.store.exists()) return;
       this.store.migrate();
       this.#run = this.store.getRun();
       if (this.#run !== undefined) this.#index.load();
@@ -95,8 +98,10 @@ export class RunEngine implements ExecutionHost {
       throw err;
     }
     const now = this.now();
+    this.store.migrate();
     this.store.insertRun({ runId: input.data.runId, workflow: workflow.name, args, parent: input.data.parent ? JSON.stringify(input.data.parent) : null, now });
     this.#run = this.store.getRun();
+    this.#index.load();
     this.#ensureLive();
     return ok({ runId: input.data.runId, status: "running", created: true });
   }
@@ -114,25 +119,24 @@ export class RunEngine implements ExecutionHost {
   }
 
   /**
-   * Accepts a signal for the run. With `onceKey`, the first signal under that key is the only one:
-   * later ones return the first one's id with `duplicate: true` and change nothing. With
-   * `forWaitAfter`, the signal is for the first wait on `name` journaled after that seq: refused
-   * (`signal.not_waiting`) once that wait ended (it timed out, or another signal ended it); buffered
-   * while it is not journaled yet.
+   * Accepts a signal for the run and, in the same transaction, delivers it into the wait it is for.
+   * - `idempotencyKey`: a repeat with the same name and payload returns the first one's id with
+   *   `duplicate: true`; the key with another name or payload is `signal.idempotency_conflict`.
+   * - `onceKey`: the first signal under the key is the only one, whatever later ones carry (an
+   *   approval's decision): later ones return the first one's id with `duplicate: true`.
+   * - `forWaitAfter`: the signal is for the first wait on `name` journaled after that seq, and no
+   *   other: refused (`signal.not_waiting`) once that wait ended, buffered for it until it is journaled.
+   * Without it, the signal goes to the oldest wait on `name` that waits, or is buffered for the next.
    */
-  signal(name: string, payload: unknown, opts: { onceKey?: string; forWaitAfter?: number } = {}): RpcResult<{ signalId: number; duplicate: boolean; at: number }> {
+  signal(
+    name: string,
+    payload: unknown,
+    opts: { onceKey?: string; idempotencyKey?: string; forWaitAfter?: number } = {},
+  ): RpcResult<{ signalId: number; duplicate: boolean; at: number }> {
     if (this.#run === undefined) return fail("run.not_found", "no such run");
     if (!SIGNAL_NAME_PATTERN.test(name)) return fail("signal.invalid_name", "a signal name is 1-100 characters of letters, digits, '_', '.', ':', '-'");
-    const { onceKey, forWaitAfter } = opts;
-    if (onceKey !== undefined) {
-      const earlier = this.store.signalForKey(onceKey);
-      if (earlier !== undefined) return ok({ ...earlier, duplicate: true });
-    }
-    if (this.#run.status !== "running") return fail("signal.run_finished", `the run has already ended (${this.#run.status})`);
-    if (forWaitAfter !== undefined) {
-      const wait = this.#waitAfter(forWaitAfter, name);
-      if (wait !== undefined && wait.status !== "waiting") return fail("signal.not_waiting", `the wait for "${name}" after step ${forWaitAfter} has ended`);
-    }
+    // null is what a wait that timed out returns: a payload may never be it.
+    if (payload === null) return fail("signal.invalid_payload", "a signal's payload may not be null (a timed-out wait returns null); omit it to send true");
     let encoded: string | null;
     try {
       // An omitted payload arrives as `true`, so that `null` from waitForSignal always means a timeout.
@@ -141,14 +145,36 @@ export class RunEngine implements ExecutionHost {
       if (err instanceof StepwiseError) return { ok: false, error: err.toJSON() };
       throw err;
     }
+    const { onceKey, idempotencyKey, forWaitAfter } = opts;
+    const key = onceKey ?? (idempotencyKey === undefined ? undefined : `idem:${idempotencyKey}`);
+    if (key !== undefined) {
+      const earlier = this.store.signalForKey(key);
+      if (earlier !== undefined) {
+        if (onceKey === undefined && (earlier.name !== name || earlier.payload !== encoded)) {
+          return fail("signal.idempotency_conflict", "this Idempotency-Key was already used for a signal with another name or payload");
+        }
+        return ok({ signalId: earlier.signalId, at: earlier.at, duplicate: true });
+      }
+    }
+    if (this.#run.status !== "running") return fail("signal.run_finished", `the run has already ended (${this.#run.status})`);
+    const target = forWaitAfter === undefined ? undefined : this.#waitAfter(forWaitAfter, name);
+    if (target !== undefined && target.status !== "waiting") return fail("signal.not_waiting", `the wait for "${name}" after step ${forWaitAfter} has ended`);
     const now = this.now();
-    const signalId = this.store.transaction(() => {
-      const id = this.store.insertSignal(name, encoded, now);
-      if (onceKey !== undefined) this.store.rememberSignalKey(onceKey, id, now);
-      return id;
+    const { signalId, delivered } = this.store.transaction(() => {
+      const id = this.store.insertSignal(name, encoded, now, forWaitAfter ?? null);
+      if (key !== undefined) this.store.rememberSignalKey(key, id, now);
+      const seq = forWaitAfter === undefined ? this.store.oldestWaitOn(name) : target?.seq;
+      if (seq === undefined) return { signalId: id, delivered: undefined };
+      this.store.consumeSignal(id, seq);
+      this.store.updateStep(seq, { status: "completed", result: encoded, completedAt: now });
+      this.store.deleteStepTimers(seq);
+      return { signalId: id, delivered: this.store.getStep(seq) };
     });
     this.#ensureLive();
-    this.matchSignals(name);
+    if (delivered !== undefined) {
+      this.#execution?.settle(delivered);
+      this.rearm();
+    }
     return ok({ signalId, duplicate: false, at: now });
   }
 
@@ -179,7 +205,7 @@ export class RunEngine implements ExecutionHost {
       runStatus: this.#run.status,
       step: step === undefined ? null : { name: step.name, kind: step.kind, status: step.status, result: decodePayload(step.result) },
       wait: wait === undefined ? null : { seq: wait.seq, status: wait.status },
-      signaled: earlier === undefined ? null : { at: earlier.at, payload: decodePayload(this.store.signalPayload(earlier.signalId)) },
+      signaled: earlier === undefined ? null : { at: earlier.at, payload: decodePayload(earlier.payload) },
     });
   }
 
@@ -207,7 +233,12 @@ export class RunEngine implements ExecutionHost {
     return this.#streams.openSse(from, finished);
   }
 
-  async cancel(): Promise<RpcResult<{ status: "canceled" }>> {
+  /**
+   * Cancels the run. `asChildOf` comes from a parent that ended: a child it never got to start is
+   * recorded canceled, so that a start still on its way cannot run it.
+   */
+  async cancel(opts: { asChildOf?: ChildCancel } = {}): Promise<RpcResult<{ status: "canceled" }>> {
+    if (this.#run === undefined && opts.asChildOf !== undefined) this.#insertCanceledChild(opts.asChildOf);
     if (this.#run === undefined) return fail("run.not_found", "no such run");
     if (this.#run.status !== "running") return fail("run.already_finished", `the run has already ended (${this.#run.status})`);
     await this.#end({ status: "canceled", result: null, error: null }, new RunCanceledError());
@@ -298,31 +329,9 @@ export class RunEngine implements ExecutionHost {
     this.rearm();
   }
 
-  matchSignals(name: string): void {
-    const execution = this.#execution;
-    if (execution === null || execution.stopped) return;
-    let touchedTimers = false;
-    for (;;) {
-      const pending = this.store.oldestPendingSignal(name);
-      if (pending === undefined) break;
-      const seq = execution.takeSignalWaiter(name);
-      if (seq === undefined) break;
-      const record = this.store.transaction(() => {
-        this.store.consumeSignal(pending.id, seq);
-        this.store.updateStep(seq, { status: "completed", result: pending.payload, completedAt: this.now() });
-        this.store.deleteStepTimers(seq);
-        return this.store.getStep(seq)!;
-      });
-      touchedTimers = true;
-      execution.settle(record);
-    }
-    if (touchedTimers) this.rearm();
-  }
-
   startChild(seq: number, childRunId: string, workflow: string, args: unknown): void {
     const stub = this.env.WORKFLOW_RUNS.getByName(childRunId);
-    void stub
-      .start({ runId: childRunId, workflow, args, parent: { runId: this.runId, seq } })
+    void acrossObjects("run.child", () => stub.start({ runId: childRunId, workflow, args, parent: { runId: this.runId, seq } }))
       .then((rpc) => {
         // SAFETY: the RPC type is RpcResult<StartResult> intersected with Disposable, which defeats narrowing on `ok`.
         const r = rpc as RpcResult<StartResult>;
@@ -383,7 +392,7 @@ export class RunEngine implements ExecutionHost {
     const run = this.#run;
     if (run === undefined) return;
     if (run.status !== "running") {
-      if ((run.onComplete === "pending" || !this.#index.isCurrent(run.status)) && this.#afterFinish === null) this.#afterFinish = this.#finishSideEffects();
+      if (this.#owesAfterFinish(run) && this.#afterFinish === null) this.#afterFinish = this.#finishSideEffects();
       return;
     }
     if (this.#execution !== null) return;
@@ -400,7 +409,10 @@ export class RunEngine implements ExecutionHost {
     void this.#execution.start();
   }
 
-  /** Ends the run in one transaction: outcome, open steps canceled, timers cleared; then side effects. */
+  /**
+   * Ends the run in one transaction: outcome, open steps canceled, timers cleared, and a cancel owed to
+   * every open child run (kept until each child confirms); then the side effects.
+   */
   async #end(end: { status: "completed" | "failed" | "canceled"; result: string | null; error: string | null }, reason?: StepwiseError): Promise<void> {
     if (this.#run?.status !== "running") return;
     const open = this.store.openSteps();
@@ -409,33 +421,82 @@ export class RunEngine implements ExecutionHost {
       // "pending" until the parent is told, onComplete has run and the index has the outcome; the
       // watchdog brings the object back to finish those after a crash.
       this.store.finishRun({ ...end, onComplete: "pending", now });
-      for (const s of open) this.store.updateStep(s.seq, { status: "canceled", completedAt: now });
+      for (const s of open) {
+        this.store.updateStep(s.seq, { status: "canceled", completedAt: now });
+        if (s.kind === "workflow") {
+          const { childRunId, workflow } = ChildDetail.parse(JSON.parse(s.detail ?? "{}"));
+          this.store.addChildCancel({ runId: childRunId, workflow, args: s.args, parentSeq: s.seq });
+        }
+      }
       this.store.deleteAllTimers();
       this.store.setTimer("watchdog", WATCHDOG_SEQ, now + this.#watchdogMs);
     });
     this.#run = this.store.getRun();
     this.#execution?.stop(reason ?? new StepwiseError("run.finished", "the run has ended"));
     this.rearm();
-    const children = open.filter((s) => s.kind === "workflow").map((s) => ChildDetail.parse(JSON.parse(s.detail ?? "{}")).childRunId);
-    await Promise.allSettled(children.map((id) => this.env.WORKFLOW_RUNS.getByName(id).cancel()));
     if (this.#afterFinish === null) this.#afterFinish = this.#finishSideEffects();
     await this.#afterFinish;
   }
 
-  /** Tells the parent, runs onComplete, records both done, then brings the index up to date. Re-run after a crash. */
+  /** What a finished run still owes before it may sleep for good. */
+  #owesAfterFinish(run: RunRecord): boolean {
+    return run.onComplete === "pending" || !this.#index.isCurrent(run.status) || this.store.childCancels().length > 0;
+  }
+
+  /**
+   * Cancels the open children, tells the parent, runs onComplete, records both done, then brings the
+   * index up to date. Re-run by the watchdog (after a crash, or while a child has not confirmed).
+   */
   async #finishSideEffects(): Promise<void> {
     try {
+      const childrenDone = await this.#cancelChildren();
       if (this.#run!.onComplete === "pending") {
         await notifyAndComplete(this.env, this.#run!, this.#workflow(), this.#outcome()!);
         this.store.markOnCompleteDone(this.now());
         this.#run = this.store.getRun();
       }
       // The outcome must reach the index before the object may sleep for good.
-      if (await this.#syncIndex()) this.store.deleteAllTimers();
+      if ((await this.#syncIndex()) && childrenDone) this.store.deleteAllTimers();
       this.rearm();
     } finally {
       this.#afterFinish = null;
     }
+  }
+
+  /** Sends every cancel still owed to a child; a confirmed one is crossed off. True when none is left. */
+  async #cancelChildren(): Promise<boolean> {
+    const owed = this.store.childCancels();
+    const results = await Promise.all(
+      owed.map(async (c) => {
+        try {
+          const rpc = await acrossObjects("run.child", () =>
+            this.env.WORKFLOW_RUNS.getByName(c.runId).cancel({ asChildOf: { childRunId: c.runId, parentRunId: this.runId, seq: c.parentSeq, workflow: c.workflow, args: c.args } }),
+          );
+          // SAFETY: the RPC type is RpcResult intersected with Disposable, which defeats narrowing on `ok`.
+          const r = rpc as RpcResult<{ status: "canceled" }>;
+          if (r.ok || r.error.code === "run.already_finished") {
+            this.store.deleteChildCancel(c.runId);
+            return true;
+          }
+          console.error(`run ${this.runId}: canceling child ${c.runId} answered ${r.error.code}; retried on the next wake-up`);
+        } catch (err) {
+          console.error(`run ${this.runId}: canceling child ${c.runId} failed; retried on the next wake-up: ${String(err)}`);
+        }
+        return false;
+      }),
+    );
+    return results.every(Boolean);
+  }
+
+  /** A child whose parent ended before starting it: recorded as a run that was canceled at once. */
+  #insertCanceledChild(c: ChildCancel): void {
+    const parsed = ChildCancel.safeParse(c);
+    if (!parsed.success) return;
+    const { childRunId, parentRunId, seq, workflow, args } = parsed.data;
+    this.store.migrate();
+    this.store.insertRun({ runId: childRunId, workflow, args, parent: JSON.stringify({ runId: parentRunId, seq }), now: this.now() });
+    this.#run = this.store.getRun();
+    this.#index.load();
   }
 
   #scheduleFlush(): void {
@@ -477,7 +538,7 @@ export class RunEngine implements ExecutionHost {
     const run = this.#run;
     if (run === undefined) return;
     if (run.status !== "running") {
-      if (run.onComplete === "pending" || !this.#index.isCurrent(run.status)) this.store.setTimer("watchdog", WATCHDOG_SEQ, this.now() + this.#watchdogMs);
+      if (this.#owesAfterFinish(run)) this.store.setTimer("watchdog", WATCHDOG_SEQ, this.now() + this.#watchdogMs);
       return;
     }
     const execution = this.#execution;

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { StepwiseError } from "../core/errors.ts";
 import { decodePayload } from "../core/payload.ts";
 import type { AnyWorkflow, RunOutcome } from "../define.ts";
+import { acrossObjects } from "../faults.ts";
 import type { Outcome } from "./run-protocol.ts";
 import type { RunRecord } from "./run-store.ts";
 
@@ -14,7 +15,7 @@ export async function notifyAndComplete(env: Env, run: RunRecord, workflow: AnyW
   if (run.parent !== null) {
     const parent = ParentRef.parse(JSON.parse(run.parent));
     try {
-      await env.WORKFLOW_RUNS.getByName(parent.runId).childFinished(parent.seq, run.runId, outcome);
+      await acrossObjects("run.parent", () => env.WORKFLOW_RUNS.getByName(parent.runId).childFinished(parent.seq, run.runId, outcome));
     } catch (err) {
       console.error(`run ${run.runId}: notifying parent ${parent.runId} failed: ${String(err)}`);
     }

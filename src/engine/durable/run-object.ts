@@ -3,8 +3,21 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Registry } from "../registry.ts";
 import { RunEngine } from "./run-engine.ts";
-import type { Outcome, StartInput } from "./run-protocol.ts";
+import type { ChildCancel, Outcome, StartInput } from "./run-protocol.ts";
 export { RunIndex } from "./run-index.ts";
+
+/**
+ * Completes the closing handshake. Codes such as 1005, 1006 and 1015 report how a connection ended and
+ * may not be sent back (close() throws on them), so those are answered with 1000.
+ */
+function closeSocket(ws: WebSocket, code: number): void {
+  const sendable = code === 1000 || (code >= 1001 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+  try {
+    ws.close(sendable ? code : 1000, "closing");
+  } catch {
+    // Closed already.
+  }
+}
 
 export function createRunObject(registry: Registry) {
   return class WorkflowRun extends DurableObject<Env> {
@@ -23,7 +36,7 @@ export function createRunObject(registry: Registry) {
       return this.#engine.describe(opts);
     }
 
-    signal(name: string, payload: unknown, opts: { onceKey?: string; forWaitAfter?: number } = {}) {
+    signal(name: string, payload: unknown, opts: { onceKey?: string; idempotencyKey?: string; forWaitAfter?: number } = {}) {
       return this.#engine.signal(name, payload, opts);
     }
 
@@ -39,15 +52,20 @@ export function createRunObject(registry: Registry) {
 
     override webSocketClose(ws: WebSocket, code: number) {
       this.#engine.socketClosed();
-      ws.close(code === 1005 ? 1000 : code, "closing");
+      closeSocket(ws, code);
+    }
+
+    override webSocketError(ws: WebSocket) {
+      this.#engine.socketClosed();
+      closeSocket(ws, 1011);
     }
 
     stepInfo(seq: number, opts: { onceKey?: string; waitFor?: string } = {}) {
       return this.#engine.stepInfo(seq, opts);
     }
 
-    cancel() {
-      return this.#engine.cancel();
+    cancel(opts: { asChildOf?: ChildCancel } = {}) {
+      return this.#engine.cancel(opts);
     }
 
     childFinished(seq: number, childRunId: string, outcome: Outcome) {

@@ -17,6 +17,16 @@ export const StartInput = z.object({
 });
 export type StartInput = z.input<typeof StartInput>;
 
+/** What a parent that ended sends each open child with its cancel: enough to record a child it never started. */
+export const ChildCancel = z.object({
+  childRunId: z.string().regex(RUN_ID_PATTERN),
+  parentRunId: z.string().regex(RUN_ID_PATTERN),
+  seq: z.number().int().nonnegative(),
+  workflow: z.string().min(1).max(200),
+  args: z.string().nullable(),
+});
+export type ChildCancel = z.infer<typeof ChildCancel>;
+
 export const Outcome = z.discriminatedUnion("status", [
   z.object({ status: z.literal("completed"), result: z.unknown() }),
   z.object({ status: z.literal("failed"), error: SerializedError }),

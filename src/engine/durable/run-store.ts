@@ -2,7 +2,7 @@
 // Callers group writes with `transaction` so each step transition is one storage transaction.
 import { z } from "zod";
 import { parseJournalRow, StepRecord, type JournalEntry, type StepKind, type StepStatus } from "../core/journal.ts";
-import { migrate } from "./schema.ts";
+import { hasSchema, migrate } from "./schema.ts";
 
 export const RunStatus = z.enum(["running", "completed", "failed", "canceled"]);
 export type RunStatus = z.infer<typeof RunStatus>;
@@ -38,6 +38,7 @@ const STEP_EVENT: Record<StepStatus, string> = {
   completed: "step.completed",
   failed: "step.failed",
   canceled: "step.canceled",
+  abandoned: "step.abandoned",
 };
 
 /** The watchdog is one timer per run; it takes this seq so the (kind, seq) key stays unique. */
@@ -53,6 +54,11 @@ export class RunStore {
   constructor(storage: DurableObjectStorage) {
     this.#storage = storage;
     this.#sql = storage.sql;
+  }
+
+  /** Whether a run was ever inserted here (the schema exists). Creates nothing. */
+  exists(): boolean {
+    return hasSchema(this.#sql);
   }
 
   migrate(): void {
@@ -200,7 +206,7 @@ export class RunStore {
   openSteps(): StepRecord[] {
     return this.#all(`SELECT ${STEP_COLUMNS} FROM steps WHERE status <> 'completed' ORDER BY seq`)
       .map((r) => StepRecord.parse(r))
-      .filter((s) => s.status !== "failed" && s.status !== "canceled");
+      .filter((s) => s.status !== "failed" && s.status !== "canceled" && s.status !== "abandoned");
   }
 
   stepCount(): number {
@@ -241,33 +247,61 @@ export class RunStore {
 
   // -- signals ---------------------------------------------------------------------------------
 
-  insertSignal(name: string, payload: string | null, now: number): number {
-    const id = z.number().parse(this.#all("INSERT INTO signals (name, payload, received_at) VALUES (?, ?, ?) RETURNING id", name, payload, now)[0]?.id);
+  /** Buffers a signal; `targetAfter` makes it the first wait's on `name` journaled after that seq, and no other's. */
+  insertSignal(name: string, payload: string | null, now: number, targetAfter: number | null = null): number {
+    const id = z.number().parse(this.#all("INSERT INTO signals (name, payload, received_at, target_after) VALUES (?, ?, ?, ?) RETURNING id", name, payload, now, targetAfter)[0]?.id);
     this.appendEvent("signal.received", { signal: name, signalId: id }, now);
     return id;
   }
 
-  oldestPendingSignal(name: string): { id: number; payload: string | null } | undefined {
-    const row = this.#all("SELECT id, payload FROM signals WHERE name = ? AND consumed_seq IS NULL ORDER BY id LIMIT 1", name)[0];
+  /**
+   * The buffered signal the wait at `seq` on `name` takes: one meant for exactly this wait first (its
+   * target is the first wait on the name after target_after), else the oldest meant for any wait.
+   */
+  pendingSignalFor(name: string, seq: number): { id: number; payload: string | null } | undefined {
+    const row = this.#all(
+      `SELECT id, payload FROM signals s WHERE name = ? AND consumed_seq IS NULL AND (target_after IS NULL OR (target_after < ?
+         AND NOT EXISTS (SELECT 1 FROM steps WHERE kind = 'signal' AND name = s.name AND seq > s.target_after AND seq < ?)))
+       ORDER BY target_after IS NULL, id LIMIT 1`,
+      name, seq, seq,
+    )[0];
     return row === undefined ? undefined : z.object({ id: z.number(), payload: z.string().nullable() }).parse(row);
+  }
+
+  /** The oldest journaled wait on `name` that still waits: where a signal meant for any wait goes. */
+  oldestWaitOn(name: string): number | undefined {
+    const row = this.#all("SELECT seq FROM steps WHERE status = 'waiting' AND kind = 'signal' AND name = ? ORDER BY seq LIMIT 1", name)[0];
+    return row === undefined ? undefined : z.number().parse(row.seq);
   }
 
   consumeSignal(id: number, seq: number): void {
     this.#exec("UPDATE signals SET consumed_seq = ? WHERE id = ?", seq, id);
   }
 
-  /** The signal already delivered under this once-only key, if any. */
-  signalForKey(key: string): { signalId: number; at: number } | undefined {
-    const row = this.#all("SELECT signal_id AS signalId, at FROM signal_keys WHERE key = ?", key)[0];
-    return row === undefined ? undefined : z.object({ signalId: z.number(), at: z.number() }).parse(row);
-  }
-
-  signalPayload(id: number): string | null {
-    return z.string().nullable().parse(this.#all("SELECT payload FROM signals WHERE id = ?", id)[0]?.payload ?? null);
+  /** The signal already delivered under this once-only key, if any, with its name and payload. */
+  signalForKey(key: string): { signalId: number; at: number; name: string; payload: string | null } | undefined {
+    const row = this.#all("SELECT k.signal_id AS signalId, k.at, s.name, s.payload FROM signal_keys k JOIN signals s ON s.id = k.signal_id WHERE k.key = ?", key)[0];
+    return row === undefined ? undefined : z.object({ signalId: z.number(), at: z.number(), name: z.string(), payload: z.string().nullable() }).parse(row);
   }
 
   rememberSignalKey(key: string, signalId: number, now: number): void {
     this.#exec("INSERT INTO signal_keys (key, signal_id, at) VALUES (?, ?, ?)", key, signalId, now);
+  }
+
+  // -- cancels owed to child runs --------------------------------------------------------------
+
+  addChildCancel(c: { runId: string; workflow: string; args: string | null; parentSeq: number }): void {
+    this.#exec("INSERT INTO child_cancels (run_id, workflow, args, parent_seq) VALUES (?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING", c.runId, c.workflow, c.args, c.parentSeq);
+  }
+
+  childCancels(): { runId: string; workflow: string; args: string | null; parentSeq: number }[] {
+    return this.#all("SELECT run_id AS runId, workflow, args, parent_seq AS parentSeq FROM child_cancels ORDER BY run_id").map((r) =>
+      z.object({ runId: z.string(), workflow: z.string(), args: z.string().nullable(), parentSeq: z.number() }).parse(r),
+    );
+  }
+
+  deleteChildCancel(runId: string): void {
+    this.#exec("DELETE FROM child_cancels WHERE run_id = ?", runId);
   }
 
   pendingSignalCount(): number {

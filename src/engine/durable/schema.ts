@@ -67,7 +67,23 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE run ADD COLUMN indexed_status TEXT;
   ALTER TABLE run ADD COLUMN index_version INTEGER NOT NULL DEFAULT 0;
   `,
+  // 3: signals meant for one wait (the first wait on their name after target_after); the cancels a
+  // finished run still owes its children, kept until each child confirms.
+  `
+  ALTER TABLE signals ADD COLUMN target_after INTEGER;
+  CREATE TABLE child_cancels (
+    run_id TEXT PRIMARY KEY,
+    workflow TEXT NOT NULL,
+    args TEXT,
+    parent_seq INTEGER NOT NULL
+  );
+  `,
 ];
+
+/** True once a run was inserted here: reads of an unknown run must not create storage. */
+export function hasSchema(sql: SqlStorage): boolean {
+  return sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_schema'").toArray().length > 0;
+}
 
 /** Applies the migrations past the stored version, each in its own transaction. */
 export function migrate(storage: DurableObjectStorage): void {

@@ -1,7 +1,6 @@
 // What a fired timer does to the journal: a sleep completes, a backoff ends, a signal wait times out,
 // an attempt's timeout aborts it. Each change is one transaction; the live handler, if any, is told.
 import type { HandlerExecution } from "./execution.ts";
-import { SignalDetail } from "./execution.ts";
 import { WATCHDOG_SEQ, type RunStore, type TimerRecord } from "./run-store.ts";
 
 /** Applies one due timer. Returns true when it was the watchdog (the caller decides whether to re-arm it). */
@@ -26,7 +25,6 @@ export function fireTimer(store: RunStore, execution: HandlerExecution | null, t
       store.updateStep(step.seq, { status: "running" }, { event: false });
     } else if (timer.kind === "signal_timeout" && step.status === "waiting") {
       store.updateStep(step.seq, { status: "completed", result: "null", completedAt: now });
-      execution?.dropSignalWaiter(SignalDetail.parse(JSON.parse(step.detail ?? "{}")).signal, step.seq);
     } else {
       return undefined; // stale: the step moved on before its timer fired
     }

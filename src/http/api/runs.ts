@@ -48,8 +48,8 @@ export function runRoutes(registry: Registry) {
     })
     .post("/runs/:runId/signals/:signal", params(z.object({ runId: RunId, signal: SignalName })), jsonBody(SignalBody), async (c) => {
       const { runId, signal } = c.req.valid("param");
-      const onceKey = headerKey(c.req.header("idempotency-key"));
-      const sent = await createClient(c.env, registry).signalRun(runId, signal, c.req.valid("json").payload, onceKey === undefined ? {} : { onceKey: `header:${onceKey}` });
+      const idempotencyKey = headerKey(c.req.header("idempotency-key"));
+      const sent = await createClient(c.env, registry).signalRun(runId, signal, c.req.valid("json").payload, idempotencyKey === undefined ? {} : { idempotencyKey });
       return c.json({ accepted: true as const, signalId: sent.signalId, duplicate: sent.duplicate }, sent.duplicate ? 200 : 202);
     })
     .post("/runs/:runId/cancel", params(z.object({ runId: RunId })), async (c) => {

@@ -19,7 +19,13 @@ export const SignalName = z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, "1-100 ch
 export const StartBody = z.object({ args: z.unknown().optional().describe("The workflow's args, checked against its schema") });
 export const StartResponse = z.object({ runId: z.string(), status: z.string() });
 
-export const SignalBody = z.object({ payload: z.unknown().optional().describe("Delivered to waitForSignal; omitted means true") });
+export const SignalBody = z.object({
+  payload: z
+    .unknown()
+    .refine((v) => v !== null, "null is what a timed-out wait returns, so it is never a payload; omit payload to send true")
+    .optional()
+    .describe("Delivered to waitForSignal; omitted means true; never null"),
+});
 export const SignalResponse = z.object({ accepted: z.literal(true), signalId: z.number().int(), duplicate: z.boolean() });
 
 export const RunQuery = z.object({ steps: z.enum(["all", "none"]).default("all").describe("none leaves the journal out") });

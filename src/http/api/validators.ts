@@ -1,15 +1,26 @@
 // Hono validators over zod: typed inputs for the routes (and for `hc` clients), failures as
-// problem+json through StepwiseError. A JSON body is read whatever its content type says.
+// problem+json through StepwiseError. A body is JSON, or it is refused: never read as something else.
 import type { Context } from "hono";
 import { validator } from "hono/validator";
 import type { z } from "zod";
 import { parseWith } from "../validate.ts";
 import { StepwiseError } from "../../engine/index.ts";
+import { exceedsDepth, MAX_JSON_DEPTH } from "../../engine/core/payload.ts";
 
+/** `application/json` and `application/<anything>+json`, as Hono's own JSON validator reads them. */
+const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
+
+/**
+ * The body as JSON: with a JSON content type (or none) it must parse; an empty body is `{}`; a body
+ * sent as anything else (`text/json`, a form) is refused rather than dropped.
+ */
 export const jsonBody = <S extends z.ZodType>(schema: S) =>
   validator("json", async (value, c: Context): Promise<z.output<S>> => {
-    // Hono parsed it when the content type said JSON; otherwise read it ourselves (curl -d sends form type).
-    const raw = c.req.header("content-type")?.includes("json") ? value : await readJson(c);
+    const type = c.req.header("content-type");
+    const media = type === undefined ? "" : (type.split(";")[0] ?? "").trim();
+    // Hono has already parsed a JSON content type (a malformed body never gets here); read the rest ourselves.
+    const raw = JSON_MEDIA_TYPE.test(media) ? value : await readOther(c, media);
+    if (exceedsDepth(raw, MAX_JSON_DEPTH)) throw new StepwiseError("request.too_deep", `the body nests deeper than ${MAX_JSON_DEPTH} levels`);
     return parseWith(schema, raw, "the request body is invalid");
   });
 
@@ -17,9 +28,12 @@ export const query = <S extends z.ZodType>(schema: S) => validator("query", (val
 
 export const params = <S extends z.ZodType>(schema: S) => validator("param", (value): z.output<S> => parseWith(schema, value, "invalid path"));
 
-async function readJson(c: Context): Promise<unknown> {
+async function readOther(c: Context, media: string): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === "") return {};
+  if (media !== "") {
+    throw new StepwiseError("request.unsupported_media_type", `a body of type "${media.slice(0, 100)}" is not read; send it as Content-Type: application/json`);
+  }
   try {
     return JSON.parse(text);
   } catch {

@@ -1,8 +1,13 @@
 // `requestApproval(step, ...)`: a step that signs a link and emails it to the approver, then a durable
 // wait for the decision. The journal keeps what was asked, never the token.
 import { z } from "zod";
-import { defineAction, type StepContext } from "../../engine/index.ts";
-import { parseSigningKeys, signApprovalToken } from "./token.ts";
+import { defineAction, NonRetryableError, type StepContext } from "../../engine/index.ts";
+import { deploymentOrigin, publicBaseUrl } from "../config.ts";
+import { parseSigningKeys, signApprovalToken, type SigningKeys } from "./token.ts";
+
+/** No control characters: a line break in a header value would start a header of its own (`Bcc:`). */
+const NO_CONTROL = /^[^\x00-\x1f\x7f]*$/;
+const NO_CONTROL_MESSAGE = "must not contain control characters such as line breaks";
 
 /** The signal an approval link delivers. A decision signaled through the API may leave out decidedAt. */
 export const ApprovalDecision = z.object({ approved: z.boolean(), decidedAt: z.number().optional(), by: z.string().max(500).optional() });
@@ -26,8 +31,8 @@ const sendApprovalRequest = defineAction({
   name: REQUEST_APPROVAL_STEP,
   args: z.object({
     signal: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/),
-    to: z.email(),
-    subject: z.string().min(1).max(200),
+    to: z.email().regex(NO_CONTROL, NO_CONTROL_MESSAGE),
+    subject: z.string().min(1).max(200).regex(NO_CONTROL, NO_CONTROL_MESSAGE),
     summary: z.string().min(1).max(10_000),
     requestedBy: z.string().min(1).max(200),
     expiresIn: z.number().int().min(60_000).max(30 * 24 * 60 * 60 * 1000),
@@ -35,11 +40,13 @@ const sendApprovalRequest = defineAction({
   handler: async (ctx, a): Promise<ApprovalRequest> => {
     const requestedAt = Date.now();
     const expiresAt = requestedAt + a.expiresIn;
-    const token = await signApprovalToken({ r: ctx.runId, s: a.signal, q: ctx.seq, e: expiresAt }, parseSigningKeys(ctx.env.APPROVAL_SIGNING_KEY));
-    const link = `${(ctx.env.PUBLIC_BASE_URL ?? "http://localhost:8787").replace(/\/+$/, "")}/approvals/${token}`;
+    const token = await signApprovalToken({ r: ctx.runId, s: a.signal, q: ctx.seq, e: expiresAt, o: deploymentOrigin(ctx.env) }, signingKeys(ctx.env));
+    const link = `${publicBaseUrl(ctx.env)}/approvals/${token}`;
     const expires = new Date(expiresAt).toUTCString();
+    const from = ctx.env.APPROVAL_FROM ?? "approvals@stepwise.invalid";
+    if (!NO_CONTROL.test(from)) throw new NonRetryableError("APPROVAL_FROM holds a control character", { code: "approval.invalid_header" });
     await ctx.env.EMAIL.send({
-      from: ctx.env.APPROVAL_FROM ?? "approvals@stepwise.invalid",
+      from,
       to: a.to,
       subject: a.subject,
       text: `${a.requestedBy} asks for your decision:\n\n${a.summary}\n\nOpen this link to approve or reject (it expires ${expires}):\n${link}\n`,
@@ -69,6 +76,15 @@ export async function requestApproval(
   const decision = ApprovalDecision.safeParse(raw);
   // A payload that is not a decision approves nothing.
   return decision.success ? decision.data : { approved: false, by: "invalid decision payload" };
+}
+
+/** The keys, or a step failure that says what is wrong with them (retrying cannot fix a setting). */
+function signingKeys(env: Env): SigningKeys {
+  try {
+    return parseSigningKeys(env.APPROVAL_SIGNING_KEY);
+  } catch (err) {
+    throw new NonRetryableError((err as Error).message, { code: "approval.not_configured" });
+  }
 }
 
 function escape(s: string): string {

@@ -5,6 +5,7 @@ import { bodyLimit } from "hono/body-limit";
 import { createClient, StepwiseError, type Registry } from "../../engine/index.ts";
 import { decisionPage, messagePage } from "./pages.ts";
 import { ApprovalRequest, REQUEST_APPROVAL_STEP, type ApprovalDecision } from "./request.ts";
+import { deploymentOrigin } from "../config.ts";
 import { parseSigningKeys, verifyApprovalToken, type ApprovalClaims } from "./token.ts";
 
 type Loaded =
@@ -19,10 +20,17 @@ async function load(c: Context<{ Bindings: Env }>, registry: Registry): Promise<
   try {
     keys = parseSigningKeys(c.env.APPROVAL_SIGNING_KEY);
   } catch {
-    console.error("approval pages: APPROVAL_SIGNING_KEY is missing or too short");
+    console.error("approval pages: APPROVAL_SIGNING_KEY is missing or invalid (see /healthz)");
     return { ok: false, status: 500, title: "Unavailable", message: "Approvals are not configured on this server." };
   }
-  const verified = await verifyApprovalToken(c.req.param("token") ?? "", keys, Date.now());
+  let origin: string;
+  try {
+    origin = deploymentOrigin(c.env);
+  } catch {
+    console.error("approval pages: PUBLIC_BASE_URL is not a URL");
+    return { ok: false, status: 500, title: "Unavailable", message: "Approvals are not configured on this server." };
+  }
+  const verified = await verifyApprovalToken(c.req.param("token") ?? "", keys, { now: Date.now(), origin });
   if (!verified.ok) {
     return verified.reason === "expired"
       ? { ok: false, status: 410, title: "This link has expired", message: "The decision window has closed. Ask for a new link if a decision is still needed." }
@@ -74,7 +82,8 @@ export function approvalRoutes(registry: Registry) {
     .post("/:token", bodyLimit({ maxSize: 8 * 1024, onError: (c) => c.html(messagePage("Too large", "That request was too large."), 413) }), async (c) => {
       const l = await load(c, registry);
       if (!l.ok) return c.html(messagePage(l.title, l.message), l.status);
-      const form = await c.req.parseBody();
+      // A body that is not a form (or a broken one) decides nothing.
+      const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
       const choice = form.decision;
       if (choice !== "approve" && choice !== "reject") return c.html(messagePage("No decision", "Choose Approve or Reject."), 400);
       if (l.decided !== null) return c.html(messagePage("Already decided", decidedText(l.decided)), 409);

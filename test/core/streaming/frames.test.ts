@@ -25,6 +25,7 @@ describe("parseClientFrame", () => {
     ["a user message without text", JSON.stringify({ ...send, messages: [{ id: "u", role: "user", parts: [{ type: "text", text: "  " }] }] }), "r1"],
     ["a requestId over 100 characters", JSON.stringify({ type: "abort", requestId: "r".repeat(101) }), ""],
     ["a fractional lastSequence", JSON.stringify({ type: "resume", requestId: "r", id: "c", headers: {}, body: {}, lastSequence: 1.5 }), "r"],
+    ["a frame nested 5,000 levels deep", `{"type":"send","requestId":"deep","body":${'{"a":'.repeat(5000)}1${"}".repeat(5000)}}`, "deep"],
   ])("refuses %s, echoing the request id it could read", async (_name, raw, requestId) => {
     const parsed = await parseClientFrame(raw);
     expect(parsed).toMatchObject({ ok: false, requestId, errorText: expect.stringMatching(/^chat\.invalid_frame: /) });

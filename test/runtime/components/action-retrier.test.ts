@@ -124,4 +124,19 @@ describe("ActionRetrier", { timeout: 30_000 }, () => {
     await settledRun(c);
     expect(await probe().count(key)).toBe(2);
   });
+
+  it("answers a start under an existing id with another action or other args with a conflict, not that run", async () => {
+    const id = uniqueName("fixed-id");
+    const r = retrier();
+    expect(await r.run({ env }, flakyJob, { key: id, failures: 0 }, { id })).toBe(id);
+    await settledRun(id);
+    const other = await r.run({ env }, hangJob, { key: id }, { id }).catch((e: unknown) => e);
+    expect(other).toMatchObject({ code: "job.id_conflict" });
+    const otherArgs = await r.run({ env }, flakyJob, { key: id, failures: 3 }, { id }).catch((e: unknown) => e);
+    expect(otherArgs).toMatchObject({ code: "job.id_conflict" });
+    // The same start again is the same run.
+    expect(await r.run({ env }, flakyJob, { key: id, failures: 0 }, { id })).toBe(id);
+    expect(await r.status(id)).toMatchObject({ action: "components.flaky", status: "completed" });
+    expect(await probe().count(id)).toBe(1);
+  });
 });

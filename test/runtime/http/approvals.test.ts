@@ -8,9 +8,11 @@ import { client, fireUntil, runStub, settle } from "../../helpers/runtime.ts";
 const KEYS = parseSigningKeys("k2:test-signing-key-two-0123456789,k1:test-signing-key-one-0123456789");
 const OLD_KEY_ONLY = parseSigningKeys("k1:test-signing-key-one-0123456789");
 const FOREIGN = parseSigningKeys("k2:not-the-servers-key-0123456789");
+/** The test Worker's PUBLIC_BASE_URL origin (test/wrangler.test.toml): links are bound to it. */
+const ORIGIN = "http://stepwise.test";
 
 /** Starts a run that asks for approval; returns it with the link the email carried (same claims, same keys). */
-async function waitingForApproval(expiresIn = 3_600_000, workflow = "approval-gate") {
+async function waitingForApproval(expiresIn = 3_600_000, workflow = "approval-gate", origin = ORIGIN) {
   const { runId } = await client.startRun(workflow, workflow === "approval-gate" ? { expiresIn } : {});
   const stub = runStub(runId);
   await settle(stub);
@@ -18,8 +20,16 @@ async function waitingForApproval(expiresIn = 3_600_000, workflow = "approval-ga
   expect(run.status).toBe("waiting");
   const request = run.steps!.find((s) => s.name === "stepwise.requestApproval")!;
   const { expiresAt } = request.result as { expiresAt: number };
-  const token = await signApprovalToken({ r: runId, s: "approval", q: request.seq, e: expiresAt }, KEYS);
+  const token = await signApprovalToken({ r: runId, s: "approval", q: request.seq, e: expiresAt, o: origin }, KEYS);
   return { runId, stub, token, seq: request.seq, expiresAt };
+}
+
+/** A token as links were signed before they were bound to an origin and a purpose: HMAC over the claims alone. */
+async function signV1(claims: object, secret: string): Promise<string> {
+  const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
+  const body = b64(new TextEncoder().encode(JSON.stringify(claims)));
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return `${body}.${b64(new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(body))))}`;
 }
 
 const page = (token: string, init?: RequestInit) => exports.default.fetch(new Request(`http://stepwise.test/approvals/${token}`, init));
@@ -76,16 +86,16 @@ describe("approval links", () => {
   it("refuses forged, tampered and expired tokens, and accepts one signed with a rotated-out key", async () => {
     const { runId, stub, seq, expiresAt, token } = await waitingForApproval();
     const other = await waitingForApproval();
-    const forged = await signApprovalToken({ r: runId, s: "approval", q: seq, e: expiresAt }, FOREIGN);
+    const forged = await signApprovalToken({ r: runId, s: "approval", q: seq, e: expiresAt, o: ORIGIN }, FOREIGN);
     const [body, mac] = token.split(".") as [string, string];
     const otherMac = other.token.split(".")[1]!;
     const cases: [string, string, number][] = [
       ["forged with another key", forged, 403],
       ["another run's signature on this run", `${body}.${otherMac}`, 403],
-      ["claims edited to another signal", `${btoa(JSON.stringify({ v: 1, r: runId, s: "other", q: seq, e: expiresAt, k: "k2" })).replaceAll("=", "")}.${mac}`, 403],
+      ["claims edited to another signal", `${btoa(JSON.stringify({ v: 2, p: "approval", o: ORIGIN, r: runId, s: "other", q: seq, e: expiresAt, k: "k2" })).replaceAll("=", "")}.${mac}`, 403],
       ["garbage", "not-a-token", 403],
-      ["expired", await signApprovalToken({ r: runId, s: "approval", q: seq, e: Date.now() - 1 }, KEYS), 410],
-      ["a real signature for a step that is not an approval request", await signApprovalToken({ r: runId, s: "approval", q: seq + 1, e: expiresAt }, KEYS), 403],
+      ["expired", await signApprovalToken({ r: runId, s: "approval", q: seq, e: Date.now() - 1, o: ORIGIN }, KEYS), 410],
+      ["a real signature for a step that is not an approval request", await signApprovalToken({ r: runId, s: "approval", q: seq + 1, e: expiresAt, o: ORIGIN }, KEYS), 403],
     ];
     for (const [what, t, status] of cases) {
       expect((await page(t)).status, what).toBe(status);
@@ -95,7 +105,7 @@ describe("approval links", () => {
     expect((await client.getRun(runId)).status).toBe("waiting");
 
     // Key rotation: a link signed before k2 became active (with k1) still works.
-    const old = await signApprovalToken({ r: runId, s: "approval", q: seq, e: expiresAt }, OLD_KEY_ONLY);
+    const old = await signApprovalToken({ r: runId, s: "approval", q: seq, e: expiresAt, o: ORIGIN }, OLD_KEY_ONLY);
     expect((await decide(old, "reject")).status).toBe(200);
     await settle(stub);
     expect((await client.getRun(runId)).result).toMatchObject({ approved: false });
@@ -137,5 +147,65 @@ describe("approval links", () => {
     expect(await waits()).toEqual(["completed", "waiting"]);
     const run = await client.getRun(runId);
     expect(run.status).toBe("waiting");
+  });
+
+  it("is bound to this deployment's origin and purpose: a link another deployment signed with the same key is refused", async () => {
+    const { runId, stub, seq, expiresAt } = await waitingForApproval();
+    const staging = await signApprovalToken({ r: runId, s: "approval", q: seq, e: expiresAt, o: "https://staging.example.com" }, KEYS);
+    expect((await page(staging)).status).toBe(403);
+    expect((await decide(staging, "approve")).status).toBe(403);
+    // A token of the old shape (no origin, no purpose), correctly MACed under the same key, is refused too.
+    const v1 = await signV1({ v: 1, r: runId, s: "approval", q: seq, e: expiresAt, k: "k2" }, "test-signing-key-two-0123456789");
+    expect((await decide(v1, "approve")).status).toBe(403);
+    await settle(stub);
+    expect((await client.getRun(runId)).status).toBe("waiting");
+  });
+
+  it("answers a broken multipart body on a live link with a page, not a 500, and decides nothing", async () => {
+    const { runId, stub, token } = await waitingForApproval();
+    const res = await page(token, { method: "POST", body: "--XyZ\r\nbroken", headers: { "content-type": "multipart/form-data; boundary=XyZ" } });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain("Choose Approve or Reject");
+    await settle(stub);
+    expect((await client.getRun(runId)).status).toBe("waiting");
+  });
+
+  it("is useless once decided or expired: it shows neither the request nor a form, and decides nothing", async () => {
+    const { runId, stub, token } = await waitingForApproval();
+    expect((await decide(token, "approve")).status).toBe(200);
+    await settle(stub);
+    const after = await (await page(token)).text();
+    expect(after).toContain("Already decided");
+    expect(after).not.toContain("Release 2.0 to all customers.");
+    expect(after).not.toContain("<form");
+    expect((await decide(token, "reject")).status).toBe(409);
+    expect((await client.getRun(runId)).result).toMatchObject({ approved: true });
+
+    const expiring = await waitingForApproval();
+    const expired = await signApprovalToken({ r: expiring.runId, s: "approval", q: expiring.seq, e: Date.now() - 1, o: ORIGIN }, KEYS);
+    const res = await page(expired);
+    expect(res.status).toBe(410);
+    const text = await res.text();
+    expect(text).not.toContain("Release 2.0 to all customers.");
+    expect(text).not.toContain("<form");
+  });
+
+  it("never puts a line break in an email header: a subject holding one fails the request step before anything is sent", async () => {
+    const { runId } = await client.startRun("approval-gate", { subject: "Ship?\r\nBcc: attacker@example.com" });
+    await settle(runStub(runId));
+    const run = await client.getRun(runId);
+    expect(run.status).toBe("failed");
+    expect(run.error?.code).toBe("step.invalid_args");
+    expect(run.steps!.map((s) => [s.name, s.status, s.attempts])).toEqual([["stepwise.requestApproval", "failed", 1]]);
+  });
+
+  it("draft-approval turns line breaks in its topic into spaces in the subject", async () => {
+    const { runId } = await client.startRun("draft-approval", { topic: "launch\r\nBcc: attacker@example.com" });
+    await settle(runStub(runId));
+    const run = await client.getRun(runId);
+    expect(run.status).toBe("waiting");
+    const asked = run.steps!.find((s) => s.name === "stepwise.requestApproval")!.result as { subject: string };
+    expect(asked.subject).toBe("Publish the announcement about launch Bcc: attacker@example.com?");
+    expect(asked.subject).not.toMatch(/[\r\n]/);
   });
 });

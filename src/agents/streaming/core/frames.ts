@@ -2,6 +2,7 @@
 // parsed into requests. Pure; the only frame types a transport client ever gets are these five.
 import { safeValidateWebSocketChatTransportRequest } from "ai";
 import { z } from "zod";
+import { exceedsDepth, MAX_JSON_DEPTH } from "../../../engine/core/payload.ts";
 
 export const STREAM_ID_PATTERN = /^ans_[0-9a-f]{32}$/;
 
@@ -56,6 +57,8 @@ export async function parseClientFrame(raw: string | ArrayBuffer): Promise<Parse
   }
   const requestId = z.looseObject({ requestId: z.string().max(MAX_REQUEST_ID_CHARS) }).safeParse(value).data?.requestId ?? "";
   const bad = (why: string): ParsedFrame => ({ ok: false, requestId, errorText: `chat.invalid_frame: ${why}` });
+  // Validators recurse: a frame nested thousands of levels deep would overflow their stack.
+  if (exceedsDepth(value, MAX_JSON_DEPTH)) return bad(`the frame nests deeper than ${MAX_JSON_DEPTH} levels`);
   const validated = await safeValidateWebSocketChatTransportRequest({ value });
   if (!validated.success) return bad(validated.error.message);
   const frame = validated.data;

@@ -1,0 +1,99 @@
+// Every error code Stepwise itself produces, with the HTTP status it answers with (null: it only ever
+// appears as a run's, step's or message's outcome) and whether a retry may help. One table for all.
+
+export interface ErrorCodeInfo {
+  /** The HTTP status of a problem+json answer with this code; null when it is never an HTTP answer. */
+  status: number | null;
+  /** Whether trying again (the same request later, or another attempt of a step) may succeed. */
+  retryable: boolean;
+  /** What it means, for the docs and for readers of a problem+json answer. */
+  meaning: string;
+}
+
+const http = (status: number, meaning: string, retryable = false): ErrorCodeInfo => ({ status, retryable, meaning });
+const outcome = (meaning: string, retryable = false): ErrorCodeInfo => ({ status: null, retryable, meaning });
+
+export const ERROR_CODES = {
+  // Requests
+  "request.invalid": http(400, "the request is not valid: `errors` lists the failing paths"),
+  "request.malformed_json": http(400, "the body is not valid JSON"),
+  "request.too_deep": http(400, "the JSON body nests deeper than the limit"),
+  "request.unsupported_media_type": http(415, "a body was sent with a content type other than JSON"),
+  "request.invalid_cursor": http(400, "the cursor is not one this API returned"),
+  "request.too_large": http(413, "the body is over the size limit"),
+  "request.upgrade_required": http(426, "the route needs a WebSocket upgrade"),
+  "route.not_found": http(404, "no route for this method and path"),
+  internal: http(500, "an unexpected error; nothing about it is disclosed", true),
+  // Auth and tickets
+  "auth.missing_token": http(401, "no bearer token"),
+  "auth.invalid_token": http(401, "the bearer token is not valid"),
+  "auth.not_configured": http(500, "the server has no API_TOKEN"),
+  "ticket.missing": http(401, "the socket needs a ticket"),
+  "ticket.invalid": http(401, "the ticket is not valid"),
+  "ticket.expired": http(401, "the ticket has expired"),
+  "ticket.wrong_thread": http(403, "the ticket is for another thread"),
+  // Workflows and runs
+  "workflow.not_found": http(404, "no workflow of that name (as a run's outcome: its workflow is no longer defined)"),
+  "run.not_found": http(404, "no run with that id"),
+  "run.invalid_args": http(400, "the args do not match the workflow's schema"),
+  "run.idempotency_conflict": http(409, "the Idempotency-Key was used to start a run with other args"),
+  "run.already_finished": http(409, "the run has already ended"),
+  "run.not_settled": http(409, "the run kept executing (test helper)", true),
+  "run.canceled": outcome("the run was canceled"),
+  "run.finished": outcome("the run ended while the step was open"),
+  "run.handler_failed": outcome("the handler threw"),
+  "run.invalid_result": outcome("the handler's return value does not match `returns`"),
+  // Signals
+  "signal.invalid_name": http(400, "the signal name is not valid"),
+  "signal.invalid_payload": http(400, "the payload is not allowed (null is what a timed-out wait returns)"),
+  "signal.run_finished": http(409, "the run has already ended"),
+  "signal.not_waiting": http(409, "the wait the signal was meant for has ended"),
+  "signal.idempotency_conflict": http(409, "the Idempotency-Key was used for another signal or payload"),
+  // Steps (outcomes, except payload limits met at the HTTP boundary)
+  "step.payload_too_large": http(413, "a payload is over 1 MiB serialized"),
+  "step.payload_not_serializable": http(400, "a payload is not JSON-serializable"),
+  "step.invalid_args": outcome("the step's args do not match its schema"),
+  "step.timeout": outcome("the attempt ran past its timeout", true),
+  "step.aborted": outcome("the attempt was aborted", true),
+  "step.interrupted": outcome("the step was cut off by crashes more often than its policy allows"),
+  "step.non_determinism": outcome("the handler called other steps than its journal holds"),
+  "step.corrupt_journal": outcome("a journal row is malformed"),
+  "step.abandoned": outcome("the step lost a Promise.race (or its Promise.all failed) and stopped waiting"),
+  "step.failed": outcome("the step failed"),
+  "action.failed": outcome("the action threw", true),
+  "action.non_retryable": outcome("the action threw a NonRetryableError"),
+  "action.interrupted": outcome("the action was cut off by a crash", true),
+  "action.not_registered": outcome("no action of that name is registered with the components"),
+  // Components
+  "job.not_found": http(404, "no action run or pool job with that id"),
+  "job.invalid_args": http(400, "the job's args are not valid"),
+  "job.id_conflict": http(409, "a run with that id exists for another action or other args"),
+  "job.already_finished": http(409, "the job has already ended"),
+  "job.canceled": outcome("the job was canceled"),
+  "components.binding_missing": outcome("a components binding is missing from the Worker's config"),
+  // Threads, agents and streams
+  "thread.not_found": http(404, "no thread with that id"),
+  "thread.message_not_found": http(404, "no message with that id in the thread"),
+  "thread.invalid_input": http(400, "the thread request is not valid"),
+  "agent.failed": outcome("the agent's call failed", true),
+  "agent.invalid_call": outcome("the agent was called with invalid options"),
+  "agent.invalid_object": outcome("the model's object does not match the schema", true),
+  "agent.model_rejected": outcome("the model refused the request"),
+  "agent.save_failed": outcome("the answer could not be saved", true),
+  "answer.aborted": outcome("a client stopped the answer"),
+  "answer.incomplete": outcome("the answer was cut off before it was saved"),
+  "stream.invalid_chunk": outcome("a pushed chunk is not a UI message chunk"),
+  "stream.sequence_gap": outcome("a pushed chunk skips a sequence number"),
+  // Approvals and configuration
+  "approval.not_configured": outcome("APPROVAL_SIGNING_KEY is missing or invalid"),
+  "approval.invalid_header": outcome("an email header value holds a control character"),
+  "fault.injected": outcome("a fault injected by STEPWISE_FAULTS (chaos tests only)", true),
+} as const satisfies Record<string, ErrorCodeInfo>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** What the catalogue says of `code`; undefined for codes users define (`billing.declined`). */
+export function errorCodeInfo(code: string): ErrorCodeInfo | undefined {
+  // SAFETY: Object.hasOwn just checked that `code` is one of the table's own keys.
+  return Object.hasOwn(ERROR_CODES, code) ? ERROR_CODES[code as ErrorCode] : undefined;
+}

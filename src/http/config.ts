@@ -1,0 +1,49 @@
+// The deployment's settings as the app reads them, and the problems with them: checked once per
+// isolate at its first request (logged), and shown by /healthz.
+import { parseSigningKeys } from "./approvals/token.ts";
+
+const DEFAULT_BASE_URL = "http://localhost:8787";
+const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/** The origin approval links point at and are bound to: PUBLIC_BASE_URL's. Throws when it is not a URL. */
+export function deploymentOrigin(env: Env): string {
+  return new URL(env.PUBLIC_BASE_URL || DEFAULT_BASE_URL).origin;
+}
+
+/** Where approval links point: PUBLIC_BASE_URL without a trailing slash. */
+export function publicBaseUrl(env: Env): string {
+  return (env.PUBLIC_BASE_URL || DEFAULT_BASE_URL).replace(/\/+$/, "");
+}
+
+export interface ConfigReport {
+  /** Features that cannot work as configured. */
+  errors: string[];
+  /** Settings that work but are probably not what was meant. */
+  warnings: string[];
+}
+
+/** Checks the settings; `requestUrl` (the first request's) tells local development from a deployment. */
+export function checkConfig(env: Env, requestUrl: string): ConfigReport {
+  const report: ConfigReport = { errors: [], warnings: [] };
+  if (!env.API_TOKEN) report.errors.push("API_TOKEN is not set: every /api request is refused");
+  if (env.APPROVAL_SIGNING_KEY) {
+    try {
+      parseSigningKeys(env.APPROVAL_SIGNING_KEY);
+    } catch (err) {
+      report.errors.push(`${(err as Error).message}; approval links cannot be sent or decided`);
+    }
+  } else {
+    report.warnings.push("APPROVAL_SIGNING_KEY is not set: approval links cannot be sent or decided");
+  }
+  let origin: URL | undefined;
+  try {
+    origin = new URL(env.PUBLIC_BASE_URL || DEFAULT_BASE_URL);
+  } catch {
+    report.errors.push(`PUBLIC_BASE_URL is not a URL: approval links cannot be made`);
+  }
+  const servedLocally = LOCAL_HOSTS.has(new URL(requestUrl).hostname);
+  if (origin !== undefined && LOCAL_HOSTS.has(origin.hostname) && !servedLocally) {
+    report.warnings.push(`PUBLIC_BASE_URL is ${origin.origin} outside local development: approval links will point there; set it to this deployment's public URL`);
+  }
+  return report;
+}
