@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseSigningKeys } from "../src/http/approvals/token.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const varsPath = join(root, ".dev.vars");
@@ -23,6 +24,15 @@ for (const [name, make] of [
   added.push([name, value]);
 }
 if (added.length > 0) writeFileSync(varsPath, vars, { mode: 0o600 });
+
+// Refuse signing keys that cannot work (a key id used twice, a short secret) before starting.
+const signingKey = process.env.APPROVAL_SIGNING_KEY ?? /^APPROVAL_SIGNING_KEY=(.*)$/m.exec(vars)?.[1];
+try {
+  parseSigningKeys(signingKey);
+} catch (err) {
+  console.error(`.dev.vars: ${err.message}`);
+  process.exit(1);
+}
 const token = /^API_TOKEN=(.*)$/m.exec(vars)[1];
 if (added.some(([name]) => name === "API_TOKEN")) {
   console.log(`Created an API token in .dev.vars. Use it as:\n  export TOKEN=${token}\n  curl -H "Authorization: Bearer $TOKEN" http://localhost:8787/api/workflows\n`);
