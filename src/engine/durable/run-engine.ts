@@ -148,7 +148,8 @@ export class RunEngine implements ExecutionHost {
     const { onceKey, idempotencyKey, forWaitAfter } = opts;
     const key = onceKey ?? (idempotencyKey === undefined ? undefined : `idem:${idempotencyKey}`);
     if (key !== undefined) {
-      const earlier = this.store.signalForKey(key);
+      // Keys stored before they were bound to their signal were prefixed "header:".
+      const earlier = this.store.signalForKey(key) ?? (idempotencyKey === undefined ? undefined : this.store.signalForKey(`header:${idempotencyKey}`));
       if (earlier !== undefined) {
         if (onceKey === undefined && (earlier.name !== name || earlier.payload !== encoded)) {
           return fail("signal.idempotency_conflict", "this Idempotency-Key was already used for a signal with another name or payload");

@@ -270,7 +270,8 @@ export class RunStore {
 
   /** The oldest journaled wait on `name` that still waits: where a signal meant for any wait goes. */
   oldestWaitOn(name: string): number | undefined {
-    const row = this.#all("SELECT seq FROM steps WHERE status = 'waiting' AND kind = 'signal' AND name = ? ORDER BY seq LIMIT 1", name)[0];
+    // `status <> 'completed'` lets SQLite use the open-steps index, however long the journal.
+    const row = this.#all("SELECT seq FROM steps WHERE status <> 'completed' AND status = 'waiting' AND kind = 'signal' AND name = ? ORDER BY seq LIMIT 1", name)[0];
     return row === undefined ? undefined : z.number().parse(row.seq);
   }
 
