@@ -7,7 +7,13 @@ export default defineConfig({
   test: {
     projects: [
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: "./test/wrangler.test.toml" } })],
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./test/wrangler.test.toml" },
+            // The fuzz test's knobs (test/runtime/fuzz/config.ts), passed from the shell into the Worker's env.
+            miniflare: { bindings: { FUZZ_CASES: process.env.FUZZ_CASES ?? "", FUZZ_SEED: process.env.FUZZ_SEED ?? "", FUZZ_CASE: process.env.FUZZ_CASE ?? "" } },
+          }),
+        ],
         test: { name: "workers", include: ["test/runtime/**/*.test.ts"] },
       },
       {

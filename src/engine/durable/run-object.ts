@@ -46,8 +46,14 @@ export function createRunObject(registry: Registry) {
     }
 
     override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer) {
-      // The stream is one-way; a client "ping" gets a "pong" so it can check liveness.
-      if (message === "ping") ws.send("pong");
+      // The stream is one-way; a client "ping" gets a "pong" so it can check liveness. The server may
+      // have closed the socket already (the run ended): then there is nobody to answer.
+      if (message !== "ping") return;
+      try {
+        ws.send("pong");
+      } catch {
+        // Closed already.
+      }
     }
 
     override webSocketClose(ws: WebSocket, code: number) {
