@@ -5,10 +5,11 @@ import { testWorkflows } from "./fixtures/workflows.ts";
 import { agentTestWorkflows } from "./fixtures/agents/workflows.ts";
 import { streamingTestWorkflows } from "./fixtures/streaming/workflows.ts";
 import { componentRoutes, components, componentWorkflows } from "./fixtures/components/index.ts";
+import { chaosWorkflows } from "./fixtures/chaos/workflows.ts";
 
 export { Probe } from "./fixtures/probe.ts";
 
-export const stepwise = createStepwise({ workflows: [...workflows, ...testWorkflows, ...componentWorkflows, ...agentTestWorkflows, ...streamingTestWorkflows] });
+export const stepwise = createStepwise({ workflows: [...workflows, ...testWorkflows, ...componentWorkflows, ...agentTestWorkflows, ...streamingTestWorkflows, ...chaosWorkflows] });
 
 export class WorkflowRun extends stepwise.WorkflowRun {}
 export { RunIndex } from "../src/engine/index.ts";
