@@ -8,7 +8,8 @@
 //
 // Paths (config, persistDir, cwd) are resolved against the repository root, whatever the cwd.
 // Each server gets free ports (HTTP and inspector), its own process group, and a private TMPDIR
-// (miniflare's scratch files, e.g. local emails, live there until dispose()). Every server still
+// (miniflare's scratch files live there until dispose(); local emails do not: miniflare writes them
+// under `.wrangler/tmp/email/` beside the config, which is git-ignored). Every server still
 // alive when the Node process exits (or is ended by SIGINT, SIGTERM or SIGHUP) is SIGKILLed (whole
 // group) from an 'exit' handler, and the temp dirs made here are removed, so a crashed or killed test
 // run does not leak wrangler/workerd processes.
