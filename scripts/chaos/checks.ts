@@ -72,6 +72,18 @@ export async function checkRun(target: Target, tap: LogTap, d: Driven, run: RunV
   if (d.runId === undefined || run === undefined) return checks.length > 0 ? checks : [fail(`${name}: read`, "the run could not be read")];
   const logs = () => tap.linesAbout(d.runId!).map((l) => `log: ${l}`).join("\n");
 
+  if (plan.cancel !== undefined) {
+    // Canceled while its child waited: both must end canceled, the child through the cancel its parent owed it.
+    const childId = `${d.runId}.0`;
+    const child = await untilFinished(target, childId, Date.now() + 30_000).catch((err: unknown) => String(err));
+    const what = `${name}: canceled, and its child ${childId} canceled with it`;
+    const problems = [
+      ...(run.status === "canceled" ? [] : [`the run is ${run.status}`]),
+      ...(typeof child === "string" ? [child] : child.status === "canceled" ? [] : [`the child is ${child.status}: ${describeRun(child)}`]),
+    ];
+    checks.push(problems.length === 0 ? pass(what) : fail(what, [...problems, describeRun(run), logs()].filter((s) => s !== "").join("\n")));
+    return checks;
+  }
   const wrong = run.status === "completed" ? plan.expect(run.result) : `status ${run.status}, expected completed`;
   checks.push(wrong === null ? pass(`${name}: completed with the expected result`) : fail(`${name}: completed with the expected result`, [wrong, describeRun(run), `args ${JSON.stringify(plan.args)}`, logs()].filter((s) => s !== "").join("\n")));
 
@@ -103,6 +115,19 @@ export async function checkRun(target: Target, tap: LogTap, d: Driven, run: RunV
     checks.push(problems.length === 0 ? pass(what) : fail(what, problems.join("\n")));
   }
   return checks;
+}
+
+/** Reads a run until it has ended (a parent's cancel reaches its child on the parent's next wake-up at the latest). */
+async function untilFinished(target: Target, runId: string, deadline: number): Promise<RunView> {
+  for (;;) {
+    const run = await readRun(target, runId).catch(() => undefined);
+    if (run !== undefined && ["completed", "failed", "canceled"].includes(run.status)) return run;
+    if (Date.now() >= deadline) {
+      if (run === undefined) throw new Error(`${runId} could not be read`);
+      return run;
+    }
+    await sleep(250);
+  }
 }
 
 /** Every run the index lists, by id, with its status (all pages). */

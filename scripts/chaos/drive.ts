@@ -57,6 +57,7 @@ export async function drive(ctx: RoundContext, plan: RunPlan): Promise<Driven> {
     d.runId = runId;
     if (plan.signals !== undefined) await sendSignals(ctx, d, runId, plan.signals);
     if (plan.approval !== undefined) await decide(ctx, d, runId, plan.approval);
+    if (plan.cancel !== undefined) await cancelParent(ctx, d, runId, plan.cancel.afterMs);
   } catch (err) {
     d.problems.push(err instanceof Error ? err.message : String(err));
   }
@@ -126,4 +127,17 @@ async function emailedToken(ctx: RoundContext, d: Driven, runId: string): Promis
     await sleep(100);
   }
   throw new Error(`no approval email for ${d.plan.label} (${runId}) in the log before the round ended`);
+}
+
+/** Waits until the run waits on its child run, then cancels it (again after a kill: 409 once it ended). */
+async function cancelParent(ctx: RoundContext, d: Driven, runId: string, afterMs: number): Promise<void> {
+  await persist(
+    `see ${d.plan.label} wait on its child`,
+    ctx,
+    () => call(ctx.dev, "GET", `/api/runs/${runId}?steps=none`),
+    (r) => r.status === 200 && RunView.parse(r.json).waitingFor.some((w) => (w as { kind?: string }).kind === "workflow"),
+  );
+  await ctx.pauses.wait(afterMs, HURRY_SEND);
+  if (!ctx.isUp()) d.sentWhileDown++;
+  await persist(`cancel ${d.plan.label}`, ctx, () => call(ctx.dev, "POST", `/api/runs/${runId}/cancel`), (r) => r.status === 200 || r.status === 409);
 }

@@ -33,6 +33,11 @@ export interface RunPlan {
   approval?: { approve: boolean; delayMs: number; by: string };
   /** The run starts chaos.child as its first step; the child must end with this result. */
   child?: { result: number };
+  /**
+   * The harness cancels the run this long after it waits on its child (chaos.canceled-parent): the run
+   * must end canceled, and its child too (the parent's cancel is kept until the child confirms).
+   */
+  cancel?: { afterMs: number };
   thread?: ThreadPlan;
 }
 
@@ -91,6 +96,13 @@ const KINDS: Record<string, Kind> = {
     const n = rng.int(1, 99);
     return { workflow: "chaos.parent", args: { n, ms: rng.int(300, 2_500), work: rng.int(50, 1_500) }, expect: equals(3 * n + 1), probed: true, child: { result: 3 * n } };
   },
+  canceled: (rng) => ({
+    workflow: "chaos.canceled-parent",
+    args: { n: rng.int(1, 99) },
+    expect: () => "a canceled run has no result",
+    probed: false,
+    cancel: { afterMs: rng.int(0, 2_000) },
+  }),
   weather: (rng, id) => {
     const location = `${rng.pick(["Paris", "Oslo", "Lima", "Kyoto"])} ${id}`;
     return {

@@ -98,7 +98,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     for (const d of driven) {
       const run = d.runId === undefined ? undefined : finals.get(d.runId);
       if (run !== undefined) statuses.set(d.runId!, run.status);
-      if (run !== undefined && d.plan.child !== undefined) statuses.set(`${d.runId}.0`, (await readRun(dev, `${d.runId}.0`).catch(() => ({ status: "unreadable" }))).status);
+      if (run !== undefined && (d.plan.child !== undefined || d.plan.cancel !== undefined)) statuses.set(`${d.runId}.0`, (await readRun(dev, `${d.runId}.0`).catch(() => ({ status: "unreadable" }))).status);
     }
     report(await indexCheck(dev, statuses, Date.now() + 30_000));
     tap.poll();
