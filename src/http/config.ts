@@ -30,7 +30,7 @@ export function checkConfig(env: Env, requestUrl: string): ConfigReport {
     try {
       parseSigningKeys(env.APPROVAL_SIGNING_KEY);
     } catch (err) {
-      report.errors.push(`${(err as Error).message}; approval links cannot be sent or decided`);
+      report.errors.push(`${err instanceof Error ? err.message : String(err)}; approval links cannot be sent or decided`);
     }
   } else {
     report.warnings.push("APPROVAL_SIGNING_KEY is not set: approval links cannot be sent or decided");

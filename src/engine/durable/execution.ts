@@ -414,11 +414,7 @@ export class HandlerExecution {
     const { store } = this.#host;
     const record = store.transaction(() => {
       const pending = store.pendingSignalFor(name, seq);
-      if (pending === undefined) return undefined;
-      store.consumeSignal(pending.id, seq);
-      store.updateStep(seq, { status: "completed", result: pending.payload, completedAt: this.#host.now() });
-      store.deleteStepTimers(seq);
-      return store.getStep(seq);
+      return pending === undefined ? undefined : store.deliverSignal(pending, seq, this.#host.now());
     });
     if (record !== undefined) this.#host.rearm();
     return record;

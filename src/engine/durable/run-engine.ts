@@ -165,11 +165,7 @@ export class RunEngine implements ExecutionHost {
       const id = this.store.insertSignal(name, encoded, now, forWaitAfter ?? null);
       if (key !== undefined) this.store.rememberSignalKey(key, id, now);
       const seq = forWaitAfter === undefined ? this.store.oldestWaitOn(name) : target?.seq;
-      if (seq === undefined) return { signalId: id, delivered: undefined };
-      this.store.consumeSignal(id, seq);
-      this.store.updateStep(seq, { status: "completed", result: encoded, completedAt: now });
-      this.store.deleteStepTimers(seq);
-      return { signalId: id, delivered: this.store.getStep(seq) };
+      return { signalId: id, delivered: seq === undefined ? undefined : this.store.deliverSignal({ id, payload: encoded }, seq, now) };
     });
     this.#ensureLive();
     if (delivered !== undefined) {

@@ -279,6 +279,14 @@ export class RunStore {
     this.#exec("UPDATE signals SET consumed_seq = ? WHERE id = ?", seq, id);
   }
 
+  /** The waiting step at `seq` takes signal `signal`: consumed, the step completed with its payload, its timers gone. Call inside a transaction. */
+  deliverSignal(signal: { id: number; payload: string | null }, seq: number, now: number): StepRecord {
+    this.consumeSignal(signal.id, seq);
+    this.updateStep(seq, { status: "completed", result: signal.payload, completedAt: now });
+    this.deleteStepTimers(seq);
+    return this.getStep(seq)!;
+  }
+
   /** The signal already delivered under this once-only key, if any, with its name and payload. */
   signalForKey(key: string): { signalId: number; at: number; name: string; payload: string | null } | undefined {
     const row = this.#all("SELECT k.signal_id AS signalId, k.at, s.name, s.payload FROM signal_keys k JOIN signals s ON s.id = k.signal_id WHERE k.key = ?", key)[0];

@@ -40,7 +40,8 @@ const sendApprovalRequest = defineAction({
   handler: async (ctx, a): Promise<ApprovalRequest> => {
     const requestedAt = Date.now();
     const expiresAt = requestedAt + a.expiresIn;
-    const token = await signApprovalToken({ r: ctx.runId, s: a.signal, q: ctx.seq, e: expiresAt, o: deploymentOrigin(ctx.env) }, signingKeys(ctx.env));
+    const { keys, origin } = linkSettings(ctx.env);
+    const token = await signApprovalToken({ r: ctx.runId, s: a.signal, q: ctx.seq, e: expiresAt, o: origin }, keys);
     const link = `${publicBaseUrl(ctx.env)}/approvals/${token}`;
     const expires = new Date(expiresAt).toUTCString();
     const from = ctx.env.APPROVAL_FROM ?? "approvals@stepwise.invalid";
@@ -78,12 +79,13 @@ export async function requestApproval(
   return decision.success ? decision.data : { approved: false, by: "invalid decision payload" };
 }
 
-/** The keys, or a step failure that says what is wrong with them (retrying cannot fix a setting). */
-function signingKeys(env: Env): SigningKeys {
+/** The keys and the origin links are bound to, or a step failure that says what is wrong (retrying cannot fix a setting). */
+function linkSettings(env: Env): { keys: SigningKeys; origin: string } {
   try {
-    return parseSigningKeys(env.APPROVAL_SIGNING_KEY);
+    return { keys: parseSigningKeys(env.APPROVAL_SIGNING_KEY), origin: deploymentOrigin(env) };
   } catch (err) {
-    throw new NonRetryableError((err as Error).message, { code: "approval.not_configured" });
+    const why = err instanceof TypeError ? "PUBLIC_BASE_URL is not a URL" : err instanceof Error ? err.message : String(err);
+    throw new NonRetryableError(why, { code: "approval.not_configured" });
   }
 }
 
