@@ -37,6 +37,16 @@ function repro(path: string, sent: string[], close?: string): string {
   return [`WS ${path.replace(/ticket=[^&]+/, "ticket=<valid ticket>")}`, ...sent.map((s, i) => `  frame ${i + 1}: ${s}`), ...(close === undefined ? [] : [`  ${close}`])].join("\n");
 }
 
+/** Opens a thread socket with a fresh valid ticket; a refusal is a failure (and undefined). */
+async function openThreadSocket(ctx: SocketContext, threadId: string, route: "ws" | "events", where: string): Promise<{ path: string; sock: FuzzSocket } | undefined> {
+  const { ticket } = await signTicket({ secret: env.API_TOKEN, threadId, now: Date.now() });
+  const path = `/api/threads/${threadId}/${route}?ticket=${encodeURIComponent(ticket)}`;
+  const sock = await FuzzSocket.open(path);
+  if (sock instanceof FuzzSocket) return { path, sock };
+  ctx.fail({ rule: "socket-refused", where, detail: `a valid ticket was refused: ${sock.status} ${sock.text.slice(0, 120)}`, repro: repro(path, []) });
+  return undefined;
+}
+
 function secretIn(text: string): boolean {
   return SECRETS.some((s) => text.includes(s));
 }
@@ -90,12 +100,9 @@ const chatSocket: SocketCase = async (ctx) => {
   const threadId = safe ? fx.sentinel.thread : rng.pick(fx.throwaway.threads);
   if (safe) ctx.touch("thread");
   const where = "WS /api/threads/:id/ws";
-  const path = `/api/threads/${threadId}/ws?ticket=${encodeURIComponent((await signTicket({ secret: env.API_TOKEN, threadId, now: Date.now() })).ticket)}`;
-  const sock = await FuzzSocket.open(path);
-  if (!(sock instanceof FuzzSocket)) {
-    ctx.fail({ rule: "socket-refused", where, detail: `a valid ticket was refused: ${sock.status} ${sock.text.slice(0, 120)}`, repro: repro(path, []) });
-    return;
-  }
+  const opened = await openThreadSocket(ctx, threadId, "ws", where);
+  if (opened === undefined) return;
+  const { path, sock } = opened;
   const sent: string[] = [];
   const errorsNotProbes = () => sock.frames.filter((f) => !f.binary && f.text.includes('"type":"error"') && !f.text.includes('"requestId":"probe-')).length;
   const tags: string[] = [];
@@ -130,12 +137,9 @@ const threadEvents: SocketCase = async (ctx) => {
   const { rng, fx } = ctx;
   const threadId = rng.pick([fx.sentinel.thread, ...fx.throwaway.threads]);
   const where = "WS /api/threads/:id/events";
-  const path = `/api/threads/${threadId}/events?ticket=${encodeURIComponent((await signTicket({ secret: env.API_TOKEN, threadId, now: Date.now() })).ticket)}`;
-  const sock = await FuzzSocket.open(path);
-  if (!(sock instanceof FuzzSocket)) {
-    ctx.fail({ rule: "socket-refused", where, detail: `a valid ticket was refused: ${sock.status} ${sock.text.slice(0, 120)}`, repro: repro(path, []) });
-    return;
-  }
+  const opened = await openThreadSocket(ctx, threadId, "events", where);
+  if (opened === undefined) return;
+  const { path, sock } = opened;
   const sent: string[] = [];
   for (let i = 0, n = rng.int(0, 3); i < n; i++) {
     const frame = chatFrame(rng, true);
