@@ -2,7 +2,7 @@
 // messages as it ends, and mark the end of the answer. Shared by generateText, streamText, generateObject.
 import type { LanguageModel, LanguageModelUsage, ModelMessage, StepResult, ToolSet } from "ai";
 import { NonRetryableError, StepwiseError } from "../engine/index.ts";
-import { unwrap } from "../engine/core/result.ts";
+import { unwrap } from "../kernel/index.ts";
 import { resolveCtx, type AgentCtx } from "./ctx.ts";
 import { planAnswer, sumUsage, toUsage } from "./core/context.ts";
 import { messageText, toThreadMessage, type MessageRecord, type NewMessage, type ThreadModelMessage, type Usage } from "./core/message.ts";

@@ -1,7 +1,7 @@
 // createThread, saveMessage and thread reads. Under a workflow `step` the writes are mutation steps;
 // under an action they are keyed by the step's idempotency key, so a replay or retry adds nothing.
 import { z } from "zod";
-import { unwrap } from "../engine/core/result.ts";
+import { mintId, unwrap } from "../kernel/index.ts";
 import { defineMutation, StepwiseError } from "../engine/index.ts";
 import { isStep, resolveCtx, type AgentCtx, type ThreadCtx } from "./ctx.ts";
 import { ThreadModelMessage, type MessageRecord, type NewMessage, type ThreadInfo } from "./core/message.ts";
@@ -40,7 +40,7 @@ export async function createThread(ctx: ThreadCtx, args: CreateThreadArgs): Prom
   const { userId, title } = CreateThreadArgs.parse(args);
   const r = resolveCtx(ctx);
   const key = r.nextKey("createThread");
-  const threadId = key === undefined ? `thread_${crypto.randomUUID().replaceAll("-", "")}` : await threadIdFor(key);
+  const threadId = key === undefined ? mintId("thread") : await threadIdFor(key);
   unwrap(await threadStub(r.env, threadId).create({ threadId, userId, title: title ?? null }));
   return { threadId };
 }

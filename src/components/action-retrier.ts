@@ -1,6 +1,6 @@
 // The ActionRetrier: runs one action durably until it succeeds, with exponential backoff between
 // attempts (alarms), up to `maxFailures` failures; the outcome goes to an optional onComplete, once.
-import { unwrap } from "../engine/core/result.ts";
+import { unwrap } from "../kernel/index.ts";
 import type { ActionDefinition } from "../engine/index.ts";
 import { retrierPolicy, type RetrierOptions } from "./action-run/core/plan.ts";
 import type { ActionRunView } from "./action-run/spec.ts";

@@ -2,6 +2,7 @@
 // idempotency key (inside an action, mutation or onComplete) the new id derives from it, so a retried
 // caller starts the same run again rather than a second one; a workflow `step` journals the call.
 import type { StepContext } from "../engine/index.ts";
+import { mintId } from "../kernel/index.ts";
 
 /** A Worker's `{ env }`, an action's or mutation's `ctx`, an onComplete `ctx`, or a workflow's `step`. */
 export type CallerContext = { readonly env?: unknown; readonly idempotencyKey?: string } | StepContext;
@@ -19,7 +20,7 @@ export function isStepContext(ctx: CallerContext): ctx is StepContext {
  */
 export function nextRunId(ctx: CallerContext, kind: "retry" | "job"): string {
   const key = isStepContext(ctx) ? undefined : ctx.idempotencyKey;
-  if (key === undefined) return `${kind}_${crypto.randomUUID().replaceAll("-", "")}`;
+  if (key === undefined) return mintId(kind);
   const n = calls.get(ctx) ?? 0;
   calls.set(ctx, n + 1);
   return `${key}:${kind}${n}`;

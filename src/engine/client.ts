@@ -1,7 +1,6 @@
 // The Worker-side API over run objects: startRun, getRun, signalRun, cancelRun.
 // Errors come back as StepwiseError with the run object's code intact.
-import { SerializedError, StepwiseError } from "./core/errors.ts";
-import { unwrap } from "./core/result.ts";
+import { mintId, SerializedError, StepwiseError, unwrap } from "../kernel/index.ts";
 import type { AnyWorkflow } from "./define.ts";
 import type { Registry } from "./registry.ts";
 import { RUN_ID_PATTERN, type StartResult } from "./durable/run-protocol.ts";
@@ -96,5 +95,5 @@ async function idempotentRunId(workflow: string, key: string): Promise<string> {
 }
 
 export function newRunId(): string {
-  return `run_${crypto.randomUUID().replaceAll("-", "")}`;
+  return mintId("run");
 }

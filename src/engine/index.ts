@@ -1,8 +1,8 @@
 // The engine's public surface: definitions, errors, the run object factory and the Worker-side client.
 export { defineAction, defineMutation, defineWorkflow, WorkflowManager } from "./define.ts";
 export type { ActionContext, ActionDefinition, AnyWorkflow, MutationDefinition, OnCompleteContext, RunOutcome, WorkflowDefinition } from "./define.ts";
-export { NonRetryableError, RunCanceledError, StepwiseError } from "./core/errors.ts";
-export type { SerializedError } from "./core/errors.ts";
+export { NonRetryableError, RunCanceledError, StepwiseError } from "../kernel/index.ts";
+export type { SerializedError } from "../kernel/index.ts";
 export { DEFAULT_RETRY, type RetryPolicy } from "./core/retry.ts";
 export type { StepContext, ActionStepOptions, SlotLease, SlotPool } from "./step-context.ts";
 export { Registry } from "./registry.ts";

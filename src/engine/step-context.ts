@@ -94,7 +94,7 @@ export function createStepContext(runId: string, execute: (call: StepCall) => Pr
   };
 }
 
-import { NonRetryableError } from "./core/errors.ts";
+import { NonRetryableError } from "../kernel/index.ts";
 
 function parseArgs<T>(schema: z.ZodType<T>, args: unknown, name: string): T {
   const parsed = schema.safeParse(args);

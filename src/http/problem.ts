@@ -1,10 +1,9 @@
-// Errors as RFC 9457 problem+json, with the HTTP status the error catalogue (engine/core/error-codes.ts)
+// Errors as RFC 9457 problem+json, with the HTTP status the error catalogue (kernel/error-codes.ts)
 // gives each code. Unknown errors become a 500 that says nothing about internals.
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { errorCodeInfo, type ErrorCode } from "../engine/core/error-codes.ts";
-import { StepwiseError } from "../engine/core/errors.ts";
+import { type ErrorCode, errorCodeInfo, StepwiseError } from "../kernel/index.ts";
 
 export interface FieldError {
   path: string;

@@ -3,8 +3,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ERROR_CODES, errorCodeInfo } from "../../src/engine/core/error-codes.ts";
-import { StepwiseError } from "../../src/engine/core/errors.ts";
+import { ERROR_CODES, errorCodeInfo } from "../../src/kernel/error-codes.ts";
+import { StepwiseError } from "../../src/kernel/errors.ts";
 
 const SRC = join(import.meta.dirname, "..", "..", "src");
 

@@ -1,8 +1,8 @@
 // Replay decisions and status derivation without the runtime.
 import { describe, expect, it } from "vitest";
 import { liveStatus, matchStep, type StepRecord } from "../../src/engine/core/journal.ts";
-import { encodePayload, MAX_PAYLOAD_BYTES } from "../../src/engine/core/payload.ts";
-import { StepwiseError, toSerializedError, NonRetryableError } from "../../src/engine/core/errors.ts";
+import { encodePayload, MAX_PAYLOAD_BYTES } from "../../src/kernel/payload.ts";
+import { StepwiseError, toSerializedError, NonRetryableError } from "../../src/kernel/errors.ts";
 
 const row = (over: Partial<StepRecord>): StepRecord => ({
   seq: 3, name: "charge", kind: "action", status: "completed", attempts: 1, args: null, result: "1", error: null,

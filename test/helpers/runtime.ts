@@ -3,7 +3,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { createClient, type RunView } from "../../src/engine/index.ts";
-import { unwrap } from "../../src/engine/core/result.ts";
+import { unwrap } from "../../src/kernel/result.ts";
 import { stepwise } from "../worker.ts";
 
 export const client = createClient(env, stepwise.registry);

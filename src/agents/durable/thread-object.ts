@@ -2,7 +2,7 @@
 // dispatcher over ThreadStore (messages) and StreamHub (answers in flight, chat sockets, events).
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
-import { fail, ok, type RpcResult } from "../../engine/core/result.ts";
+import { fail, ok, type RpcResult } from "../../kernel/index.ts";
 import type { Agent } from "../agent.ts";
 import { NewMessage, type MessageRecord, type ThreadInfo } from "../core/message.ts";
 import { defaultChatAgent } from "../streaming/chat-agent.ts";

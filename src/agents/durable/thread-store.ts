@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { MessageRecord, NewMessage, ThreadInfo, messageText } from "../core/message.ts";
 import { hasThreadSchema, migrateThread } from "./thread-schema.ts";
+import { mintId } from "../../kernel/index.ts";
 
 const MESSAGE_COLUMNS = `ord, id, role, message, text, status, agent_name AS agentName, model, provider, usage,
   finish_reason AS finishReason, prompt_message_id AS promptMessageId, final, error, created_at AS createdAt`;
@@ -86,7 +87,7 @@ export class ThreadStore {
       const ids: string[] = [];
       for (const raw of messages) {
         const m = NewMessage.parse(raw);
-        const id = `msg_${crypto.randomUUID().replaceAll("-", "")}`;
+        const id = mintId("msg");
         this.#exec(
           `INSERT INTO messages (id, role, message, text, status, agent_name, model, provider, usage, finish_reason,
             prompt_message_id, final, error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

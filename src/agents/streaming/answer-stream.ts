@@ -2,7 +2,7 @@
 // object, pushes the answer's UI message chunks to it in order (one RPC at a time, batching what
 // queued meanwhile), then ends it once the answer is saved as messages.
 import type { UIMessageChunk } from "ai";
-import { unwrap } from "../../engine/core/result.ts";
+import { unwrap } from "../../kernel/index.ts";
 import { acrossObjects } from "../../engine/faults.ts";
 import { stepChunks, type StepContentLike } from "./core/step-chunks.ts";
 import { newStreamId, streamStub, type AnswerOutcome, type OpenStreamInput, type StreamRpc } from "./stream-protocol.ts";

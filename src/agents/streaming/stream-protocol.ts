@@ -1,7 +1,7 @@
 // What producers of answers and the thread object say to each other over RPC: open a stream, push its
 // chunks in order, end it. Inputs are zod schemas (parsed by the thread object); results are data.
 import { z } from "zod";
-import type { RpcResult } from "../../engine/core/result.ts";
+import { mintId, type RpcResult } from "../../kernel/index.ts";
 import { StepwiseError } from "../../engine/index.ts";
 import { THREAD_ID_PATTERN } from "../durable/thread-object.ts";
 import { STREAM_ID_PATTERN } from "./core/frames.ts";
@@ -69,5 +69,5 @@ export function streamStub(env: Env, threadId: string): StreamRpc {
 
 /** A fresh answer stream id. */
 export function newStreamId(): string {
-  return `ans_${crypto.randomUUID().replaceAll("-", "")}`;
+  return mintId("ans");
 }

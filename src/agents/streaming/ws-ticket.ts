@@ -1,7 +1,7 @@
 // Short-lived tickets for thread WebSockets: browsers cannot set headers on a WebSocket, so a client
 // with the bearer token mints a ticket for one thread and passes it as ?ticket=. HMAC-SHA256 signed.
 import { z } from "zod";
-import { StepwiseError } from "../../engine/core/errors.ts";
+import { StepwiseError } from "../../kernel/index.ts";
 
 /** How long a ticket opens sockets: long enough to connect, short enough that a leaked URL is useless. */
 export const TICKET_TTL_MS = 60_000;

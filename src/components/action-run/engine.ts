@@ -3,9 +3,7 @@
 // pool, its outcome handed to onComplete once. Storage holds every transition; memory only the loop.
 import type { ActionContext } from "../../engine/index.ts";
 import { acrossObjects } from "../../engine/faults.ts";
-import { NonRetryableError, SerializedError, StepwiseError, toSerializedError } from "../../engine/core/errors.ts";
-import { decodePayload, encodePayload } from "../../engine/core/payload.ts";
-import { fail, ok, type RpcResult } from "../../engine/core/result.ts";
+import { decodePayload, encodePayload, fail, NonRetryableError, ok, type RpcResult, SerializedError, StepwiseError, toSerializedError } from "../../kernel/index.ts";
 import { RetryPolicy } from "../../engine/core/retry.ts";
 import type { ActionRegistry } from "../action-registry.ts";
 import { workpoolNamespace } from "../bindings.ts";

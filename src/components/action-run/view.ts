@@ -1,7 +1,6 @@
 // What an action run reports, built from its rows: the view `status(id)` returns and the outcome
 // onComplete receives. Pure: rows in, data out.
-import { SerializedError } from "../../engine/core/errors.ts";
-import { decodePayload } from "../../engine/core/payload.ts";
+import { decodePayload, SerializedError } from "../../kernel/index.ts";
 import { RetryPolicy } from "../../engine/core/retry.ts";
 import { publicStatus } from "./core/plan.ts";
 import type { ActionOutcome, ActionRunView } from "./spec.ts";

@@ -1,9 +1,7 @@
 // The pool object's behaviour behind its RPC surface: one FIFO line and `maxParallelism` slots for a
 // whole deployment. Holders (workflow steps, retried jobs) wait in line over long-polling acquire calls;
 // queued jobs wait here as data and are handed to an action run when their turn comes.
-import { StepwiseError } from "../../engine/core/errors.ts";
-import { encodePayload } from "../../engine/core/payload.ts";
-import { fail, ok, type RpcResult } from "../../engine/core/result.ts";
+import { encodePayload, fail, ok, type RpcResult, StepwiseError } from "../../kernel/index.ts";
 import type { ActionRegistry } from "../action-registry.ts";
 import type { StartReply } from "../action-run/engine.ts";
 import { ActionRunSpec, type ActionRunView } from "../action-run/spec.ts";

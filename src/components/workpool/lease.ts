@@ -1,6 +1,6 @@
 // A slot held from a pool: renews its lease on a timer until released (at the pace the pool asks for,
 // which follows its lease length), and gives the slot back when the holder's signal aborts.
-import { unwrap } from "../../engine/core/result.ts";
+import { unwrap } from "../../kernel/index.ts";
 import type { SlotLease } from "../../engine/index.ts";
 import type { WorkpoolStub } from "./workpool.ts";
 

@@ -1,6 +1,6 @@
 // What the pool answers from its own rows: a job it still holds seen as an action run, and the
 // error for a request that failed to parse.
-import { fail, type RpcResult } from "../../engine/core/result.ts";
+import { fail, type RpcResult } from "../../kernel/index.ts";
 import { ActionRunSpec, type ActionRunView } from "../action-run/spec.ts";
 import type { JobRow } from "./store.ts";
 

@@ -1,6 +1,6 @@
 // The Workpool: a named, deployment-wide concurrency limit. Jobs are enqueued into it and run first in,
 // first out, at most `maxParallelism` at a time; workflow steps share the same slots through `{ pool }`.
-import { unwrap } from "../../engine/core/result.ts";
+import { unwrap } from "../../kernel/index.ts";
 import { acrossObjects } from "../../engine/faults.ts";
 import { resolveRetry, type RetryOption } from "../../engine/core/retry.ts";
 import type { ActionDefinition, SlotLease, SlotPool } from "../../engine/index.ts";

@@ -1,7 +1,7 @@
 // The journal's record types and the replay decision for one step call: pure, no storage.
 // The run object loads rows, asks `matchStep` what to do, and performs the decision.
 import { z } from "zod";
-import { StepwiseError } from "./errors.ts";
+import { StepwiseError } from "../../kernel/index.ts";
 
 export const StepKind = z.enum(["action", "mutation", "run", "sleep", "signal", "workflow", "now", "random", "uuid"]);
 export type StepKind = z.infer<typeof StepKind>;

@@ -1,9 +1,7 @@
 // The run object's behaviour behind its RPC surface: start, read, signal, cancel, alarms, finishing.
 // It owns storage and scheduling; the handler's own progress lives in HandlerExecution.
 import type { AnyWorkflow } from "../define.ts";
-import { RunCanceledError, SerializedError, StepwiseError } from "../core/errors.ts";
-import { decodePayload, encodePayload } from "../core/payload.ts";
-import { fail, ok, type RpcResult } from "../core/result.ts";
+import { decodePayload, encodePayload, fail, ok, type RpcResult, RunCanceledError, SerializedError, StepwiseError } from "../../kernel/index.ts";
 import type { Registry } from "../registry.ts";
 import { ChildDetail, HandlerExecution, SignalDetail, type ExecutionHost } from "./execution.ts";
 import { RunStore, WATCHDOG_SEQ, type RunRecord } from "./run-store.ts";

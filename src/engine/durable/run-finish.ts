@@ -1,8 +1,7 @@
 // What a run does once it has ended, before it may sleep for good: tell its parent run, then call the
 // workflow's onComplete. The run object records it done afterwards (again after a crash in between).
 import { z } from "zod";
-import { StepwiseError } from "../core/errors.ts";
-import { decodePayload } from "../core/payload.ts";
+import { decodePayload, StepwiseError } from "../../kernel/index.ts";
 import type { AnyWorkflow, RunOutcome } from "../define.ts";
 import { acrossObjects } from "../faults.ts";
 import type { Outcome } from "./run-protocol.ts";

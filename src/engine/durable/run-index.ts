@@ -3,7 +3,7 @@
 // that only grows, so a late or repeated push never moves an entry backwards.
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
-import { fail, ok, type RpcResult } from "../core/result.ts";
+import { fail, ok, type RpcResult } from "../../kernel/index.ts";
 
 export const IndexEntry = z.object({
   runId: z.string(),

@@ -1,7 +1,7 @@
 // What callers send a run object and what it answers: ids, the start request, outcomes. Schemas are
 // the source of truth (the object parses every input with them); the Worker-side client shares them.
 import { z } from "zod";
-import { SerializedError } from "../core/errors.ts";
+import { SerializedError } from "../../kernel/index.ts";
 import type { RunView } from "./run-view.ts";
 
 export const RUN_ID_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9_.:-]{0,199}$/;

@@ -1,7 +1,7 @@
 // The read model of a run: what `getRun` and `GET /api/runs/:runId` return, built from storage rows.
 import { z } from "zod";
 import { liveStatus, type StepRecord } from "../core/journal.ts";
-import { decodePayload } from "../core/payload.ts";
+import { decodePayload } from "../../kernel/index.ts";
 import type { RunRecord } from "./run-store.ts";
 import { ChildDetail, SignalDetail } from "./execution.ts";
 

@@ -5,7 +5,7 @@ import { validator } from "hono/validator";
 import type { z } from "zod";
 import { parseWith } from "../validate.ts";
 import { StepwiseError } from "../../engine/index.ts";
-import { exceedsDepth, MAX_JSON_DEPTH } from "../../engine/core/payload.ts";
+import { exceedsDepth, MAX_JSON_DEPTH } from "../../kernel/index.ts";
 
 /** `application/json` and `application/<anything>+json`, as Hono's own JSON validator reads them. */
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;

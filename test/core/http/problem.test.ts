@@ -2,7 +2,7 @@
 // is logged by route pattern, never by path, so an approval link's token never reaches a log line.
 import { Hono } from "hono";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { StepwiseError } from "../../../src/engine/core/errors.ts";
+import { StepwiseError } from "../../../src/kernel/errors.ts";
 import { onError } from "../../../src/http/problem.ts";
 
 afterEach(() => {

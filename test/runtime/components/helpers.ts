@@ -4,7 +4,7 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { ActionRetrier, type ActionRunView, type PoolStats, type RetrierOptions } from "../../../src/components/index.ts";
-import { unwrap } from "../../../src/engine/core/result.ts";
+import { unwrap } from "../../../src/kernel/result.ts";
 import { testPool } from "../../fixtures/components/workflows.ts";
 
 export { testPool };

@@ -5,7 +5,7 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createThread, listMessages, saveMessage } from "../../../src/agents/index.ts";
-import { unwrap } from "../../../src/engine/core/result.ts";
+import { unwrap } from "../../../src/kernel/result.ts";
 import { newStreamId, streamStub, type Producer } from "../../../src/agents/streaming/stream-protocol.ts";
 import { chunksOf, resumeFrame, textOf, TestSocket, type Frame } from "./sockets.ts";
 

@@ -2,7 +2,7 @@
 // parsed into requests. Pure; the only frame types a transport client ever gets are these five.
 import { safeValidateWebSocketChatTransportRequest } from "ai";
 import { z } from "zod";
-import { exceedsDepth, MAX_JSON_DEPTH } from "../../../engine/core/payload.ts";
+import { exceedsDepth, MAX_JSON_DEPTH } from "../../../kernel/index.ts";
 
 export const STREAM_ID_PATTERN = /^ans_[0-9a-f]{32}$/;
 

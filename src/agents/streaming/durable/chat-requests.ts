@@ -1,6 +1,6 @@
 // The requests of a chat WebSocket, as WebSocketChatTransport sends them: `send` saves the prompt and
 // streams the agent's answer, `resume` follows an answer in flight, `abort` stops or unfollows one.
-import { unwrap } from "../../../engine/core/result.ts";
+import { unwrap } from "../../../kernel/index.ts";
 import type { Agent } from "../../agent.ts";
 import type { ThreadStore } from "../../durable/thread-store.ts";
 import { replayChunks } from "../core/answer-text.ts";

@@ -2,7 +2,7 @@
 // that is cut off, and fan-out to chat sockets and thread events. AgentThread dispatches here.
 import { asSchema, uiMessageChunkSchema } from "ai";
 import { z } from "zod";
-import { fail, ok, type RpcResult } from "../../../engine/core/result.ts";
+import { fail, ok, type RpcResult } from "../../../kernel/index.ts";
 import type { NewMessage } from "../../core/message.ts";
 import type { ThreadStore } from "../../durable/thread-store.ts";
 import { unfinishedText } from "../core/answer-text.ts";

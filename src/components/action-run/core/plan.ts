@@ -1,7 +1,7 @@
 // The decisions of a durable action run, without the runtime: the retrier's policy, what follows a
 // failed attempt, what a woken object does, and when its one alarm should ring. Clock and dice come in.
 import { z } from "zod";
-import type { SerializedError } from "../../../engine/core/errors.ts";
+import type { SerializedError } from "../../../kernel/index.ts";
 import { backoffDelay, RetryPolicy, shouldRetry } from "../../../engine/core/retry.ts";
 import type { ActionRunStatus } from "../spec.ts";
 

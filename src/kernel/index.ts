@@ -1,0 +1,8 @@
+// The shared kernel: what every layer may use, and nothing that knows about runs, threads or HTTP.
+// Errors and their catalogue, RPC results, journal payloads, the injected clock and id minting.
+export { systemClock, type Clock } from "./clock.ts";
+export { ERROR_CODES, errorCodeInfo, type ErrorCode, type ErrorCodeInfo } from "./error-codes.ts";
+export { NonRetryableError, RunCanceledError, SerializedError, StepwiseError, toSerializedError } from "./errors.ts";
+export { mintId } from "./ids.ts";
+export { decodePayload, encodePayload, exceedsDepth, MAX_JSON_DEPTH, MAX_PAYLOAD_BYTES } from "./payload.ts";
+export { fail, ok, unwrap, type RpcResult } from "./result.ts";
