@@ -19,7 +19,7 @@ export default defineConfig({
       {
         test: {
           name: "node",
-          include: ["test/core/**/*.test.ts", "test/process/**/*.test.ts"],
+          include: ["test/core/**/*.test.ts", "test/process/**/*.test.ts", "test/**/*.unit.test.ts"],
           environment: "node",
           testTimeout: 120_000,
           hookTimeout: 120_000,

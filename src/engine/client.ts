@@ -3,7 +3,7 @@
 import { mintId, SerializedError, StepwiseError, unwrap } from "../kernel/index.ts";
 import type { AnyWorkflow } from "./define.ts";
 import type { Registry } from "./registry.ts";
-import { RUN_ID_PATTERN, type StartResult } from "./durable/run-protocol.ts";
+import { RUN_ID_PATTERN, type StartResult } from "./durable/run-rpc.ts";
 import type { RunView } from "./durable/run-view.ts";
 import type { ListQuery } from "./durable/run-index.ts";
 

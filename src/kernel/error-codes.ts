@@ -38,7 +38,6 @@ export const ERROR_CODES = {
   "run.invalid_args": http(400, "the args do not match the workflow's schema"),
   "run.idempotency_conflict": http(409, "the Idempotency-Key was used to start a run with other args"),
   "run.already_finished": http(409, "the run has already ended"),
-  "run.not_settled": http(409, "the run kept executing (test helper)", true),
   "run.canceled": outcome("the run was canceled"),
   "run.finished": outcome("the run ended while the step was open"),
   "run.handler_failed": outcome("the handler threw"),

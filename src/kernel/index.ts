@@ -5,4 +5,4 @@ export { ERROR_CODES, errorCodeInfo, type ErrorCode, type ErrorCodeInfo } from "
 export { NonRetryableError, RunCanceledError, SerializedError, StepwiseError, toSerializedError } from "./errors.ts";
 export { mintId } from "./ids.ts";
 export { decodePayload, encodePayload, exceedsDepth, MAX_JSON_DEPTH, MAX_PAYLOAD_BYTES } from "./payload.ts";
-export { fail, ok, unwrap, type RpcResult } from "./result.ts";
+export { fail, ok, rpcResult, unwrap, type RpcResult } from "./result.ts";

@@ -18,3 +18,12 @@ export function unwrap<T>(result: RpcResult<T>): T {
   if (result.ok) return result.value;
   throw StepwiseError.fromJSON(result.error);
 }
+
+/**
+ * An RpcResult as it comes back over Durable Object RPC. Its type there is RpcResult intersected with
+ * Disposable, which defeats narrowing on `ok`; the value itself is exactly the RpcResult sent.
+ */
+export function rpcResult<T>(value: unknown): RpcResult<T> {
+  // SAFETY: callers pass what an RPC method typed RpcResult<T> returned (see above).
+  return value as RpcResult<T>;
+}

@@ -1,40 +1,8 @@
-// Replay decisions and status derivation without the runtime.
+// Status derivation and payload encoding without the runtime (replay decisions: step-machine tests).
 import { describe, expect, it } from "vitest";
-import { liveStatus, matchStep, type StepRecord } from "../../src/engine/core/journal.ts";
+import { liveStatus } from "../../src/engine/core/journal.ts";
 import { encodePayload, MAX_PAYLOAD_BYTES } from "../../src/kernel/payload.ts";
 import { StepwiseError, toSerializedError, NonRetryableError } from "../../src/kernel/errors.ts";
-
-const row = (over: Partial<StepRecord>): StepRecord => ({
-  seq: 3, name: "charge", kind: "action", status: "completed", attempts: 1, args: null, result: "1", error: null,
-  startedAt: 0, completedAt: 1, wakeAt: null, detail: null, ...over,
-});
-
-describe("matchStep", () => {
-  it("executes a step the journal has not seen", () => {
-    expect(matchStep(3, { kind: "action", name: "charge" }, undefined)).toEqual({ type: "execute" });
-  });
-  it.each([
-    ["completed", "resolve"],
-    ["failed", "reject"],
-    ["canceled", "reject"],
-    ["running", "resume"],
-    ["retrying", "resume"],
-    ["sleeping", "resume"],
-    ["waiting", "resume"],
-  ] as const)("a %s row means %s", (status, type) => {
-    expect(matchStep(3, { kind: "action", name: "charge" }, row({ status })).type).toBe(type);
-  });
-  it.each([
-    [{ kind: "action" as const, name: "refund" }],
-    [{ kind: "run" as const, name: "charge" }],
-  ])("a different name or kind is non-determinism naming seq, expected and actual: %j", (call) => {
-    const d = matchStep(3, call, row({}));
-    expect(d.type).toBe("mismatch");
-    if (d.type !== "mismatch") return;
-    expect(d.error.code).toBe("step.non_determinism");
-    expect(d.error.message).toBe(`non-determinism at step 3: the journal has action "charge", the handler now calls ${call.kind} "${call.name}"`);
-  });
-});
 
 describe("liveStatus", () => {
   it.each([

@@ -4,14 +4,15 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { createClient, type RunView } from "../../src/engine/index.ts";
 import { unwrap } from "../../src/kernel/result.ts";
-import { stepwise } from "../worker.ts";
+import { stepwise, type WorkflowRun } from "../worker.ts";
 
 export const client = createClient(env, stepwise.registry);
 
-export type RunStub = DurableObjectStub<InstanceType<typeof stepwise.WorkflowRun>>;
+export type RunStub = DurableObjectStub<WorkflowRun>;
 
 export function runStub(runId: string): RunStub {
-  return env.WORKFLOW_RUNS.getByName(runId);
+  // SAFETY: the test Worker binds WORKFLOW_RUNS to test/worker.ts's WorkflowRun (the app's class plus `settled`).
+  return env.WORKFLOW_RUNS.getByName(runId) as unknown as RunStub;
 }
 
 /** Starts a run and returns once it has nothing executing. */

@@ -1,5 +1,5 @@
-// The journal's record types and the replay decision for one step call: pure, no storage.
-// The run object loads rows, asks `matchStep` what to do, and performs the decision.
+// The journal's record types: rows, what a new row and a change of one hold, the details of waits and
+// child steps, timer kinds. Pure, no storage; the rules over them are in step-machine.ts.
 import { z } from "zod";
 import { StepwiseError } from "../../kernel/index.ts";
 
@@ -30,6 +30,47 @@ export const StepRecord = z.object({
 });
 export type StepRecord = z.infer<typeof StepRecord>;
 
+/** What a new journal row holds; `now` is its start (and its event's) time. */
+export interface NewStep {
+  seq: number;
+  name: string;
+  kind: StepKind;
+  status: StepStatus;
+  attempts: number;
+  args: string | null;
+  result?: string | null;
+  error?: string | null;
+  now: number;
+  completedAt?: number | null;
+  wakeAt?: number | null;
+  detail?: string | null;
+}
+
+/** A change of a journal row: the new status and only the fields that change. */
+export interface StepPatch {
+  status: StepStatus;
+  attempts?: number;
+  result?: string | null;
+  error?: string | null;
+  completedAt?: number | null;
+  wakeAt?: number | null;
+}
+
+/** What a signal wait journals in `detail`: the signal it waits for, and when it gives up. */
+export const SignalDetail = z.object({ signal: z.string(), timeoutAt: z.number().nullable() });
+export type SignalDetail = z.infer<typeof SignalDetail>;
+
+/** What a child-workflow step journals in `detail`: the child's run id and workflow. */
+export const ChildDetail = z.object({ childRunId: z.string(), workflow: z.string() });
+export type ChildDetail = z.infer<typeof ChildDetail>;
+
+/**
+ * The durable timers of a run: a sleep's wake-up, a retry's backoff, a signal wait's timeout, an
+ * attempt's timeout, and the run's watchdog.
+ */
+export const TimerKind = z.enum(["sleep", "retry", "signal_timeout", "step_timeout", "watchdog"]);
+export type TimerKind = z.infer<typeof TimerKind>;
+
 /** The part of a journal row that replay needs. */
 export type JournalEntry = Pick<StepRecord, "seq" | "name" | "kind" | "status" | "attempts" | "result" | "error" | "detail">;
 
@@ -52,36 +93,6 @@ export function parseJournalRow(row: unknown[]): JournalEntry {
 
 function bad(seq: number): never {
   throw new StepwiseError("step.corrupt_journal", `journal row ${seq} is malformed`);
-}
-
-export type StepDecision =
-  | { type: "execute" } // nothing journaled at this seq: run the step for the first time
-  | { type: "resolve"; record: JournalEntry } // completed: return the journaled result
-  | { type: "reject"; record: JournalEntry } // failed: throw the journaled error
-  | { type: "resume"; record: JournalEntry } // started but unfinished: pick up where it was
-  | { type: "abandoned"; record: JournalEntry } // lost its race: never settles again (as when it was abandoned)
-  | { type: "mismatch"; error: StepwiseError };
-
-/**
- * Decides what a step call at `seq` does, given the journal row at that seq (if any).
- * A row whose name or kind differs means the handler is not the code that wrote the journal.
- */
-export function matchStep(seq: number, call: { kind: StepKind; name: string }, record: JournalEntry | undefined): StepDecision {
-  if (record === undefined) return { type: "execute" };
-  if (record.kind !== call.kind || record.name !== call.name) {
-    return { type: "mismatch", error: nonDeterminism(seq, `${record.kind} "${record.name}"`, `${call.kind} "${call.name}"`) };
-  }
-  switch (record.status) {
-    case "completed":
-      return { type: "resolve", record };
-    case "failed":
-    case "canceled":
-      return { type: "reject", record };
-    case "abandoned":
-      return { type: "abandoned", record };
-    default:
-      return { type: "resume", record };
-  }
 }
 
 export function nonDeterminism(seq: number, expected: string, actual: string): StepwiseError {

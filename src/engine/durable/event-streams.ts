@@ -40,6 +40,20 @@ export class EventStreams {
     this.#sockets = this.#ctx.getWebSockets().length;
   }
 
+  /** Serves `GET /events` (SSE, resuming after Last-Event-ID or ?after) and `GET /ws` (a WebSocket, ?after). */
+  serve(request: Request, finished: boolean): Response {
+    const url = new URL(request.url);
+    const after = Number(request.headers.get("last-event-id") ?? url.searchParams.get("after") ?? 0);
+    const from = Number.isSafeInteger(after) && after > 0 ? after : 0;
+    if (url.pathname.endsWith("/ws")) {
+      if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+        return Response.json({ code: "request.invalid", message: "expected a WebSocket upgrade" }, { status: 426 });
+      }
+      return this.openWebSocket(from, finished);
+    }
+    return this.openSse(from, finished);
+  }
+
   /** How far each SSE reader's pump got (the last event seq sent): for tests and diagnostics. */
   get sseProgress(): number[] {
     return [...this.#sse].map((r) => r.lastSeq);

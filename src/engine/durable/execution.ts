@@ -1,11 +1,13 @@
-// One live run of a workflow handler in the object's memory: assigns sequence numbers, replays the
-// journal after a restart, executes steps and parks the ones blocked on timers, signals or children.
-import { z } from "zod";
+// One live run of a workflow handler in the object's memory: assigns sequence numbers in call order,
+// asks the step machine (core/step-machine.ts) what each call, attempt outcome or lost race does,
+// applies its writes to storage, and keeps the in-memory side: parked promises, attempt abort
+// controllers, the replay copy of the journal, and the combinator watch.
 import type { ActionContext, AnyWorkflow } from "../define.ts";
-import { decodePayload, encodePayload, RunCanceledError, SerializedError, StepwiseError, toSerializedError } from "../../kernel/index.ts";
-import { matchStep, nonDeterminism, type JournalEntry } from "../core/journal.ts";
-import { backoffDelay, rerunsInterrupted, resolveRetry, shouldRetry, type RetryPolicy } from "../core/retry.ts";
+import { StepwiseError, toSerializedError, type Clock, type SerializedError } from "../../kernel/index.ts";
+import { nonDeterminism, type JournalEntry } from "../core/journal.ts";
+import { resolveRetry } from "../core/retry.ts";
 import { CombinatorWatch } from "../core/combinators.ts";
+import { afterAttempt, attemptStarted, onCall, onLost, retryDue, settlement, touchesTimers, type Next, type StepWrite } from "../core/step-machine.ts";
 import { createStepContext, type SlotLease, type StepCall } from "../step-context.ts";
 import type { RunStore } from "./run-store.ts";
 
@@ -14,8 +16,7 @@ export interface ExecutionHost {
   readonly env: Env;
   readonly runId: string;
   readonly store: RunStore;
-  now(): number;
-  random(): number;
+  readonly clock: Clock;
   /** Re-points the object's alarm at the earliest timer after timers changed. */
   rearm(): void;
   /** Makes sure the watchdog alarm covers a step that is executing. */
@@ -32,13 +33,7 @@ export interface ExecutionHost {
 const YIELD_EVERY = 32;
 
 type Waiter = { resolve: (value: unknown) => void; reject: (err: unknown) => void };
-
-function abandonedError(seq: number): SerializedError {
-  return { code: "step.abandoned", message: `step ${seq} lost a Promise.race (or its Promise.all failed) and stopped waiting`, retryable: false };
-}
-
-export const SignalDetail = z.object({ signal: z.string(), timeoutAt: z.number().nullable() });
-export const ChildDetail = z.object({ childRunId: z.string(), workflow: z.string() });
+type ActionCall = Extract<StepCall, { kind: "action" | "mutation" | "run" }>;
 
 export class HandlerExecution {
   readonly #host: ExecutionHost;
@@ -48,7 +43,6 @@ export class HandlerExecution {
   readonly #replay = new Map<number, JournalEntry>();
   readonly #waiters = new Map<number, Waiter>();
   readonly #controllers = new Map<number, AbortController>();
-  readonly #policies = new Map<number, RetryPolicy>();
   #nextSeq = 0;
   #sinceYield = 0;
   #stopped: StepwiseError | null = null;
@@ -139,9 +133,9 @@ export class HandlerExecution {
       return;
     }
     this.#waiters.delete(record.seq);
-    if (record.status === "completed") waiter.resolve(decodePayload(record.result));
-    else if (record.status === "running") waiter.resolve(undefined); // a retry backoff ended
-    else waiter.reject(StepwiseError.fromJSON(SerializedError.parse(JSON.parse(record.error ?? "{}"))));
+    const settled = settlement(record);
+    if (settled.ok) waiter.resolve(settled.value);
+    else waiter.reject(StepwiseError.fromJSON(settled.error));
   }
 
   /** A step's timeout timer fired: abort its attempt. */
@@ -165,196 +159,78 @@ export class HandlerExecution {
       this.#replay.delete(seq);
       if (this.#replay.size === 0) this.#onReplayed();
     }
-    const decision = matchStep(seq, call, journaled);
-    switch (decision.type) {
-      case "mismatch":
-        await this.#host.failRun(decision.error.toJSON());
-        throw decision.error;
-      case "resolve":
-        return decodePayload(decision.record.result);
-      case "reject":
-        throw StepwiseError.fromJSON(SerializedError.parse(JSON.parse(decision.record.error ?? "{}")));
-      case "resume":
-        return this.#resume(seq, call, decision.record);
-      case "abandoned":
-        // It lost its race before: it settles as it did then, rejected when its race settles again.
+    const { store, clock } = this.#host;
+    const transition = onCall({
+      seq,
+      call,
+      journaled,
+      runId: this.#host.runId,
+      workflowRetry: this.#workflow.retry,
+      now: clock.now(),
+      clock,
+      lostEarly: this.#lostEarly.delete(seq),
+      bufferedSignal: (name, at) => store.pendingSignalFor(name, at),
+    });
+    this.#apply(transition.writes);
+    return this.#follow(seq, call, transition.next);
+  }
+
+  /** Does what the machine said, once its writes are durable. */
+  async #follow(seq: number, call: StepCall, next: Next): Promise<unknown> {
+    switch (next.type) {
+      case "return":
+        return next.value;
+      case "throw":
+        throw StepwiseError.fromJSON(next.error);
+      case "park":
         return this.#park(seq);
-      case "execute":
-        if (this.#lostEarly.delete(seq) && (call.kind === "sleep" || call.kind === "signal")) return this.#freshAbandoned(seq, call);
-        return this.#fresh(seq, call);
+      case "attempt":
+      case "retryLater":
+        // SAFETY: the machine only asks action, mutation and run steps for attempts.
+        return this.#attempts(seq, call as ActionCall, next.attempt, next.type === "retryLater");
+      case "child":
+        // SAFETY: the machine only parks `workflow` steps on a child.
+        return this.#parkForChild(seq, next.childRunId, next.workflow, (call as Extract<StepCall, { kind: "workflow" }>).args);
+      case "nonDeterminism":
+        await this.#host.failRun(next.error);
+        throw StepwiseError.fromJSON(next.error);
     }
   }
 
-  #fresh(seq: number, call: StepCall): Promise<unknown> {
-    const { store } = this.#host;
-    const now = this.#host.now();
-    switch (call.kind) {
-      case "now":
-      case "random":
-      case "uuid": {
-        const value = call.kind === "now" ? now : call.kind === "random" ? this.#host.random() : crypto.randomUUID();
-        store.insertStep({ seq, name: call.name, kind: call.kind, status: "completed", attempts: 1, args: null, result: JSON.stringify(value), now, completedAt: now });
-        return Promise.resolve(value);
-      }
-      case "sleep": {
-        const wakeAt = "afterMs" in call.wake ? now + call.wake.afterMs : call.wake.at;
-        if (wakeAt <= now) {
-          store.insertStep({ seq, name: call.name, kind: "sleep", status: "completed", attempts: 1, args: null, now, completedAt: now, wakeAt });
-          return Promise.resolve(undefined);
-        }
-        store.transaction(() => {
-          store.insertStep({ seq, name: call.name, kind: "sleep", status: "sleeping", attempts: 1, args: null, now, wakeAt });
-          store.setTimer("sleep", seq, wakeAt);
-        });
-        this.#host.rearm();
-        return this.#park(seq);
-      }
-      case "signal": {
-        const timeoutAt = call.timeout === undefined ? null : now + Math.max(0, call.timeout);
-        const detail = JSON.stringify({ signal: call.name, timeoutAt });
-        const consumed = store.transaction(() => {
-          const pending = store.pendingSignalFor(call.name, seq);
-          if (pending !== undefined) {
-            store.consumeSignal(pending.id, seq);
-            store.insertStep({ seq, name: call.name, kind: "signal", status: "completed", attempts: 1, args: null, result: pending.payload, now, completedAt: now, detail });
-            return { payload: pending.payload };
-          }
-          store.insertStep({ seq, name: call.name, kind: "signal", status: "waiting", attempts: 1, args: null, now, wakeAt: timeoutAt, detail });
-          if (timeoutAt !== null) store.setTimer("signal_timeout", seq, timeoutAt);
-          return null;
-        });
-        if (consumed !== null) return Promise.resolve(decodePayload(consumed.payload));
-        if (timeoutAt !== null) this.#host.rearm();
-        return this.#park(seq);
-      }
-      case "workflow": {
-        const encoded = this.#encodeOrFail(seq, call, () => encodePayload(call.args, `args of child workflow "${call.name}"`));
-        if (encoded instanceof StepwiseError) return Promise.reject(encoded);
-        const childRunId = `${this.#host.runId}.${seq}`;
-        store.insertStep({ seq, name: call.name, kind: "workflow", status: "waiting", attempts: 1, args: encoded, now, detail: JSON.stringify({ childRunId, workflow: call.workflow.name }) });
-        return this.#parkForChild(seq, childRunId, call.workflow.name, call.args);
-      }
-      case "action":
-      case "mutation":
-      case "run": {
-        const encoded = this.#encodeOrFail(seq, call, () => encodePayload(call.args, `args of step "${call.name}"`));
-        if (encoded instanceof StepwiseError) return Promise.reject(encoded);
-        store.insertStep({ seq, name: call.name, kind: call.kind, status: "running", attempts: 1, args: encoded, now });
-        return this.#attempts(seq, call, 1, false);
-      }
-    }
+  #apply(writes: readonly StepWrite[]): void {
+    this.#host.store.apply(writes);
+    if (touchesTimers(writes)) this.#host.rearm();
   }
 
-  #resume(seq: number, call: StepCall, record: JournalEntry): Promise<unknown> {
-    switch (call.kind) {
-      case "sleep":
-        return this.#park(seq);
-      case "signal": {
-        // Signals are delivered into waiting steps as they arrive; one buffered by an engine that still
-        // matched in memory (before a deploy) is taken here.
-        const claimed = this.#claimBuffered(seq, call.name);
-        return claimed === undefined ? this.#park(seq) : Promise.resolve(decodePayload(claimed.result));
-      }
-      case "workflow": {
-        const detail = ChildDetail.parse(JSON.parse(record.detail ?? "{}"));
-        return this.#parkForChild(seq, detail.childRunId, detail.workflow, call.args);
-      }
-      case "action":
-      case "mutation":
-      case "run":
-        if (record.status === "retrying") return this.#attempts(seq, call, record.attempts, true);
-        // `running` with n attempts: attempt n was interrupted by a crash or eviction (or its backoff
-        // ended while the object was down and it never started). Either way it runs again as attempt
-        // n+1, unless attempt n was the last one an interrupted step gets.
-        if (!rerunsInterrupted(resolveRetry(call.retry, this.#workflow.retry), record.attempts)) {
-          return Promise.reject(this.#fail(seq, { code: "step.interrupted", message: `attempt ${record.attempts} of step "${call.name}" was cut off (a crash, an eviction or a deploy) and the step has no attempts left`, retryable: false }));
-        }
-        this.#host.store.updateStep(seq, { status: "running", attempts: record.attempts + 1 });
-        return this.#attempts(seq, call, record.attempts + 1, false);
-      default:
-        // now/random/uuid are journaled complete in the same write that creates them.
-        return Promise.reject(new StepwiseError("step.corrupt_journal", `step ${seq} (${call.kind}) is open in the journal`));
-    }
-  }
-
-  /** Attempts an action-like step until it succeeds or its policy gives up. */
-  async #attempts(seq: number, call: Extract<StepCall, { kind: "action" | "mutation" | "run" }>, firstAttempt: number, waitFirst: boolean): Promise<unknown> {
-    const { store } = this.#host;
+  /** Attempts an action-like step until it succeeds or its policy gives up; `waitFirst` when a backoff is under way. */
+  async #attempts(seq: number, call: ActionCall, first: number, waitFirst: boolean): Promise<unknown> {
     const policy = resolveRetry(call.retry, this.#workflow.retry);
-    this.#policies.set(seq, policy);
-    let attempt = firstAttempt;
-    if (waitFirst) {
-      await this.#park(seq); // the retry timer moves the step back to running
-      attempt = this.#startRetry(seq, attempt);
-    }
+    let attempt = first;
+    if (waitFirst) attempt = await this.#waitRetry(seq, attempt);
     for (;;) {
       const outcome = await this.#attemptOnce(seq, call, attempt);
       if (this.#stopped) throw this.#stopped;
-      const now = this.#host.now();
-      let error: SerializedError;
-      if (outcome.ok) {
-        let result: string | null | StepwiseError;
-        try {
-          result = encodePayload(outcome.value, `result of step "${call.name}"`);
-        } catch (err) {
-          result = err instanceof StepwiseError ? err : new StepwiseError("step.payload_not_serializable", String(err));
-        }
-        if (!(result instanceof StepwiseError)) {
-          const encoded = result;
-          store.transaction(() => {
-            store.updateStep(seq, { status: "completed", result: encoded, completedAt: now });
-            if (call.timeout !== undefined) store.deleteTimer("step_timeout", seq);
-          });
-          if (call.timeout !== undefined) this.#host.rearm();
-          this.#policies.delete(seq);
-          return outcome.value;
-        }
-        error = result.toJSON();
-      } else {
-        error = outcome.error;
-      }
-      if (shouldRetry(policy, attempt, error.retryable ?? false)) {
-        const wakeAt = now + backoffDelay(policy, attempt, this.#host.random());
-        store.transaction(() => {
-          store.updateStep(seq, { status: "retrying", error: JSON.stringify(error), wakeAt });
-          store.deleteTimer("step_timeout", seq);
-          store.setTimer("retry", seq, wakeAt);
-        });
-        this.#host.rearm();
-        await this.#park(seq);
-        attempt = this.#startRetry(seq, attempt);
-        continue;
-      }
-      this.#policies.delete(seq);
-      throw this.#fail(seq, error);
+      const { clock } = this.#host;
+      const transition = afterAttempt({ seq, name: call.name, attempt, outcome, policy, timed: call.timeout !== undefined, now: clock.now(), clock });
+      this.#apply(transition.writes);
+      if (transition.next.type !== "retryLater") return this.#follow(seq, call, transition.next);
+      attempt = await this.#waitRetry(seq, attempt);
     }
   }
 
-  /** Journals the step as failed with `error` (its timers go with it); returns the error to throw. */
-  #fail(seq: number, error: SerializedError): StepwiseError {
-    const { store } = this.#host;
-    store.transaction(() => {
-      store.updateStep(seq, { status: "failed", error: JSON.stringify(error), completedAt: this.#host.now() });
-      store.deleteStepTimers(seq);
-    });
-    this.#host.rearm();
-    return StepwiseError.fromJSON(error);
-  }
-
-  /** Journals the start of the attempt after `failed` ones, so a crash inside it counts it. */
-  #startRetry(seq: number, failed: number): number {
+  /** Waits for the retry timer (it moves the step back to running), then journals the next attempt's start. */
+  async #waitRetry(seq: number, failed: number): Promise<number> {
+    await this.#park(seq);
     if (this.#stopped) throw this.#stopped;
-    this.#host.store.updateStep(seq, { status: "running", attempts: failed + 1 });
+    const transition = retryDue(seq, failed, this.#host.clock.now());
+    this.#apply(transition.writes);
     return failed + 1;
   }
 
-  async #attemptOnce(seq: number, call: Extract<StepCall, { kind: "action" | "mutation" | "run" }>, attempt: number): Promise<{ ok: true; value: unknown } | { ok: false; error: SerializedError }> {
+  async #attemptOnce(seq: number, call: ActionCall, attempt: number): Promise<{ ok: true; value: unknown } | { ok: false; error: SerializedError }> {
     const controller = new AbortController();
     this.#controllers.set(seq, controller);
-    if (call.timeout !== undefined) {
-      this.#host.store.setTimer("step_timeout", seq, this.#host.now() + call.timeout);
-      this.#host.rearm();
-    }
+    this.#apply(attemptStarted(seq, call.timeout, this.#host.clock.now()));
     this.#busy++;
     this.#host.ensureWatchdog();
     const ctx: ActionContext = {
@@ -388,18 +264,6 @@ export class HandlerExecution {
     }
   }
 
-  /** A step whose args could not be journaled fails, journaled as failed so a replay agrees. */
-  #encodeOrFail(seq: number, call: StepCall, encode: () => string | null): string | null | StepwiseError {
-    try {
-      return encode();
-    } catch (err) {
-      const error = err instanceof StepwiseError ? err : new StepwiseError("step.payload_not_serializable", String(err));
-      const now = this.#host.now();
-      this.#host.store.insertStep({ seq, name: call.name, kind: call.kind, status: "failed", attempts: 0, args: null, error: JSON.stringify(error.toJSON()), now, completedAt: now });
-      return error;
-    }
-  }
-
   #park(seq: number): Promise<unknown> {
     const parked = new Promise((resolve, reject) => this.#waiters.set(seq, { resolve, reject }));
     // A parked step nobody awaits any more (the loser of a Promise.race) is rejected when the run
@@ -408,49 +272,18 @@ export class HandlerExecution {
     return parked;
   }
 
-  /** A waiting signal step takes a signal buffered for it, in one transaction; its journal row after. */
-  #claimBuffered(seq: number, name: string): JournalEntry | undefined {
-    const { store } = this.#host;
-    const record = store.transaction(() => {
-      const pending = store.pendingSignalFor(name, seq);
-      return pending === undefined ? undefined : store.deliverSignal(pending, seq, this.#host.now());
-    });
-    if (record !== undefined) this.#host.rearm();
-    return record;
-  }
-
-  /**
-   * A step lost a Promise.race (or its Promise.all failed): a sleep or signal wait still open stops, so
-   * it takes no signal and holds no timer, and its promise rejects with `step.abandoned`. Other kinds
-   * run to their end; nobody reads them.
-   */
+  /** A step lost a Promise.race (or its Promise.all failed): see `onLost`. */
   #abandon(seq: number): void {
     if (this.#stopped) return;
     const { store } = this.#host;
     const step = store.getStep(seq);
-    if (step === undefined) {
-      // Not journaled yet (its call is still giving the event loop a turn): it is journaled abandoned.
-      this.#lostEarly.add(seq);
-      return;
+    const lost = onLost(step, this.#host.clock.now());
+    if (lost.type === "early") this.#lostEarly.add(seq);
+    else if (lost.type === "settle") this.settle(step!);
+    else if (lost.type === "abandon") {
+      this.#apply(lost.writes);
+      this.settle(store.getStep(seq)!);
     }
-    if (step.status === "abandoned") return this.settle(step);
-    if (!((step.kind === "sleep" && step.status === "sleeping") || (step.kind === "signal" && step.status === "waiting"))) return;
-    const record = store.transaction(() => {
-      store.updateStep(seq, { status: "abandoned", error: JSON.stringify(abandonedError(seq)), completedAt: this.#host.now() });
-      store.deleteStepTimers(seq);
-      return store.getStep(seq)!;
-    });
-    this.#host.rearm();
-    this.settle(record);
-  }
-
-  /** A sleep or wait that lost its race before it was journaled: journaled abandoned, never started. */
-  #freshAbandoned(seq: number, call: Extract<StepCall, { kind: "sleep" | "signal" }>): Promise<unknown> {
-    const now = this.#host.now();
-    const error = abandonedError(seq);
-    const detail = call.kind === "signal" ? JSON.stringify({ signal: call.name, timeoutAt: null }) : null;
-    this.#host.store.insertStep({ seq, name: call.name, kind: call.kind, status: "abandoned", attempts: 0, args: null, error: JSON.stringify(error), now, completedAt: now, detail });
-    return Promise.reject(StepwiseError.fromJSON(error));
   }
 
   #parkForChild(seq: number, childRunId: string, workflow: string, args: unknown): Promise<unknown> {

@@ -1,10 +1,17 @@
-// The run Durable Object: one per workflow run, a thin RPC and alarm dispatcher over RunEngine.
-// Built by a factory so a deployment binds it to its own registry of workflows.
+// The run Durable Object: one per workflow run, a thin RPC and alarm dispatcher over the modules that
+// RunHost composes. Built by a factory so a deployment binds it to its own registry of workflows.
 import { DurableObject } from "cloudflare:workers";
 import type { Registry } from "../registry.ts";
-import { RunEngine } from "./run-engine.ts";
-import type { ChildCancel, Outcome, StartInput } from "./run-protocol.ts";
+import type { SignalOptions } from "./commands.ts";
+import { RunHost, type RunActivity } from "./run-host.ts";
+import type { ChildCancel, Outcome, StartInput } from "./run-rpc.ts";
 export { RunIndex } from "./run-index.ts";
+
+/**
+ * The key of a run object's activity snapshot (see RunHost.activity). A symbol, so it is not part of
+ * the RPC surface: only code in the object's own isolate (a test's subclass, a tool) can call it.
+ */
+export const runActivity: unique symbol = Symbol("stepwise.runActivity");
 
 /**
  * Completes the closing handshake. Codes such as 1005, 1006 and 1015 report how a connection ended and
@@ -21,28 +28,28 @@ function closeSocket(ws: WebSocket, code: number): void {
 
 export function createRunObject(registry: Registry) {
   return class WorkflowRun extends DurableObject<Env> {
-    readonly #engine: RunEngine;
+    readonly #host: RunHost;
 
     constructor(ctx: DurableObjectState, env: Env) {
       super(ctx, env);
-      this.#engine = new RunEngine(ctx, env, registry);
+      this.#host = new RunHost(ctx, env, registry);
     }
 
     start(input: StartInput) {
-      return this.#engine.start(input);
+      return this.#host.commands.start(input);
     }
 
     describe(opts: { steps?: "all" | "none" } = {}) {
-      return this.#engine.describe(opts);
+      return this.#host.commands.describe(opts);
     }
 
-    signal(name: string, payload: unknown, opts: { onceKey?: string; idempotencyKey?: string; forWaitAfter?: number } = {}) {
-      return this.#engine.signal(name, payload, opts);
+    signal(name: string, payload: unknown, opts: SignalOptions = {}) {
+      return this.#host.commands.signal(name, payload, opts);
     }
 
     /** Event streams: `/events` (SSE) and `/ws` (WebSocket); the Worker forwards requests here. */
     override fetch(request: Request) {
-      return this.#engine.fetch(request);
+      return this.#host.fetch(request);
     }
 
     override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer) {
@@ -57,34 +64,33 @@ export function createRunObject(registry: Registry) {
     }
 
     override webSocketClose(ws: WebSocket, code: number) {
-      this.#engine.socketClosed();
+      this.#host.streams.socketClosed();
       closeSocket(ws, code);
     }
 
     override webSocketError(ws: WebSocket) {
-      this.#engine.socketClosed();
+      this.#host.streams.socketClosed();
       closeSocket(ws, 1011);
     }
 
     stepInfo(seq: number, opts: { onceKey?: string; waitFor?: string } = {}) {
-      return this.#engine.stepInfo(seq, opts);
+      return this.#host.commands.stepInfo(seq, opts);
     }
 
     cancel(opts: { asChildOf?: ChildCancel } = {}) {
-      return this.#engine.cancel(opts);
+      return this.#host.commands.cancel(opts);
     }
 
     childFinished(seq: number, childRunId: string, outcome: Outcome) {
-      return this.#engine.childFinished(seq, childRunId, outcome);
-    }
-
-    /** For tests and tools: resolves once the run has nothing executing (see RunEngine.settled). */
-    settled(executing = 0) {
-      return this.#engine.settled(executing);
+      return this.#host.children.finished(seq, childRunId, outcome);
     }
 
     override alarm() {
-      return this.#engine.alarm();
+      return this.#host.alarm();
+    }
+
+    [runActivity](): RunActivity | undefined {
+      return this.#host.activity();
     }
   };
 }

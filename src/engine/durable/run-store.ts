@@ -1,7 +1,8 @@
 // Every SQL statement of the run object, behind typed methods. Rows read back are parsed, not cast.
 // Callers group writes with `transaction` so each step transition is one storage transaction.
 import { z } from "zod";
-import { parseJournalRow, StepRecord, type JournalEntry, type StepKind, type StepStatus } from "../core/journal.ts";
+import { parseJournalRow, StepRecord, TimerKind, type JournalEntry, type NewStep, type StepPatch, type StepStatus } from "../core/journal.ts";
+import type { StepWrite } from "../core/step-machine.ts";
 import { hasSchema, migrate } from "./schema.ts";
 
 export const RunStatus = z.enum(["running", "completed", "failed", "canceled"]);
@@ -22,8 +23,6 @@ export const RunRecord = z.object({
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 
-export const TimerKind = z.enum(["sleep", "retry", "signal_timeout", "step_timeout", "watchdog"]);
-export type TimerKind = z.infer<typeof TimerKind>;
 export const TimerRecord = z.object({ id: z.number(), at: z.number(), kind: TimerKind, seq: z.number() });
 export type TimerRecord = z.infer<typeof TimerRecord>;
 
@@ -115,8 +114,35 @@ export class RunStore {
 
   // -- journal ---------------------------------------------------------------------------------
 
+  /** Applies a transition's writes (see core/step-machine.ts), in one transaction when there are several. */
+  apply(writes: readonly StepWrite[]): void {
+    if (writes.length === 0) return;
+    if (writes.length === 1) return this.write(writes[0]!);
+    this.transaction(() => {
+      for (const w of writes) this.write(w);
+    });
+  }
+
+  /** Applies one write; inside a caller's transaction when it belongs with other changes. */
+  write(w: StepWrite): void {
+    switch (w.op) {
+      case "insertStep":
+        return this.insertStep(w.step);
+      case "updateStep":
+        return this.updateStep(w.seq, w.patch, w.at, w.event === false ? { event: false } : {});
+      case "setTimer":
+        return this.setTimer(w.kind, w.seq, w.at);
+      case "deleteTimer":
+        return this.deleteTimer(w.kind, w.seq);
+      case "deleteStepTimers":
+        return this.deleteStepTimers(w.seq);
+      case "consumeSignal":
+        return this.consumeSignal(w.signalId, w.seq);
+    }
+  }
+
   /** Journals a new step, and its event in the same write. */
-  insertStep(s: { seq: number; name: string; kind: StepKind; status: StepStatus; attempts: number; args: string | null; result?: string | null; error?: string | null; now: number; completedAt?: number | null; wakeAt?: number | null; detail?: string | null }): void {
+  insertStep(s: NewStep): void {
     this.#exec(
       `INSERT INTO steps (seq, name, kind, status, attempts, args, result, error, started_at, completed_at, wake_at, detail)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -125,9 +151,11 @@ export class RunStore {
     this.#stepEvent(s.status, { seq: s.seq, name: s.name, kind: s.kind, attempt: s.attempts }, s.error ?? null, s.wakeAt ?? null, s.now);
   }
 
-  /** Moves a step to a new status (only the given fields change), with its event in the same write. */
-  /** `event: false` for a bookkeeping change clients need not see (the event for it follows from the step). */
-  updateStep(seq: number, patch: { status: StepStatus; attempts?: number; result?: string | null; error?: string | null; completedAt?: number | null; wakeAt?: number | null; detail?: string | null }, opts: { event?: boolean } = {}): void {
+  /**
+   * Moves a step to a new status (only the given fields change), with its event (at `at`) in the same
+   * write; `event: false` for a bookkeeping change clients need not see.
+   */
+  updateStep(seq: number, patch: StepPatch, at: number, opts: { event?: boolean } = {}): void {
     const sets = ["status = ?"];
     const values: (string | number | null)[] = [patch.status];
     const add = (column: string, value: string | number | null | undefined) => {
@@ -140,11 +168,10 @@ export class RunStore {
     add("error", patch.error);
     add("completed_at", patch.completedAt);
     add("wake_at", patch.wakeAt);
-    add("detail", patch.detail);
     const row = this.#all(`UPDATE steps SET ${sets.join(", ")} WHERE seq = ? RETURNING name, kind, attempts, wake_at AS wakeAt`, ...values, seq)[0];
     if (row === undefined || opts.event === false) return;
     const step = { seq, name: String(row.name), kind: String(row.kind), attempt: Number(row.attempts) };
-    this.#stepEvent(patch.status, step, patch.error ?? null, row.wakeAt === null ? null : Number(row.wakeAt), Date.now());
+    this.#stepEvent(patch.status, step, patch.error ?? null, row.wakeAt === null ? null : Number(row.wakeAt), at);
   }
 
   // -- events ----------------------------------------------------------------------------------
@@ -277,14 +304,6 @@ export class RunStore {
 
   consumeSignal(id: number, seq: number): void {
     this.#exec("UPDATE signals SET consumed_seq = ? WHERE id = ?", seq, id);
-  }
-
-  /** The waiting step at `seq` takes signal `signal`: consumed, the step completed with its payload, its timers gone. Call inside a transaction. */
-  deliverSignal(signal: { id: number; payload: string | null }, seq: number, now: number): StepRecord {
-    this.consumeSignal(signal.id, seq);
-    this.updateStep(seq, { status: "completed", result: signal.payload, completedAt: now });
-    this.deleteStepTimers(seq);
-    return this.getStep(seq)!;
   }
 
   /** The signal already delivered under this once-only key, if any, with its name and payload. */

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { liveStatus, type StepRecord } from "../core/journal.ts";
 import { decodePayload } from "../../kernel/index.ts";
 import type { RunRecord } from "./run-store.ts";
-import { ChildDetail, SignalDetail } from "./execution.ts";
+import { ChildDetail, SignalDetail } from "../core/journal.ts";
 
 export type WaitingFor =
   | { seq: number; kind: "sleep"; name: string; until: number }

@@ -1,0 +1,210 @@
+// The run object's commands from outside: start, describe, signal, step info for approval pages, and
+// cancel. Every input is parsed here, and errors travel as data (RpcResult), because RPC keeps only an
+// error's message.
+import { decodePayload, encodePayload, fail, ok, RunCanceledError, StepwiseError, type RpcResult } from "../../kernel/index.ts";
+import { SignalDetail } from "../core/journal.ts";
+import { deliverSignal } from "../core/step-machine.ts";
+import type { Alarms } from "./alarms.ts";
+import type { Finishing } from "./finishing.ts";
+import { ChildCancel, SIGNAL_NAME_PATTERN, StartInput, type StartResult } from "./run-rpc.ts";
+import type { RunState } from "./run-state.ts";
+import type { RunRecord } from "./run-store.ts";
+import { buildRunView, type RunView } from "./run-view.ts";
+
+export interface SignalOptions {
+  onceKey?: string;
+  idempotencyKey?: string;
+  forWaitAfter?: number;
+}
+
+export interface StepInfo {
+  workflow: string;
+  runStatus: RunRecord["status"];
+  step: { name: string; kind: string; status: string; result: unknown } | null;
+  wait: { seq: number; status: string } | null;
+  signaled: { at: number; payload: unknown } | null;
+}
+
+export class Commands {
+  readonly #state: RunState;
+  readonly #alarms: Alarms;
+  readonly #finishing: Finishing;
+  /** Brings the handler to life if the run is unfinished and nothing runs it in this instance. */
+  readonly #live: () => void;
+
+  constructor(state: RunState, alarms: Alarms, finishing: Finishing, live: () => void) {
+    this.#state = state;
+    this.#alarms = alarms;
+    this.#finishing = finishing;
+    this.#live = live;
+  }
+
+  start(raw: StartInput): RpcResult<StartResult> {
+    const state = this.#state;
+    const input = StartInput.safeParse(raw);
+    if (!input.success) return fail("request.invalid", "invalid start request", { issues: input.error.issues.map(({ path, message }) => ({ path, message })) });
+    if (state.run !== undefined) {
+      if (input.data.sameArgsOnly === true && !this.#sameStart(state.run, input.data.workflow, input.data.args)) {
+        return fail("run.idempotency_conflict", "this Idempotency-Key was already used to start a run with other args");
+      }
+      this.#live();
+      const result: StartResult = { runId: state.run.runId, status: state.status(), created: false };
+      const outcome = state.outcome();
+      if (outcome !== undefined) result.outcome = outcome;
+      return ok(result);
+    }
+    const workflow = state.registry.get(input.data.workflow);
+    if (workflow === undefined) return fail("workflow.not_found", `no workflow named "${input.data.workflow}"`);
+    const parsed = workflow.args.safeParse(input.data.args);
+    if (!parsed.success) {
+      return fail("run.invalid_args", `invalid args for workflow "${workflow.name}"`, {
+        issues: parsed.error.issues.map(({ path, message }) => ({ path: path.map(String), message })),
+      });
+    }
+    let args: string | null;
+    try {
+      args = encodePayload(parsed.data, "the run's args");
+    } catch (err) {
+      if (err instanceof StepwiseError) return { ok: false, error: err.toJSON() };
+      throw err;
+    }
+    this.#insertRun({ runId: input.data.runId, workflow: workflow.name, args, parent: input.data.parent ? JSON.stringify(input.data.parent) : null });
+    this.#live();
+    return ok({ runId: input.data.runId, status: "running", created: true });
+  }
+
+  describe(opts: { steps?: "all" | "none" } = {}): RpcResult<RunView> {
+    const state = this.#state;
+    const run = state.run;
+    if (run === undefined) return fail("run.not_found", "no such run");
+    this.#live();
+    const extra: Parameters<typeof buildRunView>[2] = {
+      stepCount: state.store.stepCount(),
+      stats: { replayedSteps: state.execution?.replayedSteps ?? null, replayMs: state.replayMs },
+    };
+    if (opts.steps !== "none") extra.steps = state.store.allSteps();
+    return ok(buildRunView(state.run ?? run, run.status === "running" ? state.store.openSteps() : [], extra));
+  }
+
+  /**
+   * Accepts a signal for the run and, in the same transaction, delivers it into the wait it is for.
+   * - `idempotencyKey`: a repeat with the same name and payload returns the first one's id with
+   *   `duplicate: true`; the key with another name or payload is `signal.idempotency_conflict`.
+   * - `onceKey`: the first signal under the key is the only one, whatever later ones carry (an
+   *   approval's decision): later ones return the first one's id with `duplicate: true`.
+   * - `forWaitAfter`: the signal is for the first wait on `name` journaled after that seq, and no
+   *   other: refused (`signal.not_waiting`) once that wait ended, buffered for it until it is journaled.
+   * Without it, the signal goes to the oldest wait on `name` that waits, or is buffered for the next.
+   */
+  signal(name: string, payload: unknown, opts: SignalOptions = {}): RpcResult<{ signalId: number; duplicate: boolean; at: number }> {
+    const state = this.#state;
+    const { store } = state;
+    if (state.run === undefined) return fail("run.not_found", "no such run");
+    if (!SIGNAL_NAME_PATTERN.test(name)) return fail("signal.invalid_name", "a signal name is 1-100 characters of letters, digits, '_', '.', ':', '-'");
+    // null is what a wait that timed out returns: a payload may never be it.
+    if (payload === null) return fail("signal.invalid_payload", "a signal's payload may not be null (a timed-out wait returns null); omit it to send true");
+    let encoded: string | null;
+    try {
+      // An omitted payload arrives as `true`, so that `null` from waitForSignal always means a timeout.
+      encoded = encodePayload(payload === undefined ? true : payload, "the signal's payload");
+    } catch (err) {
+      if (err instanceof StepwiseError) return { ok: false, error: err.toJSON() };
+      throw err;
+    }
+    const { onceKey, idempotencyKey, forWaitAfter } = opts;
+    const key = onceKey ?? (idempotencyKey === undefined ? undefined : `idem:${idempotencyKey}`);
+    if (key !== undefined) {
+      // Keys stored before they were bound to their signal were prefixed "header:".
+      const earlier = store.signalForKey(key) ?? (idempotencyKey === undefined ? undefined : store.signalForKey(`header:${idempotencyKey}`));
+      if (earlier !== undefined) {
+        if (onceKey === undefined && (earlier.name !== name || earlier.payload !== encoded)) {
+          return fail("signal.idempotency_conflict", "this Idempotency-Key was already used for a signal with another name or payload");
+        }
+        return ok({ signalId: earlier.signalId, at: earlier.at, duplicate: true });
+      }
+    }
+    if (state.run.status !== "running") return fail("signal.run_finished", `the run has already ended (${state.run.status})`);
+    const target = forWaitAfter === undefined ? undefined : this.#waitAfter(forWaitAfter, name);
+    if (target !== undefined && target.status !== "waiting") return fail("signal.not_waiting", `the wait for "${name}" after step ${forWaitAfter} has ended`);
+    const now = state.clock.now();
+    const { signalId, delivered } = store.transaction(() => {
+      const id = store.insertSignal(name, encoded, now, forWaitAfter ?? null);
+      if (key !== undefined) store.rememberSignalKey(key, id, now);
+      const seq = forWaitAfter === undefined ? store.oldestWaitOn(name) : target?.seq;
+      if (seq === undefined) return { signalId: id, delivered: undefined };
+      for (const w of deliverSignal({ id, payload: encoded }, seq, now)) store.write(w);
+      return { signalId: id, delivered: store.getStep(seq)! };
+    });
+    this.#live();
+    if (delivered !== undefined) {
+      state.execution?.settle(delivered);
+      this.#alarms.rearm();
+    }
+    return ok({ signalId, duplicate: false, at: now });
+  }
+
+  /**
+   * One journaled step with the run's workflow and status, the first wait on `waitFor` journaled after
+   * it, and the once-only signal under `onceKey`: what an approval page shows.
+   */
+  stepInfo(seq: number, opts: { onceKey?: string; waitFor?: string } = {}): RpcResult<StepInfo> {
+    const { run, store } = this.#state;
+    if (run === undefined) return fail("run.not_found", "no such run");
+    const step = store.getStep(seq);
+    const wait = opts.waitFor === undefined ? undefined : this.#waitAfter(seq, opts.waitFor);
+    const earlier = opts.onceKey === undefined ? undefined : store.signalForKey(opts.onceKey);
+    return ok({
+      workflow: run.workflow,
+      runStatus: run.status,
+      step: step === undefined ? null : { name: step.name, kind: step.kind, status: step.status, result: decodePayload(step.result) },
+      wait: wait === undefined ? null : { seq: wait.seq, status: wait.status },
+      signaled: earlier === undefined ? null : { at: earlier.at, payload: decodePayload(earlier.payload) },
+    });
+  }
+
+  /**
+   * Cancels the run. `asChildOf` comes from a parent that ended: a child it never got to start is
+   * recorded canceled, so that a start still on its way cannot run it.
+   */
+  async cancel(opts: { asChildOf?: ChildCancel } = {}): Promise<RpcResult<{ status: "canceled" }>> {
+    const state = this.#state;
+    if (state.run === undefined && opts.asChildOf !== undefined) this.#recordCanceledChild(opts.asChildOf);
+    if (state.run === undefined) return fail("run.not_found", "no such run");
+    if (state.run.status !== "running") return fail("run.already_finished", `the run has already ended (${state.run.status})`);
+    await this.#finishing.end({ status: "canceled", result: null, error: null }, new RunCanceledError());
+    return ok({ status: "canceled" });
+  }
+
+  /** The first wait on signal `name` journaled after `seq`. */
+  #waitAfter(seq: number, name: string) {
+    return this.#state.store.signalStepsAfter(seq).find((s) => SignalDetail.parse(JSON.parse(s.detail ?? "{}")).signal === name);
+  }
+
+  #insertRun(r: { runId: string; workflow: string; args: string | null; parent: string | null }): void {
+    const state = this.#state;
+    state.store.migrate();
+    state.store.insertRun({ ...r, now: state.clock.now() });
+    state.reload();
+    this.#finishing.loaded();
+  }
+
+  /** A child whose parent ended before starting it: recorded as a run that was canceled at once. */
+  #recordCanceledChild(c: ChildCancel): void {
+    const parsed = ChildCancel.safeParse(c);
+    if (!parsed.success) return;
+    const { childRunId, parentRunId, seq, workflow, args } = parsed.data;
+    this.#insertRun({ runId: childRunId, workflow, args, parent: JSON.stringify({ runId: parentRunId, seq }) });
+  }
+
+  #sameStart(run: RunRecord, workflow: string, rawArgs: unknown): boolean {
+    const def = this.#state.registry.get(workflow);
+    if (def === undefined || run.workflow !== workflow) return false;
+    const parsed = def.args.safeParse(rawArgs);
+    if (!parsed.success) return false;
+    try {
+      return encodePayload(parsed.data, "args") === run.args;
+    } catch {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,160 @@
+// How a run ends, and what it owes before it may sleep for good. The end is one transaction: the
+// outcome, open steps canceled, timers cleared, a cancel owed to every open child. Then the side
+// effects: children canceled, the parent told, onComplete run, the run index up to date. A crash in
+// between leaves them owed; the watchdog brings the object back until all are done.
+import { z } from "zod";
+import { decodePayload, encodePayload, StepwiseError, type SerializedError } from "../../kernel/index.ts";
+import type { AnyWorkflow, RunOutcome } from "../define.ts";
+import { ChildDetail } from "../core/journal.ts";
+import { cancelOpen } from "../core/step-machine.ts";
+import { acrossObjects } from "../faults.ts";
+import type { Alarms } from "./alarms.ts";
+import type { Children } from "./children.ts";
+import { IndexOutbox } from "./index-outbox.ts";
+import type { Outcome } from "./run-rpc.ts";
+import type { RunState } from "./run-state.ts";
+import { WATCHDOG_SEQ, type RunRecord } from "./run-store.ts";
+
+const ParentRef = z.object({ runId: z.string(), seq: z.number() });
+
+type RunEnd = { status: "completed" | "failed" | "canceled"; result: string | null; error: string | null };
+
+export class Finishing {
+  readonly #state: RunState;
+  readonly #alarms: Alarms;
+  readonly #children: Children;
+  readonly #index: IndexOutbox;
+  #afterFinish: Promise<void> | null = null;
+
+  constructor(state: RunState, alarms: Alarms, children: Children) {
+    this.#state = state;
+    this.#alarms = alarms;
+    this.#children = children;
+    this.#index = new IndexOutbox(state.env, state.store);
+  }
+
+  /** The run row was (re)loaded: what the index confirmed is read with it. */
+  loaded(): void {
+    this.#index.load();
+  }
+
+  /** The side effects of the end, while they run; null otherwise. */
+  get pending(): Promise<void> | null {
+    return this.#afterFinish;
+  }
+
+  /** The handler returned or threw: the run completes with its (checked) result, or fails. */
+  async finish(outcome: { ok: true; result: unknown } | { ok: false; error: SerializedError }): Promise<void> {
+    if (!outcome.ok) return this.failRun(outcome.error);
+    const workflow = this.#state.workflow();
+    let value = outcome.result;
+    if (workflow?.returns !== undefined) {
+      const parsed = workflow.returns.safeParse(value);
+      if (!parsed.success) {
+        const paths = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+        return this.failRun({ code: "run.invalid_result", message: `the handler's return value does not match "returns": ${paths}` });
+      }
+      value = parsed.data;
+    }
+    let result: string | null;
+    try {
+      result = encodePayload(value, "the run's result");
+    } catch (err) {
+      if (err instanceof StepwiseError) return this.failRun(err.toJSON());
+      throw err;
+    }
+    return this.end({ status: "completed", result, error: null });
+  }
+
+  failRun(error: SerializedError): Promise<void> {
+    return this.end({ status: "failed", result: null, error: JSON.stringify({ code: error.code, message: error.message }) });
+  }
+
+  /** Ends the run in one transaction (see the header), stops the handler with `reason`, then the side effects. */
+  async end(end: RunEnd, reason?: StepwiseError): Promise<void> {
+    const state = this.#state;
+    const { store, clock, watchdogMs } = state;
+    if (state.run?.status !== "running") return;
+    const open = store.openSteps();
+    const now = clock.now();
+    store.transaction(() => {
+      // "pending" until the parent is told, onComplete has run and the index has the outcome; the
+      // watchdog brings the object back to finish those after a crash.
+      store.finishRun({ ...end, onComplete: "pending", now });
+      for (const w of cancelOpen(open, now)) store.write(w);
+      for (const s of open) {
+        if (s.kind !== "workflow") continue;
+        const { childRunId, workflow } = ChildDetail.parse(JSON.parse(s.detail ?? "{}"));
+        store.addChildCancel({ runId: childRunId, workflow, args: s.args, parentSeq: s.seq });
+      }
+      store.deleteAllTimers();
+      store.setTimer("watchdog", WATCHDOG_SEQ, now + watchdogMs);
+    });
+    state.reload();
+    state.execution?.stop(reason ?? new StepwiseError("run.finished", "the run has ended"));
+    this.#alarms.rearm();
+    if (this.#afterFinish === null) this.#afterFinish = this.#sideEffects();
+    await this.#afterFinish;
+  }
+
+  /** What a finished run still owes before it may sleep for good. */
+  owes(run: RunRecord): boolean {
+    return run.onComplete === "pending" || !this.#index.isCurrent(run.status) || this.#state.store.childCancels().length > 0;
+  }
+
+  /** A finished run that still owes side effects, and runs none now, starts them. */
+  resume(run: RunRecord): void {
+    if (this.owes(run) && this.#afterFinish === null) this.#afterFinish = this.#sideEffects();
+  }
+
+  /** Pushes the run's status to the index if it changed (see IndexOutbox); true when the index has it. */
+  async syncIndex(): Promise<boolean> {
+    const state = this.#state;
+    const run = state.run;
+    if (run === undefined) return false;
+    const pushed = await this.#index.push(run, state.status(), state.clock.now());
+    if (!pushed && state.run?.status === "running") this.#alarms.ensureWatchdog();
+    return pushed;
+  }
+
+  /**
+   * Cancels the open children, tells the parent, runs onComplete, records both done, then brings the
+   * index up to date. Re-run by the watchdog (after a crash, or while a child has not confirmed).
+   */
+  async #sideEffects(): Promise<void> {
+    const state = this.#state;
+    try {
+      const childrenDone = await this.#children.cancelOwed();
+      if (state.run!.onComplete === "pending") {
+        await this.#notifyAndComplete(state.run!, state.workflow(), state.outcome()!);
+        state.store.markOnCompleteDone(state.clock.now());
+        state.reload();
+      }
+      // The outcome must reach the index before the object may sleep for good.
+      if ((await this.syncIndex()) && childrenDone) state.store.deleteAllTimers();
+      this.#alarms.rearm();
+    } finally {
+      this.#afterFinish = null;
+    }
+  }
+
+  /** Tells the parent run, then calls onComplete. Never throws: a lost parent notice only delays the parent (its watchdog polls), and onComplete is not retried. */
+  async #notifyAndComplete(run: RunRecord, workflow: AnyWorkflow | undefined, outcome: Outcome): Promise<void> {
+    const { env } = this.#state;
+    if (run.parent !== null) {
+      const parent = ParentRef.parse(JSON.parse(run.parent));
+      try {
+        await acrossObjects("run.parent", () => env.WORKFLOW_RUNS.getByName(parent.runId).childFinished(parent.seq, run.runId, outcome));
+      } catch (err) {
+        console.error(`run ${run.runId}: notifying parent ${parent.runId} failed: ${String(err)}`);
+      }
+    }
+    if (workflow?.onComplete === undefined) return;
+    const publicOutcome: RunOutcome = outcome.status === "failed" ? { status: "failed", error: { code: outcome.error.code, message: outcome.error.message } } : outcome;
+    try {
+      await workflow.onComplete({ env, runId: run.runId, workflow: run.workflow, idempotencyKey: `${run.runId}:onComplete` }, publicOutcome, decodePayload(run.args));
+    } catch (err) {
+      console.error(`run ${run.runId}: onComplete threw (${err instanceof StepwiseError ? err.code : "error"}); it is not retried`);
+    }
+  }
+}

@@ -1,0 +1,163 @@
+// The run object's composition: one RunState shared by the capability modules (commands, alarms,
+// children, finishing, event streams), the host of the handler's execution, and the rule that keeps a
+// run live: an unfinished run whose handler nothing runs in this instance is replayed at once.
+import { systemClock, type Clock, type SerializedError } from "../../kernel/index.ts";
+import type { Registry } from "../registry.ts";
+import { Alarms } from "./alarms.ts";
+import { Children } from "./children.ts";
+import { Commands } from "./commands.ts";
+import { EventStreams } from "./event-streams.ts";
+import { HandlerExecution, type ExecutionHost } from "./execution.ts";
+import { Finishing } from "./finishing.ts";
+import { RunState } from "./run-state.ts";
+import type { RunStore } from "./run-store.ts";
+import { decodePayload } from "../../kernel/index.ts";
+
+/** What a run is busy with right now: for tools that wait until a run is quiet. */
+export interface RunActivity {
+  status: string;
+  /** Steps running user code (or starting a child). */
+  executing: number;
+  /** The side effects of the run's end are under way. */
+  finishing: boolean;
+}
+
+export class RunHost implements ExecutionHost {
+  readonly #state: RunState;
+  readonly alarms: Alarms;
+  readonly children: Children;
+  readonly finishing: Finishing;
+  readonly commands: Commands;
+  readonly streams: EventStreams;
+  #flushQueued = false;
+
+  constructor(ctx: DurableObjectState, env: Env, registry: Registry, clock: Clock = systemClock) {
+    const state = new RunState(ctx, env, registry, clock);
+    this.#state = state;
+    const live = () => this.live();
+    this.alarms = new Alarms(state);
+    this.children = new Children(state, live);
+    this.finishing = new Finishing(state, this.alarms, this.children);
+    this.commands = new Commands(state, this.alarms, this.finishing, live);
+    this.streams = new EventStreams(ctx, state.store);
+    void ctx.blockConcurrencyWhile(async () => {
+      // An object never started (a read or signal for an unknown run id) gets no schema and no storage.
+      if (!state.store.exists()) return;
+      state.store.migrate();
+      state.reload();
+      if (state.run !== undefined) this.finishing.loaded();
+    });
+    state.store.onChange = () => this.#scheduleFlush();
+  }
+
+  // -- ExecutionHost ---------------------------------------------------------------------------
+
+  get env(): Env {
+    return this.#state.env;
+  }
+
+  get runId(): string {
+    return this.#state.runId;
+  }
+
+  get store(): RunStore {
+    return this.#state.store;
+  }
+
+  get clock(): Clock {
+    return this.#state.clock;
+  }
+
+  rearm(): void {
+    this.alarms.rearm();
+  }
+
+  ensureWatchdog(): void {
+    this.alarms.ensureWatchdog();
+  }
+
+  startChild(seq: number, childRunId: string, workflow: string, args: unknown): void {
+    this.children.start(seq, childRunId, workflow, args);
+  }
+
+  finish(outcome: { ok: true; result: unknown } | { ok: false; error: SerializedError }): Promise<void> {
+    return this.finishing.finish(outcome);
+  }
+
+  failRun(error: SerializedError): Promise<void> {
+    return this.finishing.failRun(error);
+  }
+
+  // -- the run's life --------------------------------------------------------------------------
+
+  /** Starts (or replays) the handler if the run is unfinished and nothing runs it here; a finished run takes up what it owes. */
+  live(): void {
+    const state = this.#state;
+    const run = state.run;
+    if (run === undefined) return;
+    if (run.status !== "running") {
+      this.finishing.resume(run);
+      return;
+    }
+    if (state.execution !== null) return;
+    const workflow = state.workflow();
+    if (workflow === undefined) {
+      void this.failRun({ code: "workflow.not_found", message: `workflow "${run.workflow}" is no longer defined` });
+      return;
+    }
+    const started = performance.now();
+    state.execution = new HandlerExecution(this, workflow, decodePayload(run.args), state.store.replayJournal(), () => {
+      state.replayMs = performance.now() - started;
+    });
+    this.alarms.ensureWatchdog();
+    void state.execution.start();
+  }
+
+  async alarm(): Promise<void> {
+    this.alarms.fireDue();
+    if (this.#state.run === undefined) return;
+    this.live();
+    this.alarms.afterWake(
+      () => this.finishing.owes(this.#state.run!),
+      () => this.children.restartOpen(),
+    );
+    this.alarms.rearm();
+    this.#scheduleFlush();
+    const pending = this.finishing.pending;
+    if (pending !== null) await pending;
+  }
+
+  /** The run's event streams (`/events`, `/ws`). */
+  fetch(request: Request): Response {
+    const run = this.#state.run;
+    if (run === undefined) return Response.json({ code: "run.not_found", message: "no such run" }, { status: 404 });
+    this.live();
+    return this.streams.serve(request, this.#state.run?.status !== "running");
+  }
+
+  /** What the run is busy with; undefined for an object no run was started in. */
+  activity(): RunActivity | undefined {
+    const state = this.#state;
+    if (state.run === undefined) return undefined;
+    this.live();
+    const execution = state.execution;
+    return {
+      status: state.status(),
+      executing: execution !== null && !execution.stopped ? execution.executing : 0,
+      finishing: this.finishing.pending !== null,
+    };
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    // A macrotask, not a microtask: a handler running many quick steps flushes once per turn, not per step.
+    setTimeout(() => {
+      this.#flushQueued = false;
+      const run = this.#state.run;
+      if (run === undefined) return;
+      if (this.streams.listening) this.streams.flush(run.status !== "running");
+      void this.finishing.syncIndex();
+    }, 0);
+  }
+}

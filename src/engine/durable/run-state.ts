@@ -1,0 +1,65 @@
+// What every part of a run object shares: its storage, the run row as last read, the live handler,
+// the deployment's workflows and the clock. Each capability module (commands, alarms, children,
+// finishing, event streams) holds this and owns its own part of the work.
+import type { Clock } from "../../kernel/index.ts";
+import { decodePayload } from "../../kernel/index.ts";
+import type { AnyWorkflow } from "../define.ts";
+import type { Registry } from "../registry.ts";
+import { journaledError } from "../core/step-machine.ts";
+import type { HandlerExecution } from "./execution.ts";
+import type { Outcome } from "./run-rpc.ts";
+import { RunStore, type RunRecord } from "./run-store.ts";
+import { buildRunView, type RunView } from "./run-view.ts";
+
+export class RunState {
+  readonly ctx: DurableObjectState;
+  readonly env: Env;
+  readonly store: RunStore;
+  readonly registry: Registry;
+  readonly clock: Clock;
+  /** How long an executing step may go without the object checking on it. */
+  readonly watchdogMs: number;
+  /** The run row as last read; undefined until the run is started here. */
+  run: RunRecord | undefined;
+  /** The handler running in this instance; null until the run is live here (or after it ended). */
+  execution: HandlerExecution | null = null;
+  /** How long the last replay took, from loading the journal to the handler passing its last entry. */
+  replayMs: number | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env, registry: Registry, clock: Clock) {
+    this.ctx = ctx;
+    this.env = env;
+    this.registry = registry;
+    this.clock = clock;
+    this.store = new RunStore(ctx.storage);
+    this.watchdogMs = Math.max(100, Number(env.STEPWISE_WATCHDOG_MS) || 30_000);
+  }
+
+  get runId(): string {
+    return this.run?.runId ?? "";
+  }
+
+  reload(): void {
+    this.run = this.store.getRun();
+  }
+
+  workflow(): AnyWorkflow | undefined {
+    return this.run === undefined ? undefined : this.registry.get(this.run.workflow);
+  }
+
+  /** The run's status as clients see it: a live run is running, sleeping or waiting. */
+  status(): RunView["status"] {
+    const run = this.run!;
+    if (run.status !== "running") return run.status;
+    return buildRunView(run, this.store.openSteps(), { stepCount: 0, stats: { replayedSteps: null, replayMs: null } }).status;
+  }
+
+  /** How the run ended; undefined while it runs. */
+  outcome(): Outcome | undefined {
+    const run = this.run!;
+    if (run.status === "completed") return { status: "completed", result: decodePayload(run.result) };
+    if (run.status === "failed") return { status: "failed", error: journaledError(run.error) };
+    if (run.status === "canceled") return { status: "canceled" };
+    return undefined;
+  }
+}
