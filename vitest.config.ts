@@ -1,7 +1,10 @@
-// Two vitest projects: tests inside workerd (the Cloudflare plugin) and Node tests that drive `wrangler dev`.
-// `npm test` type-checks first, then runs both.
+// Two vitest projects, chosen by file suffix (test/ mirrors src/; the runner is in the name):
+// `*.test.ts` runs inside workerd (the Cloudflare plugin); `*.unit.test.ts` (pure) and `*.e2e.test.ts`
+// (drives real `wrangler dev` processes) run in Node. `npm test` type-checks first, then runs both.
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
+
+const NODE_TESTS = ["test/**/*.unit.test.ts", "test/**/*.e2e.test.ts"];
 
 export default defineConfig({
   test: {
@@ -10,16 +13,16 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./test/wrangler.test.toml" },
-            // The fuzz test's knobs (test/runtime/fuzz/config.ts), passed from the shell into the Worker's env.
+            // The fuzz test's knobs (test/http/fuzz/config.ts), passed from the shell into the Worker's env.
             miniflare: { bindings: { FUZZ_CASES: process.env.FUZZ_CASES ?? "", FUZZ_SEED: process.env.FUZZ_SEED ?? "", FUZZ_CASE: process.env.FUZZ_CASE ?? "" } },
           }),
         ],
-        test: { name: "workers", include: ["test/runtime/**/*.test.ts"] },
+        test: { name: "workers", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...NODE_TESTS] },
       },
       {
         test: {
           name: "node",
-          include: ["test/core/**/*.test.ts", "test/process/**/*.test.ts", "test/**/*.unit.test.ts"],
+          include: NODE_TESTS,
           environment: "node",
           testTimeout: 120_000,
           hookTimeout: 120_000,
