@@ -58,5 +58,6 @@ export const draftApproval = defineWorkflow({
 });
 
 function oneLine(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this replaces.
   return text.replace(/[\x00-\x1f\x7f\s]+/g, " ").trim();
 }

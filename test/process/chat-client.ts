@@ -3,7 +3,7 @@
 import { WebSocketChatTransport, type UIMessage, type UIMessageChunk } from "ai";
 import { expect } from "vitest";
 import type { DevServer } from "../helpers/wrangler-dev.ts";
-import { apiOf, TOKEN } from "../helpers/dev-api.ts";
+import { apiOf } from "../helpers/dev-api.ts";
 export { apiOf, TOKEN, until } from "../helpers/dev-api.ts";
 
 export interface Frame {

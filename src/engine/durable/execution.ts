@@ -2,7 +2,7 @@
 // journal after a restart, executes steps and parks the ones blocked on timers, signals or children.
 import { z } from "zod";
 import type { ActionContext, AnyWorkflow } from "../define.ts";
-import { decodePayload, encodePayload, RunCanceledError, SerializedError, StepwiseError, toSerializedError } from "../../kernel/index.ts";
+import { decodePayload, encodePayload, SerializedError, StepwiseError, toSerializedError } from "../../kernel/index.ts";
 import { matchStep, nonDeterminism, type JournalEntry } from "../core/journal.ts";
 import { backoffDelay, rerunsInterrupted, resolveRetry, shouldRetry, type RetryPolicy } from "../core/retry.ts";
 import { CombinatorWatch } from "../core/combinators.ts";
