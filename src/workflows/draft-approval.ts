@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { createThread, saveMessage } from "../agents/index.ts";
 import { defineMutation, defineWorkflow } from "../engine/index.ts";
-import { requestApproval } from "../http/approvals/request.ts";
+import { requestApproval } from "../approvals/index.ts";
 import { writerAgent } from "./example-agents.ts";
 
 export const APPROVAL_SIGNAL = "approval";

@@ -1,9 +1,8 @@
 // `requestApproval(step, ...)`: a step that signs a link and emails it to the approver, then a durable
 // wait for the decision. The journal keeps what was asked, never the token.
 import { z } from "zod";
-import { defineAction, NonRetryableError, type StepContext } from "../../engine/index.ts";
-import { deploymentOrigin, publicBaseUrl } from "../config.ts";
-import { parseSigningKeys, signApprovalToken, type SigningKeys } from "./token.ts";
+import { defineAction, NonRetryableError, type StepContext } from "../engine/index.ts";
+import { deploymentOrigin, parseSigningKeys, publicBaseUrl, signApprovalToken, type SigningKeys } from "./core/index.ts";
 
 /** No control characters: a line break in a header value would start a header of its own (`Bcc:`). */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is what this pattern is for.
