@@ -1,5 +1,5 @@
 // Two vitest projects: tests inside workerd (the Cloudflare plugin) and Node tests that drive `wrangler dev`.
-// `npm test` type-checks first, then runs both.
+// `npm test` lints (Biome, with the layer import rule) and type-checks first, then runs both.
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
