@@ -1,6 +1,7 @@
 // Two vitest projects, chosen by file suffix (test/ mirrors src/; the runner is in the name):
 // `*.test.ts` runs inside workerd (the Cloudflare plugin); `*.unit.test.ts` (pure) and `*.e2e.test.ts`
-// (drives real `wrangler dev` processes) run in Node. `npm test` type-checks first, then runs both.
+// (drives real `wrangler dev` processes) run in Node. `npm test` lints (Biome, with the layer import rule)
+// and type-checks first, then runs both.
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { configDefaults, defineConfig } from "vitest/config";
 

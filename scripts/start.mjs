@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseSigningKeys } from "../src/http/approvals/token.ts";
+import { parseSigningKeys } from "../src/approvals/core/token.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const varsPath = join(root, ".dev.vars");

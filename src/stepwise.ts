@@ -2,7 +2,8 @@
 // Entry points (src/index.ts, the test and bench Workers) each call this once.
 import type { z } from "zod";
 import { createRunObject, Registry, type WorkflowDefinition } from "./engine/index.ts";
-import { createApp } from "./http/app.ts";
+import { createApp } from "./http/index.ts";
+import { chatPageRoutes } from "./ui/index.ts";
 
 /**
  * @example
@@ -12,5 +13,7 @@ import { createApp } from "./http/app.ts";
  */
 export function createStepwise(opts: { workflows: readonly WorkflowDefinition<z.ZodType, any>[] }) {
   const registry = new Registry(opts.workflows);
-  return { registry, WorkflowRun: createRunObject(registry), app: createApp(registry) };
+  // The ui and http layers are siblings: the chat page joins the app here, under the app's middleware and 404s.
+  const app = createApp(registry).route("/chat", chatPageRoutes());
+  return { registry, WorkflowRun: createRunObject(registry), app };
 }

@@ -40,7 +40,7 @@ export class LogTap {
       const token = TOKEN_RE.exec(text)?.[1];
       if (token === undefined) continue;
       this.#unread.delete(path);
-      // SAFETY: the claims are JSON the Worker signed (see src/http/approvals/token.ts); `r` is the run id.
+      // SAFETY: the claims are JSON the Worker signed (see src/approvals/core/token.ts); `r` is the run id.
       const claims = JSON.parse(Buffer.from(token.split(".")[0]!, "base64url").toString("utf8")) as { r: string };
       if (!this.#tokens.has(claims.r)) this.#tokens.set(claims.r, token);
     }

@@ -3,7 +3,8 @@ export { defineAction, defineMutation, defineWorkflow, WorkflowManager } from ".
 export type { ActionContext, ActionDefinition, AnyWorkflow, MutationDefinition, OnCompleteContext, RunOutcome, WorkflowDefinition } from "./define.ts";
 export { NonRetryableError, RunCanceledError, StepwiseError } from "../kernel/index.ts";
 export type { SerializedError } from "../kernel/index.ts";
-export { DEFAULT_RETRY, type RetryPolicy } from "./core/retry.ts";
+export { backoffDelay, DEFAULT_RETRY, RetryPolicy, resolveRetry, shouldRetry, type RetryOption } from "./core/index.ts";
+export { acrossObjects } from "./faults.ts";
 export type { StepContext, ActionStepOptions, SlotLease, SlotPool } from "./step-context.ts";
 export { Registry } from "./registry.ts";
 export { createRunObject, runActivity } from "./durable/run-object.ts";

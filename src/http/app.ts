@@ -1,5 +1,5 @@
-// The Hono app: public health, docs and approval pages, and the bearer-protected /api routes.
-// `AppType` is what `hc<AppType>` from "hono/client" types a TypeScript client with.
+// The Hono app: public health, docs and approval pages, and the bearer-protected /api routes (the chat
+// page is the ui layer's, mounted by src/stepwise.ts). `AppType` is what `hc<AppType>` types a client with.
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { secureHeaders } from "hono/secure-headers";
@@ -8,7 +8,6 @@ import { docsPage } from "./api/docs.ts";
 import { openApiDocument } from "./api/openapi.ts";
 import { runRoutes } from "./api/runs.ts";
 import { threadRoutes, threadSocketRoutes } from "./threads.ts";
-import { chatPageRoutes } from "../ui/chat-routes.ts";
 import { approvalRoutes } from "./approvals/routes.ts";
 import { bearerAuth } from "./auth.ts";
 import { onError, problem } from "./problem.ts";
@@ -47,7 +46,6 @@ export function createApp(registry: Registry) {
     .get("/api/openapi.json", (c) => c.body(openapi, 200, { "content-type": "application/json" }))
     .get("/api/docs", (c) => c.html(docsPage()))
     .route("/approvals", approvalRoutes(registry))
-    .route("/chat", chatPageRoutes())
     // Before the /api router: these sockets authenticate with a ticket (browsers cannot send a bearer header).
     .route("/api/threads", threadSocketRoutes())
     .route("/api", api);

@@ -18,6 +18,6 @@ export function bearerAuth(): MiddlewareHandler<{ Bindings: Env }> {
     if (match === null) return problem(c, "auth.missing_token", "send Authorization: Bearer <API_TOKEN>");
     const [a, b] = await Promise.all([digest(match[1]!), digest(expected)]);
     if (!crypto.subtle.timingSafeEqual(a, b)) return problem(c, "auth.invalid_token", "the bearer token is not valid");
-    await next();
+    return next();
   };
 }

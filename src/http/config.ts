@@ -1,19 +1,9 @@
 // The deployment's settings as the app reads them, and the problems with them: checked once per
 // isolate at its first request (logged), and shown by /healthz.
-import { parseSigningKeys } from "./approvals/token.ts";
+// The runtime-free entry: test/core/http/config.test.ts loads this file in Node.
+import { DEFAULT_BASE_URL, parseSigningKeys } from "../approvals/core/index.ts";
 
-const DEFAULT_BASE_URL = "http://localhost:8787";
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
-/** The origin approval links point at and are bound to: PUBLIC_BASE_URL's. Throws when it is not a URL. */
-export function deploymentOrigin(env: Env): string {
-  return new URL(env.PUBLIC_BASE_URL || DEFAULT_BASE_URL).origin;
-}
-
-/** Where approval links point: PUBLIC_BASE_URL without a trailing slash. */
-export function publicBaseUrl(env: Env): string {
-  return (env.PUBLIC_BASE_URL || DEFAULT_BASE_URL).replace(/\/+$/, "");
-}
 
 export interface ConfigReport {
   /** Features that cannot work as configured. */

@@ -2,9 +2,7 @@
 // WebSocket ticket; and the ticket-checked WebSockets (chat protocol, thread events). Inputs via zod.
 import { Hono } from "hono";
 import { z } from "zod";
-import { createThread, getThread, listMessages } from "../agents/index.ts";
-import { signTicket, TICKET_TTL_MS, verifyTicket } from "../agents/streaming/ws-ticket.ts";
-import { threadStub } from "../agents/threads.ts";
+import { createThread, getThread, listMessages, signTicket, TICKET_TTL_MS, threadStub, verifyTicket } from "../agents/index.ts";
 import { StepwiseError } from "../engine/index.ts";
 import { jsonBody, params, query } from "./api/validators.ts";
 

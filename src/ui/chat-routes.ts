@@ -1,7 +1,7 @@
 // GET /chat (a lobby that starts a thread), GET /chat/:threadId (the chat page) and its assets. Public
 // like the docs: they hold no data; the page asks for the API token and keeps it in sessionStorage.
 import { Hono } from "hono";
-import { THREAD_ID_PATTERN } from "../agents/durable/thread-object.ts";
+import { THREAD_ID_PATTERN } from "../agents/index.ts";
 import { CHAT_APP_JS } from "./assets/chat-app.ts";
 import { CHAT_CSS } from "./assets/chat-css.ts";
 import { CHAT_TRANSPORT_JS } from "./assets/chat-transport.ts";

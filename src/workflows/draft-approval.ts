@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { createThread, saveMessage } from "../agents/index.ts";
 import { defineMutation, defineWorkflow } from "../engine/index.ts";
-import { requestApproval } from "../http/approvals/request.ts";
+import { requestApproval } from "../approvals/index.ts";
 import { writerAgent } from "./example-agents.ts";
 
 export const APPROVAL_SIGNAL = "approval";
@@ -58,5 +58,6 @@ export const draftApproval = defineWorkflow({
 });
 
 function oneLine(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this replaces.
   return text.replace(/[\x00-\x1f\x7f\s]+/g, " ").trim();
 }

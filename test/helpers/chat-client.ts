@@ -3,7 +3,7 @@
 import { WebSocketChatTransport, type UIMessage, type UIMessageChunk } from "ai";
 import { expect } from "vitest";
 import type { DevServer } from "./wrangler-dev.ts";
-import { apiOf, TOKEN } from "./dev-api.ts";
+import { apiOf } from "./dev-api.ts";
 export { apiOf, TOKEN, until } from "./dev-api.ts";
 
 export interface Frame {

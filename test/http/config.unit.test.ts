@@ -2,8 +2,8 @@
 // would sign, the other verify, and every link would fail), and a PUBLIC_BASE_URL still pointing at
 // localhost is reported when the Worker is served from anywhere else.
 import { describe, expect, it } from "vitest";
-import { parseSigningKeys } from "../../src/http/approvals/token.ts";
-import { checkConfig, deploymentOrigin } from "../../src/http/config.ts";
+import { deploymentOrigin, parseSigningKeys } from "../../src/approvals/core/index.ts";
+import { checkConfig } from "../../src/http/config.ts";
 
 const SECRET_A = "a-secret-of-thirty-two-characters";
 const SECRET_B = "b-secret-of-thirty-two-characters";

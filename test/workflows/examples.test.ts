@@ -88,7 +88,7 @@ describe("parallel agents", () => {
     const v = await finished("parallel-agents", { prompts });
     const r = v.result as { threadId: string; analyses: string[]; summary: string };
     expect(r.analyses).toHaveLength(3);
-    prompts.forEach((p, i) => expect(r.analyses[i]).toContain(p));
+    for (const [i, p] of prompts.entries()) expect(r.analyses[i]).toContain(p);
     // Each analyst saw only its own prompt (recentMessages: 0), however the parallel writes interleaved.
     for (const a of r.analyses) expect(a).not.toContain("earlier in this thread");
     expect(r.summary).toContain("earlier in this thread");

@@ -141,10 +141,6 @@ function outputText(output: { type: string; value?: unknown; reason?: string }):
   return JSON.stringify(v);
 }
 
-function withArticle(role: string): string {
-  return /^(a|an|the)\s/i.test(role) ? role : `${/^[aeiou]/i.test(role) ? "an" : "a"} ${role}`;
-}
-
 function pick(options: readonly string[], seed: string): string {
   return options[parseInt(seed.slice(0, 6), 16) % options.length]!;
 }

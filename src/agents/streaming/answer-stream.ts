@@ -3,7 +3,7 @@
 // queued meanwhile), then ends it once the answer is saved as messages.
 import type { UIMessageChunk } from "ai";
 import { unwrap } from "../../kernel/index.ts";
-import { acrossObjects } from "../../engine/faults.ts";
+import { acrossObjects } from "../../engine/index.ts";
 import { stepChunks, type StepContentLike } from "./core/step-chunks.ts";
 import { newStreamId, streamStub, type AnswerOutcome, type OpenStreamInput, type StreamRpc } from "./stream-protocol.ts";
 

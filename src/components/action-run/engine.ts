@@ -2,9 +2,8 @@
 // one action executed until it succeeds or its policy gives up, each attempt in a pool slot if it has a
 // pool, its outcome handed to onComplete once. Storage holds every transition; memory only the loop.
 import type { ActionContext } from "../../engine/index.ts";
-import { acrossObjects } from "../../engine/faults.ts";
-import { decodePayload, encodePayload, fail, NonRetryableError, ok, type RpcResult, SerializedError, StepwiseError, toSerializedError } from "../../kernel/index.ts";
-import { RetryPolicy } from "../../engine/core/retry.ts";
+import { decodePayload, encodePayload, fail, NonRetryableError, ok, type RpcResult, type SerializedError, StepwiseError, toSerializedError } from "../../kernel/index.ts";
+import { acrossObjects, RetryPolicy } from "../../engine/index.ts";
 import type { ActionRegistry } from "../action-registry.ts";
 import { workpoolNamespace } from "../bindings.ts";
 import { Workpool } from "../workpool/workpool.ts";

@@ -1,7 +1,7 @@
 // The schemas of a durable action run (a retried action or a pool job): what starts one, what its
 // outcome looks like to onComplete, and what `status(id)` returns. Schemas are the source of truth.
 import { z } from "zod";
-import { RetryPolicy } from "../../engine/core/retry.ts";
+import { RetryPolicy } from "../../engine/index.ts";
 
 /** Ids name Durable Objects and pool holders: printable, no spaces, at most 256 characters. */
 export const ACTION_RUN_ID = /^[A-Za-z0-9_][A-Za-z0-9_.:/#-]{0,255}$/;

@@ -1,7 +1,7 @@
 // What an action run reports, built from its rows: the view `status(id)` returns and the outcome
 // onComplete receives. Pure: rows in, data out.
 import { decodePayload, SerializedError } from "../../kernel/index.ts";
-import { RetryPolicy } from "../../engine/core/retry.ts";
+import { RetryPolicy } from "../../engine/index.ts";
 import { publicStatus } from "./core/plan.ts";
 import type { ActionOutcome, ActionRunView } from "./spec.ts";
 import type { AttemptRow, RunRow } from "./store.ts";

@@ -1,8 +1,7 @@
 // The Workpool: a named, deployment-wide concurrency limit. Jobs are enqueued into it and run first in,
 // first out, at most `maxParallelism` at a time; workflow steps share the same slots through `{ pool }`.
 import { unwrap } from "../../kernel/index.ts";
-import { acrossObjects } from "../../engine/faults.ts";
-import { resolveRetry, type RetryOption } from "../../engine/core/retry.ts";
+import { acrossObjects, resolveRetry, type RetryOption } from "../../engine/index.ts";
 import type { ActionDefinition, SlotLease, SlotPool } from "../../engine/index.ts";
 import type { WorkpoolNamespace } from "../bindings.ts";
 import { nextRunId, startOnce, type CallerContext } from "../caller-context.ts";

@@ -1,7 +1,7 @@
 // The run object's composition: one RunState shared by the capability modules (commands, alarms,
 // children, finishing, event streams), the host of the handler's execution, and the rule that keeps a
 // run live: an unfinished run whose handler nothing runs in this instance is replayed at once.
-import { systemClock, type Clock, type SerializedError } from "../../kernel/index.ts";
+import { decodePayload, systemClock, type Clock, type SerializedError } from "../../kernel/index.ts";
 import type { Registry } from "../registry.ts";
 import { Alarms } from "./alarms.ts";
 import { Children } from "./children.ts";
@@ -11,7 +11,6 @@ import { HandlerExecution, type ExecutionHost } from "./execution.ts";
 import { Finishing } from "./finishing.ts";
 import { RunState } from "./run-state.ts";
 import type { RunStore } from "./run-store.ts";
-import { decodePayload } from "../../kernel/index.ts";
 
 /** What a run is busy with right now: for tools that wait until a run is quiet. */
 export interface RunActivity {

@@ -1,8 +1,7 @@
 // What every part of a run object shares: its storage, the run row as last read, the live handler,
 // the deployment's workflows and the clock. Each capability module (commands, alarms, children,
 // finishing, event streams) holds this and owns its own part of the work.
-import type { Clock } from "../../kernel/index.ts";
-import { decodePayload } from "../../kernel/index.ts";
+import { decodePayload, type Clock } from "../../kernel/index.ts";
 import type { AnyWorkflow } from "../define.ts";
 import type { Registry } from "../registry.ts";
 import { journaledError } from "../core/step-machine.ts";

@@ -2,7 +2,7 @@
 // outcome pages. No script anywhere: a mail scanner that fetches or renders the page decides nothing.
 import { html } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
-import type { ApprovalRequest } from "./request.ts";
+import type { ApprovalRequest } from "../../approvals/index.ts";
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 

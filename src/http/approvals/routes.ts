@@ -4,9 +4,15 @@ import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createClient, StepwiseError, type Registry } from "../../engine/index.ts";
 import { decisionPage, messagePage } from "./pages.ts";
-import { ApprovalRequest, REQUEST_APPROVAL_STEP, type ApprovalDecision } from "./request.ts";
-import { deploymentOrigin } from "../config.ts";
-import { parseSigningKeys, verifyApprovalToken, type ApprovalClaims } from "./token.ts";
+import {
+  ApprovalRequest,
+  deploymentOrigin,
+  parseSigningKeys,
+  REQUEST_APPROVAL_STEP,
+  verifyApprovalToken,
+  type ApprovalClaims,
+  type ApprovalDecision,
+} from "../../approvals/index.ts";
 
 type Loaded =
   | { ok: true; claims: ApprovalClaims; request: ApprovalRequest; workflow: string; runStatus: string; decided: { at: number; payload: unknown } | null; waitEnded: boolean }

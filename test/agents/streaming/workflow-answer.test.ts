@@ -119,7 +119,7 @@ describe("a workflow's agent step on a thread", () => {
     mock.model = new MockLanguageModelV4({ doStream: async () => ({ stream: feeds[calls++]!.stream() }) });
     const events = await TestSocket.open(threadId, "events");
     const { stub } = await startRun("stream-answer", { prompt: "And high tide?", threadId, model: "mock", maxAttempts: 2 }, 1);
-    feeds.forEach((f) => f.feeds(stub));
+    for (const f of feeds) f.feeds(stub);
     await events.next((f) => f.type === "answer.started");
     const client = await TestSocket.open(threadId);
     client.send(resumeFrame("r1"));

@@ -73,7 +73,12 @@ describe("a step the journal has not seen", () => {
 
   it("a wait takes a signal buffered for it in the same transaction, and returns its payload", () => {
     const asked: [string, number][] = [];
-    const t = call({ kind: "signal", name: "approval" }, { bufferedSignal: (name, seq) => (asked.push([name, seq]), buffered) });
+    const t = call({ kind: "signal", name: "approval" }, {
+      bufferedSignal: (name, seq) => {
+        asked.push([name, seq]);
+        return buffered;
+      },
+    });
     expect(asked).toEqual([["approval", 3]]);
     expect(t).toEqual({
       writes: [

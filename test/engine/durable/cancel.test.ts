@@ -1,7 +1,7 @@
 // Cancel: timers and waits stop, the in-flight action's AbortSignal fires, child runs are canceled.
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { StepwiseError } from "../../../src/engine/index.ts";
+import type { StepwiseError } from "../../../src/engine/index.ts";
 import { client, logged, probe, runStub, settle, startRun, view } from "../../helpers/runtime.ts";
 
 describe("cancel", () => {

@@ -2,7 +2,7 @@
 // and expired tokens are refused, rotated keys still verify, and the pages are safe to email.
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { parseSigningKeys, signApprovalToken } from "../../../src/http/approvals/token.ts";
+import { parseSigningKeys, signApprovalToken } from "../../../src/approvals/core/token.ts";
 import { client, fireUntil, runStub, settle } from "../../helpers/runtime.ts";
 
 const KEYS = parseSigningKeys("k2:test-signing-key-two-0123456789,k1:test-signing-key-one-0123456789");

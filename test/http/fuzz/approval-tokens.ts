@@ -2,7 +2,7 @@
 // way to get one wrong: random, truncated, tampered, expired, foreign or unknown keys, other purposes.
 import { env } from "cloudflare:workers";
 import { signTicket } from "../../../src/agents/streaming/ws-ticket.ts";
-import { signApprovalToken, type SigningKeys } from "../../../src/http/approvals/token.ts";
+import { signApprovalToken, type SigningKeys } from "../../../src/approvals/core/token.ts";
 import type { Fixtures } from "./fixtures.ts";
 import type { Rng } from "./prng.ts";
 import { deepJson, hex, PROTO_NAMES, randomToken } from "./values.ts";

@@ -30,7 +30,7 @@ function runSegment(ctx: CaseContext) {
 }
 
 /** A body for a case aimed at a sentinel: when nothing else refuses the request, the body must. */
-function guardedBody(rng: Rng, body: Body, mustRefuse: boolean, invalid: () => Body): Body {
+function guardedBody(body: Body, mustRefuse: boolean, invalid: () => Body): Body {
   return mustRefuse && body.validity !== "invalid" ? invalid() : body;
 }
 
@@ -111,7 +111,7 @@ const signal: FuzzCase = async (ctx) => {
   const t = runSegment(ctx);
   const sentinel = t.name.startsWith("run:");
   const p = parts(rng, ["POST"], sentinel && rng.chance(0.3) ? "bad" : "required");
-  const body = guardedBody(rng, withContentType(rng, signalShape(rng)), sentinel && !p.refused, () => withContentType(rng, rng.chance(0.3) ? { text: '{"payload":null}', validity: "invalid", tag: "body:null-payload" } : universallyInvalid(rng)));
+  const body = guardedBody(withContentType(rng, signalShape(rng)), sentinel && !p.refused, () => withContentType(rng, rng.chance(0.3) ? { text: '{"payload":null}', validity: "invalid", tag: "body:null-payload" } : universallyInvalid(rng)));
   const name = signalName(rng);
   const key = idempotencyKey(rng);
   const send = (b: Body, extraTags: string[] = []) =>

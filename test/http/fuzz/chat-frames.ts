@@ -46,6 +46,7 @@ function invalidFrame(rng: Rng): FrameSpec {
     [3, () => f(rng.pick([
       JSON.stringify({ type: 5, requestId: id }),
       JSON.stringify({ type: "send", requestId: 5 }),
+      // biome-ignore lint/correctness/noPrecisionLoss: a number past 2^53 is the point of this frame.
       JSON.stringify({ ...base("resume", id), lastSequence: rng.pick(["x", -1, 1.5, 9007199254740993, null]) }),
       `{"type":"resume","requestId":${JSON.stringify(id)},"id":"chat","headers":{},"body":{},"lastSequence":1e999}`,
       JSON.stringify({ ...base("resume", id), headers: { a: 1 } }),

@@ -2,7 +2,7 @@
 // checked after) and throwaway targets that well-formed, authorized cases may change at will.
 import { env } from "cloudflare:workers";
 import { saveMessage } from "../../../src/agents/index.ts";
-import { parseSigningKeys, type SigningKeys } from "../../../src/http/approvals/token.ts";
+import { parseSigningKeys, type SigningKeys } from "../../../src/approvals/core/token.ts";
 import { linkOrigin, signClaims } from "./approval-tokens.ts";
 import { call } from "../../helpers/http.ts";
 import { runStub, settle } from "../../helpers/runtime.ts";
@@ -55,7 +55,7 @@ async function approvalRun(keys: SigningKeys): Promise<ApprovalLink> {
   const run = await json<{ steps: { seq: number; name: string; result: unknown }[] }>(await call("GET", `/api/runs/${runId}`), "read approval run");
   const step = run.steps.find((s) => s.name === "stepwise.requestApproval");
   if (step === undefined) throw new Error("fixture: the approval run has no request step");
-  // SAFETY: requestApproval's step result holds the link's expiry (see src/http/approvals/request.ts).
+  // SAFETY: requestApproval's step result holds the link's expiry (see src/approvals/request.ts).
   const { expiresAt } = step.result as { expiresAt: number };
   const token = await signClaims({ r: runId, s: "approval", q: step.seq, e: expiresAt, o: linkOrigin() }, keys);
   return { runId, token, seq: step.seq, expiresAt };

@@ -141,6 +141,7 @@ export function idempotencyKey(rng: Rng): string | null {
 /** Strings for JSON string fields (user ids, signal payload text, prompts). */
 export function hostileString(rng: Rng): string {
   return rng.weighted<() => string>([
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: "${x}" is one of the hostile strings, not a template.
     [3, () => rng.pick(["", " ", "a", "ada", "é", "🙂", "\u0000", "\u001f", "\u202e", "\u200b", "\ud800", "\udfff", "\udfff\ud800", "line\nbreak", "<script>alert(1)</script>", "' OR 1=1 --", "${x}", "../../etc"])],
     [1, () => rng.pick(PROTO_NAMES)],
     [2, () => "x".repeat(rng.pick([99, 100, 101, 199, 200, 201, 1000, 1001, 100_000, 100_001]))],

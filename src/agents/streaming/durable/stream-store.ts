@@ -65,7 +65,7 @@ export class StreamStore {
     const added = chunks.slice(nextSeq - from);
     if (added.length === 0) return { first: nextSeq, added };
     this.#storage.transactionSync(() => {
-      added.forEach((chunk, i) => this.#all("INSERT INTO answer_chunks (stream_id, seq, chunk) VALUES (?, ?, ?)", streamId, nextSeq + i, chunk));
+      for (const [i, chunk] of added.entries()) this.#all("INSERT INTO answer_chunks (stream_id, seq, chunk) VALUES (?, ?, ?)", streamId, nextSeq + i, chunk);
       this.#all("UPDATE answer_streams SET next_seq = ?, updated_at = ? WHERE stream_id = ?", nextSeq + added.length, now, streamId);
     });
     return { first: nextSeq, added };

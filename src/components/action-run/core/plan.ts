@@ -2,7 +2,7 @@
 // failed attempt, what a woken object does, and when its one alarm should ring. Clock and dice come in.
 import { z } from "zod";
 import type { SerializedError } from "../../../kernel/index.ts";
-import { backoffDelay, RetryPolicy, shouldRetry } from "../../../engine/core/retry.ts";
+import { backoffDelay, RetryPolicy, shouldRetry } from "../../../engine/core/index.ts";
 import type { ActionRunStatus } from "../spec.ts";
 
 /**

@@ -1,11 +1,11 @@
 // `requestApproval(step, ...)`: a step that signs a link and emails it to the approver, then a durable
 // wait for the decision. The journal keeps what was asked, never the token.
 import { z } from "zod";
-import { defineAction, NonRetryableError, type StepContext } from "../../engine/index.ts";
-import { deploymentOrigin, publicBaseUrl } from "../config.ts";
-import { parseSigningKeys, signApprovalToken, type SigningKeys } from "./token.ts";
+import { defineAction, NonRetryableError, type StepContext } from "../engine/index.ts";
+import { deploymentOrigin, parseSigningKeys, publicBaseUrl, signApprovalToken, type SigningKeys } from "./core/index.ts";
 
 /** No control characters: a line break in a header value would start a header of its own (`Bcc:`). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is what this pattern is for.
 const NO_CONTROL = /^[^\x00-\x1f\x7f]*$/;
 const NO_CONTROL_MESSAGE = "must not contain control characters such as line breaks";
 
@@ -51,7 +51,7 @@ const sendApprovalRequest = defineAction({
       to: a.to,
       subject: a.subject,
       text: `${a.requestedBy} asks for your decision:\n\n${a.summary}\n\nOpen this link to approve or reject (it expires ${expires}):\n${link}\n`,
-      html: `<p>${escape(a.requestedBy)} asks for your decision:</p><blockquote>${escape(a.summary)}</blockquote><p><a href="${escape(link)}">Review and decide</a> (expires ${escape(expires)})</p>`,
+      html: `<p>${escapeHtml(a.requestedBy)} asks for your decision:</p><blockquote>${escapeHtml(a.summary)}</blockquote><p><a href="${escapeHtml(link)}">Review and decide</a> (expires ${escapeHtml(expires)})</p>`,
     });
     return { signal: a.signal, to: a.to, subject: a.subject, summary: a.summary, requestedBy: a.requestedBy, requestedAt, expiresAt };
   },
@@ -89,6 +89,6 @@ function linkSettings(env: Env): { keys: SigningKeys; origin: string } {
   }
 }
 
-function escape(s: string): string {
+function escapeHtml(s: string): string {
   return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
 }

@@ -1,0 +1,94 @@
+// The layers of src/, bottom to top, and the Biome overrides that enforce them (biome.layers.json).
+// `npm run lint:layers` rewrites that file from LAYERS; test/core/lint/import-rule.test.ts fails when it is stale.
+import { writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+/**
+ * Bottom to top. A layer imports only layers below it, and only through their entry points; the layers
+ * in one row are siblings and import neither each other nor anything above them.
+ */
+export const LAYERS: readonly (readonly string[])[] = [["kernel"], ["engine"], ["components"], ["agents"], ["approvals"], ["ui", "http"], ["workflows"]];
+
+/** Above every layer, in this order: the composition root, then the Worker. */
+export const TOP_FILES = ["stepwise.ts", "index.ts"] as const;
+
+/** A layer's public entry points: everything, and its runtime-free part (importable from Node tests). */
+export const ENTRY_POINTS = ["index.ts", "core/index.ts"] as const;
+
+/** Files are matched by depth below src/ so that `../` * depth names src/ exactly; deeper files fail the check in the test. */
+export const MAX_DEPTH = 4;
+
+interface Pattern {
+  group: string[];
+  message: string;
+}
+interface Override {
+  includes: string[];
+  linter: ReturnType<typeof rule>;
+}
+
+const rank = (layer: string) => LAYERS.findIndex((row) => row.includes(layer));
+
+/** Patterns for a file whose way up to src/ is `up` ("./" for src/ itself), in `layer` (null for the top files). */
+function patternsFor(layer: string | null, up: string, topFile?: string): Pattern[] {
+  const own = layer === null ? LAYERS.length : rank(layer);
+  const below = LAYERS.slice(0, own).flat();
+  const others = LAYERS.slice(own)
+    .flat()
+    .filter((l) => l !== layer);
+  // A top file may import the top files listed before it (index.ts imports stepwise.ts), never itself or those after.
+  const topAbove = layer === null ? TOP_FILES.slice(TOP_FILES.indexOf(topFile as (typeof TOP_FILES)[number])) : TOP_FILES;
+  const where = layer === null ? `src/${topFile}` : `src/${layer}`;
+  const allowed = below.length === 0 ? "no other layer" : `only ${below.join(", ")} (each through its index.ts)`;
+  const patterns: Pattern[] = [
+    {
+      group: [...others.map((l) => `${up}${l}/**`), ...topAbove.map((f) => `${up}${f}`)],
+      message: `${where} may import ${allowed}: never a sibling layer or one above it (README: Layout).`,
+    },
+  ];
+  for (const l of below) {
+    patterns.push({
+      group: [`${up}${l}/**`, ...ENTRY_POINTS.map((e) => `!${up}${l}/${e}`)],
+      message: `Import src/${l} through its entry point ${l}/index.ts (or ${l}/core/index.ts, its runtime-free part), not a file behind it (README: Layout).`,
+    });
+  }
+  return patterns;
+}
+
+function rule(patterns: Pattern[]) {
+  return { rules: { style: { noRestrictedImports: { level: "error" as const, options: { patterns } } } } };
+}
+
+/** One override per top file and per (layer, depth): `*` in `includes` matches within one folder only. */
+export function layerOverrides(): Override[] {
+  const overrides: Override[] = TOP_FILES.map((f) => ({ includes: [`src/${f}`], linter: rule(patternsFor(null, "./", f)) }));
+  for (const layer of LAYERS.flat()) {
+    for (let depth = 1; depth <= MAX_DEPTH; depth++) {
+      const folders = "*/".repeat(depth - 1);
+      overrides.push({ includes: [`src/${layer}/${folders}*.ts`], linter: rule(patternsFor(layer, "../".repeat(depth))) });
+    }
+  }
+  return overrides;
+}
+
+/** The file's text: one override per block and one pattern per line, so a change to LAYERS reads as a small diff. */
+export function layersConfig(): string {
+  const blocks = layerOverrides().map((o) => {
+    const patterns = o.linter.rules.style.noRestrictedImports.options.patterns.map((p) => `        ${JSON.stringify(p)}`);
+    return [
+      `    {`,
+      `      "includes": ${JSON.stringify(o.includes)},`,
+      `      "linter": { "rules": { "style": { "noRestrictedImports": { "level": "error", "options": { "patterns": [`,
+      patterns.join(",\n"),
+      `      ] } } } } }`,
+      `    }`,
+    ].join("\n");
+  });
+  const schema = `  "$schema": "./node_modules/@biomejs/biome/configuration_schema.json"`;
+  return `{\n${schema},\n  "overrides": [\n${blocks.join(",\n")}\n  ]\n}\n`;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  writeFileSync(new URL("../biome.layers.json", import.meta.url), layersConfig());
+  console.log("wrote biome.layers.json");
+}

@@ -1,0 +1,14 @@
+// The approvals layer: `requestApproval(step, ...)` for workflows, and the signed links it mails. The HTTP
+// pages that decide a link are the http layer's (src/http/approvals/), built on this entry point.
+export { ApprovalDecision, ApprovalRequest, REQUEST_APPROVAL_STEP, requestApproval } from "./request.ts";
+export {
+  ApprovalClaims,
+  DEFAULT_BASE_URL,
+  deploymentOrigin,
+  parseSigningKeys,
+  publicBaseUrl,
+  signApprovalToken,
+  verifyApprovalToken,
+  type SigningKeys,
+  type VerifyResult,
+} from "./core/index.ts";

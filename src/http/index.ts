@@ -1,0 +1,2 @@
+// The http layer's public surface: the Hono app that src/stepwise.ts composes with the ui's routes.
+export { createApp, type AppType } from "./app.ts";
