@@ -2,6 +2,7 @@
 // Callers group writes with `transaction` so each step transition is one storage transaction.
 import { z } from "zod";
 import { parseJournalRow, StepRecord, type JournalEntry, type StepKind, type StepStatus } from "../core/journal.ts";
+import { Sql, type SqlRow, type SqlValue } from "../../kernel/index.ts";
 import { hasSchema, migrate } from "./schema.ts";
 
 export const RunStatus = z.enum(["running", "completed", "failed", "canceled"]);
@@ -49,16 +50,16 @@ const STEP_COLUMNS = `seq, name, kind, status, attempts, args, result, error, st
 
 export class RunStore {
   readonly #storage: DurableObjectStorage;
-  readonly #sql: SqlStorage;
+  readonly #sql: Sql;
 
   constructor(storage: DurableObjectStorage) {
     this.#storage = storage;
-    this.#sql = storage.sql;
+    this.#sql = new Sql(storage);
   }
 
   /** Whether a run was ever inserted here (the schema exists). Creates nothing. */
   exists(): boolean {
-    return hasSchema(this.#sql);
+    return hasSchema(this.#storage.sql);
   }
 
   migrate(): void {
@@ -182,7 +183,7 @@ export class RunStore {
   replayJournal(): JournalEntry[] {
     try {
       const out: JournalEntry[] = [];
-      for (const row of this.#sql.exec("SELECT seq, name, kind, status, attempts, result, error, detail FROM steps ORDER BY seq").raw()) out.push(parseJournalRow(row));
+      for (const row of this.#sql.raw("SELECT seq, name, kind, status, attempts, result, error, detail FROM steps ORDER BY seq")) out.push(parseJournalRow(row));
       return out;
     } catch (err) {
       throw new Error(`reading the journal failed: ${String(err)}`, { cause: err });
@@ -319,19 +320,11 @@ export class RunStore {
 
   // -- helpers ---------------------------------------------------------------------------------
 
-  #exec(query: string, ...bindings: (string | number | null)[]): void {
-    try {
-      this.#sql.exec(query, ...bindings);
-    } catch (err) {
-      throw new Error(`SQL failed: ${query.replace(/\s+/g, " ").slice(0, 120)}: ${String(err)}`, { cause: err });
-    }
+  #exec(query: string, ...bindings: SqlValue[]): void {
+    this.#sql.exec(query, ...bindings);
   }
 
-  #all(query: string, ...bindings: (string | number | null)[]): Record<string, SqlStorageValue>[] {
-    try {
-      return this.#sql.exec(query, ...bindings).toArray();
-    } catch (err) {
-      throw new Error(`SQL failed: ${query.replace(/\s+/g, " ").slice(0, 120)}: ${String(err)}`, { cause: err });
-    }
+  #all(query: string, ...bindings: SqlValue[]): SqlRow[] {
+    return this.#sql.all(query, ...bindings);
   }
 }
