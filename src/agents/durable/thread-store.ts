@@ -2,8 +2,8 @@
 // Appends are one transaction each, deduplicated by idempotency key.
 import { z } from "zod";
 import { MessageRecord, NewMessage, ThreadInfo, messageText } from "../core/message.ts";
-import { hasThreadSchema, migrateThread } from "./thread-schema.ts";
-import { mintId, Sql, type SqlRow } from "../../kernel/index.ts";
+import { THREAD_MIGRATIONS } from "./thread-schema.ts";
+import { isMigrated, migrate, mintId, Sql, type SqlRow } from "../../kernel/index.ts";
 
 const MESSAGE_COLUMNS = `ord, id, role, message, text, status, agent_name AS agentName, model, provider, usage,
   finish_reason AS finishReason, prompt_message_id AS promptMessageId, final, error, created_at AS createdAt`;
@@ -29,25 +29,23 @@ const MessageRow = z.object({
 const ThreadRow = z.object({ threadId: z.string(), userId: z.string(), title: z.string().nullable(), createdAt: z.number(), updatedAt: z.number() });
 
 export class ThreadStore {
-  readonly #storage: DurableObjectStorage;
   readonly #sql: Sql;
   #ready = false;
 
   constructor(storage: DurableObjectStorage) {
-    this.#storage = storage;
     this.#sql = new Sql(storage);
   }
 
   /** Applies pending migrations to an existing thread; a never-created one stays without storage. */
   open(): void {
-    this.#ready = hasThreadSchema(this.#storage.sql);
-    if (this.#ready) migrateThread(this.#storage);
+    this.#ready = isMigrated(this.#sql);
+    if (this.#ready) migrate(this.#sql, THREAD_MIGRATIONS);
   }
 
   /** Creates the thread row once; later calls return the existing thread unchanged. */
   create(t: { threadId: string; userId: string; title: string | null; now: number }): ThreadInfo {
     if (!this.#ready) {
-      migrateThread(this.#storage);
+      migrate(this.#sql, THREAD_MIGRATIONS);
       this.#ready = true;
     }
     this.#sql.exec(
@@ -76,7 +74,7 @@ export class ThreadStore {
 
   /** Appends messages in order; with a key seen before, returns what that append stored instead. */
   append(threadId: string, messages: NewMessage[], idempotencyKey: string | undefined, now: number): MessageRecord[] {
-    return this.#storage.transactionSync(() => {
+    return this.#sql.transaction(() => {
       if (idempotencyKey !== undefined) {
         const seen = this.#sql.all("SELECT message_ids AS ids FROM idempotency WHERE key = ?", idempotencyKey)[0];
         if (seen !== undefined) {

@@ -3,7 +3,8 @@
 // that only grows, so a late or repeated push never moves an entry backwards.
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
-import { fail, ok, type RpcResult, Sql } from "../../kernel/index.ts";
+import { fail, migrate, ok, type RpcResult, Sql } from "../../kernel/index.ts";
+import { RUN_INDEX_MIGRATIONS } from "./run-index-schema.ts";
 
 export const IndexEntry = z.object({
   runId: z.string(),
@@ -31,14 +32,7 @@ export class RunIndex extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = new Sql(ctx.storage);
-    void ctx.blockConcurrencyWhile(async () => {
-      this.#sql.exec(`CREATE TABLE IF NOT EXISTS runs (
-        run_id TEXT PRIMARY KEY, workflow TEXT NOT NULL, status TEXT NOT NULL,
-        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, version INTEGER NOT NULL)`);
-      this.#sql.exec("CREATE INDEX IF NOT EXISTS runs_newest ON runs (created_at DESC, run_id DESC)");
-      this.#sql.exec("CREATE INDEX IF NOT EXISTS runs_workflow ON runs (workflow, created_at DESC, run_id DESC)");
-      this.#sql.exec("CREATE INDEX IF NOT EXISTS runs_status ON runs (status, created_at DESC, run_id DESC)");
-    });
+    void ctx.blockConcurrencyWhile(async () => migrate(this.#sql, RUN_INDEX_MIGRATIONS));
   }
 
   /** Records a run's status unless a newer version is already recorded. */

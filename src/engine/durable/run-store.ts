@@ -2,8 +2,8 @@
 // Callers group writes with `transaction` so each step transition is one storage transaction.
 import { z } from "zod";
 import { parseJournalRow, StepRecord, type JournalEntry, type StepKind, type StepStatus } from "../core/journal.ts";
-import { Sql, type SqlRow, type SqlValue } from "../../kernel/index.ts";
-import { hasSchema, migrate } from "./schema.ts";
+import { isMigrated, migrate, Sql, type SqlRow, type SqlValue } from "../../kernel/index.ts";
+import { MIGRATIONS } from "./schema.ts";
 
 export const RunStatus = z.enum(["running", "completed", "failed", "canceled"]);
 export type RunStatus = z.infer<typeof RunStatus>;
@@ -59,11 +59,11 @@ export class RunStore {
 
   /** Whether a run was ever inserted here (the schema exists). Creates nothing. */
   exists(): boolean {
-    return hasSchema(this.#storage.sql);
+    return isMigrated(this.#sql);
   }
 
   migrate(): void {
-    migrate(this.#storage);
+    migrate(this.#sql, MIGRATIONS);
   }
 
   transaction<T>(fn: () => T): T {
