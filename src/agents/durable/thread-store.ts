@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { MessageRecord, NewMessage, ThreadInfo, messageText } from "../core/message.ts";
 import { THREAD_MIGRATIONS } from "./thread-schema.ts";
-import { isMigrated, migrate, mintId, Sql, type SqlRow } from "../../kernel/index.ts";
+import { isMigrated, jsonColumn, migrate, mintId, Sql, type SqlRow } from "../../kernel/index.ts";
 
 const MESSAGE_COLUMNS = `ord, id, role, message, text, status, agent_name AS agentName, model, provider, usage,
   finish_reason AS finishReason, prompt_message_id AS promptMessageId, final, error, created_at AS createdAt`;
@@ -78,7 +78,7 @@ export class ThreadStore {
       if (idempotencyKey !== undefined) {
         const seen = this.#sql.all("SELECT message_ids AS ids FROM idempotency WHERE key = ?", idempotencyKey)[0];
         if (seen !== undefined) {
-          const ids = z.array(z.string()).parse(JSON.parse(z.string().parse(seen.ids)));
+          const ids = jsonColumn(z.array(z.string()), z.string().parse(seen.ids), "idempotency.message_ids");
           return ids.map((id) => this.message(threadId, id)!);
         }
       }

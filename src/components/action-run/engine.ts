@@ -3,7 +3,7 @@
 // pool, its outcome handed to onComplete once. Storage holds every transition; memory only the loop.
 import type { ActionContext } from "../../engine/index.ts";
 import { acrossObjects } from "../../engine/faults.ts";
-import { decodePayload, encodePayload, fail, NonRetryableError, ok, type RpcResult, SerializedError, StepwiseError, toSerializedError } from "../../kernel/index.ts";
+import { decodePayload, encodePayload, fail, jsonColumn, NonRetryableError, ok, type RpcResult, SerializedError, StepwiseError, toSerializedError } from "../../kernel/index.ts";
 import { RetryPolicy } from "../../engine/core/retry.ts";
 import type { ActionRegistry } from "../action-registry.ts";
 import { workpoolNamespace } from "../bindings.ts";
@@ -286,7 +286,7 @@ export class ActionRunEngine {
     } else {
       error = outcome.error;
     }
-    const decision = afterFailure(RetryPolicy.parse(JSON.parse(row.policy)), row.attempts, error, now, Math.random());
+    const decision = afterFailure(jsonColumn(RetryPolicy, row.policy, "run.policy"), row.attempts, error, now, Math.random());
     const errorJson = JSON.stringify({ code: error.code, message: error.message });
     this.#store.transaction(() => {
       if (decision.type === "retry") {
@@ -330,7 +330,7 @@ export class ActionRunEngine {
     // Delivering the callback is a call between objects: one that fails before it ran leaves
     // onComplete pending, and the watchdog delivers it again.
     await acrossObjects("component.callback", () => Promise.resolve());
-    const ref = OnCompleteRef.parse(JSON.parse(row.onCompleteRef ?? "{}"));
+    const ref = jsonColumn(OnCompleteRef, row.onCompleteRef, "run.on_complete");
     const def = this.#registry.get(ref.name);
     let failure: string | null = null;
     if (def === undefined) {
@@ -366,7 +366,7 @@ export class ActionRunEngine {
   }
 
   #pool(): Workpool {
-    const pool = ActionRunSpec.shape.pool.unwrap().parse(JSON.parse(this.#row?.pool ?? "null"));
+    const pool = jsonColumn(ActionRunSpec.shape.pool.unwrap(), this.#row?.pool, "run.pool");
     return new Workpool(workpoolNamespace(this.#env), { name: pool.name });
   }
 

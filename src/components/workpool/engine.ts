@@ -1,7 +1,7 @@
 // The pool object's behaviour behind its RPC surface: one FIFO line and `maxParallelism` slots for a
 // whole deployment. Holders (workflow steps, retried jobs) wait in line over long-polling acquire calls;
 // queued jobs wait here as data and are handed to an action run when their turn comes.
-import { encodePayload, fail, ok, type RpcResult, StepwiseError } from "../../kernel/index.ts";
+import { encodePayload, fail, jsonColumn, ok, type RpcResult, StepwiseError } from "../../kernel/index.ts";
 import type { ActionRegistry } from "../action-registry.ts";
 import type { StartReply } from "../action-run/engine.ts";
 import { ActionRunSpec, type ActionRunView } from "../action-run/spec.ts";
@@ -319,7 +319,7 @@ export class WorkpoolEngine {
         if (job?.state === "dispatched") this.#store.move(entry.holder, ["dispatching"], "active", Date.now() + leaseMs(this.#settings), Date.now());
         return;
       }
-      const spec = ActionRunSpec.parse(JSON.parse(job.spec));
+      const spec = jsonColumn(ActionRunSpec, job.spec, "jobs.spec");
       const lease = leaseMs(this.#settings);
       let reply: RpcResult<StartReply>;
       try {
@@ -355,7 +355,7 @@ export class WorkpoolEngine {
   async #noticeCanceled(job: JobRow): Promise<void> {
     if (job.spec === null) return;
     try {
-      const spec = ActionRunSpec.parse(JSON.parse(job.spec));
+      const spec = jsonColumn(ActionRunSpec, job.spec, "jobs.spec");
       // SAFETY: as in #dispatch.
       const reply = (await actionRunNamespace(this.#env).getByName(job.jobId).start({ id: job.jobId, spec, canceled: true })) as RpcResult<StartReply>;
       if (!reply.ok) console.error(`pool ${this.#settings.name}: the cancel of job ${job.jobId} was refused: ${reply.error.code}`);

@@ -1,6 +1,6 @@
 // What the pool answers from its own rows: a job it still holds seen as an action run, and the
 // error for a request that failed to parse.
-import { fail, type RpcResult } from "../../kernel/index.ts";
+import { fail, jsonColumn, type RpcResult } from "../../kernel/index.ts";
 import { ActionRunSpec, type ActionRunView } from "../action-run/spec.ts";
 import type { JobRow } from "./store.ts";
 
@@ -10,7 +10,7 @@ export function invalid(error: { issues: { path: PropertyKey[]; message: string 
 
 /** A job the pool still holds, seen as an action run. */
 export function jobView(job: JobRow, status: "pending" | "canceled"): ActionRunView {
-  const spec = ActionRunSpec.parse(JSON.parse(job.spec ?? "{}"));
+  const spec = jsonColumn(ActionRunSpec, job.spec, "jobs.spec");
   return {
     id: job.jobId,
     action: spec.action,

@@ -1,7 +1,7 @@
 // What a run does once it has ended, before it may sleep for good: tell its parent run, then call the
 // workflow's onComplete. The run object records it done afterwards (again after a crash in between).
 import { z } from "zod";
-import { decodePayload, StepwiseError } from "../../kernel/index.ts";
+import { decodePayload, jsonColumn, StepwiseError } from "../../kernel/index.ts";
 import type { AnyWorkflow, RunOutcome } from "../define.ts";
 import { acrossObjects } from "../faults.ts";
 import type { Outcome } from "./run-protocol.ts";
@@ -12,7 +12,7 @@ const ParentRef = z.object({ runId: z.string(), seq: z.number() });
 /** Never throws: a lost parent notice only delays the parent (its watchdog polls), and onComplete is not retried. */
 export async function notifyAndComplete(env: Env, run: RunRecord, workflow: AnyWorkflow | undefined, outcome: Outcome): Promise<void> {
   if (run.parent !== null) {
-    const parent = ParentRef.parse(JSON.parse(run.parent));
+    const parent = jsonColumn(ParentRef, run.parent, "run.parent");
     try {
       await acrossObjects("run.parent", () => env.WORKFLOW_RUNS.getByName(parent.runId).childFinished(parent.seq, run.runId, outcome));
     } catch (err) {
