@@ -9,4 +9,4 @@ export { decodePayload, encodePayload, exceedsDepth, MAX_JSON_DEPTH, MAX_PAYLOAD
 export { fail, ok, unwrap, type RpcResult } from "./result.ts";
 export { isMigrated, migrate } from "./migrations.ts";
 export { Sql, type SqlCell, type SqlHost, type SqlRow, type SqlValue } from "./sql.ts";
-export { issueSummary, type IssueList } from "./zod-issues.ts";
+export { issueDetails, issueDetailsWithKeys, issueSummary, type IssueDetail, type IssueList } from "./zod-issues.ts";

@@ -2,7 +2,7 @@
 // dispatcher over ThreadStore (messages) and StreamHub (answers in flight, chat sockets, events).
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
-import { fail, ok, type RpcResult } from "../../kernel/index.ts";
+import { fail, issueDetails, ok, type RpcResult } from "../../kernel/index.ts";
 import type { Agent } from "../agent.ts";
 import { NewMessage, type MessageRecord, type ThreadInfo } from "../core/message.ts";
 import { defaultChatAgent } from "../streaming/chat-agent.ts";
@@ -166,5 +166,5 @@ function notFound(): RpcResult<never> {
 }
 
 function invalid(error: z.ZodError): RpcResult<never> {
-  return fail("thread.invalid_input", "invalid thread request", { issues: error.issues.map(({ path, message }) => ({ path: path.map(String), message })) });
+  return fail("thread.invalid_input", "invalid thread request", issueDetails(error));
 }

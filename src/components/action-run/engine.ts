@@ -3,7 +3,10 @@
 // pool, its outcome handed to onComplete once. Storage holds every transition; memory only the loop.
 import type { ActionContext } from "../../engine/index.ts";
 import { acrossObjects } from "../../engine/faults.ts";
-import { decodePayload, encodePayload, fail, jsonColumn, NonRetryableError, ok, type RpcResult, SerializedError, StepwiseError, toSerializedError } from "../../kernel/index.ts";
+import {
+  decodePayload, encodePayload, fail, issueDetailsWithKeys, issueSummary, jsonColumn, NonRetryableError, ok, type RpcResult, SerializedError, StepwiseError,
+  toSerializedError,
+} from "../../kernel/index.ts";
 import { RetryPolicy } from "../../engine/core/retry.ts";
 import type { ActionRegistry } from "../action-registry.ts";
 import { workpoolNamespace } from "../bindings.ts";
@@ -53,7 +56,7 @@ export class ActionRunEngine {
 
   start(raw: StartRequest): RpcResult<StartReply> {
     const parsed = StartRequest.safeParse(raw);
-    if (!parsed.success) return fail("request.invalid", "invalid start request", { issues: parsed.error.issues.map(({ path, message }) => ({ path, message })) });
+    if (!parsed.success) return fail("request.invalid", "invalid start request", issueDetailsWithKeys(parsed.error));
     const req = parsed.data;
     if (this.#row !== undefined) {
       const row = this.#row;
@@ -254,7 +257,7 @@ export class ActionRunEngine {
     try {
       const parsed = def.args.safeParse(decodePayload(row.args));
       if (!parsed.success) {
-        throw new NonRetryableError(`invalid args for "${row.action}": ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`, { code: "job.invalid_args" });
+        throw new NonRetryableError(`invalid args for "${row.action}": ${issueSummary(parsed.error)}`, { code: "job.invalid_args" });
       }
       if (signal.aborted) throw signal.reason;
       const aborted = new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true }));

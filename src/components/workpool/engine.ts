@@ -1,7 +1,7 @@
 // The pool object's behaviour behind its RPC surface: one FIFO line and `maxParallelism` slots for a
 // whole deployment. Holders (workflow steps, retried jobs) wait in line over long-polling acquire calls;
 // queued jobs wait here as data and are handed to an action run when their turn comes.
-import { encodePayload, fail, jsonColumn, ok, type RpcResult, StepwiseError } from "../../kernel/index.ts";
+import { encodePayload, fail, issueDetails, jsonColumn, ok, type RpcResult, StepwiseError } from "../../kernel/index.ts";
 import type { ActionRegistry } from "../action-registry.ts";
 import type { StartReply } from "../action-run/engine.ts";
 import { ActionRunSpec, type ActionRunView } from "../action-run/spec.ts";
@@ -122,7 +122,7 @@ export class WorkpoolEngine {
     }
     const args = action.args.safeParse(spec.args);
     if (!args.success) {
-      return fail("job.invalid_args", `invalid args for "${spec.action}"`, { issues: args.error.issues.map(({ path, message }) => ({ path: path.map(String), message })) });
+      return fail("job.invalid_args", `invalid args for "${spec.action}"`, issueDetails(args.error));
     }
     const holder = `${jobId}:1`;
     if (this.#store.job(jobId) !== undefined || this.#store.entry(holder) !== undefined) return ok({ jobId, created: false });

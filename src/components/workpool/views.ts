@@ -1,11 +1,11 @@
 // What the pool answers from its own rows: a job it still holds seen as an action run, and the
 // error for a request that failed to parse.
-import { fail, jsonColumn, type RpcResult } from "../../kernel/index.ts";
+import { fail, issueDetails, jsonColumn, type IssueList, type RpcResult } from "../../kernel/index.ts";
 import { ActionRunSpec, type ActionRunView } from "../action-run/spec.ts";
 import type { JobRow } from "./store.ts";
 
-export function invalid(error: { issues: { path: PropertyKey[]; message: string }[] }): RpcResult<never> {
-  return fail("request.invalid", "invalid request", { issues: error.issues.map(({ path, message }) => ({ path: path.map(String), message })) });
+export function invalid(error: IssueList): RpcResult<never> {
+  return fail("request.invalid", "invalid request", issueDetails(error));
 }
 
 /** A job the pool still holds, seen as an action run. */
