@@ -5,8 +5,8 @@ export { ERROR_CODES, errorCodeInfo, type ErrorCode, type ErrorCodeInfo } from "
 export { NonRetryableError, RunCanceledError, SerializedError, StepwiseError, toSerializedError } from "./errors.ts";
 export { mintId } from "./ids.ts";
 export { jsonColumn } from "./json-column.ts";
-export { decodePayload, encodePayload, exceedsDepth, MAX_JSON_DEPTH, MAX_PAYLOAD_BYTES } from "./payload.ts";
-export { fail, ok, unwrap, type RpcResult } from "./result.ts";
+export { decodePayload, encodePayload, exceedsDepth, MAX_JSON_DEPTH, MAX_PAYLOAD_BYTES, tryEncode } from "./payload.ts";
+export { fail, ok, rpcResult, unwrap, type RpcResult } from "./result.ts";
 export { isMigrated, migrate } from "./migrations.ts";
 export { Sql, type SqlCell, type SqlHost, type SqlRow, type SqlValue } from "./sql.ts";
 export { issueDetails, issueDetailsWithKeys, issueSummary, type IssueDetail, type IssueList } from "./zod-issues.ts";

@@ -5,7 +5,7 @@ import type { ActionContext } from "../../engine/index.ts";
 import { acrossObjects } from "../../engine/faults.ts";
 import {
   decodePayload, encodePayload, fail, issueDetailsWithKeys, issueSummary, jsonColumn, NonRetryableError, ok, type RpcResult, SerializedError, StepwiseError,
-  toSerializedError,
+  toSerializedError, tryEncode,
 } from "../../kernel/index.ts";
 import { RetryPolicy } from "../../engine/core/retry.ts";
 import type { ActionRegistry } from "../action-registry.ts";
@@ -68,20 +68,15 @@ export class ActionRunEngine {
       const holding = req.lease !== undefined && row.state === "running" && row.holder === req.lease.holderId;
       return ok({ id: row.runId, status: publicStatus(row.state), created: false, holding });
     }
-    let args: string | null;
-    try {
-      args = encodePayload(req.spec.args, "the action's args");
-    } catch (err) {
-      if (err instanceof StepwiseError) return { ok: false, error: err.toJSON() };
-      throw err;
-    }
+    const args = tryEncode(req.spec.args, "the action's args");
+    if (!args.ok) return args;
     const now = Date.now();
     const first = this.#firstState(req);
     this.#store.transaction(() => {
       this.#store.insert({
         runId: req.id,
         action: req.spec.action,
-        args,
+        args: args.value,
         policy: JSON.stringify(req.spec.retry),
         pool: req.spec.pool === undefined ? null : JSON.stringify(req.spec.pool),
         onCompleteRef: req.spec.onComplete === undefined ? null : JSON.stringify(req.spec.onComplete),

@@ -1,7 +1,7 @@
 // The pool object's behaviour behind its RPC surface: one FIFO line and `maxParallelism` slots for a
 // whole deployment. Holders (workflow steps, retried jobs) wait in line over long-polling acquire calls;
 // queued jobs wait here as data and are handed to an action run when their turn comes.
-import { encodePayload, fail, issueDetails, jsonColumn, ok, type RpcResult, StepwiseError } from "../../kernel/index.ts";
+import { fail, issueDetails, jsonColumn, ok, rpcResult, type RpcResult, tryEncode } from "../../kernel/index.ts";
 import type { ActionRegistry } from "../action-registry.ts";
 import type { StartReply } from "../action-run/engine.ts";
 import { ActionRunSpec, type ActionRunView } from "../action-run/spec.ts";
@@ -126,16 +126,11 @@ export class WorkpoolEngine {
     }
     const holder = `${jobId}:1`;
     if (this.#store.job(jobId) !== undefined || this.#store.entry(holder) !== undefined) return ok({ jobId, created: false });
-    let encoded: string;
-    try {
-      encoded = encodePayload(spec, "the job")!;
-    } catch (err) {
-      if (err instanceof StepwiseError) return { ok: false, error: err.toJSON() };
-      throw err;
-    }
+    const encoded = tryEncode(spec, "the job");
+    if (!encoded.ok) return encoded;
     const now = Date.now();
     this.#store.transaction(() => {
-      this.#store.insertJob({ jobId, spec: encoded, now });
+      this.#store.insertJob({ jobId, spec: encoded.value!, now });
       this.#store.enqueue({ holder, jobId, until: null, now });
       this.#store.count("enqueued");
     });
@@ -150,8 +145,7 @@ export class WorkpoolEngine {
       const entry = this.#store.entry(`${jobId}:1`);
       if (entry?.state === "queued") return ok({ ...jobView(job, "pending"), position: this.#store.ahead(entry.pos) });
     }
-    // SAFETY: the RPC type is RpcResult<ActionRunView> intersected with Disposable, which defeats narrowing on `ok`.
-    const reply = (await actionRunNamespace(this.#env).getByName(jobId).describe()) as RpcResult<ActionRunView>;
+    const reply = await rpcResult<ActionRunView>(actionRunNamespace(this.#env).getByName(jobId).describe());
     if (!reply.ok && reply.error.code === "job.not_found" && job?.state === "queued") return ok(jobView(job, "pending"));
     return reply;
   }
@@ -175,8 +169,7 @@ export class WorkpoolEngine {
       // Being handed to its action run right now: let that land, then cancel the run.
       if (entry?.state === "dispatching") await (this.#dispatching.get(jobId) ?? this.#dispatch(entry));
     }
-    // SAFETY: as in jobStatus.
-    return (await actionRunNamespace(this.#env).getByName(jobId).cancel()) as RpcResult<{ status: "canceled" }>;
+    return rpcResult<{ status: "canceled" }>(actionRunNamespace(this.#env).getByName(jobId).cancel());
   }
 
   // -- settings --------------------------------------------------------------------------------
@@ -323,10 +316,11 @@ export class WorkpoolEngine {
       const lease = leaseMs(this.#settings);
       let reply: RpcResult<StartReply>;
       try {
-        // SAFETY: the RPC type is RpcResult<StartReply> intersected with Disposable, which defeats narrowing on `ok`.
-        reply = (await actionRunNamespace(this.#env)
-          .getByName(jobId)
-          .start({ id: jobId, spec, lease: { holderId: entry.holder, heartbeatMs: heartbeatEveryMs(lease) } })) as RpcResult<StartReply>;
+        reply = await rpcResult<StartReply>(
+          actionRunNamespace(this.#env)
+            .getByName(jobId)
+            .start({ id: jobId, spec, lease: { holderId: entry.holder, heartbeatMs: heartbeatEveryMs(lease) } }),
+        );
       } catch (err) {
         console.error(`pool ${this.#settings.name}: handing job ${jobId} to its run failed (resent by the alarm): ${String(err)}`);
         return;
@@ -356,8 +350,7 @@ export class WorkpoolEngine {
     if (job.spec === null) return;
     try {
       const spec = jsonColumn(ActionRunSpec, job.spec, "jobs.spec");
-      // SAFETY: as in #dispatch.
-      const reply = (await actionRunNamespace(this.#env).getByName(job.jobId).start({ id: job.jobId, spec, canceled: true })) as RpcResult<StartReply>;
+      const reply = await rpcResult<StartReply>(actionRunNamespace(this.#env).getByName(job.jobId).start({ id: job.jobId, spec, canceled: true }));
       if (!reply.ok) console.error(`pool ${this.#settings.name}: the cancel of job ${job.jobId} was refused: ${reply.error.code}`);
       this.#store.setJobState(job.jobId, "canceled", Date.now());
       this.#rearm();
