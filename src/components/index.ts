@@ -9,5 +9,5 @@ export { ActionOutcome, ActionRunStatus, ActionRunView, OnCompleteArgs } from ".
 export { DEFAULT_RETRIER, type RetrierOptions } from "./action-run/core/plan.ts";
 export { DEFAULT_LEASE_MS, DEFAULT_MAX_PARALLELISM } from "./workpool/core/queue.ts";
 export type { PoolStats } from "./workpool/protocol.ts";
-export type { CallerContext } from "./caller-context.ts";
+export type { CallerContext } from "../engine/index.ts";
 export type { OnCompleteHandler } from "./on-complete.ts";

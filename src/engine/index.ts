@@ -5,6 +5,7 @@ export { NonRetryableError, RunCanceledError, StepwiseError } from "../kernel/in
 export type { SerializedError } from "../kernel/index.ts";
 export { DEFAULT_RETRY, type RetryPolicy } from "./core/retry.ts";
 export type { StepContext, ActionStepOptions, SlotLease, SlotPool } from "./step-context.ts";
+export { isStepContext, nextCall, nextRunId, startOnce, type CallerContext } from "./caller.ts";
 export { Registry } from "./registry.ts";
 export { createRunObject } from "./durable/run-object.ts";
 export { RunIndex } from "./durable/run-index.ts";

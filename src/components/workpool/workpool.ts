@@ -3,9 +3,8 @@
 import { unwrap } from "../../kernel/index.ts";
 import { acrossObjects } from "../../engine/faults.ts";
 import { resolveRetry, type RetryOption } from "../../engine/core/retry.ts";
-import type { ActionDefinition, SlotLease, SlotPool } from "../../engine/index.ts";
+import { nextRunId, startOnce, type ActionDefinition, type CallerContext, type SlotLease, type SlotPool } from "../../engine/index.ts";
 import type { WorkpoolNamespace } from "../bindings.ts";
-import { nextRunId, startOnce, type CallerContext } from "../caller-context.ts";
 import { onCompleteRef, type OnCompleteHandler } from "../on-complete.ts";
 import type { ActionRunView } from "../action-run/spec.ts";
 import { PoolConfigInput, pollWaitMs, type PoolConfigInput as PoolConfig } from "./core/queue.ts";
