@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { MessageRecord, NewMessage, ThreadInfo, messageText } from "../core/message.ts";
 import { THREAD_MIGRATIONS } from "./thread-schema.ts";
-import { isMigrated, jsonColumn, migrate, mintId, Sql, type SqlRow } from "../../kernel/index.ts";
+import { type Clock, isMigrated, jsonColumn, migrate, mintId, Sql, type SqlRow } from "../../kernel/index.ts";
 
 const MESSAGE_COLUMNS = `ord, id, role, message, text, status, agent_name AS agentName, model, provider, usage,
   finish_reason AS finishReason, prompt_message_id AS promptMessageId, final, error, created_at AS createdAt`;
@@ -30,10 +30,13 @@ const ThreadRow = z.object({ threadId: z.string(), userId: z.string(), title: z.
 
 export class ThreadStore {
   readonly #sql: Sql;
+  readonly #clock: Clock;
   #ready = false;
 
-  constructor(storage: DurableObjectStorage) {
+  /** `clock` mints the message ids. */
+  constructor(storage: DurableObjectStorage, clock: Clock) {
     this.#sql = new Sql(storage);
+    this.#clock = clock;
   }
 
   /** Applies pending migrations to an existing thread; a never-created one stays without storage. */
@@ -85,7 +88,7 @@ export class ThreadStore {
       const ids: string[] = [];
       for (const raw of messages) {
         const m = NewMessage.parse(raw);
-        const id = mintId("msg");
+        const id = mintId("msg", this.#clock);
         this.#sql.exec(
           `INSERT INTO messages (id, role, message, text, status, agent_name, model, provider, usage, finish_reason,
             prompt_message_id, final, error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -4,8 +4,8 @@
 import type { ActionContext } from "../../engine/index.ts";
 import { acrossObjects } from "../../engine/faults.ts";
 import {
-  decodePayload, encodePayload, fail, issueDetailsWithKeys, issueSummary, jsonColumn, NonRetryableError, ok, type RpcResult, SerializedError, StepwiseError,
-  toSerializedError, tryEncode,
+  type Clock, decodePayload, encodePayload, fail, issueDetailsWithKeys, issueSummary, jsonColumn, NonRetryableError, ok, type RpcResult, SerializedError,
+  StepwiseError, toSerializedError, tryEncode,
 } from "../../kernel/index.ts";
 import { RetryPolicy } from "../../engine/core/retry.ts";
 import type { ActionRegistry } from "../action-registry.ts";
@@ -30,6 +30,7 @@ export class ActionRunEngine {
   readonly #ctx: DurableObjectState;
   readonly #env: Env;
   readonly #registry: ActionRegistry;
+  readonly #clock: Clock;
   readonly #store: ActionRunStore;
   readonly #watchdogMs: number;
   #row: RunRow | undefined;
@@ -40,10 +41,12 @@ export class ActionRunEngine {
   /** The alarm this instance set; `undefined` until it set or cleared one. */
   #alarmAt: number | null | undefined = undefined;
 
-  constructor(ctx: DurableObjectState, env: Env, registry: ActionRegistry) {
+  constructor(opts: { ctx: DurableObjectState; env: Env; registry: ActionRegistry; clock: Clock }) {
+    const { ctx, env } = opts;
     this.#ctx = ctx;
     this.#env = env;
-    this.#registry = registry;
+    this.#registry = opts.registry;
+    this.#clock = opts.clock;
     this.#store = new ActionRunStore(ctx.storage);
     this.#watchdogMs = Math.max(100, Number(env.STEPWISE_WATCHDOG_MS) || 30_000);
     void ctx.blockConcurrencyWhile(async () => {
@@ -70,7 +73,7 @@ export class ActionRunEngine {
     }
     const args = tryEncode(req.spec.args, "the action's args");
     if (!args.ok) return args;
-    const now = Date.now();
+    const now = this.#clock.now();
     const first = this.#firstState(req);
     this.#store.transaction(() => {
       this.#store.insert({
@@ -113,7 +116,7 @@ export class ActionRunEngine {
     const row = this.#row;
     if (row === undefined) return fail("job.not_found", "no such run");
     if (TERMINAL.has(row.state)) return fail("job.already_finished", `the run has already ended (${row.state})`);
-    const now = Date.now();
+    const now = this.#clock.now();
     const reason = new StepwiseError("job.canceled", "the run was canceled");
     this.#store.transaction(() => {
       this.#store.update({ state: "canceled", generation: row.generation + 1, completedAt: now, wakeAt: null, onComplete: row.onCompleteRef === null ? "none" : "pending" }, now);
@@ -223,7 +226,7 @@ export class ActionRunEngine {
       return false;
     }
     this.#lease = lease;
-    const now = Date.now();
+    const now = this.#clock.now();
     this.#store.transaction(() => {
       this.#store.update({ state: "running", attempts: row.attempts + 1 }, now);
       this.#store.startAttempt(row.attempts + 1, now);
@@ -267,7 +270,7 @@ export class ActionRunEngine {
 
   /** Journals how attempt `row.attempts` ended: completed, a backoff before the next, or failed. */
   #record(row: RunRow, outcome: AttemptOutcome): void {
-    const now = Date.now();
+    const now = this.#clock.now();
     let error: SerializedError;
     if (outcome.ok) {
       try {
@@ -284,7 +287,7 @@ export class ActionRunEngine {
     } else {
       error = outcome.error;
     }
-    const decision = afterFailure(jsonColumn(RetryPolicy, row.policy, "run.policy"), row.attempts, error, now, Math.random());
+    const decision = afterFailure(jsonColumn(RetryPolicy, row.policy, "run.policy"), row.attempts, error, now, this.#clock.random());
     const errorJson = JSON.stringify({ code: error.code, message: error.message });
     this.#store.transaction(() => {
       if (decision.type === "retry") {
@@ -311,7 +314,7 @@ export class ActionRunEngine {
   /** The backoff is over: queue for a slot (pooled) or start the next attempt. */
   #nextAttempt(): void {
     const row = this.#row!;
-    const now = Date.now();
+    const now = this.#clock.now();
     this.#store.transaction(() => {
       if (row.pool !== null) {
         this.#store.update({ state: "waiting", holder: `${row.runId}:${row.attempts + 1}`, wakeAt: null }, now);
@@ -344,7 +347,7 @@ export class ActionRunEngine {
     }
     // Not retried (as a workflow's onComplete): it runs once, again only if a crash interrupted it.
     if (failure !== null) console.error(`action run ${row.runId}: onComplete failed: ${failure}`);
-    this.#store.update({ onComplete: "done", onCompleteError: failure }, Date.now());
+    this.#store.update({ onComplete: "done", onCompleteError: failure }, this.#clock.now());
     this.#row = this.#store.get()!;
   }
 
@@ -370,7 +373,7 @@ export class ActionRunEngine {
 
   #rearm(): void {
     const row = this.#row;
-    const want = row === undefined ? null : nextAlarm(row, Date.now(), this.#watchdogMs);
+    const want = row === undefined ? null : nextAlarm(row, this.#clock.now(), this.#watchdogMs);
     if (want === null) {
       if (this.#alarmAt !== null) void this.#ctx.storage.deleteAlarm();
       this.#alarmAt = null;

@@ -1,6 +1,7 @@
 // The pool Durable Object: one per pool name, a thin RPC and alarm dispatcher over WorkpoolEngine.
 // Built by a factory so a deployment binds it to its registry of component actions.
 import { DurableObject } from "cloudflare:workers";
+import { systemClock, type Clock } from "../../kernel/index.ts";
 import type { ActionRegistry } from "../action-registry.ts";
 import { WorkpoolEngine } from "./engine.ts";
 import type { AcquireRequest, EnqueueRequest, HolderRequest, SetMaxRequest } from "./protocol.ts";
@@ -11,7 +12,15 @@ export function createWorkpoolObject(registry: ActionRegistry) {
 
     constructor(ctx: DurableObjectState, env: Env) {
       super(ctx, env);
-      this.#pool = new WorkpoolEngine(ctx, env, registry);
+      this.#pool = new WorkpoolEngine({ ctx, env, registry, clock: this.clock() });
+    }
+
+    /**
+     * The clock the pool reads (tests override it to move time by hand). Called from the constructor,
+     * so an override must not read fields of its own class.
+     */
+    protected clock(): Clock {
+      return systemClock;
     }
 
     acquire(req: AcquireRequest) {
