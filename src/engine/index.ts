@@ -1,5 +1,5 @@
 // The engine's public surface: definitions, errors, the run object factory and the Worker-side client.
-export { defineAction, defineMutation, defineWorkflow, WorkflowManager } from "./define.ts";
+export { defineAction, defineMutation, defineWorkflow, WORKFLOW_NAME_PATTERN, WorkflowManager } from "./define.ts";
 export type { ActionContext, ActionDefinition, AnyWorkflow, MutationDefinition, OnCompleteContext, RunOutcome, WorkflowDefinition } from "./define.ts";
 export { NonRetryableError, RunCanceledError, StepwiseError } from "../kernel/index.ts";
 export type { SerializedError } from "../kernel/index.ts";
@@ -10,4 +10,5 @@ export { Registry } from "./registry.ts";
 export { createRunObject } from "./durable/run-object.ts";
 export { RunIndex } from "./durable/run-index.ts";
 export { createClient, newRunId, type StepwiseClient } from "./client.ts";
+export { RUN_ID_PATTERN, SIGNAL_NAME_PATTERN } from "./durable/run-protocol.ts";
 export type { RunView, StepView, WaitingFor } from "./durable/run-view.ts";
