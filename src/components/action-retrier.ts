@@ -3,7 +3,7 @@
 import { unwrap } from "../kernel/index.ts";
 import { nextRunId, startOnce, type ActionDefinition, type CallerContext } from "../engine/index.ts";
 import { retrierPolicy, type RetrierOptions } from "./action-run/core/plan.ts";
-import type { ActionRunView } from "./action-run/spec.ts";
+import type { ActionRunView } from "./action-run/rpc.ts";
 import type { ActionRunNamespace } from "./bindings.ts";
 import { onCompleteRef, type OnCompleteHandler } from "./on-complete.ts";
 

@@ -8,7 +8,7 @@ import { NewMessage, type MessageRecord, type ThreadInfo } from "../core/message
 import { defaultChatAgent } from "../streaming/chat-agent.ts";
 import { ChatRequests } from "../streaming/durable/chat-requests.ts";
 import { StreamHub } from "../streaming/durable/stream-hub.ts";
-import type { EndStreamInput, OpenStreamInput, PushChunksInput } from "../streaming/stream-protocol.ts";
+import type { EndStreamInput, OpenStreamInput, PushChunksInput } from "../streaming/stream-rpc.ts";
 import { ThreadStore } from "./thread-store.ts";
 
 export const THREAD_ID_PATTERN = /^thread_[0-9a-f]{32}$/;

@@ -3,7 +3,7 @@
 import { decodePayload, jsonColumn, SerializedError } from "../../kernel/index.ts";
 import { RetryPolicy } from "../../engine/core/retry.ts";
 import { publicStatus } from "./core/plan.ts";
-import type { ActionOutcome, ActionRunView } from "./spec.ts";
+import type { ActionOutcome, ActionRunView } from "./rpc.ts";
 import type { AttemptRow, RunRow } from "./store.ts";
 
 export function runView(row: RunRow, attempts: AttemptRow[]): ActionRunView {

@@ -1,7 +1,7 @@
 // What the pool answers from its own rows: a job it still holds seen as an action run, and the
 // error for a request that failed to parse.
 import { fail, issueDetails, jsonColumn, type IssueList, type RpcResult } from "../../kernel/index.ts";
-import { ActionRunSpec, type ActionRunView } from "../action-run/spec.ts";
+import { ActionRunSpec, type ActionRunView } from "../action-run/rpc.ts";
 import type { JobRow } from "./store.ts";
 
 export function invalid(error: IssueList): RpcResult<never> {

@@ -6,9 +6,9 @@ import { resolveRetry, type RetryOption } from "../../engine/core/retry.ts";
 import { nextRunId, startOnce, type ActionDefinition, type CallerContext, type SlotLease, type SlotPool } from "../../engine/index.ts";
 import type { WorkpoolNamespace } from "../bindings.ts";
 import { onCompleteRef, type OnCompleteHandler } from "../on-complete.ts";
-import type { ActionRunView } from "../action-run/spec.ts";
+import type { ActionRunView } from "../action-run/rpc.ts";
 import { PoolConfigInput, pollWaitMs, type PoolConfigInput as PoolConfig } from "./core/queue.ts";
-import type { PoolStats } from "./protocol.ts";
+import type { PoolStats } from "./rpc.ts";
 import { PoolLease } from "./lease.ts";
 
 export type WorkpoolStub = DurableObjectStub<import("./object.ts").WorkpoolQueueObject>;

@@ -5,7 +5,7 @@ import type { Agent } from "../../agent.ts";
 import type { ThreadStore } from "../../durable/thread-store.ts";
 import { replayChunks } from "../core/answer-text.ts";
 import { parseClientFrame, serverFrame, type ChatRequest } from "../core/frames.ts";
-import { newStreamId } from "../stream-protocol.ts";
+import { newStreamId } from "../stream-rpc.ts";
 import type { StreamHub } from "./stream-hub.ts";
 
 /** Each request a socket follows lives in its attachment (2 KiB at most; see MAX_REQUEST_ID_CHARS). */

@@ -8,7 +8,7 @@ import type { ThreadStore } from "../../durable/thread-store.ts";
 import { unfinishedText } from "../core/answer-text.ts";
 import { decideEnd, staleStreams, type AnswerEnd } from "../core/answer-end.ts";
 import { serverFrame } from "../core/frames.ts";
-import { EndStreamInput, OpenStreamInput, PushChunksInput, type PushResult } from "../stream-protocol.ts";
+import { EndStreamInput, OpenStreamInput, PushChunksInput, type PushResult } from "../stream-rpc.ts";
 import { ChatSockets } from "./chat-sockets.ts";
 import { StreamStore, type StreamRow } from "./stream-store.ts";
 import { answerInfo, ThreadEvents } from "./thread-events.ts";

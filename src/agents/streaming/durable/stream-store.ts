@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { StepwiseError } from "../../../engine/index.ts";
 import { Sql } from "../../../kernel/index.ts";
-import { Producer } from "../stream-protocol.ts";
+import { Producer } from "../stream-rpc.ts";
 
 const StreamRow = z.object({
   ord: z.number(),

@@ -3,14 +3,14 @@
 // queued jobs wait here as data and are handed to an action run when their turn comes.
 import { type Clock, fail, issueDetails, jsonColumn, ok, rpcResult, type RpcResult, tryEncode } from "../../kernel/index.ts";
 import type { ActionRegistry } from "../action-registry.ts";
-import type { StartReply } from "../action-run/engine.ts";
-import { ActionRunSpec, type ActionRunView } from "../action-run/spec.ts";
+import type { StartReply } from "../action-run/runner.ts";
+import { ActionRunSpec, type ActionRunView } from "../action-run/rpc.ts";
 import { actionRunNamespace } from "../bindings.ts";
 import {
   alarmCutoff, dispatchRetryMs, effectiveMax, heartbeatEveryMs, leaseMs, planGrants, pollWaitMs, presenceMs, rearmTo,
   type PoolConfigInput, type PoolSettings,
 } from "./core/queue.ts";
-import { AcquireRequest, EnqueueRequest, HolderRequest, SetMaxRequest, type AcquireResult, type PoolStats } from "./protocol.ts";
+import { AcquireRequest, EnqueueRequest, HolderRequest, SetMaxRequest, type AcquireResult, type PoolStats } from "./rpc.ts";
 import { WorkpoolStore, type Entry, type JobRow } from "./store.ts";
 import { invalid, jobView } from "./views.ts";
 
@@ -20,7 +20,7 @@ const PRUNE_EVERY_MS = 10 * 60 * 1000;
 
 type Settings = PoolSettings & { name: string | null };
 
-export class WorkpoolEngine {
+export class PoolDispatcher {
   readonly #ctx: DurableObjectState;
   readonly #env: Env;
   readonly #registry: ActionRegistry;

@@ -12,7 +12,7 @@ import type { ActionRegistry } from "../action-registry.ts";
 import { workpoolNamespace } from "../bindings.ts";
 import { Workpool } from "../workpool/workpool.ts";
 import { afterFailure, nextAlarm, onWake, publicStatus, TERMINAL, type RunState } from "./core/plan.ts";
-import { ActionRunSpec, OnCompleteRef, StartRequest, type ActionRunView, type ParsedStartRequest } from "./spec.ts";
+import { ActionRunSpec, OnCompleteRef, StartRequest, type ActionRunView, type ParsedStartRequest } from "./rpc.ts";
 import { ActionRunStore, type RunRow } from "./store.ts";
 import { runOutcome, runView } from "./view.ts";
 
@@ -26,7 +26,7 @@ export interface StartReply {
 
 type AttemptOutcome = { ok: true; value: unknown } | { ok: false; error: SerializedError };
 
-export class ActionRunEngine {
+export class ActionRunner {
   readonly #ctx: DurableObjectState;
   readonly #env: Env;
   readonly #registry: ActionRegistry;
