@@ -112,7 +112,9 @@ export class Agent {
    * const { text } = await agent.generateText(step, { threadId }, { prompt: "Hello" }, { retry: true });
    */
   async generateText(ctx: ThreadCtx, target: ThreadTarget, args: PromptArgs & CallOptions, stepOptions?: ActionStepOptions): Promise<AgentTextResult> {
-    if (isStepContext(ctx)) return ctx.runAction(this.asTextAction({ stopWhen: args.stopWhen, stream: args.stream }), { ...target, ...promptOf(args) }, stepOptions);
+    if (isStepContext(ctx)) {
+      return ctx.runAction(this.asTextAction({ stopWhen: args.stopWhen, stream: args.stream }), { ...target, ...promptOf(args) }, stepOptions);
+    }
     if (args.stream === true) {
       const streamed = await this.streamText(ctx, target, args);
       // Reading the text drives the model stream even when no thread takes the UI chunks.

@@ -183,7 +183,8 @@ export class RunStore {
   replayJournal(): JournalEntry[] {
     try {
       const out: JournalEntry[] = [];
-      for (const row of this.#sql.raw("SELECT seq, name, kind, status, attempts, result, error, detail FROM steps ORDER BY seq")) out.push(parseJournalRow(row));
+      const rows = this.#sql.raw("SELECT seq, name, kind, status, attempts, result, error, detail FROM steps ORDER BY seq");
+      for (const row of rows) out.push(parseJournalRow(row));
       return out;
     } catch (err) {
       throw new Error(`reading the journal failed: ${String(err)}`, { cause: err });

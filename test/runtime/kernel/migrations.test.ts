@@ -54,8 +54,8 @@ describe("the run index", () => {
       state.storage.sql.exec("INSERT INTO runs VALUES ('run_old', 'greet', 'completed', 1, 2, 3)");
     });
     await evictDurableObject(index);
-    const listed = await index.list({});
-    expect(listed).toEqual({ ok: true, value: { runs: [{ runId: "run_old", workflow: "greet", status: "completed", createdAt: 1, updatedAt: 2 }], nextCursor: null } });
+    const runs = [{ runId: "run_old", workflow: "greet", status: "completed", createdAt: 1, updatedAt: 2 }];
+    expect(await index.list({})).toEqual({ ok: true, value: { runs, nextCursor: null } });
     await runInDurableObject(index, (_instance, state) => expect(version(new Sql(state.storage))).toBe(RUN_INDEX_MIGRATIONS.length));
   });
 });
