@@ -8,6 +8,8 @@ import { agentTestWorkflows } from "./fixtures/agents/workflows.ts";
 import { streamingTestWorkflows } from "./fixtures/streaming/workflows.ts";
 import { componentRoutes, components, componentWorkflows } from "./fixtures/components/index.ts";
 import { chaosWorkflows } from "./fixtures/chaos/workflows.ts";
+import { manualClock } from "./helpers/clock.ts";
+import type { Clock } from "../src/kernel/index.ts";
 
 export { Probe } from "./fixtures/probe.ts";
 
@@ -35,7 +37,12 @@ export class WorkflowRun extends stepwise.WorkflowRun {
 }
 export { RunIndex } from "../src/engine/index.ts";
 export { AgentThread } from "../src/agents/index.ts";
-export class WorkpoolQueue extends components.WorkpoolQueue {}
+/** A pool whose clock a test may stop and move (test/helpers/clock.ts); it runs on real time until then. */
+export class WorkpoolQueue extends components.WorkpoolQueue {
+  protected override clock(): Clock {
+    return manualClock(this);
+  }
+}
 export class ActionRun extends components.ActionRun {}
 
 /** Test-only routes to read the probe from Node-side tests; everything else is the app. */

@@ -2,8 +2,8 @@
 // take a Worker env, an action's context or a workflow `step` (then each call is an action step).
 import { APICallError, generateText, NoObjectGeneratedError, NoOutputGeneratedError, Output, stepCountIs, streamText, type LanguageModelUsage, type StopCondition, type StreamTextResult, type ToolSet } from "ai";
 import { z } from "zod";
-import { defineAction, NonRetryableError, StepwiseError, type ActionDefinition, type ActionStepOptions } from "../engine/index.ts";
-import { isStep, type AgentCtx, type ThreadCtx } from "./ctx.ts";
+import { defineAction, isStepContext, NonRetryableError, StepwiseError, type ActionDefinition, type ActionStepOptions } from "../engine/index.ts";
+import type { AgentCtx, ThreadCtx } from "./ctx.ts";
 import { toUsage } from "./core/context.ts";
 import type { Usage } from "./core/message.ts";
 import { modelName, type ModelOption } from "./models/select-model.ts";
@@ -112,7 +112,9 @@ export class Agent {
    * const { text } = await agent.generateText(step, { threadId }, { prompt: "Hello" }, { retry: true });
    */
   async generateText(ctx: ThreadCtx, target: ThreadTarget, args: PromptArgs & CallOptions, stepOptions?: ActionStepOptions): Promise<AgentTextResult> {
-    if (isStep(ctx)) return ctx.runAction(this.asTextAction({ stopWhen: args.stopWhen, stream: args.stream }), { ...target, ...promptOf(args) }, stepOptions);
+    if (isStepContext(ctx)) {
+      return ctx.runAction(this.asTextAction({ stopWhen: args.stopWhen, stream: args.stream }), { ...target, ...promptOf(args) }, stepOptions);
+    }
     if (args.stream === true) {
       const streamed = await this.streamText(ctx, target, args);
       // Reading the text drives the model stream even when no thread takes the UI chunks.
@@ -176,7 +178,7 @@ export class Agent {
    * const { object } = await agent.generateObject(env, { threadId }, { prompt, schema: z.object({ department: z.enum(["billing", "support"]) }) });
    */
   async generateObject<T>(ctx: ThreadCtx, target: ThreadTarget, args: PromptArgs & { schema: z.ZodType<T> }, stepOptions?: ActionStepOptions): Promise<AgentObjectResult<T>> {
-    if (isStep(ctx)) return ctx.runAction(this.asObjectAction({ schema: args.schema }), { ...target, ...promptOf(args) }, stepOptions);
+    if (isStepContext(ctx)) return ctx.runAction(this.asObjectAction({ schema: args.schema }), { ...target, ...promptOf(args) }, stepOptions);
     const turn = await prepareTurn(this.#settings, ctx, target, args);
     if (turn.answered) {
       const saved = args.schema.safeParse(parseJson(answerSummary(turn).text));

@@ -1,6 +1,6 @@
 // Where thread and agent calls come from: a workflow `step`, an action's context, or the Worker env.
 // Under an action, idempotency keys derive from the step's key, so a retried attempt repeats them.
-import type { StepContext } from "../engine/index.ts";
+import { nextCall, type StepContext } from "../engine/index.ts";
 
 /** An action's context (or anything with an `env`), or the Worker env itself. */
 export type AgentCtx = Env | { env: Env; signal?: AbortSignal; idempotencyKey?: string; runId?: string };
@@ -20,12 +20,6 @@ export interface ResolvedCtx {
   nextKey(scope: string): string | undefined;
 }
 
-export function isStep(ctx: ThreadCtx): ctx is StepContext {
-  return typeof (ctx as Partial<StepContext>).runMutation === "function" && typeof (ctx as Partial<StepContext>).runAction === "function";
-}
-
-const counters = new WeakMap<object, Map<string, number>>();
-
 export function resolveCtx(ctx: AgentCtx): ResolvedCtx {
   const hasEnv = "env" in ctx && typeof ctx.env === "object" && ctx.env !== null;
   // SAFETY: an object without an `env` field is the Worker env itself (see AgentCtx).
@@ -36,13 +30,6 @@ export function resolveCtx(ctx: AgentCtx): ResolvedCtx {
     env,
     signal: action?.signal,
     runId: action?.runId,
-    nextKey(scope) {
-      if (base === undefined) return undefined;
-      let perScope = counters.get(ctx);
-      if (perScope === undefined) counters.set(ctx, (perScope = new Map()));
-      const n = perScope.get(scope) ?? 0;
-      perScope.set(scope, n + 1);
-      return `${base}:${scope}:${n}`;
-    },
+    nextKey: (scope) => (base === undefined ? undefined : `${base}:${scope}:${nextCall(ctx, scope)}`),
   };
 }

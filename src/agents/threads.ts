@@ -2,8 +2,8 @@
 // under an action they are keyed by the step's idempotency key, so a replay or retry adds nothing.
 import { z } from "zod";
 import { mintId, unwrap } from "../kernel/index.ts";
-import { defineMutation, StepwiseError } from "../engine/index.ts";
-import { isStep, resolveCtx, type AgentCtx, type ThreadCtx } from "./ctx.ts";
+import { defineMutation, isStepContext, StepwiseError } from "../engine/index.ts";
+import { resolveCtx, type AgentCtx, type ThreadCtx } from "./ctx.ts";
 import { ThreadModelMessage, type MessageRecord, type NewMessage, type ThreadInfo } from "./core/message.ts";
 import { THREAD_ID_PATTERN, type AgentThread, type MessagePage } from "./durable/thread-object.ts";
 
@@ -36,7 +36,7 @@ export function threadStub(env: Env, threadId: string): ThreadRpc {
  * const { threadId } = await createThread(step, { userId: "ada", title: "Trip to Paris" });
  */
 export async function createThread(ctx: ThreadCtx, args: CreateThreadArgs): Promise<{ threadId: string }> {
-  if (isStep(ctx)) return ctx.runMutation(createThreadMutation, args);
+  if (isStepContext(ctx)) return ctx.runMutation(createThreadMutation, args);
   const { userId, title } = CreateThreadArgs.parse(args);
   const r = resolveCtx(ctx);
   const key = r.nextKey("createThread");
@@ -51,7 +51,7 @@ export async function createThread(ctx: ThreadCtx, args: CreateThreadArgs): Prom
  * const { messageId } = await saveMessage(step, { threadId, prompt: "Where is my parcel?" });
  */
 export async function saveMessage(ctx: ThreadCtx, args: SaveMessageArgs): Promise<{ messageId: string; order: number }> {
-  if (isStep(ctx)) return ctx.runMutation(saveMessageMutation, args);
+  if (isStepContext(ctx)) return ctx.runMutation(saveMessageMutation, args);
   const parsed = SaveMessageArgs.parse(args);
   const message: ThreadModelMessage = "prompt" in parsed ? { role: "user", content: parsed.prompt } : parsed.message;
   const r = resolveCtx(ctx);

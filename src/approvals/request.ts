@@ -1,7 +1,7 @@
 // `requestApproval(step, ...)`: a step that signs a link and emails it to the approver, then a durable
 // wait for the decision. The journal keeps what was asked, never the token.
 import { z } from "zod";
-import { defineAction, NonRetryableError, type StepContext } from "../engine/index.ts";
+import { defineAction, NonRetryableError, SIGNAL_NAME_PATTERN, type StepContext } from "../engine/index.ts";
 import { deploymentOrigin, parseSigningKeys, publicBaseUrl, signApprovalToken, type SigningKeys } from "./core/index.ts";
 
 /** No control characters: a line break in a header value would start a header of its own (`Bcc:`). */
@@ -30,7 +30,7 @@ export const REQUEST_APPROVAL_STEP = "stepwise.requestApproval";
 const sendApprovalRequest = defineAction({
   name: REQUEST_APPROVAL_STEP,
   args: z.object({
-    signal: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/),
+    signal: z.string().regex(SIGNAL_NAME_PATTERN),
     to: z.email().regex(NO_CONTROL, NO_CONTROL_MESSAGE),
     subject: z.string().min(1).max(200).regex(NO_CONTROL, NO_CONTROL_MESSAGE),
     summary: z.string().min(1).max(10_000),

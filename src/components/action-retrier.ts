@@ -1,11 +1,10 @@
 // The ActionRetrier: runs one action durably until it succeeds, with exponential backoff between
 // attempts (alarms), up to `maxFailures` failures; the outcome goes to an optional onComplete, once.
 import { unwrap } from "../kernel/index.ts";
-import type { ActionDefinition } from "../engine/index.ts";
+import { nextRunId, startOnce, type ActionDefinition, type CallerContext } from "../engine/index.ts";
 import { retrierPolicy, type RetrierOptions } from "./action-run/core/plan.ts";
-import type { ActionRunView } from "./action-run/spec.ts";
+import type { ActionRunView } from "./action-run/rpc.ts";
 import type { ActionRunNamespace } from "./bindings.ts";
-import { nextRunId, startOnce, type CallerContext } from "./caller-context.ts";
 import { onCompleteRef, type OnCompleteHandler } from "./on-complete.ts";
 
 export interface RetrierRunOptions extends Partial<RetrierOptions> {

@@ -5,9 +5,9 @@ export { Workpool, type EnqueueOptions, type WorkpoolOptions } from "./workpool/
 export { createComponents } from "./create-components.ts";
 export { ActionRegistry } from "./action-registry.ts";
 export { ACTION_RUNS_BINDING, WORKPOOLS_BINDING, actionRunNamespace, workpoolNamespace, type ActionRunNamespace, type WorkpoolNamespace } from "./bindings.ts";
-export { ActionOutcome, ActionRunStatus, ActionRunView, OnCompleteArgs } from "./action-run/spec.ts";
+export { ActionOutcome, ActionRunStatus, ActionRunView, OnCompleteArgs } from "./action-run/rpc.ts";
 export { DEFAULT_RETRIER, type RetrierOptions } from "./action-run/core/plan.ts";
 export { DEFAULT_LEASE_MS, DEFAULT_MAX_PARALLELISM } from "./workpool/core/queue.ts";
-export type { PoolStats } from "./workpool/protocol.ts";
-export type { CallerContext } from "./caller-context.ts";
+export type { PoolStats } from "./workpool/rpc.ts";
+export type { CallerContext } from "../engine/index.ts";
 export type { OnCompleteHandler } from "./on-complete.ts";

@@ -1,7 +1,7 @@
 // onComplete callbacks of the components: an action or mutation from the registry, stored by name so
 // that whichever object finishes the run after a restart can still call it, once.
 import type { ActionDefinition, MutationDefinition } from "../engine/index.ts";
-import type { OnCompleteArgs, OnCompleteRef } from "./action-run/spec.ts";
+import type { OnCompleteArgs, OnCompleteRef } from "./action-run/rpc.ts";
 
 /** An action or mutation whose args schema is `OnCompleteArgs`, registered with `createComponents`. */
 export type OnCompleteHandler = ActionDefinition<OnCompleteArgs, unknown> | MutationDefinition<OnCompleteArgs, unknown>;

@@ -1,6 +1,6 @@
 // The Worker-side API over run objects: startRun, getRun, signalRun, cancelRun.
 // Errors come back as StepwiseError with the run object's code intact.
-import { mintId, SerializedError, StepwiseError, unwrap } from "../kernel/index.ts";
+import { issueDetails, mintId, SerializedError, StepwiseError, unwrap } from "../kernel/index.ts";
 import type { AnyWorkflow } from "./define.ts";
 import type { Registry } from "./registry.ts";
 import { RUN_ID_PATTERN, type StartResult } from "./durable/run-rpc.ts";
@@ -47,9 +47,7 @@ export function createClient(env: Env, registry: Registry): StepwiseClient {
       // Validate here too, so bad args never create an object.
       const parsed = def.args.safeParse(args);
       if (!parsed.success) {
-        throw new StepwiseError("run.invalid_args", `invalid args for workflow "${name}"`, {
-          details: { issues: parsed.error.issues.map(({ path, message }) => ({ path: path.map(String), message })) },
-        });
+        throw new StepwiseError("run.invalid_args", `invalid args for workflow "${name}"`, { details: issueDetails(parsed.error) });
       }
       if (opts.idempotencyKey !== undefined) {
         // The key names the run: every retry of the start reaches the same object, which decides.

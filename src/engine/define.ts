@@ -131,8 +131,11 @@ export class WorkflowManager {
   define = defineWorkflow;
 }
 
+/** What a workflow's, action's or mutation's name may be (a workflow's appears in URLs: `/api/workflows/:name/runs`). */
+export const WORKFLOW_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+
 function assertName(name: string, what: string): void {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/.test(name)) {
+  if (!WORKFLOW_NAME_PATTERN.test(name)) {
     throw new TypeError(`${what} name "${name}" must be 1-100 characters of letters, digits, '_', '.', '-'`);
   }
 }

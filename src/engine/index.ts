@@ -1,14 +1,16 @@
 // The engine's public surface: definitions, errors, the run object factory and the Worker-side client.
-export { defineAction, defineMutation, defineWorkflow, WorkflowManager } from "./define.ts";
+export { defineAction, defineMutation, defineWorkflow, WORKFLOW_NAME_PATTERN, WorkflowManager } from "./define.ts";
 export type { ActionContext, ActionDefinition, AnyWorkflow, MutationDefinition, OnCompleteContext, RunOutcome, WorkflowDefinition } from "./define.ts";
 export { NonRetryableError, RunCanceledError, StepwiseError } from "../kernel/index.ts";
 export type { SerializedError } from "../kernel/index.ts";
 export { backoffDelay, DEFAULT_RETRY, RetryPolicy, resolveRetry, shouldRetry, type RetryOption } from "./core/index.ts";
 export { acrossObjects } from "./faults.ts";
 export type { StepContext, ActionStepOptions, SlotLease, SlotPool } from "./step-context.ts";
+export { isStepContext, nextCall, nextRunId, startOnce, type CallerContext } from "./caller.ts";
 export { Registry } from "./registry.ts";
 export { createRunObject, runActivity } from "./durable/run-object.ts";
 export type { RunActivity } from "./durable/run-host.ts";
 export { RunIndex } from "./durable/run-index.ts";
 export { createClient, newRunId, type StepwiseClient } from "./client.ts";
+export { RUN_ID_PATTERN, SIGNAL_NAME_PATTERN } from "./durable/run-rpc.ts";
 export type { RunView, StepView, WaitingFor } from "./durable/run-view.ts";

@@ -94,13 +94,13 @@ export function createStepContext(runId: string, execute: (call: StepCall) => Pr
   };
 }
 
-import { NonRetryableError } from "../kernel/index.ts";
+import { issueDetailsWithKeys, issueSummary, NonRetryableError } from "../kernel/index.ts";
 
 function parseArgs<T>(schema: z.ZodType<T>, args: unknown, name: string): T {
   const parsed = schema.safeParse(args);
   if (parsed.success) return parsed.data;
-  throw new NonRetryableError(`invalid args for "${name}": ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`, {
+  throw new NonRetryableError(`invalid args for "${name}": ${issueSummary(parsed.error)}`, {
     code: "step.invalid_args",
-    details: { issues: parsed.error.issues.map((i) => ({ path: i.path, message: i.message })) },
+    details: issueDetailsWithKeys(parsed.error),
   });
 }

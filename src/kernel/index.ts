@@ -1,8 +1,12 @@
 // The shared kernel: what every layer may use, and nothing that knows about runs, threads or HTTP.
-// Errors and their catalogue, RPC results, journal payloads, the injected clock and id minting.
+// Errors and their catalogue, RPC results, journal payloads, the injected clock, id minting, SQL and migrations.
 export { systemClock, type Clock } from "./clock.ts";
 export { ERROR_CODES, errorCodeInfo, type ErrorCode, type ErrorCodeInfo } from "./error-codes.ts";
 export { NonRetryableError, RunCanceledError, SerializedError, StepwiseError, toSerializedError } from "./errors.ts";
 export { mintId } from "./ids.ts";
-export { decodePayload, encodePayload, exceedsDepth, MAX_JSON_DEPTH, MAX_PAYLOAD_BYTES } from "./payload.ts";
+export { jsonColumn } from "./json-column.ts";
+export { decodePayload, encodePayload, exceedsDepth, MAX_JSON_DEPTH, MAX_PAYLOAD_BYTES, tryEncode } from "./payload.ts";
 export { fail, ok, rpcResult, unwrap, type RpcResult } from "./result.ts";
+export { isMigrated, migrate } from "./migrations.ts";
+export { Sql, type SqlCell, type SqlHost, type SqlRow, type SqlValue } from "./sql.ts";
+export { issueDetails, issueDetailsWithKeys, issueSummary, type IssueDetail, type IssueList } from "./zod-issues.ts";

@@ -1,6 +1,7 @@
 // Step payloads are JSON in the journal; this is where they are encoded, size-checked and decoded.
 // The 1 MiB limit keeps rows well under SQLite's per-value limit and nudges users to pass ids, not data.
 import { StepwiseError } from "./errors.ts";
+import { ok, type RpcResult } from "./result.ts";
 
 export const MAX_PAYLOAD_BYTES = 1024 * 1024;
 
@@ -25,6 +26,22 @@ export function encodePayload(value: unknown, what: string): string | null {
     );
   }
   return json;
+}
+
+/**
+ * encodePayload for an RPC method: a payload over the limit or not serializable is a failure to answer
+ * with (its code intact), not a throw that RPC would reduce to a message.
+ * @example
+ * const args = tryEncode(req.args, "the action's args");
+ * if (!args.ok) return args;
+ */
+export function tryEncode(value: unknown, what: string): RpcResult<string | null> {
+  try {
+    return ok(encodePayload(value, what));
+  } catch (err) {
+    if (err instanceof StepwiseError) return { ok: false, error: err.toJSON() };
+    throw err;
+  }
 }
 
 export function decodePayload(json: string | null): unknown {

@@ -13,17 +13,21 @@ export function fail(code: ErrorCode, message: string, details?: unknown): RpcRe
   return { ok: false, error: details === undefined ? { code, message } : { code, message, details } };
 }
 
+/**
+ * The reply of a Durable Object RPC method that returns an RpcResult, typed as one. Workers types the
+ * reply as the result intersected with Disposable, and TypeScript cannot narrow that on `ok`; the reply
+ * is still checked against RpcResult<T> here, so callers need no cast.
+ * @example
+ * const reply = await rpcResult<ActionRunView>(stub.describe());
+ * if (!reply.ok) console.error(reply.error.code);
+ */
+export async function rpcResult<T>(reply: PromiseLike<RpcResult<T>>): Promise<RpcResult<T>> {
+  return reply;
+}
+
 /** The value, or the error rethrown as a StepwiseError with its code intact. */
 export function unwrap<T>(result: RpcResult<T>): T {
   if (result.ok) return result.value;
   throw StepwiseError.fromJSON(result.error);
 }
 
-/**
- * An RpcResult as it comes back over Durable Object RPC. Its type there is RpcResult intersected with
- * Disposable, which defeats narrowing on `ok`; the value itself is exactly the RpcResult sent.
- */
-export function rpcResult<T>(value: unknown): RpcResult<T> {
-  // SAFETY: callers pass what an RPC method typed RpcResult<T> returned (see above).
-  return value as RpcResult<T>;
-}

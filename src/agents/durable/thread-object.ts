@@ -2,13 +2,13 @@
 // dispatcher over ThreadStore (messages) and StreamHub (answers in flight, chat sockets, events).
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
-import { fail, ok, type RpcResult } from "../../kernel/index.ts";
+import { type Clock, fail, issueDetails, ok, type RpcResult, systemClock } from "../../kernel/index.ts";
 import type { Agent } from "../agent.ts";
 import { NewMessage, type MessageRecord, type ThreadInfo } from "../core/message.ts";
 import { defaultChatAgent } from "../streaming/chat-agent.ts";
 import { ChatRequests } from "../streaming/durable/chat-requests.ts";
 import { StreamHub } from "../streaming/durable/stream-hub.ts";
-import type { EndStreamInput, OpenStreamInput, PushChunksInput } from "../streaming/stream-protocol.ts";
+import type { EndStreamInput, OpenStreamInput, PushChunksInput } from "../streaming/stream-rpc.ts";
 import { ThreadStore } from "./thread-store.ts";
 
 export const THREAD_ID_PATTERN = /^thread_[0-9a-f]{32}$/;
@@ -42,19 +42,29 @@ export interface PromptContext {
 const SocketPath = z.enum(["/chat", "/events"]);
 
 export class AgentThread extends DurableObject<Env> {
+  readonly #clock: Clock;
   readonly #store: ThreadStore;
   readonly #hub: StreamHub;
   readonly #chat: ChatRequests;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#store = new ThreadStore(ctx.storage);
+    this.#clock = this.clock();
+    this.#store = new ThreadStore(ctx.storage, this.#clock);
     this.#hub = new StreamHub(ctx, this.#store);
-    this.#chat = new ChatRequests({ env, threads: this.#store, hub: this.#hub, agent: () => this.chatAgent() });
+    this.#chat = new ChatRequests({ env, threads: this.#store, hub: this.#hub, agent: () => this.chatAgent(), clock: this.#clock });
     void ctx.blockConcurrencyWhile(async () => {
       this.#store.open();
-      this.#hub.recover(Date.now());
+      this.#hub.recover(this.#clock.now());
     });
+  }
+
+  /**
+   * The clock the thread reads (tests may override it to move time by hand). Called from the
+   * constructor, so an override must not read fields of its own class.
+   */
+  protected clock(): Clock {
+    return systemClock;
   }
 
   /** The agent that answers `send` frames of chat sockets. Override in a subclass to use your own. */
@@ -65,7 +75,7 @@ export class AgentThread extends DurableObject<Env> {
   create(input: z.input<typeof CreateThreadInput>): RpcResult<ThreadInfo> {
     const parsed = CreateThreadInput.safeParse(input);
     if (!parsed.success) return invalid(parsed.error);
-    return ok(this.#store.create({ ...parsed.data, now: Date.now() }));
+    return ok(this.#store.create({ ...parsed.data, now: this.#clock.now() }));
   }
 
   info(): RpcResult<ThreadInfo> {
@@ -78,7 +88,7 @@ export class AgentThread extends DurableObject<Env> {
     if (threadId === undefined) return notFound();
     const parsed = AppendInput.safeParse(input);
     if (!parsed.success) return invalid(parsed.error);
-    const saved = this.#store.append(threadId, parsed.data.messages, parsed.data.idempotencyKey, Date.now());
+    const saved = this.#store.append(threadId, parsed.data.messages, parsed.data.idempotencyKey, this.#clock.now());
     this.#hub.messagesSaved();
     return ok(saved);
   }
@@ -118,15 +128,15 @@ export class AgentThread extends DurableObject<Env> {
 
   /** An answer starts streaming (an Agent call on this thread); see streaming/answer-stream.ts. */
   openStream(input: OpenStreamInput) {
-    return this.#hub.open(input, Date.now());
+    return this.#hub.open(input, this.#clock.now());
   }
 
   pushChunks(input: PushChunksInput) {
-    return this.#hub.push(input, Date.now());
+    return this.#hub.push(input, this.#clock.now());
   }
 
   endStream(input: EndStreamInput) {
-    return this.#hub.end(input, Date.now());
+    return this.#hub.end(input, this.#clock.now());
   }
 
   /** WebSocket upgrades forwarded by the Worker once it checked the ticket: `/chat` or `/events`. */
@@ -157,7 +167,7 @@ export class AgentThread extends DurableObject<Env> {
 
   /** The watchdog of answers in flight (the only alarm a thread sets). */
   override alarm(): Promise<void> {
-    return this.#hub.alarm(Date.now());
+    return this.#hub.alarm(this.#clock.now());
   }
 }
 
@@ -166,5 +176,5 @@ function notFound(): RpcResult<never> {
 }
 
 function invalid(error: z.ZodError): RpcResult<never> {
-  return fail("thread.invalid_input", "invalid thread request", { issues: error.issues.map(({ path, message }) => ({ path: path.map(String), message })) });
+  return fail("thread.invalid_input", "invalid thread request", issueDetails(error));
 }

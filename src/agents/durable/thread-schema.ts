@@ -1,5 +1,5 @@
-// The thread object's SQLite schema, as numbered migrations applied once under blockConcurrencyWhile.
-// Never ALTER elsewhere: append a migration here.
+// The thread object's SQLite schema, as numbered migrations applied once under blockConcurrencyWhile by
+// the kernel's runner (ThreadStore.open). Never ALTER elsewhere: append a migration here.
 
 export const THREAD_MIGRATIONS: readonly string[] = [
   // 1: the thread row, its messages in order, and the idempotency keys of appends.
@@ -61,21 +61,3 @@ export const THREAD_MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   `,
 ];
-
-/** True once a thread was created here: reads of a never-created thread must not create storage. */
-export function hasThreadSchema(sql: SqlStorage): boolean {
-  return sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_schema'").toArray().length > 0;
-}
-
-/** Applies the migrations past the stored version, each in its own transaction. */
-export function migrateThread(storage: DurableObjectStorage): void {
-  const sql = storage.sql;
-  sql.exec("CREATE TABLE IF NOT EXISTS _schema (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)");
-  const row = sql.exec<{ version: number }>("SELECT version FROM _schema WHERE id = 1").toArray()[0];
-  for (let v = row?.version ?? 0; v < THREAD_MIGRATIONS.length; v++) {
-    storage.transactionSync(() => {
-      sql.exec(THREAD_MIGRATIONS[v]!);
-      sql.exec("INSERT INTO _schema (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version", v + 1);
-    });
-  }
-}

@@ -2,8 +2,8 @@
 // Appends are one transaction each, deduplicated by idempotency key.
 import { z } from "zod";
 import { MessageRecord, NewMessage, ThreadInfo, messageText } from "../core/message.ts";
-import { hasThreadSchema, migrateThread } from "./thread-schema.ts";
-import { mintId } from "../../kernel/index.ts";
+import { THREAD_MIGRATIONS } from "./thread-schema.ts";
+import { type Clock, isMigrated, jsonColumn, migrate, mintId, Sql, type SqlRow } from "../../kernel/index.ts";
 
 const MESSAGE_COLUMNS = `ord, id, role, message, text, status, agent_name AS agentName, model, provider, usage,
   finish_reason AS finishReason, prompt_message_id AS promptMessageId, final, error, created_at AS createdAt`;
@@ -28,31 +28,30 @@ const MessageRow = z.object({
 
 const ThreadRow = z.object({ threadId: z.string(), userId: z.string(), title: z.string().nullable(), createdAt: z.number(), updatedAt: z.number() });
 
-type Binding = string | number | null;
-
 export class ThreadStore {
-  readonly #storage: DurableObjectStorage;
-  readonly #sql: SqlStorage;
+  readonly #sql: Sql;
+  readonly #clock: Clock;
   #ready = false;
 
-  constructor(storage: DurableObjectStorage) {
-    this.#storage = storage;
-    this.#sql = storage.sql;
+  /** `clock` mints the message ids. */
+  constructor(storage: DurableObjectStorage, clock: Clock) {
+    this.#sql = new Sql(storage);
+    this.#clock = clock;
   }
 
   /** Applies pending migrations to an existing thread; a never-created one stays without storage. */
   open(): void {
-    this.#ready = hasThreadSchema(this.#sql);
-    if (this.#ready) migrateThread(this.#storage);
+    this.#ready = isMigrated(this.#sql);
+    if (this.#ready) migrate(this.#sql, THREAD_MIGRATIONS);
   }
 
   /** Creates the thread row once; later calls return the existing thread unchanged. */
   create(t: { threadId: string; userId: string; title: string | null; now: number }): ThreadInfo {
     if (!this.#ready) {
-      migrateThread(this.#storage);
+      migrate(this.#sql, THREAD_MIGRATIONS);
       this.#ready = true;
     }
-    this.#exec(
+    this.#sql.exec(
       "INSERT INTO thread (id, thread_id, user_id, title, created_at, updated_at) VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
       t.threadId, t.userId, t.title, t.now, t.now,
     );
@@ -62,33 +61,35 @@ export class ThreadStore {
   /** The thread's id, or undefined when no thread was created in this object. */
   threadId(): string | undefined {
     if (!this.#ready) return undefined;
-    const row = this.#all("SELECT thread_id AS threadId FROM thread WHERE id = 1")[0];
+    const row = this.#sql.all("SELECT thread_id AS threadId FROM thread WHERE id = 1")[0];
     return row === undefined ? undefined : z.string().parse(row.threadId);
   }
 
   info(): ThreadInfo | undefined {
     if (!this.#ready) return undefined;
-    const row = this.#all("SELECT thread_id AS threadId, user_id AS userId, title, created_at AS createdAt, updated_at AS updatedAt FROM thread WHERE id = 1")[0];
+    const row = this.#sql.first(
+      "SELECT thread_id AS threadId, user_id AS userId, title, created_at AS createdAt, updated_at AS updatedAt FROM thread WHERE id = 1",
+    );
     if (row === undefined) return undefined;
-    const count = z.number().parse(this.#all("SELECT COUNT(*) AS n FROM messages")[0]?.n);
+    const count = z.number().parse(this.#sql.all("SELECT COUNT(*) AS n FROM messages")[0]?.n);
     return ThreadInfo.parse({ ...ThreadRow.parse(row), messageCount: count });
   }
 
   /** Appends messages in order; with a key seen before, returns what that append stored instead. */
   append(threadId: string, messages: NewMessage[], idempotencyKey: string | undefined, now: number): MessageRecord[] {
-    return this.#storage.transactionSync(() => {
+    return this.#sql.transaction(() => {
       if (idempotencyKey !== undefined) {
-        const seen = this.#all("SELECT message_ids AS ids FROM idempotency WHERE key = ?", idempotencyKey)[0];
+        const seen = this.#sql.all("SELECT message_ids AS ids FROM idempotency WHERE key = ?", idempotencyKey)[0];
         if (seen !== undefined) {
-          const ids = z.array(z.string()).parse(JSON.parse(z.string().parse(seen.ids)));
+          const ids = jsonColumn(z.array(z.string()), z.string().parse(seen.ids), "idempotency.message_ids");
           return ids.map((id) => this.message(threadId, id)!);
         }
       }
       const ids: string[] = [];
       for (const raw of messages) {
         const m = NewMessage.parse(raw);
-        const id = mintId("msg");
-        this.#exec(
+        const id = mintId("msg", this.#clock);
+        this.#sql.exec(
           `INSERT INTO messages (id, role, message, text, status, agent_name, model, provider, usage, finish_reason,
             prompt_message_id, final, error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           id, m.message.role, JSON.stringify(m.message), messageText(m.message), m.status, m.agentName ?? null, m.model ?? null,
@@ -98,57 +99,46 @@ export class ThreadStore {
         ids.push(id);
       }
       if (idempotencyKey !== undefined) {
-        this.#exec("INSERT INTO idempotency (key, message_ids, created_at) VALUES (?, ?, ?)", idempotencyKey, JSON.stringify(ids), now);
+        this.#sql.exec("INSERT INTO idempotency (key, message_ids, created_at) VALUES (?, ?, ?)", idempotencyKey, JSON.stringify(ids), now);
       }
-      this.#exec("UPDATE thread SET updated_at = ? WHERE id = 1", now);
+      this.#sql.exec("UPDATE thread SET updated_at = ? WHERE id = 1", now);
       return ids.map((id) => this.message(threadId, id)!);
     });
   }
 
   message(threadId: string, id: string): MessageRecord | undefined {
-    const row = this.#all(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`, id)[0];
+    const row = this.#sql.all(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`, id)[0];
     return row === undefined ? undefined : toRecord(threadId, row);
   }
 
   /** Messages after `afterOrder`, oldest first. */
   page(threadId: string, afterOrder: number, limit: number): MessageRecord[] {
-    return this.#all(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE ord > ? ORDER BY ord LIMIT ?`, afterOrder, limit).map((r) => toRecord(threadId, r));
+    return this.#sql.all(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE ord > ? ORDER BY ord LIMIT ?`, afterOrder, limit).map((r) => toRecord(threadId, r));
   }
 
   /** The last `limit` successful messages before `beforeOrder`, oldest first. */
   recent(threadId: string, beforeOrder: number, limit: number): MessageRecord[] {
     if (limit <= 0) return [];
-    return this.#all(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE ord < ? AND status = 'success' ORDER BY ord DESC LIMIT ?`, beforeOrder, limit)
+    return this.#sql.all(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE ord < ? AND status = 'success' ORDER BY ord DESC LIMIT ?`, beforeOrder, limit)
       .map((r) => toRecord(threadId, r))
       .reverse();
   }
 
   /** One agent's successful responses to a prompt, oldest first. */
   responses(threadId: string, promptMessageId: string, agentName: string | null): MessageRecord[] {
-    return this.#all(
+    return this.#sql.all(
       `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE prompt_message_id = ? AND agent_name IS ? AND status = 'success' ORDER BY ord`,
       promptMessageId, agentName,
     ).map((r) => toRecord(threadId, r));
   }
 
   markFinal(id: string): void {
-    this.#exec("UPDATE messages SET final = 1 WHERE id = ?", id);
+    this.#sql.exec("UPDATE messages SET final = 1 WHERE id = ?", id);
   }
 
-  #exec(query: string, ...bindings: Binding[]): void {
-    this.#all(query, ...bindings);
-  }
-
-  #all(query: string, ...bindings: Binding[]): Record<string, SqlStorageValue>[] {
-    try {
-      return this.#sql.exec(query, ...bindings).toArray();
-    } catch (err) {
-      throw new Error(`SQL failed: ${query.replace(/\s+/g, " ").slice(0, 120)}: ${String(err)}`, { cause: err });
-    }
-  }
 }
 
-function toRecord(threadId: string, raw: Record<string, SqlStorageValue>): MessageRecord {
+function toRecord(threadId: string, raw: SqlRow): MessageRecord {
   const row = MessageRow.parse(raw);
   const json = (s: string | null): unknown => (s === null ? null : JSON.parse(s));
   return MessageRecord.parse({

@@ -5,7 +5,7 @@ import type { UIMessageChunk } from "ai";
 import { unwrap } from "../../kernel/index.ts";
 import { acrossObjects } from "../../engine/index.ts";
 import { stepChunks, type StepContentLike } from "./core/step-chunks.ts";
-import { newStreamId, streamStub, type AnswerOutcome, type OpenStreamInput, type StreamRpc } from "./stream-protocol.ts";
+import { newStreamId, streamStub, type AnswerOutcome, type OpenStreamInput, type StreamRpc } from "./stream-rpc.ts";
 
 export class AnswerStream {
   readonly id: string;

@@ -1,17 +1,26 @@
 // The action run Durable Object: one per retried action or pool job, a thin RPC and alarm dispatcher
-// over ActionRunEngine. Built by a factory so a deployment binds it to its registry of component actions.
+// over ActionRunner. Built by a factory so a deployment binds it to its registry of component actions.
 import { DurableObject } from "cloudflare:workers";
+import { systemClock, type Clock } from "../../kernel/index.ts";
 import type { ActionRegistry } from "../action-registry.ts";
-import { ActionRunEngine } from "./engine.ts";
-import type { StartRequest } from "./spec.ts";
+import { ActionRunner } from "./runner.ts";
+import type { StartRequest } from "./rpc.ts";
 
 export function createActionRunObject(registry: ActionRegistry) {
   return class ActionRun extends DurableObject<Env> {
-    readonly #run: ActionRunEngine;
+    readonly #run: ActionRunner;
 
     constructor(ctx: DurableObjectState, env: Env) {
       super(ctx, env);
-      this.#run = new ActionRunEngine(ctx, env, registry);
+      this.#run = new ActionRunner({ ctx, env, registry, clock: this.clock() });
+    }
+
+    /**
+     * The clock the run reads (tests override it to move time by hand). Called from the constructor,
+     * so an override must not read fields of its own class.
+     */
+    protected clock(): Clock {
+      return systemClock;
     }
 
     start(req: StartRequest) {

@@ -1,4 +1,4 @@
-// The action run object's SQLite schema, as numbered migrations (applied by Sql.migrate in the
+// The action run object's SQLite schema, as numbered migrations (applied by the kernel's migrate in the
 // constructor under blockConcurrencyWhile). Never ALTER elsewhere: append a migration here.
 
 export const ACTION_RUN_MIGRATIONS: readonly string[] = [

@@ -1,7 +1,7 @@
 // Every SQL statement of the action run object, behind typed methods; rows read back are parsed.
 // Callers group writes with `transaction` so each transition of the run is one storage transaction.
 import { z } from "zod";
-import { Sql } from "../sql.ts";
+import { migrate, Sql } from "../../kernel/index.ts";
 import { RunState } from "./core/plan.ts";
 import { ACTION_RUN_MIGRATIONS } from "./schema.ts";
 
@@ -63,7 +63,7 @@ export class ActionRunStore {
   }
 
   migrate(): void {
-    this.#sql.migrate(ACTION_RUN_MIGRATIONS);
+    migrate(this.#sql, ACTION_RUN_MIGRATIONS);
   }
 
   transaction<T>(fn: () => T): T {

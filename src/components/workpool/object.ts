@@ -1,17 +1,26 @@
-// The pool Durable Object: one per pool name, a thin RPC and alarm dispatcher over WorkpoolEngine.
+// The pool Durable Object: one per pool name, a thin RPC and alarm shell over PoolDispatcher.
 // Built by a factory so a deployment binds it to its registry of component actions.
 import { DurableObject } from "cloudflare:workers";
+import { systemClock, type Clock } from "../../kernel/index.ts";
 import type { ActionRegistry } from "../action-registry.ts";
-import { WorkpoolEngine } from "./engine.ts";
-import type { AcquireRequest, EnqueueRequest, HolderRequest, SetMaxRequest } from "./protocol.ts";
+import { PoolDispatcher } from "./dispatcher.ts";
+import type { AcquireRequest, EnqueueRequest, HolderRequest, SetMaxRequest } from "./rpc.ts";
 
 export function createWorkpoolObject(registry: ActionRegistry) {
   return class WorkpoolQueue extends DurableObject<Env> {
-    readonly #pool: WorkpoolEngine;
+    readonly #pool: PoolDispatcher;
 
     constructor(ctx: DurableObjectState, env: Env) {
       super(ctx, env);
-      this.#pool = new WorkpoolEngine(ctx, env, registry);
+      this.#pool = new PoolDispatcher({ ctx, env, registry, clock: this.clock() });
+    }
+
+    /**
+     * The clock the pool reads (tests override it to move time by hand). Called from the constructor,
+     * so an override must not read fields of its own class.
+     */
+    protected clock(): Clock {
+      return systemClock;
     }
 
     acquire(req: AcquireRequest) {

@@ -1,4 +1,4 @@
-// The pool object's SQLite schema, as numbered migrations (applied by Sql.migrate in the constructor
+// The pool object's SQLite schema, as numbered migrations (applied by the kernel's migrate in the constructor
 // under blockConcurrencyWhile). Never ALTER elsewhere: append a migration here.
 
 export const WORKPOOL_MIGRATIONS: readonly string[] = [

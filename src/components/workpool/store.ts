@@ -1,7 +1,7 @@
 // Every SQL statement of the pool object, behind typed methods; rows read back are parsed.
 // The pool's state is small: settings and counters, the queue with its slots, jobs not yet handed out.
 import { z } from "zod";
-import { Sql } from "../sql.ts";
+import { migrate, Sql } from "../../kernel/index.ts";
 import { holderFamily, type PoolSettings } from "./core/queue.ts";
 import { WORKPOOL_MIGRATIONS } from "./schema.ts";
 
@@ -54,7 +54,7 @@ export class WorkpoolStore {
   }
 
   migrate(): void {
-    this.#sql.migrate(WORKPOOL_MIGRATIONS);
+    migrate(this.#sql, WORKPOOL_MIGRATIONS);
   }
 
   transaction<T>(fn: () => T): T {

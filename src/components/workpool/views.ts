@@ -1,16 +1,16 @@
 // What the pool answers from its own rows: a job it still holds seen as an action run, and the
 // error for a request that failed to parse.
-import { fail, type RpcResult } from "../../kernel/index.ts";
-import { ActionRunSpec, type ActionRunView } from "../action-run/spec.ts";
+import { fail, issueDetails, jsonColumn, type IssueList, type RpcResult } from "../../kernel/index.ts";
+import { ActionRunSpec, type ActionRunView } from "../action-run/rpc.ts";
 import type { JobRow } from "./store.ts";
 
-export function invalid(error: { issues: { path: PropertyKey[]; message: string }[] }): RpcResult<never> {
-  return fail("request.invalid", "invalid request", { issues: error.issues.map(({ path, message }) => ({ path: path.map(String), message })) });
+export function invalid(error: IssueList): RpcResult<never> {
+  return fail("request.invalid", "invalid request", issueDetails(error));
 }
 
 /** A job the pool still holds, seen as an action run. */
 export function jobView(job: JobRow, status: "pending" | "canceled"): ActionRunView {
-  const spec = ActionRunSpec.parse(JSON.parse(job.spec ?? "{}"));
+  const spec = jsonColumn(ActionRunSpec, job.spec, "jobs.spec");
   return {
     id: job.jobId,
     action: spec.action,

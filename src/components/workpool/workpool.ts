@@ -1,14 +1,12 @@
 // The Workpool: a named, deployment-wide concurrency limit. Jobs are enqueued into it and run first in,
 // first out, at most `maxParallelism` at a time; workflow steps share the same slots through `{ pool }`.
 import { unwrap } from "../../kernel/index.ts";
-import { acrossObjects, resolveRetry, type RetryOption } from "../../engine/index.ts";
-import type { ActionDefinition, SlotLease, SlotPool } from "../../engine/index.ts";
+import { acrossObjects, nextRunId, resolveRetry, startOnce, type ActionDefinition, type CallerContext, type RetryOption, type SlotLease, type SlotPool } from "../../engine/index.ts";
 import type { WorkpoolNamespace } from "../bindings.ts";
-import { nextRunId, startOnce, type CallerContext } from "../caller-context.ts";
 import { onCompleteRef, type OnCompleteHandler } from "../on-complete.ts";
-import type { ActionRunView } from "../action-run/spec.ts";
+import type { ActionRunView } from "../action-run/rpc.ts";
 import { PoolConfigInput, pollWaitMs, type PoolConfigInput as PoolConfig } from "./core/queue.ts";
-import type { PoolStats } from "./protocol.ts";
+import type { PoolStats } from "./rpc.ts";
 import { PoolLease } from "./lease.ts";
 
 export type WorkpoolStub = DurableObjectStub<import("./object.ts").WorkpoolQueueObject>;

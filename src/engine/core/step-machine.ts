@@ -2,7 +2,7 @@
 // (the handler's call, an attempt's outcome, a timer, a signal, a child's outcome, a lost race) and the
 // time, it decides the journal writes and what the handler sees next. The run object applies the writes
 // in one storage transaction and then does what `next` says; nothing here touches storage or the clock.
-import { decodePayload, encodePayload, SerializedError, StepwiseError, type Clock } from "../../kernel/index.ts";
+import { decodePayload, encodePayload, jsonColumn, SerializedError, StepwiseError, type Clock } from "../../kernel/index.ts";
 import { ChildDetail, nonDeterminism, type JournalEntry, type NewStep, type StepKind, type StepPatch, type StepRecord, type TimerKind } from "./journal.ts";
 import { backoffDelay, rerunsInterrupted, resolveRetry, shouldRetry, type RetryOption, type RetryPolicy } from "./retry.ts";
 
@@ -71,9 +71,9 @@ export interface CallInput {
 const NO_WRITES: StepWrite[] = [];
 const PARK: Transition = { writes: NO_WRITES, next: { type: "park" } };
 
-/** The error journaled in a failed, canceled or abandoned row. */
-export function journaledError(text: string | null): SerializedError {
-  return SerializedError.parse(JSON.parse(text ?? "{}"));
+/** The error journaled in a failed, canceled or abandoned row (or a failed run's row). */
+export function journaledError(text: string | null, column = "steps.error"): SerializedError {
+  return jsonColumn(SerializedError, text, column);
 }
 
 /** The error of a sleep or wait that lost its race. */
@@ -198,7 +198,7 @@ function resume(input: CallInput, record: JournalEntry): Transition {
       return buffered === undefined ? PARK : { writes: deliverSignal(buffered, seq, now), next: { type: "return", value: decodePayload(buffered.payload) } };
     }
     case "workflow": {
-      const detail = ChildDetail.parse(JSON.parse(record.detail ?? "{}"));
+      const detail = jsonColumn(ChildDetail, record.detail, "steps.detail");
       return { writes: NO_WRITES, next: { type: "child", childRunId: detail.childRunId, workflow: detail.workflow } };
     }
     case "action":
@@ -342,7 +342,7 @@ export type ChildOutcome = { status: "completed"; result: unknown } | { status: 
  */
 export function onChildOutcome(step: StepRecord | undefined, childRunId: string, outcome: ChildOutcome, now: number): StepWrite[] | null {
   if (step === undefined || step.kind !== "workflow" || step.status !== "waiting") return null;
-  if (ChildDetail.parse(JSON.parse(step.detail ?? "{}")).childRunId !== childRunId) return null;
+  if (jsonColumn(ChildDetail, step.detail, "steps.detail").childRunId !== childRunId) return null;
   let patch: StepPatch;
   if (outcome.status === "completed") {
     try {

@@ -1,7 +1,7 @@
 // The child runs of a run's `workflow` steps: starting them (again by the watchdog, after a crash),
 // settling the step when a child ends, and the cancels a finished run owes its open children (kept in
 // storage until each child confirms).
-import { decodePayload, ok, rpcResult, type RpcResult } from "../../kernel/index.ts";
+import { decodePayload, jsonColumn, ok, rpcResult, type RpcResult } from "../../kernel/index.ts";
 import { ChildDetail } from "../core/journal.ts";
 import { onChildOutcome } from "../core/step-machine.ts";
 import { acrossObjects } from "../faults.ts";
@@ -22,9 +22,8 @@ export class Children {
   start(seq: number, childRunId: string, workflow: string, args: unknown): void {
     const { env, runId } = this.#state;
     const stub = env.WORKFLOW_RUNS.getByName(childRunId);
-    void acrossObjects("run.child", () => stub.start({ runId: childRunId, workflow, args, parent: { runId, seq } }))
-      .then((rpc) => {
-        const r = rpcResult<StartResult>(rpc);
+    void acrossObjects("run.child", () => rpcResult<StartResult>(stub.start({ runId: childRunId, workflow, args, parent: { runId, seq } })))
+      .then((r) => {
         if (!r.ok) this.finished(seq, childRunId, { status: "failed", error: r.error });
         else if (r.value.outcome !== undefined) this.finished(seq, childRunId, r.value.outcome);
       })
@@ -50,7 +49,7 @@ export class Children {
     for (const seq of execution?.childSteps ?? []) {
       const step = store.getStep(seq);
       if (step?.status === "waiting") {
-        const detail = ChildDetail.parse(JSON.parse(step.detail ?? "{}"));
+        const detail = jsonColumn(ChildDetail, step.detail, "steps.detail");
         this.start(seq, detail.childRunId, detail.workflow, decodePayload(step.args));
       }
     }
@@ -63,10 +62,8 @@ export class Children {
     const results = await Promise.all(
       owed.map(async (c) => {
         try {
-          const rpc = await acrossObjects("run.child", () =>
-            env.WORKFLOW_RUNS.getByName(c.runId).cancel({ asChildOf: { childRunId: c.runId, parentRunId: runId, seq: c.parentSeq, workflow: c.workflow, args: c.args } }),
-          );
-          const r = rpcResult<{ status: "canceled" }>(rpc);
+          const asChildOf = { childRunId: c.runId, parentRunId: runId, seq: c.parentSeq, workflow: c.workflow, args: c.args };
+          const r = await acrossObjects("run.child", () => rpcResult<{ status: "canceled" }>(env.WORKFLOW_RUNS.getByName(c.runId).cancel({ asChildOf })));
           if (r.ok || r.error.code === "run.already_finished") {
             store.deleteChildCancel(c.runId);
             return true;

@@ -1,7 +1,7 @@
 // The run object's commands from outside: start, describe, signal, step info for approval pages, and
 // cancel. Every input is parsed here, and errors travel as data (RpcResult), because RPC keeps only an
 // error's message.
-import { decodePayload, encodePayload, fail, ok, RunCanceledError, StepwiseError, type RpcResult } from "../../kernel/index.ts";
+import { decodePayload, encodePayload, fail, issueDetails, issueDetailsWithKeys, jsonColumn, ok, RunCanceledError, tryEncode, type RpcResult } from "../../kernel/index.ts";
 import { SignalDetail } from "../core/journal.ts";
 import { deliverSignal } from "../core/step-machine.ts";
 import type { Alarms } from "./alarms.ts";
@@ -42,7 +42,7 @@ export class Commands {
   start(raw: StartInput): RpcResult<StartResult> {
     const state = this.#state;
     const input = StartInput.safeParse(raw);
-    if (!input.success) return fail("request.invalid", "invalid start request", { issues: input.error.issues.map(({ path, message }) => ({ path, message })) });
+    if (!input.success) return fail("request.invalid", "invalid start request", issueDetailsWithKeys(input.error));
     if (state.run !== undefined) {
       if (input.data.sameArgsOnly === true && !this.#sameStart(state.run, input.data.workflow, input.data.args)) {
         return fail("run.idempotency_conflict", "this Idempotency-Key was already used to start a run with other args");
@@ -57,18 +57,11 @@ export class Commands {
     if (workflow === undefined) return fail("workflow.not_found", `no workflow named "${input.data.workflow}"`);
     const parsed = workflow.args.safeParse(input.data.args);
     if (!parsed.success) {
-      return fail("run.invalid_args", `invalid args for workflow "${workflow.name}"`, {
-        issues: parsed.error.issues.map(({ path, message }) => ({ path: path.map(String), message })),
-      });
+      return fail("run.invalid_args", `invalid args for workflow "${workflow.name}"`, issueDetails(parsed.error));
     }
-    let args: string | null;
-    try {
-      args = encodePayload(parsed.data, "the run's args");
-    } catch (err) {
-      if (err instanceof StepwiseError) return { ok: false, error: err.toJSON() };
-      throw err;
-    }
-    this.#insertRun({ runId: input.data.runId, workflow: workflow.name, args, parent: input.data.parent ? JSON.stringify(input.data.parent) : null });
+    const args = tryEncode(parsed.data, "the run's args");
+    if (!args.ok) return args;
+    this.#insertRun({ runId: input.data.runId, workflow: workflow.name, args: args.value, parent: input.data.parent ? JSON.stringify(input.data.parent) : null });
     this.#live();
     return ok({ runId: input.data.runId, status: "running", created: true });
   }
@@ -103,14 +96,10 @@ export class Commands {
     if (!SIGNAL_NAME_PATTERN.test(name)) return fail("signal.invalid_name", "a signal name is 1-100 characters of letters, digits, '_', '.', ':', '-'");
     // null is what a wait that timed out returns: a payload may never be it.
     if (payload === null) return fail("signal.invalid_payload", "a signal's payload may not be null (a timed-out wait returns null); omit it to send true");
-    let encoded: string | null;
-    try {
-      // An omitted payload arrives as `true`, so that `null` from waitForSignal always means a timeout.
-      encoded = encodePayload(payload === undefined ? true : payload, "the signal's payload");
-    } catch (err) {
-      if (err instanceof StepwiseError) return { ok: false, error: err.toJSON() };
-      throw err;
-    }
+    // An omitted payload arrives as `true`, so that `null` from waitForSignal always means a timeout.
+    const encoding = tryEncode(payload === undefined ? true : payload, "the signal's payload");
+    if (!encoding.ok) return encoding;
+    const encoded = encoding.value;
     const { onceKey, idempotencyKey, forWaitAfter } = opts;
     const key = onceKey ?? (idempotencyKey === undefined ? undefined : `idem:${idempotencyKey}`);
     if (key !== undefined) {
@@ -177,7 +166,7 @@ export class Commands {
 
   /** The first wait on signal `name` journaled after `seq`. */
   #waitAfter(seq: number, name: string) {
-    return this.#state.store.signalStepsAfter(seq).find((s) => SignalDetail.parse(JSON.parse(s.detail ?? "{}")).signal === name);
+    return this.#state.store.signalStepsAfter(seq).find((s) => jsonColumn(SignalDetail, s.detail, "steps.detail").signal === name);
   }
 
   #insertRun(r: { runId: string; workflow: string; args: string | null; parent: string | null }): void {

@@ -3,7 +3,7 @@
 // effects: children canceled, the parent told, onComplete run, the run index up to date. A crash in
 // between leaves them owed; the watchdog brings the object back until all are done.
 import { z } from "zod";
-import { decodePayload, encodePayload, StepwiseError, type SerializedError } from "../../kernel/index.ts";
+import { decodePayload, issueSummary, jsonColumn, StepwiseError, tryEncode, type SerializedError } from "../../kernel/index.ts";
 import type { AnyWorkflow, RunOutcome } from "../define.ts";
 import { ChildDetail } from "../core/journal.ts";
 import { cancelOpen } from "../core/step-machine.ts";
@@ -51,19 +51,13 @@ export class Finishing {
     if (workflow?.returns !== undefined) {
       const parsed = workflow.returns.safeParse(value);
       if (!parsed.success) {
-        const paths = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
-        return this.failRun({ code: "run.invalid_result", message: `the handler's return value does not match "returns": ${paths}` });
+        return this.failRun({ code: "run.invalid_result", message: `the handler's return value does not match "returns": ${issueSummary(parsed.error)}` });
       }
       value = parsed.data;
     }
-    let result: string | null;
-    try {
-      result = encodePayload(value, "the run's result");
-    } catch (err) {
-      if (err instanceof StepwiseError) return this.failRun(err.toJSON());
-      throw err;
-    }
-    return this.end({ status: "completed", result, error: null });
+    const result = tryEncode(value, "the run's result");
+    if (!result.ok) return this.failRun(result.error);
+    return this.end({ status: "completed", result: result.value, error: null });
   }
 
   failRun(error: SerializedError): Promise<void> {
@@ -84,7 +78,7 @@ export class Finishing {
       for (const w of cancelOpen(open, now)) store.write(w);
       for (const s of open) {
         if (s.kind !== "workflow") continue;
-        const { childRunId, workflow } = ChildDetail.parse(JSON.parse(s.detail ?? "{}"));
+        const { childRunId, workflow } = jsonColumn(ChildDetail, s.detail, "steps.detail");
         store.addChildCancel({ runId: childRunId, workflow, args: s.args, parentSeq: s.seq });
       }
       store.deleteAllTimers();
@@ -142,7 +136,7 @@ export class Finishing {
   async #notifyAndComplete(run: RunRecord, workflow: AnyWorkflow | undefined, outcome: Outcome): Promise<void> {
     const { env } = this.#state;
     if (run.parent !== null) {
-      const parent = ParentRef.parse(JSON.parse(run.parent));
+      const parent = jsonColumn(ParentRef, run.parent, "run.parent");
       try {
         await acrossObjects("run.parent", () => env.WORKFLOW_RUNS.getByName(parent.runId).childFinished(parent.seq, run.runId, outcome));
       } catch (err) {

@@ -3,7 +3,8 @@
 // that only grows, so a late or repeated push never moves an entry backwards.
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
-import { fail, ok, type RpcResult } from "../../kernel/index.ts";
+import { fail, migrate, ok, type RpcResult, Sql } from "../../kernel/index.ts";
+import { RUN_INDEX_MIGRATIONS } from "./run-index-schema.ts";
 
 export const IndexEntry = z.object({
   runId: z.string(),
@@ -26,19 +27,12 @@ export type ListQuery = z.input<typeof ListQuery>;
 const Cursor = z.object({ c: z.number(), r: z.string() });
 
 export class RunIndex extends DurableObject<Env> {
-  readonly #sql: SqlStorage;
+  readonly #sql: Sql;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#sql = ctx.storage.sql;
-    void ctx.blockConcurrencyWhile(async () => {
-      this.#sql.exec(`CREATE TABLE IF NOT EXISTS runs (
-        run_id TEXT PRIMARY KEY, workflow TEXT NOT NULL, status TEXT NOT NULL,
-        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, version INTEGER NOT NULL)`);
-      this.#sql.exec("CREATE INDEX IF NOT EXISTS runs_newest ON runs (created_at DESC, run_id DESC)");
-      this.#sql.exec("CREATE INDEX IF NOT EXISTS runs_workflow ON runs (workflow, created_at DESC, run_id DESC)");
-      this.#sql.exec("CREATE INDEX IF NOT EXISTS runs_status ON runs (status, created_at DESC, run_id DESC)");
-    });
+    this.#sql = new Sql(ctx.storage);
+    void ctx.blockConcurrencyWhile(async () => migrate(this.#sql, RUN_INDEX_MIGRATIONS));
   }
 
   /** Records a run's status unless a newer version is already recorded. */
@@ -72,12 +66,11 @@ export class RunIndex extends DurableObject<Env> {
       args.push(c.c, c.c, c.r);
     }
     const rows = this.#sql
-      .exec(
+      .all(
         `SELECT run_id AS runId, workflow, status, created_at AS createdAt, updated_at AS updatedAt FROM runs
          ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, run_id DESC LIMIT ?`,
         ...args, q.limit + 1,
       )
-      .toArray()
       .map((r) => IndexEntry.omit({ version: true }).parse(r));
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);

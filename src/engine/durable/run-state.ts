@@ -57,7 +57,7 @@ export class RunState {
   outcome(): Outcome | undefined {
     const run = this.run!;
     if (run.status === "completed") return { status: "completed", result: decodePayload(run.result) };
-    if (run.status === "failed") return { status: "failed", error: journaledError(run.error) };
+    if (run.status === "failed") return { status: "failed", error: journaledError(run.error, "run.error") };
     if (run.status === "canceled") return { status: "canceled" };
     return undefined;
   }

@@ -1,9 +1,10 @@
 // Every SQL statement of the run object, behind typed methods. Rows read back are parsed, not cast.
 // Callers group writes with `transaction` so each step transition is one storage transaction.
 import { z } from "zod";
+import { isMigrated, migrate, Sql, type SqlRow, type SqlValue } from "../../kernel/index.ts";
 import { parseJournalRow, StepRecord, TimerKind, type JournalEntry, type NewStep, type StepPatch, type StepStatus } from "../core/journal.ts";
 import type { StepWrite } from "../core/step-machine.ts";
-import { hasSchema, migrate } from "./schema.ts";
+import { MIGRATIONS } from "./schema.ts";
 
 export const RunStatus = z.enum(["running", "completed", "failed", "canceled"]);
 export type RunStatus = z.infer<typeof RunStatus>;
@@ -48,20 +49,20 @@ const STEP_COLUMNS = `seq, name, kind, status, attempts, args, result, error, st
 
 export class RunStore {
   readonly #storage: DurableObjectStorage;
-  readonly #sql: SqlStorage;
+  readonly #sql: Sql;
 
   constructor(storage: DurableObjectStorage) {
     this.#storage = storage;
-    this.#sql = storage.sql;
+    this.#sql = new Sql(storage);
   }
 
   /** Whether a run was ever inserted here (the schema exists). Creates nothing. */
   exists(): boolean {
-    return hasSchema(this.#sql);
+    return isMigrated(this.#sql);
   }
 
   migrate(): void {
-    migrate(this.#storage);
+    migrate(this.#sql, MIGRATIONS);
   }
 
   transaction<T>(fn: () => T): T {
@@ -209,7 +210,8 @@ export class RunStore {
   replayJournal(): JournalEntry[] {
     try {
       const out: JournalEntry[] = [];
-      for (const row of this.#sql.exec("SELECT seq, name, kind, status, attempts, result, error, detail FROM steps ORDER BY seq").raw()) out.push(parseJournalRow(row));
+      const rows = this.#sql.raw("SELECT seq, name, kind, status, attempts, result, error, detail FROM steps ORDER BY seq");
+      for (const row of rows) out.push(parseJournalRow(row));
       return out;
     } catch (err) {
       throw new Error(`reading the journal failed: ${String(err)}`, { cause: err });
@@ -338,19 +340,11 @@ export class RunStore {
 
   // -- helpers ---------------------------------------------------------------------------------
 
-  #exec(query: string, ...bindings: (string | number | null)[]): void {
-    try {
-      this.#sql.exec(query, ...bindings);
-    } catch (err) {
-      throw new Error(`SQL failed: ${query.replace(/\s+/g, " ").slice(0, 120)}: ${String(err)}`, { cause: err });
-    }
+  #exec(query: string, ...bindings: SqlValue[]): void {
+    this.#sql.exec(query, ...bindings);
   }
 
-  #all(query: string, ...bindings: (string | number | null)[]): Record<string, SqlStorageValue>[] {
-    try {
-      return this.#sql.exec(query, ...bindings).toArray();
-    } catch (err) {
-      throw new Error(`SQL failed: ${query.replace(/\s+/g, " ").slice(0, 120)}: ${String(err)}`, { cause: err });
-    }
+  #all(query: string, ...bindings: SqlValue[]): SqlRow[] {
+    return this.#sql.all(query, ...bindings);
   }
 }

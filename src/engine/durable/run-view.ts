@@ -1,7 +1,7 @@
 // The read model of a run: what `getRun` and `GET /api/runs/:runId` return, built from storage rows.
 import { z } from "zod";
 import { liveStatus, type StepRecord } from "../core/journal.ts";
-import { decodePayload } from "../../kernel/index.ts";
+import { decodePayload, jsonColumn } from "../../kernel/index.ts";
 import type { RunRecord } from "./run-store.ts";
 import { ChildDetail, SignalDetail } from "../core/journal.ts";
 
@@ -58,7 +58,7 @@ export function buildRunView(run: RunRecord, open: StepRecord[], extra: { steps?
     stats: extra.stats,
   };
   if (run.status === "completed") view.result = decodePayload(run.result);
-  if (run.error !== null) view.error = ErrorJson.parse(JSON.parse(run.error));
+  if (run.error !== null) view.error = jsonColumn(ErrorJson, run.error, "run.error");
   if (extra.steps !== undefined) view.steps = extra.steps.map(stepView);
   return view;
 }
@@ -67,10 +67,10 @@ function waitingFor(s: StepRecord): WaitingFor {
   if (s.kind === "sleep") return { seq: s.seq, kind: "sleep", name: s.name, until: s.wakeAt ?? 0 };
   if (s.status === "retrying") return { seq: s.seq, kind: "retry", name: s.name, attempt: s.attempts + 1, at: s.wakeAt ?? 0 };
   if (s.kind === "signal") {
-    const d = SignalDetail.parse(JSON.parse(s.detail ?? "{}"));
+    const d = jsonColumn(SignalDetail, s.detail, "steps.detail");
     return { seq: s.seq, kind: "signal", signal: d.signal, timeoutAt: d.timeoutAt };
   }
-  if (s.kind === "workflow") return { seq: s.seq, kind: "workflow", name: s.name, childRunId: ChildDetail.parse(JSON.parse(s.detail ?? "{}")).childRunId };
+  if (s.kind === "workflow") return { seq: s.seq, kind: "workflow", name: s.name, childRunId: jsonColumn(ChildDetail, s.detail, "steps.detail").childRunId };
   return { seq: s.seq, kind: "step", name: s.name, stepKind: s.kind, attempt: s.attempts };
 }
 

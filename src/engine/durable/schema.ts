@@ -1,5 +1,5 @@
-// The run object's SQLite schema, as numbered migrations applied once under blockConcurrencyWhile.
-// Never ALTER elsewhere: add a migration here and bump nothing else.
+// The run object's SQLite schema, as numbered migrations applied once under blockConcurrencyWhile by
+// the kernel's runner (RunStore.migrate). Never ALTER elsewhere: add a migration here and bump nothing else.
 
 export const MIGRATIONS: readonly string[] = [
   // 1: run row, journal, timers, signal buffer.
@@ -79,22 +79,3 @@ export const MIGRATIONS: readonly string[] = [
   );
   `,
 ];
-
-/** True once a run was inserted here: reads of an unknown run must not create storage. */
-export function hasSchema(sql: SqlStorage): boolean {
-  return sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_schema'").toArray().length > 0;
-}
-
-/** Applies the migrations past the stored version, each in its own transaction. */
-export function migrate(storage: DurableObjectStorage): void {
-  const sql = storage.sql;
-  sql.exec("CREATE TABLE IF NOT EXISTS _schema (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)");
-  const row = sql.exec<{ version: number }>("SELECT version FROM _schema WHERE id = 1").toArray()[0];
-  const current = row?.version ?? 0;
-  for (let v = current; v < MIGRATIONS.length; v++) {
-    storage.transactionSync(() => {
-      sql.exec(MIGRATIONS[v]!);
-      sql.exec("INSERT INTO _schema (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version", v + 1);
-    });
-  }
-}

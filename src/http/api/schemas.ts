@@ -1,6 +1,7 @@
 // The API's request and response schemas: the routes validate with these and the OpenAPI document is
 // generated from these, so the two cannot drift apart.
 import { z } from "zod";
+import { RUN_ID_PATTERN, SIGNAL_NAME_PATTERN, WORKFLOW_NAME_PATTERN } from "../../engine/index.ts";
 
 export const Problem = z
   .object({
@@ -12,9 +13,9 @@ export const Problem = z
     errors: z.array(z.object({ path: z.string().describe("JSON Pointer of the failing field"), message: z.string() })).optional(),
   });
 
-export const WorkflowName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/);
-export const RunId = z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9_.:-]{0,199}$/);
-export const SignalName = z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, "1-100 characters of letters, digits, '_', '.', ':', '-'");
+export const WorkflowName = z.string().regex(WORKFLOW_NAME_PATTERN);
+export const RunId = z.string().regex(RUN_ID_PATTERN);
+export const SignalName = z.string().regex(SIGNAL_NAME_PATTERN, "1-100 characters of letters, digits, '_', '.', ':', '-'");
 
 export const StartBody = z.object({ args: z.unknown().optional().describe("The workflow's args, checked against its schema") });
 export const StartResponse = z.object({ runId: z.string(), status: z.string() });

@@ -1,12 +1,28 @@
 // The Workpool in workerd: the limit holds across every job and every workflow run, the line is first
 // in first out, the limit changes at run time (0 pauses), cancel, retries in a pool, and a lapsed lease
 // (a holder that never came back) giving its slot to the next in line when the pool's alarm fires.
-import { abortAllDurableObjects, evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { abortAllDurableObjects, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { flakyJob, hangJob, logOutcome, tracked } from "../../fixtures/components/actions.ts";
 import { client, fireUntil, logged, probe, runStub } from "../../helpers/runtime.ts";
+import { manualClock, type ManualClock } from "../../helpers/clock.ts";
 import { fireRun, poolUntil, pools, testPool, uniqueName } from "../../helpers/components.ts";
+
+type PoolStub = ReturnType<typeof pools.getByName>;
+
+/** Runs `fn` with the pool object's clock (test/worker.ts gives each pool a manual one). */
+function poolClock(stub: PoolStub, fn: (clock: ManualClock) => void): Promise<void> {
+  return runInDurableObject(stub, (instance) => fn(manualClock(instance)));
+}
+
+/** How long the lease of the slot in use has left by the pool's clock; null while no slot is in use. */
+function leaseLeft(stub: PoolStub): Promise<number | null> {
+  return runInDurableObject(stub, (instance, state) => {
+    const until = state.storage.sql.exec("SELECT until FROM entries WHERE state = 'active'").toArray()[0]?.until;
+    return typeof until === "number" ? until - manualClock(instance).now() : null;
+  });
+}
 
 describe("Workpool", { timeout: 30_000 }, () => {
   it("runs 50 jobs on a pool of 5: never more than 5 at once, all complete, in FIFO start order", async () => {
@@ -115,11 +131,25 @@ describe("Workpool", { timeout: 30_000 }, () => {
   it("keeps the slot of an action that runs longer than the lease: its holder renews it", async () => {
     const name = uniqueName("renew");
     const key = `${name}/tracked`;
+    const gate = `${name}/done`;
     const pool = testPool(name, { maxParallelism: 1, leaseMs: 200 });
-    // The first job works 1.2 s, six leases long; the pool's alarm (real time here) would take the slot
-    // back at the first lapse if the lease were not renewed, and let the second job in beside it.
-    const first = await pool.enqueueAction({ env }, tracked, { key, i: 0, ms: 1_200 });
+    // The pool's clock stands still a day ahead, so its alarms never ring on their own: time passes for
+    // the pool only when the test moves it, and a lapse is seen only when the test rings the alarm.
+    const stub = pools.getByName(name);
+    await poolClock(stub, (clock) => clock.stop(Date.now() + 24 * 60 * 60 * 1000));
+    const first = await pool.enqueueAction({ env }, tracked, { key, i: 0, ms: 0, gate });
     const second = await pool.enqueueAction({ env }, tracked, { key, i: 1, ms: 1 });
+    await expect.poll(() => logged(`${key}/starts`)).toEqual([0]);
+    // Six leases long: the pool's time moves 150 ms, the holder's next heartbeat renews the lease from
+    // there, the time moves past where the lease would have ended without it, and the alarm rings.
+    for (let i = 0; i < 6; i++) {
+      await poolClock(stub, (clock) => clock.advance(150));
+      await expect.poll(() => leaseLeft(stub), { timeout: 10_000 }).toBe(200);
+      await poolClock(stub, (clock) => clock.advance(150));
+      expect(await runDurableObjectAlarm(stub)).toBe(true);
+      expect(await pool.stats()).toMatchObject({ expired: 0, inFlight: 1, queued: 1 });
+    }
+    await probe().hit(gate);
     await poolUntil(name, (s) => s.released === 2);
     expect(await pool.stats()).toMatchObject({ expired: 0, granted: 2 });
     expect(await probe().max(key)).toBe(1);

@@ -1,11 +1,11 @@
 // The requests of a chat WebSocket, as WebSocketChatTransport sends them: `send` saves the prompt and
 // streams the agent's answer, `resume` follows an answer in flight, `abort` stops or unfollows one.
-import { unwrap } from "../../../kernel/index.ts";
+import { type Clock, unwrap } from "../../../kernel/index.ts";
 import type { Agent } from "../../agent.ts";
 import type { ThreadStore } from "../../durable/thread-store.ts";
 import { replayChunks } from "../core/answer-text.ts";
 import { parseClientFrame, serverFrame, type ChatRequest } from "../core/frames.ts";
-import { newStreamId } from "../stream-protocol.ts";
+import { newStreamId } from "../stream-rpc.ts";
 import type { StreamHub } from "./stream-hub.ts";
 
 /** Each request a socket follows lives in its attachment (2 KiB at most; see MAX_REQUEST_ID_CHARS). */
@@ -16,12 +16,14 @@ export class ChatRequests {
   readonly #threads: ThreadStore;
   readonly #hub: StreamHub;
   readonly #agent: () => Agent;
+  readonly #clock: Clock;
 
-  constructor(opts: { env: Env; threads: ThreadStore; hub: StreamHub; agent: () => Agent }) {
+  constructor(opts: { env: Env; threads: ThreadStore; hub: StreamHub; agent: () => Agent; clock: Clock }) {
     this.#env = opts.env;
     this.#threads = opts.threads;
     this.#hub = opts.hub;
     this.#agent = opts.agent;
+    this.#clock = opts.clock;
   }
 
   /** One frame from a chat socket. A bad frame gets an `error` frame and changes nothing. */
@@ -48,7 +50,7 @@ export class ChatRequests {
       this.#hub.sockets.send(ws, serverFrame.error(requestId, "thread.not_found: no such thread"));
       return;
     }
-    const now = Date.now();
+    const now = this.#clock.now();
     // Keyed by the UI message id: a send repeated after a reconnect saves the prompt once.
     const [saved] = this.#threads.append(threadId, [{ message: { role: "user", content: prompt.text } }], `chat:${prompt.uiMessageId}`, now);
     const promptMessageId = saved!.id;
@@ -69,20 +71,20 @@ export class ChatRequests {
       if (answer.result === null) {
         // Answered before (the send was repeated after the answer was saved): the saved answer, no new call.
         const done = await answer.done;
-        unwrap(await this.#hub.push({ streamId, from: 0, chunks: replayChunks(streamId, done.text) }, Date.now()));
-        this.#hub.end({ streamId, outcome: "completed" }, Date.now());
+        unwrap(await this.#hub.push({ streamId, from: 0, chunks: replayChunks(streamId, done.text) }, this.#clock.now()));
+        this.#hub.end({ streamId, outcome: "completed" }, this.#clock.now());
       } else {
         await answer.done.catch(() => {}); // the Agent ends the stream with the outcome
       }
     } catch (err) {
       // Failed before the Agent owned the stream (e.g. loading the context).
       const s = this.#hub.streams.get(streamId);
-      if (s !== undefined) this.#hub.finish(s, controller.signal.aborted ? { kind: "aborted" } : { kind: "failed", error: describe(err) }, Date.now());
+      if (s !== undefined) this.#hub.finish(s, controller.signal.aborted ? { kind: "aborted" } : { kind: "failed", error: describe(err) }, this.#clock.now());
     } finally {
       this.#hub.running.delete(streamId);
       // Never left streaming: whatever kept the Agent from ending it, it ends here.
       const s = this.#hub.streams.get(streamId);
-      if (s !== undefined) this.#hub.finish(s, { kind: "interrupted" }, Date.now());
+      if (s !== undefined) this.#hub.finish(s, { kind: "interrupted" }, this.#clock.now());
     }
   }
 

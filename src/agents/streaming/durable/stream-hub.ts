@@ -2,13 +2,13 @@
 // that is cut off, and fan-out to chat sockets and thread events. AgentThread dispatches here.
 import { asSchema, uiMessageChunkSchema } from "ai";
 import { z } from "zod";
-import { fail, ok, type RpcResult } from "../../../kernel/index.ts";
+import { fail, issueDetails, ok, type RpcResult } from "../../../kernel/index.ts";
 import type { NewMessage } from "../../core/message.ts";
 import type { ThreadStore } from "../../durable/thread-store.ts";
 import { unfinishedText } from "../core/answer-text.ts";
 import { decideEnd, staleStreams, type AnswerEnd } from "../core/answer-end.ts";
 import { serverFrame } from "../core/frames.ts";
-import { EndStreamInput, OpenStreamInput, PushChunksInput, type PushResult } from "../stream-protocol.ts";
+import { EndStreamInput, OpenStreamInput, PushChunksInput, type PushResult } from "../stream-rpc.ts";
 import { ChatSockets } from "./chat-sockets.ts";
 import { StreamStore, type StreamRow } from "./stream-store.ts";
 import { answerInfo, ThreadEvents } from "./thread-events.ts";
@@ -184,5 +184,5 @@ function notFound(): RpcResult<never> {
 }
 
 function invalid(error: z.ZodError): RpcResult<never> {
-  return fail("thread.invalid_input", "invalid stream request", { issues: error.issues.map(({ path, message }) => ({ path: path.map(String), message })) });
+  return fail("thread.invalid_input", "invalid stream request", issueDetails(error));
 }

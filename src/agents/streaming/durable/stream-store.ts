@@ -2,7 +2,8 @@
 // SQLite. Rows read back are parsed; a push is one transaction. Tables: migration 2 of thread-schema.ts.
 import { z } from "zod";
 import { StepwiseError } from "../../../engine/index.ts";
-import { Producer } from "../stream-protocol.ts";
+import { Sql } from "../../../kernel/index.ts";
+import { Producer } from "../stream-rpc.ts";
 
 const StreamRow = z.object({
   ord: z.number(),
@@ -27,28 +28,26 @@ export type StoredChunk = z.infer<typeof ChunkRow>;
 
 const READ_BATCH = 500;
 
-type Binding = string | number | null;
-
 export class StreamStore {
-  readonly #storage: DurableObjectStorage;
+  readonly #sql: Sql;
 
   constructor(storage: DurableObjectStorage) {
-    this.#storage = storage;
+    this.#sql = new Sql(storage);
   }
 
   /** Answers in flight, oldest first. */
   active(): StreamRow[] {
-    return this.#all(`SELECT ${STREAM_COLUMNS} FROM answer_streams ORDER BY ord`).map((r) => StreamRow.parse(r));
+    return this.#sql.all(`SELECT ${STREAM_COLUMNS} FROM answer_streams ORDER BY ord`).map((r) => StreamRow.parse(r));
   }
 
   get(streamId: string): StreamRow | undefined {
-    const row = this.#all(`SELECT ${STREAM_COLUMNS} FROM answer_streams WHERE stream_id = ?`, streamId)[0];
+    const row = this.#sql.all(`SELECT ${STREAM_COLUMNS} FROM answer_streams WHERE stream_id = ?`, streamId)[0];
     return row === undefined ? undefined : StreamRow.parse(row);
   }
 
   /** Adds a stream; opening one that exists (the chat registered it first) only fills in its model. */
   insert(s: { streamId: string; producer: Producer; agentName: string; promptMessageId: string; runId: string | null; model: string | null; provider: string | null; now: number }): void {
-    this.#all(
+    this.#sql.exec(
       `INSERT INTO answer_streams (stream_id, producer, agent_name, prompt_message_id, run_id, model, provider, started_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (stream_id) DO UPDATE SET model = excluded.model, provider = excluded.provider`,
@@ -64,9 +63,9 @@ export class StreamStore {
     if (from > nextSeq) throw new StepwiseError("stream.sequence_gap", `chunk ${from} pushed, ${nextSeq} expected`);
     const added = chunks.slice(nextSeq - from);
     if (added.length === 0) return { first: nextSeq, added };
-    this.#storage.transactionSync(() => {
-      for (const [i, chunk] of added.entries()) this.#all("INSERT INTO answer_chunks (stream_id, seq, chunk) VALUES (?, ?, ?)", streamId, nextSeq + i, chunk);
-      this.#all("UPDATE answer_streams SET next_seq = ?, updated_at = ? WHERE stream_id = ?", nextSeq + added.length, now, streamId);
+    this.#sql.transaction(() => {
+      for (const [i, chunk] of added.entries()) this.#sql.exec("INSERT INTO answer_chunks (stream_id, seq, chunk) VALUES (?, ?, ?)", streamId, nextSeq + i, chunk);
+      this.#sql.exec("UPDATE answer_streams SET next_seq = ?, updated_at = ? WHERE stream_id = ?", nextSeq + added.length, now, streamId);
     });
     return { first: nextSeq, added };
   }
@@ -74,7 +73,9 @@ export class StreamStore {
   /** Stored chunks after sequence `after`, in order, read in batches. */
   *chunks(streamId: string, after: number): Generator<StoredChunk> {
     for (let from = after; ; ) {
-      const batch = this.#all("SELECT seq, chunk FROM answer_chunks WHERE stream_id = ? AND seq > ? ORDER BY seq LIMIT ?", streamId, from, READ_BATCH).map((r) => ChunkRow.parse(r));
+      const batch = this.#sql
+        .all("SELECT seq, chunk FROM answer_chunks WHERE stream_id = ? AND seq > ? ORDER BY seq LIMIT ?", streamId, from, READ_BATCH)
+        .map((r) => ChunkRow.parse(r));
       yield* batch;
       if (batch.length < READ_BATCH) return;
       from = batch.at(-1)!.seq;
@@ -82,20 +83,12 @@ export class StreamStore {
   }
 
   delete(streamId: string): void {
-    this.#all("DELETE FROM answer_chunks WHERE stream_id = ?", streamId);
-    this.#all("DELETE FROM answer_streams WHERE stream_id = ?", streamId);
+    this.#sql.exec("DELETE FROM answer_chunks WHERE stream_id = ?", streamId);
+    this.#sql.exec("DELETE FROM answer_streams WHERE stream_id = ?", streamId);
   }
 
   /** Runs `fn` as one transaction (a stream's end and the message that saves it). */
   transaction<T>(fn: () => T): T {
-    return this.#storage.transactionSync(fn);
-  }
-
-  #all(query: string, ...bindings: Binding[]): Record<string, SqlStorageValue>[] {
-    try {
-      return this.#storage.sql.exec(query, ...bindings).toArray();
-    } catch (err) {
-      throw new Error(`SQL failed: ${query.replace(/\s+/g, " ").slice(0, 120)}: ${String(err)}`, { cause: err });
-    }
+    return this.#sql.transaction(fn);
   }
 }

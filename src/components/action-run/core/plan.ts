@@ -3,7 +3,7 @@
 import { z } from "zod";
 import type { SerializedError } from "../../../kernel/index.ts";
 import { backoffDelay, RetryPolicy, shouldRetry } from "../../../engine/core/index.ts";
-import type { ActionRunStatus } from "../spec.ts";
+import type { ActionRunStatus } from "../rpc.ts";
 
 /**
  * `waiting`: queued for a pool slot for the next attempt; `running`: an attempt executes;

@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createThread, listMessages, saveMessage } from "../../../../src/agents/index.ts";
 import { unwrap } from "../../../../src/kernel/result.ts";
-import { newStreamId, streamStub, type Producer } from "../../../../src/agents/streaming/stream-protocol.ts";
+import { newStreamId, streamStub, type Producer } from "../../../../src/agents/streaming/stream-rpc.ts";
 import { chunksOf, resumeFrame, textOf, TestSocket, type Frame } from "../../../helpers/sockets.ts";
 
 const words = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ type: "text-delta", id: "t", delta: `w${from + i} ` }));

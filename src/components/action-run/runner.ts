@@ -2,13 +2,16 @@
 // one action executed until it succeeds or its policy gives up, each attempt in a pool slot if it has a
 // pool, its outcome handed to onComplete once. Storage holds every transition; memory only the loop.
 import type { ActionContext } from "../../engine/index.ts";
-import { decodePayload, encodePayload, fail, NonRetryableError, ok, type RpcResult, type SerializedError, StepwiseError, toSerializedError } from "../../kernel/index.ts";
 import { acrossObjects, RetryPolicy } from "../../engine/index.ts";
+import {
+  type Clock, decodePayload, encodePayload, fail, issueDetailsWithKeys, issueSummary, jsonColumn, NonRetryableError, ok, type RpcResult, type SerializedError,
+  StepwiseError, toSerializedError, tryEncode,
+} from "../../kernel/index.ts";
 import type { ActionRegistry } from "../action-registry.ts";
 import { workpoolNamespace } from "../bindings.ts";
 import { Workpool } from "../workpool/workpool.ts";
 import { afterFailure, nextAlarm, onWake, publicStatus, TERMINAL, type RunState } from "./core/plan.ts";
-import { ActionRunSpec, OnCompleteRef, StartRequest, type ActionRunView, type ParsedStartRequest } from "./spec.ts";
+import { ActionRunSpec, OnCompleteRef, StartRequest, type ActionRunView, type ParsedStartRequest } from "./rpc.ts";
 import { ActionRunStore, type RunRow } from "./store.ts";
 import { runOutcome, runView } from "./view.ts";
 
@@ -22,10 +25,11 @@ export interface StartReply {
 
 type AttemptOutcome = { ok: true; value: unknown } | { ok: false; error: SerializedError };
 
-export class ActionRunEngine {
+export class ActionRunner {
   readonly #ctx: DurableObjectState;
   readonly #env: Env;
   readonly #registry: ActionRegistry;
+  readonly #clock: Clock;
   readonly #store: ActionRunStore;
   readonly #watchdogMs: number;
   #row: RunRow | undefined;
@@ -36,10 +40,12 @@ export class ActionRunEngine {
   /** The alarm this instance set; `undefined` until it set or cleared one. */
   #alarmAt: number | null | undefined = undefined;
 
-  constructor(ctx: DurableObjectState, env: Env, registry: ActionRegistry) {
+  constructor(opts: { ctx: DurableObjectState; env: Env; registry: ActionRegistry; clock: Clock }) {
+    const { ctx, env } = opts;
     this.#ctx = ctx;
     this.#env = env;
-    this.#registry = registry;
+    this.#registry = opts.registry;
+    this.#clock = opts.clock;
     this.#store = new ActionRunStore(ctx.storage);
     this.#watchdogMs = Math.max(100, Number(env.STEPWISE_WATCHDOG_MS) || 30_000);
     void ctx.blockConcurrencyWhile(async () => {
@@ -52,7 +58,7 @@ export class ActionRunEngine {
 
   start(raw: StartRequest): RpcResult<StartReply> {
     const parsed = StartRequest.safeParse(raw);
-    if (!parsed.success) return fail("request.invalid", "invalid start request", { issues: parsed.error.issues.map(({ path, message }) => ({ path, message })) });
+    if (!parsed.success) return fail("request.invalid", "invalid start request", issueDetailsWithKeys(parsed.error));
     const req = parsed.data;
     if (this.#row !== undefined) {
       const row = this.#row;
@@ -64,20 +70,15 @@ export class ActionRunEngine {
       const holding = req.lease !== undefined && row.state === "running" && row.holder === req.lease.holderId;
       return ok({ id: row.runId, status: publicStatus(row.state), created: false, holding });
     }
-    let args: string | null;
-    try {
-      args = encodePayload(req.spec.args, "the action's args");
-    } catch (err) {
-      if (err instanceof StepwiseError) return { ok: false, error: err.toJSON() };
-      throw err;
-    }
-    const now = Date.now();
+    const args = tryEncode(req.spec.args, "the action's args");
+    if (!args.ok) return args;
+    const now = this.#clock.now();
     const first = this.#firstState(req);
     this.#store.transaction(() => {
       this.#store.insert({
         runId: req.id,
         action: req.spec.action,
-        args,
+        args: args.value,
         policy: JSON.stringify(req.spec.retry),
         pool: req.spec.pool === undefined ? null : JSON.stringify(req.spec.pool),
         onCompleteRef: req.spec.onComplete === undefined ? null : JSON.stringify(req.spec.onComplete),
@@ -114,7 +115,7 @@ export class ActionRunEngine {
     const row = this.#row;
     if (row === undefined) return fail("job.not_found", "no such run");
     if (TERMINAL.has(row.state)) return fail("job.already_finished", `the run has already ended (${row.state})`);
-    const now = Date.now();
+    const now = this.#clock.now();
     const reason = new StepwiseError("job.canceled", "the run was canceled");
     this.#store.transaction(() => {
       this.#store.update({ state: "canceled", generation: row.generation + 1, completedAt: now, wakeAt: null, onComplete: row.onCompleteRef === null ? "none" : "pending" }, now);
@@ -224,7 +225,7 @@ export class ActionRunEngine {
       return false;
     }
     this.#lease = lease;
-    const now = Date.now();
+    const now = this.#clock.now();
     this.#store.transaction(() => {
       this.#store.update({ state: "running", attempts: row.attempts + 1 }, now);
       this.#store.startAttempt(row.attempts + 1, now);
@@ -253,7 +254,7 @@ export class ActionRunEngine {
     try {
       const parsed = def.args.safeParse(decodePayload(row.args));
       if (!parsed.success) {
-        throw new NonRetryableError(`invalid args for "${row.action}": ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`, { code: "job.invalid_args" });
+        throw new NonRetryableError(`invalid args for "${row.action}": ${issueSummary(parsed.error)}`, { code: "job.invalid_args" });
       }
       if (signal.aborted) throw signal.reason;
       const aborted = new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true }));
@@ -268,7 +269,7 @@ export class ActionRunEngine {
 
   /** Journals how attempt `row.attempts` ended: completed, a backoff before the next, or failed. */
   #record(row: RunRow, outcome: AttemptOutcome): void {
-    const now = Date.now();
+    const now = this.#clock.now();
     let error: SerializedError;
     if (outcome.ok) {
       try {
@@ -285,7 +286,7 @@ export class ActionRunEngine {
     } else {
       error = outcome.error;
     }
-    const decision = afterFailure(RetryPolicy.parse(JSON.parse(row.policy)), row.attempts, error, now, Math.random());
+    const decision = afterFailure(jsonColumn(RetryPolicy, row.policy, "run.policy"), row.attempts, error, now, this.#clock.random());
     const errorJson = JSON.stringify({ code: error.code, message: error.message });
     this.#store.transaction(() => {
       if (decision.type === "retry") {
@@ -312,7 +313,7 @@ export class ActionRunEngine {
   /** The backoff is over: queue for a slot (pooled) or start the next attempt. */
   #nextAttempt(): void {
     const row = this.#row!;
-    const now = Date.now();
+    const now = this.#clock.now();
     this.#store.transaction(() => {
       if (row.pool !== null) {
         this.#store.update({ state: "waiting", holder: `${row.runId}:${row.attempts + 1}`, wakeAt: null }, now);
@@ -329,7 +330,7 @@ export class ActionRunEngine {
     // Delivering the callback is a call between objects: one that fails before it ran leaves
     // onComplete pending, and the watchdog delivers it again.
     await acrossObjects("component.callback", () => Promise.resolve());
-    const ref = OnCompleteRef.parse(JSON.parse(row.onCompleteRef ?? "{}"));
+    const ref = jsonColumn(OnCompleteRef, row.onCompleteRef, "run.on_complete");
     const def = this.#registry.get(ref.name);
     let failure: string | null = null;
     if (def === undefined) {
@@ -345,7 +346,7 @@ export class ActionRunEngine {
     }
     // Not retried (as a workflow's onComplete): it runs once, again only if a crash interrupted it.
     if (failure !== null) console.error(`action run ${row.runId}: onComplete failed: ${failure}`);
-    this.#store.update({ onComplete: "done", onCompleteError: failure }, Date.now());
+    this.#store.update({ onComplete: "done", onCompleteError: failure }, this.#clock.now());
     this.#row = this.#store.get()!;
   }
 
@@ -365,13 +366,13 @@ export class ActionRunEngine {
   }
 
   #pool(): Workpool {
-    const pool = ActionRunSpec.shape.pool.unwrap().parse(JSON.parse(this.#row?.pool ?? "null"));
+    const pool = jsonColumn(ActionRunSpec.shape.pool.unwrap(), this.#row?.pool, "run.pool");
     return new Workpool(workpoolNamespace(this.#env), { name: pool.name });
   }
 
   #rearm(): void {
     const row = this.#row;
-    const want = row === undefined ? null : nextAlarm(row, Date.now(), this.#watchdogMs);
+    const want = row === undefined ? null : nextAlarm(row, this.#clock.now(), this.#watchdogMs);
     if (want === null) {
       if (this.#alarmAt !== null) void this.#ctx.storage.deleteAlarm();
       this.#alarmAt = null;

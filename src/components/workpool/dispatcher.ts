@@ -1,16 +1,16 @@
 // The pool object's behaviour behind its RPC surface: one FIFO line and `maxParallelism` slots for a
 // whole deployment. Holders (workflow steps, retried jobs) wait in line over long-polling acquire calls;
 // queued jobs wait here as data and are handed to an action run when their turn comes.
-import { encodePayload, fail, ok, type RpcResult, StepwiseError } from "../../kernel/index.ts";
+import { type Clock, fail, issueDetails, jsonColumn, ok, rpcResult, type RpcResult, tryEncode } from "../../kernel/index.ts";
 import type { ActionRegistry } from "../action-registry.ts";
-import type { StartReply } from "../action-run/engine.ts";
-import { ActionRunSpec, type ActionRunView } from "../action-run/spec.ts";
+import type { StartReply } from "../action-run/runner.ts";
+import { ActionRunSpec, type ActionRunView } from "../action-run/rpc.ts";
 import { actionRunNamespace } from "../bindings.ts";
 import {
   alarmCutoff, dispatchRetryMs, effectiveMax, heartbeatEveryMs, leaseMs, planGrants, pollWaitMs, presenceMs, rearmTo,
   type PoolConfigInput, type PoolSettings,
 } from "./core/queue.ts";
-import { AcquireRequest, EnqueueRequest, HolderRequest, SetMaxRequest, type AcquireResult, type PoolStats } from "./protocol.ts";
+import { AcquireRequest, EnqueueRequest, HolderRequest, SetMaxRequest, type AcquireResult, type PoolStats } from "./rpc.ts";
 import { WorkpoolStore, type Entry, type JobRow } from "./store.ts";
 import { invalid, jobView } from "./views.ts";
 
@@ -20,10 +20,11 @@ const PRUNE_EVERY_MS = 10 * 60 * 1000;
 
 type Settings = PoolSettings & { name: string | null };
 
-export class WorkpoolEngine {
+export class PoolDispatcher {
   readonly #ctx: DurableObjectState;
   readonly #env: Env;
   readonly #registry: ActionRegistry;
+  readonly #clock: Clock;
   readonly #store: WorkpoolStore;
   #settings: Settings = { name: null, declaredMax: null, overrideMax: null, leaseMs: null };
   /** Acquire calls waiting in this instance, by holder: resolved with true when granted. */
@@ -33,10 +34,12 @@ export class WorkpoolEngine {
   #alarmAt: number | null = null;
   #prunedAt = 0;
 
-  constructor(ctx: DurableObjectState, env: Env, registry: ActionRegistry) {
+  constructor(opts: { ctx: DurableObjectState; env: Env; registry: ActionRegistry; clock: Clock }) {
+    const { ctx } = opts;
     this.#ctx = ctx;
-    this.#env = env;
-    this.#registry = registry;
+    this.#env = opts.env;
+    this.#registry = opts.registry;
+    this.#clock = opts.clock;
     this.#store = new WorkpoolStore(ctx.storage);
     void ctx.blockConcurrencyWhile(async () => {
       this.#store.migrate();
@@ -55,7 +58,7 @@ export class WorkpoolEngine {
     const { holderId, pool, waitMs } = parsed.data;
     this.#configure(pool);
     const lease = leaseMs(this.#settings);
-    const now = Date.now();
+    const now = this.#clock.now();
     let entry = this.#store.entry(holderId);
     const earlier = entry === undefined ? this.#store.earlierAttempt(holderId) : undefined;
     if (earlier !== undefined) {
@@ -95,7 +98,7 @@ export class WorkpoolEngine {
     const parsed = HolderRequest.safeParse(raw);
     if (!parsed.success) return invalid(parsed.error);
     const { holderId } = parsed.data;
-    const now = Date.now();
+    const now = this.#clock.now();
     const entry = this.#store.transaction(() => {
       const e = this.#store.remove(holderId);
       if (e === undefined) return e;
@@ -122,20 +125,15 @@ export class WorkpoolEngine {
     }
     const args = action.args.safeParse(spec.args);
     if (!args.success) {
-      return fail("job.invalid_args", `invalid args for "${spec.action}"`, { issues: args.error.issues.map(({ path, message }) => ({ path: path.map(String), message })) });
+      return fail("job.invalid_args", `invalid args for "${spec.action}"`, issueDetails(args.error));
     }
     const holder = `${jobId}:1`;
     if (this.#store.job(jobId) !== undefined || this.#store.entry(holder) !== undefined) return ok({ jobId, created: false });
-    let encoded: string;
-    try {
-      encoded = encodePayload(spec, "the job")!;
-    } catch (err) {
-      if (err instanceof StepwiseError) return { ok: false, error: err.toJSON() };
-      throw err;
-    }
-    const now = Date.now();
+    const encoded = tryEncode(spec, "the job");
+    if (!encoded.ok) return encoded;
+    const now = this.#clock.now();
     this.#store.transaction(() => {
-      this.#store.insertJob({ jobId, spec: encoded, now });
+      this.#store.insertJob({ jobId, spec: encoded.value!, now });
       this.#store.enqueue({ holder, jobId, until: null, now });
       this.#store.count("enqueued");
     });
@@ -150,8 +148,7 @@ export class WorkpoolEngine {
       const entry = this.#store.entry(`${jobId}:1`);
       if (entry?.state === "queued") return ok({ ...jobView(job, "pending"), position: this.#store.ahead(entry.pos) });
     }
-    // SAFETY: the RPC type is RpcResult<ActionRunView> intersected with Disposable, which defeats narrowing on `ok`.
-    const reply = (await actionRunNamespace(this.#env).getByName(jobId).describe()) as RpcResult<ActionRunView>;
+    const reply = await rpcResult<ActionRunView>(actionRunNamespace(this.#env).getByName(jobId).describe());
     if (!reply.ok && reply.error.code === "job.not_found" && job?.state === "queued") return ok(jobView(job, "pending"));
     return reply;
   }
@@ -162,7 +159,7 @@ export class WorkpoolEngine {
     if (job?.state === "queued") {
       const entry = this.#store.entry(`${jobId}:1`);
       if (entry?.state === "queued") {
-        const now = Date.now();
+        const now = this.#clock.now();
         this.#store.transaction(() => {
           this.#store.remove(entry.holder);
           this.#store.setJobState(jobId, "canceling", now, now + dispatchRetryMs(leaseMs(this.#settings)));
@@ -175,8 +172,7 @@ export class WorkpoolEngine {
       // Being handed to its action run right now: let that land, then cancel the run.
       if (entry?.state === "dispatching") await (this.#dispatching.get(jobId) ?? this.#dispatch(entry));
     }
-    // SAFETY: as in jobStatus.
-    return (await actionRunNamespace(this.#env).getByName(jobId).cancel()) as RpcResult<{ status: "canceled" }>;
+    return rpcResult<{ status: "canceled" }>(actionRunNamespace(this.#env).getByName(jobId).cancel());
   }
 
   // -- settings --------------------------------------------------------------------------------
@@ -213,7 +209,7 @@ export class WorkpoolEngine {
   // -- alarm -----------------------------------------------------------------------------------
 
   async alarm(): Promise<void> {
-    const now = Date.now();
+    const now = this.#clock.now();
     const cutoff = alarmCutoff(now, this.#store.pool().alarmAt);
     this.#alarmAt = null; // the alarm that woke us is spent
     this.#store.saveAlarmAt(null);
@@ -255,7 +251,7 @@ export class WorkpoolEngine {
   /** Renews (or confirms) a granted slot and answers with its timings. */
   #granted(holderId: string): AcquireResult & { granted: true } {
     const lease = leaseMs(this.#settings);
-    const now = Date.now();
+    const now = this.#clock.now();
     const entry = this.#store.entry(holderId);
     this.#store.transaction(() => {
       this.#store.move(holderId, ["active", "dispatching"], "active", now + lease, now);
@@ -287,7 +283,7 @@ export class WorkpoolEngine {
       if (free <= 0) break;
       const queue = this.#store.queueHead(free + 16);
       if (queue.length === 0) break;
-      const now = Date.now();
+      const now = this.#clock.now();
       const plan = planGrants({ free, queue, now, waiting: new Set(this.#waiters.keys()) });
       if (plan.grant.length === 0 && plan.drop.length === 0) break;
       this.#store.transaction(() => {
@@ -316,22 +312,26 @@ export class WorkpoolEngine {
       const job = this.#store.job(jobId);
       if (job === undefined || job.spec === null) {
         // Already handed out (its run renews or released the slot): nothing to send.
-        if (job?.state === "dispatched") this.#store.move(entry.holder, ["dispatching"], "active", Date.now() + leaseMs(this.#settings), Date.now());
+        if (job?.state === "dispatched") {
+          const now = this.#clock.now();
+          this.#store.move(entry.holder, ["dispatching"], "active", now + leaseMs(this.#settings), now);
+        }
         return;
       }
-      const spec = ActionRunSpec.parse(JSON.parse(job.spec));
+      const spec = jsonColumn(ActionRunSpec, job.spec, "jobs.spec");
       const lease = leaseMs(this.#settings);
       let reply: RpcResult<StartReply>;
       try {
-        // SAFETY: the RPC type is RpcResult<StartReply> intersected with Disposable, which defeats narrowing on `ok`.
-        reply = (await actionRunNamespace(this.#env)
-          .getByName(jobId)
-          .start({ id: jobId, spec, lease: { holderId: entry.holder, heartbeatMs: heartbeatEveryMs(lease) } })) as RpcResult<StartReply>;
+        reply = await rpcResult<StartReply>(
+          actionRunNamespace(this.#env)
+            .getByName(jobId)
+            .start({ id: jobId, spec, lease: { holderId: entry.holder, heartbeatMs: heartbeatEveryMs(lease) } }),
+        );
       } catch (err) {
         console.error(`pool ${this.#settings.name}: handing job ${jobId} to its run failed (resent by the alarm): ${String(err)}`);
         return;
       }
-      const now = Date.now();
+      const now = this.#clock.now();
       const holding = reply.ok && reply.value.holding;
       if (!reply.ok) console.error(`pool ${this.#settings.name}: job ${jobId} was refused by its run: ${reply.error.code}: ${reply.error.message}`);
       const freed = this.#store.transaction(() => {
@@ -355,11 +355,10 @@ export class WorkpoolEngine {
   async #noticeCanceled(job: JobRow): Promise<void> {
     if (job.spec === null) return;
     try {
-      const spec = ActionRunSpec.parse(JSON.parse(job.spec));
-      // SAFETY: as in #dispatch.
-      const reply = (await actionRunNamespace(this.#env).getByName(job.jobId).start({ id: job.jobId, spec, canceled: true })) as RpcResult<StartReply>;
+      const spec = jsonColumn(ActionRunSpec, job.spec, "jobs.spec");
+      const reply = await rpcResult<StartReply>(actionRunNamespace(this.#env).getByName(job.jobId).start({ id: job.jobId, spec, canceled: true }));
       if (!reply.ok) console.error(`pool ${this.#settings.name}: the cancel of job ${job.jobId} was refused: ${reply.error.code}`);
-      this.#store.setJobState(job.jobId, "canceled", Date.now());
+      this.#store.setJobState(job.jobId, "canceled", this.#clock.now());
       this.#rearm();
     } catch (err) {
       console.error(`pool ${this.#settings.name}: telling job ${job.jobId} it was canceled failed (resent by the alarm): ${String(err)}`);

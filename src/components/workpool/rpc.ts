@@ -1,7 +1,7 @@
 // The pool object's RPC messages. Requests are parsed at the object's boundary; every reply is data
 // (RpcResult), because RPC keeps only an error's message and the callers branch on codes.
 import { z } from "zod";
-import { ACTION_RUN_ID, ActionRunSpec } from "../action-run/spec.ts";
+import { ACTION_RUN_ID, ActionRunSpec } from "../action-run/rpc.ts";
 import { PoolConfigInput } from "./core/queue.ts";
 
 export const HOLDER_ID = /^[A-Za-z0-9_][A-Za-z0-9_.:/#-]{0,299}$/;

@@ -1,0 +1,15 @@
+// The run index's SQLite schema, as numbered migrations applied once under blockConcurrencyWhile by the
+// kernel's runner. Never ALTER elsewhere: append a migration here.
+
+export const RUN_INDEX_MIGRATIONS: readonly string[] = [
+  // 1: the runs, newest first, by workflow and by status. Index objects made before migrations existed
+  // already hold these tables and no `_schema` row: IF NOT EXISTS lets them take version 1 as they are.
+  `
+  CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY, workflow TEXT NOT NULL, status TEXT NOT NULL,
+    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, version INTEGER NOT NULL);
+  CREATE INDEX IF NOT EXISTS runs_newest ON runs (created_at DESC, run_id DESC);
+  CREATE INDEX IF NOT EXISTS runs_workflow ON runs (workflow, created_at DESC, run_id DESC);
+  CREATE INDEX IF NOT EXISTS runs_status ON runs (status, created_at DESC, run_id DESC);
+  `,
+];

@@ -1,0 +1,74 @@
+// The one way every Durable Object touches its SQLite: bound parameters only, and a failing query
+// named (whitespace folded, cut at 120 characters) in the error, so a log line says which one broke.
+
+export type SqlValue = string | number | null;
+
+/** A value SQLite hands back (workerd's SqlStorageValue). */
+export type SqlCell = ArrayBuffer | string | number | null;
+
+export type SqlRow = Record<string, SqlCell>;
+
+interface Cursor {
+  toArray(): SqlRow[];
+  raw(): IterableIterator<SqlCell[]>;
+}
+
+/**
+ * The part of a Durable Object's storage this needs. Declared here, not taken from the Workers types,
+ * so the kernel also type-checks in the Node projects that import it (scripts, process tests).
+ */
+export interface SqlHost {
+  sql: { exec(query: string, ...bindings: SqlValue[]): Cursor };
+  transactionSync<T>(fn: () => T): T;
+}
+
+/**
+ * Runs queries against a Durable Object's SQLite storage.
+ * @example
+ * const sql = new Sql(ctx.storage);
+ * const row = sql.first("SELECT status FROM run WHERE id = ?", 1);
+ */
+export class Sql {
+  readonly #storage: SqlHost;
+
+  constructor(storage: SqlHost) {
+    this.#storage = storage;
+  }
+
+  /** Runs a statement for its effect. */
+  exec(query: string, ...bindings: SqlValue[]): void {
+    this.#run(query, bindings);
+  }
+
+  /** Every row, as objects keyed by column name. */
+  all(query: string, ...bindings: SqlValue[]): SqlRow[] {
+    return this.#run(query, bindings).toArray();
+  }
+
+  /** The first row, or undefined. */
+  first(query: string, ...bindings: SqlValue[]): SqlRow | undefined {
+    return this.all(query, ...bindings)[0];
+  }
+
+  /** The rows as arrays of values in column order: no object per row, for reads of many rows. */
+  raw(query: string, ...bindings: SqlValue[]): IterableIterator<SqlCell[]> {
+    return this.#run(query, bindings).raw();
+  }
+
+  /** Whether a table of that name exists. Creates nothing. */
+  hasTable(name: string): boolean {
+    return this.first("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", name) !== undefined;
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.#storage.transactionSync(fn);
+  }
+
+  #run(query: string, bindings: SqlValue[]): Cursor {
+    try {
+      return this.#storage.sql.exec(query, ...bindings);
+    } catch (err) {
+      throw new Error(`SQL failed: ${query.replace(/\s+/g, " ").trim().slice(0, 120)}: ${String(err)}`, { cause: err });
+    }
+  }
+}
