@@ -1,7 +1,7 @@
 // Who calls a component or an agent helper: a workflow `step`, an action's (mutation's, onComplete's)
 // ctx, or a Worker's env. Ids and keys derive from the caller's idempotency key, so a retry repeats them.
 import { mintId } from "../kernel/index.ts";
-import type { StepContext } from "./step-context.ts";
+import type { StepContext } from "./workflow-api.ts";
 
 /** A Worker's `{ env }`, an action's or mutation's `ctx`, an onComplete `ctx`, or a workflow's `step`. */
 export type CallerContext = { readonly env?: unknown; readonly idempotencyKey?: string } | StepContext;

@@ -1,7 +1,7 @@
 // The Worker-side API over run objects: startRun, getRun, signalRun, cancelRun.
 // Errors come back as StepwiseError with the run object's code intact.
 import { issueDetails, mintId, SerializedError, StepwiseError, unwrap } from "../kernel/index.ts";
-import type { AnyWorkflow } from "./define.ts";
+import type { AnyWorkflow } from "./workflow-api.ts";
 import type { Registry } from "./registry.ts";
 import { RUN_ID_PATTERN, type StartResult } from "./durable/run-rpc.ts";
 import type { RunView } from "./durable/run-view.ts";

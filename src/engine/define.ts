@@ -2,62 +2,7 @@
 // Generics live here at the edge; the engine inside works on the erased `AnyWorkflow` shape.
 import type { z } from "zod";
 import type { RetryOption } from "./core/retry.ts";
-import type { StepContext } from "./step-context.ts";
-
-/** What an action, mutation or inline step receives besides its args. */
-export interface ActionContext {
-  env: Env;
-  runId: string;
-  /** The step's sequence number in its run. */
-  seq: number;
-  /** 1 for the first attempt. */
-  attempt: number;
-  /** Fires when the run is canceled or the step times out. */
-  signal: AbortSignal;
-  /** `${runId}:${seq}`: stable across retries and replays of this step. */
-  idempotencyKey: string;
-}
-
-export interface ActionDefinition<Args, Result> {
-  readonly type: "action";
-  readonly name: string;
-  readonly args: z.ZodType<Args>;
-  readonly handler: (ctx: ActionContext, args: Args) => Promise<Result> | Result;
-}
-
-export interface MutationDefinition<Args, Result> {
-  readonly type: "mutation";
-  readonly name: string;
-  readonly args: z.ZodType<Args>;
-  readonly handler: (ctx: ActionContext, args: Args) => Promise<Result> | Result;
-}
-
-export type RunOutcome<R = unknown> =
-  | { status: "completed"; result: R }
-  | { status: "failed"; error: { code: string; message: string } }
-  | { status: "canceled" };
-
-export interface OnCompleteContext {
-  env: Env;
-  runId: string;
-  workflow: string;
-  /** `${runId}:onComplete`: lets the callback dedupe its side effects if it runs again after a crash. */
-  idempotencyKey: string;
-}
-
-export interface WorkflowDefinition<Schema extends z.ZodType = z.ZodType, Result = unknown> {
-  readonly type: "workflow";
-  readonly name: string;
-  readonly args: Schema;
-  readonly returns?: z.ZodType<Result>;
-  readonly retry?: RetryOption;
-  readonly handler: (step: StepContext, args: z.output<Schema>) => Promise<Result>;
-  readonly onComplete?: (ctx: OnCompleteContext, outcome: RunOutcome<Result>, args: z.output<Schema>) => Promise<void> | void;
-}
-
-// SAFETY (for the casts to AnyWorkflow below): handler and onComplete are only ever called with args
-// parsed by `args`, and results are checked by `returns`, so erasing the parameters is sound.
-export type AnyWorkflow = WorkflowDefinition<z.ZodType, unknown>;
+import type { ActionContext, ActionDefinition, MutationDefinition, OnCompleteContext, RunOutcome, StepContext, WorkflowDefinition } from "./workflow-api.ts";
 
 /**
  * Defines a durable workflow. The handler's args are typed from the `args` schema.

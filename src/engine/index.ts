@@ -1,11 +1,11 @@
 // The engine's public surface: definitions, errors, the run object factory and the Worker-side client.
 export { defineAction, defineMutation, defineWorkflow, WORKFLOW_NAME_PATTERN, WorkflowManager } from "./define.ts";
-export type { ActionContext, ActionDefinition, AnyWorkflow, MutationDefinition, OnCompleteContext, RunOutcome, WorkflowDefinition } from "./define.ts";
+export type { ActionContext, ActionDefinition, AnyWorkflow, MutationDefinition, OnCompleteContext, RunOutcome, WorkflowDefinition } from "./workflow-api.ts";
 export { NonRetryableError, RunCanceledError, StepwiseError } from "../kernel/index.ts";
 export type { SerializedError } from "../kernel/index.ts";
 export { backoffDelay, DEFAULT_RETRY, RetryPolicy, resolveRetry, shouldRetry, type RetryOption } from "./core/index.ts";
 export { acrossObjects } from "./faults.ts";
-export type { StepContext, ActionStepOptions, SlotLease, SlotPool } from "./step-context.ts";
+export type { StepContext, ActionStepOptions, SlotLease, SlotPool } from "./workflow-api.ts";
 export { isStepContext, nextCall, nextRunId, startOnce, type CallerContext } from "./caller.ts";
 export { Registry } from "./registry.ts";
 export { createRunObject, runActivity } from "./durable/run-object.ts";

@@ -1,5 +1,5 @@
 // The set of workflows a deployment knows, by name. The run object and the HTTP layer share one.
-import type { AnyWorkflow, WorkflowDefinition } from "./define.ts";
+import type { AnyWorkflow, WorkflowDefinition } from "./workflow-api.ts";
 import type { z } from "zod";
 
 export class Registry {

@@ -1,32 +1,8 @@
 // The `step` object a workflow handler receives. It only describes steps; the run object executes
 // them, journals them and assigns their sequence numbers in call order.
-import type { ActionContext, ActionDefinition, AnyWorkflow, MutationDefinition, WorkflowDefinition } from "./define.ts";
-import type { RetryOption } from "./core/retry.ts";
 import type { z } from "zod";
-
-export interface ActionStepOptions {
-  /** `true` for the default policy, or a partial policy; defaults to the workflow's `retry`. */
-  retry?: RetryOption;
-  /** Milliseconds an attempt may take; past it the attempt's signal fires and it fails with `step.timeout`. */
-  timeout?: number;
-  /** The step's name in the journal; defaults to the action's name. */
-  name?: string;
-  /** Runs each attempt inside a slot of this pool (see `Workpool`), waiting for one first. */
-  pool?: SlotPool;
-}
-
-/**
- * Something that hands out concurrency slots, such as a `Workpool`. The engine asks for a slot before
- * each attempt and releases it after; `holderId` is stable for the attempt, so asking again after a
- * crash keeps the holder's place rather than queuing twice.
- */
-export interface SlotPool {
-  acquire(req: { holderId: string; signal: AbortSignal }): Promise<SlotLease>;
-}
-
-export interface SlotLease {
-  release(): Promise<void>;
-}
+import type { RetryOption } from "./core/retry.ts";
+import type { ActionContext, ActionDefinition, ActionStepOptions, AnyWorkflow, MutationDefinition, SlotPool, StepContext } from "./workflow-api.ts";
 
 /** One step as the run object sees it. */
 export type StepCall =
@@ -35,30 +11,6 @@ export type StepCall =
   | { kind: "signal"; name: string; timeout?: number }
   | { kind: "workflow"; name: string; workflow: AnyWorkflow; args: unknown }
   | { kind: "now" | "random" | "uuid"; name: string };
-
-export interface StepContext {
-  readonly runId: string;
-  /** Runs an action as a step: retried per policy, its result journaled. */
-  runAction<Args, Result>(action: ActionDefinition<Args, Result>, args: Args, opts?: ActionStepOptions): Promise<Result>;
-  /** Runs a mutation as a step; it receives the idempotency key `${runId}:${seq}`. */
-  runMutation<Args, Result>(mutation: MutationDefinition<Args, Result>, args: Args, opts?: ActionStepOptions): Promise<Result>;
-  /** Runs an inline closure as a step. */
-  run<Result>(name: string, fn: (ctx: ActionContext) => Promise<Result> | Result, opts?: Omit<ActionStepOptions, "name">): Promise<Result>;
-  /** A durable sleep. */
-  sleep(ms: number, opts?: { name?: string }): Promise<void>;
-  /** A durable sleep until a point in time. */
-  sleepUntil(at: Date | number, opts?: { name?: string }): Promise<void>;
-  /** The next signal of this name (buffered if it came early), or `null` after `timeout` ms. */
-  waitForSignal<T = unknown>(name: string, opts?: { timeout?: number }): Promise<T | null>;
-  /** Runs a child workflow in its own object and waits for its result. */
-  runWorkflow<Schema extends z.ZodType, Result>(workflow: WorkflowDefinition<Schema, Result>, args: z.input<Schema>, opts?: { name?: string }): Promise<Result>;
-  /** The current time, journaled so replay sees the same value. */
-  now(): Promise<number>;
-  /** A random number in [0, 1), journaled. */
-  random(): Promise<number>;
-  /** A random UUID, journaled. */
-  uuid(): Promise<string>;
-}
 
 /** Builds the handler's `step` over an executor that owns sequence numbers and the journal. */
 export function createStepContext(runId: string, execute: (call: StepCall) => Promise<unknown>): StepContext {

@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { createThread, getThread, listMessages, signTicket, TICKET_TTL_MS, threadStub, verifyTicket } from "../agents/index.ts";
 import { StepwiseError } from "../engine/index.ts";
-import { jsonBody, params, query } from "./api/validators.ts";
+import { jsonBody, params, query } from "./validators.ts";
 
 export const CreateThreadBody = z.object({
   userId: z.string().min(1).max(200).describe("Who the thread belongs to"),

@@ -2,7 +2,7 @@
 // idempotency key repeat, in order, for a retried attempt's fresh ctx.
 import { describe, expect, it } from "vitest";
 import { isStepContext, nextCall, nextRunId } from "../../src/engine/caller.ts";
-import type { StepContext } from "../../src/engine/step-context.ts";
+import type { StepContext } from "../../src/engine/workflow-api.ts";
 
 // SAFETY: isStepContext only looks at these two methods.
 const step = { runAction: () => Promise.resolve(), runMutation: () => Promise.resolve() } as unknown as StepContext;

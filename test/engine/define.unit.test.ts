@@ -2,8 +2,8 @@
 // from its zod schema, a run's result from its handler (or `returns`), a step's result from its action.
 import { describe, expectTypeOf, it } from "vitest";
 import { z } from "zod";
-import { defineAction, defineMutation, defineWorkflow, type ActionDefinition, type MutationDefinition, type RunOutcome, type WorkflowDefinition } from "../../src/engine/define.ts";
-import type { StepContext } from "../../src/engine/step-context.ts";
+import { defineAction, defineMutation, defineWorkflow } from "../../src/engine/define.ts";
+import type { ActionDefinition, MutationDefinition, RunOutcome, StepContext, WorkflowDefinition } from "../../src/engine/workflow-api.ts";
 
 /** The run's result type of a workflow definition. */
 type ResultOf<W> = W extends WorkflowDefinition<z.ZodType, infer R> ? R : never;

@@ -2,13 +2,14 @@
 // asks the step machine (core/step-machine.ts) what each call, attempt outcome or lost race does,
 // applies its writes to storage, and keeps the in-memory side: parked promises, attempt abort
 // controllers, the replay copy of the journal, and the combinator watch.
-import type { ActionContext, AnyWorkflow } from "../define.ts";
+import type { ActionContext, AnyWorkflow } from "../workflow-api.ts";
 import { StepwiseError, toSerializedError, type Clock, type SerializedError } from "../../kernel/index.ts";
 import { nonDeterminism, type JournalEntry } from "../core/journal.ts";
 import { resolveRetry } from "../core/retry.ts";
 import { CombinatorWatch } from "../core/combinators.ts";
 import { afterAttempt, attemptStarted, onCall, onLost, retryDue, settlement, touchesTimers, type Next, type StepWrite } from "../core/step-machine.ts";
-import { createStepContext, type SlotLease, type StepCall } from "../step-context.ts";
+import { createStepContext, type StepCall } from "../step-context.ts";
+import type { SlotLease } from "../workflow-api.ts";
 import type { RunStore } from "./run-store.ts";
 
 /** What the execution needs from the object that hosts it. */

@@ -4,7 +4,7 @@
 // between leaves them owed; the watchdog brings the object back until all are done.
 import { z } from "zod";
 import { decodePayload, issueSummary, jsonColumn, StepwiseError, tryEncode, type SerializedError } from "../../kernel/index.ts";
-import type { AnyWorkflow, RunOutcome } from "../define.ts";
+import type { AnyWorkflow, RunOutcome } from "../workflow-api.ts";
 import { ChildDetail } from "../core/journal.ts";
 import { cancelOpen } from "../core/step-machine.ts";
 import { acrossObjects } from "../faults.ts";

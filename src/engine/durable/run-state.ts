@@ -2,7 +2,7 @@
 // the deployment's workflows and the clock. Each capability module (commands, alarms, children,
 // finishing, event streams) holds this and owns its own part of the work.
 import { decodePayload, type Clock } from "../../kernel/index.ts";
-import type { AnyWorkflow } from "../define.ts";
+import type { AnyWorkflow } from "../workflow-api.ts";
 import type { Registry } from "../registry.ts";
 import { journaledError } from "../core/step-machine.ts";
 import type { HandlerExecution } from "./execution.ts";

@@ -3,7 +3,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { createClient, StepwiseError, type Registry } from "../../engine/index.ts";
-import { jsonBody, params, query } from "./validators.ts";
+import { jsonBody, params, query } from "../validators.ts";
 import { ListRunsQuery, RunId, RunQuery, SignalBody, SignalName, StartBody, WorkflowName } from "./schemas.ts";
 
 const IdempotencyKey = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces");

@@ -1,11 +1,17 @@
 // Hono validators over zod: typed inputs for the routes (and for `hc` clients), failures as
-// problem+json through StepwiseError. A body is JSON, or it is refused: never read as something else.
+// problem+json through StepwiseError, whose details carry the failing paths (JSON Pointers in the
+// answer). A body is JSON, or it is refused: never read as something else.
 import type { Context } from "hono";
 import { validator } from "hono/validator";
 import type { z } from "zod";
-import { parseWith } from "../validate.ts";
-import { StepwiseError } from "../../engine/index.ts";
-import { exceedsDepth, MAX_JSON_DEPTH } from "../../kernel/index.ts";
+import { StepwiseError } from "../engine/index.ts";
+import { exceedsDepth, issueDetails, MAX_JSON_DEPTH } from "../kernel/index.ts";
+
+function parseWith<S extends z.ZodType>(schema: S, raw: unknown, message: string): z.output<S> {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  throw new StepwiseError("request.invalid", message, { details: issueDetails(parsed.error) });
+}
 
 /** `application/json` and `application/<anything>+json`, as Hono's own JSON validator reads them. */
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;

@@ -1,0 +1,108 @@
+// The types a workflow author writes against: the definitions of workflows, actions and mutations, the
+// `step` their handlers receive, and the contexts and outcomes passed to them. They refer to each other
+// (a handler takes a step, a step runs definitions), so they live together; define.ts makes the values.
+import type { z } from "zod";
+import type { RetryOption } from "./core/retry.ts";
+
+/** What an action, mutation or inline step receives besides its args. */
+export interface ActionContext {
+  env: Env;
+  runId: string;
+  /** The step's sequence number in its run. */
+  seq: number;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** Fires when the run is canceled or the step times out. */
+  signal: AbortSignal;
+  /** `${runId}:${seq}`: stable across retries and replays of this step. */
+  idempotencyKey: string;
+}
+
+export interface ActionDefinition<Args, Result> {
+  readonly type: "action";
+  readonly name: string;
+  readonly args: z.ZodType<Args>;
+  readonly handler: (ctx: ActionContext, args: Args) => Promise<Result> | Result;
+}
+
+export interface MutationDefinition<Args, Result> {
+  readonly type: "mutation";
+  readonly name: string;
+  readonly args: z.ZodType<Args>;
+  readonly handler: (ctx: ActionContext, args: Args) => Promise<Result> | Result;
+}
+
+export type RunOutcome<R = unknown> =
+  | { status: "completed"; result: R }
+  | { status: "failed"; error: { code: string; message: string } }
+  | { status: "canceled" };
+
+export interface OnCompleteContext {
+  env: Env;
+  runId: string;
+  workflow: string;
+  /** `${runId}:onComplete`: lets the callback dedupe its side effects if it runs again after a crash. */
+  idempotencyKey: string;
+}
+
+export interface WorkflowDefinition<Schema extends z.ZodType = z.ZodType, Result = unknown> {
+  readonly type: "workflow";
+  readonly name: string;
+  readonly args: Schema;
+  readonly returns?: z.ZodType<Result>;
+  readonly retry?: RetryOption;
+  readonly handler: (step: StepContext, args: z.output<Schema>) => Promise<Result>;
+  readonly onComplete?: (ctx: OnCompleteContext, outcome: RunOutcome<Result>, args: z.output<Schema>) => Promise<void> | void;
+}
+
+// SAFETY (for the casts to AnyWorkflow below): handler and onComplete are only ever called with args
+// parsed by `args`, and results are checked by `returns`, so erasing the parameters is sound.
+export type AnyWorkflow = WorkflowDefinition<z.ZodType, unknown>;
+
+export interface ActionStepOptions {
+  /** `true` for the default policy, or a partial policy; defaults to the workflow's `retry`. */
+  retry?: RetryOption;
+  /** Milliseconds an attempt may take; past it the attempt's signal fires and it fails with `step.timeout`. */
+  timeout?: number;
+  /** The step's name in the journal; defaults to the action's name. */
+  name?: string;
+  /** Runs each attempt inside a slot of this pool (see `Workpool`), waiting for one first. */
+  pool?: SlotPool;
+}
+
+/**
+ * Something that hands out concurrency slots, such as a `Workpool`. The engine asks for a slot before
+ * each attempt and releases it after; `holderId` is stable for the attempt, so asking again after a
+ * crash keeps the holder's place rather than queuing twice.
+ */
+export interface SlotPool {
+  acquire(req: { holderId: string; signal: AbortSignal }): Promise<SlotLease>;
+}
+
+export interface SlotLease {
+  release(): Promise<void>;
+}
+
+export interface StepContext {
+  readonly runId: string;
+  /** Runs an action as a step: retried per policy, its result journaled. */
+  runAction<Args, Result>(action: ActionDefinition<Args, Result>, args: Args, opts?: ActionStepOptions): Promise<Result>;
+  /** Runs a mutation as a step; it receives the idempotency key `${runId}:${seq}`. */
+  runMutation<Args, Result>(mutation: MutationDefinition<Args, Result>, args: Args, opts?: ActionStepOptions): Promise<Result>;
+  /** Runs an inline closure as a step. */
+  run<Result>(name: string, fn: (ctx: ActionContext) => Promise<Result> | Result, opts?: Omit<ActionStepOptions, "name">): Promise<Result>;
+  /** A durable sleep. */
+  sleep(ms: number, opts?: { name?: string }): Promise<void>;
+  /** A durable sleep until a point in time. */
+  sleepUntil(at: Date | number, opts?: { name?: string }): Promise<void>;
+  /** The next signal of this name (buffered if it came early), or `null` after `timeout` ms. */
+  waitForSignal<T = unknown>(name: string, opts?: { timeout?: number }): Promise<T | null>;
+  /** Runs a child workflow in its own object and waits for its result. */
+  runWorkflow<Schema extends z.ZodType, Result>(workflow: WorkflowDefinition<Schema, Result>, args: z.input<Schema>, opts?: { name?: string }): Promise<Result>;
+  /** The current time, journaled so replay sees the same value. */
+  now(): Promise<number>;
+  /** A random number in [0, 1), journaled. */
+  random(): Promise<number>;
+  /** A random UUID, journaled. */
+  uuid(): Promise<string>;
+}
