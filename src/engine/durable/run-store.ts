@@ -118,7 +118,10 @@ export class RunStore {
   /** Applies a transition's writes (see core/step-machine.ts), in one transaction when there are several. */
   apply(writes: readonly StepWrite[]): void {
     if (writes.length === 0) return;
-    if (writes.length === 1) return this.write(writes[0]!);
+    if (writes.length === 1) {
+      this.write(writes[0]!);
+      return;
+    }
     this.transaction(() => {
       for (const w of writes) this.write(w);
     });
@@ -128,17 +131,23 @@ export class RunStore {
   write(w: StepWrite): void {
     switch (w.op) {
       case "insertStep":
-        return this.insertStep(w.step);
+        this.insertStep(w.step);
+        break;
       case "updateStep":
-        return this.updateStep(w.seq, w.patch, w.at, w.event === false ? { event: false } : {});
+        this.updateStep(w.seq, w.patch, w.at, w.event === false ? { event: false } : {});
+        break;
       case "setTimer":
-        return this.setTimer(w.kind, w.seq, w.at);
+        this.setTimer(w.kind, w.seq, w.at);
+        break;
       case "deleteTimer":
-        return this.deleteTimer(w.kind, w.seq);
+        this.deleteTimer(w.kind, w.seq);
+        break;
       case "deleteStepTimers":
-        return this.deleteStepTimers(w.seq);
+        this.deleteStepTimers(w.seq);
+        break;
       case "consumeSignal":
-        return this.consumeSignal(w.signalId, w.seq);
+        this.consumeSignal(w.signalId, w.seq);
+        break;
     }
   }
 
