@@ -15,7 +15,9 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: "./test/wrangler.test.toml" },
             // The fuzz test's knobs (test/http/fuzz/config.ts), passed from the shell into the Worker's env.
-            miniflare: { bindings: { FUZZ_CASES: process.env.FUZZ_CASES ?? "", FUZZ_SEED: process.env.FUZZ_SEED ?? "", FUZZ_CASE: process.env.FUZZ_CASE ?? "" } },
+            miniflare: {
+              bindings: { FUZZ_CASES: process.env.FUZZ_CASES ?? "", FUZZ_SEED: process.env.FUZZ_SEED ?? "", FUZZ_CASE: process.env.FUZZ_CASE ?? "" },
+            },
           }),
         ],
         test: { name: "workers", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...NODE_TESTS] },

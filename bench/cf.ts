@@ -43,8 +43,7 @@ export async function cfStatus(env: CfEnv, id: string): Promise<{ id: string; st
   return { id, status: normalizeCfStatus(st.status), raw: st.status, output: st.output, error: st.error };
 }
 
-const json = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
 /** Routes under /cf/. Returns undefined when the path is not one of them. */
 export async function handleCf(request: Request, env: CfEnv, url: URL): Promise<Response | undefined> {

@@ -7,7 +7,8 @@ import { createClient, createRunObject, defineAction, defineWorkflow, Registry }
 
 const noop = defineAction({ name: "bench.noop", args: z.object({ i: z.number() }), handler: (_ctx, { i }) => i });
 
-const pool = (env: Env, name: string, maxParallelism?: number) => new Workpool(env.WORKPOOLS, maxParallelism === undefined ? { name } : { name, maxParallelism });
+const pool = (env: Env, name: string, maxParallelism?: number) =>
+  new Workpool(env.WORKPOOLS, maxParallelism === undefined ? { name } : { name, maxParallelism });
 
 /** One trivial step, through a pool slot or not. */
 const oneStep = defineWorkflow({

@@ -87,7 +87,9 @@ export async function runPoolBench(opts: PoolBenchOptions = {}): Promise<PoolBen
     const throughput: ThroughputRow[] = [];
     for (const max of parallelism) {
       const row = await measureJobs(`p${max}-${tag}`, max, jobs);
-      log(`maxParallelism ${max}: ${jobs} jobs in ${row.seconds.toFixed(2)} s = ${row.jobsPerSecond.toFixed(0)} jobs/s (all enqueued after ${row.enqueueMs.toFixed(0)} ms)`);
+      log(
+        `maxParallelism ${max}: ${jobs} jobs in ${row.seconds.toFixed(2)} s = ${row.jobsPerSecond.toFixed(0)} jobs/s (all enqueued after ${row.enqueueMs.toFixed(0)} ms)`,
+      );
       throughput.push(row);
     }
 
@@ -101,7 +103,9 @@ export async function runPoolBench(opts: PoolBenchOptions = {}): Promise<PoolBen
       journalStepWithoutMs: summarize(times.stepWithout).meanMs,
       journalStepWithMs: summarize(times.stepWith).meanMs,
     };
-    log(`one-step run: ${without.medianMs.toFixed(2)} ms median without a pool, ${withPool.medianMs.toFixed(2)} ms with one (+${stepLatency.addedMedianMs.toFixed(2)} ms)`);
+    log(
+      `one-step run: ${without.medianMs.toFixed(2)} ms median without a pool, ${withPool.medianMs.toFixed(2)} ms with one (+${stepLatency.addedMedianMs.toFixed(2)} ms)`,
+    );
     return { throughput, stepLatency };
   } finally {
     if (opts.dev === undefined) await dev.dispose();
@@ -117,12 +121,16 @@ function summarize(times: number[]): LatencySide {
 /** The result as table lines (markdown). */
 export function formatPoolBench(r: PoolBenchResult): string {
   const lines = ["| Workpool, trivial jobs | jobs | seconds | jobs/s | all enqueued after ms |", "| --- | ---: | ---: | ---: | ---: |"];
-  for (const t of r.throughput) lines.push(`| maxParallelism ${t.maxParallelism} | ${t.jobs} | ${t.seconds.toFixed(2)} | ${t.jobsPerSecond.toFixed(0)} | ${t.enqueueMs.toFixed(0)} |`);
+  for (const t of r.throughput)
+    lines.push(`| maxParallelism ${t.maxParallelism} | ${t.jobs} | ${t.seconds.toFixed(2)} | ${t.jobsPerSecond.toFixed(0)} | ${t.enqueueMs.toFixed(0)} |`);
   const { withoutPool: a, withPool: b, addedMedianMs, journalStepWithoutMs, journalStepWithMs } = r.stepLatency;
   lines.push("", "| one-step run | runs | median ms | p90 ms | mean ms |", "| --- | ---: | ---: | ---: | ---: |");
   lines.push(`| without a pool | ${a.runs} | ${a.medianMs.toFixed(2)} | ${a.p90Ms.toFixed(2)} | ${a.meanMs.toFixed(2)} |`);
   lines.push(`| with \`{ pool }\` | ${b.runs} | ${b.medianMs.toFixed(2)} | ${b.p90Ms.toFixed(2)} | ${b.meanMs.toFixed(2)} |`);
-  lines.push("", `A pool slot adds ${addedMedianMs.toFixed(2)} ms (median) to a one-step run; the step itself takes ${journalStepWithMs.toFixed(2)} ms with it vs ${journalStepWithoutMs.toFixed(2)} ms without (mean, journal clock).`);
+  lines.push(
+    "",
+    `A pool slot adds ${addedMedianMs.toFixed(2)} ms (median) to a one-step run; the step itself takes ${journalStepWithMs.toFixed(2)} ms with it vs ${journalStepWithoutMs.toFixed(2)} ms without (mean, journal clock).`,
+  );
   return lines.join("\n");
 }
 

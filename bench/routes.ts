@@ -10,16 +10,11 @@ export interface BenchEnv extends CfEnv {
   API_TOKEN?: string;
 }
 
-const json = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
 async function oursStatus(app: AppLike, request: Request, env: BenchEnv, ctx: ExecutionContext, id: string): Promise<BenchStatus | string> {
   const url = new URL(`/api/runs/${encodeURIComponent(id)}?steps=none`, request.url);
-  const res = await app.fetch(
-    new Request(url, { headers: { authorization: `Bearer ${env.API_TOKEN ?? ""}` } }),
-    env as never,
-    ctx as never,
-  );
+  const res = await app.fetch(new Request(url, { headers: { authorization: `Bearer ${env.API_TOKEN ?? ""}` } }), env as never, ctx as never);
   if (!res.ok) return `http-${res.status}`;
   const body = (await res.json()) as { status?: string };
   return body.status ?? "unknown";

@@ -176,7 +176,8 @@ async function http(method: string, path: string, body: unknown, deadline: numbe
   try {
     res = await fetch(server().url + path, init);
   } catch (err) {
-    if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")) throw new Timeout(`${method} ${path}: no answer before the deadline`);
+    if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError"))
+      throw new Timeout(`${method} ${path}: no answer before the deadline`);
     throw err;
   }
   const text = await res.text();
@@ -214,7 +215,8 @@ const ours: Side = {
     for (;;) {
       const { status, body } = await this.status(id, deadline);
       if (status === "waiting" && body.stepCount >= steps) return;
-      if (status !== "running" && status !== "sleeping" && status !== "waiting") throw new Error(`run ${id} is ${status} before its signal: ${JSON.stringify(body).slice(0, 300)}`);
+      if (status !== "running" && status !== "sleeping" && status !== "waiting")
+        throw new Error(`run ${id} is ${status} before its signal: ${JSON.stringify(body).slice(0, 300)}`);
       await sleep(50);
     }
   },
@@ -301,7 +303,10 @@ function errText(err: unknown): string {
 
 /** A dropped connection (not an HTTP error, not our deadline): worth one more try. */
 function isConnectionError(err: unknown): boolean {
-  return err instanceof TypeError && /terminated|fetch failed|socket|ECONNRESET|ECONNREFUSED/i.test(`${err.message} ${String((err as { cause?: unknown }).cause ?? "")}`);
+  return (
+    err instanceof TypeError &&
+    /terminated|fetch failed|socket|ECONNRESET|ECONNREFUSED/i.test(`${err.message} ${String((err as { cause?: unknown }).cause ?? "")}`)
+  );
 }
 
 /**
@@ -357,7 +362,12 @@ async function warmUp(): Promise<void> {
 }
 
 async function scenarioChain(): Promise<{ perStepSmall: Row; perStepLarge: Row; wallSmall: Row }> {
-  const wallSmall = row(`1. one run, ${SIZES.small.toLocaleString("en")} sequential steps`, `wall time${SIZES.reps > 1 ? ` (median of ${SIZES.reps})` : ""}`, "ms", "lower");
+  const wallSmall = row(
+    `1. one run, ${SIZES.small.toLocaleString("en")} sequential steps`,
+    `wall time${SIZES.reps > 1 ? ` (median of ${SIZES.reps})` : ""}`,
+    "ms",
+    "lower",
+  );
   const perStepSmall = row("", "time per step", "ms", "lower");
   const wallLarge = row(`1. one run, ${SIZES.large.toLocaleString("en")} sequential steps`, "wall time", "ms", "lower");
   const perStepLarge = row("", "time per step", "ms", "lower");
@@ -443,7 +453,12 @@ async function scenarioMany(): Promise<void> {
 
 async function scenarioReplay(): Promise<{ oursReplayMs: Row; wall: Row }> {
   const steps = SIZES.replay;
-  const wall = row(`3. run with ${steps.toLocaleString("en")} completed steps, after SIGKILL + restart`, "signal -> completed (replay + finish)", "ms", "lower");
+  const wall = row(
+    `3. run with ${steps.toLocaleString("en")} completed steps, after SIGKILL + restart`,
+    "signal -> completed (replay + finish)",
+    "ms",
+    "lower",
+  );
   const oursReplayMs = row("", "replay time reported by the run (stats.replayMs)", "ms", "lower");
   const replayed = row("", "steps replayed (stats.replayedSteps)", "", "lower");
   const ids: Partial<Record<SideKey, string>> = {};
@@ -556,7 +571,12 @@ async function main(): Promise<number> {
     headers.push("ours/theirs");
     align.push("r");
   }
-  const shown = rows.filter((r) => args.sides.some((k) => { const c = r.cells[k]; return c !== undefined && !("error" in c && c.error === "n/a"); }));
+  const shown = rows.filter((r) =>
+    args.sides.some((k) => {
+      const c = r.cells[k];
+      return c !== undefined && !("error" in c && c.error === "n/a");
+    }),
+  );
   const body = shown.map((r) => {
     const cells = [r.scenario, r.metric + (r.unit === "ms" ? "" : ""), ...args.sides.map((k) => fmt(r.cells[k], r.unit))];
     if (args.sides.length === 2) cells.push(r.better === "higher" && ratio(r) !== "-" ? `${ratio(r)} (higher is better)` : ratio(r));
@@ -589,7 +609,9 @@ async function main(): Promise<number> {
 
   const out: string[] = [];
   out.push("");
-  out.push(`Stepwise bench: local wrangler dev, ${availableParallelism()} cores, node ${process.version}, ${new Date().toISOString()}${args.quick ? " (--quick sizes)" : ""}`);
+  out.push(
+    `Stepwise bench: local wrangler dev, ${availableParallelism()} cores, node ${process.version}, ${new Date().toISOString()}${args.quick ? " (--quick sizes)" : ""}`,
+  );
   out.push(`Polling every ${POLL_MS} ms, same harness for both sides; times from the start/signal request to the first poll that sees "completed".`);
   out.push(`Worker: ${sourceConfig}${args.live ? " (live sources)" : ", run from a snapshot bundle made at the start"}.`);
   out.push("");
@@ -621,7 +643,7 @@ try {
   code = await main();
 } catch (err) {
   if (!aborting) {
-    console.error("bench failed:", err instanceof Error ? err.stack ?? err.message : err);
+    console.error("bench failed:", err instanceof Error ? (err.stack ?? err.message) : err);
     if (dev) console.error("--- wrangler dev logs (tail) ---\n" + dev.logs().slice(-8000));
   }
   code = aborting ? 130 : 1;

@@ -1,6 +1,13 @@
 // The streaming bench Worker: the app and a thread object whose chat agent runs a clock model, which
 // writes the time it emits each text delta into the delta. bench/streaming.ts drives it over WebSockets.
-import type { LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4GenerateResult, LanguageModelV4StreamPart, LanguageModelV4StreamResult, LanguageModelV4Usage } from "@ai-sdk/provider";
+import type {
+  LanguageModelV4,
+  LanguageModelV4CallOptions,
+  LanguageModelV4GenerateResult,
+  LanguageModelV4StreamPart,
+  LanguageModelV4StreamResult,
+  LanguageModelV4Usage,
+} from "@ai-sdk/provider";
 import { z } from "zod";
 import { Agent, AgentThread as StepwiseThread } from "../src/agents/index.ts";
 import { createStepwise } from "../src/stepwise.ts";
@@ -12,7 +19,10 @@ const ClockPrompt = z.object({
   wait: z.coerce.number().int().min(0).max(60_000),
 });
 
-const usage: LanguageModelV4Usage = { inputTokens: { total: 1, noCache: 1, cacheRead: undefined, cacheWrite: undefined }, outputTokens: { total: 1, text: 1, reasoning: undefined } };
+const usage: LanguageModelV4Usage = {
+  inputTokens: { total: 1, noCache: 1, cacheRead: undefined, cacheWrite: undefined },
+  outputTokens: { total: 1, text: 1, reasoning: undefined },
+};
 
 /**
  * Streams `deltas` text deltas `interval` ms apart, after `wait` ms (time for followers to attach).

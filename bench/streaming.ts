@@ -69,7 +69,11 @@ export async function runStreamingBench(opts: StreamingBenchOptions = {}): Promi
   const log = opts.log ?? ((line: string) => console.log(line));
   const dev = opts.dev ?? (await startWranglerDev({ config: STREAMING_BENCH_CONFIG, vars: { API_TOKEN: TOKEN } }));
   const api = async (method: string, path: string): Promise<any> => {
-    const res = await fetch(dev.url + path, { method, headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: method === "POST" ? JSON.stringify({ userId: "bench" }) : undefined });
+    const res = await fetch(dev.url + path, {
+      method,
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: method === "POST" ? JSON.stringify({ userId: "bench" }) : undefined,
+    });
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
     return res.json();
   };
@@ -93,7 +97,9 @@ export async function runStreamingBench(opts: StreamingBenchOptions = {}): Promi
     const latency: LatencyRow[] = [];
     for (const clients of [1, 200]) {
       const row = await measureLatency(await connect(await newThread(), clients), deltas, intervalMs);
-      log(`${clients} client(s): ${row.samples} deltas received, median ${row.medianMs.toFixed(2)} ms, p99 ${row.p99Ms.toFixed(2)} ms, max ${row.maxMs.toFixed(2)} ms`);
+      log(
+        `${clients} client(s): ${row.samples} deltas received, median ${row.medianMs.toFixed(2)} ms, p99 ${row.p99Ms.toFixed(2)} ms, max ${row.maxMs.toFixed(2)} ms`,
+      );
       latency.push(row);
     }
 
@@ -111,7 +117,15 @@ async function measureLatency(clients: Client[], deltas: number, intervalMs: num
   // Long enough before the first delta for every follower to attach (their resumes go out at once).
   const waitMs = 1000 + 5 * followers.length;
   const prompt = `bench deltas=${deltas} interval=${intervalMs} wait=${waitMs}`;
-  const started = sender.request({ type: "send", requestId: "r0", id: "bench", trigger: "submit-message", messages: [{ id: `u_${crypto.randomUUID()}`, role: "user", parts: [{ type: "text", text: prompt }] }], headers: {}, body: {} });
+  const started = sender.request({
+    type: "send",
+    requestId: "r0",
+    id: "bench",
+    trigger: "submit-message",
+    messages: [{ id: `u_${crypto.randomUUID()}`, role: "user", parts: [{ type: "text", text: prompt }] }],
+    headers: {},
+    body: {},
+  });
   await started.start;
   const attached = followers.map((c, i) => c.request({ type: "resume", requestId: `f${i}`, id: "bench", headers: {}, body: {} }));
   await Promise.all(attached.map((a) => a.start));
@@ -129,11 +143,18 @@ async function measureLatency(clients: Client[], deltas: number, intervalMs: num
   return { clients: clients.length, deltas, intervalMs, samples: sorted.length, medianMs: at(0.5), p99Ms: at(0.99), maxMs: sorted.at(-1)! };
 }
 
-async function measureMemory(dev: DevServer, newThread: () => Promise<string>, connect: (threadId: string, n: number) => Promise<Client[]>, sockets: number, log: (line: string) => void): Promise<MemoryRow> {
+async function measureMemory(
+  dev: DevServer,
+  newThread: () => Promise<string>,
+  connect: (threadId: string, n: number) => Promise<Client[]>,
+  sockets: number,
+  log: (line: string) => void,
+): Promise<MemoryRow> {
   const inspector = await Inspector.open(dev.inspectorPort);
   try {
     const threadId = await newThread();
-    const instance = async (): Promise<{ instance: string; sockets: number }> => (await fetch(`${dev.url}/bench/threads/${threadId}/instance`)).json() as Promise<any>;
+    const instance = async (): Promise<{ instance: string; sockets: number }> =>
+      (await fetch(`${dev.url}/bench/threads/${threadId}/instance`)).json() as Promise<any>;
     const before = await instance();
     // A heap snapshot makes workerd allocate; one now keeps the later ones from growing its RSS.
     await inspector.heapMiB();
@@ -146,7 +167,9 @@ async function measureMemory(dev: DevServer, newThread: () => Promise<string>, c
     const connected = { rss: workerdRssMiB(dev), heap: await inspector.heapMiB() };
     const growth = [...workerdRssByPid(dev)].map(([pid, mib]) => `pid ${pid} +${(mib - (perPidBefore.get(pid) ?? 0)).toFixed(1)} MiB`).join(", ");
     log(`workerd RSS growth per process with ${sockets} sockets: ${growth}`);
-    log(`${sockets} sockets connected: workerd RSS ${baseline.rss.toFixed(1)} -> ${connected.rss.toFixed(1)} MiB, isolate heap ${baseline.heap.toFixed(1)} -> ${connected.heap.toFixed(1)} MiB; idle ${idleS} s`);
+    log(
+      `${sockets} sockets connected: workerd RSS ${baseline.rss.toFixed(1)} -> ${connected.rss.toFixed(1)} MiB, isolate heap ${baseline.heap.toFixed(1)} -> ${connected.heap.toFixed(1)} MiB; idle ${idleS} s`,
+    );
     await sleep(idleS * 1000);
     const hibernated = { rss: workerdRssMiB(dev), heap: await inspector.heapMiB() };
     const after = await instance(); // wakes the object
@@ -169,7 +192,9 @@ async function measureMemory(dev: DevServer, newThread: () => Promise<string>, c
       socketsAfter: after.sockets,
       idleS,
     };
-    log(`after ${idleS} s idle: workerd RSS ${hibernated.rss.toFixed(1)} MiB, isolate heap ${hibernated.heap.toFixed(1)} MiB; object evicted: ${row.evicted}; sockets still connected: ${open}`);
+    log(
+      `after ${idleS} s idle: workerd RSS ${hibernated.rss.toFixed(1)} MiB, isolate heap ${hibernated.heap.toFixed(1)} MiB; object evicted: ${row.evicted}; sockets still connected: ${open}`,
+    );
     return row;
   } finally {
     inspector.close();
@@ -178,13 +203,19 @@ async function measureMemory(dev: DevServer, newThread: () => Promise<string>, c
 
 /** Resident memory of the dev server's workerd processes (the Worker's runtime and wrangler's proxy), summed. */
 function workerdRssMiB(dev: DevServer): number {
-  const kib = groupProcesses(dev.pid!).filter((p) => p.comm === "workerd").reduce((sum, p) => sum + p.rssKiB, 0);
+  const kib = groupProcesses(dev.pid!)
+    .filter((p) => p.comm === "workerd")
+    .reduce((sum, p) => sum + p.rssKiB, 0);
   return kib / 1024;
 }
 
 /** Each workerd process's resident memory, by pid. */
 function workerdRssByPid(dev: DevServer): Map<number, number> {
-  return new Map(groupProcesses(dev.pid!).filter((p) => p.comm === "workerd").map((p) => [p.pid, p.rssKiB / 1024]));
+  return new Map(
+    groupProcesses(dev.pid!)
+      .filter((p) => p.comm === "workerd")
+      .map((p) => [p.pid, p.rssKiB / 1024]),
+  );
 }
 
 interface Delta {
@@ -246,7 +277,15 @@ class Client {
     });
     const req: Request = { start, settled, done: settled.then(() => {}), startedAt: Infinity, deltas: [] };
     void settled.catch(() => {});
-    this.#requests.set(frame.requestId, { req, started, settle, fail: (err) => { started(); fail(err); } });
+    this.#requests.set(frame.requestId, {
+      req,
+      started,
+      settle,
+      fail: (err) => {
+        started();
+        fail(err);
+      },
+    });
     this.#ws.send(JSON.stringify(frame));
     return req;
   }
@@ -308,14 +347,27 @@ class Inspector {
 
 /** The result as table lines (markdown). */
 export function formatStreamingBench(r: StreamingBenchResult): string {
-  const lines = ["| chat streaming: model delta -> client | deltas (every ms) | samples | median ms | p99 ms | max ms |", "| --- | ---: | ---: | ---: | ---: | ---: |"];
-  for (const l of r.latency) lines.push(`| ${l.clients} connected socket${l.clients === 1 ? "" : "s"} | ${l.deltas} (${l.intervalMs}) | ${l.samples} | ${l.medianMs.toFixed(2)} | ${l.p99Ms.toFixed(2)} | ${l.maxMs.toFixed(2)} |`);
+  const lines = [
+    "| chat streaming: model delta -> client | deltas (every ms) | samples | median ms | p99 ms | max ms |",
+    "| --- | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const l of r.latency)
+    lines.push(
+      `| ${l.clients} connected socket${l.clients === 1 ? "" : "s"} | ${l.deltas} (${l.intervalMs}) | ${l.samples} | ${l.medianMs.toFixed(2)} | ${l.p99Ms.toFixed(2)} | ${l.maxMs.toFixed(2)} |`,
+    );
   const m = r.memory;
   const perSocket = (a: number, b: number) => `${(((b - a) * 1024) / m.sockets).toFixed(1)} KiB/socket`;
   lines.push("", `| ${m.sockets} idle sockets on one thread | before | connected | after ${m.idleS} s idle |`, "| --- | ---: | ---: | ---: |");
-  lines.push(`| workerd RSS, MiB | ${m.rssBaselineMiB.toFixed(1)} | ${m.rssConnectedMiB.toFixed(1)} (${perSocket(m.rssBaselineMiB, m.rssConnectedMiB)}) | ${m.rssHibernatedMiB.toFixed(1)} (${perSocket(m.rssBaselineMiB, m.rssHibernatedMiB)}) |`);
-  lines.push(`| Worker isolate JS heap, MiB | ${m.heapBaselineMiB.toFixed(2)} | ${m.heapConnectedMiB.toFixed(2)} (${perSocket(m.heapBaselineMiB, m.heapConnectedMiB)}) | ${m.heapHibernatedMiB.toFixed(2)} (${perSocket(m.heapBaselineMiB, m.heapHibernatedMiB)}) |`);
-  lines.push("", `After the idle time the thread object ${m.evicted ? "had been evicted (a new instance answered)" : "had NOT been evicted (the same instance answered)"}, with ${m.socketsAfter} of ${m.sockets} sockets still accepted, and a socket answered \`resume\` with \`no-active\`.`);
+  lines.push(
+    `| workerd RSS, MiB | ${m.rssBaselineMiB.toFixed(1)} | ${m.rssConnectedMiB.toFixed(1)} (${perSocket(m.rssBaselineMiB, m.rssConnectedMiB)}) | ${m.rssHibernatedMiB.toFixed(1)} (${perSocket(m.rssBaselineMiB, m.rssHibernatedMiB)}) |`,
+  );
+  lines.push(
+    `| Worker isolate JS heap, MiB | ${m.heapBaselineMiB.toFixed(2)} | ${m.heapConnectedMiB.toFixed(2)} (${perSocket(m.heapBaselineMiB, m.heapConnectedMiB)}) | ${m.heapHibernatedMiB.toFixed(2)} (${perSocket(m.heapBaselineMiB, m.heapHibernatedMiB)}) |`,
+  );
+  lines.push(
+    "",
+    `After the idle time the thread object ${m.evicted ? "had been evicted (a new instance answered)" : "had NOT been evicted (the same instance answered)"}, with ${m.socketsAfter} of ${m.sockets} sockets still accepted, and a socket answered \`resume\` with \`no-active\`.`,
+  );
   return lines.join("\n");
 }
 

@@ -43,7 +43,13 @@ const failures: Check[] = [];
 let crashed = false;
 for (const faults of rounds) {
   try {
-    const report = await runChaos({ runs: int("runs", values.runs)!, kills: int("kills", values.kills)!, seed, faults, ...(timeout === undefined ? {} : { finishTimeoutMs: timeout }) });
+    const report = await runChaos({
+      runs: int("runs", values.runs)!,
+      kills: int("kills", values.kills)!,
+      seed,
+      faults,
+      ...(timeout === undefined ? {} : { finishTimeoutMs: timeout }),
+    });
     failures.push(...report.failures);
   } catch (err) {
     crashed = true;

@@ -35,7 +35,9 @@ try {
 }
 const token = /^API_TOKEN=(.*)$/m.exec(vars)[1];
 if (added.some(([name]) => name === "API_TOKEN")) {
-  console.log(`Created an API token in .dev.vars. Use it as:\n  export TOKEN=${token}\n  curl -H "Authorization: Bearer $TOKEN" http://localhost:8787/api/workflows\n`);
+  console.log(
+    `Created an API token in .dev.vars. Use it as:\n  export TOKEN=${token}\n  curl -H "Authorization: Bearer $TOKEN" http://localhost:8787/api/workflows\n`,
+  );
 } else {
   console.log("Using the API token in .dev.vars (export TOKEN=$(grep ^API_TOKEN= .dev.vars | cut -d= -f2-)).\n");
 }
@@ -43,7 +45,17 @@ console.log("Approval emails are not sent locally: wrangler prints 'send_email b
 
 const wrangler = join(root, "node_modules", ".bin", "wrangler");
 // --local: the Workers AI binding is remote-only, so it is left inert and agents use the offline model.
-const args = ["dev", "--local", "--port", "8787", "--persist-to", join(root, ".wrangler", "state"), "--var", "STEPWISE_MODEL:offline", ...process.argv.slice(2)];
+const args = [
+  "dev",
+  "--local",
+  "--port",
+  "8787",
+  "--persist-to",
+  join(root, ".wrangler", "state"),
+  "--var",
+  "STEPWISE_MODEL:offline",
+  ...process.argv.slice(2),
+];
 const child = spawn(wrangler, args, {
   cwd: root,
   stdio: "inherit",

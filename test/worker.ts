@@ -13,7 +13,9 @@ import type { Clock } from "../src/kernel/index.ts";
 
 export { Probe } from "./fixtures/probe.ts";
 
-export const stepwise = createStepwise({ workflows: [...workflows, ...testWorkflows, ...componentWorkflows, ...agentTestWorkflows, ...streamingTestWorkflows, ...chaosWorkflows] });
+export const stepwise = createStepwise({
+  workflows: [...workflows, ...testWorkflows, ...componentWorkflows, ...agentTestWorkflows, ...streamingTestWorkflows, ...chaosWorkflows],
+});
 
 /** The run object with a test-only `settled()`; production objects have no such method. */
 export class WorkflowRun extends stepwise.WorkflowRun {

@@ -25,7 +25,9 @@ export async function readRun(target: Target, runId: string): Promise<RunView> {
 
 /** A run as a failure report shows it: status, error, what it waits for, its journal. */
 export function describeRun(run: RunView): string {
-  const steps = run.steps.map((s) => `#${s.seq} ${s.kind} ${s.name} ${s.status} x${s.attempts}${s.error === undefined ? "" : ` ${JSON.stringify(s.error).slice(0, 160)}`}`);
+  const steps = run.steps.map(
+    (s) => `#${s.seq} ${s.kind} ${s.name} ${s.status} x${s.attempts}${s.error === undefined ? "" : ` ${JSON.stringify(s.error).slice(0, 160)}`}`,
+  );
   return [
     `status ${run.status}${run.error === undefined ? "" : ` error ${JSON.stringify(run.error)}`}, result ${JSON.stringify(run.result)?.slice(0, 300)}`,
     `waitingFor ${JSON.stringify(run.waitingFor)?.slice(0, 400)}`,
@@ -56,7 +58,8 @@ async function journalCheck(target: Target, label: string, run: RunView): Promis
     else if (n > step.attempts) problems.push(`step #${seq} ${step.name} (${step.status}) executed ${n}x, journal counts ${step.attempts} attempt(s)`);
   }
   for (const s of steps) {
-    if (s.kind === "action" && s.name === "chaos.mark" && s.status === "completed" && !ran.has(s.seq)) problems.push(`step #${s.seq} completed but never executed`);
+    if (s.kind === "action" && s.name === "chaos.mark" && s.status === "completed" && !ran.has(s.seq))
+      problems.push(`step #${s.seq} completed but never executed`);
   }
   const total = [...ran.values()].reduce((a, b) => a + b, 0);
   const what = `${label} ${run.runId}: ${total} executions over ${ran.size} action steps, none past its journaled attempts`;
@@ -70,7 +73,11 @@ export async function checkRun(target: Target, tap: LogTap, d: Driven, run: RunV
   const name = `${plan.label}${d.runId === undefined ? "" : ` ${d.runId}`}`;
   for (const p of d.problems) checks.push(fail(`${name}: driven as planned`, p));
   if (d.runId === undefined || run === undefined) return checks.length > 0 ? checks : [fail(`${name}: read`, "the run could not be read")];
-  const logs = () => tap.linesAbout(d.runId!).map((l) => `log: ${l}`).join("\n");
+  const logs = () =>
+    tap
+      .linesAbout(d.runId!)
+      .map((l) => `log: ${l}`)
+      .join("\n");
 
   if (plan.cancel !== undefined) {
     // Canceled while its child waited: both must end canceled, the child through the cancel its parent owed it.
@@ -85,7 +92,14 @@ export async function checkRun(target: Target, tap: LogTap, d: Driven, run: RunV
     return checks;
   }
   const wrong = run.status === "completed" ? plan.expect(run.result) : `status ${run.status}, expected completed`;
-  checks.push(wrong === null ? pass(`${name}: completed with the expected result`) : fail(`${name}: completed with the expected result`, [wrong, describeRun(run), `args ${JSON.stringify(plan.args)}`, logs()].filter((s) => s !== "").join("\n")));
+  checks.push(
+    wrong === null
+      ? pass(`${name}: completed with the expected result`)
+      : fail(
+          `${name}: completed with the expected result`,
+          [wrong, describeRun(run), `args ${JSON.stringify(plan.args)}`, logs()].filter((s) => s !== "").join("\n"),
+        ),
+  );
 
   if (plan.probed) checks.push(await journalCheck(target, plan.label, run));
   // SAFETY: only read through optional chaining; the plan's own checks say what the result must be.
@@ -95,7 +109,9 @@ export async function checkRun(target: Target, tap: LogTap, d: Driven, run: RunV
     const want = JSON.stringify(plan.signals.payloads);
     const got = JSON.stringify(result?.got);
     const extra = result?.extra;
-    checks.push(got === want && extra === null ? pass(what) : fail(what, `delivered ${got}, accepted ${want}, a duplicate after them: ${JSON.stringify(extra)}`));
+    checks.push(
+      got === want && extra === null ? pass(what) : fail(what, `delivered ${got}, accepted ${want}, a duplicate after them: ${JSON.stringify(extra)}`),
+    );
   }
   if (plan.approval !== undefined && d.decided !== undefined) checks.push(pass(`${name}: approval decided ${d.decided}`));
   if (plan.child !== undefined) {

@@ -67,7 +67,12 @@ export async function drive(ctx: RoundContext, plan: RunPlan): Promise<Driven> {
 async function sendSignals(ctx: RoundContext, d: Driven, runId: string, signals: NonNullable<RunPlan["signals"]>): Promise<void> {
   const send = async (name: string, key: string, payload: unknown) => {
     if (!ctx.isUp()) d.sentWhileDown++;
-    await persist(`signal ${name} (${key}) to ${d.plan.label}`, ctx, () => call(ctx.dev, "POST", `/api/runs/${runId}/signals/${name}`, { json: { payload }, key }), accepted);
+    await persist(
+      `signal ${name} (${key}) to ${d.plan.label}`,
+      ctx,
+      () => call(ctx.dev, "POST", `/api/runs/${runId}/signals/${name}`, { json: { payload }, key }),
+      accepted,
+    );
   };
   for (const [i, payload] of signals.payloads.entries()) {
     await ctx.pauses.wait(signals.delaysMs[i] ?? 0, HURRY_SEND);
@@ -84,7 +89,16 @@ async function decide(ctx: RoundContext, d: Driven, runId: string, approval: Non
   if (!ctx.isUp()) d.sentWhileDown++;
   if (emailed.token === undefined) {
     // The email went down with the server: decide the way the API allows, as the link would have.
-    await persist(`signal the approval of ${d.plan.label}`, ctx, () => call(ctx.dev, "POST", `/api/runs/${runId}/signals/approval`, { json: { payload: { approved: approval.approve, by: approval.by } }, key: `${d.plan.key}-approval` }), accepted);
+    await persist(
+      `signal the approval of ${d.plan.label}`,
+      ctx,
+      () =>
+        call(ctx.dev, "POST", `/api/runs/${runId}/signals/approval`, {
+          json: { payload: { approved: approval.approve, by: approval.by } },
+          key: `${d.plan.key}-approval`,
+        }),
+      accepted,
+    );
     d.decided = `through the signal API: ${emailed.why}`;
     return;
   }
@@ -121,8 +135,14 @@ async function emailedToken(ctx: RoundContext, d: Driven, runId: string): Promis
     }
     if (completedAt !== undefined && Date.now() - completedAt > EMAIL_GRACE_MS) {
       const kill = ctx.killedAt.find((t) => t >= completedAt! - 50 && t <= completedAt! + 3_000);
-      if (kill === undefined) throw new Error(`no approval email for ${d.plan.label} (${runId}) in the log, ${EMAIL_GRACE_MS} ms after its request step completed, and no kill right after it`);
-      return { token: undefined, why: `its email was lost with the server, SIGKILLed ${kill - completedAt} ms after the request step completed (miniflare writes local emails after send() returns)` };
+      if (kill === undefined)
+        throw new Error(
+          `no approval email for ${d.plan.label} (${runId}) in the log, ${EMAIL_GRACE_MS} ms after its request step completed, and no kill right after it`,
+        );
+      return {
+        token: undefined,
+        why: `its email was lost with the server, SIGKILLed ${kill - completedAt} ms after the request step completed (miniflare writes local emails after send() returns)`,
+      };
     }
     await sleep(100);
   }
@@ -139,5 +159,10 @@ async function cancelParent(ctx: RoundContext, d: Driven, runId: string, afterMs
   );
   await ctx.pauses.wait(afterMs, HURRY_SEND);
   if (!ctx.isUp()) d.sentWhileDown++;
-  await persist(`cancel ${d.plan.label}`, ctx, () => call(ctx.dev, "POST", `/api/runs/${runId}/cancel`), (r) => r.status === 200 || r.status === 409);
+  await persist(
+    `cancel ${d.plan.label}`,
+    ctx,
+    () => call(ctx.dev, "POST", `/api/runs/${runId}/cancel`),
+    (r) => r.status === 200 || r.status === 409,
+  );
 }

@@ -73,12 +73,24 @@ const KINDS: Record<string, Kind> = {
   signals: (rng, id) => {
     const payloads = Array.from({ length: rng.int(1, 3) }, (_, i) => ({ run: id, i, v: rng.int(0, 1_000_000) }));
     const delaysMs = payloads.map(() => rng.int(200, 5_000));
-    return { workflow: "chaos.signals", args: { count: payloads.length }, expect: equals({ got: payloads, extra: null }), probed: true, signals: { payloads, delaysMs } };
+    return {
+      workflow: "chaos.signals",
+      args: { count: payloads.length },
+      expect: equals({ got: payloads, extra: null }),
+      probed: true,
+      signals: { payloads, delaysMs },
+    };
   },
   approval: (rng, id) => {
     const to = `${id}@example.com`;
     const approve = rng.chance(0.5);
-    return { workflow: "chaos.approval", args: { to }, expect: equals({ approved: approve, by: to }), probed: true, approval: { approve, delayMs: rng.int(0, 3_000), by: to } };
+    return {
+      workflow: "chaos.approval",
+      args: { to },
+      expect: equals({ approved: approve, by: to }),
+      probed: true,
+      approval: { approve, delayMs: rng.int(0, 3_000), by: to },
+    };
   },
   parallel: (rng) => {
     const n = rng.int(2, 5);
@@ -94,7 +106,13 @@ const KINDS: Record<string, Kind> = {
   },
   parent: (rng) => {
     const n = rng.int(1, 99);
-    return { workflow: "chaos.parent", args: { n, ms: rng.int(300, 2_500), work: rng.int(50, 1_500) }, expect: equals(3 * n + 1), probed: true, child: { result: 3 * n } };
+    return {
+      workflow: "chaos.parent",
+      args: { n, ms: rng.int(300, 2_500), work: rng.int(50, 1_500) },
+      expect: equals(3 * n + 1),
+      probed: true,
+      child: { result: 3 * n },
+    };
   },
   canceled: (rng) => ({
     workflow: "chaos.canceled-parent",
@@ -108,9 +126,17 @@ const KINDS: Record<string, Kind> = {
     return {
       workflow: "weather-advice",
       args: { location, userId: id },
-      expect: (r) => offline(r, [["weather", location], ["advice", undefined]]),
+      expect: (r) =>
+        offline(r, [
+          ["weather", location],
+          ["advice", undefined],
+        ]),
       probed: false,
-      thread: { prompts: [`What is the weather in ${location}?`, "What should I wear based on the weather?"], answersPerPrompt: 1, texts: (r) => [r.weather, r.advice] },
+      thread: {
+        prompts: [`What is the weather in ${location}?`, "What should I wear based on the weather?"],
+        answersPerPrompt: 1,
+        texts: (r) => [r.weather, r.advice],
+      },
     };
   },
   support: (_rng, id) => {
@@ -120,7 +146,12 @@ const KINDS: Record<string, Kind> = {
       args: { prompt, userId: id },
       expect: (r) => offline(r, [["text", prompt]]) ?? (typeof r?.notification?.messageId === "string" ? null : `no notification in ${JSON.stringify(r)}`),
       probed: false,
-      thread: { prompts: [prompt], answersPerPrompt: 1, texts: (r) => [r.text], inbox: (r) => ({ threadId: r.notification.inboxThreadId, messageId: r.notification.messageId, text: r.text }) },
+      thread: {
+        prompts: [prompt],
+        answersPerPrompt: 1,
+        texts: (r) => [r.text],
+        inbox: (r) => ({ threadId: r.notification.inboxThreadId, messageId: r.notification.messageId, text: r.text }),
+      },
     };
   },
   structured: (_rng, id) => {
@@ -128,7 +159,8 @@ const KINDS: Record<string, Kind> = {
     return {
       workflow: "support-structured",
       args: { prompt, userId: id },
-      expect: (r) => (typeof r?.analysis === "string" && r.analysis.includes(prompt) && typeof r.instruction === "string" ? null : `unexpected ${JSON.stringify(r)}`),
+      expect: (r) =>
+        typeof r?.analysis === "string" && r.analysis.includes(prompt) && typeof r.instruction === "string" ? null : `unexpected ${JSON.stringify(r)}`,
       probed: false,
       // The answer's message is the object as JSON, fields in the schema's order.
       thread: { prompts: [prompt], answersPerPrompt: 1, texts: (r) => [JSON.stringify({ analysis: r.analysis, instruction: r.instruction })] },
@@ -164,7 +196,11 @@ const KINDS: Record<string, Kind> = {
     return {
       workflow: "follow-up",
       args: { prompt, userId: id, delayMs: rng.int(500, 3_000) },
-      expect: (r) => offline(r, [["answer", prompt], ["followUp", undefined]]),
+      expect: (r) =>
+        offline(r, [
+          ["answer", prompt],
+          ["followUp", undefined],
+        ]),
       probed: false,
       thread: { prompts: [prompt, FOLLOW_UP], answersPerPrompt: 1, texts: (r) => [r.answer, r.followUp] },
     };
@@ -177,10 +213,16 @@ const KINDS: Record<string, Kind> = {
       workflow: "draft-approval",
       args: { topic, userId: id, approver },
       expect: (r) =>
-        r?.outcome === (approve ? "published" : "rejected") && r.by === approver ? offline(r, [["draft", topic]]) : `expected ${approve ? "published" : "rejected"} by ${approver}, got ${JSON.stringify(r)}`,
+        r?.outcome === (approve ? "published" : "rejected") && r.by === approver
+          ? offline(r, [["draft", topic]])
+          : `expected ${approve ? "published" : "rejected"} by ${approver}, got ${JSON.stringify(r)}`,
       probed: false,
       approval: { approve, delayMs: rng.int(0, 3_000), by: approver },
-      thread: { prompts: [`Write an announcement about: ${topic}`], answersPerPrompt: 1, texts: (r) => (approve ? [r.draft, `Published: ${r.draft}`] : [r.draft]) },
+      thread: {
+        prompts: [`Write an announcement about: ${topic}`],
+        answersPerPrompt: 1,
+        texts: (r) => (approve ? [r.draft, `Published: ${r.draft}`] : [r.draft]),
+      },
     };
   },
 };

@@ -66,7 +66,15 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   // Kept when the round crashed or a check failed, for the report to point at.
   let keepLog = true;
   try {
-    const ctx: RoundContext = { dev, deadline: Date.now() + spreadMs + opts.kills * 10_000 + finishTimeoutMs, signal: over.signal, pauses, tap, isUp: () => up, killedAt: [] };
+    const ctx: RoundContext = {
+      dev,
+      deadline: Date.now() + spreadMs + opts.kills * 10_000 + finishTimeoutMs,
+      signal: over.signal,
+      pauses,
+      tap,
+      isUp: () => up,
+      killedAt: [],
+    };
     const driving = Promise.all(plans.map((plan) => drive(ctx, plan)));
 
     for (let k = 1; k <= opts.kills; k++) {
@@ -98,7 +106,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     for (const d of driven) {
       const run = d.runId === undefined ? undefined : finals.get(d.runId);
       if (run !== undefined) statuses.set(d.runId!, run.status);
-      if (run !== undefined && (d.plan.child !== undefined || d.plan.cancel !== undefined)) statuses.set(`${d.runId}.0`, (await readRun(dev, `${d.runId}.0`).catch(() => ({ status: "unreadable" }))).status);
+      if (run !== undefined && (d.plan.child !== undefined || d.plan.cancel !== undefined))
+        statuses.set(`${d.runId}.0`, (await readRun(dev, `${d.runId}.0`).catch(() => ({ status: "unreadable" }))).status);
     }
     report(await indexCheck(dev, statuses, Date.now() + 30_000));
     tap.poll();

@@ -63,7 +63,9 @@ export async function prepareTurn(settings: TurnSettings, ctx: AgentCtx, target:
     const [saved] = await appendMessages(r.env, threadId, [{ message: { role: "user", content: args.prompt! } }], r.nextKey(`agent.${settings.name}.prompt`));
     promptMessageId = saved!.id;
   }
-  const context = unwrap(await threadStub(r.env, threadId).promptContext({ promptMessageId, agentName: settings.name, recentMessages: settings.recentMessages }));
+  const context = unwrap(
+    await threadStub(r.env, threadId).promptContext({ promptMessageId, agentName: settings.name, recentMessages: settings.recentMessages }),
+  );
   const plan = planAnswer(context);
   return {
     ...base,
@@ -78,7 +80,14 @@ export async function prepareTurn(settings: TurnSettings, ctx: AgentCtx, target:
 export async function saveStep(
   settings: TurnSettings,
   turn: Turn,
-  step: { messages: readonly unknown[]; usage: LanguageModelUsage; finishReason: string; final: boolean; status?: "success" | "failed"; error?: { code: string; message: string } },
+  step: {
+    messages: readonly unknown[];
+    usage: LanguageModelUsage;
+    finishReason: string;
+    final: boolean;
+    status?: "success" | "failed";
+    error?: { code: string; message: string };
+  },
 ): Promise<MessageRecord[]> {
   if (turn.threadId === undefined || turn.promptMessageId === undefined) return [];
   const name = modelName(turn.model);
@@ -156,7 +165,9 @@ export function onStepEnd(settings: TurnSettings, turn: Turn, saver: StepSaver, 
     answer?.pushStep(step.content);
     // A step that called tools is never the end: the loop goes on, or finishTurn marks it when stopWhen ends it.
     // (Not the finish reason: Workers AI reports "stop" for some tool-call answers.)
-    return saver.save(() => saveStep(settings, turn, { messages: step.response.messages, usage: step.usage, finishReason: step.finishReason, final: step.toolCalls.length === 0 }));
+    return saver.save(() =>
+      saveStep(settings, turn, { messages: step.response.messages, usage: step.usage, finishReason: step.finishReason, final: step.toolCalls.length === 0 }),
+    );
   };
 }
 

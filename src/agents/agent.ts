@@ -1,13 +1,36 @@
 // Agent: a model with instructions and tools that answers in a thread, over the `ai` SDK. Its calls
 // take a Worker env, an action's context or a workflow `step` (then each call is an action step).
-import { APICallError, generateText, NoObjectGeneratedError, NoOutputGeneratedError, Output, stepCountIs, streamText, type LanguageModelUsage, type StopCondition, type StreamTextResult, type ToolSet } from "ai";
+import {
+  APICallError,
+  generateText,
+  NoObjectGeneratedError,
+  NoOutputGeneratedError,
+  Output,
+  stepCountIs,
+  streamText,
+  type LanguageModelUsage,
+  type StopCondition,
+  type StreamTextResult,
+  type ToolSet,
+} from "ai";
 import { z } from "zod";
 import { defineAction, isStepContext, NonRetryableError, StepwiseError, type ActionDefinition, type ActionStepOptions } from "../engine/index.ts";
 import type { AgentCtx, ThreadCtx } from "./ctx.ts";
 import { toUsage } from "./core/context.ts";
 import type { Usage } from "./core/message.ts";
 import { modelName, type ModelOption } from "./models/select-model.ts";
-import { answerSummary, finishTurn, onStepEnd, prepareTurn, saveStep, StepSaver, type PromptArgs, type ThreadTarget, type Turn, type TurnSettings } from "./agent-turn.ts";
+import {
+  answerSummary,
+  finishTurn,
+  onStepEnd,
+  prepareTurn,
+  saveStep,
+  StepSaver,
+  type PromptArgs,
+  type ThreadTarget,
+  type Turn,
+  type TurnSettings,
+} from "./agent-turn.ts";
 import type { AgentTools } from "./tools.ts";
 import { answering, openAnswer } from "./streaming/agent-answer.ts";
 import { finishChunk } from "./streaming/core/step-chunks.ts";
@@ -177,7 +200,12 @@ export class Agent {
    * @example
    * const { object } = await agent.generateObject(env, { threadId }, { prompt, schema: z.object({ department: z.enum(["billing", "support"]) }) });
    */
-  async generateObject<T>(ctx: ThreadCtx, target: ThreadTarget, args: PromptArgs & { schema: z.ZodType<T> }, stepOptions?: ActionStepOptions): Promise<AgentObjectResult<T>> {
+  async generateObject<T>(
+    ctx: ThreadCtx,
+    target: ThreadTarget,
+    args: PromptArgs & { schema: z.ZodType<T> },
+    stepOptions?: ActionStepOptions,
+  ): Promise<AgentObjectResult<T>> {
     if (isStepContext(ctx)) return ctx.runAction(this.asObjectAction({ schema: args.schema }), { ...target, ...promptOf(args) }, stepOptions);
     const turn = await prepareTurn(this.#settings, ctx, target, args);
     if (turn.answered) {
@@ -218,7 +246,14 @@ export class Agent {
     const why = answer.cause.cause instanceof Error ? answer.cause.cause.message : answer.cause.message;
     const error = { code: "agent.invalid_object", message: `the model's answer does not match the schema: ${why}` };
     const message = { role: "assistant", content: [{ type: "text", text: answer.text }] };
-    await saveStep(this.#settings, turn, { messages: [message], usage: answer.usage, finishReason: answer.finishReason, final: false, status: "failed", error });
+    await saveStep(this.#settings, turn, {
+      messages: [message],
+      usage: answer.usage,
+      finishReason: answer.finishReason,
+      final: false,
+      status: "failed",
+      error,
+    });
     return new StepwiseError(error.code, error.message, { retryable: true, cause: answer.cause });
   }
 
@@ -270,7 +305,8 @@ export class Agent {
       result = await fn();
     } catch (err) {
       saver.check();
-      if (APICallError.isInstance(err) && !err.isRetryable) throw new NonRetryableError(`the model refused the request: ${err.message}`, { code: "agent.model_rejected", cause: err });
+      if (APICallError.isInstance(err) && !err.isRetryable)
+        throw new NonRetryableError(`the model refused the request: ${err.message}`, { code: "agent.model_rejected", cause: err });
       throw err;
     }
     saver.check();

@@ -71,12 +71,7 @@ export const saveMessageMutation = defineMutation({
   handler: (ctx, args) => saveMessage(ctx, args),
 });
 
-export async function appendMessages(
-  env: Env,
-  threadId: string,
-  messages: NewMessage[],
-  idempotencyKey?: string,
-): Promise<MessageRecord[]> {
+export async function appendMessages(env: Env, threadId: string, messages: NewMessage[], idempotencyKey?: string): Promise<MessageRecord[]> {
   return unwrap(await threadStub(env, threadId).append(idempotencyKey === undefined ? { messages } : { messages, idempotencyKey }));
 }
 

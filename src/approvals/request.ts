@@ -35,7 +35,11 @@ const sendApprovalRequest = defineAction({
     subject: z.string().min(1).max(200).regex(NO_CONTROL, NO_CONTROL_MESSAGE),
     summary: z.string().min(1).max(10_000),
     requestedBy: z.string().min(1).max(200),
-    expiresIn: z.number().int().min(60_000).max(30 * 24 * 60 * 60 * 1000),
+    expiresIn: z
+      .number()
+      .int()
+      .min(60_000)
+      .max(30 * 24 * 60 * 60 * 1000),
   }),
   handler: async (ctx, a): Promise<ApprovalRequest> => {
     const requestedAt = Date.now();

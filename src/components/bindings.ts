@@ -16,7 +16,10 @@ function lookup(env: object, name: string): unknown {
   // SAFETY: reads one property of the env object, and checks what it is before anyone uses it.
   const ns = (env as Record<string, unknown>)[name];
   if (typeof ns !== "object" || ns === null || typeof (ns as { getByName?: unknown }).getByName !== "function") {
-    throw new StepwiseError("components.binding_missing", `the Durable Object binding ${name} is missing: add it to wrangler.toml (see README, "Reliability components")`);
+    throw new StepwiseError(
+      "components.binding_missing",
+      `the Durable Object binding ${name} is missing: add it to wrangler.toml (see README, "Reliability components")`,
+    );
   }
   return ns;
 }

@@ -17,12 +17,29 @@ export interface StepwiseClient {
    * first signal under that key counts, whatever it carries; with `forWaitAfter`, it is for the first
    * wait on it journaled after that seq, and refused once that wait ended.
    */
-  signalRun(runId: string, signal: string, payload?: unknown, opts?: { onceKey?: string; idempotencyKey?: string; forWaitAfter?: number }): Promise<{ signalId: number; duplicate: boolean; at: number }>;
+  signalRun(
+    runId: string,
+    signal: string,
+    payload?: unknown,
+    opts?: { onceKey?: string; idempotencyKey?: string; forWaitAfter?: number },
+  ): Promise<{ signalId: number; duplicate: boolean; at: number }>;
   cancelRun(runId: string): Promise<{ status: "canceled" }>;
   /** One journaled step of a run, the first wait on `waitFor` after it, and whether a once-only signal with `onceKey` was already accepted. */
-  getStepInfo(runId: string, seq: number, opts?: { onceKey?: string; waitFor?: string }): Promise<{ workflow: string; runStatus: string; step: { name: string; kind: string; status: string; result: unknown } | null; wait: { seq: number; status: string } | null; signaled: { at: number; payload: unknown } | null }>;
+  getStepInfo(
+    runId: string,
+    seq: number,
+    opts?: { onceKey?: string; waitFor?: string },
+  ): Promise<{
+    workflow: string;
+    runStatus: string;
+    step: { name: string; kind: string; status: string; result: unknown } | null;
+    wait: { seq: number; status: string } | null;
+    signaled: { at: number; payload: unknown } | null;
+  }>;
   /** Runs newest first, by workflow and status, a page at a time. */
-  listRuns(query?: ListQuery): Promise<{ runs: { runId: string; workflow: string; status: string; createdAt: number; updatedAt: number }[]; nextCursor: string | null }>;
+  listRuns(
+    query?: ListQuery,
+  ): Promise<{ runs: { runId: string; workflow: string; status: string; createdAt: number; updatedAt: number }[]; nextCursor: string | null }>;
   /** The run object's event stream endpoint (`/events` SSE or `/ws` WebSocket) for a forwarded request. */
   streamEvents(runId: string, request: Request, kind: "events" | "ws"): Promise<Response>;
 }

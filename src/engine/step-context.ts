@@ -6,7 +6,15 @@ import type { ActionContext, ActionDefinition, ActionStepOptions, AnyWorkflow, M
 
 /** One step as the run object sees it. */
 export type StepCall =
-  | { kind: "action" | "mutation" | "run"; name: string; args: unknown; fn: (ctx: ActionContext) => Promise<unknown>; retry?: RetryOption; timeout?: number; pool?: SlotPool }
+  | {
+      kind: "action" | "mutation" | "run";
+      name: string;
+      args: unknown;
+      fn: (ctx: ActionContext) => Promise<unknown>;
+      retry?: RetryOption;
+      timeout?: number;
+      pool?: SlotPool;
+    }
   | { kind: "sleep"; name: string; wake: { afterMs: number } | { at: number } }
   | { kind: "signal"; name: string; timeout?: number }
   | { kind: "workflow"; name: string; workflow: AnyWorkflow; args: unknown }
@@ -14,7 +22,12 @@ export type StepCall =
 
 /** Builds the handler's `step` over an executor that owns sequence numbers and the journal. */
 export function createStepContext(runId: string, execute: (call: StepCall) => Promise<unknown>): StepContext {
-  const callable = (kind: "action" | "mutation", def: ActionDefinition<unknown, unknown> | MutationDefinition<unknown, unknown>, args: unknown, opts: ActionStepOptions = {}) =>
+  const callable = (
+    kind: "action" | "mutation",
+    def: ActionDefinition<unknown, unknown> | MutationDefinition<unknown, unknown>,
+    args: unknown,
+    opts: ActionStepOptions = {},
+  ) =>
     execute({
       kind,
       name: opts.name ?? def.name,

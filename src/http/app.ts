@@ -24,31 +24,33 @@ export function createApp(registry: Registry) {
 
   const openapi = JSON.stringify(openApiDocument());
   let configChecked = false;
-  return new Hono<{ Bindings: Env }>()
-    .use(secureHeaders())
-    .use(async (c, next) => {
-      // At the isolate's first request, say what is wrong with the settings (never their values).
-      if (!configChecked) {
-        configChecked = true;
+  return (
+    new Hono<{ Bindings: Env }>()
+      .use(secureHeaders())
+      .use(async (c, next) => {
+        // At the isolate's first request, say what is wrong with the settings (never their values).
+        if (!configChecked) {
+          configChecked = true;
+          const { errors, warnings } = checkConfig(c.env, c.req.url);
+          for (const e of errors) console.error(`stepwise config error: ${e}`);
+          for (const w of warnings) console.warn(`stepwise config warning: ${w}`);
+        }
+        await next();
+      })
+      .onError(onError)
+      .notFound((c) => problem(c, "route.not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`))
+      .get("/healthz", (c) => {
         const { errors, warnings } = checkConfig(c.env, c.req.url);
-        for (const e of errors) console.error(`stepwise config error: ${e}`);
-        for (const w of warnings) console.warn(`stepwise config warning: ${w}`);
-      }
-      await next();
-    })
-    .onError(onError)
-    .notFound((c) => problem(c, "route.not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`))
-    .get("/healthz", (c) => {
-      const { errors, warnings } = checkConfig(c.env, c.req.url);
-      return c.json({ ok: errors.length === 0, errors, warnings }, errors.length === 0 ? 200 : 503);
-    })
-    // The reference describes the API and holds no data, so browsers can read it without the token.
-    .get("/api/openapi.json", (c) => c.body(openapi, 200, { "content-type": "application/json" }))
-    .get("/api/docs", (c) => c.html(docsPage()))
-    .route("/approvals", approvalRoutes(registry))
-    // Before the /api router: these sockets authenticate with a ticket (browsers cannot send a bearer header).
-    .route("/api/threads", threadSocketRoutes())
-    .route("/api", api);
+        return c.json({ ok: errors.length === 0, errors, warnings }, errors.length === 0 ? 200 : 503);
+      })
+      // The reference describes the API and holds no data, so browsers can read it without the token.
+      .get("/api/openapi.json", (c) => c.body(openapi, 200, { "content-type": "application/json" }))
+      .get("/api/docs", (c) => c.html(docsPage()))
+      .route("/approvals", approvalRoutes(registry))
+      // Before the /api router: these sockets authenticate with a ticket (browsers cannot send a bearer header).
+      .route("/api/threads", threadSocketRoutes())
+      .route("/api", api)
+  );
 }
 
 export type AppType = ReturnType<typeof createApp>;

@@ -33,7 +33,9 @@ export function checkConfig(env: Env, requestUrl: string): ConfigReport {
   }
   const servedLocally = LOCAL_HOSTS.has(new URL(requestUrl).hostname);
   if (origin !== undefined && LOCAL_HOSTS.has(origin.hostname) && !servedLocally) {
-    report.warnings.push(`PUBLIC_BASE_URL is ${origin.origin} outside local development: approval links will point there; set it to this deployment's public URL`);
+    report.warnings.push(
+      `PUBLIC_BASE_URL is ${origin.origin} outside local development: approval links will point there; set it to this deployment's public URL`,
+    );
   }
   return report;
 }

@@ -13,10 +13,17 @@ export const CreateThreadBody = z.object({
 export const ThreadParam = z.object({ id: z.string().min(1).max(100) });
 export const MessagesQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().regex(/^\d{1,15}$/, "nextCursor from the previous page").optional(),
+  cursor: z
+    .string()
+    .regex(/^\d{1,15}$/, "nextCursor from the previous page")
+    .optional(),
 });
 
-const IdempotencyKey = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces");
+const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces");
 
 /**
  * The thread routes, mounted by the app on its bearer-protected `/api` router.
@@ -24,30 +31,32 @@ const IdempotencyKey = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, "print
  * api.route("/threads", threadRoutes());
  */
 export function threadRoutes() {
-  return new Hono<{ Bindings: Env }>()
-    .post("/", jsonBody(CreateThreadBody), async (c) => {
-      const body = c.req.valid("json");
-      const key = c.req.header("idempotency-key");
-      // With an Idempotency-Key the thread id derives from it, so a retried request names the same thread.
-      const ctx = key === undefined ? c.env : { env: c.env, idempotencyKey: `http:${parseKey(key)}` };
-      const { threadId } = await createThread(ctx, body);
-      return c.json(await getThread(c.env, threadId), 201);
-    })
-    .get("/:id", params(ThreadParam), async (c) => c.json(await getThread(c.env, c.req.valid("param").id)))
-    .get("/:id/messages", params(ThreadParam), query(MessagesQuery), async (c) => {
-      const { id } = c.req.valid("param");
-      const { limit, cursor } = c.req.valid("query");
-      const page = await listMessages(c.env, id, { after: cursor === undefined ? 0 : Number(cursor), limit });
-      return c.json({ threadId: id, messages: page.messages, nextCursor: page.nextAfter === null ? null : String(page.nextAfter) });
-    })
-    // Browsers cannot send Authorization on a WebSocket: a bearer client mints a short-lived ticket.
-    .post("/:id/ws-ticket", params(ThreadParam), async (c) => {
-      const { id } = c.req.valid("param");
-      await getThread(c.env, id); // 404 for a thread that does not exist
-      const { ticket, expiresAt } = await signTicket({ secret: c.env.API_TOKEN, threadId: id, now: Date.now() });
-      const q = `?ticket=${encodeURIComponent(ticket)}`;
-      return c.json({ ticket, expiresAt, ttlMs: TICKET_TTL_MS, chatUrl: `/api/threads/${id}/ws${q}`, eventsUrl: `/api/threads/${id}/events${q}` }, 201);
-    });
+  return (
+    new Hono<{ Bindings: Env }>()
+      .post("/", jsonBody(CreateThreadBody), async (c) => {
+        const body = c.req.valid("json");
+        const key = c.req.header("idempotency-key");
+        // With an Idempotency-Key the thread id derives from it, so a retried request names the same thread.
+        const ctx = key === undefined ? c.env : { env: c.env, idempotencyKey: `http:${parseKey(key)}` };
+        const { threadId } = await createThread(ctx, body);
+        return c.json(await getThread(c.env, threadId), 201);
+      })
+      .get("/:id", params(ThreadParam), async (c) => c.json(await getThread(c.env, c.req.valid("param").id)))
+      .get("/:id/messages", params(ThreadParam), query(MessagesQuery), async (c) => {
+        const { id } = c.req.valid("param");
+        const { limit, cursor } = c.req.valid("query");
+        const page = await listMessages(c.env, id, { after: cursor === undefined ? 0 : Number(cursor), limit });
+        return c.json({ threadId: id, messages: page.messages, nextCursor: page.nextAfter === null ? null : String(page.nextAfter) });
+      })
+      // Browsers cannot send Authorization on a WebSocket: a bearer client mints a short-lived ticket.
+      .post("/:id/ws-ticket", params(ThreadParam), async (c) => {
+        const { id } = c.req.valid("param");
+        await getThread(c.env, id); // 404 for a thread that does not exist
+        const { ticket, expiresAt } = await signTicket({ secret: c.env.API_TOKEN, threadId: id, now: Date.now() });
+        const q = `?ticket=${encodeURIComponent(ticket)}`;
+        return c.json({ ticket, expiresAt, ttlMs: TICKET_TTL_MS, chatUrl: `/api/threads/${id}/ws${q}`, eventsUrl: `/api/threads/${id}/events${q}` }, 201);
+      })
+  );
 }
 
 export const SocketQuery = z.object({ ticket: z.string().max(2000).optional().describe("a ticket from POST /api/threads/{id}/ws-ticket (60 s)") });
@@ -62,7 +71,9 @@ export const SocketQuery = z.object({ ticket: z.string().max(2000).optional().de
 export function threadSocketRoutes() {
   return new Hono<{ Bindings: Env }>()
     .get("/:id/ws", params(ThreadParam), query(SocketQuery), (c) => openSocket(c.env, c.req.raw, c.req.valid("param").id, c.req.valid("query").ticket, "/chat"))
-    .get("/:id/events", params(ThreadParam), query(SocketQuery), (c) => openSocket(c.env, c.req.raw, c.req.valid("param").id, c.req.valid("query").ticket, "/events"));
+    .get("/:id/events", params(ThreadParam), query(SocketQuery), (c) =>
+      openSocket(c.env, c.req.raw, c.req.valid("param").id, c.req.valid("query").ticket, "/events"),
+    );
 }
 
 async function openSocket(env: Env, request: Request, threadId: string, ticket: string | undefined, path: "/chat" | "/events"): Promise<Response> {

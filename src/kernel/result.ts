@@ -30,4 +30,3 @@ export function unwrap<T>(result: RpcResult<T>): T {
   if (result.ok) return result.value;
   throw StepwiseError.fromJSON(result.error);
 }
-

@@ -9,7 +9,8 @@ import { AI_TRANSPORT_JS } from "./generated/ai-transport.ts";
 import { chatPage } from "./chat-page.ts";
 
 /** Scripts only from this origin, sockets and fetches only to it, nothing inline, no framing. */
-const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const PAGE_HEADERS = { "content-security-policy": PAGE_CSP, "cache-control": "no-store", "referrer-policy": "no-referrer" };
 /** A Map, not an object literal: a name like "constructor" or "__proto__" must find nothing. */

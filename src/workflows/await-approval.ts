@@ -9,7 +9,12 @@ export const awaitApproval = defineWorkflow({
   name: "await-approval",
   args: z.object({
     request: z.string().min(1).max(1000),
-    timeoutMs: z.number().int().min(1).max(30 * 24 * 60 * 60 * 1000).default(24 * 60 * 60 * 1000),
+    timeoutMs: z
+      .number()
+      .int()
+      .min(1)
+      .max(30 * 24 * 60 * 60 * 1000)
+      .default(24 * 60 * 60 * 1000),
   }),
   returns: z.object({ request: z.string(), outcome: z.enum(["approved", "rejected", "timed_out"]), by: z.string().optional() }),
   handler: async (step, { request, timeoutMs }) => {

@@ -26,7 +26,12 @@ export const draftApproval = defineWorkflow({
   args: z.object({
     topic: z.string().min(1).max(2000),
     userId: z.string().min(1).max(200).default("demo"),
-    timeoutMs: z.number().int().min(60_000).max(30 * DAY_MS).default(DAY_MS),
+    timeoutMs: z
+      .number()
+      .int()
+      .min(60_000)
+      .max(30 * DAY_MS)
+      .default(DAY_MS),
     /** Who gets the emailed approval link. */
     approver: z.email().default("editor@example.com"),
   }),

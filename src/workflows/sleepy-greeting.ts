@@ -7,7 +7,11 @@ export const sleepyGreeting = defineWorkflow({
   name: "sleepy-greeting",
   args: z.object({
     name: z.string().min(1).max(100),
-    sleepMs: z.number().int().min(0).max(7 * 24 * 60 * 60 * 1000),
+    sleepMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 24 * 60 * 60 * 1000),
   }),
   returns: z.object({ greeting: z.string(), sleptMs: z.number() }),
   handler: async (step, { name, sleepMs }) => {

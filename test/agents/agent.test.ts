@@ -127,7 +127,12 @@ describe("tools", () => {
     ]);
     expect(saved[2]!.message.content).toEqual([
       { type: "tool-result", toolCallId: "call-add", toolName: "add", output: { type: "json", value: { sum: 5 } } },
-      { type: "tool-result", toolCallId: "call-boom", toolName: "explode", output: { type: "error-text", value: expect.stringContaining("the explode tool exploded") } },
+      {
+        type: "tool-result",
+        toolCallId: "call-boom",
+        toolName: "explode",
+        output: { type: "error-text", value: expect.stringContaining("the explode tool exploded") },
+      },
     ]);
     // The model's second call saw both results, the error included.
     const toolMessage = model.doGenerateCalls[1]!.prompt.at(-1)!;
@@ -198,7 +203,13 @@ describe("usage", () => {
     expect(result.model).toBe("test-model");
     const assistants = (await messages(threadId)).filter((m) => m.role === "assistant");
     expect(assistants.map((m) => ({ usage: m.usage, model: m.model, provider: m.provider, agentName: m.agentName, finishReason: m.finishReason }))).toEqual([
-      { usage: { inputTokens: 8, outputTokens: 3, totalTokens: 11 }, model: "test-model", provider: "test-provider", agentName: "mock", finishReason: "tool-calls" },
+      {
+        usage: { inputTokens: 8, outputTokens: 3, totalTokens: 11 },
+        model: "test-model",
+        provider: "test-provider",
+        agentName: "mock",
+        finishReason: "tool-calls",
+      },
       { usage: { inputTokens: 20, outputTokens: 7, totalTokens: 27 }, model: "test-model", provider: "test-provider", agentName: "mock", finishReason: "stop" },
     ]);
   });

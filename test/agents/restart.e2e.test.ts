@@ -46,15 +46,27 @@ describe("agent steps across a SIGKILL of wrangler dev", () => {
     // Killed while its second agent step waits for the model (the first call takes 30 s).
     const midCall = await start({ sleepMs: 0, secondCallMs: 30_000 });
 
-    await until("the first run sleeping", () => run(between), (r) => r.status === "sleeping");
-    await until("the second run's model call", () => modelCalls(midCall), (c) => c["second question"] === 1);
+    await until(
+      "the first run sleeping",
+      () => run(between),
+      (r) => r.status === "sleeping",
+    );
+    await until(
+      "the second run's model call",
+      () => modelCalls(midCall),
+      (c) => c["second question"] === 1,
+    );
     expect(await modelCalls(between)).toEqual({ "first question": 1 });
 
     await dev.stop("SIGKILL");
     await dev.restart();
 
     for (const runId of [between, midCall]) {
-      const done = await until(`run ${runId} completed`, () => run(runId), (r) => r.status === "completed" || r.status === "failed");
+      const done = await until(
+        `run ${runId} completed`,
+        () => run(runId),
+        (r) => r.status === "completed" || r.status === "failed",
+      );
       expect(done.status, JSON.stringify(done.error)).toBe("completed");
       const messages = await threadMessages(done.result.threadId);
       // One prompt and one answer per agent step: nothing saved twice.

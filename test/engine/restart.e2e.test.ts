@@ -16,7 +16,13 @@ async function start(workflow: string, args: unknown): Promise<string> {
 
 /** Polls a run until `done` holds (real processes: no alarm to fire by hand). */
 const until = (runId: string, done: (run: any) => boolean): Promise<any> =>
-  poll(`run ${runId}`, async () => (await api("GET", `/api/runs/${runId}`)).json, done, 60_000, () => dev.logs());
+  poll(
+    `run ${runId}`,
+    async () => (await api("GET", `/api/runs/${runId}`)).json,
+    done,
+    60_000,
+    () => dev.logs(),
+  );
 
 /**
  * Polls the run list (the index) until the run has `status`. Unlike GET /api/runs/:id, this never

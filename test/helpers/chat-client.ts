@@ -75,12 +75,20 @@ export function userMessage(text: string): UIMessage {
   return { id: `u_${crypto.randomUUID()}`, role: "user", parts: [{ type: "text", text }] };
 }
 
-export function send(transport: WebSocketChatTransport<UIMessage>, threadId: string, text: string, abortSignal?: AbortSignal): Promise<ReadableStream<UIMessageChunk>> {
+export function send(
+  transport: WebSocketChatTransport<UIMessage>,
+  threadId: string,
+  text: string,
+  abortSignal?: AbortSignal,
+): Promise<ReadableStream<UIMessageChunk>> {
   return transport.sendMessages({ chatId: threadId, trigger: "submit-message", messageId: undefined, messages: [userMessage(text)], abortSignal });
 }
 
 /** Reads chunks until `stop` says so (then returns, leaving the stream open) or the stream ends. */
-export async function readUntil(stream: ReadableStream<UIMessageChunk>, stop: (chunks: UIMessageChunk[]) => boolean = () => false): Promise<{ chunks: UIMessageChunk[]; ended: boolean; reader: ReadableStreamDefaultReader<UIMessageChunk> }> {
+export async function readUntil(
+  stream: ReadableStream<UIMessageChunk>,
+  stop: (chunks: UIMessageChunk[]) => boolean = () => false,
+): Promise<{ chunks: UIMessageChunk[]; ended: boolean; reader: ReadableStreamDefaultReader<UIMessageChunk> }> {
   const reader = stream.getReader();
   const chunks: UIMessageChunk[] = [];
   for (;;) {

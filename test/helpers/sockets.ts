@@ -14,7 +14,14 @@ export function upgrade(path: string): Promise<Response> {
   return exports.default.fetch(new Request(`http://stepwise.test${path}`, { headers: { upgrade: "websocket" } }));
 }
 
-export type Frame = { type: string; requestId?: string; sequence?: number; chunk?: { type: string; delta?: string; messageId?: string }; errorText?: string; [k: string]: unknown };
+export type Frame = {
+  type: string;
+  requestId?: string;
+  sequence?: number;
+  chunk?: { type: string; delta?: string; messageId?: string };
+  errorText?: string;
+  [k: string]: unknown;
+};
 
 /** A client socket that queues what it receives. */
 export class TestSocket {
@@ -105,5 +112,8 @@ export function chunksOf(frames: Frame[], from = 0): NonNullable<Frame["chunk"]>
 }
 
 export function textOf(chunks: { type: string; delta?: string }[]): string {
-  return chunks.filter((c) => c.type === "text-delta").map((c) => c.delta).join("");
+  return chunks
+    .filter((c) => c.type === "text-delta")
+    .map((c) => c.delta)
+    .join("");
 }

@@ -40,13 +40,18 @@ describe("checkConfig", () => {
 
   it("warns when PUBLIC_BASE_URL is localhost but the Worker is served elsewhere, and not in local development", () => {
     const env = envOf({ APPROVAL_SIGNING_KEY: `k1:${SECRET_A}`, PUBLIC_BASE_URL: "http://localhost:8787" });
-    expect(checkConfig(env, "https://stepwise.example.workers.dev/api/workflows").warnings).toEqual([expect.stringContaining("PUBLIC_BASE_URL is http://localhost:8787")]);
+    expect(checkConfig(env, "https://stepwise.example.workers.dev/api/workflows").warnings).toEqual([
+      expect.stringContaining("PUBLIC_BASE_URL is http://localhost:8787"),
+    ]);
     expect(checkConfig(env, "http://localhost:8787/api/workflows").warnings).toEqual([]);
     expect(checkConfig(env, "http://127.0.0.1:8790/healthz").warnings).toEqual([]);
   });
 
   it("is clean for a deployment configured as the README says", () => {
-    expect(checkConfig(envOf({ APPROVAL_SIGNING_KEY: `k2:${SECRET_B},k1:${SECRET_A}` }), "https://stepwise.example.com/")).toEqual({ errors: [], warnings: [] });
+    expect(checkConfig(envOf({ APPROVAL_SIGNING_KEY: `k2:${SECRET_B},k1:${SECRET_A}` }), "https://stepwise.example.com/")).toEqual({
+      errors: [],
+      warnings: [],
+    });
   });
 
   it("binds links to PUBLIC_BASE_URL's origin", () => {

@@ -35,7 +35,13 @@ describe("request bodies", () => {
     const headers: Record<string, string> = type === null ? {} : { "content-type": type };
     // Bytes, not a string: a string body would be given the type text/plain.
     const body = new TextEncoder().encode('{"payload":{"approved":true,"by":"ada"}}');
-    const res = await exports.default.fetch(new Request(`http://stepwise.test/api/runs/${runId}/signals/approval`, { method: "POST", body, headers: { authorization: "Bearer test-token", ...headers } }));
+    const res = await exports.default.fetch(
+      new Request(`http://stepwise.test/api/runs/${runId}/signals/approval`, {
+        method: "POST",
+        body,
+        headers: { authorization: "Bearer test-token", ...headers },
+      }),
+    );
     expect(res.status).toBe(202);
     await settle(stub);
     expect((await view(stub)).result).toMatchObject({ outcome: "approved", by: "ada" });
@@ -77,7 +83,9 @@ describe("an unknown run", () => {
     }
     // The object was asked, but holds no schema and no rows (miniflare lists every object it ever
     // instantiated, so listDurableObjectIds cannot tell).
-    const tables = await runInDurableObject(env.WORKFLOW_RUNS.getByName(runId), (_instance, state) => state.storage.sql.exec("SELECT name FROM sqlite_master").toArray());
+    const tables = await runInDurableObject(env.WORKFLOW_RUNS.getByName(runId), (_instance, state) =>
+      state.storage.sql.exec("SELECT name FROM sqlite_master").toArray(),
+    );
     expect(tables).toEqual([]);
   });
 });

@@ -19,7 +19,9 @@ describe("runs over HTTP", () => {
     const run = (await read.json()) as Record<string, unknown>;
     expect(run).toMatchObject({ runId, workflow: "await-approval", status: "waiting", args: { request: "ship it", timeoutMs: 60_000 } });
     expect(run.waitingFor).toEqual([expect.objectContaining({ kind: "signal", signal: "approval" })]);
-    expect(run.steps).toEqual([expect.objectContaining({ seq: 0, name: "approval", kind: "signal", status: "waiting", attempts: 1, startedAt: expect.any(Number) })]);
+    expect(run.steps).toEqual([
+      expect.objectContaining({ seq: 0, name: "approval", kind: "signal", status: "waiting", attempts: 1, startedAt: expect.any(Number) }),
+    ]);
 
     const signal = await call("POST", `/api/runs/${runId}/signals/approval`, { payload: { approved: true, by: "ada" } });
     expect(signal.status).toBe(202);
@@ -37,7 +39,9 @@ describe("runs over HTTP", () => {
   });
 
   it("cancels a run", async () => {
-    const { runId } = (await (await call("POST", "/api/workflows/sleepy-greeting/runs", { args: { name: "Ada", sleepMs: 3_600_000 } })).json()) as { runId: string };
+    const { runId } = (await (await call("POST", "/api/workflows/sleepy-greeting/runs", { args: { name: "Ada", sleepMs: 3_600_000 } })).json()) as {
+      runId: string;
+    };
     const res = await call("POST", `/api/runs/${runId}/cancel`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: "canceled" });

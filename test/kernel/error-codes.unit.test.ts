@@ -18,7 +18,9 @@ function sources(dir: string): string[] {
 
 /** The source without comments, so a JSDoc example's code (`billing.declined`) does not count. */
 function code(path: string): string {
-  return readFileSync(path, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:"'`])\/\/.*$/gm, "$1");
+  return readFileSync(path, "utf8")
+    .replace(/\/\*[\s\S]*?\*\//g, "")
+    .replace(/(^|[^:"'`])\/\/.*$/gm, "$1");
 }
 
 /** Where a code is raised or answered: an error's constructor, `fail`, `problem`, a `code:` field or a code's default. */

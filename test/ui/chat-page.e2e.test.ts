@@ -7,7 +7,16 @@ import { startWranglerDev, type DevServer } from "../helpers/wrangler-dev.ts";
 import { apiOf, messages, newThread, PROMPT, TOKEN, until } from "../helpers/chat-client.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 let dev: DevServer;
 let browser: Browser;
@@ -21,7 +30,8 @@ beforeAll(async () => {
   if (server.status === "fulfilled") dev = server.value;
   if (chrome.status === "fulfilled") browser = chrome.value;
   if (server.status === "rejected") throw server.reason;
-  if (chrome.status === "rejected") throw new Error(`Chromium did not start from ${CHROMIUM} (install Debian's chromium: apt-get install chromium)`, { cause: chrome.reason });
+  if (chrome.status === "rejected")
+    throw new Error(`Chromium did not start from ${CHROMIUM} (install Debian's chromium: apt-get install chromium)`, { cause: chrome.reason });
 });
 
 afterAll(async () => {
@@ -51,7 +61,13 @@ async function openChat(threadId: string): Promise<Page> {
 }
 
 const historyOf = (page: Page) =>
-  page.$$eval("#history li", (items) => items.map((li) => ({ role: (li as HTMLElement).dataset.role, text: li.querySelector(".text")?.textContent ?? "", mark: (li as HTMLElement).dataset.mark ?? null })));
+  page.$$eval("#history li", (items) =>
+    items.map((li) => ({
+      role: (li as HTMLElement).dataset.role,
+      text: li.querySelector(".text")?.textContent ?? "",
+      mark: (li as HTMLElement).dataset.mark ?? null,
+    })),
+  );
 
 describe("the chat page", () => {
   it("streams the answer to a typed message; after a reload the history shows both", async () => {
@@ -94,7 +110,10 @@ describe("the chat page", () => {
     await page.waitForSelector("body[data-connection=online]");
     await page.waitForSelector("#live li.live", { state: "detached" });
     const saved = await messages(dev, threadId);
-    expect(saved.map((m) => [m.role, m.status])).toEqual([["user", "success"], ["assistant", "success"]]);
+    expect(saved.map((m) => [m.role, m.status])).toEqual([
+      ["user", "success"],
+      ["assistant", "success"],
+    ]);
     expect((await historyOf(page)).at(-1)).toEqual({ role: "assistant", text: saved[1]!.text, mark: null });
     await page.close();
   });
@@ -108,7 +127,11 @@ describe("the chat page", () => {
     await live.locator(".who", { hasText: "streamer" }).waitFor();
     await live.locator(".text").filter({ hasText: "[offline model]" }).waitFor();
     await page.waitForSelector("#live li.live", { state: "detached" });
-    await until("the run completed", () => apiOf(dev)("GET", `/api/runs/${run.json.runId}?steps=none`), (r) => r.json.status === "completed");
+    await until(
+      "the run completed",
+      () => apiOf(dev)("GET", `/api/runs/${run.json.runId}?steps=none`),
+      (r) => r.json.status === "completed",
+    );
     const saved = await messages(dev, threadId);
     expect(await historyOf(page)).toEqual([
       { role: "user", text: PROMPT, mark: null },

@@ -176,6 +176,9 @@ describe("follow-up", () => {
       ["support.generateText", "action"],
     ]);
     const saved = await messages(r.threadId);
-    expect(saved.filter((m) => m.role === "user").map((m) => m.text)).toEqual(["My invoice PDF is blank.", "Follow up with the customer: did the earlier answer solve the problem?"]);
+    expect(saved.filter((m) => m.role === "user").map((m) => m.text)).toEqual([
+      "My invoice PDF is blank.",
+      "Follow up with the customer: did the earlier answer solve the problem?",
+    ]);
   });
 });

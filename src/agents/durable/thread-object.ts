@@ -142,7 +142,8 @@ export class AgentThread extends DurableObject<Env> {
   /** WebSocket upgrades forwarded by the Worker once it checked the ticket: `/chat` or `/events`. */
   override async fetch(request: Request): Promise<Response> {
     const path = SocketPath.safeParse(new URL(request.url).pathname);
-    if (!path.success || request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("expected a WebSocket upgrade on /chat or /events", { status: 400 });
+    if (!path.success || request.headers.get("upgrade")?.toLowerCase() !== "websocket")
+      return new Response("expected a WebSocket upgrade on /chat or /events", { status: 400 });
     if (this.#store.threadId() === undefined) return Response.json({ code: "thread.not_found", message: "no such thread" }, { status: 404 });
     return path.data === "/chat" ? this.#hub.sockets.accept() : this.#hub.events.accept(this.#hub.snapshot());
   }

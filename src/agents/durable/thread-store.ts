@@ -53,7 +53,11 @@ export class ThreadStore {
     }
     this.#sql.exec(
       "INSERT INTO thread (id, thread_id, user_id, title, created_at, updated_at) VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-      t.threadId, t.userId, t.title, t.now, t.now,
+      t.threadId,
+      t.userId,
+      t.title,
+      t.now,
+      t.now,
     );
     return this.info()!;
   }
@@ -92,9 +96,20 @@ export class ThreadStore {
         this.#sql.exec(
           `INSERT INTO messages (id, role, message, text, status, agent_name, model, provider, usage, finish_reason,
             prompt_message_id, final, error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          id, m.message.role, JSON.stringify(m.message), messageText(m.message), m.status, m.agentName ?? null, m.model ?? null,
-          m.provider ?? null, m.usage === undefined ? null : JSON.stringify(m.usage), m.finishReason ?? null,
-          m.promptMessageId ?? null, m.final ? 1 : 0, m.error === undefined ? null : JSON.stringify(m.error), now,
+          id,
+          m.message.role,
+          JSON.stringify(m.message),
+          messageText(m.message),
+          m.status,
+          m.agentName ?? null,
+          m.model ?? null,
+          m.provider ?? null,
+          m.usage === undefined ? null : JSON.stringify(m.usage),
+          m.finishReason ?? null,
+          m.promptMessageId ?? null,
+          m.final ? 1 : 0,
+          m.error === undefined ? null : JSON.stringify(m.error),
+          now,
         );
         ids.push(id);
       }
@@ -119,23 +134,26 @@ export class ThreadStore {
   /** The last `limit` successful messages before `beforeOrder`, oldest first. */
   recent(threadId: string, beforeOrder: number, limit: number): MessageRecord[] {
     if (limit <= 0) return [];
-    return this.#sql.all(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE ord < ? AND status = 'success' ORDER BY ord DESC LIMIT ?`, beforeOrder, limit)
+    return this.#sql
+      .all(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE ord < ? AND status = 'success' ORDER BY ord DESC LIMIT ?`, beforeOrder, limit)
       .map((r) => toRecord(threadId, r))
       .reverse();
   }
 
   /** One agent's successful responses to a prompt, oldest first. */
   responses(threadId: string, promptMessageId: string, agentName: string | null): MessageRecord[] {
-    return this.#sql.all(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE prompt_message_id = ? AND agent_name IS ? AND status = 'success' ORDER BY ord`,
-      promptMessageId, agentName,
-    ).map((r) => toRecord(threadId, r));
+    return this.#sql
+      .all(
+        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE prompt_message_id = ? AND agent_name IS ? AND status = 'success' ORDER BY ord`,
+        promptMessageId,
+        agentName,
+      )
+      .map((r) => toRecord(threadId, r));
   }
 
   markFinal(id: string): void {
     this.#sql.exec("UPDATE messages SET final = 1 WHERE id = ?", id);
   }
-
 }
 
 function toRecord(threadId: string, raw: SqlRow): MessageRecord {

@@ -1,6 +1,13 @@
 // A deterministic LanguageModelV4 that needs no network: local runs and tests use it when no AI
 // binding is configured. Its answers say "[offline model]", and its provider is `stepwise.offline`.
-import type { LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4GenerateResult, LanguageModelV4StreamPart, LanguageModelV4StreamResult, LanguageModelV4Usage } from "@ai-sdk/provider";
+import type {
+  LanguageModelV4,
+  LanguageModelV4CallOptions,
+  LanguageModelV4GenerateResult,
+  LanguageModelV4StreamPart,
+  LanguageModelV4StreamResult,
+  LanguageModelV4Usage,
+} from "@ai-sdk/provider";
 import { offlineReply } from "./offline-reply.ts";
 
 export const OFFLINE_PROVIDER = "stepwise.offline";
@@ -39,7 +46,10 @@ export class OfflineLanguageModel implements LanguageModelV4 {
 
   async doStream(options: LanguageModelV4CallOptions): Promise<LanguageModelV4StreamResult> {
     const result = await this.doGenerate(options);
-    const parts: LanguageModelV4StreamPart[] = [{ type: "stream-start", warnings: [] }, { type: "response-metadata", modelId: OFFLINE_MODEL_ID }];
+    const parts: LanguageModelV4StreamPart[] = [
+      { type: "stream-start", warnings: [] },
+      { type: "response-metadata", modelId: OFFLINE_MODEL_ID },
+    ];
     result.content.forEach((part, i) => {
       if (part.type === "text") {
         const id = `text-${i}`;

@@ -16,7 +16,10 @@ const STOP_WORDS = new Set(["get", "set", "the", "and", "for", "with", "tool", "
 export function offlineReply(options: LanguageModelV4CallOptions): OfflineReply {
   const turn = readTurn(options.prompt);
   if (options.responseFormat?.type === "json") {
-    const value = options.responseFormat.schema === undefined ? { answer: `${clip(turn.question, 200)} ${OFFLINE_TAG}` } : sampleSchema(options.responseFormat.schema, { text: turn.question });
+    const value =
+      options.responseFormat.schema === undefined
+        ? { answer: `${clip(turn.question, 200)} ${OFFLINE_TAG}` }
+        : sampleSchema(options.responseFormat.schema, { text: turn.question });
     return { content: [{ type: "text", text: JSON.stringify(value) }], finish: "stop" };
   }
   const tools = (options.tools ?? []).filter((t): t is LanguageModelV4FunctionTool => t.type === "function");
@@ -53,11 +56,15 @@ function readTurn(prompt: LanguageModelV4Prompt): Turn {
   for (let i = lastUser - 1; i >= 0 && earlier === undefined; i--) {
     if (prompt[i]!.role === "assistant" && textOf(i).trim() !== "" && !textOf(i).startsWith(`${OFFLINE_PREFIX} Calling`)) earlier = textOf(i);
   }
-  const toolResults = prompt.slice(lastUser + 1).flatMap((m) =>
-    m.role === "tool"
-      ? m.content.flatMap((p) => (p.type === "tool-result" ? [{ toolName: p.toolName, output: outputText(p.output), error: p.output.type.startsWith("error") }] : []))
-      : [],
-  );
+  const toolResults = prompt
+    .slice(lastUser + 1)
+    .flatMap((m) =>
+      m.role === "tool"
+        ? m.content.flatMap((p) =>
+            p.type === "tool-result" ? [{ toolName: p.toolName, output: outputText(p.output), error: p.output.type.startsWith("error") }] : [],
+          )
+        : [],
+    );
   return { instructions, question: lastUser < 0 ? "" : textOf(lastUser), earlier, toolResults };
 }
 
@@ -65,7 +72,10 @@ function readTurn(prompt: LanguageModelV4Prompt): Turn {
 function toolsFor(question: string, tools: LanguageModelV4FunctionTool[], required: boolean): LanguageModelV4FunctionTool[] {
   const words = new Set(question.toLowerCase().match(/[a-z]+/g) ?? []);
   const matching = tools.filter((t) => {
-    const nameWords = t.name.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase().split(/[^a-z]+/);
+    const nameWords = t.name
+      .replace(/([a-z])([A-Z])/g, "$1 $2")
+      .toLowerCase()
+      .split(/[^a-z]+/);
     return nameWords.some((w) => w.length > 2 && !STOP_WORDS.has(w) && words.has(w));
   });
   return matching.length > 0 || !required ? matching : tools.slice(0, 1);
@@ -73,12 +83,14 @@ function toolsFor(question: string, tools: LanguageModelV4FunctionTool[], requir
 
 function toolCalls(tools: LanguageModelV4FunctionTool[], question: string, prompt: LanguageModelV4Prompt): LanguageModelV4Content[] {
   const callKey = hash(JSON.stringify(prompt));
-  const calls = tools.map((t, i): LanguageModelV4Content => ({
-    type: "tool-call",
-    toolCallId: `offline_${callKey}_${i}`,
-    toolName: t.name,
-    input: JSON.stringify(sampleSchema(t.inputSchema, { text: question }, t.name)),
-  }));
+  const calls = tools.map(
+    (t, i): LanguageModelV4Content => ({
+      type: "tool-call",
+      toolCallId: `offline_${callKey}_${i}`,
+      toolName: t.name,
+      input: JSON.stringify(sampleSchema(t.inputSchema, { text: question }, t.name)),
+    }),
+  );
   const text = `${OFFLINE_PREFIX} Calling ${tools.map((t) => t.name).join(", ")} to answer this.`;
   return [{ type: "text", text }, ...calls];
 }
@@ -86,7 +98,8 @@ function toolCalls(tools: LanguageModelV4FunctionTool[], question: string, promp
 function answer(turn: Turn, prompt: LanguageModelV4Prompt): string {
   const role = /\byou are (?:an? |the )?([^.\n]+)/i.exec(turn.instructions)?.[1];
   const parts = [OFFLINE_PREFIX, role ? `${capitalize(clip(role, 60))} here.` : "", `About "${clip(turn.question, 160)}":`];
-  for (const r of turn.toolResults) parts.push(r.error ? `the ${r.toolName} tool failed (${clip(r.output, 120)}), so I answer without it.` : `${r.toolName} returned ${clip(r.output, 200)}.`);
+  for (const r of turn.toolResults)
+    parts.push(r.error ? `the ${r.toolName} tool failed (${clip(r.output, 120)}), so I answer without it.` : `${r.toolName} returned ${clip(r.output, 200)}.`);
   const earlier = turn.earlier === undefined ? undefined : gist(turn.earlier);
   if (earlier !== undefined) parts.push(`earlier in this thread: ${earlier}`);
   const advice = clothingAdvice(turn, [earlier ?? "", ...turn.toolResults.map((r) => r.output)].join(" "));
@@ -103,7 +116,11 @@ function standalone(question: string, prompt: LanguageModelV4Prompt): string {
     return `Draft: "Introducing ${topic}. It is available today, and we would love to hear what you think."`;
   }
   if (/^\s*how\b/i.test(question)) return "1) Check the settings involved. 2) Try once more. 3) If it still fails, contact support with the exact error.";
-  const takes = ["Start with the most likely cause, then check the details.", "The key point first: act on it, then review the rest.", "Short answer: it depends on the details; here is the safest default."];
+  const takes = [
+    "Start with the most likely cause, then check the details.",
+    "The key point first: act on it, then review the rest.",
+    "Short answer: it depends on the details; here is the safest default.",
+  ];
   return pick(takes, hash(JSON.stringify(prompt)));
 }
 
@@ -111,7 +128,11 @@ const OFFLINE_NOTE = "(Deterministic offline answer; no AI service was called.)"
 
 /** What an earlier offline answer said, without its framing. */
 function gist(text: string): string {
-  const body = text.replace(OFFLINE_PREFIX, "").replace(OFFLINE_NOTE, "").replace(/^[^:]*here\.\s*/, "").replace(/^About "[^"]*":\s*/, "");
+  const body = text
+    .replace(OFFLINE_PREFIX, "")
+    .replace(OFFLINE_NOTE, "")
+    .replace(/^[^:]*here\.\s*/, "")
+    .replace(/^About "[^"]*":\s*/, "");
   return clip(body, 200);
 }
 
@@ -121,7 +142,8 @@ function clothingAdvice(turn: Turn, context: string): string | undefined {
   const temp = /temperature\w*"?\s*[=:]\s*(-?\d+)/i.exec(context) ?? /(-?\d+)\s*°\s*C/i.exec(context);
   if (temp === null) return undefined;
   const t = Number(temp[1]);
-  const layer = t < 10 ? "a warm coat, a scarf and closed shoes" : t < 18 ? "a light jacket or a sweater over a shirt" : "light, breathable clothes and sunglasses";
+  const layer =
+    t < 10 ? "a warm coat, a scarf and closed shoes" : t < 18 ? "a light jacket or a sweater over a shirt" : "light, breathable clothes and sunglasses";
   const wet = /rain|shower|drizzle/i.test(context) ? " Take an umbrella." : "";
   return `At about ${t} °C, wear ${layer}.${wet}`;
 }
@@ -136,7 +158,9 @@ function outputText(output: { type: string; value?: unknown; reason?: string }):
   if (typeof v === "string") return v;
   // Flat objects read better as "key=value" pairs than as JSON.
   if (typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x !== "object" || x === null)) {
-    return Object.entries(v).map(([k, x]) => `${k}=${String(x)}`).join(", ");
+    return Object.entries(v)
+      .map(([k, x]) => `${k}=${String(x)}`)
+      .join(", ");
   }
   return JSON.stringify(v);
 }

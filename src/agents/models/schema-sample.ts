@@ -75,7 +75,9 @@ export function sampleSchema(raw: unknown, hint: SampleHint, name = "value", roo
       const items = Array.isArray(schema.items) ? schema.items[0] : schema.items;
       const count = Math.max(1, schema.minItems ?? 1);
       const max = schema.maxItems ?? count;
-      return Array.from({ length: Math.min(count, max) }, (_, i) => (items === undefined ? `${name} ${i + 1}` : sampleSchema(items, hint, singular(name), top)));
+      return Array.from({ length: Math.min(count, max) }, (_, i) =>
+        items === undefined ? `${name} ${i + 1}` : sampleSchema(items, hint, singular(name), top),
+      );
     }
     case "integer":
     case "number": {
@@ -170,7 +172,10 @@ function resolveRef(ref: string, root: JsonSchema): unknown {
 }
 
 function humanize(name: string): string {
-  const words = name.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/[_-]+/g, " ").trim();
+  const words = name
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .replace(/[_-]+/g, " ")
+    .trim();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 

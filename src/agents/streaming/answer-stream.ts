@@ -24,7 +24,9 @@ export class AnswerStream {
   /**
    * Opens the answer's stream on its thread (clients following the thread see it start).
    * @example
-   * const answer = await AnswerStream.open(env, threadId, { producer: "step", agentName: "support", promptMessageId, runId, model: "offline", provider: "stepwise.offline" });
+   * const answer = await AnswerStream.open(env, threadId, {
+   *   producer: "step", agentName: "support", promptMessageId, runId, model: "offline", provider: "stepwise.offline",
+   * });
    */
   static async open(env: Env, threadId: string, meta: Omit<OpenStreamInput, "streamId"> & { streamId?: string }): Promise<AnswerStream> {
     const rpc = streamStub(env, threadId);

@@ -25,7 +25,13 @@ export class TicketError extends StepwiseError {
  * @example
  * const { ticket, expiresAt } = await signTicket({ secret: env.API_TOKEN, threadId, now: Date.now() });
  */
-export async function signTicket(opts: { secret: string; threadId: string; now: number; ttlMs?: number; nonce?: string }): Promise<{ ticket: string; expiresAt: number }> {
+export async function signTicket(opts: {
+  secret: string;
+  threadId: string;
+  now: number;
+  ttlMs?: number;
+  nonce?: string;
+}): Promise<{ ticket: string; expiresAt: number }> {
   const payload: TicketPayload = { v: 1, thread: opts.threadId, exp: opts.now + (opts.ttlMs ?? TICKET_TTL_MS), nonce: opts.nonce ?? crypto.randomUUID() };
   const body = base64url(encoder.encode(JSON.stringify(payload)));
   const sig = await hmac(opts.secret, body);
@@ -39,7 +45,8 @@ export async function signTicket(opts: { secret: string; threadId: string; now: 
  * await verifyTicket({ secret: env.API_TOKEN, ticket: url.searchParams.get("ticket"), threadId, now: Date.now() });
  */
 export async function verifyTicket(opts: { secret: string; ticket: string | null | undefined; threadId: string; now: number }): Promise<void> {
-  if (opts.ticket === null || opts.ticket === undefined || opts.ticket === "") throw new TicketError("ticket.missing", "pass ?ticket= from POST /api/threads/:id/ws-ticket");
+  if (opts.ticket === null || opts.ticket === undefined || opts.ticket === "")
+    throw new TicketError("ticket.missing", "pass ?ticket= from POST /api/threads/:id/ws-ticket");
   const [body, sig, extra] = opts.ticket.split(".");
   if (body === undefined || sig === undefined || extra !== undefined || body.length > 1000) throw new TicketError("ticket.invalid", "the ticket is malformed");
   const given = fromBase64url(sig);

@@ -4,8 +4,20 @@
 import type { ActionContext } from "../../engine/index.ts";
 import { acrossObjects, RetryPolicy } from "../../engine/index.ts";
 import {
-  type Clock, decodePayload, encodePayload, fail, issueDetailsWithKeys, issueSummary, jsonColumn, NonRetryableError, ok, type RpcResult, type SerializedError,
-  StepwiseError, toSerializedError, tryEncode,
+  type Clock,
+  decodePayload,
+  encodePayload,
+  fail,
+  issueDetailsWithKeys,
+  issueSummary,
+  jsonColumn,
+  NonRetryableError,
+  ok,
+  type RpcResult,
+  type SerializedError,
+  StepwiseError,
+  toSerializedError,
+  tryEncode,
 } from "../../kernel/index.ts";
 import type { ActionRegistry } from "../action-registry.ts";
 import { workpoolNamespace } from "../bindings.ts";
@@ -64,7 +76,10 @@ export class ActionRunner {
       const row = this.#row;
       // The id names this run: a start of another action, or with other args, is a conflict, not this run.
       if (row.action !== req.spec.action || row.args !== encodeOrNull(req.spec.args)) {
-        return fail("job.id_conflict", `the id "${row.runId}" already names a run of "${row.action}"${row.action === req.spec.action ? " with other args" : ""}`);
+        return fail(
+          "job.id_conflict",
+          `the id "${row.runId}" already names a run of "${row.action}"${row.action === req.spec.action ? " with other args" : ""}`,
+        );
       }
       this.#ensureDriven();
       const holding = req.lease !== undefined && row.state === "running" && row.holder === req.lease.holderId;
@@ -118,8 +133,12 @@ export class ActionRunner {
     const now = this.#clock.now();
     const reason = new StepwiseError("job.canceled", "the run was canceled");
     this.#store.transaction(() => {
-      this.#store.update({ state: "canceled", generation: row.generation + 1, completedAt: now, wakeAt: null, onComplete: row.onCompleteRef === null ? "none" : "pending" }, now);
-      if (row.state === "running") this.#store.endAttempt(row.attempts, { now, error: JSON.stringify({ code: reason.code, message: reason.message }), retryAt: null });
+      this.#store.update(
+        { state: "canceled", generation: row.generation + 1, completedAt: now, wakeAt: null, onComplete: row.onCompleteRef === null ? "none" : "pending" },
+        now,
+      );
+      if (row.state === "running")
+        this.#store.endAttempt(row.attempts, { now, error: JSON.stringify({ code: reason.code, message: reason.message }), retryAt: null });
     });
     this.#row = this.#store.get()!;
     // Aborting the attempt's signal also gives back its slot (the lease listens to it).
@@ -250,7 +269,8 @@ export class ActionRunner {
 
   async #execute(row: RunRow, signal: AbortSignal): Promise<AttemptOutcome> {
     const def = this.#registry.get(row.action);
-    if (def === undefined) return { ok: false, error: { code: "action.not_registered", message: `no action named "${row.action}" is registered`, retryable: false } };
+    if (def === undefined)
+      return { ok: false, error: { code: "action.not_registered", message: `no action named "${row.action}" is registered`, retryable: false } };
     try {
       const parsed = def.args.safeParse(decodePayload(row.args));
       if (!parsed.success) {
@@ -293,7 +313,10 @@ export class ActionRunner {
         this.#store.update({ state: "backoff", error: errorJson, holder: null, wakeAt: decision.at }, now);
         this.#store.endAttempt(row.attempts, { now, error: errorJson, retryAt: decision.at });
       } else {
-        this.#store.update({ state: "failed", error: errorJson, holder: null, completedAt: now, onComplete: row.onCompleteRef === null ? "none" : "pending" }, now);
+        this.#store.update(
+          { state: "failed", error: errorJson, holder: null, completedAt: now, onComplete: row.onCompleteRef === null ? "none" : "pending" },
+          now,
+        );
         this.#store.endAttempt(row.attempts, { now, error: errorJson, retryAt: null });
       }
     });
@@ -338,7 +361,14 @@ export class ActionRunner {
     } else {
       try {
         const args = def.args.parse({ id: row.runId, outcome: runOutcome(row), context: ref.context });
-        const ctx: ActionContext = { env: this.#env, runId: row.runId, seq: -1, attempt: 1, signal: new AbortController().signal, idempotencyKey: `${row.runId}:onComplete` };
+        const ctx: ActionContext = {
+          env: this.#env,
+          runId: row.runId,
+          seq: -1,
+          attempt: 1,
+          signal: new AbortController().signal,
+          idempotencyKey: `${row.runId}:onComplete`,
+        };
         await def.handler(ctx, args);
       } catch (err) {
         failure = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
@@ -356,7 +386,9 @@ export class ActionRunner {
     const lease = this.#lease;
     this.#lease = null;
     if (lease === null) return;
-    await lease.release().catch((err: unknown) => console.error(`action run ${this.#row?.runId}: giving back the slot failed (its lease will lapse): ${String(err)}`));
+    await lease
+      .release()
+      .catch((err: unknown) => console.error(`action run ${this.#row?.runId}: giving back the slot failed (its lease will lapse): ${String(err)}`));
   }
 
   #leave(holderId: string): void {

@@ -40,7 +40,9 @@ const RUN_COLUMNS = `run_id AS runId, action, args, policy, pool, on_complete AS
   result, error, wake_at AS wakeAt, generation, on_complete_state AS onComplete, on_complete_error AS onCompleteError,
   created_at AS createdAt, updated_at AS updatedAt, completed_at AS completedAt`;
 
-type RunPatch = Partial<Pick<RunRow, "state" | "attempts" | "holder" | "result" | "error" | "wakeAt" | "generation" | "onComplete" | "onCompleteError" | "completedAt">>;
+type RunPatch = Partial<
+  Pick<RunRow, "state" | "attempts" | "holder" | "result" | "error" | "wakeAt" | "generation" | "onComplete" | "onCompleteError" | "completedAt">
+>;
 
 const COLUMN: Record<keyof RunPatch, string> = {
   state: "state",
@@ -79,8 +81,22 @@ export class ActionRunStore {
     this.#sql.exec(
       `INSERT INTO run (id, run_id, action, args, policy, pool, on_complete, state, attempts, holder, result, error, wake_at,
         on_complete_state, created_at, updated_at, completed_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      r.runId, r.action, r.args, r.policy, r.pool, r.onCompleteRef, r.state, r.attempts, r.holder, r.result, r.error, r.wakeAt,
-      r.onComplete, r.createdAt, r.createdAt, r.completedAt,
+      r.runId,
+      r.action,
+      r.args,
+      r.policy,
+      r.pool,
+      r.onCompleteRef,
+      r.state,
+      r.attempts,
+      r.holder,
+      r.result,
+      r.error,
+      r.wakeAt,
+      r.onComplete,
+      r.createdAt,
+      r.createdAt,
+      r.completedAt,
     );
   }
 

@@ -7,8 +7,17 @@ import type { StartReply } from "../action-run/runner.ts";
 import { ActionRunSpec, type ActionRunView } from "../action-run/rpc.ts";
 import { actionRunNamespace } from "../bindings.ts";
 import {
-  alarmCutoff, dispatchRetryMs, effectiveMax, heartbeatEveryMs, leaseMs, planGrants, pollWaitMs, presenceMs, rearmTo,
-  type PoolConfigInput, type PoolSettings,
+  alarmCutoff,
+  dispatchRetryMs,
+  effectiveMax,
+  heartbeatEveryMs,
+  leaseMs,
+  planGrants,
+  pollWaitMs,
+  presenceMs,
+  rearmTo,
+  type PoolConfigInput,
+  type PoolSettings,
 } from "./core/queue.ts";
 import { AcquireRequest, EnqueueRequest, HolderRequest, SetMaxRequest, type AcquireResult, type PoolStats } from "./rpc.ts";
 import { WorkpoolStore, type Entry, type JobRow } from "./store.ts";
@@ -219,7 +228,8 @@ export class PoolDispatcher {
       if (gone.length > 0) this.#store.count("expired", gone.length);
       return gone;
     });
-    for (const e of expired) console.warn(`pool ${this.#settings.name}: the lease of ${e.holder} lapsed (its holder stopped renewing it); the slot is free again`);
+    for (const e of expired)
+      console.warn(`pool ${this.#settings.name}: the lease of ${e.holder} lapsed (its holder stopped renewing it); the slot is free again`);
     const sends: Promise<void>[] = [];
     for (const e of this.#store.dueDispatches(cutoff)) {
       this.#store.move(e.holder, ["dispatching"], "dispatching", now + dispatchRetryMs(lease), now);
@@ -242,7 +252,12 @@ export class PoolDispatcher {
   /** Takes in what a caller's constructor declared; the latest value wins. */
   #configure(input: PoolConfigInput): void {
     const s = this.#settings;
-    const next: Settings = { name: input.name, declaredMax: input.maxParallelism ?? s.declaredMax, overrideMax: s.overrideMax, leaseMs: input.leaseMs ?? s.leaseMs };
+    const next: Settings = {
+      name: input.name,
+      declaredMax: input.maxParallelism ?? s.declaredMax,
+      overrideMax: s.overrideMax,
+      leaseMs: input.leaseMs ?? s.leaseMs,
+    };
     if (next.name === s.name && next.declaredMax === s.declaredMax && next.leaseMs === s.leaseMs) return;
     this.#settings = next;
     this.#store.saveSettings(next);

@@ -94,7 +94,12 @@ export class WorkpoolStore {
     const { family, attempt } = holderFamily(e.holder);
     this.#sql.exec(
       "INSERT INTO entries (holder, family, attempt, job_id, state, until, enqueued_at) VALUES (?, ?, ?, ?, 'queued', ?, ?)",
-      e.holder, family, attempt, e.jobId, e.until, e.now,
+      e.holder,
+      family,
+      attempt,
+      e.jobId,
+      e.until,
+      e.now,
     );
   }
 
@@ -135,7 +140,12 @@ export class WorkpoolStore {
       this.#sql.all(
         `UPDATE entries SET state = ?, until = ?, granted_at = CASE WHEN ? = 'queued' THEN NULL ELSE COALESCE(granted_at, ?) END
          WHERE holder = ? AND state IN (${marks}) RETURNING pos`,
-        to, until, to, now, holder, ...from,
+        to,
+        until,
+        to,
+        now,
+        holder,
+        ...from,
       ).length > 0
     );
   }
@@ -182,10 +192,7 @@ export class WorkpoolStore {
   /** Moves a job on; the spec is dropped once an action run holds it (dispatched, canceled). */
   setJobState(jobId: string, state: JobState, now: number, nextAt: number | null = null): void {
     const keepSpec = state === "queued" || state === "canceling";
-    this.#sql.exec(
-      `UPDATE jobs SET state = ?, next_at = ?, updated_at = ?${keepSpec ? "" : ", spec = NULL"} WHERE job_id = ?`,
-      state, nextAt, now, jobId,
-    );
+    this.#sql.exec(`UPDATE jobs SET state = ?, next_at = ?, updated_at = ?${keepSpec ? "" : ", spec = NULL"} WHERE job_id = ?`, state, nextAt, now, jobId);
   }
 
   dueCancelNotices(cutoff: number): JobRow[] {

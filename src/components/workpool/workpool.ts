@@ -1,7 +1,17 @@
 // The Workpool: a named, deployment-wide concurrency limit. Jobs are enqueued into it and run first in,
 // first out, at most `maxParallelism` at a time; workflow steps share the same slots through `{ pool }`.
 import { unwrap } from "../../kernel/index.ts";
-import { acrossObjects, nextRunId, resolveRetry, startOnce, type ActionDefinition, type CallerContext, type RetryOption, type SlotLease, type SlotPool } from "../../engine/index.ts";
+import {
+  acrossObjects,
+  nextRunId,
+  resolveRetry,
+  startOnce,
+  type ActionDefinition,
+  type CallerContext,
+  type RetryOption,
+  type SlotLease,
+  type SlotPool,
+} from "../../engine/index.ts";
 import type { WorkpoolNamespace } from "../bindings.ts";
 import { onCompleteRef, type OnCompleteHandler } from "../on-complete.ts";
 import type { ActionRunView } from "../action-run/rpc.ts";
@@ -32,7 +42,6 @@ export interface EnqueueOptions {
   /** The job's id; by default derived from the caller's idempotency key, else random. */
   id?: string;
 }
-
 
 /**
  * A pool of slots, shared by every caller in the deployment.
@@ -108,7 +117,9 @@ export class Workpool implements SlotPool {
     const { holderId, signal } = req;
     const waitMs = pollWaitMs(this.#config.leaseMs ?? 30_000);
     const giveUp = () => {
-      this.#stub().release({ holderId }).catch((err: unknown) => console.error(`pool ${this.name}: leaving the queue failed (${holderId}): ${String(err)}`));
+      this.#stub()
+        .release({ holderId })
+        .catch((err: unknown) => console.error(`pool ${this.name}: leaving the queue failed (${holderId}): ${String(err)}`));
       return signal.reason;
     };
     let failures = 0;
@@ -116,14 +127,18 @@ export class Workpool implements SlotPool {
       if (signal.aborted) throw giveUp();
       let reply;
       try {
-        reply = await abortable(acrossObjects("step.pool", () => this.#stub().acquire({ pool: this.#config, holderId, waitMs })), signal);
+        reply = await abortable(
+          acrossObjects("step.pool", () => this.#stub().acquire({ pool: this.#config, holderId, waitMs })),
+          signal,
+        );
       } catch (err) {
         if (signal.aborted) throw giveUp();
         // The pool object restarted, was deployed, or the call broke: ask again (for as long as the
         // caller waits: a durable step's wait must not fail on a passing outage), the queue entry
         // kept our place.
         failures++;
-        if (failures === 1 || failures % 30 === 0) console.error(`pool ${this.name}: asking for a slot failed ${failures} time(s), asking again: ${String(err)}`);
+        if (failures === 1 || failures % 30 === 0)
+          console.error(`pool ${this.name}: asking for a slot failed ${failures} time(s), asking again: ${String(err)}`);
         await pause(Math.min(2_000, 25 * 2 ** failures), signal);
         continue;
       }

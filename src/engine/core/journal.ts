@@ -83,7 +83,15 @@ const STATUSES = new Set<string>(StepStatus.options);
  */
 export function parseJournalRow(row: unknown[]): JournalEntry {
   const [seq, name, kind, status, attempts, result, error, detail] = row;
-  if (typeof seq !== "number" || typeof name !== "string" || typeof kind !== "string" || !KINDS.has(kind) || typeof status !== "string" || !STATUSES.has(status) || typeof attempts !== "number") {
+  if (
+    typeof seq !== "number" ||
+    typeof name !== "string" ||
+    typeof kind !== "string" ||
+    !KINDS.has(kind) ||
+    typeof status !== "string" ||
+    !STATUSES.has(status) ||
+    typeof attempts !== "number"
+  ) {
     throw new StepwiseError("step.corrupt_journal", `journal row ${String(seq)} is malformed`);
   }
   const text = (v: unknown) => (v === null || typeof v === "string" ? v : bad(seq));
@@ -96,11 +104,9 @@ function bad(seq: number): never {
 }
 
 export function nonDeterminism(seq: number, expected: string, actual: string): StepwiseError {
-  return new StepwiseError(
-    "step.non_determinism",
-    `non-determinism at step ${seq}: the journal has ${expected}, the handler now calls ${actual}`,
-    { details: { seq, expected, actual } },
-  );
+  return new StepwiseError("step.non_determinism", `non-determinism at step ${seq}: the journal has ${expected}, the handler now calls ${actual}`, {
+    details: { seq, expected, actual },
+  });
 }
 
 /** A run's live status from its unfinished steps: anything executing wins, then waits, then sleeps. */

@@ -91,7 +91,10 @@ export function onCall(input: CallInput): Transition {
     return start(input);
   }
   if (record.kind !== call.kind || record.name !== call.name) {
-    return { writes: NO_WRITES, next: { type: "nonDeterminism", error: nonDeterminism(seq, `${record.kind} "${record.name}"`, `${call.kind} "${call.name}"`).toJSON() } };
+    return {
+      writes: NO_WRITES,
+      next: { type: "nonDeterminism", error: nonDeterminism(seq, `${record.kind} "${record.name}"`, `${call.kind} "${call.name}"`).toJSON() },
+    };
   }
   switch (record.status) {
     case "completed":
@@ -115,7 +118,17 @@ function start(input: CallInput): Transition {
     case "random":
     case "uuid": {
       const value = call.kind === "now" ? now : call.kind === "random" ? input.clock.random() : input.clock.uuid();
-      const step: NewStep = { seq, name: call.name, kind: call.kind, status: "completed", attempts: 1, args: null, result: JSON.stringify(value), now, completedAt: now };
+      const step: NewStep = {
+        seq,
+        name: call.name,
+        kind: call.kind,
+        status: "completed",
+        attempts: 1,
+        args: null,
+        result: JSON.stringify(value),
+        now,
+        completedAt: now,
+      };
       return { writes: [{ op: "insertStep", step }], next: { type: "return", value } };
     }
     case "sleep": {
@@ -125,16 +138,36 @@ function start(input: CallInput): Transition {
         return { writes: [{ op: "insertStep", step }], next: { type: "return", value: undefined } };
       }
       const step: NewStep = { seq, name: call.name, kind: "sleep", status: "sleeping", attempts: 1, args: null, now, wakeAt };
-      return { writes: [{ op: "insertStep", step }, { op: "setTimer", kind: "sleep", seq, at: wakeAt }], next: { type: "park" } };
+      return {
+        writes: [
+          { op: "insertStep", step },
+          { op: "setTimer", kind: "sleep", seq, at: wakeAt },
+        ],
+        next: { type: "park" },
+      };
     }
     case "signal": {
       const timeoutAt = call.timeout === undefined ? null : now + Math.max(0, call.timeout);
       const detail = JSON.stringify({ signal: call.name, timeoutAt });
       const buffered = input.bufferedSignal(call.name, seq);
       if (buffered !== undefined) {
-        const step: NewStep = { seq, name: call.name, kind: "signal", status: "completed", attempts: 1, args: null, result: buffered.payload, now, completedAt: now, detail };
+        const step: NewStep = {
+          seq,
+          name: call.name,
+          kind: "signal",
+          status: "completed",
+          attempts: 1,
+          args: null,
+          result: buffered.payload,
+          now,
+          completedAt: now,
+          detail,
+        };
         return {
-          writes: [{ op: "consumeSignal", signalId: buffered.id, seq }, { op: "insertStep", step }],
+          writes: [
+            { op: "consumeSignal", signalId: buffered.id, seq },
+            { op: "insertStep", step },
+          ],
           next: { type: "return", value: decodePayload(buffered.payload) },
         };
       }
@@ -168,7 +201,17 @@ function encodeArgs(seq: number, call: { kind: StepKind; name: string; args: unk
     return encodePayload(call.args, what);
   } catch (err) {
     const error = payloadError(err);
-    const step: NewStep = { seq, name: call.name, kind: call.kind, status: "failed", attempts: 0, args: null, error: JSON.stringify(error), now, completedAt: now };
+    const step: NewStep = {
+      seq,
+      name: call.name,
+      kind: call.kind,
+      status: "failed",
+      attempts: 0,
+      args: null,
+      error: JSON.stringify(error),
+      now,
+      completedAt: now,
+    };
     return { writes: [{ op: "insertStep", step }], next: { type: "throw", error } };
   }
 }
@@ -181,7 +224,18 @@ function payloadError(err: unknown): SerializedError {
 function startAbandoned(seq: number, call: { kind: "sleep" | "signal"; name: string }, now: number): Transition {
   const error = abandonedError(seq);
   const detail = call.kind === "signal" ? JSON.stringify({ signal: call.name, timeoutAt: null }) : null;
-  const step: NewStep = { seq, name: call.name, kind: call.kind, status: "abandoned", attempts: 0, args: null, error: JSON.stringify(error), now, completedAt: now, detail };
+  const step: NewStep = {
+    seq,
+    name: call.name,
+    kind: call.kind,
+    status: "abandoned",
+    attempts: 0,
+    args: null,
+    error: JSON.stringify(error),
+    now,
+    completedAt: now,
+    detail,
+  };
   return { writes: [{ op: "insertStep", step }], next: { type: "throw", error } };
 }
 
@@ -218,7 +272,10 @@ function resume(input: CallInput, record: JournalEntry): Transition {
       return retryDue(seq, record.attempts, now);
     default:
       // now/random/uuid are journaled complete in the same write that creates them.
-      return { writes: NO_WRITES, next: { type: "throw", error: { code: "step.corrupt_journal", message: `step ${seq} (${call.kind}) is open in the journal` } } };
+      return {
+        writes: NO_WRITES,
+        next: { type: "throw", error: { code: "step.corrupt_journal", message: `step ${seq} (${call.kind}) is open in the journal` } },
+      };
   }
 }
 
@@ -348,7 +405,11 @@ export function onChildOutcome(step: StepRecord | undefined, childRunId: string,
     try {
       patch = { status: "completed", result: encodePayload(outcome.result, `result of child run ${childRunId}`), completedAt: now };
     } catch (err) {
-      patch = { status: "failed", error: JSON.stringify(err instanceof StepwiseError ? err.toJSON() : { code: "step.failed", message: String(err) }), completedAt: now };
+      patch = {
+        status: "failed",
+        error: JSON.stringify(err instanceof StepwiseError ? err.toJSON() : { code: "step.failed", message: String(err) }),
+        completedAt: now,
+      };
     }
   } else {
     const error = outcome.status === "failed" ? outcome.error : { code: "run.canceled", message: `child run ${childRunId} was canceled` };

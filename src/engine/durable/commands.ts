@@ -1,7 +1,18 @@
 // The run object's commands from outside: start, describe, signal, step info for approval pages, and
 // cancel. Every input is parsed here, and errors travel as data (RpcResult), because RPC keeps only an
 // error's message.
-import { decodePayload, encodePayload, fail, issueDetails, issueDetailsWithKeys, jsonColumn, ok, RunCanceledError, tryEncode, type RpcResult } from "../../kernel/index.ts";
+import {
+  decodePayload,
+  encodePayload,
+  fail,
+  issueDetails,
+  issueDetailsWithKeys,
+  jsonColumn,
+  ok,
+  RunCanceledError,
+  tryEncode,
+  type RpcResult,
+} from "../../kernel/index.ts";
 import { SignalDetail } from "../core/journal.ts";
 import { deliverSignal } from "../core/step-machine.ts";
 import type { Alarms } from "./alarms.ts";
@@ -61,7 +72,12 @@ export class Commands {
     }
     const args = tryEncode(parsed.data, "the run's args");
     if (!args.ok) return args;
-    this.#insertRun({ runId: input.data.runId, workflow: workflow.name, args: args.value, parent: input.data.parent ? JSON.stringify(input.data.parent) : null });
+    this.#insertRun({
+      runId: input.data.runId,
+      workflow: workflow.name,
+      args: args.value,
+      parent: input.data.parent ? JSON.stringify(input.data.parent) : null,
+    });
     this.#live();
     return ok({ runId: input.data.runId, status: "running", created: true });
   }

@@ -141,7 +141,9 @@ export class HandlerExecution {
 
   /** A step's timeout timer fired: abort its attempt. */
   timeoutStep(seq: number, timeoutMs: number | null): void {
-    this.#controllers.get(seq)?.abort(new StepwiseError("step.timeout", `step ${seq} timed out${timeoutMs ? ` after ${timeoutMs} ms` : ""}`, { retryable: true }));
+    this.#controllers
+      .get(seq)
+      ?.abort(new StepwiseError("step.timeout", `step ${seq} timed out${timeoutMs ? ` after ${timeoutMs} ms` : ""}`, { retryable: true }));
   }
 
   // -- the step executor -----------------------------------------------------------------------

@@ -132,7 +132,10 @@ export class Finishing {
     }
   }
 
-  /** Tells the parent run, then calls onComplete. Never throws: a lost parent notice only delays the parent (its watchdog polls), and onComplete is not retried. */
+  /**
+   * Tells the parent run, then calls onComplete. Never throws: a lost parent notice only delays the
+   * parent (its watchdog polls), and onComplete is not retried.
+   */
   async #notifyAndComplete(run: RunRecord, workflow: AnyWorkflow | undefined, outcome: Outcome): Promise<void> {
     const { env } = this.#state;
     if (run.parent !== null) {
@@ -144,9 +147,14 @@ export class Finishing {
       }
     }
     if (workflow?.onComplete === undefined) return;
-    const publicOutcome: RunOutcome = outcome.status === "failed" ? { status: "failed", error: { code: outcome.error.code, message: outcome.error.message } } : outcome;
+    const publicOutcome: RunOutcome =
+      outcome.status === "failed" ? { status: "failed", error: { code: outcome.error.code, message: outcome.error.message } } : outcome;
     try {
-      await workflow.onComplete({ env, runId: run.runId, workflow: run.workflow, idempotencyKey: `${run.runId}:onComplete` }, publicOutcome, decodePayload(run.args));
+      await workflow.onComplete(
+        { env, runId: run.runId, workflow: run.workflow, idempotencyKey: `${run.runId}:onComplete` },
+        publicOutcome,
+        decodePayload(run.args),
+      );
     } catch (err) {
       console.error(`run ${run.runId}: onComplete threw (${err instanceof StepwiseError ? err.code : "error"}); it is not retried`);
     }

@@ -38,7 +38,14 @@ export class IndexOutbox {
     const pushing = (async () => {
       try {
         await acrossObjects("run.index", () =>
-          this.#env.RUN_INDEX.getByName("global").upsert({ runId: run.runId, workflow: run.workflow, status, createdAt: run.createdAt, updatedAt: now, version }),
+          this.#env.RUN_INDEX.getByName("global").upsert({
+            runId: run.runId,
+            workflow: run.workflow,
+            status,
+            createdAt: run.createdAt,
+            updatedAt: now,
+            version,
+          }),
         );
         // Recorded only if no later push started meanwhile (markIndexed matches the version).
         this.#store.markIndexed(status, version);

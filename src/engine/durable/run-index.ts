@@ -42,7 +42,12 @@ export class RunIndex extends DurableObject<Env> {
       `INSERT INTO runs (run_id, workflow, status, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, version = excluded.version
        WHERE excluded.version > runs.version`,
-      e.runId, e.workflow, e.status, e.createdAt, e.updatedAt, e.version,
+      e.runId,
+      e.workflow,
+      e.status,
+      e.createdAt,
+      e.updatedAt,
+      e.version,
     );
   }
 
@@ -69,7 +74,8 @@ export class RunIndex extends DurableObject<Env> {
       .all(
         `SELECT run_id AS runId, workflow, status, created_at AS createdAt, updated_at AS updatedAt FROM runs
          ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, run_id DESC LIMIT ?`,
-        ...args, q.limit + 1,
+        ...args,
+        q.limit + 1,
       )
       .map((r) => IndexEntry.omit({ version: true }).parse(r));
     const page = rows.slice(0, q.limit);

@@ -82,7 +82,12 @@ export class RunStore {
   insertRun(r: { runId: string; workflow: string; args: string | null; parent: string | null; now: number }): void {
     this.#exec(
       "INSERT INTO run (id, run_id, workflow, args, status, parent, created_at, updated_at) VALUES (1, ?, ?, ?, 'running', ?, ?, ?)",
-      r.runId, r.workflow, r.args, r.parent, r.now, r.now,
+      r.runId,
+      r.workflow,
+      r.args,
+      r.parent,
+      r.now,
+      r.now,
     );
     this.appendEvent("run.started", { runId: r.runId, workflow: r.workflow }, r.now);
   }
@@ -90,7 +95,12 @@ export class RunStore {
   finishRun(r: { status: Exclude<RunStatus, "running">; result: string | null; error: string | null; onComplete: "none" | "pending"; now: number }): void {
     this.#exec(
       "UPDATE run SET status = ?, result = ?, error = ?, on_complete = ?, updated_at = ?, completed_at = ? WHERE id = 1",
-      r.status, r.result, r.error, r.onComplete, r.now, r.now,
+      r.status,
+      r.result,
+      r.error,
+      r.onComplete,
+      r.now,
+      r.now,
     );
     this.appendEvent("run.finished", r.error === null ? { status: r.status } : { status: r.status, error: JSON.parse(r.error) }, r.now);
   }
@@ -156,7 +166,18 @@ export class RunStore {
     this.#exec(
       `INSERT INTO steps (seq, name, kind, status, attempts, args, result, error, started_at, completed_at, wake_at, detail)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      s.seq, s.name, s.kind, s.status, s.attempts, s.args, s.result ?? null, s.error ?? null, s.now, s.completedAt ?? null, s.wakeAt ?? null, s.detail ?? null,
+      s.seq,
+      s.name,
+      s.kind,
+      s.status,
+      s.attempts,
+      s.args,
+      s.result ?? null,
+      s.error ?? null,
+      s.now,
+      s.completedAt ?? null,
+      s.wakeAt ?? null,
+      s.detail ?? null,
     );
     this.#stepEvent(s.status, { seq: s.seq, name: s.name, kind: s.kind, attempt: s.attempts }, s.error ?? null, s.wakeAt ?? null, s.now);
   }
@@ -200,10 +221,18 @@ export class RunStore {
   }
 
   eventsAfter(afterSeq: number, limit: number): RunEvent[] {
-    return this.#all("SELECT seq, type, data, at FROM events WHERE seq > ? ORDER BY seq LIMIT ?", afterSeq, limit).map((r) => RunEvent.parse({ ...r, data: JSON.parse(String(r.data)) }));
+    return this.#all("SELECT seq, type, data, at FROM events WHERE seq > ? ORDER BY seq LIMIT ?", afterSeq, limit).map((r) =>
+      RunEvent.parse({ ...r, data: JSON.parse(String(r.data)) }),
+    );
   }
 
-  #stepEvent(status: StepStatus, step: { seq: number; name: string; kind: string; attempt: number }, error: string | null, wakeAt: number | null, now: number): void {
+  #stepEvent(
+    status: StepStatus,
+    step: { seq: number; name: string; kind: string; attempt: number },
+    error: string | null,
+    wakeAt: number | null,
+    now: number,
+  ): void {
     const data: Record<string, unknown> = { ...step };
     if (error !== null && (status === "failed" || status === "retrying")) data.error = JSON.parse(error);
     if (wakeAt !== null && (status === "sleeping" || status === "retrying" || status === "waiting")) data.until = wakeAt;
@@ -276,7 +305,10 @@ export class RunStore {
 
   earliestTimer(): number | null {
     const v = this.#all("SELECT MIN(at) AS at FROM timers")[0]?.at;
-    return z.number().nullable().parse(v ?? null);
+    return z
+      .number()
+      .nullable()
+      .parse(v ?? null);
   }
 
   hasTimersOtherThanWatchdog(): boolean {
@@ -287,7 +319,11 @@ export class RunStore {
 
   /** Buffers a signal; `targetAfter` makes it the first wait's on `name` journaled after that seq, and no other's. */
   insertSignal(name: string, payload: string | null, now: number, targetAfter: number | null = null): number {
-    const id = z.number().parse(this.#all("INSERT INTO signals (name, payload, received_at, target_after) VALUES (?, ?, ?, ?) RETURNING id", name, payload, now, targetAfter)[0]?.id);
+    const id = z
+      .number()
+      .parse(
+        this.#all("INSERT INTO signals (name, payload, received_at, target_after) VALUES (?, ?, ?, ?) RETURNING id", name, payload, now, targetAfter)[0]?.id,
+      );
     this.appendEvent("signal.received", { signal: name, signalId: id }, now);
     return id;
   }
@@ -301,7 +337,9 @@ export class RunStore {
       `SELECT id, payload FROM signals s WHERE name = ? AND consumed_seq IS NULL AND (target_after IS NULL OR (target_after < ?
          AND NOT EXISTS (SELECT 1 FROM steps WHERE kind = 'signal' AND name = s.name AND seq > s.target_after AND seq < ?)))
        ORDER BY target_after IS NULL, id LIMIT 1`,
-      name, seq, seq,
+      name,
+      seq,
+      seq,
     )[0];
     return row === undefined ? undefined : z.object({ id: z.number(), payload: z.string().nullable() }).parse(row);
   }
@@ -309,7 +347,10 @@ export class RunStore {
   /** The oldest journaled wait on `name` that still waits: where a signal meant for any wait goes. */
   oldestWaitOn(name: string): number | undefined {
     // `status <> 'completed'` lets SQLite use the open-steps index, however long the journal.
-    const row = this.#all("SELECT seq FROM steps WHERE status <> 'completed' AND status = 'waiting' AND kind = 'signal' AND name = ? ORDER BY seq LIMIT 1", name)[0];
+    const row = this.#all(
+      "SELECT seq FROM steps WHERE status <> 'completed' AND status = 'waiting' AND kind = 'signal' AND name = ? ORDER BY seq LIMIT 1",
+      name,
+    )[0];
     return row === undefined ? undefined : z.number().parse(row.seq);
   }
 
@@ -319,7 +360,10 @@ export class RunStore {
 
   /** The signal already delivered under this once-only key, if any, with its name and payload. */
   signalForKey(key: string): { signalId: number; at: number; name: string; payload: string | null } | undefined {
-    const row = this.#all("SELECT k.signal_id AS signalId, k.at, s.name, s.payload FROM signal_keys k JOIN signals s ON s.id = k.signal_id WHERE k.key = ?", key)[0];
+    const row = this.#all(
+      "SELECT k.signal_id AS signalId, k.at, s.name, s.payload FROM signal_keys k JOIN signals s ON s.id = k.signal_id WHERE k.key = ?",
+      key,
+    )[0];
     return row === undefined ? undefined : z.object({ signalId: z.number(), at: z.number(), name: z.string(), payload: z.string().nullable() }).parse(row);
   }
 
@@ -330,7 +374,13 @@ export class RunStore {
   // -- cancels owed to child runs --------------------------------------------------------------
 
   addChildCancel(c: { runId: string; workflow: string; args: string | null; parentSeq: number }): void {
-    this.#exec("INSERT INTO child_cancels (run_id, workflow, args, parent_seq) VALUES (?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING", c.runId, c.workflow, c.args, c.parentSeq);
+    this.#exec(
+      "INSERT INTO child_cancels (run_id, workflow, args, parent_seq) VALUES (?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING",
+      c.runId,
+      c.workflow,
+      c.args,
+      c.parentSeq,
+    );
   }
 
   childCancels(): { runId: string; workflow: string; args: string | null; parentSeq: number }[] {

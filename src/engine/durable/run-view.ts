@@ -75,7 +75,16 @@ function waitingFor(s: StepRecord): WaitingFor {
 }
 
 function stepView(s: StepRecord): StepView {
-  const v: StepView = { seq: s.seq, name: s.name, kind: s.kind, status: s.status, attempts: s.attempts, startedAt: s.startedAt, completedAt: s.completedAt, wakeAt: s.wakeAt };
+  const v: StepView = {
+    seq: s.seq,
+    name: s.name,
+    kind: s.kind,
+    status: s.status,
+    attempts: s.attempts,
+    startedAt: s.startedAt,
+    completedAt: s.completedAt,
+    wakeAt: s.wakeAt,
+  };
   if (s.result !== null) v.result = decodePayload(s.result);
   if (s.error !== null) v.error = JSON.parse(s.error);
   return v;

@@ -3,12 +3,26 @@ import { html, raw } from "hono/html";
 import { OPERATIONS, openApiDocument } from "./openapi.ts";
 
 export function docsPage() {
-  const doc = openApiDocument() as { paths: Record<string, Record<string, { summary: string; parameters: { name: string; in: string; description?: string }[]; requestBody?: unknown; responses: Record<string, { description: string; content?: Record<string, { schema: unknown }> }> }>> };
+  const doc = openApiDocument() as {
+    paths: Record<
+      string,
+      Record<
+        string,
+        {
+          summary: string;
+          parameters: { name: string; in: string; description?: string }[];
+          requestBody?: unknown;
+          responses: Record<string, { description: string; content?: Record<string, { schema: unknown }> }>;
+        }
+      >
+    >;
+  };
   const sections = OPERATIONS.map((op) => {
     const o = doc.paths[op.path]![op.method]!;
     const params = o.parameters.map((p) => html`<li><code>${p.name}</code> (${p.in})${p.description ? html` — ${p.description}` : ""}</li>`);
     const responses = Object.entries(o.responses).map(
-      ([status, r]) => html`<li><b>${status}</b> ${r.description}${r.content ? html`<pre>${JSON.stringify(Object.values(r.content)[0]!.schema, null, 2)}</pre>` : ""}</li>`,
+      ([status, r]) =>
+        html`<li><b>${status}</b> ${r.description}${r.content ? html`<pre>${JSON.stringify(Object.values(r.content)[0]!.schema, null, 2)}</pre>` : ""}</li>`,
     );
     return html`<section id="${op.method}-${op.path}">
       <h2><span class="m">${op.method.toUpperCase()}</span> <code>${op.path}</code></h2>

@@ -2,7 +2,20 @@
 // Paths are listed once here with their schemas; `openApiDocument()` turns them into JSON Schema.
 import { z } from "zod";
 import { CreateThreadBody, MessagesQuery, SocketQuery } from "../threads.ts";
-import { CancelResponse, ListRunsQuery, Problem, RunEvent, RunList, RunQuery, RunView, SignalBody, SignalResponse, StartBody, StartResponse, WorkflowList } from "./schemas.ts";
+import {
+  CancelResponse,
+  ListRunsQuery,
+  Problem,
+  RunEvent,
+  RunList,
+  RunQuery,
+  RunView,
+  SignalBody,
+  SignalResponse,
+  StartBody,
+  StartResponse,
+  WorkflowList,
+} from "./schemas.ts";
 
 interface Operation {
   method: "get" | "post";
@@ -17,7 +30,8 @@ interface Operation {
   responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
 }
 
-const problems = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, { description: PROBLEM_TEXT[c] ?? "error", schema: Problem, contentType: "application/problem+json" }]));
+const problems = (...codes: number[]) =>
+  Object.fromEntries(codes.map((c) => [c, { description: PROBLEM_TEXT[c] ?? "error", schema: Problem, contentType: "application/problem+json" }]));
 
 const PROBLEM_TEXT: Record<number, string> = {
   400: "invalid input: `errors` lists the failing paths",
@@ -30,7 +44,12 @@ const PROBLEM_TEXT: Record<number, string> = {
 };
 
 export const OPERATIONS: Operation[] = [
-  { method: "get", path: "/api/workflows", summary: "List workflows and the JSON Schema of their args", responses: { 200: { description: "workflows", schema: WorkflowList }, ...problems(401) } },
+  {
+    method: "get",
+    path: "/api/workflows",
+    summary: "List workflows and the JSON Schema of their args",
+    responses: { 200: { description: "workflows", schema: WorkflowList }, ...problems(401) },
+  },
   {
     method: "post",
     path: "/api/workflows/{name}/runs",
@@ -38,10 +57,27 @@ export const OPERATIONS: Operation[] = [
     params: { name: "workflow name" },
     headers: { "Idempotency-Key": "a retried start with the same key returns the same run (200); other args with it: 409" },
     body: StartBody,
-    responses: { 201: { description: "started", schema: StartResponse }, 200: { description: "already started with this Idempotency-Key", schema: StartResponse }, ...problems(400, 401, 404, 409, 413) },
+    responses: {
+      201: { description: "started", schema: StartResponse },
+      200: { description: "already started with this Idempotency-Key", schema: StartResponse },
+      ...problems(400, 401, 404, 409, 413),
+    },
   },
-  { method: "get", path: "/api/runs", summary: "List runs, newest first", query: ListRunsQuery, responses: { 200: { description: "a page of runs", schema: RunList }, ...problems(400, 401) } },
-  { method: "get", path: "/api/runs/{runId}", summary: "Read a run: status, args, result or error, journal, what it waits for", params: { runId: "run id" }, query: RunQuery, responses: { 200: { description: "the run", schema: RunView }, ...problems(400, 401, 404) } },
+  {
+    method: "get",
+    path: "/api/runs",
+    summary: "List runs, newest first",
+    query: ListRunsQuery,
+    responses: { 200: { description: "a page of runs", schema: RunList }, ...problems(400, 401) },
+  },
+  {
+    method: "get",
+    path: "/api/runs/{runId}",
+    summary: "Read a run: status, args, result or error, journal, what it waits for",
+    params: { runId: "run id" },
+    query: RunQuery,
+    responses: { 200: { description: "the run", schema: RunView }, ...problems(400, 401, 404) },
+  },
   {
     method: "post",
     path: "/api/runs/{runId}/signals/{signal}",
@@ -49,15 +85,28 @@ export const OPERATIONS: Operation[] = [
     params: { runId: "run id", signal: "signal name" },
     headers: { "Idempotency-Key": "only the first signal with this key is delivered; repeats return it with duplicate: true" },
     body: SignalBody,
-    responses: { 202: { description: "accepted (durably stored)", schema: SignalResponse }, 200: { description: "duplicate of an accepted signal", schema: SignalResponse }, ...problems(400, 401, 404, 409, 413) },
+    responses: {
+      202: { description: "accepted (durably stored)", schema: SignalResponse },
+      200: { description: "duplicate of an accepted signal", schema: SignalResponse },
+      ...problems(400, 401, 404, 409, 413),
+    },
   },
-  { method: "post", path: "/api/runs/{runId}/cancel", summary: "Cancel a run", params: { runId: "run id" }, responses: { 200: { description: "canceled", schema: CancelResponse }, ...problems(401, 404, 409) } },
+  {
+    method: "post",
+    path: "/api/runs/{runId}/cancel",
+    summary: "Cancel a run",
+    params: { runId: "run id" },
+    responses: { 200: { description: "canceled", schema: CancelResponse }, ...problems(401, 404, 409) },
+  },
   {
     method: "get",
     path: "/api/runs/{runId}/events",
     summary: "The run's events as Server-Sent Events; Last-Event-ID (or ?after=) resumes",
     params: { runId: "run id" },
-    responses: { 200: { description: "`id:` is the event seq, `data:` a RunEvent", schema: RunEvent, contentType: "text/event-stream" }, ...problems(401, 404) },
+    responses: {
+      200: { description: "`id:` is the event seq, `data:` a RunEvent", schema: RunEvent, contentType: "text/event-stream" },
+      ...problems(401, 404),
+    },
   },
   {
     method: "get",
@@ -74,7 +123,13 @@ export const OPERATIONS: Operation[] = [
     body: CreateThreadBody,
     responses: { 201: { description: "the thread" }, ...problems(400, 401, 413) },
   },
-  { method: "get", path: "/api/threads/{id}", summary: "Read a thread", params: { id: "thread id" }, responses: { 200: { description: "the thread" }, ...problems(401, 404) } },
+  {
+    method: "get",
+    path: "/api/threads/{id}",
+    summary: "Read a thread",
+    params: { id: "thread id" },
+    responses: { 200: { description: "the thread" }, ...problems(401, 404) },
+  },
   {
     method: "get",
     path: "/api/threads/{id}/messages",
@@ -114,8 +169,10 @@ export function openApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of OPERATIONS) {
     const parameters: unknown[] = [];
-    for (const [name, description] of Object.entries(op.params ?? {})) parameters.push({ name, in: "path", required: true, description, schema: { type: "string" } });
-    for (const [name, description] of Object.entries(op.headers ?? {})) parameters.push({ name, in: "header", required: false, description, schema: { type: "string" } });
+    for (const [name, description] of Object.entries(op.params ?? {}))
+      parameters.push({ name, in: "path", required: true, description, schema: { type: "string" } });
+    for (const [name, description] of Object.entries(op.headers ?? {}))
+      parameters.push({ name, in: "header", required: false, description, schema: { type: "string" } });
     for (const [name, schema] of Object.entries(op.query?.shape ?? {})) {
       parameters.push({ name, in: "query", required: !(schema as z.ZodType).safeParse(undefined).success, schema: jsonSchema(schema as z.ZodType, "input") });
     }
@@ -126,7 +183,9 @@ export function openApiDocument(): Record<string, unknown> {
       responses: Object.fromEntries(
         Object.entries(op.responses).map(([status, r]) => [
           status,
-          r.schema === undefined ? { description: r.description } : { description: r.description, content: { [r.contentType ?? "application/json"]: { schema: jsonSchema(r.schema, "output") } } },
+          r.schema === undefined
+            ? { description: r.description }
+            : { description: r.description, content: { [r.contentType ?? "application/json"]: { schema: jsonSchema(r.schema, "output") } } },
         ]),
       ),
     };
@@ -136,7 +195,11 @@ export function openApiDocument(): Record<string, unknown> {
   }
   return {
     openapi: "3.1.0",
-    info: { title: "Stepwise API", version: "1.0.0", description: "Durable, multi-step workflows on Cloudflare Durable Objects. Errors are application/problem+json with a stable `code`." },
+    info: {
+      title: "Stepwise API",
+      version: "1.0.0",
+      description: "Durable, multi-step workflows on Cloudflare Durable Objects. Errors are application/problem+json with a stable `code`.",
+    },
     components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "the API_TOKEN secret" } } },
     security: [{ bearer: [] }],
     paths,

@@ -6,7 +6,11 @@ import { createClient, StepwiseError, type Registry } from "../../engine/index.t
 import { jsonBody, params, query } from "../validators.ts";
 import { ListRunsQuery, RunId, RunQuery, SignalBody, SignalName, StartBody, WorkflowName } from "./schemas.ts";
 
-const IdempotencyKey = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces");
+const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces");
 
 function headerKey(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
@@ -49,7 +53,12 @@ export function runRoutes(registry: Registry) {
     .post("/runs/:runId/signals/:signal", params(z.object({ runId: RunId, signal: SignalName })), jsonBody(SignalBody), async (c) => {
       const { runId, signal } = c.req.valid("param");
       const idempotencyKey = headerKey(c.req.header("idempotency-key"));
-      const sent = await createClient(c.env, registry).signalRun(runId, signal, c.req.valid("json").payload, idempotencyKey === undefined ? {} : { idempotencyKey });
+      const sent = await createClient(c.env, registry).signalRun(
+        runId,
+        signal,
+        c.req.valid("json").payload,
+        idempotencyKey === undefined ? {} : { idempotencyKey },
+      );
       return c.json({ accepted: true as const, signalId: sent.signalId, duplicate: sent.duplicate }, sent.duplicate ? 200 : 202);
     })
     .post("/runs/:runId/cancel", params(z.object({ runId: RunId })), async (c) => {

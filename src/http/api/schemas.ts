@@ -3,15 +3,14 @@
 import { z } from "zod";
 import { RUN_ID_PATTERN, SIGNAL_NAME_PATTERN, WORKFLOW_NAME_PATTERN } from "../../engine/index.ts";
 
-export const Problem = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    code: z.string().describe("Stable, dotted error code, e.g. run.not_found"),
-    errors: z.array(z.object({ path: z.string().describe("JSON Pointer of the failing field"), message: z.string() })).optional(),
-  });
+export const Problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  code: z.string().describe("Stable, dotted error code, e.g. run.not_found"),
+  errors: z.array(z.object({ path: z.string().describe("JSON Pointer of the failing field"), message: z.string() })).optional(),
+});
 
 export const WorkflowName = z.string().regex(WORKFLOW_NAME_PATTERN);
 export const RunId = z.string().regex(RUN_ID_PATTERN);
@@ -43,40 +42,37 @@ export const ListRunsQuery = z.object({
 export const RunSummary = z.object({ runId: z.string(), workflow: z.string(), status: z.string(), createdAt: z.number(), updatedAt: z.number() });
 export const RunList = z.object({ runs: z.array(RunSummary), nextCursor: z.string().nullable() });
 
-export const StepView = z
-  .object({
-    seq: z.number().int(),
-    name: z.string(),
-    kind: z.string(),
-    status: z.string(),
-    attempts: z.number().int(),
-    startedAt: z.number(),
-    completedAt: z.number().nullable(),
-    wakeAt: z.number().nullable(),
-    result: z.unknown().optional(),
-    error: z.unknown().optional(),
-  });
+export const StepView = z.object({
+  seq: z.number().int(),
+  name: z.string(),
+  kind: z.string(),
+  status: z.string(),
+  attempts: z.number().int(),
+  startedAt: z.number(),
+  completedAt: z.number().nullable(),
+  wakeAt: z.number().nullable(),
+  result: z.unknown().optional(),
+  error: z.unknown().optional(),
+});
 
-export const RunView = z
-  .object({
-    runId: z.string(),
-    workflow: z.string(),
-    status: Status,
-    args: z.unknown(),
-    result: z.unknown().optional(),
-    error: z.object({ code: z.string(), message: z.string() }).optional(),
-    createdAt: z.number(),
-    updatedAt: z.number(),
-    completedAt: z.number().nullable(),
-    stepCount: z.number().int(),
-    waitingFor: z.array(z.record(z.string(), z.unknown())).describe("What each open step waits for: a sleep, a retry, a signal, a child run or a step in flight"),
-    steps: z.array(StepView).optional(),
-    stats: z.object({ replayedSteps: z.number().nullable(), replayMs: z.number().nullable() }),
-  });
+export const RunView = z.object({
+  runId: z.string(),
+  workflow: z.string(),
+  status: Status,
+  args: z.unknown(),
+  result: z.unknown().optional(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  completedAt: z.number().nullable(),
+  stepCount: z.number().int(),
+  waitingFor: z.array(z.record(z.string(), z.unknown())).describe("What each open step waits for: a sleep, a retry, a signal, a child run or a step in flight"),
+  steps: z.array(StepView).optional(),
+  stats: z.object({ replayedSteps: z.number().nullable(), replayMs: z.number().nullable() }),
+});
 
 export const CancelResponse = z.object({ status: z.literal("canceled") });
 
 export const WorkflowList = z.object({ workflows: z.array(z.object({ name: z.string(), args: z.record(z.string(), z.unknown()).describe("JSON Schema") })) });
 
-export const RunEvent = z
-  .object({ seq: z.number().int(), type: z.string(), at: z.number(), data: z.record(z.string(), z.unknown()) });
+export const RunEvent = z.object({ seq: z.number().int(), type: z.string(), at: z.number(), data: z.record(z.string(), z.unknown()) });

@@ -15,7 +15,15 @@ import {
 } from "../../approvals/index.ts";
 
 type Loaded =
-  | { ok: true; claims: ApprovalClaims; request: ApprovalRequest; workflow: string; runStatus: string; decided: { at: number; payload: unknown } | null; waitEnded: boolean }
+  | {
+      ok: true;
+      claims: ApprovalClaims;
+      request: ApprovalRequest;
+      workflow: string;
+      runStatus: string;
+      decided: { at: number; payload: unknown } | null;
+      waitEnded: boolean;
+    }
   | { ok: false; status: 403 | 404 | 410 | 500; title: string; message: string };
 
 /** Only one decision per approval request, whichever link copy or tab it comes from. */
@@ -47,7 +55,8 @@ async function load(c: Context<{ Bindings: Env }>, registry: Registry): Promise<
   try {
     info = await createClient(c.env, registry).getStepInfo(claims.r, claims.q, { onceKey: onceKey(claims), waitFor: claims.s });
   } catch (err) {
-    if (err instanceof StepwiseError && err.code === "run.not_found") return { ok: false, status: 404, title: "Not found", message: "This request no longer exists." };
+    if (err instanceof StepwiseError && err.code === "run.not_found")
+      return { ok: false, status: 404, title: "Not found", message: "This request no longer exists." };
     throw err;
   }
   const request = ApprovalRequest.safeParse(info.step?.result);
@@ -81,7 +90,8 @@ export function approvalRoutes(registry: Registry) {
       const l = await load(c, registry);
       if (!l.ok) return c.html(messagePage(l.title, l.message), l.status);
       if (l.decided !== null) return c.html(messagePage("Already decided", decidedText(l.decided)));
-      if (l.runStatus !== "running") return c.html(messagePage("This request is closed", `The workflow has already finished (${l.runStatus}); there is nothing left to decide.`));
+      if (l.runStatus !== "running")
+        return c.html(messagePage("This request is closed", `The workflow has already finished (${l.runStatus}); there is nothing left to decide.`));
       if (l.waitEnded) return c.html(messagePage("This request is closed", WAIT_ENDED));
       return c.html(decisionPage(l.request, l.workflow));
     })

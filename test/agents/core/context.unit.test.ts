@@ -8,8 +8,23 @@ let order = 0;
 function record(message: ThreadModelMessage, extra: Partial<MessageRecord> = {}): MessageRecord {
   order++;
   return {
-    id: `msg_${order}`, threadId: "thread_x", order, role: message.role, message, text: "", status: "success", agentName: null, model: null,
-    provider: null, usage: null, finishReason: null, promptMessageId: null, final: false, error: null, createdAt: 0, ...extra,
+    id: `msg_${order}`,
+    threadId: "thread_x",
+    order,
+    role: message.role,
+    message,
+    text: "",
+    status: "success",
+    agentName: null,
+    model: null,
+    provider: null,
+    usage: null,
+    finishReason: null,
+    promptMessageId: null,
+    final: false,
+    error: null,
+    createdAt: 0,
+    ...extra,
   };
 }
 
@@ -21,13 +36,20 @@ describe("planAnswer", () => {
     expect(planAnswer({ prompt, history, responses: [] })).toEqual({
       kind: "continue",
       responses: [],
-      messages: [{ role: "user", content: "Hi" }, { role: "assistant", content: "Hello" }, { role: "user", content: "Weather?" }],
+      messages: [
+        { role: "user", content: "Hi" },
+        { role: "assistant", content: "Hello" },
+        { role: "user", content: "Weather?" },
+      ],
     });
   });
 
   it("a partial answer (a tool step saved, no final text): continues after it", () => {
     const call = record({ role: "assistant", content: [{ type: "tool-call", toolCallId: "c", toolName: "w", input: {} }] }, { promptMessageId: prompt.id });
-    const result = record({ role: "tool", content: [{ type: "tool-result", toolCallId: "c", toolName: "w", output: { type: "json", value: 1 } }] }, { promptMessageId: prompt.id });
+    const result = record(
+      { role: "tool", content: [{ type: "tool-result", toolCallId: "c", toolName: "w", output: { type: "json", value: 1 } }] },
+      { promptMessageId: prompt.id },
+    );
     const plan = planAnswer({ prompt, history: [], responses: [call, result] });
     expect(plan.kind).toBe("continue");
     expect(plan.kind === "continue" && plan.messages.map((m) => m.role)).toEqual(["user", "assistant", "tool"]);
@@ -48,19 +70,35 @@ describe("planAnswer", () => {
 describe("usage", () => {
   it("maps the ai SDK's usage and sums an answer's messages", () => {
     const u = toUsage({
-      inputTokens: 10, outputTokens: 4, totalTokens: 14,
+      inputTokens: 10,
+      outputTokens: 4,
+      totalTokens: 14,
       inputTokenDetails: { noCacheTokens: 6, cacheReadTokens: 4, cacheWriteTokens: undefined },
       outputTokenDetails: { textTokens: 3, reasoningTokens: 1 },
     });
     expect(u).toEqual({ inputTokens: 10, outputTokens: 4, totalTokens: 14, reasoningTokens: 1, cachedInputTokens: 4 });
     expect(sumUsage([{ usage: u }, { usage: null }, { usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 } }])).toEqual({
-      inputTokens: 11, outputTokens: 5, totalTokens: 16, reasoningTokens: 1, cachedInputTokens: 4,
+      inputTokens: 11,
+      outputTokens: 5,
+      totalTokens: 16,
+      reasoningTokens: 1,
+      cachedInputTokens: 4,
     });
   });
 
   it("counts missing numbers as zero", () => {
-    expect(toUsage({ inputTokens: undefined, outputTokens: 3, totalTokens: undefined, inputTokenDetails: { noCacheTokens: undefined, cacheReadTokens: undefined, cacheWriteTokens: undefined }, outputTokenDetails: { textTokens: undefined, reasoningTokens: undefined } })).toEqual({
-      inputTokens: 0, outputTokens: 3, totalTokens: 3,
+    expect(
+      toUsage({
+        inputTokens: undefined,
+        outputTokens: 3,
+        totalTokens: undefined,
+        inputTokenDetails: { noCacheTokens: undefined, cacheReadTokens: undefined, cacheWriteTokens: undefined },
+        outputTokenDetails: { textTokens: undefined, reasoningTokens: undefined },
+      }),
+    ).toEqual({
+      inputTokens: 0,
+      outputTokens: 3,
+      totalTokens: 3,
     });
   });
 });

@@ -15,7 +15,14 @@ describe("toThreadMessage", () => {
           { type: "tool-call", toolCallId: "c", toolName: "t", input: { a: 1 } },
         ],
       }),
-    ).toEqual({ role: "assistant", content: [{ type: "reasoning", text: "hmm" }, { type: "text", text: "Hi" }, { type: "tool-call", toolCallId: "c", toolName: "t", input: { a: 1 } }] });
+    ).toEqual({
+      role: "assistant",
+      content: [
+        { type: "reasoning", text: "hmm" },
+        { type: "text", text: "Hi" },
+        { type: "tool-call", toolCallId: "c", toolName: "t", input: { a: 1 } },
+      ],
+    });
   });
 
   it("refuses what is not a message", () => {

@@ -23,7 +23,12 @@ describe("offline model", () => {
   });
 
   it("calls a tool the question asks for, then answers from its result", async () => {
-    const result = await generateText({ model: offlineModel(), prompt: "What is the weather in Lisbon?", tools: { getWeather: weather }, stopWhen: stepCountIs(3) });
+    const result = await generateText({
+      model: offlineModel(),
+      prompt: "What is the weather in Lisbon?",
+      tools: { getWeather: weather },
+      stopWhen: stepCountIs(3),
+    });
     expect(result.steps.map((s) => s.finishReason)).toEqual(["tool-calls", "stop"]);
     expect(result.steps[0]!.toolCalls[0]).toMatchObject({ toolName: "getWeather", input: { city: "Lisbon" } });
     expect(result.steps[0]!.text).toMatch(/^\[offline model\] Calling getWeather/);
@@ -37,14 +42,26 @@ describe("offline model", () => {
   });
 
   it("calls a tool when the tool choice requires one", async () => {
-    const result = await generateText({ model: offlineModel(), prompt: "Anything.", tools: { getWeather: weather }, toolChoice: "required", stopWhen: stepCountIs(1) });
+    const result = await generateText({
+      model: offlineModel(),
+      prompt: "Anything.",
+      tools: { getWeather: weather },
+      toolChoice: "required",
+      stopWhen: stepCountIs(1),
+    });
     expect(result.toolCalls.map((c) => c.toolName)).toEqual(["getWeather"]);
   });
 
   it.each([
     ["strings with descriptions", z.object({ analysis: z.string().describe("Analysis of the request"), instruction: z.string() })],
-    ["numbers in bounds, booleans, arrays", z.object({ score: z.number().min(2).max(3), count: z.number().int().min(1), ok: z.boolean(), tags: z.array(z.string()).min(2) })],
-    ["nested, optional and nullable", z.object({ user: z.object({ email: z.email(), since: z.iso.datetime() }), note: z.string().optional(), parent: z.string().nullable() })],
+    [
+      "numbers in bounds, booleans, arrays",
+      z.object({ score: z.number().min(2).max(3), count: z.number().int().min(1), ok: z.boolean(), tags: z.array(z.string()).min(2) }),
+    ],
+    [
+      "nested, optional and nullable",
+      z.object({ user: z.object({ email: z.email(), since: z.iso.datetime() }), note: z.string().optional(), parent: z.string().nullable() }),
+    ],
     ["enums and literals", z.object({ kind: z.literal("report"), level: z.enum(["low", "high"]) })],
     ["length limits", z.object({ code: z.string().min(5).max(8) })],
   ])("produces an object matching the schema: %s", async (_, schema) => {

@@ -64,16 +64,30 @@ describe("Workers AI through the AI binding", () => {
       { role: "user", content: "Say hello." },
     ]);
     expect(result).toMatchObject({ text: "Hello from Workers AI.", model: MODEL_ID, usage: { inputTokens: 21, outputTokens: 6, totalTokens: 27 } });
-    expect((await messages(threadId)).at(-1)).toMatchObject({ role: "assistant", text: "Hello from Workers AI.", provider: "workersai.chat", model: MODEL_ID, final: true });
+    expect((await messages(threadId)).at(-1)).toMatchObject({
+      role: "assistant",
+      text: "Hello from Workers AI.",
+      provider: "workersai.chat",
+      model: MODEL_ID,
+      final: true,
+    });
   });
 
   it("tool calls (OpenAI-style choices): the tool runs, its result goes back to the binding, and everything is saved", async () => {
     const ai = new StubAI([
       {
-        choices: [{ message: { content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "getWeather", arguments: '{"city":"Paris"}' } }] }, finish_reason: "tool_calls" }],
+        choices: [
+          {
+            message: { content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "getWeather", arguments: '{"city":"Paris"}' } }] },
+            finish_reason: "tool_calls",
+          },
+        ],
         usage: { prompt_tokens: 50, completion_tokens: 12, total_tokens: 62 },
       },
-      { choices: [{ message: { content: "It is mild in Paris." }, finish_reason: "stop" }], usage: { prompt_tokens: 80, completion_tokens: 8, total_tokens: 88 } },
+      {
+        choices: [{ message: { content: "It is mild in Paris." }, finish_reason: "stop" }],
+        usage: { prompt_tokens: 80, completion_tokens: 8, total_tokens: 88 },
+      },
     ]);
     const { threadId } = await createThread(env, { userId: "ada" });
     const result = await weatherAgent.generateText(envWith(ai), { threadId }, { prompt: "Weather in Paris?" });
@@ -95,7 +109,11 @@ describe("Workers AI through the AI binding", () => {
 
   it("tool calls (native shape, reported with finish reason stop) still end the answer only after the final text", async () => {
     const ai = new StubAI([
-      { response: null, tool_calls: [{ name: "getWeather", arguments: { city: "Oslo" } }], usage: { prompt_tokens: 40, completion_tokens: 9, total_tokens: 49 } },
+      {
+        response: null,
+        tool_calls: [{ name: "getWeather", arguments: { city: "Oslo" } }],
+        usage: { prompt_tokens: 40, completion_tokens: 9, total_tokens: 49 },
+      },
       { response: "Cold in Oslo.", usage: { prompt_tokens: 70, completion_tokens: 5, total_tokens: 75 } },
     ]);
     const { threadId } = await createThread(env, { userId: "ada" });
@@ -112,7 +130,12 @@ describe("Workers AI through the AI binding", () => {
 
   it("a streamed response (SSE from the binding) streams text and saves the whole answer", async () => {
     const ai = new StubAI([
-      sse([{ response: "Streaming " }, { response: "from " }, { response: "Workers AI." }, { response: "", usage: { prompt_tokens: 15, completion_tokens: 4, total_tokens: 19 } }]),
+      sse([
+        { response: "Streaming " },
+        { response: "from " },
+        { response: "Workers AI." },
+        { response: "", usage: { prompt_tokens: 15, completion_tokens: 4, total_tokens: 19 } },
+      ]),
     ]);
     const { threadId } = await createThread(env, { userId: "ada" });
     const stream = await plainAgent.streamText(envWith(ai), { threadId }, { prompt: "Stream something." });
@@ -123,7 +146,11 @@ describe("Workers AI through the AI binding", () => {
     expect(ai.calls[0]!.inputs.stream).toBe(true);
     expect(chunks.length).toBeGreaterThan(1);
     expect(chunks.join("")).toBe("Streaming from Workers AI.");
-    expect(done).toMatchObject({ text: "Streaming from Workers AI.", usage: { inputTokens: 15, outputTokens: 4, totalTokens: 19 }, promptMessageId: stream.promptMessageId });
+    expect(done).toMatchObject({
+      text: "Streaming from Workers AI.",
+      usage: { inputTokens: 15, outputTokens: 4, totalTokens: 19 },
+      promptMessageId: stream.promptMessageId,
+    });
     expect((await messages(threadId)).map((m) => [m.role, m.text])).toEqual([
       ["user", "Stream something."],
       ["assistant", "Streaming from Workers AI."],

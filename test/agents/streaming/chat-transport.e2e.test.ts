@@ -4,7 +4,22 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signTicket } from "../../../src/agents/streaming/ws-ticket.ts";
 import { startWranglerDev, type DevServer } from "../../helpers/wrangler-dev.ts";
-import { apiOf, deltas, expectContiguous, messages, newThread, PROMPT, readRest, readUntil, send, textOf, ticket, TOKEN, transportFor, until } from "../../helpers/chat-client.ts";
+import {
+  apiOf,
+  deltas,
+  expectContiguous,
+  messages,
+  newThread,
+  PROMPT,
+  readRest,
+  readUntil,
+  send,
+  textOf,
+  ticket,
+  TOKEN,
+  transportFor,
+  until,
+} from "../../helpers/chat-client.ts";
 
 let dev: DevServer;
 
@@ -84,14 +99,26 @@ describe("WebSocketChatTransport against wrangler dev", () => {
     expect(started.status).toBe(201);
     const t = transportFor(dev, threadId);
     // Attach as soon as the step's answer is in flight (no-active until then).
-    const stream = await until("the step's answer in flight", () => t.transport.reconnectToStream({ chatId: threadId }), (s) => s !== null, 30_000);
+    const stream = await until(
+      "the step's answer in flight",
+      () => t.transport.reconnectToStream({ chatId: threadId }),
+      (s) => s !== null,
+      30_000,
+    );
     const { chunks, ended } = await readUntil(stream!);
     expect(ended).toBe(true);
     expect(chunks[0]).toMatchObject({ type: "start" });
     expectContiguous(t.framesOf(t.requestIds().at(-1)!));
-    const run = await until("the run completed", () => api("GET", `/api/runs/${started.json.runId}?steps=none`), (r) => r.json.status === "completed");
+    const run = await until(
+      "the run completed",
+      () => api("GET", `/api/runs/${started.json.runId}?steps=none`),
+      (r) => r.json.status === "completed",
+    );
     const saved = await messages(dev, threadId);
-    expect(saved.map((m) => [m.role, m.agentName])).toEqual([["user", null], ["assistant", "streamer"]]);
+    expect(saved.map((m) => [m.role, m.agentName])).toEqual([
+      ["user", null],
+      ["assistant", "streamer"],
+    ]);
     expect(textOf(chunks)).toBe(saved[1]!.text);
     expect(run.json.result.text).toBe(saved[1]!.text);
     t.transport.close();
@@ -103,7 +130,11 @@ describe("WebSocketChatTransport against wrangler dev", () => {
     const stop = new AbortController();
     const seen = await readUntil(await send(t.transport, threadId, PROMPT, stop.signal), deltas(3));
     stop.abort();
-    const saved = await until("the aborted answer saved", () => messages(dev, threadId), (m) => m.length === 2);
+    const saved = await until(
+      "the aborted answer saved",
+      () => messages(dev, threadId),
+      (m) => m.length === 2,
+    );
     expect(saved[1]).toMatchObject({ role: "assistant", status: "success", final: true, finishReason: "aborted", error: { code: "answer.aborted" } });
     expect(saved[1]!.text.startsWith(textOf(seen.chunks))).toBe(true);
     expect(saved[1]!.text).not.toContain("(Deterministic offline answer"); // the end never came: the model stopped
@@ -139,12 +170,24 @@ describe("refusals", () => {
     ws.addEventListener("message", (e) => frames.push(JSON.parse(String(e.data))));
     await new Promise((r) => ws.addEventListener("open", r, { once: true }));
     ws.send("not json");
-    ws.send(JSON.stringify({ type: "send", requestId: "bad-send", id: threadId, trigger: "submit-message", messages: [{ role: "user" }], headers: {}, body: {} }));
+    ws.send(
+      JSON.stringify({ type: "send", requestId: "bad-send", id: threadId, trigger: "submit-message", messages: [{ role: "user" }], headers: {}, body: {} }),
+    );
     ws.send(JSON.stringify({ type: "resume", requestId: "bad-resume", id: threadId, lastSequence: "7", headers: {}, body: {} }));
     ws.send(JSON.stringify({ type: "subscribe", requestId: "bad-type" }));
     ws.send(JSON.stringify({ type: "resume", requestId: "fine", id: threadId, headers: {}, body: {} }));
-    await until("five answers", async () => frames.length, (n) => n >= 5, 10_000);
-    expect(frames.slice(0, 4).map((f) => [f.type, f.requestId])).toEqual([["error", ""], ["error", "bad-send"], ["error", "bad-resume"], ["error", "bad-type"]]);
+    await until(
+      "five answers",
+      async () => frames.length,
+      (n) => n >= 5,
+      10_000,
+    );
+    expect(frames.slice(0, 4).map((f) => [f.type, f.requestId])).toEqual([
+      ["error", ""],
+      ["error", "bad-send"],
+      ["error", "bad-resume"],
+      ["error", "bad-type"],
+    ]);
     expect(frames[4]).toEqual({ type: "no-active", requestId: "fine" });
     expect(await messages(dev, threadId)).toEqual([]);
     ws.close();

@@ -3,7 +3,21 @@
 // is finished by the step's retry, its cut-off stream replaced: one answer saved, nothing streaming.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWranglerDev, type DevServer } from "../../helpers/wrangler-dev.ts";
-import { apiOf, deltas, expectContiguous, messages, newThread, PROMPT, readUntil, send, textOf, ticket, TOKEN, transportFor, until } from "../../helpers/chat-client.ts";
+import {
+  apiOf,
+  deltas,
+  expectContiguous,
+  messages,
+  newThread,
+  PROMPT,
+  readUntil,
+  send,
+  textOf,
+  ticket,
+  TOKEN,
+  transportFor,
+  until,
+} from "../../helpers/chat-client.ts";
 
 let dev: DevServer;
 
@@ -37,9 +51,20 @@ describe("an answer cut off by a SIGKILL of wrangler dev", () => {
     await kill();
 
     // The first request to wake the thread finds the answer its dead instance was making.
-    const saved = await until("the thread consistent", () => messages(dev, threadId), (m) => m.length === 2);
+    const saved = await until(
+      "the thread consistent",
+      () => messages(dev, threadId),
+      (m) => m.length === 2,
+    );
     expect(saved[0]).toMatchObject({ role: "user", text: PROMPT });
-    expect(saved[1]).toMatchObject({ role: "assistant", status: "failed", final: false, finishReason: "incomplete", error: { code: "answer.incomplete" }, promptMessageId: saved[0]!.id });
+    expect(saved[1]).toMatchObject({
+      role: "assistant",
+      status: "failed",
+      final: false,
+      finishReason: "incomplete",
+      error: { code: "answer.incomplete" },
+      promptMessageId: saved[0]!.id,
+    });
     // Chunks are stored before they are sent, so the saved part holds everything a client received.
     expect(saved[1]!.text.startsWith(textOf(seen.chunks))).toBe(true);
     expect(saved[1]!.text).not.toContain("(Deterministic offline answer");
@@ -50,7 +75,12 @@ describe("an answer cut off by a SIGKILL of wrangler dev", () => {
     const next = await readUntil(await send(after.transport, threadId, "And what happens after a restart?"));
     expect(next.ended).toBe(true);
     const all = await messages(dev, threadId);
-    expect(all.map((m) => [m.role, m.status])).toEqual([["user", "success"], ["assistant", "failed"], ["user", "success"], ["assistant", "success"]]);
+    expect(all.map((m) => [m.role, m.status])).toEqual([
+      ["user", "success"],
+      ["assistant", "failed"],
+      ["user", "success"],
+      ["assistant", "success"],
+    ]);
     expect(textOf(next.chunks)).toBe(all[3]!.text);
     after.transport.close();
   });
@@ -61,7 +91,12 @@ describe("an answer cut off by a SIGKILL of wrangler dev", () => {
     const run = await api("POST", "/api/workflows/stream-answer/runs", { args: { prompt: PROMPT, threadId, maxAttempts: 3 } });
     expect(run.status).toBe(201);
     const t = transportFor(dev, threadId);
-    const attached = await until("the step's answer in flight", () => t.transport.reconnectToStream({ chatId: threadId }), (s) => s !== null, 30_000);
+    const attached = await until(
+      "the step's answer in flight",
+      () => t.transport.reconnectToStream({ chatId: threadId }),
+      (s) => s !== null,
+      30_000,
+    );
     const before = await readUntil(attached!, deltas(5));
     const oldStream = (before.chunks[0] as { messageId?: string }).messageId;
     expect(oldStream).toMatch(/^ans_/);
@@ -72,10 +107,17 @@ describe("an answer cut off by a SIGKILL of wrangler dev", () => {
     // by the time this socket connects, the snapshot may show it already.
     const isRetry = (a: { streamId: string } | undefined) => a !== undefined && a.streamId !== oldStream;
     const retried = (e: any) => (e.type === "thread.snapshot" && e.answers.some(isRetry)) || (e.type === "answer.started" && isRetry(e.answer));
-    await until("the retry's answer started", async () => ev.received, (r) => r.some(retried), 30_000);
+    await until(
+      "the retry's answer started",
+      async () => ev.received,
+      (r) => r.some(retried),
+      30_000,
+    );
     const found = ev.received.find(retried);
     const newStream: string = found.type === "answer.started" ? found.answer.streamId : found.answers.find(isRetry).streamId;
-    expect(ev.received.some((e) => e.type === "thread.snapshot" && e.answers.some((a: any) => a.streamId === oldStream) && e.answers.some(isRetry))).toBe(false);
+    expect(ev.received.some((e) => e.type === "thread.snapshot" && e.answers.some((a: any) => a.streamId === oldStream) && e.answers.some(isRetry))).toBe(
+      false,
+    );
     const follower = transportFor(dev, threadId);
     const stream = await follower.transport.reconnectToStream({ chatId: threadId, body: { streamId: newStream } });
     expect(stream).not.toBeNull();
@@ -83,9 +125,17 @@ describe("an answer cut off by a SIGKILL of wrangler dev", () => {
     expect(ended).toBe(true);
     expectContiguous(follower.framesOf(follower.requestIds()[0]!));
 
-    const done = await until("the run completed", () => api("GET", `/api/runs/${run.json.runId}?steps=none`), (r) => r.json.status === "completed", 30_000);
+    const done = await until(
+      "the run completed",
+      () => api("GET", `/api/runs/${run.json.runId}?steps=none`),
+      (r) => r.json.status === "completed",
+      30_000,
+    );
     const saved = await messages(dev, threadId);
-    expect(saved.map((m) => [m.role, m.status])).toEqual([["user", "success"], ["assistant", "success"]]);
+    expect(saved.map((m) => [m.role, m.status])).toEqual([
+      ["user", "success"],
+      ["assistant", "success"],
+    ]);
     expect(textOf(chunks)).toBe(saved[1]!.text);
     expect(done.json.result.text).toBe(saved[1]!.text);
     expect(await follower.transport.reconnectToStream({ chatId: threadId })).toBeNull();

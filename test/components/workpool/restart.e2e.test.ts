@@ -41,12 +41,28 @@ describe("a pool whose holders are killed mid-action", () => {
     // Three holders mid-action: a Worker request (it never comes back), a pool job, a workflow step.
     const held = fetch(`${dev.url}/test/components/hold?pool=${POOL}&max=3&leaseMs=${LEASE_MS}&holder=ghost`).catch(() => "killed");
     await until("the ghost's slot", stats, (s) => s.inFlight === 1);
-    const job = (await call("POST", "/test/components/enqueue", { pool: POOL, max: 3, leaseMs: LEASE_MS, action: "hang", args: { key: "restart/job", ms: 600_000 }, retry: true })).id as string;
-    const run = (await call("POST", "/api/workflows/components.pooled-hang/runs", { args: { pool: POOL, max: 3, leaseMs: LEASE_MS, key: "restart/step", ms: 600_000 } })).runId as string;
-    await until("both actions started", () => counts("restart/"), (c) => c["restart/job/started"] === 1 && c["restart/step/started"] === 1);
+    const job = (
+      await call("POST", "/test/components/enqueue", {
+        pool: POOL,
+        max: 3,
+        leaseMs: LEASE_MS,
+        action: "hang",
+        args: { key: "restart/job", ms: 600_000 },
+        retry: true,
+      })
+    ).id as string;
+    const run = (
+      await call("POST", "/api/workflows/components.pooled-hang/runs", { args: { pool: POOL, max: 3, leaseMs: LEASE_MS, key: "restart/step", ms: 600_000 } })
+    ).runId as string;
+    await until(
+      "both actions started",
+      () => counts("restart/"),
+      (c) => c["restart/job/started"] === 1 && c["restart/step/started"] === 1,
+    );
 
     const queued: string[] = [];
-    for (let i = 0; i < 5; i++) queued.push((await call("POST", "/test/components/enqueue", { pool: POOL, action: "tracked", args: { key: "restart/t", i, ms: 20 } })).id);
+    for (let i = 0; i < 5; i++)
+      queued.push((await call("POST", "/test/components/enqueue", { pool: POOL, action: "tracked", args: { key: "restart/t", i, ms: 20 } })).id);
     expect(await stats()).toMatchObject({ maxParallelism: 3, inFlight: 3, queued: 5 });
 
     await dev.stop("SIGKILL");
@@ -54,11 +70,24 @@ describe("a pool whose holders are killed mid-action", () => {
     await dev.restart();
 
     // The queue drains: the ghost's lease lapses (its alarm), the job and the step run again.
-    for (const id of queued) await until(`job ${id}`, () => jobStatus(id), (s) => s.status === "completed");
-    const jobDone = await until("the killed job", () => jobStatus(job), (s) => s.status === "completed");
+    for (const id of queued)
+      await until(
+        `job ${id}`,
+        () => jobStatus(id),
+        (s) => s.status === "completed",
+      );
+    const jobDone = await until(
+      "the killed job",
+      () => jobStatus(job),
+      (s) => s.status === "completed",
+    );
     expect(jobDone).toMatchObject({ attempts: 2, result: "attempt 2" });
     expect(jobDone.history[0].error.code).toBe("action.interrupted");
-    const runDone = await until("the killed run", () => call("GET", `/api/runs/${run}`), (r) => r.status === "completed");
+    const runDone = await until(
+      "the killed run",
+      () => call("GET", `/api/runs/${run}`),
+      (r) => r.status === "completed",
+    );
     expect(runDone.result).toBe("attempt 2");
     expect(runDone.steps[0].attempts).toBe(2);
 

@@ -45,9 +45,14 @@ describe("Workpool", { timeout: 30_000 }, () => {
   it("shares one limit of 3 between the steps of 20 workflow runs", async () => {
     const name = uniqueName("p3");
     const key = `${name}/steps`;
-    const started = await Promise.all(Array.from({ length: 20 }, () => client.startRun("components.pooled-steps", { pool: name, max: 3, key, steps: 2, ms: 5 })));
+    const started = await Promise.all(
+      Array.from({ length: 20 }, () => client.startRun("components.pooled-steps", { pool: name, max: 3, key, steps: 2, ms: 5 })),
+    );
     await expect
-      .poll(async () => (await Promise.all(started.map((r) => client.getRun(r.runId, { steps: "none" })))).every((v) => v.status === "completed"), { timeout: 30_000, interval: 50 })
+      .poll(async () => (await Promise.all(started.map((r) => client.getRun(r.runId, { steps: "none" })))).every((v) => v.status === "completed"), {
+        timeout: 30_000,
+        interval: 50,
+      })
       .toBe(true);
     for (const { runId } of started) expect((await client.getRun(runId, { steps: "none" })).result).toBe(2);
     expect(await probe().max(key)).toBe(3);

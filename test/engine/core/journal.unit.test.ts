@@ -20,9 +20,7 @@ describe("payloads", () => {
   it("stores undefined as NULL and refuses more than 1 MiB", () => {
     expect(encodePayload(undefined, "x")).toBeNull();
     expect(encodePayload({ a: 1 }, "x")).toBe('{"a":1}');
-    expect(() => encodePayload("é".repeat(MAX_PAYLOAD_BYTES / 2), "the thing")).toThrow(
-      expect.objectContaining({ code: "step.payload_too_large" }),
-    );
+    expect(() => encodePayload("é".repeat(MAX_PAYLOAD_BYTES / 2), "the thing")).toThrow(expect.objectContaining({ code: "step.payload_too_large" }));
   });
 });
 
@@ -38,9 +36,18 @@ describe("parseJournalRow", () => {
   it("reads a raw row and refuses a malformed one", async () => {
     const { parseJournalRow } = await import("../../../src/engine/core/journal.ts");
     expect(parseJournalRow([3, "charge", "action", "completed", 1, "1", null, null])).toEqual({
-      seq: 3, name: "charge", kind: "action", status: "completed", attempts: 1, result: "1", error: null, detail: null,
+      seq: 3,
+      name: "charge",
+      kind: "action",
+      status: "completed",
+      attempts: 1,
+      result: "1",
+      error: null,
+      detail: null,
     });
-    expect(() => parseJournalRow([3, "charge", "teleport", "completed", 1, null, null, null])).toThrow(expect.objectContaining({ code: "step.corrupt_journal" }));
+    expect(() => parseJournalRow([3, "charge", "teleport", "completed", 1, null, null, null])).toThrow(
+      expect.objectContaining({ code: "step.corrupt_journal" }),
+    );
     expect(() => parseJournalRow([3, "charge", "action", "completed", 1, 42, null, null])).toThrow(expect.objectContaining({ code: "step.corrupt_journal" }));
   });
 });

@@ -28,10 +28,31 @@ const NOW = 1_000_000;
 const clock = { random: () => 0.5, uuid: () => "uuid-1" };
 
 function call(c: CallShape, over: Partial<CallInput> = {}): ReturnType<typeof onCall> {
-  return onCall({ seq: 3, call: c, journaled: undefined, runId: "r1", workflowRetry: undefined, now: NOW, clock, lostEarly: false, bufferedSignal: () => undefined, ...over });
+  return onCall({
+    seq: 3,
+    call: c,
+    journaled: undefined,
+    runId: "r1",
+    workflowRetry: undefined,
+    now: NOW,
+    clock,
+    lostEarly: false,
+    bufferedSignal: () => undefined,
+    ...over,
+  });
 }
 
-const entry = (over: Partial<JournalEntry>): JournalEntry => ({ seq: 3, name: "charge", kind: "action", status: "completed", attempts: 1, result: null, error: null, detail: null, ...over });
+const entry = (over: Partial<JournalEntry>): JournalEntry => ({
+  seq: 3,
+  name: "charge",
+  kind: "action",
+  status: "completed",
+  attempts: 1,
+  result: null,
+  error: null,
+  detail: null,
+  ...over,
+});
 const row = (over: Partial<StepRecord>): StepRecord => ({ ...entry({}), args: null, startedAt: NOW - 10, completedAt: null, wakeAt: null, ...over });
 
 const action: CallShape = { kind: "action", name: "charge", args: { cents: 5 } };
@@ -45,7 +66,12 @@ describe("a step the journal has not seen", () => {
     ["uuid", "uuid-1"],
   ] as const)("%s is journaled completed with its value from the injected clock", (kind, value) => {
     expect(call({ kind, name: kind })).toEqual({
-      writes: [{ op: "insertStep", step: { seq: 3, name: kind, kind, status: "completed", attempts: 1, args: null, result: JSON.stringify(value), now: NOW, completedAt: NOW } }],
+      writes: [
+        {
+          op: "insertStep",
+          step: { seq: 3, name: kind, kind, status: "completed", attempts: 1, args: null, result: JSON.stringify(value), now: NOW, completedAt: NOW },
+        },
+      ],
       next: { type: "return", value },
     });
   });
@@ -73,19 +99,33 @@ describe("a step the journal has not seen", () => {
 
   it("a wait takes a signal buffered for it in the same transaction, and returns its payload", () => {
     const asked: [string, number][] = [];
-    const t = call({ kind: "signal", name: "approval" }, {
-      bufferedSignal: (name, seq) => {
-        asked.push([name, seq]);
-        return buffered;
+    const t = call(
+      { kind: "signal", name: "approval" },
+      {
+        bufferedSignal: (name, seq) => {
+          asked.push([name, seq]);
+          return buffered;
+        },
       },
-    });
+    );
     expect(asked).toEqual([["approval", 3]]);
     expect(t).toEqual({
       writes: [
         { op: "consumeSignal", signalId: 7, seq: 3 },
         {
           op: "insertStep",
-          step: { seq: 3, name: "approval", kind: "signal", status: "completed", attempts: 1, args: null, result: buffered.payload, now: NOW, completedAt: NOW, detail: '{"signal":"approval","timeoutAt":null}' },
+          step: {
+            seq: 3,
+            name: "approval",
+            kind: "signal",
+            status: "completed",
+            attempts: 1,
+            args: null,
+            result: buffered.payload,
+            now: NOW,
+            completedAt: NOW,
+            detail: '{"signal":"approval","timeoutAt":null}',
+          },
         },
       ],
       next: { type: "return", value: { approved: true } },
@@ -100,14 +140,31 @@ describe("a step the journal has not seen", () => {
     const t = call({ kind: "signal", name: "approval", timeout });
     expect(t.next).toEqual({ type: "park" });
     expect(t.writes).toHaveLength(writes);
-    expect(t.writes[0]).toMatchObject({ op: "insertStep", step: { status: "waiting", wakeAt: timeoutAt, detail: JSON.stringify({ signal: "approval", timeoutAt }) } });
+    expect(t.writes[0]).toMatchObject({
+      op: "insertStep",
+      step: { status: "waiting", wakeAt: timeoutAt, detail: JSON.stringify({ signal: "approval", timeoutAt }) },
+    });
     if (timeoutAt !== null) expect(t.writes[1]).toEqual({ op: "setTimer", kind: "signal_timeout", seq: 3, at: timeoutAt });
   });
 
   it("a child workflow is journaled waiting with the child's run id, derived from the parent's and the seq", () => {
     const t = call({ kind: "workflow", name: "child", workflow: { name: "child-wf" }, args: { n: 1 } });
     expect(t).toEqual({
-      writes: [{ op: "insertStep", step: { seq: 3, name: "child", kind: "workflow", status: "waiting", attempts: 1, args: '{"n":1}', now: NOW, detail: '{"childRunId":"r1.3","workflow":"child-wf"}' } }],
+      writes: [
+        {
+          op: "insertStep",
+          step: {
+            seq: 3,
+            name: "child",
+            kind: "workflow",
+            status: "waiting",
+            attempts: 1,
+            args: '{"n":1}',
+            now: NOW,
+            detail: '{"childRunId":"r1.3","workflow":"child-wf"}',
+          },
+        },
+      ],
       next: { type: "child", childRunId: "r1.3", workflow: "child-wf" },
     });
   });
@@ -157,7 +214,10 @@ describe("replaying a journaled step", () => {
   });
 
   it("an abandoned step parks: it rejects when its race settles again", () => {
-    expect(call({ kind: "sleep", name: "nap", wake: { afterMs: 5 } }, { journaled: entry({ kind: "sleep", name: "nap", status: "abandoned" }) })).toEqual({ writes: [], next: { type: "park" } });
+    expect(call({ kind: "sleep", name: "nap", wake: { afterMs: 5 } }, { journaled: entry({ kind: "sleep", name: "nap", status: "abandoned" }) })).toEqual({
+      writes: [],
+      next: { type: "park" },
+    });
   });
 
   it.each([
@@ -168,14 +228,20 @@ describe("replaying a journaled step", () => {
     expect(t.writes).toEqual([]);
     expect(t.next).toMatchObject({
       type: "nonDeterminism",
-      error: { code: "step.non_determinism", message: `non-determinism at step 3: the journal has action "charge", the handler now calls ${actual}`, details: { seq: 3 } },
+      error: {
+        code: "step.non_determinism",
+        message: `non-determinism at step 3: the journal has action "charge", the handler now calls ${actual}`,
+        details: { seq: 3 },
+      },
     });
   });
 });
 
 describe("resuming a step the journal has open", () => {
   it("a sleep parks until its timer", () => {
-    expect(call({ kind: "sleep", name: "nap", wake: { afterMs: 5 } }, { journaled: entry({ kind: "sleep", name: "nap", status: "sleeping" }) }).next).toEqual({ type: "park" });
+    expect(call({ kind: "sleep", name: "nap", wake: { afterMs: 5 } }, { journaled: entry({ kind: "sleep", name: "nap", status: "sleeping" }) }).next).toEqual({
+      type: "park",
+    });
   });
 
   it("a wait takes a signal buffered for it (by an engine that matched in memory) or parks", () => {
@@ -189,7 +255,11 @@ describe("resuming a step the journal has open", () => {
 
   it("a child step waits for the child journaled in its detail", () => {
     const journaled = entry({ kind: "workflow", name: "child", status: "waiting", detail: '{"childRunId":"r1.3","workflow":"child-wf"}' });
-    expect(call({ kind: "workflow", name: "child", workflow: { name: "renamed" }, args: null }, { journaled }).next).toEqual({ type: "child", childRunId: "r1.3", workflow: "child-wf" });
+    expect(call({ kind: "workflow", name: "child", workflow: { name: "renamed" }, args: null }, { journaled }).next).toEqual({
+      type: "child",
+      childRunId: "r1.3",
+      workflow: "child-wf",
+    });
   });
 
   it("a step waiting out a backoff waits for its retry timer", () => {
@@ -208,10 +278,16 @@ describe("resuming a step the journal has open", () => {
   ] as const)("retry %j, attempt %i cut off: runs again = %s", (retry, attempts, again) => {
     const t = call({ ...action, retry } as CallShape, { journaled: entry({ status: "running", attempts }) });
     if (again) {
-      expect(t).toEqual({ writes: [{ op: "updateStep", seq: 3, patch: { status: "running", attempts: attempts + 1 }, at: NOW }], next: { type: "attempt", attempt: attempts + 1 } });
+      expect(t).toEqual({
+        writes: [{ op: "updateStep", seq: 3, patch: { status: "running", attempts: attempts + 1 }, at: NOW }],
+        next: { type: "attempt", attempt: attempts + 1 },
+      });
     } else {
       expect(t.next).toMatchObject({ type: "throw", error: { code: "step.interrupted", retryable: false } });
-      expect(t.writes).toEqual([expect.objectContaining({ op: "updateStep", patch: expect.objectContaining({ status: "failed" }) }), { op: "deleteStepTimers", seq: 3 }]);
+      expect(t.writes).toEqual([
+        expect.objectContaining({ op: "updateStep", patch: expect.objectContaining({ status: "failed" }) }),
+        { op: "deleteStepTimers", seq: 3 },
+      ]);
     }
   });
 
@@ -221,7 +297,10 @@ describe("resuming a step the journal has open", () => {
   });
 
   it.each(["now", "random", "uuid"] as const)("an open %s step is a corrupt journal (they are journaled complete)", (kind) => {
-    expect(call({ kind, name: kind }, { journaled: entry({ kind, name: kind, status: "running" }) }).next).toMatchObject({ type: "throw", error: { code: "step.corrupt_journal" } });
+    expect(call({ kind, name: kind }, { journaled: entry({ kind, name: kind, status: "running" }) }).next).toMatchObject({
+      type: "throw",
+      error: { code: "step.corrupt_journal" },
+    });
   });
 });
 
@@ -276,7 +355,10 @@ describe("an attempt ends", () => {
   });
 
   it("the next attempt is journaled as it starts, so a crash inside it counts it", () => {
-    expect(retryDue(3, 2, NOW)).toEqual({ writes: [{ op: "updateStep", seq: 3, patch: { status: "running", attempts: 3 }, at: NOW }], next: { type: "attempt", attempt: 3 } });
+    expect(retryDue(3, 2, NOW)).toEqual({
+      writes: [{ op: "updateStep", seq: 3, patch: { status: "running", attempts: 3 }, at: NOW }],
+      next: { type: "attempt", attempt: 3 },
+    });
   });
 
   it("an attempt with a timeout arms its timer as it starts", () => {
@@ -320,7 +402,11 @@ describe("what else reaches a parked step", () => {
   it.each([
     ["completed", { status: "completed", result: { ok: 1 } }, { status: "completed", result: '{"ok":1}', completedAt: NOW }],
     ["failed", { status: "failed", error: boom }, { status: "failed", error: JSON.stringify(boom), completedAt: NOW }],
-    ["canceled", { status: "canceled" }, { status: "failed", error: JSON.stringify({ code: "run.canceled", message: "child run r1.3 was canceled" }), completedAt: NOW }],
+    [
+      "canceled",
+      { status: "canceled" },
+      { status: "failed", error: JSON.stringify({ code: "run.canceled", message: "child run r1.3 was canceled" }), completedAt: NOW },
+    ],
   ] as const)("a child that %s settles its step", (_, outcome, patch) => {
     expect(onChildOutcome(child, "r1.3", outcome, NOW)).toEqual([{ op: "updateStep", seq: 3, patch, at: NOW }]);
   });
@@ -371,11 +457,26 @@ describe("what else reaches a parked step", () => {
 
 describe("settling a parked promise from its row", () => {
   it.each([
-    [{ status: "completed", result: '"hi"', error: null }, { ok: true, value: "hi" }],
-    [{ status: "completed", result: "null", error: null }, { ok: true, value: null }],
-    [{ status: "running", result: null, error: null }, { ok: true, value: undefined }],
-    [{ status: "failed", result: null, error: JSON.stringify(boom) }, { ok: false, error: boom }],
-    [{ status: "abandoned", result: null, error: '{"code":"step.abandoned","message":"lost"}' }, { ok: false, error: { code: "step.abandoned", message: "lost" } }],
+    [
+      { status: "completed", result: '"hi"', error: null },
+      { ok: true, value: "hi" },
+    ],
+    [
+      { status: "completed", result: "null", error: null },
+      { ok: true, value: null },
+    ],
+    [
+      { status: "running", result: null, error: null },
+      { ok: true, value: undefined },
+    ],
+    [
+      { status: "failed", result: null, error: JSON.stringify(boom) },
+      { ok: false, error: boom },
+    ],
+    [
+      { status: "abandoned", result: null, error: '{"code":"step.abandoned","message":"lost"}' },
+      { ok: false, error: { code: "step.abandoned", message: "lost" } },
+    ],
   ] as const)("%j settles as %j", (record, expected) => {
     expect(settlement(record)).toEqual(expected);
   });

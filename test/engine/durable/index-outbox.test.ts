@@ -19,7 +19,9 @@ function handIndex() {
     RUN_INDEX: {
       getByName: () => ({
         upsert: (e: { status: string; version: number }) =>
-          new Promise<void>((resolve, reject) => upserts.push({ status: e.status, version: e.version, settle: (ok) => (ok ? resolve() : reject(new Error("index unreachable"))) })),
+          new Promise<void>((resolve, reject) =>
+            upserts.push({ status: e.status, version: e.version, settle: (ok) => (ok ? resolve() : reject(new Error("index unreachable"))) }),
+          ),
       }),
     },
   };

@@ -86,7 +86,9 @@ describe("a decision meant for one wait", () => {
     const request = (await view(stub)).steps!.find((s) => s.name === "stepwise.requestApproval")!;
     await client.signalRun(runId, "approval", { approved: true, by: "api" });
     await settle(stub);
-    await expect(client.signalRun(runId, "approval", { approved: false }, { onceKey: `approval:approval:${request.seq}`, forWaitAfter: request.seq })).rejects.toMatchObject({
+    await expect(
+      client.signalRun(runId, "approval", { approved: false }, { onceKey: `approval:approval:${request.seq}`, forWaitAfter: request.seq }),
+    ).rejects.toMatchObject({
       code: "signal.not_waiting",
     });
     expect((await view(stub)).steps!.filter((s) => s.kind === "signal").map((s) => s.status)).toEqual(["completed", "waiting"]);

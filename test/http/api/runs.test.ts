@@ -76,7 +76,7 @@ describe("GET /api/runs", () => {
     const { runId } = await client.startRun("sleeper", { ms: 60_000 });
     await settle(runStub(runId));
     await fireUntil(runStub(runId), (v) => v.status === "completed");
-    await expect.poll(async () => ((await client.listRuns({ workflow: "sleeper", limit: 100 })).runs.find((r) => r.runId === runId))?.status).toBe("completed");
+    await expect.poll(async () => (await client.listRuns({ workflow: "sleeper", limit: 100 })).runs.find((r) => r.runId === runId)?.status).toBe("completed");
   });
 });
 
@@ -174,9 +174,21 @@ describe("run events", () => {
 
 describe("OpenAPI and the typed client", () => {
   it("serves an OpenAPI 3.1 document built from the route schemas, and a reference page", async () => {
-    const doc = (await (await exports.default.fetch(new Request("http://stepwise.test/api/openapi.json"))).json()) as { openapi: string; paths: Record<string, Record<string, any>> };
+    const doc = (await (await exports.default.fetch(new Request("http://stepwise.test/api/openapi.json"))).json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, any>>;
+    };
     expect(doc.openapi).toBe("3.1.0");
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/api/workflows/{name}/runs", "/api/runs", "/api/runs/{runId}", "/api/runs/{runId}/signals/{signal}", "/api/runs/{runId}/cancel", "/api/runs/{runId}/events"]));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        "/api/workflows/{name}/runs",
+        "/api/runs",
+        "/api/runs/{runId}",
+        "/api/runs/{runId}/signals/{signal}",
+        "/api/runs/{runId}/cancel",
+        "/api/runs/{runId}/events",
+      ]),
+    );
     const start = doc.paths["/api/workflows/{name}/runs"]!.post;
     expect(Object.keys(start.responses)).toEqual(expect.arrayContaining(["200", "201", "400", "401", "404", "409", "413"]));
     expect(start.responses["400"].content["application/problem+json"].schema.properties.code.type).toBe("string");

@@ -20,10 +20,18 @@ const poll = <T>(what: string, read: () => Promise<T>, done: (v: T) => boolean) 
 
 it("keeps a run waiting for approval across a SIGKILL, and its emailed link still decides it", async () => {
   const { runId } = await api("POST", "/api/workflows/approval-gate/runs", { args: { to: "ops@example.com" } });
-  await poll("waiting", () => api("GET", `/api/runs/${runId}?steps=none`), (r) => r.status === "waiting");
+  await poll(
+    "waiting",
+    () => api("GET", `/api/runs/${runId}?steps=none`),
+    (r) => r.status === "waiting",
+  );
 
   // The local send_email binding writes each message to a file and logs its path.
-  const emailFile = (await poll("the email", async () => /Text: (\S+\.txt)/.exec(dev.logs())?.[1], (f) => f !== undefined))!;
+  const emailFile = (await poll(
+    "the email",
+    async () => /Text: (\S+\.txt)/.exec(dev.logs())?.[1],
+    (f) => f !== undefined,
+  ))!;
   const email = readFileSync(emailFile, "utf8");
   expect(email).toContain("release-bot asks for your decision");
   const token = /\/approvals\/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)/.exec(email)![1]!;
@@ -36,6 +44,10 @@ it("keeps a run waiting for approval across a SIGKILL, and its emailed link stil
   expect(await view.text()).toContain("Ship the release?");
   const decided = await fetch(`${dev.url}/approvals/${token}`, { method: "POST", body: new URLSearchParams({ decision: "approve" }) });
   expect(decided.status).toBe(200);
-  const run = await poll("completion", () => api("GET", `/api/runs/${runId}?steps=none`), (r) => r.status === "completed");
+  const run = await poll(
+    "completion",
+    () => api("GET", `/api/runs/${runId}?steps=none`),
+    (r) => r.status === "completed",
+  );
   expect(run.result).toMatchObject({ approved: true, by: "ops@example.com" });
 });

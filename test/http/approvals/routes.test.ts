@@ -26,7 +26,11 @@ async function waitingForApproval(expiresIn = 3_600_000, workflow = "approval-ga
 
 /** A token as links were signed before they were bound to an origin and a purpose: HMAC over the claims alone. */
 async function signV1(claims: object, secret: string): Promise<string> {
-  const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
+  const b64 = (bytes: Uint8Array) =>
+    btoa(String.fromCharCode(...bytes))
+      .replaceAll("+", "-")
+      .replaceAll("/", "_")
+      .replaceAll("=", "");
   const body = b64(new TextEncoder().encode(JSON.stringify(claims)));
   const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   return `${body}.${b64(new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(body))))}`;
@@ -92,10 +96,18 @@ describe("approval links", () => {
     const cases: [string, string, number][] = [
       ["forged with another key", forged, 403],
       ["another run's signature on this run", `${body}.${otherMac}`, 403],
-      ["claims edited to another signal", `${btoa(JSON.stringify({ v: 2, p: "approval", o: ORIGIN, r: runId, s: "other", q: seq, e: expiresAt, k: "k2" })).replaceAll("=", "")}.${mac}`, 403],
+      [
+        "claims edited to another signal",
+        `${btoa(JSON.stringify({ v: 2, p: "approval", o: ORIGIN, r: runId, s: "other", q: seq, e: expiresAt, k: "k2" })).replaceAll("=", "")}.${mac}`,
+        403,
+      ],
       ["garbage", "not-a-token", 403],
       ["expired", await signApprovalToken({ r: runId, s: "approval", q: seq, e: Date.now() - 1, o: ORIGIN }, KEYS), 410],
-      ["a real signature for a step that is not an approval request", await signApprovalToken({ r: runId, s: "approval", q: seq + 1, e: expiresAt, o: ORIGIN }, KEYS), 403],
+      [
+        "a real signature for a step that is not an approval request",
+        await signApprovalToken({ r: runId, s: "approval", q: seq + 1, e: expiresAt, o: ORIGIN }, KEYS),
+        403,
+      ],
     ];
     for (const [what, t, status] of cases) {
       expect((await page(t)).status, what).toBe(status);

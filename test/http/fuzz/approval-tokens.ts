@@ -37,7 +37,10 @@ export function linkOrigin(): string {
 }
 
 function b64url(text: string): string {
-  return btoa(unescape(encodeURIComponent(text))).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
+  return btoa(unescape(encodeURIComponent(text)))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replaceAll("=", "");
 }
 
 function unb64url(s: string): string {
@@ -69,8 +72,33 @@ export async function approvalToken(rng: Rng, fx: Fixtures): Promise<FuzzToken> 
   const realSecret = fx.keys.active.secret;
   const invalid = (segment: string, tag: string, touches: string | null = "run:approval"): FuzzToken => ({ segment, cls: "invalid", tag, touches });
   const kind = rng.pick([
-    "live", "live", "live-old-key", "percent-dot", "throwaway", "throwaway", "random", "empty-ish", "truncated", "tampered-body", "tampered-mac", "swapped-mac",
-    "expired", "foreign-key", "unknown-kid", "other-signal", "other-step", "waiter-step", "unknown-run", "bad-claims", "bad-claims", "other-origin", "not-json", "ws-ticket", "too-long", "three-parts", "upper-case",
+    "live",
+    "live",
+    "live-old-key",
+    "percent-dot",
+    "throwaway",
+    "throwaway",
+    "random",
+    "empty-ish",
+    "truncated",
+    "tampered-body",
+    "tampered-mac",
+    "swapped-mac",
+    "expired",
+    "foreign-key",
+    "unknown-kid",
+    "other-signal",
+    "other-step",
+    "waiter-step",
+    "unknown-run",
+    "bad-claims",
+    "bad-claims",
+    "other-origin",
+    "not-json",
+    "ws-ticket",
+    "too-long",
+    "three-parts",
+    "upper-case",
   ] as const);
   switch (kind) {
     case "live":
@@ -115,7 +143,17 @@ export async function approvalToken(rng: Rng, fx: Fixtures): Promise<FuzzToken> 
       return invalid(await signClaims({ ...claims, r: rng.pick([`run_${hex(rng, 32)}`, ...PROTO_NAMES, "../x", "a".repeat(200)]) }, fx.keys), kind, null);
     case "bad-claims": {
       // Each signed with the real key: only the claims are wrong.
-      const bad = rng.pick<Record<string, unknown>>([{ v: 99 }, { q: -1 }, { q: s.seq + 0.5 }, { e: "soon" }, { e: null }, { r: "" }, { s: "" }, { r: 5 }, { q: "0" }]);
+      const bad = rng.pick<Record<string, unknown>>([
+        { v: 99 },
+        { q: -1 },
+        { q: s.seq + 0.5 },
+        { e: "soon" },
+        { e: null },
+        { r: "" },
+        { s: "" },
+        { r: 5 },
+        { q: "0" },
+      ]);
       return invalid(await signClaims({ ...claims, ...bad }, fx.keys), `${kind}:${Object.keys(bad)[0]}`);
     }
     case "other-origin":
@@ -123,13 +161,22 @@ export async function approvalToken(rng: Rng, fx: Fixtures): Promise<FuzzToken> 
       // server that binds links to both. A server that does not may read them as the sentinel's own
       // link, so they are treated like it (no decision is ever posted with them).
       return {
-        segment: await signClaims({ ...claims, ...rng.pick<Record<string, unknown>>([{ o: "http://staging.stepwise.test" }, { o: "https://stepwise.test" }, { p: "ticket" }, { o: "" }]) }, fx.keys),
+        segment: await signClaims(
+          {
+            ...claims,
+            ...rng.pick<Record<string, unknown>>([{ o: "http://staging.stepwise.test" }, { o: "https://stepwise.test" }, { p: "ticket" }, { o: "" }]),
+          },
+          fx.keys,
+        ),
         cls: "live",
         tag: kind,
         touches: "run:approval",
       };
     case "not-json":
-      return invalid(`${b64url(rng.pick(["not json", "[1,2]", "null", deepJson(rng.pick([100, 5000]), "array")]))}.${tamperMac(rng, s.token).split(".")[1]}`, kind);
+      return invalid(
+        `${b64url(rng.pick(["not json", "[1,2]", "null", deepJson(rng.pick([100, 5000]), "array")]))}.${tamperMac(rng, s.token).split(".")[1]}`,
+        kind,
+      );
     case "ws-ticket":
       return invalid((await signTicket({ secret: env.API_TOKEN, threadId: fx.sentinel.thread, now: Date.now() })).ticket, kind);
     case "too-long":

@@ -24,8 +24,24 @@ const OVER_LIMIT = 1024 * 1024 + 16;
 export function universallyInvalid(rng: Rng): Shape {
   return rng.weighted<() => Shape>([
     [3, () => ({ text: malformedJson(rng), validity: "invalid", tag: "body:malformed" })],
-    [3, () => ({ text: rng.pick(["[]", "[1]", "[{}]", "5", "-1", "1e999", '"x"', "true", "false", "null", '"\\ud800"']), validity: "invalid", tag: "body:not-object" })],
-    [2, () => ({ text: deepJson(depth(rng), rng.pick(["array", "mixed"] as const)).replace(/^\{"a":/, "[").replace(/\}$/, "]"), validity: "invalid", tag: "body:deep-array" })],
+    [
+      3,
+      () => ({
+        text: rng.pick(["[]", "[1]", "[{}]", "5", "-1", "1e999", '"x"', "true", "false", "null", '"\\ud800"']),
+        validity: "invalid",
+        tag: "body:not-object",
+      }),
+    ],
+    [
+      2,
+      () => ({
+        text: deepJson(depth(rng), rng.pick(["array", "mixed"] as const))
+          .replace(/^\{"a":/, "[")
+          .replace(/\}$/, "]"),
+        validity: "invalid",
+        tag: "body:deep-array",
+      }),
+    ],
     [1, () => ({ text: `[${"0,".repeat(rng.pick([10_000, 200_000]))}0]`, validity: "invalid", tag: "body:huge-array" })],
     [1, () => ({ text: `{"x":"${"x".repeat(OVER_LIMIT)}"}`, validity: "invalid", tag: "body:over-1MiB" })],
   ])();
@@ -35,7 +51,14 @@ export function universallyInvalid(rng: Rng): Shape {
 export function signalShape(rng: Rng): Shape {
   return rng.weighted<() => Shape>([
     [3, () => universallyInvalid(rng)],
-    [2, () => ({ text: rng.pick(['{"payload":null}', '{ "payload" : null , "x": 1 }', '{"payload":null,"payload":null}']), validity: "invalid", tag: "body:null-payload" })],
+    [
+      2,
+      () => ({
+        text: rng.pick(['{"payload":null}', '{ "payload" : null , "x": 1 }', '{"payload":null,"payload":null}']),
+        validity: "invalid",
+        tag: "body:null-payload",
+      }),
+    ],
     [4, () => payloadShape(rng)],
     [1, () => ({ text: rng.pick(["", "{}", "  ", '{"other":1}']), validity: "maybe", tag: "body:no-payload" })],
     [1, () => ({ text: pollution(rng), validity: "maybe", tag: "body:proto-keys" })],
@@ -53,13 +76,30 @@ export function startShape(rng: Rng): Shape {
   return rng.weighted<() => Shape>([
     [2, () => universallyInvalid(rng)],
     [2, () => ({ text: `{"args":${rng.pick(["5", '"x"', "[]", "true", "[{}]"])}}`, validity: "invalid", tag: "body:args-not-object" })],
-    [2, () => ({ text: rng.pick(["", "{}", '{"args":{}}', '{"args":{"request":""}}', '{"args":{"request":5}}', `{"args":{"request":"${"x".repeat(1001)}"}}`]), validity: "invalid", tag: "body:args-invalid" })],
-    [2, () => ({ text: `{"args":{"request":"x","timeoutMs":${rng.pick(["-1", "0", "1.5", '"1"', "1e999", "2592000001", "null", "[]"])}}}`, validity: "invalid", tag: "body:timeout-invalid" })],
-    [4, () => {
-      const request = jsonString(hostileString(rng));
-      const extra = rng.chance(0.3) ? `,${jsonString(rng.pick(["x", ...PROTO_NAMES]))}:${jsonValue(rng)}` : "";
-      return { text: `{"args":{"request":${request}${extra}}}`, validity: "maybe", tag: "body:args" };
-    }],
+    [
+      2,
+      () => ({
+        text: rng.pick(["", "{}", '{"args":{}}', '{"args":{"request":""}}', '{"args":{"request":5}}', `{"args":{"request":"${"x".repeat(1001)}"}}`]),
+        validity: "invalid",
+        tag: "body:args-invalid",
+      }),
+    ],
+    [
+      2,
+      () => ({
+        text: `{"args":{"request":"x","timeoutMs":${rng.pick(["-1", "0", "1.5", '"1"', "1e999", "2592000001", "null", "[]"])}}}`,
+        validity: "invalid",
+        tag: "body:timeout-invalid",
+      }),
+    ],
+    [
+      4,
+      () => {
+        const request = jsonString(hostileString(rng));
+        const extra = rng.chance(0.3) ? `,${jsonString(rng.pick(["x", ...PROTO_NAMES]))}:${jsonValue(rng)}` : "";
+        return { text: `{"args":{"request":${request}${extra}}}`, validity: "maybe", tag: "body:args" };
+      },
+    ],
     [1, () => ({ text: `{"args":${pollution(rng)}}`, validity: "maybe", tag: "body:proto-keys" })],
     [1, () => ({ text: `{"args":{"request":"x","deep":${deepJson(depth(rng), "mixed")}}}`, validity: "maybe", tag: "body:deep-args" })],
     [1, () => ({ text: '{"args":null}', validity: "maybe", tag: "body:args-null" })],
@@ -76,12 +116,31 @@ export function startShapeInvalid(rng: Rng): Shape {
 export function threadShape(rng: Rng): Shape {
   return rng.weighted<() => Shape>([
     [2, () => universallyInvalid(rng)],
-    [2, () => ({ text: rng.pick(["", "{}", '{"userId":""}', '{"userId":5}', '{"userId":null}', `{"userId":"${"u".repeat(201)}"}`, '{"userId":"a","title":5}', `{"userId":"a","title":"${"t".repeat(201)}"}`]), validity: "invalid", tag: "body:thread-invalid" })],
-    [4, () => {
-      const title = rng.chance(0.5) ? `,"title":${jsonString(hostileString(rng))}` : "";
-      const extra = rng.chance(0.2) ? `,${jsonString(rng.pick(PROTO_NAMES))}:${jsonValue(rng)}` : "";
-      return { text: `{"userId":${jsonString(hostileString(rng))}${title}${extra}}`, validity: "maybe", tag: "body:thread" };
-    }],
+    [
+      2,
+      () => ({
+        text: rng.pick([
+          "",
+          "{}",
+          '{"userId":""}',
+          '{"userId":5}',
+          '{"userId":null}',
+          `{"userId":"${"u".repeat(201)}"}`,
+          '{"userId":"a","title":5}',
+          `{"userId":"a","title":"${"t".repeat(201)}"}`,
+        ]),
+        validity: "invalid",
+        tag: "body:thread-invalid",
+      }),
+    ],
+    [
+      4,
+      () => {
+        const title = rng.chance(0.5) ? `,"title":${jsonString(hostileString(rng))}` : "";
+        const extra = rng.chance(0.2) ? `,${jsonString(rng.pick(PROTO_NAMES))}:${jsonValue(rng)}` : "";
+        return { text: `{"userId":${jsonString(hostileString(rng))}${title}${extra}}`, validity: "maybe", tag: "body:thread" };
+      },
+    ],
     [1, () => ({ text: pollution(rng), validity: "invalid", tag: "body:proto-keys" })],
   ])();
 }

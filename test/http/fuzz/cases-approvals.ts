@@ -21,13 +21,34 @@ function formBody(rng: Rng, decide: boolean): FormBody {
   const value = decide && rng.chance(0.5) ? rng.pick(["approve", "reject"]) : rng.pick(NON_DECISIONS);
   const multipart = `multipart/form-data; boundary=${BOUNDARY}`;
   const urlencoded = "application/x-www-form-urlencoded";
-  const kind = rng.pick(["form", "form-odd", "multipart", "multipart-broken", "multipart-broken", "multipart-no-boundary", "json", "none", "text", "binary", "too-large"] as const);
+  const kind = rng.pick([
+    "form",
+    "form-odd",
+    "multipart",
+    "multipart-broken",
+    "multipart-broken",
+    "multipart-no-boundary",
+    "json",
+    "none",
+    "text",
+    "binary",
+    "too-large",
+  ] as const);
   switch (kind) {
     case "form":
       return { text: `decision=${encodeURIComponent(value)}`, contentType: urlencoded, tag: kind };
     case "form-odd":
       return {
-        text: rng.pick([`decision=${value}&decision=${rng.pick(NON_DECISIONS)}`, `decision[]=${value}`, `__proto__[decision]=${value}`, `constructor[prototype][decision]=${value}`, "decision", "=&=&", "%zz=%zz", `decision=${value}&${"a=b&".repeat(500)}`]),
+        text: rng.pick([
+          `decision=${value}&decision=${rng.pick(NON_DECISIONS)}`,
+          `decision[]=${value}`,
+          `__proto__[decision]=${value}`,
+          `constructor[prototype][decision]=${value}`,
+          "decision",
+          "=&=&",
+          "%zz=%zz",
+          `decision=${value}&${"a=b&".repeat(500)}`,
+        ]),
         contentType: urlencoded,
         tag: kind,
       };
@@ -50,7 +71,11 @@ function formBody(rng: Rng, decide: boolean): FormBody {
         tag: kind,
       };
     case "multipart-no-boundary":
-      return { text: `${part("decision", value)}--${BOUNDARY}--\r\n`, contentType: rng.pick(["multipart/form-data", "multipart/form-data; boundary=", 'multipart/form-data; boundary="']), tag: kind };
+      return {
+        text: `${part("decision", value)}--${BOUNDARY}--\r\n`,
+        contentType: rng.pick(["multipart/form-data", "multipart/form-data; boundary=", 'multipart/form-data; boundary="']),
+        tag: kind,
+      };
     case "json":
       return { text: JSON.stringify({ decision: value }), contentType: "application/json", tag: kind };
     case "none":
@@ -76,7 +101,8 @@ function assertNoDecision(body: FormBody): void {
   } catch {
     // Not percent-decodable: the raw text is what a parser sees.
   }
-  if (/approve|reject/i.test(body.text) || /approve|reject/i.test(decoded)) throw new Error(`fuzzer bug: a sentinel body holds a decision: ${body.text.slice(0, 80)}`);
+  if (/approve|reject/i.test(body.text) || /approve|reject/i.test(decoded))
+    throw new Error(`fuzzer bug: a sentinel body holds a decision: ${body.text.slice(0, 80)}`);
 }
 
 const approval: FuzzCase = async (ctx) => {

@@ -31,7 +31,9 @@ const chatAsset: FuzzCase = async (ctx) => {
   // A name the URL parser resolves away (`..`, `\\`) leaves the assets route: only names that stay one segment must be refused.
   const staysAnAsset = /^\/chat\/assets\/[^/]+$/.test(new URL(`${ORIGIN}${path}`).pathname);
   const unknown = !ASSETS.some((a) => a === name) && staysAnAsset;
-  await ctx.send(request(p, { route: "GET /chat/assets/:name", path, expect: expectation(p.refused, unknown), tags: [known ? "asset:known" : "asset:unknown"] }));
+  await ctx.send(
+    request(p, { route: "GET /chat/assets/:name", path, expect: expectation(p.refused, unknown), tags: [known ? "asset:known" : "asset:unknown"] }),
+  );
 };
 
 const madeUpApiPath: FuzzCase = async (ctx) => {

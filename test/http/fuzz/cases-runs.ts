@@ -44,7 +44,11 @@ function decoded(seg: string): string {
 
 const start: FuzzCase = async (ctx) => {
   const { rng, fx } = ctx;
-  const kind = rng.weighted([[4, "throwaway"], [2, "other"], [2, "unknown"]] as const);
+  const kind = rng.weighted([
+    [4, "throwaway"],
+    [2, "other"],
+    [2, "unknown"],
+  ] as const);
   let name = THROWAWAY_WORKFLOW;
   if (kind === "throwaway" && rng.chance(0.2)) name = "await%2Dapproval";
   // Only harmless ones: a wrongly accepted start of `hanging` would leave an action hanging until the end.
@@ -76,15 +80,43 @@ const startReusedKey: FuzzCase = async (ctx) => {
   const key = `fuzz-${ctx.caseNo}-${hex(ctx.rng, 8)}`;
   const args = (request: string) => JSON.stringify({ args: { request } });
   const headers = { authorization: "Bearer test-token", "content-type": "application/json", "idempotency-key": key };
-  const first = await ctx.send({ route: START, method: "POST", path: `/api/workflows/${THROWAWAY_WORKFLOW}/runs`, headers, body: args("first"), tags: ["key:reused"] });
+  const first = await ctx.send({
+    route: START,
+    method: "POST",
+    path: `/api/workflows/${THROWAWAY_WORKFLOW}/runs`,
+    headers,
+    body: args("first"),
+    tags: ["key:reused"],
+  });
   if (first === null || first.status >= 300) return;
-  await ctx.send({ route: START, method: "POST", path: `/api/workflows/${THROWAWAY_WORKFLOW}/runs`, headers, body: args(ctx.rng.pick(["second", "First", "first "])), expect: "reject", tags: ["key:reused-other-args"] });
-  await ctx.send({ route: START, method: "POST", path: `/api/workflows/${THROWAWAY_WORKFLOW}/runs`, headers, body: args("first"), tags: ["key:reused-same-args"] });
+  await ctx.send({
+    route: START,
+    method: "POST",
+    path: `/api/workflows/${THROWAWAY_WORKFLOW}/runs`,
+    headers,
+    body: args(ctx.rng.pick(["second", "First", "first "])),
+    expect: "reject",
+    tags: ["key:reused-other-args"],
+  });
+  await ctx.send({
+    route: START,
+    method: "POST",
+    path: `/api/workflows/${THROWAWAY_WORKFLOW}/runs`,
+    headers,
+    body: args("first"),
+    tags: ["key:reused-same-args"],
+  });
 };
 
 const listRuns: FuzzCase = async (ctx) => {
   const p = parts(ctx.rng, ["GET"], "required");
-  await ctx.send(request(p, { route: "GET /api/runs", path: `/api/runs${hostileQuery(ctx.rng, ["workflow", "status", "limit", "cursor"])}`, expect: expectation(p.refused) }));
+  await ctx.send(
+    request(p, {
+      route: "GET /api/runs",
+      path: `/api/runs${hostileQuery(ctx.rng, ["workflow", "status", "limit", "cursor"])}`,
+      expect: expectation(p.refused),
+    }),
+  );
 };
 
 const listWorkflows: FuzzCase = async (ctx) => {
@@ -95,7 +127,14 @@ const listWorkflows: FuzzCase = async (ctx) => {
 const getRun: FuzzCase = async (ctx) => {
   const t = runSegment(ctx);
   const p = parts(ctx.rng, ["GET"], "required");
-  await ctx.send(request(p, { route: "GET /api/runs/:runId", path: `/api/runs/${t.seg}${hostileQuery(ctx.rng, ["steps"])}`, expect: expectation(p.refused, t.name === "unknown"), tags: [`run:${t.name}`] }));
+  await ctx.send(
+    request(p, {
+      route: "GET /api/runs/:runId",
+      path: `/api/runs/${t.seg}${hostileQuery(ctx.rng, ["steps"])}`,
+      expect: expectation(p.refused, t.name === "unknown"),
+      tags: [`run:${t.name}`],
+    }),
+  );
 };
 
 function signalName(rng: Rng): string {
@@ -111,7 +150,9 @@ const signal: FuzzCase = async (ctx) => {
   const t = runSegment(ctx);
   const sentinel = t.name.startsWith("run:");
   const p = parts(rng, ["POST"], sentinel && rng.chance(0.3) ? "bad" : "required");
-  const body = guardedBody(withContentType(rng, signalShape(rng)), sentinel && !p.refused, () => withContentType(rng, rng.chance(0.3) ? { text: '{"payload":null}', validity: "invalid", tag: "body:null-payload" } : universallyInvalid(rng)));
+  const body = guardedBody(withContentType(rng, signalShape(rng)), sentinel && !p.refused, () =>
+    withContentType(rng, rng.chance(0.3) ? { text: '{"payload":null}', validity: "invalid", tag: "body:null-payload" } : universallyInvalid(rng)),
+  );
   const name = signalName(rng);
   const key = idempotencyKey(rng);
   const send = (b: Body, extraTags: string[] = []) =>
@@ -137,7 +178,15 @@ const signalReusedKey: FuzzCase = async (ctx) => {
   const key = `fuzz-${ctx.caseNo}-${hex(rng, 8)}`;
   const headers = { authorization: "Bearer test-token", "content-type": "application/json", "idempotency-key": key };
   const send = (name: string, payload: string, expect: "reject" | "any", tag: string) =>
-    ctx.send({ route: "POST /api/runs/:runId/signals/:signal", method: "POST", path: `/api/runs/${runId}/signals/${name}`, headers, body: `{"payload":${payload}}`, expect, tags: [`key:${tag}`] });
+    ctx.send({
+      route: "POST /api/runs/:runId/signals/:signal",
+      method: "POST",
+      path: `/api/runs/${runId}/signals/${name}`,
+      headers,
+      body: `{"payload":${payload}}`,
+      expect,
+      tags: [`key:${tag}`],
+    });
   const first = await send("go", '{"n":1}', "any", "first");
   if (first === null || first.status >= 300) return;
   const other = rng.pick([
@@ -154,7 +203,13 @@ const cancel: FuzzCase = async (ctx) => {
   let seg: string;
   let name: string;
   if (own) {
-    const started = await ctx.send({ route: START, method: "POST", path: `/api/workflows/${THROWAWAY_WORKFLOW}/runs`, headers: { authorization: "Bearer test-token", "content-type": "application/json" }, body: '{"args":{"request":"to cancel"}}' });
+    const started = await ctx.send({
+      route: START,
+      method: "POST",
+      path: `/api/workflows/${THROWAWAY_WORKFLOW}/runs`,
+      headers: { authorization: "Bearer test-token", "content-type": "application/json" },
+      body: '{"args":{"request":"to cancel"}}',
+    });
     const body = started?.json;
     if (typeof body !== "object" || body === null || !("runId" in body) || typeof body.runId !== "string") return;
     seg = body.runId;

@@ -34,11 +34,20 @@ function describeFrame(data: string | ArrayBuffer): string {
 
 /** The socket's story so far: where it was opened, what was sent. */
 function repro(path: string, sent: string[], close?: string): string {
-  return [`WS ${path.replace(/ticket=[^&]+/, "ticket=<valid ticket>")}`, ...sent.map((s, i) => `  frame ${i + 1}: ${s}`), ...(close === undefined ? [] : [`  ${close}`])].join("\n");
+  return [
+    `WS ${path.replace(/ticket=[^&]+/, "ticket=<valid ticket>")}`,
+    ...sent.map((s, i) => `  frame ${i + 1}: ${s}`),
+    ...(close === undefined ? [] : [`  ${close}`]),
+  ].join("\n");
 }
 
 /** Opens a thread socket with a fresh valid ticket; a refusal is a failure (and undefined). */
-async function openThreadSocket(ctx: SocketContext, threadId: string, route: "ws" | "events", where: string): Promise<{ path: string; sock: FuzzSocket } | undefined> {
+async function openThreadSocket(
+  ctx: SocketContext,
+  threadId: string,
+  route: "ws" | "events",
+  where: string,
+): Promise<{ path: string; sock: FuzzSocket } | undefined> {
   const { ticket } = await signTicket({ secret: env.API_TOKEN, threadId, now: Date.now() });
   const path = `/api/threads/${threadId}/${route}?ticket=${encodeURIComponent(ticket)}`;
   const sock = await FuzzSocket.open(path);
@@ -63,9 +72,11 @@ function badChatFrame(f: { text: string; binary: boolean }): string | null {
   if (typeof v !== "object" || v === null) return `not an object: ${f.text.slice(0, 80)}`;
   // SAFETY: every field is read as unknown and checked below.
   const frame = v as { type?: unknown; requestId?: unknown; sequence?: unknown; chunk?: unknown };
-  if (!["start", "chunk", "end", "error", "no-active"].includes(String(frame.type))) return `type ${JSON.stringify(frame.type)} is not one of the protocol's five`;
+  if (!["start", "chunk", "end", "error", "no-active"].includes(String(frame.type)))
+    return `type ${JSON.stringify(frame.type)} is not one of the protocol's five`;
   if (typeof frame.requestId !== "string") return "no string requestId";
-  if (frame.type === "chunk" && (typeof frame.sequence !== "number" || typeof frame.chunk !== "object" || frame.chunk === null)) return "a chunk without sequence or chunk";
+  if (frame.type === "chunk" && (typeof frame.sequence !== "number" || typeof frame.chunk !== "object" || frame.chunk === null))
+    return "a chunk without sequence or chunk";
   return null;
 }
 
@@ -76,7 +87,13 @@ async function closeWith(ctx: SocketContext, sock: FuzzSocket, where: string, pa
   ctx.note(repro(path, sent, sock.closed === null ? what : `(closed by the server: ${sock.closed.code})`));
   if (sock.closed !== null) return;
   if (!(await sock.close(code, reason))) {
-    ctx.fail({ rule: "socket-close-unanswered", where, detail: `the server never completed the closing handshake after ${what}`, tags: [`close:${code ?? "none"}`], repro: repro(path, sent, what) });
+    ctx.fail({
+      rule: "socket-close-unanswered",
+      where,
+      detail: `the server never completed the closing handshake after ${what}`,
+      tags: [`close:${code ?? "none"}`],
+      repro: repro(path, sent, what),
+    });
   }
 }
 
@@ -91,7 +108,13 @@ async function flush(apiPath: string): Promise<void> {
 
 function unexpectedClose(ctx: SocketContext, sock: FuzzSocket, where: string, path: string, sent: string[], tags: string[]): void {
   if (sock.closed === null || !sock.closed.byServer) return;
-  ctx.fail({ rule: "socket-closed-by-server", where, detail: `the server closed the socket with ${sock.closed.code} ${JSON.stringify(sock.closed.reason)}`, tags, repro: repro(path, sent) });
+  ctx.fail({
+    rule: "socket-closed-by-server",
+    where,
+    detail: `the server closed the socket with ${sock.closed.code} ${JSON.stringify(sock.closed.reason)}`,
+    tags,
+    repro: repro(path, sent),
+  });
 }
 
 const chatSocket: SocketCase = async (ctx) => {
@@ -115,7 +138,14 @@ const chatSocket: SocketCase = async (ctx) => {
     sock.send(probeFrame(i));
     const probed = await sock.until(() => sock.frames.some((f) => f.text.includes(`"requestId":"probe-${i}"`)), PROBE_MS);
     if (!probed) {
-      if (sock.closed === null) ctx.fail({ rule: "socket-unresponsive", where, detail: `no answer to a probe within ${PROBE_MS} ms after the frame`, tags: [frame.tag], repro: repro(path, sent) });
+      if (sock.closed === null)
+        ctx.fail({
+          rule: "socket-unresponsive",
+          where,
+          detail: `no answer to a probe within ${PROBE_MS} ms after the frame`,
+          tags: [frame.tag],
+          repro: repro(path, sent),
+        });
       break;
     }
     // Handlers interleave at awaits: the frame's error may come after the probe's, so give it a moment.
@@ -149,7 +179,12 @@ const threadEvents: SocketCase = async (ctx) => {
   if (!(await sock.until(() => sock.frames.length > 0, PROBE_MS))) {
     ctx.fail({ rule: "socket-unresponsive", where, detail: "no thread.snapshot", repro: repro(path, sent) });
   } else if (!sock.frames[0]!.text.startsWith('{"type":"thread.snapshot"')) {
-    ctx.fail({ rule: "bad-server-frame", where, detail: `the first frame is not thread.snapshot: ${sock.frames[0]!.text.slice(0, 80)}`, repro: repro(path, sent) });
+    ctx.fail({
+      rule: "bad-server-frame",
+      where,
+      detail: `the first frame is not thread.snapshot: ${sock.frames[0]!.text.slice(0, 80)}`,
+      repro: repro(path, sent),
+    });
   }
   unexpectedClose(ctx, sock, where, path, sent, []);
   await closeWith(ctx, sock, where, path, sent);

@@ -36,7 +36,14 @@ const createThread: FuzzCase = async (ctx) => {
 const getThread: FuzzCase = async (ctx) => {
   const t = threadSegment(ctx);
   const p = parts(ctx.rng, ["GET"], "required");
-  await ctx.send(request(p, { route: "GET /api/threads/:id", path: `/api/threads/${t.seg}${hostileQuery(ctx.rng, ["x"])}`, expect: expectation(p.refused, t.name === "unknown"), tags: [`thread:${t.name}`] }));
+  await ctx.send(
+    request(p, {
+      route: "GET /api/threads/:id",
+      path: `/api/threads/${t.seg}${hostileQuery(ctx.rng, ["x"])}`,
+      expect: expectation(p.refused, t.name === "unknown"),
+      tags: [`thread:${t.name}`],
+    }),
+  );
 };
 
 const messages: FuzzCase = async (ctx) => {
@@ -74,9 +81,32 @@ async function ticketFor(ctx: CaseContext, threadId: string): Promise<{ query: s
   const { rng, fx } = ctx;
   const now = Date.now();
   const sign = async (o: { secret?: string; thread?: string; now?: number; ttlMs?: number }) =>
-    (await signTicket({ secret: o.secret ?? env.API_TOKEN, threadId: o.thread ?? threadId, now: o.now ?? now, ...(o.ttlMs === undefined ? {} : { ttlMs: o.ttlMs }) })).ticket;
+    (
+      await signTicket({
+        secret: o.secret ?? env.API_TOKEN,
+        threadId: o.thread ?? threadId,
+        now: o.now ?? now,
+        ...(o.ttlMs === undefined ? {} : { ttlMs: o.ttlMs }),
+      })
+    ).ticket;
   const q = (t: string) => `?ticket=${encodeURIComponent(t)}`;
-  const kind = rng.pick(["valid", "valid", "none", "empty", "random", "expired", "other-thread", "forged", "approval-token", "extra-part", "truncated", "too-long", "repeated", "proto", "zero-ttl"] as const);
+  const kind = rng.pick([
+    "valid",
+    "valid",
+    "none",
+    "empty",
+    "random",
+    "expired",
+    "other-thread",
+    "forged",
+    "approval-token",
+    "extra-part",
+    "truncated",
+    "too-long",
+    "repeated",
+    "proto",
+    "zero-ttl",
+  ] as const);
   switch (kind) {
     case "valid":
       return { query: q(await sign({})), valid: true, tag: kind };

@@ -42,37 +42,81 @@ function invalidFrame(rng: Rng): FrameSpec {
     [1, () => f(JSON.stringify({ type: "abort", requestId: id, pad: "p".repeat(MAX_FRAME) }), "frame:huge-json")],
     [2, () => f(deepJson(rng.pick([100, 1000, 10_000, 100_000]), rng.pick(["array", "object", "mixed"] as const)), "frame:deep")],
     // Built as text: the deep part never goes through JSON.stringify here.
-    [2, () => f(send(id, "DEEP", { trigger: "regenerate-message" }).replace('"DEEP"', `[{"id":"m","role":"user","parts":[{"type":"text","text":"hi","data":${deepJson(rng.pick([200, 5000, 50_000]), "array")}}]}]`), "frame:deep-send")],
-    [3, () => f(rng.pick([
-      JSON.stringify({ type: 5, requestId: id }),
-      JSON.stringify({ type: "send", requestId: 5 }),
-      // biome-ignore lint/correctness/noPrecisionLoss: a number past 2^53 is the point of this frame.
-      JSON.stringify({ ...base("resume", id), lastSequence: rng.pick(["x", -1, 1.5, 9007199254740993, null]) }),
-      `{"type":"resume","requestId":${JSON.stringify(id)},"id":"chat","headers":{},"body":{},"lastSequence":1e999}`,
-      JSON.stringify({ ...base("resume", id), headers: { a: 1 } }),
-      JSON.stringify({ ...base("resume", id), body: "x" }),
-      JSON.stringify({ ...base("resume", id), id: 5 }),
-      JSON.stringify({ type: "abort" }),
-      send(id, "not an array"),
-    ]), "frame:wrong-types")],
-    [3, () => f(JSON.stringify({ type: rng.pick(["hello", "Send", "chunk", "start", "end", "no-active", "error", "", ...PROTO_NAMES]), requestId: id }), "frame:unknown-type")],
-    [2, () => f(JSON.stringify({ type: rng.pick(["abort", "resume"]), requestId: badRequestId(rng), id: "chat", headers: {}, body: {} }), "frame:bad-request-id")],
-    [2, () => f(JSON.stringify({ ...base("resume", id), body: { streamId: rng.pick(["ans_123", `ans_${hex(rng, 31)}`, `ANS_${hex(rng, 32)}`, "__proto__", "", 5]) } }), "frame:bad-stream-id")],
-    [4, () => f(rng.pick([
-      send(id, [user("m1", "hi")], { trigger: "regenerate-message" }),
-      send(id, []),
-      send(id, [{ id: "m1", role: "assistant", parts: [{ type: "text", text: "hi" }] }]),
-      send(id, [user("m1", "")]),
-      send(id, [user("m1", "   \n\t")]),
-      send(id, [{ id: "m1", role: "user", parts: [{ type: "file", url: "x", mediaType: "text/plain" }] }]),
-      send(id, [user("m1", "x".repeat(100_001))]),
-      send(id, [user("", "hi")]),
-      send(id, [user("m".repeat(201), "hi")]),
-      send(id, [user("m1", 5)]),
-      send(id, [user("m1", "hi")], { messageId: 5 }),
-      send(badRequestId(rng), [user("m1", "hi")]),
-      `{"__proto__":{"type":"send"},"requestId":${JSON.stringify(id)}}`,
-    ]), "frame:invalid-send")],
+    [
+      2,
+      () =>
+        f(
+          send(id, "DEEP", { trigger: "regenerate-message" }).replace(
+            '"DEEP"',
+            `[{"id":"m","role":"user","parts":[{"type":"text","text":"hi","data":${deepJson(rng.pick([200, 5000, 50_000]), "array")}}]}]`,
+          ),
+          "frame:deep-send",
+        ),
+    ],
+    [
+      3,
+      () =>
+        f(
+          rng.pick([
+            JSON.stringify({ type: 5, requestId: id }),
+            JSON.stringify({ type: "send", requestId: 5 }),
+            // biome-ignore lint/correctness/noPrecisionLoss: a number past 2^53 is the point of this frame.
+            JSON.stringify({ ...base("resume", id), lastSequence: rng.pick(["x", -1, 1.5, 9007199254740993, null]) }),
+            `{"type":"resume","requestId":${JSON.stringify(id)},"id":"chat","headers":{},"body":{},"lastSequence":1e999}`,
+            JSON.stringify({ ...base("resume", id), headers: { a: 1 } }),
+            JSON.stringify({ ...base("resume", id), body: "x" }),
+            JSON.stringify({ ...base("resume", id), id: 5 }),
+            JSON.stringify({ type: "abort" }),
+            send(id, "not an array"),
+          ]),
+          "frame:wrong-types",
+        ),
+    ],
+    [
+      3,
+      () =>
+        f(
+          JSON.stringify({ type: rng.pick(["hello", "Send", "chunk", "start", "end", "no-active", "error", "", ...PROTO_NAMES]), requestId: id }),
+          "frame:unknown-type",
+        ),
+    ],
+    [
+      2,
+      () => f(JSON.stringify({ type: rng.pick(["abort", "resume"]), requestId: badRequestId(rng), id: "chat", headers: {}, body: {} }), "frame:bad-request-id"),
+    ],
+    [
+      2,
+      () =>
+        f(
+          JSON.stringify({
+            ...base("resume", id),
+            body: { streamId: rng.pick(["ans_123", `ans_${hex(rng, 31)}`, `ANS_${hex(rng, 32)}`, "__proto__", "", 5]) },
+          }),
+          "frame:bad-stream-id",
+        ),
+    ],
+    [
+      4,
+      () =>
+        f(
+          rng.pick([
+            send(id, [user("m1", "hi")], { trigger: "regenerate-message" }),
+            send(id, []),
+            send(id, [{ id: "m1", role: "assistant", parts: [{ type: "text", text: "hi" }] }]),
+            send(id, [user("m1", "")]),
+            send(id, [user("m1", "   \n\t")]),
+            send(id, [{ id: "m1", role: "user", parts: [{ type: "file", url: "x", mediaType: "text/plain" }] }]),
+            send(id, [user("m1", "x".repeat(100_001))]),
+            send(id, [user("", "hi")]),
+            send(id, [user("m".repeat(201), "hi")]),
+            send(id, [user("m1", 5)]),
+            send(id, [user("m1", "hi")], { messageId: 5 }),
+            send(badRequestId(rng), [user("m1", "hi")]),
+            `{"__proto__":{"type":"send"},"requestId":${JSON.stringify(id)}}`,
+          ]),
+          "frame:invalid-send",
+        ),
+    ],
   ])();
 }
 
@@ -81,9 +125,23 @@ export function chatFrame(rng: Rng, safe: boolean): FrameSpec {
   const id = requestId(rng);
   return rng.weighted<() => FrameSpec>([
     [10, () => invalidFrame(rng)],
-    [2, () => ({ data: JSON.stringify({ ...base("resume", id), ...(rng.chance(0.5) ? { lastSequence: rng.pick([0, 5, 9007199254740991]) } : {}), body: rng.pick([{}, { streamId: `ans_${hex(rng, 32)}` }, { x: JSON.parse(deepJson(60, "object")) as unknown }]) }), kind: "resume", tag: "frame:resume" })],
+    [
+      2,
+      () => ({
+        data: JSON.stringify({
+          ...base("resume", id),
+          ...(rng.chance(0.5) ? { lastSequence: rng.pick([0, 5, 9007199254740991]) } : {}),
+          body: rng.pick([{}, { streamId: `ans_${hex(rng, 32)}` }, { x: JSON.parse(deepJson(60, "object")) as unknown }]),
+        }),
+        kind: "resume",
+        tag: "frame:resume",
+      }),
+    ],
     [2, () => ({ data: JSON.stringify({ type: "abort", requestId: id }), kind: "abort", tag: "frame:abort" })],
-    [safe ? 0 : 3, () => ({ data: send(id, [user(rng.pick(["u1", "u2", "é", ...PROTO_NAMES]), nonBlank(hostileString(rng)))]), kind: "send", tag: "frame:send" })],
+    [
+      safe ? 0 : 3,
+      () => ({ data: send(id, [user(rng.pick(["u1", "u2", "é", ...PROTO_NAMES]), nonBlank(hostileString(rng)))]), kind: "send", tag: "frame:send" }),
+    ],
   ])();
 }
 

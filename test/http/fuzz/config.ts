@@ -19,7 +19,10 @@ export function readConfig(): FuzzConfig {
   const seedText = vars.FUZZ_SEED?.trim() ?? "";
   const seed = seedText === "random" ? Math.floor(Math.random() * 2 ** 31) : seedText === "" ? DEFAULT_SEED : Number(seedText);
   if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`FUZZ_SEED must be a non-negative integer or "random", not ${JSON.stringify(seedText)}`);
-  const only = (vars.FUZZ_CASE ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const only = (vars.FUZZ_CASE ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   if (only.length > 0) {
     const cases = only.map(Number);
     if (cases.some((n) => !Number.isSafeInteger(n) || n < 0)) throw new Error(`FUZZ_CASE must list case numbers, not ${JSON.stringify(vars.FUZZ_CASE)}`);

@@ -66,7 +66,15 @@ export function sender(caseNo: number, log: FailureLog, counters: Counters): (re
       counters.unsendable++;
       return null;
     }
-    const sent: SentRequest = { route: req.route, method: request.method, url: request.url, headers, body: req.body ?? null, expect: req.expect ?? "any", tags: req.tags ?? [] };
+    const sent: SentRequest = {
+      route: req.route,
+      method: request.method,
+      url: request.url,
+      headers,
+      body: req.body ?? null,
+      expect: req.expect ?? "any",
+      tags: req.tags ?? [],
+    };
     counters.requests++;
     let reply: Reply;
     try {

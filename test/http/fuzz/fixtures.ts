@@ -113,7 +113,10 @@ export async function snapshot(fx: Fixtures): Promise<Map<string, string>> {
   out.set("thread:messages", JSON.stringify(await json(await call("GET", `/api/threads/${fx.sentinel.thread}/messages?limit=100`), "snapshot messages")));
   const counts: Record<string, number> = {};
   for (let cursor: string | null = null, pages = 0; pages < 1000; pages++) {
-    const page: { runs: { workflow: string }[]; nextCursor: string | null } = await json(await call("GET", `/api/runs?limit=100${cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`}`), "snapshot run list");
+    const page: { runs: { workflow: string }[]; nextCursor: string | null } = await json(
+      await call("GET", `/api/runs?limit=100${cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`}`),
+      "snapshot run list",
+    );
     for (const r of page.runs) if (r.workflow !== THROWAWAY_WORKFLOW) counts[r.workflow] = (counts[r.workflow] ?? 0) + 1;
     cursor = page.nextCursor;
     if (cursor === null) break;

@@ -15,13 +15,18 @@ import { runFuzz } from "./runner.ts";
 
 const config = readConfig();
 
-it(`survives ${config.replay ? `cases ${config.cases.join(",")}` : `${config.cases.length} cases`} (seed ${config.seed})`, { timeout: 120_000 + config.cases.length * 100 }, async () => {
+it(`survives ${config.replay ? `cases ${config.cases.join(",")}` : `${config.cases.length} cases`} (seed ${config.seed})`, {
+  timeout: 120_000 + config.cases.length * 100,
+}, async () => {
   const doExceptions = watchDurableObjects({ WorkflowRun, AgentThread, RunIndex });
   const fx = await setupFixtures();
   const log = new FailureLog(config.seed);
   const started = Date.now();
   const counters = await runFuzz({ seed: config.seed, cases: config.cases, fx, log, doExceptions });
-  const statuses = [...counters.byStatus].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(" ");
+  const statuses = [...counters.byStatus]
+    .sort(([a], [b]) => a - b)
+    .map(([s, n]) => `${s}×${n}`)
+    .join(" ");
   console.log(
     `fuzz: seed ${config.seed}: ${counters.httpCases} HTTP cases (${counters.requests} requests, ${counters.unsendable} the runtime would not build) in ${counters.httpMs} ms, ` +
       `${counters.socketCases} socket cases in ${counters.socketMs} ms, ${Date.now() - started} ms in all; statuses ${statuses}`,

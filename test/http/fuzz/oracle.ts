@@ -50,7 +50,8 @@ export function judge(req: SentRequest, res: Observed): Violation[] {
   const path = new URL(req.url).pathname;
   if (/^\/api(\/|$)/.test(path) && res.status >= 400) {
     const media = (res.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-    if (media !== "application/problem+json") v("not-problem-json", `content-type ${JSON.stringify(res.headers.get("content-type"))}, body ${res.text.slice(0, 160)}`);
+    if (media !== "application/problem+json")
+      v("not-problem-json", `content-type ${JSON.stringify(res.headers.get("content-type"))}, body ${res.text.slice(0, 160)}`);
     else if (req.method.toUpperCase() !== "HEAD" && code === undefined) v("not-problem-json", `problem+json without a string code: ${res.text.slice(0, 160)}`);
   }
   for (const secret of SECRETS) {

@@ -53,10 +53,13 @@ export function carriesBody(method: string): boolean {
 /** A path segment for an id: a sentinel or throwaway one, an unknown well-formed one, or hostile. */
 export function idSegment(rng: Rng, known: readonly { id: string; name: string }[], unknown: () => string): { seg: string; name: string } {
   return rng.weighted<() => { seg: string; name: string }>([
-    [5, () => {
-      const k = rng.pick(known);
-      return { seg: k.id, name: k.name };
-    }],
+    [
+      5,
+      () => {
+        const k = rng.pick(known);
+        return { seg: k.id, name: k.name };
+      },
+    ],
     [2, () => ({ seg: unknown(), name: "unknown" })],
     [3, () => ({ seg: hostileSegment(rng), name: "hostile" })],
   ])();

@@ -126,7 +126,14 @@ async function stableSnapshot(fx: Fixtures): Promise<Map<string, string>> {
 /** Exceptions the objects threw since `from`, as failures of case `n`. */
 function reportDoExceptions(o: RunOptions, n: number, context: string, from = 0, repro?: string): void {
   for (const e of o.doExceptions.splice(from)) {
-    o.log.add({ rule: "uncaught-in-object", where: e.where, detail: `${e.error}${context === "" ? "" : ` (${context})`}`, caseNo: n, tags: [], ...(repro === undefined ? {} : { repro }) });
+    o.log.add({
+      rule: "uncaught-in-object",
+      where: e.where,
+      detail: `${e.error}${context === "" ? "" : ` (${context})`}`,
+      caseNo: n,
+      tags: [],
+      ...(repro === undefined ? {} : { repro }),
+    });
   }
 }
 

@@ -82,7 +82,33 @@ export function hostileSegment(rng: Rng): string {
 /** Query values: numbers in every odd spelling, huge, empty, prototype names. */
 export function hostileQueryValue(rng: Rng): string {
   return rng.weighted<() => string>([
-    [4, () => rng.pick(["0", "-1", "1", "20", "100", "101", "1e2", "1e999", "-1e999", "NaN", "Infinity", "0x10", " 5", "5 ", "5.5", "", "-0", "+5", "１", "9007199254740993", "1_0"])],
+    [
+      4,
+      () =>
+        rng.pick([
+          "0",
+          "-1",
+          "1",
+          "20",
+          "100",
+          "101",
+          "1e2",
+          "1e999",
+          "-1e999",
+          "NaN",
+          "Infinity",
+          "0x10",
+          " 5",
+          "5 ",
+          "5.5",
+          "",
+          "-0",
+          "+5",
+          "１",
+          "9007199254740993",
+          "1_0",
+        ]),
+    ],
     [1, () => "9".repeat(rng.pick([20, 400, 5000]))],
     [2, () => rng.pick(PROTO_NAMES)],
     [2, () => rng.pick(["running", "waiting", "completed", "RUNNING", "all", "none", "ALL", "waiter", "await-approval", "nope"])],
@@ -135,14 +161,50 @@ export function contentType(rng: Rng): string | null {
 /** Idempotency-Key values: none mostly, else valid, empty, spaced, Latin-1, too long, prototype names. */
 export function idempotencyKey(rng: Rng): string | null {
   if (rng.chance(0.7)) return null;
-  return rng.pick([`key-${rng.chars(12, ALNUM)}`, "", " ", "a b", "\u00e9t\u00e9", "k".repeat(200), "k".repeat(201), "__proto__", "constructor", "\t", "%00", "x"]);
+  return rng.pick([
+    `key-${rng.chars(12, ALNUM)}`,
+    "",
+    " ",
+    "a b",
+    "\u00e9t\u00e9",
+    "k".repeat(200),
+    "k".repeat(201),
+    "__proto__",
+    "constructor",
+    "\t",
+    "%00",
+    "x",
+  ]);
 }
 
 /** Strings for JSON string fields (user ids, signal payload text, prompts). */
 export function hostileString(rng: Rng): string {
   return rng.weighted<() => string>([
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: "${x}" is one of the hostile strings, not a template.
-    [3, () => rng.pick(["", " ", "a", "ada", "é", "🙂", "\u0000", "\u001f", "\u202e", "\u200b", "\ud800", "\udfff", "\udfff\ud800", "line\nbreak", "<script>alert(1)</script>", "' OR 1=1 --", "${x}", "../../etc"])],
+    [
+      3,
+      () =>
+        rng.pick([
+          "",
+          " ",
+          "a",
+          "ada",
+          "é",
+          "🙂",
+          "\u0000",
+          "\u001f",
+          "\u202e",
+          "\u200b",
+          "\ud800",
+          "\udfff",
+          "\udfff\ud800",
+          "line\nbreak",
+          "<script>alert(1)</script>",
+          "' OR 1=1 --",
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: "${x}" is one of the hostile strings, not a template.
+          "${x}",
+          "../../etc",
+        ]),
+    ],
     [1, () => rng.pick(PROTO_NAMES)],
     [2, () => "x".repeat(rng.pick([99, 100, 101, 199, 200, 201, 1000, 1001, 100_000, 100_001]))],
   ])();
@@ -183,7 +245,11 @@ export function depth(rng: Rng): number {
 export function jsonValue(rng: Rng, level = 0): string {
   const leaf = (): string =>
     rng.weighted<() => string>([
-      [3, () => rng.pick(["null", "true", "false", "0", "-0", "1", "-1", "1.5", "1e999", "-1e999", "1e-999", "9007199254740993", "123456789012345678901234567890"])],
+      [
+        3,
+        () =>
+          rng.pick(["null", "true", "false", "0", "-0", "1", "-1", "1.5", "1e999", "-1e999", "1e-999", "9007199254740993", "123456789012345678901234567890"]),
+      ],
       [3, () => jsonString(hostileString(rng))],
       [1, () => '"\\ud800"'],
       [1, () => '"\\u0000"'],
@@ -192,7 +258,11 @@ export function jsonValue(rng: Rng, level = 0): string {
   return rng.weighted<() => string>([
     [6, leaf],
     [2, () => `[${Array.from({ length: rng.int(0, 4) }, () => jsonValue(rng, level + 1)).join(",")}]`],
-    [2, () => `{${Array.from({ length: rng.int(0, 4) }, () => `${jsonString(rng.pick(["a", "payload", "args", "", ...PROTO_NAMES]))}:${jsonValue(rng, level + 1)}`).join(",")}}`],
+    [
+      2,
+      () =>
+        `{${Array.from({ length: rng.int(0, 4) }, () => `${jsonString(rng.pick(["a", "payload", "args", "", ...PROTO_NAMES]))}:${jsonValue(rng, level + 1)}`).join(",")}}`,
+    ],
     [1, () => pollution(rng)],
     [1, () => deepJson(depth(rng), rng.pick(["array", "object", "mixed"] as const))],
     [1, () => `[${"0,".repeat(rng.pick([1000, 100_000]))}0]`],
@@ -211,7 +281,26 @@ export function pollution(rng: Rng): string {
 
 /** Text that is not JSON at all, or JSON broken half way. */
 export function malformedJson(rng: Rng): string {
-  return rng.pick(["{", "{not json", '{"payload":', '{"args":{}', "[1,2", "nul", "tru", "{'a':1}", '{"a":1,}', "{a:1}", "\u0000", "\ufeff{}x", "NaN", "Infinity", "undefined", "{}{}", "<xml/>", "decision=approve"]);
+  return rng.pick([
+    "{",
+    "{not json",
+    '{"payload":',
+    '{"args":{}',
+    "[1,2",
+    "nul",
+    "tru",
+    "{'a':1}",
+    '{"a":1,}',
+    "{a:1}",
+    "\u0000",
+    "\ufeff{}x",
+    "NaN",
+    "Infinity",
+    "undefined",
+    "{}{}",
+    "<xml/>",
+    "decision=approve",
+  ]);
 }
 
 export function randomToken(rng: Rng): string {

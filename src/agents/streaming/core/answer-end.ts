@@ -50,7 +50,12 @@ export function decideEnd(producer: Producer, end: AnswerEnd, hasText: boolean, 
       // Nothing generated: keep the mark, but out of the model's context (an empty assistant turn).
       return {
         last: { type: "end" },
-        save: { status: hasText ? "success" : "failed", final: hasText, finishReason: "aborted", error: { code: "answer.aborted", message: "a client stopped the answer; this is what was generated" } },
+        save: {
+          status: hasText ? "success" : "failed",
+          final: hasText,
+          finishReason: "aborted",
+          error: { code: "answer.aborted", message: "a client stopped the answer; this is what was generated" },
+        },
       };
     case "failed": {
       const last = { type: "error" as const, errorText: `${end.error.code}: ${end.error.message}` };
@@ -60,7 +65,12 @@ export function decideEnd(producer: Producer, end: AnswerEnd, hasText: boolean, 
     case "interrupted":
       return {
         last: { type: "error", errorText: "answer.incomplete: the answer was cut off (the server restarted or its producer went silent)" },
-        save: { status: "failed", final: false, finishReason: "incomplete", error: { code: "answer.incomplete", message: "the answer was cut off before it was saved; this is what was generated" } },
+        save: {
+          status: "failed",
+          final: false,
+          finishReason: "incomplete",
+          error: { code: "answer.incomplete", message: "the answer was cut off before it was saved; this is what was generated" },
+        },
       };
     case "superseded":
       return { last: { type: "error", errorText: "answer.superseded: the step was retried; resume to follow the new attempt" }, save: null };
@@ -68,6 +78,11 @@ export function decideEnd(producer: Producer, end: AnswerEnd, hasText: boolean, 
 }
 
 /** Which answers in flight the watchdog ends: the thread's own whose producer is not in memory, others silent for `idleMs`. */
-export function staleStreams<S extends { streamId: string; producer: Producer; updatedAt: number }>(streams: readonly S[], running: ReadonlySet<string>, now: number, idleMs: number): S[] {
+export function staleStreams<S extends { streamId: string; producer: Producer; updatedAt: number }>(
+  streams: readonly S[],
+  running: ReadonlySet<string>,
+  now: number,
+  idleMs: number,
+): S[] {
   return streams.filter((s) => (s.producer === "thread" ? !running.has(s.streamId) : now - s.updatedAt >= idleMs));
 }

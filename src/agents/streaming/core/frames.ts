@@ -73,10 +73,12 @@ export async function parseClientFrame(raw: string | ArrayBuffer): Promise<Parse
   if (frame.trigger !== "submit-message") return bad("only trigger submit-message is supported (the thread keeps the history; regenerate by sending again)");
   const last = PromptMessage.safeParse(frame.messages.at(-1));
   if (!last.success) return bad("the last message must be a user message");
-  const text = last.data.parts.flatMap((p) => {
-    const t = TextPart.safeParse(p);
-    return t.success ? [t.data.text] : [];
-  }).join("");
+  const text = last.data.parts
+    .flatMap((p) => {
+      const t = TextPart.safeParse(p);
+      return t.success ? [t.data.text] : [];
+    })
+    .join("");
   if (text.trim() === "") return bad("the user message has no text");
   if (text.length > MAX_PROMPT_CHARS) return bad(`the user message is over ${MAX_PROMPT_CHARS} characters`);
   return { ok: true, request: { kind: "send", requestId: frame.requestId, prompt: { uiMessageId: last.data.id, text } } };

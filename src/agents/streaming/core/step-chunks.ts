@@ -47,5 +47,5 @@ function isText<K extends "text" | "reasoning">(part: StepContentLike, kind: K):
 }
 
 function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : typeof error === "string" ? error : JSON.stringify(error) ?? "tool error";
+  return error instanceof Error ? error.message : typeof error === "string" ? error : (JSON.stringify(error) ?? "tool error");
 }

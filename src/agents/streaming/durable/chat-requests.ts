@@ -36,7 +36,10 @@ export class ChatRequests {
     const request = parsed.request;
     if (request.kind === "abort") return this.#abort(ws, request.requestId);
     if (this.#hub.sockets.count(ws) >= MAX_REQUESTS_PER_SOCKET) {
-      this.#hub.sockets.send(ws, serverFrame.error(request.requestId, `chat.too_many_requests: a socket follows at most ${MAX_REQUESTS_PER_SOCKET} answers at once`));
+      this.#hub.sockets.send(
+        ws,
+        serverFrame.error(request.requestId, `chat.too_many_requests: a socket follows at most ${MAX_REQUESTS_PER_SOCKET} answers at once`),
+      );
       return;
     }
     if (request.kind === "resume") return this.#hub.attach(ws, request.requestId, request.streamId, request.after);

@@ -46,12 +46,29 @@ export class StreamStore {
   }
 
   /** Adds a stream; opening one that exists (the chat registered it first) only fills in its model. */
-  insert(s: { streamId: string; producer: Producer; agentName: string; promptMessageId: string; runId: string | null; model: string | null; provider: string | null; now: number }): void {
+  insert(s: {
+    streamId: string;
+    producer: Producer;
+    agentName: string;
+    promptMessageId: string;
+    runId: string | null;
+    model: string | null;
+    provider: string | null;
+    now: number;
+  }): void {
     this.#sql.exec(
       `INSERT INTO answer_streams (stream_id, producer, agent_name, prompt_message_id, run_id, model, provider, started_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (stream_id) DO UPDATE SET model = excluded.model, provider = excluded.provider`,
-      s.streamId, s.producer, s.agentName, s.promptMessageId, s.runId, s.model, s.provider, s.now, s.now,
+      s.streamId,
+      s.producer,
+      s.agentName,
+      s.promptMessageId,
+      s.runId,
+      s.model,
+      s.provider,
+      s.now,
+      s.now,
     );
   }
 
@@ -64,7 +81,8 @@ export class StreamStore {
     const added = chunks.slice(nextSeq - from);
     if (added.length === 0) return { first: nextSeq, added };
     this.#sql.transaction(() => {
-      for (const [i, chunk] of added.entries()) this.#sql.exec("INSERT INTO answer_chunks (stream_id, seq, chunk) VALUES (?, ?, ?)", streamId, nextSeq + i, chunk);
+      for (const [i, chunk] of added.entries())
+        this.#sql.exec("INSERT INTO answer_chunks (stream_id, seq, chunk) VALUES (?, ?, ?)", streamId, nextSeq + i, chunk);
       this.#sql.exec("UPDATE answer_streams SET next_seq = ?, updated_at = ? WHERE stream_id = ?", nextSeq + added.length, now, streamId);
     });
     return { first: nextSeq, added };

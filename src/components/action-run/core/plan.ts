@@ -16,7 +16,11 @@ export const TERMINAL: ReadonlySet<RunState> = new Set(["completed", "failed", "
 
 export const RetrierOptions = z.object({
   /** The wait after the first failure. */
-  initialBackoffMs: z.number().int().min(0).max(24 * 60 * 60 * 1000),
+  initialBackoffMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 60 * 60 * 1000),
   /** Each further wait is `base` times the previous one. */
   base: z.number().min(1).max(100),
   /** Failures tolerated before the run is `failed`: at most `maxFailures + 1` attempts. */
@@ -66,7 +70,11 @@ export function onWake(row: { state: RunState; onComplete: "none" | "pending" | 
 }
 
 /** When the object's one alarm should ring: the backoff's end, else a watchdog while anything is open. */
-export function nextAlarm(row: { state: RunState; wakeAt: number | null; onComplete: "none" | "pending" | "done" }, now: number, watchdogMs: number): number | null {
+export function nextAlarm(
+  row: { state: RunState; wakeAt: number | null; onComplete: "none" | "pending" | "done" },
+  now: number,
+  watchdogMs: number,
+): number | null {
   if (row.state === "backoff") return row.wakeAt ?? now;
   if (row.state === "waiting" || row.state === "running") return now + watchdogMs;
   return row.onComplete === "pending" ? now + watchdogMs : null;

@@ -12,7 +12,12 @@ export const PoolConfigInput = z.object({
   /** Slots; 0 pauses the pool. Omitted: keep what the pool has (10 for a new pool). */
   maxParallelism: z.number().int().min(0).max(MAX_PARALLELISM_LIMIT).optional(),
   /** How long a granted slot lasts without a heartbeat. Omitted: keep what the pool has. */
-  leaseMs: z.number().int().min(100).max(60 * 60 * 1000).optional(),
+  leaseMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(60 * 60 * 1000)
+    .optional(),
 });
 export type PoolConfigInput = z.input<typeof PoolConfigInput>;
 
@@ -80,7 +85,12 @@ export interface QueuedEntry {
  * Walks the head of the queue in order: grants up to `free` entries and drops the abandoned ones it
  * meets on the way (a holder is present while one of its acquire calls is waiting, or until `until`).
  */
-export function planGrants<E extends QueuedEntry>(input: { free: number; queue: readonly E[]; now: number; waiting: ReadonlySet<string> }): { grant: E[]; drop: E[] } {
+export function planGrants<E extends QueuedEntry>(input: {
+  free: number;
+  queue: readonly E[];
+  now: number;
+  waiting: ReadonlySet<string>;
+}): { grant: E[]; drop: E[] } {
   const grant: E[] = [];
   const drop: E[] = [];
   for (const entry of input.queue) {

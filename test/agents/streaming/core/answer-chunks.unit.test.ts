@@ -32,8 +32,17 @@ describe("built chunks", () => {
     );
     await allValid([...chunks, finishChunk("tool-calls"), finishChunk("weird")]);
     expect(chunks.map((c) => c.type)).toEqual([
-      "start-step", "reasoning-start", "reasoning-delta", "reasoning-end", "text-start", "text-delta", "text-end",
-      "tool-input-available", "tool-output-available", "tool-output-error", "finish-step",
+      "start-step",
+      "reasoning-start",
+      "reasoning-delta",
+      "reasoning-end",
+      "text-start",
+      "text-delta",
+      "text-end",
+      "tool-input-available",
+      "tool-output-available",
+      "tool-output-error",
+      "finish-step",
     ]);
     expect(chunks[5]).toEqual({ type: "text-delta", id: "s2-1", delta: "Let me check." });
     expect(finishChunk("weird")).toEqual({ type: "finish", finishReason: "other" });
@@ -43,8 +52,13 @@ describe("built chunks", () => {
 describe("unfinishedText", () => {
   it("is the text after the last finished step", () => {
     const chunks = [
-      { type: "start" }, { type: "start-step" }, { type: "text-delta", delta: "calling a tool" }, { type: "finish-step" },
-      { type: "start-step" }, { type: "text-delta", delta: "The answer " }, { type: "text-delta", delta: "is" },
+      { type: "start" },
+      { type: "start-step" },
+      { type: "text-delta", delta: "calling a tool" },
+      { type: "finish-step" },
+      { type: "start-step" },
+      { type: "text-delta", delta: "The answer " },
+      { type: "text-delta", delta: "is" },
     ];
     expect(unfinishedText(chunks)).toBe("The answer is");
     expect(unfinishedText([...chunks, { type: "reset-step" }])).toBe("");

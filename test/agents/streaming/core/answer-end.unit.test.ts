@@ -23,9 +23,12 @@ describe("decideEnd", () => {
     else expect(d.save).toMatchObject(save);
   });
 
-  it.each([{ kind: "interrupted" as const }, { kind: "aborted" as const }, failure])("an answer already saved in full, then %o: nothing more is saved, followers get end", (end) => {
-    for (const producer of ["thread", "call", "step"] as const) expect(decideEnd(producer, end, true, true)).toEqual({ last: { type: "end" }, save: null });
-  });
+  it.each([{ kind: "interrupted" as const }, { kind: "aborted" as const }, failure])(
+    "an answer already saved in full, then %o: nothing more is saved, followers get end",
+    (end) => {
+      for (const producer of ["thread", "call", "step"] as const) expect(decideEnd(producer, end, true, true)).toEqual({ last: { type: "end" }, save: null });
+    },
+  );
 
   it("a superseded stream stays superseded even when answered (its retry carries the answer)", () => {
     expect(decideEnd("step", { kind: "superseded" }, true, true).last.type).toBe("error");

@@ -3,18 +3,41 @@
 import { describe, expect, it } from "vitest";
 import { MAX_REQUEST_ID_CHARS, parseClientFrame, serverFrame } from "../../../../src/agents/streaming/core/frames.ts";
 
-const send = { type: "send", requestId: "r1", id: "c", trigger: "submit-message", messages: [{ id: "u1", role: "user", parts: [{ type: "text", text: "Hi " }, { type: "text", text: "there" }] }], headers: {}, body: {} };
+const send = {
+  type: "send",
+  requestId: "r1",
+  id: "c",
+  trigger: "submit-message",
+  messages: [
+    {
+      id: "u1",
+      role: "user",
+      parts: [
+        { type: "text", text: "Hi " },
+        { type: "text", text: "there" },
+      ],
+    },
+  ],
+  headers: {},
+  body: {},
+};
 
 describe("parseClientFrame", () => {
   it("reads a send as its last user message's text and id", async () => {
-    expect(await parseClientFrame(JSON.stringify(send))).toEqual({ ok: true, request: { kind: "send", requestId: "r1", prompt: { uiMessageId: "u1", text: "Hi there" } } });
+    expect(await parseClientFrame(JSON.stringify(send))).toEqual({
+      ok: true,
+      request: { kind: "send", requestId: "r1", prompt: { uiMessageId: "u1", text: "Hi there" } },
+    });
   });
 
   it("reads a resume: no lastSequence is a full replay (-1); body.streamId picks an answer", async () => {
     const resume = { type: "resume", requestId: "r2", id: "c", headers: {}, body: {} };
     expect(await parseClientFrame(JSON.stringify(resume))).toEqual({ ok: true, request: { kind: "resume", requestId: "r2", after: -1, streamId: undefined } });
     const id = `ans_${"a".repeat(32)}`;
-    expect(await parseClientFrame(JSON.stringify({ ...resume, lastSequence: 7, body: { streamId: id } }))).toEqual({ ok: true, request: { kind: "resume", requestId: "r2", after: 7, streamId: id } });
+    expect(await parseClientFrame(JSON.stringify({ ...resume, lastSequence: 7, body: { streamId: id } }))).toEqual({
+      ok: true,
+      request: { kind: "resume", requestId: "r2", after: 7, streamId: id },
+    });
   });
 
   it.each([
@@ -39,7 +62,12 @@ describe("parseClientFrame", () => {
 
 describe("serverFrame", () => {
   it("builds the five frame types, requestId echoed", () => {
-    expect(JSON.parse(serverFrame.chunk("r\"1", 3, '{"type":"text-delta","id":"t","delta":"x"}'))).toEqual({ type: "chunk", requestId: 'r"1', sequence: 3, chunk: { type: "text-delta", id: "t", delta: "x" } });
+    expect(JSON.parse(serverFrame.chunk('r"1', 3, '{"type":"text-delta","id":"t","delta":"x"}'))).toEqual({
+      type: "chunk",
+      requestId: 'r"1',
+      sequence: 3,
+      chunk: { type: "text-delta", id: "t", delta: "x" },
+    });
     expect(JSON.parse(serverFrame.start("r"))).toEqual({ type: "start", requestId: "r" });
     expect(JSON.parse(serverFrame.end("r"))).toEqual({ type: "end", requestId: "r" });
     expect(JSON.parse(serverFrame.error("r", "boom"))).toEqual({ type: "error", requestId: "r", errorText: "boom" });

@@ -61,7 +61,10 @@ describe("send", () => {
     expect(chunks[0]).toMatchObject({ type: "start", messageId: expect.stringMatching(/^ans_[0-9a-f]{32}$/) });
     expect(chunks.at(-1)).toMatchObject({ type: "finish" });
     const { messages } = await listMessages(env, threadId);
-    expect(messages.map((m) => [m.role, m.agentName])).toEqual([["user", null], ["assistant", "assistant"]]);
+    expect(messages.map((m) => [m.role, m.agentName])).toEqual([
+      ["user", null],
+      ["assistant", "assistant"],
+    ]);
     expect(messages[0]!.text).toBe("What is a durable object?");
     expect(textOf(chunks)).toBe(messages[1]!.text);
     expect(messages[1]).toMatchObject({ status: "success", final: true, promptMessageId: messages[0]!.id });
@@ -89,7 +92,11 @@ describe("bad frames", () => {
     ["binary", new Uint8Array([1, 2, 3]), ""],
     ["an unknown type", { type: "hello", requestId: "b1", id: "c", headers: {}, body: {} }, "b1"],
     ["a send without messages", { type: "send", requestId: "b2", id: "c", trigger: "submit-message", messages: [], headers: {}, body: {} }, "b2"],
-    ["a send whose last message is the assistant's", { ...sendFrame("b3", "x"), messages: [{ id: "a1", role: "assistant", parts: [{ type: "text", text: "hi" }] }] }, "b3"],
+    [
+      "a send whose last message is the assistant's",
+      { ...sendFrame("b3", "x"), messages: [{ id: "a1", role: "assistant", parts: [{ type: "text", text: "hi" }] }] },
+      "b3",
+    ],
     ["a regenerate", { ...sendFrame("b4", "x"), trigger: "regenerate-message" }, "b4"],
     ["a resume with a negative lastSequence", { ...resumeFrame("b5"), lastSequence: -3 }, "b5"],
     ["a resume with a malformed streamId", resumeFrame("b6", { streamId: "../etc" }), "b6"],

@@ -26,7 +26,8 @@ async function answering(producer: Producer = "step", agentName = "helper") {
         next += chunks.length;
         return r;
       },
-      end: async (outcome: "completed" | "aborted" | "failed") => unwrap(await rpc.endStream({ streamId, outcome, ...(outcome === "failed" ? { error: { code: "model.down", message: "the model went away" } } : {}) })),
+      end: async (outcome: "completed" | "aborted" | "failed") =>
+        unwrap(await rpc.endStream({ streamId, outcome, ...(outcome === "failed" ? { error: { code: "model.down", message: "the model went away" } } : {}) })),
     };
   };
   return { threadId, promptMessageId: messageId, rpc, open };
@@ -100,7 +101,10 @@ describe("resume", () => {
     const t = await answering();
     const s = await t.open();
     expect(await t.rpc.pushChunks({ streamId: s.streamId, from: 3, chunks: words(1) })).toMatchObject({ ok: false, error: { code: "stream.sequence_gap" } });
-    expect(await t.rpc.pushChunks({ streamId: s.streamId, from: 0, chunks: [{ type: "nonsense" }] })).toMatchObject({ ok: false, error: { code: "stream.invalid_chunk" } });
+    expect(await t.rpc.pushChunks({ streamId: s.streamId, from: 0, chunks: [{ type: "nonsense" }] })).toMatchObject({
+      ok: false,
+      error: { code: "stream.invalid_chunk" },
+    });
     // A repeated push is idempotent.
     await s.push(words(2));
     expect(unwrap(await t.rpc.pushChunks({ streamId: s.streamId, from: 0, chunks: words(2) }))).toEqual({ live: true });

@@ -2,7 +2,17 @@
 // families, timings, and when the alarm must move.
 import { describe, expect, it } from "vitest";
 import {
-  alarmCutoff, DEFAULT_LEASE_MS, DEFAULT_MAX_PARALLELISM, effectiveMax, heartbeatEveryMs, holderFamily, planGrants, pollWaitMs, PoolConfigInput, presenceMs, rearmTo,
+  alarmCutoff,
+  DEFAULT_LEASE_MS,
+  DEFAULT_MAX_PARALLELISM,
+  effectiveMax,
+  heartbeatEveryMs,
+  holderFamily,
+  planGrants,
+  pollWaitMs,
+  PoolConfigInput,
+  presenceMs,
+  rearmTo,
   type QueuedEntry,
 } from "../../../../src/components/workpool/core/queue.ts";
 
