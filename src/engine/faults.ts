@@ -1,6 +1,7 @@
 // Injected failures on calls between Durable Objects, for chaos tests only. Off unless the
 // STEPWISE_FAULTS var is set (never settable through the API): "fail=0.2,hang=0.05,hangMs=3000".
 import { env } from "cloudflare:workers";
+import { systemClock } from "../kernel/index.ts";
 
 /** Where one object calls another. `only=` in STEPWISE_FAULTS limits faults to some of them. */
 export type FaultSite =
@@ -67,7 +68,7 @@ function currentPlan(): FaultPlan | null {
 export async function acrossObjects<T>(site: FaultSite, call: () => Promise<T>): Promise<T> {
   const plan = currentPlan();
   if (plan === null || (plan.only.size > 0 && !plan.only.has(site))) return call();
-  const roll = Math.random();
+  const roll = systemClock.random();
   if (roll < plan.fail) throw new InjectedFault(site, "fail");
   if (roll < plan.fail + plan.hang) {
     await new Promise((resolve) => setTimeout(resolve, plan.hangMs));

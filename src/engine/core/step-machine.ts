@@ -60,8 +60,8 @@ export interface CallInput {
   runId: string;
   /** The workflow's default retry option. */
   workflowRetry: RetryOption | undefined;
-  now: number;
-  clock: Pick<Clock, "random" | "uuid">;
+  /** Read only when the step starts or resumes: a replayed step costs no clock read. */
+  clock: Clock;
   /** The step lost a Promise.race before it was journaled. */
   lostEarly: boolean;
   /** The buffered signal a wait on `name` at `seq` would take. Asked only for signal waits. */
@@ -87,9 +87,18 @@ export function abandonedError(seq: number): SerializedError {
 export function onCall(input: CallInput): Transition {
   const { seq, call, journaled: record } = input;
   if (record === undefined) {
-    if (input.lostEarly && (call.kind === "sleep" || call.kind === "signal")) return startAbandoned(seq, call, input.now);
+    if (input.lostEarly && (call.kind === "sleep" || call.kind === "signal")) return startAbandoned(seq, call, input.clock.now());
     return start(input);
   }
+  return replayed(seq, call, record) ?? resume(input, record);
+}
+
+/**
+ * A journaled row meets the handler's call: a settled step answers as journaled, a different name or
+ * kind is non-determinism, and an open row is null (it resumes: see `onCall`). The run object asks
+ * this first while it replays, so a long replay pays only for this, and reads no clock.
+ */
+export function replayed(seq: number, call: { kind: StepKind; name: string }, record: JournalEntry): Transition | null {
   if (record.kind !== call.kind || record.name !== call.name) {
     return {
       writes: NO_WRITES,
@@ -106,13 +115,14 @@ export function onCall(input: CallInput): Transition {
       // It lost its race before: it settles as it did then, rejected when its race settles again.
       return PARK;
     default:
-      return resume(input, record);
+      return null;
   }
 }
 
 /** A step the journal has not seen. */
 function start(input: CallInput): Transition {
-  const { seq, call, now } = input;
+  const { seq, call } = input;
+  const now = input.clock.now();
   switch (call.kind) {
     case "now":
     case "random":
@@ -241,7 +251,8 @@ function startAbandoned(seq: number, call: { kind: "sleep" | "signal"; name: str
 
 /** A step the journal has open: started before the object lost its memory (or its code was replaced). */
 function resume(input: CallInput, record: JournalEntry): Transition {
-  const { seq, call, now } = input;
+  const { seq, call } = input;
+  const now = input.clock.now();
   switch (call.kind) {
     case "sleep":
       return PARK;
@@ -277,6 +288,17 @@ function resume(input: CallInput, record: JournalEntry): Transition {
         next: { type: "throw", error: { code: "step.corrupt_journal", message: `step ${seq} (${call.kind}) is open in the journal` } },
       };
   }
+}
+
+/**
+ * The handler returned (or threw) with journal rows it never reached: the journal was written by other
+ * code, and the run fails with `step.non_determinism` naming the first of them. Null when none is left.
+ */
+export function onHandlerEnd(unreached: Iterable<Pick<JournalEntry, "seq" | "kind" | "name">>): SerializedError | null {
+  let first: Pick<JournalEntry, "seq" | "kind" | "name"> | undefined;
+  for (const r of unreached) if (first === undefined || r.seq < first.seq) first = r;
+  if (first === undefined) return null;
+  return nonDeterminism(first.seq, `${first.kind} "${first.name}"`, "no step (the handler returned)").toJSON();
 }
 
 // -- an attempt of an action, mutation or run step ----------------------------------------------

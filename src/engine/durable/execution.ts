@@ -4,10 +4,22 @@
 // controllers, the replay copy of the journal, and the combinator watch.
 import type { ActionContext, AnyWorkflow } from "../workflow-api.ts";
 import { StepwiseError, toSerializedError, type Clock, type SerializedError } from "../../kernel/index.ts";
-import { nonDeterminism, type JournalEntry } from "../core/journal.ts";
+import type { JournalEntry } from "../core/journal.ts";
 import { resolveRetry } from "../core/retry.ts";
 import { CombinatorWatch } from "../core/combinators.ts";
-import { afterAttempt, attemptStarted, onCall, onLost, retryDue, settlement, touchesTimers, type Next, type StepWrite } from "../core/step-machine.ts";
+import {
+  afterAttempt,
+  attemptStarted,
+  onCall,
+  onHandlerEnd,
+  onLost,
+  replayed,
+  retryDue,
+  settlement,
+  touchesTimers,
+  type Next,
+  type StepWrite,
+} from "../core/step-machine.ts";
 import { createStepContext, type StepCall } from "../step-context.ts";
 import type { SlotLease } from "../workflow-api.ts";
 import type { RunStore } from "./run-store.ts";
@@ -47,7 +59,7 @@ export class HandlerExecution {
   #nextSeq = 0;
   #sinceYield = 0;
   #stopped: StepwiseError | null = null;
-  /** Steps executing user code or starting a child: what the watchdog guards and `settled()` waits out. */
+  /** Steps executing user code: what the watchdog guards and the run's activity snapshot reports. */
   #busy = 0;
   /** Open child-workflow steps: the watchdog keeps polling them. */
   readonly #children = new Set<number>();
@@ -85,24 +97,15 @@ export class HandlerExecution {
         outcome = { ok: false, error: toSerializedError(err, "run.handler_failed") };
       }
       if (this.#stopped) return;
-      const leftover = [...this.#replay.keys()].sort((a, b) => a - b)[0];
-      if (leftover !== undefined) {
-        const r = this.#replay.get(leftover)!;
-        await this.#host.failRun(nonDeterminism(leftover, `${r.kind} "${r.name}"`, "no step (the handler returned)").toJSON());
-        return;
-      }
-      await this.#host.finish(outcome);
+      const unreached = onHandlerEnd(this.#replay.values());
+      if (unreached !== null) await this.#host.failRun(unreached);
+      else await this.#host.finish(outcome);
     })();
     return this.#finishing;
   }
 
   get stopped(): boolean {
     return this.#stopped !== null;
-  }
-
-  /** True when nothing runs: every open step waits on a timer, a signal or a child. */
-  get idle(): boolean {
-    return this.#busy === 0;
   }
 
   get executing(): number {
@@ -162,24 +165,30 @@ export class HandlerExecution {
       this.#replay.delete(seq);
       if (this.#replay.size === 0) this.#onReplayed();
     }
-    const { store, clock } = this.#host;
-    const transition = onCall({
-      seq,
-      call,
-      journaled,
-      runId: this.#host.runId,
-      workflowRetry: this.#workflow.retry,
-      now: clock.now(),
-      clock,
-      lostEarly: this.#lostEarly.delete(seq),
-      bufferedSignal: (name, at) => store.pendingSignalFor(name, at),
-    });
+    // A replayed step that settled is answered from its row alone (the common case of a long replay).
+    const transition =
+      (journaled === undefined ? null : replayed(seq, call, journaled)) ??
+      onCall({
+        seq,
+        call,
+        journaled,
+        runId: this.#host.runId,
+        workflowRetry: this.#workflow.retry,
+        clock: this.#host.clock,
+        lostEarly: this.#lostEarly.delete(seq),
+        bufferedSignal: this.#bufferedSignal,
+      });
     this.#apply(transition.writes);
     return this.#follow(seq, call, transition.next);
   }
 
-  /** Does what the machine said, once its writes are durable. */
-  async #follow(seq: number, call: StepCall, next: Next): Promise<unknown> {
+  readonly #bufferedSignal = (name: string, seq: number) => this.#host.store.pendingSignalFor(name, seq);
+
+  /**
+   * Does what the machine said, once its writes are durable. Not async: a replayed step's value goes
+   * back as it is, without a promise of its own (a 10,000-step replay would otherwise pay for 10,000).
+   */
+  #follow(seq: number, call: StepCall, next: Next): unknown {
     switch (next.type) {
       case "return":
         return next.value;
@@ -195,8 +204,9 @@ export class HandlerExecution {
         // SAFETY: the machine only parks `workflow` steps on a child.
         return this.#parkForChild(seq, next.childRunId, next.workflow, (call as Extract<StepCall, { kind: "workflow" }>).args);
       case "nonDeterminism":
-        await this.#host.failRun(next.error);
-        throw StepwiseError.fromJSON(next.error);
+        return this.#host.failRun(next.error).then(() => {
+          throw StepwiseError.fromJSON(next.error);
+        });
     }
   }
 

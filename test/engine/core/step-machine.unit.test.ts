@@ -10,8 +10,10 @@ import {
   failStep,
   onCall,
   onChildOutcome,
+  onHandlerEnd,
   onLost,
   onTimer,
+  replayed,
   retryDue,
   settlement,
   touchesTimers,
@@ -24,21 +26,22 @@ import { MAX_PAYLOAD_BYTES } from "../../../src/kernel/index.ts";
 
 const NOW = 1_000_000;
 
-/** A clock whose chance and uuids are fixed, so every decision is exact. */
-const clock = { random: () => 0.5, uuid: () => "uuid-1" };
+/** A clock stopped at NOW whose chance and uuids are fixed, so every decision is exact. */
+const clock = { now: () => NOW, random: () => 0.5, uuid: () => "uuid-1" };
 
-function call(c: CallShape, over: Partial<CallInput> = {}): ReturnType<typeof onCall> {
+/** The machine's answer to a step call; `now` stops the clock elsewhere. */
+function call(c: CallShape, over: Partial<CallInput> & { now?: number } = {}): ReturnType<typeof onCall> {
+  const { now = NOW, ...rest } = over;
   return onCall({
     seq: 3,
     call: c,
     journaled: undefined,
     runId: "r1",
     workflowRetry: undefined,
-    now: NOW,
-    clock,
+    clock: { ...clock, now: () => now },
     lostEarly: false,
     bufferedSignal: () => undefined,
-    ...over,
+    ...rest,
   });
 }
 
@@ -209,6 +212,25 @@ describe("replaying a journaled step", () => {
     expect(call(action, { journaled: entry({ result }) })).toEqual({ writes: [], next: { type: "return", value } });
   });
 
+  it.each(["running", "retrying", "sleeping", "waiting"] as const)("replayed() leaves a %s row to resume (null); onCall resumes it", (status) => {
+    expect(replayed(3, action, entry({ status }))).toBeNull();
+    expect(call(action, { journaled: entry({ status }) }).next.type).not.toBe("return");
+  });
+
+  it("a replayed step reads no clock and no chance", () => {
+    const untouchable = {
+      now: () => expect.unreachable("now"),
+      random: () => expect.unreachable("random"),
+      uuid: () => expect.unreachable("uuid"),
+    };
+    expect(call({ kind: "random", name: "random" }, { journaled: entry({ kind: "random", name: "random", result: "0.25" }), clock: untouchable }).next).toEqual(
+      {
+        type: "return",
+        value: 0.25,
+      },
+    );
+  });
+
   it.each(["failed", "canceled"] as const)("a %s step throws its journaled error", (status) => {
     expect(call(action, { journaled: entry({ status, error: JSON.stringify(boom) }) })).toEqual({ writes: [], next: { type: "throw", error: boom } });
   });
@@ -233,6 +255,20 @@ describe("replaying a journaled step", () => {
         message: `non-determinism at step 3: the journal has action "charge", the handler now calls ${actual}`,
         details: { seq: 3 },
       },
+    });
+  });
+});
+
+describe("the handler ends", () => {
+  it("with every journal row reached, nothing is wrong", () => {
+    expect(onHandlerEnd([])).toBeNull();
+  });
+
+  it("with rows it never reached, the run fails naming the first of them", () => {
+    const error = onHandlerEnd([entry({ seq: 9, name: "late" }), entry({ seq: 4, kind: "sleep", name: "nap" })]);
+    expect(error).toMatchObject({
+      code: "step.non_determinism",
+      message: 'non-determinism at step 4: the journal has sleep "nap", the handler now calls no step (the handler returned)',
     });
   });
 });
