@@ -1,5 +1,6 @@
 // The test Worker: the app's own workflows plus the test workflows, and the Probe side table.
 import { createStepwise } from "../src/stepwise.ts";
+import { actionRunSettled } from "../src/components/index.ts";
 import { runActivity } from "../src/engine/index.ts";
 import type { RpcResult } from "../src/kernel/index.ts";
 import { workflows } from "../src/workflows/index.ts";
@@ -45,7 +46,12 @@ export class WorkpoolQueue extends components.WorkpoolQueue {
     return manualClock(this);
   }
 }
-export class ActionRun extends components.ActionRun {}
+/** The action run object with a test-only `settled()`: resolves once nothing runs in its instance. */
+export class ActionRun extends components.ActionRun {
+  settled() {
+    return this[actionRunSettled]();
+  }
+}
 
 /** Test-only routes to read the probe from Node-side tests; everything else is the app. */
 export default {

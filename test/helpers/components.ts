@@ -6,10 +6,12 @@ import { expect } from "vitest";
 import { ActionRetrier, type ActionRunView, type PoolStats, type RetrierOptions } from "../../src/components/index.ts";
 import { unwrap } from "../../src/kernel/result.ts";
 import { testPool } from "../fixtures/components/workflows.ts";
+import type { ActionRun } from "../worker.ts";
 
 export { testPool };
 
-export const runs = env.ACTION_RUNS;
+// SAFETY: the test Worker binds ACTION_RUNS to test/worker.ts's ActionRun (the app's class plus `settled`).
+export const runs = env.ACTION_RUNS as unknown as DurableObjectNamespace<ActionRun>;
 export const pools = env.WORKPOOLS;
 
 export function uniqueName(prefix: string): string {

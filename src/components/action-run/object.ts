@@ -6,6 +6,12 @@ import type { ActionRegistry } from "../action-registry.ts";
 import { ActionRunner } from "./runner.ts";
 import type { StartRequest } from "./rpc.ts";
 
+/**
+ * The key of an action run object's "wait until quiet" (see ActionRunner.settled). A symbol, so it is
+ * not part of the RPC surface: only code in the object's own isolate (a test's subclass) can call it.
+ */
+export const actionRunSettled: unique symbol = Symbol("stepwise.actionRunSettled");
+
 export function createActionRunObject(registry: ActionRegistry) {
   return class ActionRun extends DurableObject<Env> {
     readonly #run: ActionRunner;
@@ -35,8 +41,7 @@ export function createActionRunObject(registry: ActionRegistry) {
       return this.#run.cancel();
     }
 
-    /** For tests and tools: resolves once nothing runs in this instance. */
-    settled() {
+    [actionRunSettled]() {
       return this.#run.settled();
     }
 

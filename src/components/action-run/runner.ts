@@ -150,7 +150,7 @@ export class ActionRunner {
     return ok({ status: "canceled" });
   }
 
-  /** For tests and tools: resolves once nothing runs in this instance (no attempt, no onComplete). */
+  /** Resolves once nothing runs in this instance (no attempt, no onComplete): for tests, through the object's symbol-keyed method. */
   async settled(): Promise<RpcResult<ActionRunView["status"]>> {
     if (this.#row === undefined) return fail("job.not_found", "no such run");
     this.#ensureDriven();
