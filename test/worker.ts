@@ -10,7 +10,7 @@ import { streamingTestWorkflows } from "./fixtures/streaming/workflows.ts";
 import { componentRoutes, components, componentWorkflows } from "./fixtures/components/index.ts";
 import { chaosWorkflows } from "./fixtures/chaos/workflows.ts";
 import { manualClock } from "./helpers/clock.ts";
-import type { Clock } from "../src/kernel/index.ts";
+import { objectClock, type Clock } from "../src/kernel/index.ts";
 
 export { Probe } from "./fixtures/probe.ts";
 
@@ -42,7 +42,7 @@ export { RunIndex } from "../src/engine/index.ts";
 export { AgentThread } from "../src/agents/index.ts";
 /** A pool whose clock a test may stop and move (test/helpers/clock.ts); it runs on real time until then. */
 export class WorkpoolQueue extends components.WorkpoolQueue {
-  protected override clock(): Clock {
+  protected override [objectClock](): Clock {
     return manualClock(this);
   }
 }

@@ -10,6 +10,16 @@ export interface Clock {
   uuid(): string;
 }
 
+/**
+ * The key of a Durable Object's "which clock do I read" method, which a subclass may override (a test
+ * that moves time by hand). A symbol, so it is not part of the object's RPC surface.
+ * @example
+ * class TestPool extends components.WorkpoolQueue {
+ *   protected override [objectClock](): Clock { return manualClock(this); }
+ * }
+ */
+export const objectClock: unique symbol = Symbol("stepwise.objectClock");
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   random: () => Math.random(),

@@ -31,7 +31,7 @@ export class ManualClock implements Clock {
 
 const clocks = new WeakMap<object, ManualClock>();
 
-/** The manual clock of an object (made on first ask): the object's own `clock()` and the test both ask. */
+/** The manual clock of an object (made on first ask): the object's own `[objectClock]()` and the test both ask. */
 export function manualClock(owner: object): ManualClock {
   let clock = clocks.get(owner);
   if (clock === undefined) clocks.set(owner, (clock = new ManualClock()));

@@ -2,7 +2,7 @@
 // dispatcher over ThreadStore (messages) and StreamHub (answers in flight, chat sockets, events).
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
-import { type Clock, fail, issueDetails, ok, type RpcResult, systemClock } from "../../kernel/index.ts";
+import { type Clock, fail, issueDetails, objectClock, ok, type RpcResult, systemClock } from "../../kernel/index.ts";
 import type { Agent } from "../agent.ts";
 import { NewMessage, type MessageRecord, type ThreadInfo } from "../core/message.ts";
 import { defaultChatAgent } from "../streaming/chat-agent.ts";
@@ -49,7 +49,7 @@ export class AgentThread extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#clock = this.clock();
+    this.#clock = this[objectClock]();
     this.#store = new ThreadStore(ctx.storage, this.#clock);
     this.#hub = new StreamHub(ctx, this.#store);
     this.#chat = new ChatRequests({ env, threads: this.#store, hub: this.#hub, agent: () => this.chatAgent(), clock: this.#clock });
@@ -63,7 +63,7 @@ export class AgentThread extends DurableObject<Env> {
    * The clock the thread reads (tests may override it to move time by hand). Called from the
    * constructor, so an override must not read fields of its own class.
    */
-  protected clock(): Clock {
+  protected [objectClock](): Clock {
     return systemClock;
   }
 

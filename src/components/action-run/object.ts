@@ -1,7 +1,7 @@
 // The action run Durable Object: one per retried action or pool job, a thin RPC and alarm dispatcher
 // over ActionRunner. Built by a factory so a deployment binds it to its registry of component actions.
 import { DurableObject } from "cloudflare:workers";
-import { systemClock, type Clock } from "../../kernel/index.ts";
+import { objectClock, systemClock, type Clock } from "../../kernel/index.ts";
 import type { ActionRegistry } from "../action-registry.ts";
 import { ActionRunner } from "./runner.ts";
 import type { StartRequest } from "./rpc.ts";
@@ -18,14 +18,14 @@ export function createActionRunObject(registry: ActionRegistry) {
 
     constructor(ctx: DurableObjectState, env: Env) {
       super(ctx, env);
-      this.#run = new ActionRunner({ ctx, env, registry, clock: this.clock() });
+      this.#run = new ActionRunner({ ctx, env, registry, clock: this[objectClock]() });
     }
 
     /**
      * The clock the run reads (tests override it to move time by hand). Called from the constructor,
      * so an override must not read fields of its own class.
      */
-    protected clock(): Clock {
+    protected [objectClock](): Clock {
       return systemClock;
     }
 

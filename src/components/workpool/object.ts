@@ -1,7 +1,7 @@
 // The pool Durable Object: one per pool name, a thin RPC and alarm shell over PoolDispatcher.
 // Built by a factory so a deployment binds it to its registry of component actions.
 import { DurableObject } from "cloudflare:workers";
-import { systemClock, type Clock } from "../../kernel/index.ts";
+import { objectClock, systemClock, type Clock } from "../../kernel/index.ts";
 import type { ActionRegistry } from "../action-registry.ts";
 import { PoolDispatcher } from "./dispatcher.ts";
 import type { AcquireRequest, EnqueueRequest, HolderRequest, SetMaxRequest } from "./rpc.ts";
@@ -12,14 +12,14 @@ export function createWorkpoolObject(registry: ActionRegistry) {
 
     constructor(ctx: DurableObjectState, env: Env) {
       super(ctx, env);
-      this.#pool = new PoolDispatcher({ ctx, env, registry, clock: this.clock() });
+      this.#pool = new PoolDispatcher({ ctx, env, registry, clock: this[objectClock]() });
     }
 
     /**
      * The clock the pool reads (tests override it to move time by hand). Called from the constructor,
      * so an override must not read fields of its own class.
      */
-    protected clock(): Clock {
+    protected [objectClock](): Clock {
       return systemClock;
     }
 
