@@ -1,16 +1,19 @@
 // The components' Durable Object bindings, found in `env` by name. The objects reach each other
 // through these (a pool dispatches jobs to action runs; an action run asks its pool for slots).
 import { StepwiseError } from "../engine/index.ts";
-import type { ActionRunObject } from "./action-run/object.ts";
-import type { WorkpoolQueueObject } from "./workpool/object.ts";
+import type { ActionRunRpc } from "./action-run/rpc.ts";
+import type { WorkpoolRpc } from "./workpool/rpc.ts";
 
 /** Binds `WorkpoolQueue`: one object per pool name. */
 export const WORKPOOLS_BINDING = "WORKPOOLS";
 /** Binds `ActionRun`: one object per retried action or pool job. */
 export const ACTION_RUNS_BINDING = "ACTION_RUNS";
 
-export type WorkpoolNamespace = DurableObjectNamespace<WorkpoolQueueObject>;
-export type ActionRunNamespace = DurableObjectNamespace<ActionRunObject>;
+// Typed by the objects' RPC surfaces (their classes implement them), not by the classes: the objects
+// call each other, and their classes would otherwise import each other through these types.
+export type WorkpoolNamespace = DurableObjectNamespace<WorkpoolRpc & Rpc.DurableObjectBranded>;
+export type ActionRunNamespace = DurableObjectNamespace<ActionRunRpc & Rpc.DurableObjectBranded>;
+export type WorkpoolStub = DurableObjectStub<WorkpoolRpc & Rpc.DurableObjectBranded>;
 
 function lookup(env: object, name: string): unknown {
   // SAFETY: reads one property of the env object, and checks what it is before anyone uses it.

@@ -4,7 +4,7 @@ import { DurableObject } from "cloudflare:workers";
 import { objectClock, systemClock, type Clock } from "../../kernel/index.ts";
 import type { ActionRegistry } from "../action-registry.ts";
 import { ActionRunner } from "./runner.ts";
-import type { StartRequest } from "./rpc.ts";
+import type { ActionRunRpc, StartRequest } from "./rpc.ts";
 
 /**
  * The key of an action run object's "wait until quiet" (see ActionRunner.settled). A symbol, so it is
@@ -13,7 +13,7 @@ import type { StartRequest } from "./rpc.ts";
 export const actionRunSettled: unique symbol = Symbol("stepwise.actionRunSettled");
 
 export function createActionRunObject(registry: ActionRegistry) {
-  return class ActionRun extends DurableObject<Env> {
+  return class ActionRun extends DurableObject<Env> implements ActionRunRpc {
     readonly #run: ActionRunner;
 
     constructor(ctx: DurableObjectState, env: Env) {
@@ -50,5 +50,3 @@ export function createActionRunObject(registry: ActionRegistry) {
     }
   };
 }
-
-export type ActionRunObject = InstanceType<ReturnType<typeof createActionRunObject>>;

@@ -2,6 +2,7 @@
 // outcome looks like to onComplete, and what `status(id)` returns. Schemas are the source of truth.
 import { z } from "zod";
 import { RetryPolicy } from "../../engine/index.ts";
+import type { RpcResult } from "../../kernel/index.ts";
 
 /** Ids name Durable Objects and pool holders: printable, no spaces, at most 256 characters. */
 export const ACTION_RUN_ID = /^[A-Za-z0-9_][A-Za-z0-9_.:/#-]{0,255}$/;
@@ -84,3 +85,21 @@ export const ActionRunView = z.object({
   completedAt: z.number().nullable(),
 });
 export type ActionRunView = z.infer<typeof ActionRunView>;
+
+export interface StartReply {
+  id: string;
+  status: ActionRunView["status"];
+  created: boolean;
+  /** Whether the run holds the slot the start request handed it (a pool's dispatch). */
+  holding: boolean;
+}
+
+/**
+ * The action run object's RPC surface, which its class implements: callers (the retrier, a pool) type
+ * their stubs by it, so they need not import the object and the objects need not import each other.
+ */
+export interface ActionRunRpc {
+  start(req: StartRequest): RpcResult<StartReply>;
+  describe(): RpcResult<ActionRunView>;
+  cancel(): RpcResult<{ status: "canceled" }>;
+}

@@ -23,17 +23,9 @@ import type { ActionRegistry } from "../action-registry.ts";
 import { workpoolNamespace } from "../bindings.ts";
 import { Workpool } from "../workpool/workpool.ts";
 import { afterFailure, nextAlarm, onWake, publicStatus, TERMINAL, type RunState } from "./core/plan.ts";
-import { ActionRunSpec, OnCompleteRef, StartRequest, type ActionRunView, type ParsedStartRequest } from "./rpc.ts";
+import { ActionRunSpec, OnCompleteRef, StartRequest, type ActionRunView, type ParsedStartRequest, type StartReply } from "./rpc.ts";
 import { ActionRunStore, type RunRow } from "./store.ts";
 import { runOutcome, runView } from "./view.ts";
-
-export interface StartReply {
-  id: string;
-  status: ActionRunView["status"];
-  created: boolean;
-  /** Whether the run holds the slot the start request handed it (a pool's dispatch). */
-  holding: boolean;
-}
 
 type AttemptOutcome = { ok: true; value: unknown } | { ok: false; error: SerializedError };
 

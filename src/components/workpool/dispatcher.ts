@@ -3,8 +3,7 @@
 // queued jobs wait here as data and are handed to an action run when their turn comes.
 import { type Clock, fail, issueDetails, jsonColumn, ok, rpcResult, type RpcResult, tryEncode } from "../../kernel/index.ts";
 import type { ActionRegistry } from "../action-registry.ts";
-import type { StartReply } from "../action-run/runner.ts";
-import { ActionRunSpec, type ActionRunView } from "../action-run/rpc.ts";
+import { ActionRunSpec, type ActionRunView, type StartReply } from "../action-run/rpc.ts";
 import { actionRunNamespace } from "../bindings.ts";
 import {
   alarmCutoff,

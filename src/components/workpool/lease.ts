@@ -2,7 +2,7 @@
 // which follows its lease length), and gives the slot back when the holder's signal aborts.
 import { unwrap } from "../../kernel/index.ts";
 import type { SlotLease } from "../../engine/index.ts";
-import type { WorkpoolStub } from "./workpool.ts";
+import type { WorkpoolStub } from "../bindings.ts";
 
 export class PoolLease implements SlotLease {
   readonly holderId: string;

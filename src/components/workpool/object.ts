@@ -4,10 +4,10 @@ import { DurableObject } from "cloudflare:workers";
 import { objectClock, systemClock, type Clock } from "../../kernel/index.ts";
 import type { ActionRegistry } from "../action-registry.ts";
 import { PoolDispatcher } from "./dispatcher.ts";
-import type { AcquireRequest, EnqueueRequest, HolderRequest, SetMaxRequest } from "./rpc.ts";
+import type { AcquireRequest, EnqueueRequest, HolderRequest, SetMaxRequest, WorkpoolRpc } from "./rpc.ts";
 
 export function createWorkpoolObject(registry: ActionRegistry) {
-  return class WorkpoolQueue extends DurableObject<Env> {
+  return class WorkpoolQueue extends DurableObject<Env> implements WorkpoolRpc {
     readonly #pool: PoolDispatcher;
 
     constructor(ctx: DurableObjectState, env: Env) {
@@ -60,5 +60,3 @@ export function createWorkpoolObject(registry: ActionRegistry) {
     }
   };
 }
-
-export type WorkpoolQueueObject = InstanceType<ReturnType<typeof createWorkpoolObject>>;

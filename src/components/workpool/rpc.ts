@@ -1,7 +1,8 @@
 // The pool object's RPC messages. Requests are parsed at the object's boundary; every reply is data
 // (RpcResult), because RPC keeps only an error's message and the callers branch on codes.
 import { z } from "zod";
-import { ACTION_RUN_ID, ActionRunSpec } from "../action-run/rpc.ts";
+import type { RpcResult } from "../../kernel/index.ts";
+import { ACTION_RUN_ID, ActionRunSpec, type ActionRunView } from "../action-run/rpc.ts";
 import { PoolConfigInput } from "./core/queue.ts";
 
 export const HOLDER_ID = /^[A-Za-z0-9_][A-Za-z0-9_.:/#-]{0,299}$/;
@@ -53,4 +54,16 @@ export interface PoolStats {
   /** Queued holders that stopped asking (their caller died while waiting). */
   abandoned: number;
   canceled: number;
+}
+
+/** The pool object's RPC surface, which its class implements: callers type their stubs by it. */
+export interface WorkpoolRpc {
+  acquire(req: AcquireRequest): Promise<RpcResult<AcquireResult>>;
+  heartbeat(req: HolderRequest): RpcResult<{ held: true; heartbeatMs: number } | { held: false }>;
+  release(req: HolderRequest): RpcResult<{ released: boolean }>;
+  enqueue(req: EnqueueRequest): RpcResult<{ jobId: string; created: boolean }>;
+  jobStatus(jobId: string): Promise<RpcResult<ActionRunView>>;
+  cancelJob(jobId: string): Promise<RpcResult<{ status: "canceled" }>>;
+  setMaxParallelism(req: SetMaxRequest): RpcResult<PoolStats>;
+  stats(): RpcResult<PoolStats>;
 }

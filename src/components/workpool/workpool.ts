@@ -12,14 +12,12 @@ import {
   type SlotLease,
   type SlotPool,
 } from "../../engine/index.ts";
-import type { WorkpoolNamespace } from "../bindings.ts";
+import type { WorkpoolNamespace, WorkpoolStub } from "../bindings.ts";
 import { onCompleteRef, type OnCompleteHandler } from "../on-complete.ts";
 import type { ActionRunView } from "../action-run/rpc.ts";
 import { PoolConfigInput, pollWaitMs, type PoolConfigInput as PoolConfig } from "./core/queue.ts";
 import type { PoolStats } from "./rpc.ts";
 import { PoolLease } from "./lease.ts";
-
-export type WorkpoolStub = DurableObjectStub<import("./object.ts").WorkpoolQueueObject>;
 
 export interface WorkpoolOptions {
   /** The pool: every `Workpool` with this name, anywhere in the deployment, shares its slots. */
