@@ -3,7 +3,8 @@ export { Agent, AgentActionArgs, type AgentObjectResult, type AgentOptions, type
 export type { PromptArgs, ThreadTarget } from "./agent-turn.ts";
 export type { AgentCtx, ThreadCtx } from "./ctx.ts";
 export { MessageRecord, NewMessage, ThreadInfo, ThreadModelMessage, Usage } from "./core/message.ts";
-export { AgentThread, THREAD_ID_PATTERN, type MessagePage } from "./durable/thread-object.ts";
+export { AgentThread } from "./durable/thread-object.ts";
+export { THREAD_ID_PATTERN, type MessagePage } from "./durable/thread-rpc.ts";
 export { DEFAULT_WORKERS_AI_MODEL, defaultModel, type ModelContext, type ModelOption } from "./models/select-model.ts";
 export { OFFLINE_MODEL_ID, OFFLINE_PROVIDER, OfflineLanguageModel, offlineModel } from "./models/offline-model.ts";
 export { createThread, getThread, listMessages, saveMessage, threadStub, type CreateThreadArgs, type SaveMessageArgs } from "./threads.ts";

@@ -5,7 +5,7 @@ import { mintId, unwrap } from "../kernel/index.ts";
 import { defineMutation, isStepContext, StepwiseError } from "../engine/index.ts";
 import { resolveCtx, type AgentCtx, type ThreadCtx } from "./ctx.ts";
 import { ThreadModelMessage, type MessageRecord, type NewMessage, type ThreadInfo } from "./core/message.ts";
-import { THREAD_ID_PATTERN, type AgentThread, type MessagePage } from "./durable/thread-object.ts";
+import { THREAD_ID_PATTERN, type MessagePage, type ThreadObjectRpc } from "./durable/thread-rpc.ts";
 
 const CreateThreadArgs = z.object({ userId: z.string().min(1).max(200), title: z.string().max(200).optional() });
 export type CreateThreadArgs = z.input<typeof CreateThreadArgs>;
@@ -16,10 +16,8 @@ const SaveMessageArgs = z.union([
 ]);
 export type SaveMessageArgs = z.input<typeof SaveMessageArgs>;
 
-type ThreadMethods = "create" | "info" | "append" | "page" | "promptContext" | "markFinal";
-
 /** The thread object's RPC methods as a caller sees them: the same arguments, results awaited. */
-export type ThreadRpc = { [K in ThreadMethods]: (...args: Parameters<AgentThread[K]>) => Promise<ReturnType<AgentThread[K]>> };
+export type ThreadRpc = { [K in keyof ThreadObjectRpc]: (...args: Parameters<ThreadObjectRpc[K]>) => Promise<ReturnType<ThreadObjectRpc[K]>> };
 
 /** The stub of a thread's object; an id that cannot be a thread is `thread.not_found`. */
 export function threadStub(env: Env, threadId: string): ThreadRpc {

@@ -4,44 +4,18 @@ import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import { type Clock, fail, issueDetails, objectClock, ok, type RpcResult, systemClock } from "../../kernel/index.ts";
 import type { Agent } from "../agent.ts";
-import { NewMessage, type MessageRecord, type ThreadInfo } from "../core/message.ts";
+import type { MessageRecord, ThreadInfo } from "../core/message.ts";
 import { defaultChatAgent } from "../streaming/chat-agent.ts";
 import { ChatRequests } from "../streaming/durable/chat-requests.ts";
 import { StreamHub } from "../streaming/durable/stream-hub.ts";
 import type { EndStreamInput, OpenStreamInput, PushChunksInput } from "../streaming/stream-rpc.ts";
+import { AppendInput, ContextInput, CreateThreadInput, PageInput, type MessagePage, type PromptContext, type ThreadObjectRpc } from "./thread-rpc.ts";
 import { ThreadStore } from "./thread-store.ts";
-
-export const THREAD_ID_PATTERN = /^thread_[0-9a-f]{32}$/;
-
-export const CreateThreadInput = z.object({
-  threadId: z.string().regex(THREAD_ID_PATTERN),
-  userId: z.string().min(1).max(200),
-  title: z.string().max(200).nullable().default(null),
-});
-export const AppendInput = z.object({ idempotencyKey: z.string().min(1).max(400).optional(), messages: z.array(NewMessage).min(1).max(100) });
-export const PageInput = z.object({ after: z.number().int().nonnegative().default(0), limit: z.number().int().min(1).max(200).default(50) });
-export const ContextInput = z.object({
-  promptMessageId: z.string().min(1).max(100),
-  agentName: z.string().nullable(),
-  recentMessages: z.number().int().min(0).max(1000),
-});
-
-export interface MessagePage {
-  messages: MessageRecord[];
-  /** Pass as `after` for the next page; null on the last page. */
-  nextAfter: number | null;
-}
-
-export interface PromptContext {
-  prompt: MessageRecord;
-  history: MessageRecord[];
-  responses: MessageRecord[];
-}
 
 /** Which socket the Worker asks for (after checking the ticket): the chat protocol, or thread events. */
 const SocketPath = z.enum(["/chat", "/events"]);
 
-export class AgentThread extends DurableObject<Env> {
+export class AgentThread extends DurableObject<Env> implements ThreadObjectRpc {
   readonly #clock: Clock;
   readonly #store: ThreadStore;
   readonly #hub: StreamHub;

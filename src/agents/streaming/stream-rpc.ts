@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { mintId, type RpcResult } from "../../kernel/index.ts";
 import { StepwiseError } from "../../engine/index.ts";
-import { THREAD_ID_PATTERN } from "../durable/thread-object.ts";
+import { THREAD_ID_PATTERN } from "../durable/thread-rpc.ts";
 import { STREAM_ID_PATTERN } from "./core/frames.ts";
 import type { Producer as CoreProducer } from "./core/answer-end.ts";
 
