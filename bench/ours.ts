@@ -14,4 +14,4 @@ export const chain = defineWorkflow({
   },
 });
 
-export const stepwise = createStepwise({ workflows: [chain] });
+export const stepwise = createStepwise({ definitions: [chain] });

@@ -18,8 +18,8 @@ const oneStep = defineWorkflow({
 });
 
 // The engine alone (no HTTP app): the bench starts and reads runs through the Worker-side client.
-const registry = new Registry([oneStep]);
-const components = createComponents({ actions: [noop] });
+const registry = new Registry({ definitions: [oneStep, noop] });
+const components = createComponents(registry);
 
 export class WorkflowRun extends createRunObject(registry) {}
 export class WorkpoolQueue extends components.WorkpoolQueue {}

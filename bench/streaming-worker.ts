@@ -74,7 +74,7 @@ function lastUserText(options: LanguageModelV4CallOptions): string {
 
 const clockAgent = new Agent({ name: "clock", instructions: "", model: new ClockModel() });
 
-const stepwise = createStepwise({ workflows: [] });
+const stepwise = createStepwise({});
 export class WorkflowRun extends stepwise.WorkflowRun {}
 export { RunIndex } from "../src/engine/index.ts";
 

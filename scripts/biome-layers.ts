@@ -7,7 +7,15 @@ import { fileURLToPath } from "node:url";
  * Bottom to top. A layer imports only layers below it, and only through their entry points; the layers
  * in one row are siblings and import neither each other nor anything above them.
  */
-export const LAYERS: readonly (readonly string[])[] = [["kernel"], ["engine"], ["components"], ["agents"], ["approvals"], ["ui", "http"], ["workflows"]];
+export const LAYERS: readonly (readonly string[])[] = [
+  ["kernel"],
+  ["engine"],
+  ["components"],
+  ["agents"],
+  ["approvals"],
+  ["ui", "http", "convex"],
+  ["workflows"],
+];
 
 /** Above every layer, in this order: the composition root, then the Worker. */
 export const TOP_FILES = ["stepwise.ts", "index.ts"] as const;

@@ -1,17 +1,13 @@
-// The Worker: the Stepwise app and its run Durable Object, over the workflows in src/workflows.
+// The Worker: the Stepwise app and its Durable Objects, over the modules in src/workflows.
 import { createStepwise } from "./stepwise.ts";
-import { createComponents } from "./components/index.ts";
-import { workflows } from "./workflows/index.ts";
+import { modules } from "./workflows/index.ts";
 
-const stepwise = createStepwise({ workflows });
+const stepwise = createStepwise({ modules });
 
 export class WorkflowRun extends stepwise.WorkflowRun {}
+export class WorkpoolQueue extends stepwise.WorkpoolQueue {}
+export class ActionRun extends stepwise.ActionRun {}
 export { RunIndex } from "./engine/index.ts";
 export { AgentThread } from "./agents/index.ts";
-
-// The reliability components' objects; list every action ActionRetrier or Workpool runs (and each onComplete).
-const components = createComponents({ actions: [] });
-export class WorkpoolQueue extends components.WorkpoolQueue {}
-export class ActionRun extends components.ActionRun {}
 
 export default { fetch: stepwise.app.fetch } satisfies ExportedHandler<Env>;

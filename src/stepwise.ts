@@ -1,19 +1,27 @@
-// Composes the layers for a deployment: a registry of workflows, the run object bound to it, the app.
-// Entry points (src/index.ts, the test and bench Workers) each call this once.
-import type { z } from "zod";
-import { createRunObject, Registry, type WorkflowDefinition } from "./engine/index.ts";
+// Composes the layers for a deployment: one registry of workflows, actions and mutations, the Durable
+// Object classes bound to it, and the app. Entry points (src/index.ts, the test and bench Workers)
+// each call this once, when the Worker loads.
+import { createComponents } from "./components/index.ts";
+import { createRunObject, Registry, type RegistryInput } from "./engine/index.ts";
 import { createApp } from "./http/index.ts";
 import { chatPageRoutes } from "./ui/index.ts";
 
 /**
+ * Registers every workflow, action and mutation the modules export, names the unnamed ones
+ * `${module}.${export}`, and refuses (at load) a definition left out of every module or a name taken twice.
  * @example
- * const stepwise = createStepwise({ workflows: [greet] });
+ * import * as greetings from "./greetings.ts";
+ * const stepwise = createStepwise({ modules: { greetings } });
  * export class WorkflowRun extends stepwise.WorkflowRun {}
+ * export class WorkpoolQueue extends stepwise.WorkpoolQueue {}
+ * export class ActionRun extends stepwise.ActionRun {}
  * export default { fetch: stepwise.app.fetch };
  */
-export function createStepwise(opts: { workflows: readonly WorkflowDefinition<z.ZodType, any>[] }) {
-  const registry = new Registry(opts.workflows);
+export function createStepwise(opts: RegistryInput) {
+  const registry = new Registry(opts);
+  registry.assertNoneForgotten();
   // The ui and http layers are siblings: the chat page joins the app here, under the app's middleware and 404s.
   const app = createApp(registry).route("/chat", chatPageRoutes());
-  return { registry, WorkflowRun: createRunObject(registry), app };
+  const components = createComponents(registry);
+  return { registry, app, WorkflowRun: createRunObject(registry), WorkpoolQueue: components.WorkpoolQueue, ActionRun: components.ActionRun };
 }

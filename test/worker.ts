@@ -3,11 +3,11 @@ import { createStepwise } from "../src/stepwise.ts";
 import { actionRunSettled } from "../src/components/index.ts";
 import { runActivity } from "../src/engine/index.ts";
 import type { RpcResult } from "../src/kernel/index.ts";
-import { workflows } from "../src/workflows/index.ts";
+import { modules } from "../src/workflows/index.ts";
 import { testWorkflows } from "./fixtures/workflows.ts";
 import { agentTestWorkflows } from "./fixtures/agents/workflows.ts";
 import { streamingTestWorkflows } from "./fixtures/streaming/workflows.ts";
-import { componentRoutes, components, componentWorkflows } from "./fixtures/components/index.ts";
+import { componentActions, componentRoutes, componentWorkflows } from "./fixtures/components/index.ts";
 import { chaosWorkflows } from "./fixtures/chaos/workflows.ts";
 import { manualClock } from "./helpers/clock.ts";
 import { objectClock, type Clock } from "../src/kernel/index.ts";
@@ -15,7 +15,8 @@ import { objectClock, type Clock } from "../src/kernel/index.ts";
 export { Probe } from "./fixtures/probe.ts";
 
 export const stepwise = createStepwise({
-  workflows: [...workflows, ...testWorkflows, ...componentWorkflows, ...agentTestWorkflows, ...streamingTestWorkflows, ...chaosWorkflows],
+  modules,
+  definitions: [...testWorkflows, ...componentWorkflows, ...componentActions, ...agentTestWorkflows, ...streamingTestWorkflows, ...chaosWorkflows],
 });
 
 /** The run object with a test-only `settled()`; production objects have no such method. */
@@ -41,13 +42,13 @@ export class WorkflowRun extends stepwise.WorkflowRun {
 export { RunIndex } from "../src/engine/index.ts";
 export { AgentThread } from "../src/agents/index.ts";
 /** A pool whose clock a test may stop and move (test/helpers/clock.ts); it runs on real time until then. */
-export class WorkpoolQueue extends components.WorkpoolQueue {
+export class WorkpoolQueue extends stepwise.WorkpoolQueue {
   protected override [objectClock](): Clock {
     return manualClock(this);
   }
 }
 /** The action run object with a test-only `settled()`: resolves once nothing runs in its instance. */
-export class ActionRun extends components.ActionRun {
+export class ActionRun extends stepwise.ActionRun {
   settled() {
     return this[actionRunSettled]();
   }

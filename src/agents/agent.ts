@@ -136,7 +136,8 @@ export class Agent {
    */
   async generateText(ctx: ThreadCtx, target: ThreadTarget, args: PromptArgs & CallOptions, stepOptions?: ActionStepOptions): Promise<AgentTextResult> {
     if (isStepContext(ctx)) {
-      return ctx.runAction(this.asTextAction({ stopWhen: args.stopWhen, stream: args.stream }), { ...target, ...promptOf(args) }, stepOptions);
+      const action = this.asTextAction({ name: `${actionName(this.name)}.generateText`, stopWhen: args.stopWhen, stream: args.stream });
+      return ctx.runAction(action, { ...target, ...promptOf(args) }, stepOptions);
     }
     if (args.stream === true) {
       const streamed = await this.streamText(ctx, target, args);
@@ -206,7 +207,10 @@ export class Agent {
     args: PromptArgs & { schema: z.ZodType<T> },
     stepOptions?: ActionStepOptions,
   ): Promise<AgentObjectResult<T>> {
-    if (isStepContext(ctx)) return ctx.runAction(this.asObjectAction({ schema: args.schema }), { ...target, ...promptOf(args) }, stepOptions);
+    if (isStepContext(ctx)) {
+      const action = this.asObjectAction({ name: `${actionName(this.name)}.generateObject`, schema: args.schema });
+      return ctx.runAction(action, { ...target, ...promptOf(args) }, stepOptions);
+    }
     const turn = await prepareTurn(this.#settings, ctx, target, args);
     if (turn.answered) {
       const saved = args.schema.safeParse(parseJson(answerSummary(turn).text));
@@ -259,26 +263,28 @@ export class Agent {
 
   /**
    * An action for `step.runAction`: args `{ threadId?, prompt }` or `{ threadId, promptMessageId }`.
+   * Without `name` it is named by its export when its module is registered (`agents.generateSupport`),
+   * so one agent can export several.
    * @example
    * export const generateSupport = supportAgent.asTextAction({ stopWhen: stepCountIs(10) });
    * const { text } = await step.runAction(generateSupport, { threadId, promptMessageId }, { retry: true });
    */
   asTextAction(opts: { name?: string; stopWhen?: StopWhen; stream?: boolean } = {}): ActionDefinition<AgentActionArgs, AgentTextResult> {
     return defineAction({
-      name: opts.name ?? `${actionName(this.name)}.generateText`,
+      ...(opts.name === undefined ? {} : { name: opts.name }),
       args: AgentActionArgs,
       handler: (ctx, args) => this.generateText(ctx, { threadId: args.threadId }, { ...toPromptArgs(args), stopWhen: opts.stopWhen, stream: opts.stream }),
     });
   }
 
   /**
-   * An action answering with an object validated by `schema`.
+   * An action answering with an object validated by `schema`; named as `asTextAction`'s.
    * @example
    * export const triage = triageAgent.asObjectAction({ schema: z.object({ department: z.enum(["billing", "support"]) }) });
    */
   asObjectAction<T>(opts: { schema: z.ZodType<T>; name?: string }): ActionDefinition<AgentActionArgs, AgentObjectResult<T>> {
     return defineAction({
-      name: opts.name ?? `${actionName(this.name)}.generateObject`,
+      ...(opts.name === undefined ? {} : { name: opts.name }),
       args: AgentActionArgs,
       handler: (ctx, args) => this.generateObject(ctx, { threadId: args.threadId }, { ...toPromptArgs(args), schema: opts.schema }),
     });

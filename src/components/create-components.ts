@@ -1,17 +1,15 @@
-// Composes the components for a deployment: the registry of actions they may run by name, and the two
-// Durable Object classes bound to it. Entry points (src/index.ts, test and bench Workers) call it once.
-import type { ActionDefinition, MutationDefinition } from "../engine/index.ts";
-import { ActionRegistry } from "./action-registry.ts";
+// The components' two Durable Object classes, bound to the deployment's registry (the actions and
+// mutations they may run by name). `createStepwise` calls this; other entry points may too.
+import type { Registry } from "../engine/index.ts";
 import { createActionRunObject } from "./action-run/object.ts";
 import { createWorkpoolObject } from "./workpool/object.ts";
 
 /**
  * @example
- * const components = createComponents({ actions: [generate, generated] });
+ * const components = createComponents(new Registry({ modules: { jobs } }));
  * export class WorkpoolQueue extends components.WorkpoolQueue {}
  * export class ActionRun extends components.ActionRun {}
  */
-export function createComponents(opts: { actions: readonly (ActionDefinition<any, any> | MutationDefinition<any, any>)[] }) {
-  const registry = new ActionRegistry(opts.actions);
-  return { registry, WorkpoolQueue: createWorkpoolObject(registry), ActionRun: createActionRunObject(registry) };
+export function createComponents(registry: Registry) {
+  return { WorkpoolQueue: createWorkpoolObject(registry), ActionRun: createActionRunObject(registry) };
 }

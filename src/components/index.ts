@@ -4,7 +4,6 @@ export { ActionRetrier, type RetrierRunOptions } from "./action-retrier.ts";
 export { Workpool, type EnqueueOptions, type WorkpoolOptions } from "./workpool/workpool.ts";
 export { createComponents } from "./create-components.ts";
 export { actionRunSettled } from "./action-run/object.ts";
-export { ActionRegistry } from "./action-registry.ts";
 export { ACTION_RUNS_BINDING, WORKPOOLS_BINDING, actionRunNamespace, workpoolNamespace, type ActionRunNamespace, type WorkpoolNamespace } from "./bindings.ts";
 export { ActionOutcome, ActionRunStatus, ActionRunView, OnCompleteArgs } from "./action-run/rpc.ts";
 export { DEFAULT_RETRIER, type RetrierOptions } from "./action-run/core/plan.ts";

@@ -8,9 +8,10 @@ export type CallerContext = { readonly env?: unknown; readonly idempotencyKey?: 
 
 /** Whether `ctx` is a workflow's `step`: then a call is journaled as a step of its own. */
 export function isStepContext(ctx: object): ctx is StepContext {
-  // SAFETY: only reads two methods that a StepContext has and the other shapes lack.
+  // SAFETY: only reads two methods that a StepContext has and the other shapes (an action's context
+  // has runMutation and runAction too) lack.
   const step = ctx as Partial<StepContext>;
-  return typeof step.runMutation === "function" && typeof step.runAction === "function";
+  return typeof step.sleep === "function" && typeof step.waitForSignal === "function";
 }
 
 const calls = new WeakMap<object, Map<string, number>>();

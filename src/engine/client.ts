@@ -1,15 +1,22 @@
 // The Worker-side API over run objects: startRun, getRun, signalRun, cancelRun.
 // Errors come back as StepwiseError with the run object's code intact.
 import { issueDetails, mintId, SerializedError, StepwiseError, unwrap } from "../kernel/index.ts";
-import type { AnyWorkflow } from "./workflow-api.ts";
-import type { Registry } from "./registry.ts";
-import { RUN_ID_PATTERN, type StartResult } from "./durable/run-rpc.ts";
+import type { DefinitionLike, FunctionReference } from "./workflow-api.ts";
+import { functionName, type Registry } from "./registry.ts";
+import { RUN_ID_PATTERN, type OnCompleteRef, type StartResult } from "./durable/run-rpc.ts";
 import type { RunView } from "./durable/run-view.ts";
 import type { ListQuery } from "./durable/run-index.ts";
 
 export interface StepwiseClient {
-  /** Starts a run. With `idempotencyKey`, a retried start returns the same run (`created: false`). */
-  startRun(workflow: string | AnyWorkflow, args: unknown, opts?: { runId?: string; idempotencyKey?: string }): Promise<StartResult>;
+  /**
+   * Starts a run. With `idempotencyKey`, a retried start returns the same run (`created: false`); with
+   * `onComplete`, the registered function named there is called once when the run ends (`RunCompletion`).
+   */
+  startRun(
+    workflow: string | DefinitionLike | FunctionReference<"workflow">,
+    args: unknown,
+    opts?: { runId?: string; idempotencyKey?: string; onComplete?: OnCompleteRef },
+  ): Promise<StartResult>;
   getRun(runId: string, opts?: { steps?: "all" | "none" }): Promise<RunView>;
   /**
    * Delivers a signal (its payload may not be `null`). With `idempotencyKey`, a repeat with the same
@@ -45,34 +52,39 @@ export interface StepwiseClient {
 }
 
 /**
- * A client for the runs of one deployment.
+ * A client for the runs of one deployment. With `registry`, args are checked here before any object
+ * is made; without, the run object checks them (and a workflow may be named by its module path).
  * @example
  * const runs = createClient(env, registry);
  * const { runId } = await runs.startRun("greet", { name: "Ada" });
  * await runs.signalRun(runId, "approval", { approved: true });
  */
-export function createClient(env: Env, registry: Registry): StepwiseClient {
+export function createClient(env: Env, registry?: Registry): StepwiseClient {
   const stub = (runId: string) => {
     if (!RUN_ID_PATTERN.test(runId)) throw new StepwiseError("run.not_found", "no such run");
     return env.WORKFLOW_RUNS.getByName(runId);
   };
   return {
     async startRun(workflow, args, opts = {}) {
-      const name = typeof workflow === "string" ? workflow : workflow.name;
-      const def = registry.get(name);
-      if (def === undefined) throw new StepwiseError("workflow.not_found", `no workflow named "${name}"`);
-      // Validate here too, so bad args never create an object.
-      const parsed = def.args.safeParse(args);
-      if (!parsed.success) {
-        throw new StepwiseError("run.invalid_args", `invalid args for workflow "${name}"`, { details: issueDetails(parsed.error) });
+      let name = typeof workflow === "string" ? workflow : functionName(workflow);
+      if (registry !== undefined) {
+        const def = registry.get(name);
+        if (def === undefined) throw new StepwiseError("workflow.not_found", `no workflow named "${name}"`);
+        // Validate here too, so bad args never create an object.
+        const parsed = def.args.safeParse(args);
+        if (!parsed.success) {
+          throw new StepwiseError("run.invalid_args", `invalid args for workflow "${name}"`, { details: issueDetails(parsed.error) });
+        }
+        name = def.name;
       }
+      const extra = opts.onComplete === undefined ? {} : { onComplete: opts.onComplete };
       if (opts.idempotencyKey !== undefined) {
         // The key names the run: every retry of the start reaches the same object, which decides.
         const runId = await idempotentRunId(name, opts.idempotencyKey);
-        return unwrap(await stub(runId).start({ runId, workflow: name, args, sameArgsOnly: true }));
+        return unwrap(await stub(runId).start({ runId, workflow: name, args, sameArgsOnly: true, ...extra }));
       }
       const runId = opts.runId ?? newRunId();
-      return unwrap(await stub(runId).start({ runId, workflow: name, args }));
+      return unwrap(await stub(runId).start({ runId, workflow: name, args, ...extra }));
     },
     async getRun(runId, opts = {}) {
       return unwrap(await stub(runId).describe(opts));

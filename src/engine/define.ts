@@ -1,8 +1,19 @@
 // defineWorkflow / defineAction / defineMutation: typed definitions from zod schemas.
 // Generics live here at the edge; the engine inside works on the erased `AnyWorkflow` shape.
 import type { z } from "zod";
+import { StepwiseError } from "../kernel/index.ts";
 import type { RetryOption } from "./core/retry.ts";
-import type { ActionContext, ActionDefinition, MutationDefinition, OnCompleteContext, RunOutcome, StepContext, WorkflowDefinition } from "./workflow-api.ts";
+import type {
+  ActionContext,
+  ActionDefinition,
+  DefinitionLike,
+  MutationDefinition,
+  OnCompleteContext,
+  RunOutcome,
+  StepContext,
+  Visibility,
+  WorkflowDefinition,
+} from "./workflow-api.ts";
 
 /**
  * Defines a durable workflow. The handler's args are typed from the `args` schema.
@@ -17,15 +28,15 @@ import type { ActionContext, ActionDefinition, MutationDefinition, OnCompleteCon
  * });
  */
 export function defineWorkflow<Schema extends z.ZodType, Result>(def: {
-  name: string;
+  /** Default: `${module}.${export}`, given when its module is registered (see `Registry`). */
+  name?: string;
   args: Schema;
   returns?: z.ZodType<Result>;
   retry?: RetryOption;
   handler: (step: StepContext, args: z.output<Schema>) => Promise<Result>;
   onComplete?: (ctx: OnCompleteContext, outcome: RunOutcome<Result>, args: z.output<Schema>) => Promise<void> | void;
 }): WorkflowDefinition<Schema, Result> {
-  assertName(def.name, "workflow");
-  return { type: "workflow", ...def };
+  return named({ type: "workflow", ...def, name: def.name ?? "" }, def.name);
 }
 
 /**
@@ -38,13 +49,15 @@ export function defineWorkflow<Schema extends z.ZodType, Result>(def: {
  * });
  */
 export function defineAction<Schema extends z.ZodType, Result>(def: {
-  name: string;
+  /** Default: `${module}.${export}`, given when its module is registered (see `Registry`). */
+  name?: string;
+  /** `public`: also callable from outside (`POST /api/functions/{name}`). Default `internal`. */
+  visibility?: Visibility;
   args: Schema;
   handler: (ctx: ActionContext, args: z.output<Schema>) => Promise<Result> | Result;
 }): ActionDefinition<z.output<Schema>, Result> {
-  assertName(def.name, "action");
   // SAFETY: z.output<Schema> is what `args.parse` returns; the step parses before calling.
-  return { type: "action", ...def } as unknown as ActionDefinition<z.output<Schema>, Result>;
+  return named({ type: "action", ...def, name: def.name ?? "" }, def.name) as unknown as ActionDefinition<z.output<Schema>, Result>;
 }
 
 /**
@@ -57,30 +70,72 @@ export function defineAction<Schema extends z.ZodType, Result>(def: {
  * });
  */
 export function defineMutation<Schema extends z.ZodType, Result>(def: {
-  name: string;
+  /** Default: `${module}.${export}`, given when its module is registered (see `Registry`). */
+  name?: string;
+  /** `public`: also callable from outside (`POST /api/functions/{name}`). Default `internal`. */
+  visibility?: Visibility;
   args: Schema;
   handler: (ctx: ActionContext, args: z.output<Schema>) => Promise<Result> | Result;
 }): MutationDefinition<z.output<Schema>, Result> {
-  assertName(def.name, "mutation");
   // SAFETY: as in defineAction.
-  return { type: "mutation", ...def } as unknown as MutationDefinition<z.output<Schema>, Result>;
-}
-
-/**
- * The seed's spelling: `new WorkflowManager().define({...})` is `defineWorkflow({...})`.
- * @example
- * const workflow = new WorkflowManager();
- * export const support = workflow.define({ name: "support", args: z.object({ prompt: z.string() }), handler: ... });
- */
-export class WorkflowManager {
-  define = defineWorkflow;
+  return named({ type: "mutation", ...def, name: def.name ?? "" }, def.name) as unknown as MutationDefinition<z.output<Schema>, Result>;
 }
 
 /** What a workflow's, action's or mutation's name may be (a workflow's appears in URLs: `/api/workflows/:name/runs`). */
 export const WORKFLOW_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 
-function assertName(name: string, what: string): void {
+export function assertName(name: string, what: string): void {
   if (!WORKFLOW_NAME_PATTERN.test(name)) {
     throw new TypeError(`${what} name "${name}" must be 1-100 characters of letters, digits, '_', '.', '-'`);
   }
+}
+
+/**
+ * Definitions made without a name that no registry has named yet, with what they look like: at load,
+ * `Registry.assertNoneForgotten` refuses a deployment that leaves one out (its steps, retriers and
+ * pools could never find it by name).
+ */
+const unnamed = new Map<DefinitionLike, string>();
+
+function named<D extends DefinitionLike>(def: D, name: string | undefined): D {
+  if (name !== undefined) assertName(name, def.type);
+  else unnamed.set(def, describeUnnamed(def));
+  return def;
+}
+
+/** Gives an unnamed definition its registered name (once); false when it already has one. */
+export function nameDefinition(def: DefinitionLike, name: string): boolean {
+  if (def.name !== "") return false;
+  assertName(name, def.type);
+  // SAFETY: `name` is readonly to users; the registry names a definition once, before any run uses it.
+  (def as { name: string }).name = name;
+  unnamed.delete(def);
+  return true;
+}
+
+/** The unnamed definitions still waiting for a registry, described by kind, args and where they were made. */
+export function unnamedDefinitions(): string[] {
+  return [...unnamed.values()];
+}
+
+/** A definition's name, or a clear error for one never registered (it has none). */
+export function nameOf(def: DefinitionLike): string {
+  if (def.name !== "") return def.name;
+  throw new StepwiseError(
+    "function.not_registered",
+    `${unnamed.get(def) ?? `an unnamed ${def.type}`} has no name: export it from a module given to createStepwise({ modules }), or give it a name`,
+  );
+}
+
+function describeUnnamed(def: DefinitionLike & { args?: unknown }): string {
+  const shape = (def.args as { shape?: Record<string, unknown> } | undefined)?.shape;
+  const args = shape === undefined ? "" : ` with args { ${Object.keys(shape).join(", ")} }`;
+  // The first stack frame outside this file is the define call's caller (file names survive in tests
+  // and under `wrangler dev`; a deployed bundle shows the bundle's line instead).
+  const frame = new Error().stack
+    ?.split("\n")
+    .slice(1)
+    .find((line) => !/define\.ts|\/convex\/|agents\/agent\.ts/.test(line));
+  const at = frame === undefined ? "" : ` (${frame.trim().replace(/^at\s+/, "")})`;
+  return `an unnamed ${def.type}${args}${at}`;
 }

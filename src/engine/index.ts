@@ -1,16 +1,33 @@
 // The engine's public surface: definitions, errors, the run object factory and the Worker-side client.
-export { defineAction, defineMutation, defineWorkflow, WORKFLOW_NAME_PATTERN, WorkflowManager } from "./define.ts";
-export type { ActionContext, ActionDefinition, AnyWorkflow, MutationDefinition, OnCompleteContext, RunOutcome, WorkflowDefinition } from "./workflow-api.ts";
+export { defineAction, defineMutation, defineWorkflow, nameOf, WORKFLOW_NAME_PATTERN } from "./define.ts";
+export { FUNCTION_PATH } from "./workflow-api.ts";
+export type {
+  ActionContext,
+  ActionDefinition,
+  AnyCallable,
+  AnyDefinition,
+  AnyWorkflow,
+  DefinitionLike,
+  FunctionCalls,
+  FunctionReference,
+  MutationDefinition,
+  OnCompleteContext,
+  RunOutcome,
+  Visibility,
+  WorkflowDefinition,
+} from "./workflow-api.ts";
+export { anyApi, referenceTo, references, type ApiFromModules, type PublicApiFromModules, type ReferenceTo } from "./references.ts";
+export { withCalls, type BaseActionContext } from "./function-calls.ts";
 export { NonRetryableError, RunCanceledError, StepwiseError } from "../kernel/index.ts";
 export type { SerializedError } from "../kernel/index.ts";
 export { backoffDelay, DEFAULT_RETRY, RetryPolicy, resolveRetry, shouldRetry, type RetryOption } from "./core/index.ts";
 export { acrossObjects } from "./faults.ts";
 export type { StepContext, ActionStepOptions, SlotLease, SlotPool } from "./workflow-api.ts";
 export { isStepContext, nextCall, nextRunId, startOnce, type CallerContext } from "./caller.ts";
-export { Registry } from "./registry.ts";
+export { functionName, isDefinition, referencePath, Registry, type RegistryInput } from "./registry.ts";
 export { createRunObject, runActivity } from "./durable/run-object.ts";
 export type { RunActivity } from "./durable/run-host.ts";
 export { RunIndex } from "./durable/run-index.ts";
 export { createClient, newRunId, type StepwiseClient } from "./client.ts";
-export { RUN_ID_PATTERN, SIGNAL_NAME_PATTERN } from "./durable/run-rpc.ts";
+export { OnCompleteRef, RUN_ID_PATTERN, RunCompletion, SIGNAL_NAME_PATTERN } from "./durable/run-rpc.ts";
 export type { RunView, StepView, WaitingFor } from "./durable/run-view.ts";

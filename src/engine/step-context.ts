@@ -2,7 +2,9 @@
 // them, journals them and assigns their sequence numbers in call order.
 import type { z } from "zod";
 import type { RetryOption } from "./core/retry.ts";
-import type { ActionContext, ActionDefinition, ActionStepOptions, AnyWorkflow, MutationDefinition, SlotPool, StepContext } from "./workflow-api.ts";
+import { nameOf } from "./define.ts";
+import type { Registry } from "./registry.ts";
+import type { ActionContext, ActionStepOptions, AnyWorkflow, DefinitionLike, FunctionReference, SlotPool, StepContext } from "./workflow-api.ts";
 
 /** One step as the run object sees it. */
 export type StepCall =
@@ -20,39 +22,42 @@ export type StepCall =
   | { kind: "workflow"; name: string; workflow: AnyWorkflow; args: unknown }
   | { kind: "now" | "random" | "uuid"; name: string };
 
-/** Builds the handler's `step` over an executor that owns sequence numbers and the journal. */
-export function createStepContext(runId: string, execute: (call: StepCall) => Promise<unknown>): StepContext {
-  const callable = (
-    kind: "action" | "mutation",
-    def: ActionDefinition<unknown, unknown> | MutationDefinition<unknown, unknown>,
-    args: unknown,
-    opts: ActionStepOptions = {},
-  ) =>
-    execute({
+/**
+ * Builds the handler's `step` over an executor that owns sequence numbers and the journal. References
+ * (`internal.agents.generate`) resolve through `registry`; a definition passed as is runs as is.
+ */
+export function createStepContext(runId: string, registry: Registry, execute: (call: StepCall) => Promise<unknown>): StepContext {
+  const callable = async (kind: "action" | "mutation", ref: DefinitionLike | FunctionReference, args: unknown, opts: ActionStepOptions = {}) => {
+    const def = registry.resolve(ref, kind);
+    const name = nameOf(def);
+    return execute({
       kind,
-      name: opts.name ?? def.name,
+      name: opts.name ?? name,
       args,
       // Args are parsed inside the attempt, so a schema failure is a (non-retryable) step failure.
-      fn: async (ctx) => def.handler(ctx, parseArgs(def.args, args, def.name)),
+      fn: async (ctx) => def.handler(ctx, parseArgs(def.args, args, name)),
       retry: opts.retry,
       timeout: opts.timeout,
       pool: opts.pool,
     });
+  };
 
   // SAFETY (each `as` below): the executor resolves a step with exactly the value its function or
   // wait produced, which has the declared type; the journal round-trips it through JSON.
   return {
     runId,
-    runAction: (action, args, opts) => callable("action", action as ActionDefinition<unknown, unknown>, args, opts) as Promise<never>,
-    runMutation: (mutation, args, opts) => callable("mutation", mutation as MutationDefinition<unknown, unknown>, args, opts) as Promise<never>,
+    runAction: (action, args, opts) => callable("action", action as DefinitionLike | FunctionReference, args, opts) as Promise<never>,
+    runMutation: (mutation, args, opts) => callable("mutation", mutation as DefinitionLike | FunctionReference, args, opts) as Promise<never>,
     run: (name, fn, opts = {}) =>
       execute({ kind: "run", name, args: undefined, fn: async (ctx) => fn(ctx), retry: opts.retry, timeout: opts.timeout, pool: opts.pool }) as Promise<never>,
     sleep: (ms, opts = {}) => execute({ kind: "sleep", name: opts.name ?? "sleep", wake: { afterMs: Math.max(0, ms) } }) as Promise<void>,
     sleepUntil: (at, opts = {}) =>
       execute({ kind: "sleep", name: opts.name ?? "sleepUntil", wake: { at: typeof at === "number" ? at : at.getTime() } }) as Promise<void>,
     waitForSignal: (name, opts = {}) => execute({ kind: "signal", name, timeout: opts.timeout }) as Promise<never>,
-    runWorkflow: (workflow, args, opts = {}) =>
-      execute({ kind: "workflow", name: opts.name ?? workflow.name, workflow: workflow as unknown as AnyWorkflow, args }) as Promise<never>,
+    runWorkflow: (async (workflow: DefinitionLike | FunctionReference, args: unknown, opts: { name?: string } = {}) => {
+      const def = registry.resolve(workflow, "workflow");
+      return execute({ kind: "workflow", name: opts.name ?? nameOf(def), workflow: def, args });
+    }) as StepContext["runWorkflow"],
     now: () => execute({ kind: "now", name: "now" }) as Promise<number>,
     random: () => execute({ kind: "random", name: "random" }) as Promise<number>,
     uuid: () => execute({ kind: "uuid", name: "uuid" }) as Promise<string>,

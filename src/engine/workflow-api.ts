@@ -1,11 +1,41 @@
 // The types a workflow author writes against: the definitions of workflows, actions and mutations, the
 // `step` their handlers receive, and the contexts and outcomes passed to them. They refer to each other
-// (a handler takes a step, a step runs definitions), so they live together; define.ts makes the values.
+// (a handler takes a step, a step runs definitions), so they live together; define.ts makes the values
+// (the one value here is the symbol that function references carry).
 import type { z } from "zod";
 import type { RetryOption } from "./core/retry.ts";
 
+/**
+ * Where a function may be called from. `public`: also from outside the deployment (`POST
+ * /api/functions/{name}`); `internal` (the default): only from steps, actions, retriers and pools.
+ */
+export type Visibility = "public" | "internal";
+
+/** The runtime key of a function reference (see `FunctionReference`). */
+export const FUNCTION_PATH: unique symbol = Symbol.for("stepwise.functionPath");
+declare const referenced: unique symbol;
+
+/**
+ * A typed name of a registered workflow, action or mutation: `internal.agents.generate` is the export
+ * `generate` of the module registered as `agents`. It carries no code, so modules can refer to each other
+ * (import the references' types only) without import cycles; the deployment's registry resolves it.
+ */
+export interface FunctionReference<Kind extends "workflow" | "action" | "mutation" = "workflow" | "action" | "mutation", Args = any, Result = any> {
+  readonly [FUNCTION_PATH]: string;
+  /** Types only: never present at run time. */
+  readonly [referenced]?: { kind: Kind; args: Args; result: Result };
+}
+
+/** Calls made from inside an action or mutation: keyed by the caller's idempotency key and call order, so a retried attempt repeats the same keys. */
+export interface FunctionCalls {
+  /** Runs a mutation in this attempt with the key `${idempotencyKey}:runMutation:${n}` (its n-th call here). */
+  runMutation<Args, Result>(mutation: MutationDefinition<Args, Result> | FunctionReference<"mutation", Args, Result>, args: Args): Promise<Result>;
+  /** Runs an action in this attempt with the key `${idempotencyKey}:runAction:${n}`. */
+  runAction<Args, Result>(action: ActionDefinition<Args, Result> | FunctionReference<"action", Args, Result>, args: Args): Promise<Result>;
+}
+
 /** What an action, mutation or inline step receives besides its args. */
-export interface ActionContext {
+export interface ActionContext extends FunctionCalls {
   env: Env;
   runId: string;
   /** The step's sequence number in its run. */
@@ -20,14 +50,18 @@ export interface ActionContext {
 
 export interface ActionDefinition<Args, Result> {
   readonly type: "action";
+  /** Given, or `${module}.${export}` once registered (see `Registry`). */
   readonly name: string;
+  readonly visibility?: Visibility;
   readonly args: z.ZodType<Args>;
   readonly handler: (ctx: ActionContext, args: Args) => Promise<Result> | Result;
 }
 
 export interface MutationDefinition<Args, Result> {
   readonly type: "mutation";
+  /** Given, or `${module}.${export}` once registered (see `Registry`). */
   readonly name: string;
+  readonly visibility?: Visibility;
   readonly args: z.ZodType<Args>;
   readonly handler: (ctx: ActionContext, args: Args) => Promise<Result> | Result;
 }
@@ -47,6 +81,7 @@ export interface OnCompleteContext {
 
 export interface WorkflowDefinition<Schema extends z.ZodType = z.ZodType, Result = unknown> {
   readonly type: "workflow";
+  /** Given, or `${module}.${export}` once registered (see `Registry`). */
   readonly name: string;
   readonly args: Schema;
   readonly returns?: z.ZodType<Result>;
@@ -58,6 +93,12 @@ export interface WorkflowDefinition<Schema extends z.ZodType = z.ZodType, Result
 // SAFETY (for the casts to AnyWorkflow below): handler and onComplete are only ever called with args
 // parsed by `args`, and results are checked by `returns`, so erasing the parameters is sound.
 export type AnyWorkflow = WorkflowDefinition<z.ZodType, unknown>;
+
+// SAFETY (for casts to AnyCallable): a callable is only invoked with args parsed by its own `args` schema.
+export type AnyCallable = ActionDefinition<unknown, unknown> | MutationDefinition<unknown, unknown>;
+export type AnyDefinition = AnyWorkflow | AnyCallable;
+/** Any definition, whatever its args and result (what registries and lookups accept). */
+export type DefinitionLike = { readonly type: AnyDefinition["type"]; readonly name: string };
 
 export interface ActionStepOptions {
   /** `true` for the default policy, or a partial policy; defaults to the workflow's `retry`. */
@@ -86,9 +127,17 @@ export interface SlotLease {
 export interface StepContext {
   readonly runId: string;
   /** Runs an action as a step: retried per policy, its result journaled. */
-  runAction<Args, Result>(action: ActionDefinition<Args, Result>, args: Args, opts?: ActionStepOptions): Promise<Result>;
+  runAction<Args, Result>(
+    action: ActionDefinition<Args, Result> | FunctionReference<"action", Args, Result>,
+    args: Args,
+    opts?: ActionStepOptions,
+  ): Promise<Result>;
   /** Runs a mutation as a step; it receives the idempotency key `${runId}:${seq}`. */
-  runMutation<Args, Result>(mutation: MutationDefinition<Args, Result>, args: Args, opts?: ActionStepOptions): Promise<Result>;
+  runMutation<Args, Result>(
+    mutation: MutationDefinition<Args, Result> | FunctionReference<"mutation", Args, Result>,
+    args: Args,
+    opts?: ActionStepOptions,
+  ): Promise<Result>;
   /** Runs an inline closure as a step. */
   run<Result>(name: string, fn: (ctx: ActionContext) => Promise<Result> | Result, opts?: Omit<ActionStepOptions, "name">): Promise<Result>;
   /** A durable sleep. */
@@ -99,6 +148,7 @@ export interface StepContext {
   waitForSignal<T = unknown>(name: string, opts?: { timeout?: number }): Promise<T | null>;
   /** Runs a child workflow in its own object and waits for its result. */
   runWorkflow<Schema extends z.ZodType, Result>(workflow: WorkflowDefinition<Schema, Result>, args: z.input<Schema>, opts?: { name?: string }): Promise<Result>;
+  runWorkflow<Args, Result>(workflow: FunctionReference<"workflow", Args, Result>, args: Args, opts?: { name?: string }): Promise<Result>;
   /** The current time, journaled so replay sees the same value. */
   now(): Promise<number>;
   /** A random number in [0, 1), journaled. */

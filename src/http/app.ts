@@ -6,6 +6,7 @@ import { secureHeaders } from "hono/secure-headers";
 import type { Registry } from "../engine/index.ts";
 import { docsPage } from "./api/docs.ts";
 import { openApiDocument } from "./api/openapi.ts";
+import { functionRoutes } from "./api/functions.ts";
 import { runRoutes } from "./api/runs.ts";
 import { threadRoutes, threadSocketRoutes } from "./threads.ts";
 import { approvalRoutes } from "./approvals/routes.ts";
@@ -20,6 +21,7 @@ export function createApp(registry: Registry) {
     .use(bearerAuth())
     .use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => problem(c, "request.too_large", `the body is over ${MAX_BODY_BYTES} bytes`) }))
     .route("/", runRoutes(registry))
+    .route("/", functionRoutes(registry))
     .route("/threads", threadRoutes());
 
   const openapi = JSON.stringify(openApiDocument());

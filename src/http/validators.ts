@@ -3,7 +3,7 @@
 // answer). A body is JSON, or it is refused: never read as something else.
 import type { Context } from "hono";
 import { validator } from "hono/validator";
-import type { z } from "zod";
+import { z } from "zod";
 import { StepwiseError } from "../engine/index.ts";
 import { exceedsDepth, issueDetails, MAX_JSON_DEPTH } from "../kernel/index.ts";
 
@@ -45,4 +45,21 @@ async function readOther(c: Context, media: string): Promise<unknown> {
   } catch {
     throw new StepwiseError("request.malformed_json", "the request body is not valid JSON");
   }
+}
+
+const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(200)
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the printable range is what this allows.
+  .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces");
+
+/** The Idempotency-Key header, checked; undefined when absent. */
+export function headerKey(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const parsed = IdempotencyKey.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new StepwiseError("request.invalid", "invalid Idempotency-Key header", {
+    details: { issues: [{ path: ["headers", "idempotency-key"], message: parsed.error.issues[0]?.message ?? "invalid" }] },
+  });
 }

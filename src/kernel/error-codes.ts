@@ -62,7 +62,12 @@ export const ERROR_CODES = {
   "action.failed": outcome("the action threw", true),
   "action.non_retryable": outcome("the action threw a NonRetryableError"),
   "action.interrupted": outcome("the action was cut off by a crash", true),
-  "action.not_registered": outcome("no action of that name is registered with the components"),
+  "action.not_registered": outcome("no action or mutation of that name is registered (createStepwise's modules)"),
+  // Functions (actions and mutations called by name)
+  "function.not_registered": outcome("a function that no registry knows, or one without a name, was called"),
+  "function.not_found": http(404, "no public action or mutation of that name"),
+  "function.invalid_args": http(400, "the args do not match the function's schema"),
+  "function.failed": http(500, "the function threw: a StepwiseError's code and message are passed on, anything else is not disclosed"),
   // Components
   "job.not_found": http(404, "no action run or pool job with that id"),
   "job.invalid_args": http(400, "the job's args are not valid"),
@@ -70,6 +75,7 @@ export const ERROR_CODES = {
   "job.already_finished": http(409, "the job has already ended"),
   "job.canceled": outcome("the job was canceled"),
   "components.binding_missing": outcome("a components binding is missing from the Worker's config"),
+  "app.db_missing": outcome("the app's D1 binding DB is missing from the Worker's config"),
   // Threads, agents and streams
   "thread.not_found": http(404, "no thread with that id"),
   "thread.message_not_found": http(404, "no message with that id in the thread"),

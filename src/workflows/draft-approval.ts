@@ -9,10 +9,10 @@ import { writerAgent } from "./example-agents.ts";
 export const APPROVAL_SIGNAL = "approval";
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-const draftPost = writerAgent.asTextAction();
+export const draftPost = writerAgent.asTextAction();
 
 /** Publishing is a message in the thread, saved once per step (a real app would post it somewhere). */
-const publish = defineMutation({
+export const publish = defineMutation({
   name: "publish",
   args: z.object({ threadId: z.string(), text: z.string() }),
   handler: async (ctx, { threadId, text }) => {

@@ -7,14 +7,14 @@ import { billingAgent, supportAgent, triageAgent } from "./example-agents.ts";
 
 export const Department = z.enum(["support", "billing"]);
 
-const triage = triageAgent.asObjectAction({
+export const triage = triageAgent.asObjectAction({
   schema: z.object({
     department: Department.describe("Who should handle the request"),
     reason: z.string().describe("Why, in one sentence"),
   }),
 });
-const billing = billingAgent.asTextAction();
-const supportAnswer = supportAgent.asTextAction();
+export const billing = billingAgent.asTextAction();
+export const supportAnswer = supportAgent.asTextAction();
 
 export const dynamicRouting = defineWorkflow({
   name: "dynamic-routing",

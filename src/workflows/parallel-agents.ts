@@ -5,8 +5,8 @@ import { createThread } from "../agents/index.ts";
 import { defineWorkflow } from "../engine/index.ts";
 import { analystAgent, summarizerAgent } from "./example-agents.ts";
 
-const analyze = analystAgent.asTextAction();
-const summarize = summarizerAgent.asTextAction();
+export const analyze = analystAgent.asTextAction();
+export const summarize = summarizerAgent.asTextAction();
 
 export const parallelAgents = defineWorkflow({
   name: "parallel-agents",

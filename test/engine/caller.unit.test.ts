@@ -5,13 +5,15 @@ import { isStepContext, nextCall, nextRunId } from "../../src/engine/caller.ts";
 import type { StepContext } from "../../src/engine/workflow-api.ts";
 
 // SAFETY: isStepContext only looks at these two methods.
-const step = { runAction: () => Promise.resolve(), runMutation: () => Promise.resolve() } as unknown as StepContext;
+const step = { sleep: () => Promise.resolve(), waitForSignal: () => Promise.resolve(null) } as unknown as StepContext;
 
 describe("caller contexts", () => {
   it("tells a workflow step from an action's ctx and a Worker's env", () => {
     expect(isStepContext(step)).toBe(true);
     expect(isStepContext({ env: {}, idempotencyKey: "k" })).toBe(false);
     expect(isStepContext({ runAction: () => {} })).toBe(false);
+    // An action's context can call functions too, but it is no step.
+    expect(isStepContext({ env: {}, idempotencyKey: "k", runAction: () => {}, runMutation: () => {} })).toBe(false);
   });
 
   it("derives run ids from the key, retries and jobs counting together, from 0 for each fresh ctx", () => {

@@ -60,7 +60,7 @@ describe("support", () => {
     expect(v.steps!.map((s) => [s.name, s.kind])).toEqual([
       ["createThread", "mutation"],
       ["saveMessage", "mutation"],
-      ["support.generateText", "action"],
+      ["support.generateSupport", "action"],
       ["notifications.send", "mutation"],
     ]);
     expect(r.text).toContain("[offline model]");
@@ -92,7 +92,7 @@ describe("parallel agents", () => {
     // Each analyst saw only its own prompt (recentMessages: 0), however the parallel writes interleaved.
     for (const a of r.analyses) expect(a).not.toContain("earlier in this thread");
     expect(r.summary).toContain("earlier in this thread");
-    const analysts = v.steps!.filter((s) => s.name === "analyst.generateText");
+    const analysts = v.steps!.filter((s) => s.name === "parallelAgents.analyze");
     expect(analysts).toHaveLength(3);
     const saved = await messages(r.threadId);
     expect(saved.filter((m) => m.role === "user")).toHaveLength(4);
@@ -102,13 +102,13 @@ describe("parallel agents", () => {
 
 describe("dynamic routing", () => {
   it.each([
-    ["billing", "I was charged twice for my subscription, please refund me.", "billing.generateText"],
-    ["support", "The app crashes when I open my profile.", "support.generateText"],
+    ["billing", "I was charged twice for my subscription, please refund me.", "dynamicRouting.billing"],
+    ["support", "The app crashes when I open my profile.", "dynamicRouting.supportAnswer"],
   ])("routes to %s", async (department, prompt, answeredBy) => {
     const v = await finished("dynamic-routing", { prompt });
     const r = v.result as { threadId: string; department: string; reason: string; text: string };
     expect(r.department).toBe(department);
-    expect(v.steps!.map((s) => s.name)).toEqual(["createThread", "saveMessage", "triage.generateObject", answeredBy]);
+    expect(v.steps!.map((s) => s.name)).toEqual(["createThread", "saveMessage", "dynamicRouting.triage", answeredBy]);
     expect(r.text).toContain("[offline model]");
     // Both agents answered the one saved prompt.
     const saved = await messages(r.threadId);
@@ -136,7 +136,7 @@ describe("human in the loop: draft-approval", () => {
     const r = v.result as { threadId: string; draft: string; outcome: string; by?: string };
     expect(r).toMatchObject({ outcome: "published", by: "ada" });
     expect(r.draft).toContain("our new API");
-    expect(v.steps!.map((s) => s.name)).toEqual(["createThread", "writer.generateText", "stepwise.requestApproval", "approval", "publish"]);
+    expect(v.steps!.map((s) => s.name)).toEqual(["createThread", "draftApproval.draftPost", "stepwise.requestApproval", "approval", "publish"]);
     // The approval request step journaled what the emailed link shows: the draft, for the approver.
     expect(v.steps![2]!.result).toMatchObject({ to: "editor@example.com", summary: r.draft, signal: "approval" });
     const saved = await messages(r.threadId);

@@ -2,7 +2,7 @@
 // over ActionRunner. Built by a factory so a deployment binds it to its registry of component actions.
 import { DurableObject } from "cloudflare:workers";
 import { objectClock, systemClock, type Clock } from "../../kernel/index.ts";
-import type { ActionRegistry } from "../action-registry.ts";
+import type { Registry } from "../../engine/index.ts";
 import { ActionRunner } from "./runner.ts";
 import type { ActionRunRpc, StartRequest } from "./rpc.ts";
 
@@ -12,7 +12,7 @@ import type { ActionRunRpc, StartRequest } from "./rpc.ts";
  */
 export const actionRunSettled: unique symbol = Symbol("stepwise.actionRunSettled");
 
-export function createActionRunObject(registry: ActionRegistry) {
+export function createActionRunObject(registry: Registry) {
   return class ActionRun extends DurableObject<Env> implements ActionRunRpc {
     readonly #run: ActionRunner;
 

@@ -1,8 +1,7 @@
 // The action run object's behaviour behind its RPC surface: start, describe, cancel, alarm. One run is
 // one action executed until it succeeds or its policy gives up, each attempt in a pool slot if it has a
 // pool, its outcome handed to onComplete once. Storage holds every transition; memory only the loop.
-import type { ActionContext } from "../../engine/index.ts";
-import { acrossObjects, RetryPolicy } from "../../engine/index.ts";
+import { acrossObjects, RetryPolicy, withCalls, type Registry } from "../../engine/index.ts";
 import {
   type Clock,
   decodePayload,
@@ -19,7 +18,6 @@ import {
   toSerializedError,
   tryEncode,
 } from "../../kernel/index.ts";
-import type { ActionRegistry } from "../action-registry.ts";
 import { workpoolNamespace } from "../bindings.ts";
 import { Workpool } from "../workpool/workpool.ts";
 import { afterFailure, nextAlarm, onWake, publicStatus, TERMINAL, type RunState } from "./core/plan.ts";
@@ -32,7 +30,7 @@ type AttemptOutcome = { ok: true; value: unknown } | { ok: false; error: Seriali
 export class ActionRunner {
   readonly #ctx: DurableObjectState;
   readonly #env: Env;
-  readonly #registry: ActionRegistry;
+  readonly #registry: Registry;
   readonly #clock: Clock;
   readonly #store: ActionRunStore;
   readonly #watchdogMs: number;
@@ -44,7 +42,7 @@ export class ActionRunner {
   /** The alarm this instance set; `undefined` until it set or cleared one. */
   #alarmAt: number | null | undefined = undefined;
 
-  constructor(opts: { ctx: DurableObjectState; env: Env; registry: ActionRegistry; clock: Clock }) {
+  constructor(opts: { ctx: DurableObjectState; env: Env; registry: Registry; clock: Clock }) {
     const { ctx, env } = opts;
     this.#ctx = ctx;
     this.#env = env;
@@ -76,6 +74,11 @@ export class ActionRunner {
       this.#ensureDriven();
       const holding = req.lease !== undefined && row.state === "running" && row.holder === req.lease.holderId;
       return ok({ id: row.runId, status: publicStatus(row.state), created: false, holding });
+    }
+    // A start from a caller (not a pool's dispatch, which checked at enqueue) is refused, never started failed.
+    if (req.lease === undefined && req.canceled !== true) {
+      const missing = [req.spec.action, req.spec.onComplete?.name].find((name) => name !== undefined && this.#registry.callable(name) === undefined);
+      if (missing !== undefined) return fail("action.not_registered", notRegistered(missing));
     }
     const args = tryEncode(req.spec.args, "the action's args");
     if (!args.ok) return args;
@@ -176,8 +179,8 @@ export class ActionRunner {
 
   #firstState(req: ParsedStartRequest): { state: RunState; attempts: number; holder: string | null; error: string | null } {
     if (req.canceled === true) return { state: "canceled", attempts: 0, holder: null, error: null };
-    if (this.#registry.get(req.spec.action) === undefined) {
-      const error = { code: "action.not_registered", message: `no action named "${req.spec.action}" is registered with createComponents` };
+    if (this.#registry.callable(req.spec.action) === undefined) {
+      const error = { code: "action.not_registered", message: notRegistered(req.spec.action) };
       return { state: "failed", attempts: 0, holder: null, error: JSON.stringify(error) };
     }
     if (req.lease !== undefined) return { state: "running", attempts: 1, holder: req.lease.holderId, error: null };
@@ -260,9 +263,8 @@ export class ActionRunner {
   }
 
   async #execute(row: RunRow, signal: AbortSignal): Promise<AttemptOutcome> {
-    const def = this.#registry.get(row.action);
-    if (def === undefined)
-      return { ok: false, error: { code: "action.not_registered", message: `no action named "${row.action}" is registered`, retryable: false } };
+    const def = this.#registry.callable(row.action);
+    if (def === undefined) return { ok: false, error: { code: "action.not_registered", message: notRegistered(row.action), retryable: false } };
     try {
       const parsed = def.args.safeParse(decodePayload(row.args));
       if (!parsed.success) {
@@ -271,7 +273,7 @@ export class ActionRunner {
       if (signal.aborted) throw signal.reason;
       const aborted = new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true }));
       aborted.catch(() => {});
-      const ctx: ActionContext = { env: this.#env, runId: row.runId, seq: 0, attempt: row.attempts, signal, idempotencyKey: row.runId };
+      const ctx = withCalls({ env: this.#env, runId: row.runId, seq: 0, attempt: row.attempts, signal, idempotencyKey: row.runId }, this.#registry);
       // An action that ignores its signal still loses the race: the run moves on without it.
       return { ok: true, value: await Promise.race([Promise.resolve().then(() => def.handler(ctx, parsed.data)), aborted]) };
     } catch (err) {
@@ -346,21 +348,17 @@ export class ActionRunner {
     // onComplete pending, and the watchdog delivers it again.
     await acrossObjects("component.callback", () => Promise.resolve());
     const ref = jsonColumn(OnCompleteRef, row.onCompleteRef, "run.on_complete");
-    const def = this.#registry.get(ref.name);
+    const def = this.#registry.callable(ref.name);
     let failure: string | null = null;
     if (def === undefined) {
-      failure = `onComplete "${ref.name}" is not registered with createComponents`;
+      failure = `onComplete: ${notRegistered(ref.name)}`;
     } else {
       try {
         const args = def.args.parse({ id: row.runId, outcome: runOutcome(row), context: ref.context });
-        const ctx: ActionContext = {
-          env: this.#env,
-          runId: row.runId,
-          seq: -1,
-          attempt: 1,
-          signal: new AbortController().signal,
-          idempotencyKey: `${row.runId}:onComplete`,
-        };
+        const ctx = withCalls(
+          { env: this.#env, runId: row.runId, seq: -1, attempt: 1, signal: new AbortController().signal, idempotencyKey: `${row.runId}:onComplete` },
+          this.#registry,
+        );
         await def.handler(ctx, args);
       } catch (err) {
         failure = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
@@ -417,4 +415,8 @@ function encodeOrNull(args: unknown): string | null | undefined {
   } catch {
     return undefined;
   }
+}
+
+function notRegistered(name: string): string {
+  return `nothing named "${name}" is registered: export it from a module given to createStepwise({ modules })`;
 }

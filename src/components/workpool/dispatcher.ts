@@ -1,8 +1,8 @@
 // The pool object's behaviour behind its RPC surface: one FIFO line and `maxParallelism` slots for a
 // whole deployment. Holders (workflow steps, retried jobs) wait in line over long-polling acquire calls;
 // queued jobs wait here as data and are handed to an action run when their turn comes.
+import type { Registry } from "../../engine/index.ts";
 import { type Clock, fail, issueDetails, jsonColumn, ok, rpcResult, type RpcResult, tryEncode } from "../../kernel/index.ts";
-import type { ActionRegistry } from "../action-registry.ts";
 import { ActionRunSpec, type ActionRunView, type StartReply } from "../action-run/rpc.ts";
 import { actionRunNamespace } from "../bindings.ts";
 import {
@@ -31,7 +31,7 @@ type Settings = PoolSettings & { name: string | null };
 export class PoolDispatcher {
   readonly #ctx: DurableObjectState;
   readonly #env: Env;
-  readonly #registry: ActionRegistry;
+  readonly #registry: Registry;
   readonly #clock: Clock;
   readonly #store: WorkpoolStore;
   #settings: Settings = { name: null, declaredMax: null, overrideMax: null, leaseMs: null };
@@ -42,7 +42,7 @@ export class PoolDispatcher {
   #alarmAt: number | null = null;
   #prunedAt = 0;
 
-  constructor(opts: { ctx: DurableObjectState; env: Env; registry: ActionRegistry; clock: Clock }) {
+  constructor(opts: { ctx: DurableObjectState; env: Env; registry: Registry; clock: Clock }) {
     const { ctx } = opts;
     this.#ctx = ctx;
     this.#env = opts.env;
@@ -126,10 +126,10 @@ export class PoolDispatcher {
     if (!parsed.success) return invalid(parsed.error);
     const { jobId, spec, pool } = parsed.data;
     this.#configure(pool);
-    const action = this.#registry.get(spec.action);
-    if (action === undefined) return fail("action.not_registered", `no action named "${spec.action}" is registered with createComponents`);
-    if (spec.onComplete !== undefined && this.#registry.get(spec.onComplete.name) === undefined) {
-      return fail("action.not_registered", `the onComplete "${spec.onComplete.name}" is not registered with createComponents`);
+    const action = this.#registry.callable(spec.action);
+    if (action === undefined) return fail("action.not_registered", `nothing named "${spec.action}" is registered (createStepwise's modules)`);
+    if (spec.onComplete !== undefined && this.#registry.callable(spec.onComplete.name) === undefined) {
+      return fail("action.not_registered", `the onComplete "${spec.onComplete.name}" is not registered (createStepwise's modules)`);
     }
     const args = action.args.safeParse(spec.args);
     if (!args.success) {

@@ -2,11 +2,11 @@
 // Built by a factory so a deployment binds it to its registry of component actions.
 import { DurableObject } from "cloudflare:workers";
 import { objectClock, systemClock, type Clock } from "../../kernel/index.ts";
-import type { ActionRegistry } from "../action-registry.ts";
+import type { Registry } from "../../engine/index.ts";
 import { PoolDispatcher } from "./dispatcher.ts";
 import type { AcquireRequest, EnqueueRequest, HolderRequest, SetMaxRequest, WorkpoolRpc } from "./rpc.ts";
 
-export function createWorkpoolObject(registry: ActionRegistry) {
+export function createWorkpoolObject(registry: Registry) {
   return class WorkpoolQueue extends DurableObject<Env> implements WorkpoolRpc {
     readonly #pool: PoolDispatcher;
 

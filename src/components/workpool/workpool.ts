@@ -3,11 +3,13 @@
 import { unwrap } from "../../kernel/index.ts";
 import {
   acrossObjects,
+  functionName,
   nextRunId,
   resolveRetry,
   startOnce,
   type ActionDefinition,
   type CallerContext,
+  type FunctionReference,
   type RetryOption,
   type SlotLease,
   type SlotPool,
@@ -53,15 +55,16 @@ export interface EnqueueOptions {
  */
 export class Workpool implements SlotPool {
   readonly name: string;
-  readonly #ns: WorkpoolNamespace;
+  readonly #ns: () => WorkpoolNamespace;
   readonly #config: PoolConfig;
   readonly #defaultRetry: RetryOption | undefined;
 
-  constructor(ns: WorkpoolNamespace, opts: WorkpoolOptions) {
+  /** `ns`: the WORKPOOLS namespace, or a function that finds it when first needed. */
+  constructor(ns: WorkpoolNamespace | (() => WorkpoolNamespace), opts: WorkpoolOptions) {
     const { defaultRetry, ...config } = opts;
     this.#config = PoolConfigInput.parse(config);
     this.name = this.#config.name;
-    this.#ns = ns;
+    this.#ns = typeof ns === "function" ? ns : () => ns;
     this.#defaultRetry = defaultRetry;
   }
 
@@ -70,15 +73,21 @@ export class Workpool implements SlotPool {
    * @example
    * const id = await pool.enqueueAction(ctx, summarize, { docId }, { retry: true, onComplete: summaryDone });
    */
-  async enqueueAction<Args, Result>(ctx: CallerContext, action: ActionDefinition<Args, Result>, args: Args, opts: EnqueueOptions = {}): Promise<string> {
+  async enqueueAction<Args, Result>(
+    ctx: CallerContext,
+    action: ActionDefinition<Args, Result> | FunctionReference<"action", Args, Result>,
+    args: Args,
+    opts: EnqueueOptions = {},
+  ): Promise<string> {
+    const name = functionName(action);
     const spec = {
-      action: action.name,
+      action: name,
       args,
       retry: resolveRetry(opts.retry, this.#defaultRetry),
       onComplete: onCompleteRef(opts.onComplete, opts.context),
       pool: { name: this.name },
     };
-    return startOnce(ctx, `workpool.enqueue:${action.name}`, async (c) => {
+    return startOnce(ctx, `workpool.enqueue:${name}`, async (c) => {
       const jobId = opts.id ?? nextRunId(c, "job");
       unwrap(await this.#stub().enqueue({ pool: this.#config, jobId, spec }));
       return jobId;
@@ -123,7 +132,7 @@ export class Workpool implements SlotPool {
     let failures = 0;
     for (;;) {
       if (signal.aborted) throw giveUp();
-      let reply;
+      let reply: Awaited<ReturnType<WorkpoolStub["acquire"]>>;
       try {
         reply = await abortable(
           acrossObjects("step.pool", () => this.#stub().acquire({ pool: this.#config, holderId, waitMs })),
@@ -157,7 +166,7 @@ export class Workpool implements SlotPool {
   }
 
   #stub(): WorkpoolStub {
-    return this.#ns.getByName(this.name);
+    return this.#ns().getByName(this.name);
   }
 }
 

@@ -72,11 +72,18 @@ export class Commands {
     }
     const args = tryEncode(parsed.data, "the run's args");
     if (!args.ok) return args;
+    const onComplete = input.data.onComplete;
+    if (onComplete !== undefined && state.registry.callable(onComplete.name) === undefined) {
+      return fail("action.not_registered", `the onComplete "${onComplete.name}" is not registered (createStepwise's modules)`);
+    }
+    const ref = onComplete === undefined ? undefined : tryEncode(onComplete, "the onComplete's context");
+    if (ref !== undefined && !ref.ok) return ref;
     this.#insertRun({
       runId: input.data.runId,
       workflow: workflow.name,
       args: args.value,
       parent: input.data.parent ? JSON.stringify(input.data.parent) : null,
+      onCompleteRef: ref?.value ?? null,
     });
     this.#live();
     return ok({ runId: input.data.runId, status: "running", created: true });
@@ -185,7 +192,7 @@ export class Commands {
     return this.#state.store.signalStepsAfter(seq).find((s) => jsonColumn(SignalDetail, s.detail, "steps.detail").signal === name);
   }
 
-  #insertRun(r: { runId: string; workflow: string; args: string | null; parent: string | null }): void {
+  #insertRun(r: { runId: string; workflow: string; args: string | null; parent: string | null; onCompleteRef?: string | null }): void {
     const state = this.#state;
     state.store.migrate();
     state.store.insertRun({ ...r, now: state.clock.now() });

@@ -2,7 +2,9 @@
 // asks the step machine (core/step-machine.ts) what each call, attempt outcome or lost race does,
 // applies its writes to storage, and keeps the in-memory side: parked promises, attempt abort
 // controllers, the replay copy of the journal, and the combinator watch.
-import type { ActionContext, AnyWorkflow } from "../workflow-api.ts";
+import type { AnyWorkflow } from "../workflow-api.ts";
+import { withCalls } from "../function-calls.ts";
+import type { Registry } from "../registry.ts";
 import { StepwiseError, toSerializedError, type Clock, type SerializedError } from "../../kernel/index.ts";
 import type { JournalEntry } from "../core/journal.ts";
 import { resolveRetry } from "../core/retry.ts";
@@ -27,6 +29,7 @@ import type { RunStore } from "./run-store.ts";
 /** What the execution needs from the object that hosts it. */
 export interface ExecutionHost {
   readonly env: Env;
+  readonly registry: Registry;
   readonly runId: string;
   readonly store: RunStore;
   readonly clock: Clock;
@@ -84,7 +87,7 @@ export class HandlerExecution {
 
   /** Runs the handler to its end; the host is told the outcome. Never rejects. */
   start(): Promise<void> {
-    const step = createStepContext(this.#host.runId, (call) => {
+    const step = createStepContext(this.#host.runId, this.#host.registry, (call) => {
       // Sequence numbers follow call order, so take one before anything can interleave.
       const seq = this.#nextSeq++;
       return this.#combinators.watch(this.#execute(seq, call), [seq]);
@@ -246,14 +249,10 @@ export class HandlerExecution {
     this.#apply(attemptStarted(seq, call.timeout, this.#host.clock.now()));
     this.#busy++;
     this.#host.ensureWatchdog();
-    const ctx: ActionContext = {
-      env: this.#host.env,
-      runId: this.#host.runId,
-      seq,
-      attempt,
-      signal: controller.signal,
-      idempotencyKey: `${this.#host.runId}:${seq}`,
-    };
+    const ctx = withCalls(
+      { env: this.#host.env, runId: this.#host.runId, seq, attempt, signal: controller.signal, idempotencyKey: `${this.#host.runId}:${seq}` },
+      this.#host.registry,
+    );
     let lease: SlotLease | undefined;
     try {
       const aborted = new Promise<never>((_, reject) => {

@@ -11,7 +11,8 @@ import { acrossObjects } from "../faults.ts";
 import type { Alarms } from "./alarms.ts";
 import type { Children } from "./children.ts";
 import { IndexOutbox } from "./index-outbox.ts";
-import type { Outcome } from "./run-rpc.ts";
+import { OnCompleteRef, type Outcome, type RunCompletion } from "./run-rpc.ts";
+import { withCalls } from "../function-calls.ts";
 import type { RunState } from "./run-state.ts";
 import { WATCHDOG_SEQ, type RunRecord } from "./run-store.ts";
 
@@ -146,17 +147,44 @@ export class Finishing {
         console.error(`run ${run.runId}: notifying parent ${parent.runId} failed: ${String(err)}`);
       }
     }
-    if (workflow?.onComplete === undefined) return;
-    const publicOutcome: RunOutcome =
-      outcome.status === "failed" ? { status: "failed", error: { code: outcome.error.code, message: outcome.error.message } } : outcome;
+    if (workflow?.onComplete !== undefined) {
+      const publicOutcome: RunOutcome =
+        outcome.status === "failed" ? { status: "failed", error: { code: outcome.error.code, message: outcome.error.message } } : outcome;
+      try {
+        await workflow.onComplete(
+          { env, runId: run.runId, workflow: run.workflow, idempotencyKey: `${run.runId}:onComplete` },
+          publicOutcome,
+          decodePayload(run.args),
+        );
+      } catch (err) {
+        console.error(`run ${run.runId}: onComplete threw (${err instanceof StepwiseError ? err.code : "error"}); it is not retried`);
+      }
+    }
+    if (run.onCompleteRef !== null) await this.#callersOnComplete(run, outcome);
+  }
+
+  /** The onComplete the caller gave with the start: a registered function, called with `RunCompletion` args. */
+  async #callersOnComplete(run: RunRecord, outcome: Outcome): Promise<void> {
+    const { env, registry } = this.#state;
+    const ref = jsonColumn(OnCompleteRef, run.onCompleteRef, "run.on_complete_ref");
+    const result: RunCompletion["result"] =
+      outcome.status === "completed"
+        ? { kind: "success", returnValue: outcome.result }
+        : outcome.status === "failed"
+          ? { kind: "failed", error: outcome.error.message, code: outcome.error.code }
+          : { kind: "canceled" };
     try {
-      await workflow.onComplete(
-        { env, runId: run.runId, workflow: run.workflow, idempotencyKey: `${run.runId}:onComplete` },
-        publicOutcome,
-        decodePayload(run.args),
+      const def = registry.callable(ref.name);
+      if (def === undefined) throw new StepwiseError("action.not_registered", `the onComplete "${ref.name}" is no longer registered`);
+      const args = def.args.parse({ workflowId: run.runId, result, context: ref.context } satisfies RunCompletion);
+      const ctx = withCalls(
+        { env, runId: run.runId, seq: -1, attempt: 1, signal: new AbortController().signal, idempotencyKey: `${run.runId}:onComplete:${def.name}` },
+        registry,
       );
+      await def.handler(ctx, args);
     } catch (err) {
-      console.error(`run ${run.runId}: onComplete threw (${err instanceof StepwiseError ? err.code : "error"}); it is not retried`);
+      const why = err instanceof StepwiseError ? err.code : err instanceof Error ? err.name : "error";
+      console.error(`run ${run.runId}: the caller's onComplete "${ref.name}" threw (${why}); it is not retried`);
     }
   }
 }

@@ -59,6 +59,10 @@ export class RunHost implements ExecutionHost {
     return this.#state.runId;
   }
 
+  get registry(): Registry {
+    return this.#state.registry;
+  }
+
   get store(): RunStore {
     return this.#state.store;
   }

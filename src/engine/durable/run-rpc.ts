@@ -4,6 +4,25 @@ import { z } from "zod";
 import { SerializedError } from "../../kernel/index.ts";
 import type { RunView } from "./run-view.ts";
 
+/** A caller's onComplete: a registered action or mutation, by name or path, and what to pass it as `context`. */
+export const OnCompleteRef = z.object({ name: z.string().min(1).max(200), context: z.unknown().optional() });
+export type OnCompleteRef = z.infer<typeof OnCompleteRef>;
+
+/**
+ * The args of a caller's onComplete, in the seed's shape: `result` is `{ kind: "success", returnValue }`,
+ * `{ kind: "failed", error }` (the message; `code` beside it) or `{ kind: "canceled" }`.
+ */
+export const RunCompletion = z.object({
+  workflowId: z.string(),
+  result: z.discriminatedUnion("kind", [
+    z.object({ kind: z.literal("success"), returnValue: z.unknown() }),
+    z.object({ kind: z.literal("failed"), error: z.string(), code: z.string().optional() }),
+    z.object({ kind: z.literal("canceled") }),
+  ]),
+  context: z.unknown(),
+});
+export type RunCompletion = z.infer<typeof RunCompletion>;
+
 export const RUN_ID_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9_.:-]{0,199}$/;
 export const SIGNAL_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,100}$/;
 
@@ -14,6 +33,8 @@ export const StartInput = z.object({
   parent: z.object({ runId: z.string(), seq: z.number().int() }).optional(),
   /** Set for starts keyed by an Idempotency-Key: an existing run must have been started with the same args. */
   sameArgsOnly: z.boolean().optional(),
+  /** A registered action or mutation called once when the run ends, with `RunCompletion` args. */
+  onComplete: z.lazy(() => OnCompleteRef).optional(),
 });
 export type StartInput = z.input<typeof StartInput>;
 

@@ -18,6 +18,8 @@ export const RunRecord = z.object({
   error: z.string().nullable(),
   parent: z.string().nullable(),
   onComplete: z.enum(["none", "pending", "done"]),
+  /** The caller's onComplete, JSON `{ name, context }` (see OnCompleteRef), or null. */
+  onCompleteRef: z.string().nullable(),
   createdAt: z.number(),
   updatedAt: z.number(),
   completedAt: z.number().nullable(),
@@ -73,19 +75,20 @@ export class RunStore {
 
   getRun(): RunRecord | undefined {
     const row = this.#all(
-      `SELECT run_id AS runId, workflow, args, status, result, error, parent, on_complete AS onComplete,
+      `SELECT run_id AS runId, workflow, args, status, result, error, parent, on_complete AS onComplete, on_complete_ref AS onCompleteRef,
         created_at AS createdAt, updated_at AS updatedAt, completed_at AS completedAt FROM run WHERE id = 1`,
     )[0];
     return row === undefined ? undefined : RunRecord.parse(row);
   }
 
-  insertRun(r: { runId: string; workflow: string; args: string | null; parent: string | null; now: number }): void {
+  insertRun(r: { runId: string; workflow: string; args: string | null; parent: string | null; onCompleteRef?: string | null; now: number }): void {
     this.#exec(
-      "INSERT INTO run (id, run_id, workflow, args, status, parent, created_at, updated_at) VALUES (1, ?, ?, ?, 'running', ?, ?, ?)",
+      "INSERT INTO run (id, run_id, workflow, args, status, parent, on_complete_ref, created_at, updated_at) VALUES (1, ?, ?, ?, 'running', ?, ?, ?, ?)",
       r.runId,
       r.workflow,
       r.args,
       r.parent,
+      r.onCompleteRef ?? null,
       r.now,
       r.now,
     );

@@ -78,4 +78,8 @@ export const MIGRATIONS: readonly string[] = [
     parent_seq INTEGER NOT NULL
   );
   `,
+  // 4: the onComplete a caller gave with the start (workflow.start(ctx, ref, args, { onComplete, context })).
+  `
+  ALTER TABLE run ADD COLUMN on_complete_ref TEXT;
+  `,
 ];

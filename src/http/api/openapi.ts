@@ -3,7 +3,10 @@
 import { z } from "zod";
 import { CreateThreadBody, MessagesQuery, SocketQuery } from "../threads.ts";
 import {
+  CallBody,
+  CallResponse,
   CancelResponse,
+  FunctionList,
   ListRunsQuery,
   Problem,
   RunEvent,
@@ -40,6 +43,7 @@ const PROBLEM_TEXT: Record<number, string> = {
   403: "the ticket is for another thread",
   409: "the run has ended, or the Idempotency-Key was used with other args",
   413: "body over 1 MiB",
+  500: "the function threw (function.failed), or an internal error",
   426: "not a WebSocket upgrade",
 };
 
@@ -61,6 +65,24 @@ export const OPERATIONS: Operation[] = [
       201: { description: "started", schema: StartResponse },
       200: { description: "already started with this Idempotency-Key", schema: StartResponse },
       ...problems(400, 401, 404, 409, 413),
+    },
+  },
+  {
+    method: "get",
+    path: "/api/functions",
+    summary: "List the public actions and mutations and the JSON Schema of their args",
+    responses: { 200: { description: "public functions", schema: FunctionList }, ...problems(401) },
+  },
+  {
+    method: "post",
+    path: "/api/functions/{name}",
+    summary: "Call a public action or mutation; it runs in this request",
+    params: { name: "function name (its module and export, e.g. notifications.send)" },
+    headers: { "Idempotency-Key": "the mutation's idempotency key: a retried call with the same key writes once" },
+    body: CallBody,
+    responses: {
+      200: { description: "what the function returned", schema: CallResponse },
+      ...problems(400, 401, 404, 413, 500),
     },
   },
   {

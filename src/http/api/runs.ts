@@ -3,23 +3,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { createClient, StepwiseError, type Registry } from "../../engine/index.ts";
-import { jsonBody, params, query } from "../validators.ts";
+import { headerKey, jsonBody, params, query } from "../validators.ts";
 import { ListRunsQuery, RunId, RunQuery, SignalBody, SignalName, StartBody, WorkflowName } from "./schemas.ts";
-
-const IdempotencyKey = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces");
-
-function headerKey(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const parsed = IdempotencyKey.safeParse(value);
-  if (parsed.success) return parsed.data;
-  throw new StepwiseError("request.invalid", "invalid Idempotency-Key header", {
-    details: { issues: [{ path: ["headers", "idempotency-key"], message: parsed.error.issues[0]?.message ?? "invalid" }] },
-  });
-}
 
 export function runRoutes(registry: Registry) {
   return new Hono<{ Bindings: Env }>()

@@ -19,6 +19,13 @@ export const SignalName = z.string().regex(SIGNAL_NAME_PATTERN, "1-100 character
 export const StartBody = z.object({ args: z.unknown().optional().describe("The workflow's args, checked against its schema") });
 export const StartResponse = z.object({ runId: z.string(), status: z.string() });
 
+export const FunctionName = z.string().regex(WORKFLOW_NAME_PATTERN);
+export const CallBody = z.object({ args: z.unknown().optional().describe("The function's args, checked against its schema (default {})") });
+export const CallResponse = z.object({ value: z.unknown().describe("What the function returned") });
+export const FunctionList = z.object({
+  functions: z.array(z.object({ name: z.string(), kind: z.enum(["action", "mutation"]), args: z.record(z.string(), z.unknown()) })),
+});
+
 export const SignalBody = z.object({
   payload: z
     .unknown()
