@@ -2,10 +2,12 @@
 // `*.test.ts` runs inside workerd (the Cloudflare plugin); `*.unit.test.ts` (pure) and `*.e2e.test.ts`
 // (drives real `wrangler dev` processes) run in Node. `npm test` lints (Biome, with the layer import rule)
 // and type-checks first, then runs both.
-import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { configDefaults, defineConfig } from "vitest/config";
 
 const NODE_TESTS = ["test/**/*.unit.test.ts", "test/**/*.e2e.test.ts"];
+/** The seed port (examples/seed) runs as its own Worker, in its own project. */
+const SEED_TESTS = ["test/examples/**/*.test.ts"];
 
 export default defineConfig({
   test: {
@@ -20,7 +22,16 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: "workers", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...NODE_TESTS] },
+        test: { name: "workers", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...NODE_TESTS, ...SEED_TESTS] },
+      },
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./test/examples/wrangler.seed.toml" },
+            miniflare: { bindings: { SEED_MIGRATIONS: await readD1Migrations("./examples/seed/migrations") } },
+          }),
+        ],
+        test: { name: "seed", include: SEED_TESTS, exclude: NODE_TESTS, setupFiles: ["./test/examples/apply-migrations.ts"] },
       },
       {
         test: {

@@ -1,7 +1,6 @@
 // The test Worker: the app's own workflows plus the test workflows, and the Probe side table.
 import { createStepwise } from "../src/stepwise.ts";
 import { actionRunSettled } from "../src/components/index.ts";
-import { runActivity } from "../src/engine/index.ts";
 import type { RpcResult } from "../src/kernel/index.ts";
 import { modules } from "../src/workflows/index.ts";
 import { testWorkflows } from "./fixtures/workflows.ts";
@@ -10,6 +9,7 @@ import { streamingTestWorkflows } from "./fixtures/streaming/workflows.ts";
 import { componentActions, componentRoutes, componentWorkflows } from "./fixtures/components/index.ts";
 import { chaosWorkflows } from "./fixtures/chaos/workflows.ts";
 import { manualClock } from "./helpers/clock.ts";
+import { runSettled } from "./helpers/settled.ts";
 import { objectClock, type Clock } from "../src/kernel/index.ts";
 
 export { Probe } from "./fixtures/probe.ts";
@@ -19,24 +19,10 @@ export const stepwise = createStepwise({
   definitions: [...testWorkflows, ...componentWorkflows, ...componentActions, ...agentTestWorkflows, ...streamingTestWorkflows, ...chaosWorkflows],
 });
 
-/** The run object with a test-only `settled()`; production objects have no such method. */
+/** The run object with a test-only `settled()` (see runSettled); production objects have no such method. */
 export class WorkflowRun extends stepwise.WorkflowRun {
-  /**
-   * Resolves once the run is quiet: at most `executing` steps run user code (0 by default), every other
-   * open step waits on a timer, a signal or a child, and no end is being finished; or the run ended.
-   * Quiet for three turns of the event loop in a row, so a step that yields between writes is seen.
-   */
-  async settled(executing = 0): Promise<RpcResult<string>> {
-    let quietTurns = 0;
-    for (let turn = 0; turn < 2_000 && quietTurns < 3; turn++) {
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      const activity = this[runActivity]();
-      if (activity === undefined) return { ok: false, error: { code: "run.not_found", message: "no such run" } };
-      quietTurns = activity.executing > executing || activity.finishing ? 0 : quietTurns + 1;
-    }
-    const activity = this[runActivity]();
-    if (quietTurns < 3 || activity === undefined) return { ok: false, error: { code: "test.not_settled", message: "the run kept executing" } };
-    return { ok: true, value: activity.status };
+  settled(executing = 0): Promise<RpcResult<string>> {
+    return runSettled(this, executing);
   }
 }
 export { RunIndex } from "../src/engine/index.ts";

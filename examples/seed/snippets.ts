@@ -2,7 +2,7 @@
 // of an agent action, "Action Retrier", "Workpool", "Workflow"): each is verbatim inside a definition
 // that gives it the names it uses (`step`, `ctx`, `threadId`, `prompt`, `userId`, `args`). The
 // wrappers are ours; the lines between "seed:" and "end of seed" are the seed's.
-import { ActionRetrier, components, createThread, internalAction, saveMessage, v, Workpool, WorkflowManager } from "stepwise/convex";
+import { ActionRetrier, action, components, createThread, saveMessage, v, Workpool, WorkflowManager } from "stepwise/convex";
 import { internal } from "./_generated/api.ts";
 
 const workflow = new WorkflowManager(components.workflow);
@@ -37,7 +37,8 @@ export const agentActionInWorkflow = workflow.define({
   },
 });
 
-export const retried = internalAction({
+// Public actions, so that they can be called from outside (POST /api/functions/snippets.retried).
+export const retried = action({
   args: { threadId: v.string(), prompt: v.string() },
   handler: async (ctx, { threadId, prompt }) => {
     // seed:
@@ -48,7 +49,7 @@ export const retried = internalAction({
   },
 });
 
-export const pooled = internalAction({
+export const pooled = action({
   args: { threadId: v.string(), prompt: v.string() },
   handler: async (ctx, { threadId, prompt }) => {
     // seed:

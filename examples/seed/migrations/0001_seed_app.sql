@@ -20,3 +20,11 @@ CREATE TABLE posts (
   text TEXT NOT NULL,
   published_at INTEGER NOT NULL
 );
+CREATE TABLE completions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  workflow_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  detail TEXT,
+  context TEXT
+);
