@@ -96,7 +96,7 @@ export class Registry {
    */
   resolve<K extends AnyDefinition["type"]>(ref: FunctionReference | DefinitionLike, kind: K): Extract<AnyDefinition, { type: K }> {
     const def = resolveIn(this, ref);
-    if (def.type !== kind) throw new StepwiseError("function.not_registered", `"${def.name}" is a ${def.type}, not a ${kind}`);
+    if (def.type !== kind) throw new StepwiseError("function.not_registered", `"${def.name}" is ${article(def.type)}, not ${article(kind)}`);
     // SAFETY: just checked the discriminant.
     return def as Extract<AnyDefinition, { type: K }>;
   }
@@ -142,4 +142,8 @@ export function isDefinition(value: unknown): value is AnyDefinition {
 
 function isDefinitionList(input: RegistryInput | readonly DefinitionLike[]): input is readonly DefinitionLike[] {
   return Array.isArray(input);
+}
+
+function article(kind: string): string {
+  return `${kind === "action" ? "an" : "a"} ${kind}`;
 }
