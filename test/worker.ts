@@ -9,13 +9,22 @@ import { agentTestWorkflows } from "./fixtures/agents/workflows.ts";
 import { streamingTestWorkflows } from "./fixtures/streaming/workflows.ts";
 import { componentRoutes, components, componentWorkflows } from "./fixtures/components/index.ts";
 import { chaosWorkflows } from "./fixtures/chaos/workflows.ts";
+import { typedSignalWorkflows } from "./fixtures/typed-signals.ts";
 import { manualClock } from "./helpers/clock.ts";
 import { objectClock, type Clock } from "../src/kernel/index.ts";
 
 export { Probe } from "./fixtures/probe.ts";
 
 export const stepwise = createStepwise({
-  workflows: [...workflows, ...testWorkflows, ...componentWorkflows, ...agentTestWorkflows, ...streamingTestWorkflows, ...chaosWorkflows],
+  workflows: [
+    ...workflows,
+    ...testWorkflows,
+    ...componentWorkflows,
+    ...agentTestWorkflows,
+    ...streamingTestWorkflows,
+    ...chaosWorkflows,
+    ...typedSignalWorkflows,
+  ],
 });
 
 /** The run object with a test-only `settled()`; production objects have no such method. */

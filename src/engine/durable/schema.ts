@@ -78,4 +78,10 @@ export const MIGRATIONS: readonly string[] = [
     parent_seq INTEGER NOT NULL
   );
   `,
+  // 4: a buffered signal refused by the wait that would have taken it (its payload failed the wait's
+  // schema): consumed_seq names that wait, refused holds the issues as JSON. Signals accepted before
+  // this never have a NULL payload; from now on NULL means the sender omitted it.
+  `
+  ALTER TABLE signals ADD COLUMN refused TEXT;
+  `,
 ];
