@@ -54,6 +54,7 @@ export interface StepPatch {
   error?: string | null;
   completedAt?: number | null;
   wakeAt?: number | null;
+  detail?: string | null;
 }
 
 /**

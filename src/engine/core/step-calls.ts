@@ -1,7 +1,7 @@
 // The step machine, when the handler calls a step: replay the journal's row, resume a step the journal
 // has open (an interrupted attempt, a backoff, a wait), or start a new one. Pure: the clock comes in.
 import { decodePayload, encodePayload, jsonColumn, type Clock, type SerializedError } from "../../kernel/index.ts";
-import { ChildDetail, nonDeterminism, type JournalEntry, type NewStep, type StepKind } from "./journal.ts";
+import { ChildDetail, nonDeterminism, SignalDetail, type JournalEntry, type NewStep, type StepKind } from "./journal.ts";
 import { rerunsInterrupted, resolveRetry, type RetryOption } from "./retry.ts";
 import { retryDue } from "./step-attempts.ts";
 import { deliverSignal } from "./step-wakeups.ts";
@@ -179,6 +179,18 @@ function takeBuffered(
   }
 }
 
+/**
+ * A replayed wait whose schema the code now running changed (a deploy): the journal takes the new one, so
+ * that the run object checks signals against what this code accepts, with or without it in memory.
+ */
+function reschema(record: JournalEntry, call: { kind: "signal"; name: string; contract?: SignalContract | undefined }, now: number): StepWrite[] {
+  if (record.status !== "waiting" || record.detail === null) return [];
+  const journaled = jsonColumn(SignalDetail, record.detail, "steps.detail");
+  const detail = JSON.stringify({ signal: journaled.signal, timeoutAt: journaled.timeoutAt, schema: call.contract?.jsonSchema });
+  if (detail === JSON.stringify({ signal: journaled.signal, timeoutAt: journaled.timeoutAt, schema: journaled.schema })) return [];
+  return [{ op: "updateStep", seq: record.seq, patch: { status: "waiting", detail }, at: now, event: false }];
+}
+
 /** Args that cannot be journaled fail the step, journaled as failed so that a replay agrees. */
 function encodeArgs(seq: number, call: { kind: StepKind; name: string; args: unknown }, now: number, what: string): string | null | Transition {
   try {
@@ -230,8 +242,9 @@ function resume(input: CallInput, record: JournalEntry): Transition {
       // Signals are delivered into waiting steps as they arrive; one buffered by an engine that still
       // matched in memory (before a deploy) is taken here.
       const { refusals, signal } = takeBuffered(input, call, seq, now);
-      if (signal === undefined) return refusals.length === 0 ? PARK : { writes: refusals, next: { type: "park" } };
-      return { writes: [...refusals, ...deliverSignal(signal, seq, now)], next: { type: "return", value: decodePayload(deliveredPayload(signal)) } };
+      const writes = [...reschema(record, call, now), ...refusals];
+      if (signal === undefined) return writes.length === 0 ? PARK : { writes, next: { type: "park" } };
+      return { writes: [...writes, ...deliverSignal(signal, seq, now)], next: { type: "return", value: decodePayload(deliveredPayload(signal)) } };
     }
     case "workflow": {
       const detail = jsonColumn(ChildDetail, record.detail, "steps.detail");

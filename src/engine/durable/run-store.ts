@@ -202,6 +202,7 @@ export class RunStore {
     add("error", patch.error);
     add("completed_at", patch.completedAt);
     add("wake_at", patch.wakeAt);
+    add("detail", patch.detail);
     const row = this.#all(`UPDATE steps SET ${sets.join(", ")} WHERE seq = ? RETURNING name, kind, attempts, wake_at AS wakeAt`, ...values, seq)[0];
     if (row === undefined || opts.event === false) return;
     const step = { seq, name: String(row.name), kind: String(row.kind), attempt: Number(row.attempts) };

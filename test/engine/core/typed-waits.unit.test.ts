@@ -45,7 +45,8 @@ const refusal = (signalId: number, path: string[]): StepWrite => ({
   issues: [{ path, message: expect.any(String) }],
   at: NOW,
 });
-const waiting: JournalEntry = { seq: 3, name: "approval", kind: "signal", status: "waiting", attempts: 1, result: null, error: null, detail: null };
+const detail = JSON.stringify({ signal: "approval", timeoutAt: null, schema: contract.jsonSchema });
+const waiting: JournalEntry = { seq: 3, name: "approval", kind: "signal", status: "waiting", attempts: 1, result: null, error: null, detail };
 
 describe("a typed wait the journal has not seen", () => {
   it("journals its schema as JSON Schema in the step's detail", () => {
@@ -104,6 +105,26 @@ describe("a typed wait the journal has open (a replay)", () => {
 
   it("with only bad ones buffered, refuses them and parks", () => {
     expect(call({ journaled: waiting, bufferedSignal: buffer(bad).take })).toEqual({ writes: [refusal(7, ["approved"])], next: { type: "park" } });
+  });
+
+  it("with nothing buffered and the same schema, parks writing nothing", () => {
+    expect(call({ journaled: waiting })).toEqual({ writes: [], next: { type: "park" } });
+  });
+
+  it.each([
+    ["another schema", { signal: "approval", timeoutAt: 5, schema: { type: "string" } }],
+    ["no schema", { signal: "approval", timeoutAt: 5 }],
+  ])("journaled with %s (code since deployed), takes the schema of the code now running", (_, old) => {
+    const t = call({ journaled: { ...waiting, detail: JSON.stringify(old) } });
+    expect(t.writes).toEqual([
+      {
+        op: "updateStep",
+        seq: 3,
+        patch: { status: "waiting", detail: JSON.stringify({ signal: "approval", timeoutAt: 5, schema: contract.jsonSchema }) },
+        at: NOW,
+        event: false,
+      },
+    ]);
   });
 });
 

@@ -2,10 +2,15 @@
 // with a 400 naming the failing paths (before and after the object loses its memory), a buffered one is
 // refused when the wait would take it, and the handler gets the schema's output.
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { StepwiseError } from "../../../src/engine/index.ts";
 import { call, problemOf } from "../../helpers/http.ts";
 import { client, fireUntil, probe, runStub, settle, startRun, view } from "../../helpers/runtime.ts";
+import { schemaSwitch } from "../../fixtures/typed-signals.ts";
+
+afterEach(() => {
+  schemaSwitch.integer = false;
+});
 
 const signalUrl = (runId: string, name: string) => `/api/runs/${runId}/signals/${name}`;
 
@@ -89,6 +94,20 @@ describe("a payload to a wait that waits", () => {
 });
 
 describe("after the run object lost its memory mid-wait", () => {
+  it("a replay under changed code journals the new schema, which then holds without the handler in memory", async () => {
+    const { runId, stub } = await startRun("switching-wait", {});
+    await evictDurableObject(stub);
+    schemaSwitch.integer = true; // a deploy
+    await settle(runStub(runId)); // wakes the object: the handler replays to its wait
+    await evictDurableObject(runStub(runId));
+    const res = await call("POST", signalUrl(runId, "n"), { payload: { n: 1.5 } });
+    expect(res.status).toBe(400);
+    expect((await problemOf(res)).errors).toEqual([{ path: "/payload/n", message: expect.any(String) }]);
+    expect((await call("POST", signalUrl(runId, "n"), { payload: { n: 2 } })).status).toBe(202);
+    await settle(runStub(runId));
+    expect(await view(runStub(runId))).toMatchObject({ status: "completed", result: { n: 2 } });
+  });
+
   it("the journaled schema still refuses a bad payload, and a good one resumes the replayed handler", async () => {
     const { runId, stub } = await startRun("typed-wait", { count: 2 });
     await client.signalRun(runId, "decision", { approved: true });
