@@ -8,6 +8,7 @@ import { agentTestWorkflows } from "./fixtures/agents/workflows.ts";
 import { streamingTestWorkflows } from "./fixtures/streaming/workflows.ts";
 import { componentActions, componentRoutes, componentWorkflows } from "./fixtures/components/index.ts";
 import { chaosWorkflows } from "./fixtures/chaos/workflows.ts";
+import { typedSignalWorkflows } from "./fixtures/typed-signals.ts";
 import { manualClock } from "./helpers/clock.ts";
 import { runSettled } from "./helpers/settled.ts";
 import { objectClock, type Clock } from "../src/kernel/index.ts";
@@ -16,7 +17,15 @@ export { Probe } from "./fixtures/probe.ts";
 
 export const stepwise = createStepwise({
   modules,
-  definitions: [...testWorkflows, ...componentWorkflows, ...componentActions, ...agentTestWorkflows, ...streamingTestWorkflows, ...chaosWorkflows],
+  definitions: [
+    ...testWorkflows,
+    ...componentWorkflows,
+    ...componentActions,
+    ...agentTestWorkflows,
+    ...streamingTestWorkflows,
+    ...chaosWorkflows,
+    ...typedSignalWorkflows,
+  ],
 });
 
 /** The run object with a test-only `settled()` (see runSettled); production objects have no such method. */

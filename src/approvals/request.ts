@@ -1,7 +1,7 @@
 // `requestApproval(step, ...)`: a step that signs a link and emails it to the approver, then a durable
 // wait for the decision. The journal keeps what was asked, never the token.
 import { z } from "zod";
-import { defineAction, NonRetryableError, SIGNAL_NAME_PATTERN, type StepContext } from "../engine/index.ts";
+import { defineAction, NonRetryableError, SIGNAL_NAME_PATTERN, StepwiseError, type StepContext } from "../engine/index.ts";
 import { deploymentOrigin, parseSigningKeys, publicBaseUrl, signApprovalToken, type SigningKeys } from "./core/index.ts";
 
 /** No control characters: a line break in a header value would start a header of its own (`Bcc:`). */
@@ -76,11 +76,14 @@ export async function requestApproval(
   opts: { signal: string; to: string; subject: string; summary: string; expiresIn: number; requestedBy?: string },
 ): Promise<ApprovalDecision | null> {
   await step.runAction(sendApprovalRequest, { ...opts, requestedBy: opts.requestedBy ?? "a Stepwise workflow" }, { retry: true, name: REQUEST_APPROVAL_STEP });
-  const raw = await step.waitForSignal(opts.signal, { timeout: opts.expiresIn });
-  if (raw === null) return null;
-  const decision = ApprovalDecision.safeParse(raw);
-  // A payload that is not a decision approves nothing.
-  return decision.success ? decision.data : { approved: false, by: "invalid decision payload" };
+  try {
+    // The API refuses a payload that is not a decision (400), so only decisions reach here.
+    return await step.waitForSignal(opts.signal, { timeout: opts.expiresIn, schema: ApprovalDecision });
+  } catch (err) {
+    // A wait journaled before waits had schemas may hold a payload that is not a decision: it approves nothing.
+    if (err instanceof StepwiseError && err.code === "signal.invalid_payload") return { approved: false, by: "invalid decision payload" };
+    throw err;
+  }
 }
 
 /** The keys and the origin links are bound to, or a step failure that says what is wrong (retrying cannot fix a setting). */

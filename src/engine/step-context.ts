@@ -4,6 +4,8 @@ import type { z } from "zod";
 import type { RetryOption } from "./core/retry.ts";
 import { nameOf } from "./define.ts";
 import type { Registry } from "./registry.ts";
+import type { SignalContract } from "./core/step-machine.ts";
+import { parseSignalPayload, signalContract } from "./signal-contract.ts";
 import type { ActionContext, ActionStepOptions, AnyWorkflow, DefinitionLike, FunctionReference, SlotPool, StepContext } from "./workflow-api.ts";
 
 /** One step as the run object sees it. */
@@ -18,7 +20,7 @@ export type StepCall =
       pool?: SlotPool;
     }
   | { kind: "sleep"; name: string; wake: { afterMs: number } | { at: number } }
-  | { kind: "signal"; name: string; timeout?: number }
+  | { kind: "signal"; name: string; timeout?: number; contract?: SignalContract }
   | { kind: "workflow"; name: string; workflow: AnyWorkflow; args: unknown }
   | { kind: "now" | "random" | "uuid"; name: string };
 
@@ -53,7 +55,15 @@ export function createStepContext(runId: string, registry: Registry, execute: (c
     sleep: (ms, opts = {}) => execute({ kind: "sleep", name: opts.name ?? "sleep", wake: { afterMs: Math.max(0, ms) } }) as Promise<void>,
     sleepUntil: (at, opts = {}) =>
       execute({ kind: "sleep", name: opts.name ?? "sleepUntil", wake: { at: typeof at === "number" ? at : at.getTime() } }) as Promise<void>,
-    waitForSignal: (name, opts = {}) => execute({ kind: "signal", name, timeout: opts.timeout }) as Promise<never>,
+    // SAFETY (the overloads' cast): with a schema the value is its parse's output; without, as journaled.
+    waitForSignal: ((name: string, opts: { timeout?: number; schema?: z.ZodType } = {}) => {
+      const { schema } = opts;
+      if (schema === undefined) return execute({ kind: "signal", name, timeout: opts.timeout });
+      // `.then` of the step's promise, not an async wrapper: Promise.race must still see this step (combinators.ts).
+      return execute({ kind: "signal", name, timeout: opts.timeout, contract: signalContract(schema) }).then((payload) =>
+        payload === null ? null : parseSignalPayload(schema, name, payload),
+      );
+    }) as StepContext["waitForSignal"],
     runWorkflow: (async (workflow: DefinitionLike | FunctionReference, args: unknown, opts: { name?: string } = {}) => {
       const def = registry.resolve(workflow, "workflow");
       return execute({ kind: "workflow", name: opts.name ?? nameOf(def), workflow: def, args });

@@ -144,7 +144,22 @@ export interface StepContext {
   sleep(ms: number, opts?: { name?: string }): Promise<void>;
   /** A durable sleep until a point in time. */
   sleepUntil(at: Date | number, opts?: { name?: string }): Promise<void>;
-  /** The next signal of this name (buffered if it came early), or `null` after `timeout` ms. */
+  /**
+   * The next signal of this name (buffered if it came early) whose payload matches `schema`, parsed by it
+   * (defaults and transforms apply), or `null` after `timeout` ms. A payload that fails the schema never
+   * reaches the handler: the API refuses it with a 400 naming the failing paths while the wait waits,
+   * and a buffered one is refused (event `signal.refused`) when the wait would take it. With a schema,
+   * the payload may not be omitted.
+   * @example
+   * const decision = await step.waitForSignal("approval", { timeout: DAY_MS, schema: z.object({ approved: z.boolean() }) });
+   * if (decision?.approved) await step.runMutation(publish, { text });
+   */
+  waitForSignal<S extends z.ZodType>(name: string, opts: { timeout?: number; schema: S }): Promise<z.output<S> | null>;
+  /**
+   * Without a schema the payload is not checked (an omitted one arrives as `true`): prefer a schema.
+   * @example
+   * const payload = await step.waitForSignal("poke", { timeout: 60_000 }); // unknown, or null on timeout
+   */
   waitForSignal<T = unknown>(name: string, opts?: { timeout?: number }): Promise<T | null>;
   /** Runs a child workflow in its own object and waits for its result. */
   runWorkflow<Schema extends z.ZodType, Result>(workflow: WorkflowDefinition<Schema, Result>, args: z.input<Schema>, opts?: { name?: string }): Promise<Result>;

@@ -44,7 +44,10 @@ export const ERROR_CODES = {
   "run.invalid_result": outcome("the handler's return value does not match `returns`"),
   // Signals
   "signal.invalid_name": http(400, "the signal name is not valid"),
-  "signal.invalid_payload": http(400, "the payload is not allowed (null is what a timed-out wait returns)"),
+  "signal.invalid_payload": http(
+    400,
+    "the payload is not allowed: null (what a timed-out wait returns), or one the wait's schema refuses (`errors` lists the failing paths), or none where the wait has a schema",
+  ),
   "signal.run_finished": http(409, "the run has already ended"),
   "signal.not_waiting": http(409, "the wait the signal was meant for has ended"),
   "signal.idempotency_conflict": http(409, "the Idempotency-Key was used for another signal or payload"),

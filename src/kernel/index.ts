@@ -5,6 +5,7 @@ export { ERROR_CODES, errorCodeInfo, type ErrorCode, type ErrorCodeInfo } from "
 export { NonRetryableError, RunCanceledError, SerializedError, StepwiseError, toSerializedError } from "./errors.ts";
 export { mintId } from "./ids.ts";
 export { jsonColumn } from "./json-column.ts";
+export { jsonSchemaIssues, type JsonSchema } from "./json-schema.ts";
 export { decodePayload, encodePayload, exceedsDepth, MAX_JSON_DEPTH, MAX_PAYLOAD_BYTES, tryEncode } from "./payload.ts";
 export { fail, ok, rpcResult, unwrap, type RpcResult } from "./result.ts";
 export { isMigrated, migrate } from "./migrations.ts";

@@ -1,5 +1,5 @@
-// Example: waits for an "approval" signal with a timeout, then records the decision.
-// A signal sent before the wait is buffered; with no signal in time, the run ends "timed out".
+// Example: waits for an "approval" signal whose payload is a decision (the API refuses any other with a
+// 400), with a timeout, then records it. A signal sent early is buffered; with none in time, "timed out".
 import { z } from "zod";
 import { defineWorkflow } from "../engine/index.ts";
 
@@ -18,12 +18,10 @@ export const awaitApproval = defineWorkflow({
   }),
   returns: z.object({ request: z.string(), outcome: z.enum(["approved", "rejected", "timed_out"]), by: z.string().optional() }),
   handler: async (step, { request, timeoutMs }) => {
-    const raw = await step.waitForSignal("approval", { timeout: timeoutMs });
-    if (raw === null) return { request, outcome: "timed_out" as const };
-    const decision = Decision.safeParse(raw);
-    if (!decision.success) return { request, outcome: "rejected" as const, by: "invalid decision payload" };
-    const outcome = decision.data.approved ? ("approved" as const) : ("rejected" as const);
+    const decision = await step.waitForSignal("approval", { timeout: timeoutMs, schema: Decision });
+    if (decision === null) return { request, outcome: "timed_out" as const };
+    const outcome = decision.approved ? ("approved" as const) : ("rejected" as const);
     await step.run("record-decision", () => ({ outcome, at: Date.now() }));
-    return decision.data.by === undefined ? { request, outcome } : { request, outcome, by: decision.data.by };
+    return decision.by === undefined ? { request, outcome } : { request, outcome, by: decision.by };
   },
 });

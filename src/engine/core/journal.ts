@@ -54,10 +54,19 @@ export interface StepPatch {
   error?: string | null;
   completedAt?: number | null;
   wakeAt?: number | null;
+  detail?: string | null;
 }
 
-/** What a signal wait journals in `detail`: the signal it waits for, and when it gives up. */
-export const SignalDetail = z.object({ signal: z.string(), timeoutAt: z.number().nullable() });
+/**
+ * What a signal wait journals in `detail`: the signal it waits for, when it gives up, and the JSON
+ * Schema of the payload it takes (from the wait's zod schema), which the run object checks signals
+ * against without the handler in memory.
+ */
+export const SignalDetail = z.object({
+  signal: z.string(),
+  timeoutAt: z.number().nullable(),
+  schema: z.record(z.string(), z.unknown()).optional(),
+});
 export type SignalDetail = z.infer<typeof SignalDetail>;
 
 /** What a child-workflow step journals in `detail`: the child's run id and workflow. */

@@ -1,17 +1,30 @@
 // The step machine, when the handler calls a step: replay the journal's row, resume a step the journal
 // has open (an interrupted attempt, a backoff, a wait), or start a new one. Pure: the clock comes in.
 import { decodePayload, encodePayload, jsonColumn, type Clock, type SerializedError } from "../../kernel/index.ts";
-import { ChildDetail, nonDeterminism, type JournalEntry, type NewStep, type StepKind } from "./journal.ts";
+import { ChildDetail, nonDeterminism, SignalDetail, type JournalEntry, type NewStep, type StepKind } from "./journal.ts";
 import { rerunsInterrupted, resolveRetry, type RetryOption } from "./retry.ts";
 import { retryDue } from "./step-attempts.ts";
 import { deliverSignal } from "./step-wakeups.ts";
-import { abandonedError, failStep, journaledError, NO_WRITES, PARK, payloadError, type BufferedSignal, type StepWrite, type Transition } from "./transition.ts";
+import {
+  abandonedError,
+  deliveredPayload,
+  failStep,
+  journaledError,
+  NO_WRITES,
+  OMITTED_PAYLOAD,
+  PARK,
+  payloadError,
+  type BufferedSignal,
+  type SignalContract,
+  type StepWrite,
+  type Transition,
+} from "./transition.ts";
 
 /** A step call as the journal sees it (the handler's `StepCall` without its function and pool). */
 export type CallShape =
   | { kind: "action" | "mutation" | "run"; name: string; args: unknown; retry?: RetryOption | undefined; timeout?: number | undefined }
   | { kind: "sleep"; name: string; wake: { afterMs: number } | { at: number } }
-  | { kind: "signal"; name: string; timeout?: number | undefined }
+  | { kind: "signal"; name: string; timeout?: number | undefined; contract?: SignalContract | undefined }
   | { kind: "workflow"; name: string; workflow: { name: string }; args: unknown }
   | { kind: "now" | "random" | "uuid"; name: string };
 
@@ -27,8 +40,11 @@ export interface CallInput {
   clock: Clock;
   /** The step lost a Promise.race before it was journaled. */
   lostEarly: boolean;
-  /** The buffered signal a wait on `name` at `seq` would take. Asked only for signal waits. */
-  bufferedSignal(name: string, seq: number): BufferedSignal | undefined;
+  /**
+   * The buffered signal a wait on `name` at `seq` would take, passing over the signals in `skip` (refused
+   * by this wait's schema in this transition). Asked only for signal waits.
+   */
+  bufferedSignal(name: string, seq: number, skip: readonly number[]): BufferedSignal | undefined;
 }
 
 /** What a step call does: replay the journal's row, resume an unfinished step, or start a new one. */
@@ -106,31 +122,18 @@ function start(input: CallInput): Transition {
     }
     case "signal": {
       const timeoutAt = call.timeout === undefined ? null : now + Math.max(0, call.timeout);
-      const detail = JSON.stringify({ signal: call.name, timeoutAt });
-      const buffered = input.bufferedSignal(call.name, seq);
-      if (buffered !== undefined) {
-        const step: NewStep = {
-          seq,
-          name: call.name,
-          kind: "signal",
-          status: "completed",
-          attempts: 1,
-          args: null,
-          result: buffered.payload,
-          now,
-          completedAt: now,
-          detail,
-        };
+      const detail = JSON.stringify({ signal: call.name, timeoutAt, schema: call.contract?.jsonSchema });
+      const { refusals, signal } = takeBuffered(input, call, seq, now);
+      if (signal !== undefined) {
+        const result = deliveredPayload(signal);
+        const step: NewStep = { seq, name: call.name, kind: "signal", status: "completed", attempts: 1, args: null, result, now, completedAt: now, detail };
         return {
-          writes: [
-            { op: "consumeSignal", signalId: buffered.id, seq },
-            { op: "insertStep", step },
-          ],
-          next: { type: "return", value: decodePayload(buffered.payload) },
+          writes: [...refusals, { op: "consumeSignal", signalId: signal.id, seq }, { op: "insertStep", step }],
+          next: { type: "return", value: decodePayload(result) },
         };
       }
       const step: NewStep = { seq, name: call.name, kind: "signal", status: "waiting", attempts: 1, args: null, now, wakeAt: timeoutAt, detail };
-      const writes: StepWrite[] = [{ op: "insertStep", step }];
+      const writes: StepWrite[] = [...refusals, { op: "insertStep", step }];
       if (timeoutAt !== null) writes.push({ op: "setTimer", kind: "signal_timeout", seq, at: timeoutAt });
       return { writes, next: { type: "park" } };
     }
@@ -151,6 +154,41 @@ function start(input: CallInput): Transition {
       return { writes: [{ op: "insertStep", step }], next: { type: "attempt", attempt: 1 } };
     }
   }
+}
+
+/**
+ * The buffered signal the wait at `seq` takes: the first its schema accepts. Each one before it that the
+ * schema refuses is refused for good (it never reaches the handler), as the API refuses such a payload
+ * to a wait that is already journaled; so a wait never takes a payload its schema refuses.
+ */
+function takeBuffered(
+  input: CallInput,
+  call: { name: string; contract?: SignalContract | undefined },
+  seq: number,
+  now: number,
+): { refusals: StepWrite[]; signal?: BufferedSignal } {
+  const refusals: StepWrite[] = [];
+  const skip: number[] = [];
+  for (;;) {
+    const signal = input.bufferedSignal(call.name, seq, skip);
+    if (signal === undefined || call.contract === undefined) return signal === undefined ? { refusals } : { refusals, signal };
+    const issues = signal.payload === null ? [OMITTED_PAYLOAD] : call.contract.check(decodePayload(signal.payload));
+    if (issues === null) return { refusals, signal };
+    refusals.push({ op: "refuseSignal", signalId: signal.id, seq, issues, at: now });
+    skip.push(signal.id);
+  }
+}
+
+/**
+ * A replayed wait whose schema the code now running changed (a deploy): the journal takes the new one, so
+ * that the run object checks signals against what this code accepts, with or without it in memory.
+ */
+function reschema(record: JournalEntry, call: { kind: "signal"; name: string; contract?: SignalContract | undefined }, now: number): StepWrite[] {
+  if (record.status !== "waiting" || record.detail === null) return [];
+  const journaled = jsonColumn(SignalDetail, record.detail, "steps.detail");
+  const detail = JSON.stringify({ signal: journaled.signal, timeoutAt: journaled.timeoutAt, schema: call.contract?.jsonSchema });
+  if (detail === JSON.stringify({ signal: journaled.signal, timeoutAt: journaled.timeoutAt, schema: journaled.schema })) return [];
+  return [{ op: "updateStep", seq: record.seq, patch: { status: "waiting", detail }, at: now, event: false }];
 }
 
 /** Args that cannot be journaled fail the step, journaled as failed so that a replay agrees. */
@@ -203,8 +241,10 @@ function resume(input: CallInput, record: JournalEntry): Transition {
     case "signal": {
       // Signals are delivered into waiting steps as they arrive; one buffered by an engine that still
       // matched in memory (before a deploy) is taken here.
-      const buffered = input.bufferedSignal(call.name, seq);
-      return buffered === undefined ? PARK : { writes: deliverSignal(buffered, seq, now), next: { type: "return", value: decodePayload(buffered.payload) } };
+      const { refusals, signal } = takeBuffered(input, call, seq, now);
+      const writes = [...reschema(record, call, now), ...refusals];
+      if (signal === undefined) return writes.length === 0 ? PARK : { writes, next: { type: "park" } };
+      return { writes: [...writes, ...deliverSignal(signal, seq, now)], next: { type: "return", value: decodePayload(deliveredPayload(signal)) } };
     }
     case "workflow": {
       const detail = jsonColumn(ChildDetail, record.detail, "steps.detail");

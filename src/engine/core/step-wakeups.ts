@@ -2,7 +2,7 @@
 // run ends, a race is lost, or the run ends around it.
 import { encodePayload, jsonColumn, StepwiseError, type SerializedError } from "../../kernel/index.ts";
 import { ChildDetail, type StepPatch, type StepRecord, type TimerKind } from "./journal.ts";
-import { abandonedError, type BufferedSignal, type StepWrite } from "./transition.ts";
+import { abandonedError, deliveredPayload, type BufferedSignal, type StepWrite } from "./transition.ts";
 
 /** What a fired timer does. `settle`: tell the live handler the step's new row; `abort`: cut the attempt off. */
 export interface TimerEffect {
@@ -37,7 +37,7 @@ export function onTimer(timer: { kind: TimerKind; seq: number }, step: Pick<Step
 export function deliverSignal(signal: BufferedSignal, seq: number, now: number): StepWrite[] {
   return [
     { op: "consumeSignal", signalId: signal.id, seq },
-    { op: "updateStep", seq, patch: { status: "completed", result: signal.payload, completedAt: now }, at: now },
+    { op: "updateStep", seq, patch: { status: "completed", result: deliveredPayload(signal), completedAt: now }, at: now },
     { op: "deleteStepTimers", seq },
   ];
 }

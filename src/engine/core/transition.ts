@@ -1,6 +1,6 @@
 // What the step machine's decisions are made of: storage writes, what the handler sees next, and the
 // helpers every part of the machine shares. Pure: no storage, no clock.
-import { decodePayload, jsonColumn, SerializedError, StepwiseError } from "../../kernel/index.ts";
+import { decodePayload, jsonColumn, SerializedError, StepwiseError, type IssueDetail, type JsonSchema } from "../../kernel/index.ts";
 import type { JournalEntry, NewStep, StepPatch, TimerKind } from "./journal.ts";
 
 /** One change to the run's storage; a transition's writes form one transaction. */
@@ -11,7 +11,9 @@ export type StepWrite =
   | { op: "setTimer"; kind: TimerKind; seq: number; at: number }
   | { op: "deleteTimer"; kind: TimerKind; seq: number }
   | { op: "deleteStepTimers"; seq: number }
-  | { op: "consumeSignal"; signalId: number; seq: number };
+  | { op: "consumeSignal"; signalId: number; seq: number }
+  /** A buffered signal the wait at `seq` would have taken fails its schema: taken off the buffer, refused, never delivered. */
+  | { op: "refuseSignal"; signalId: number; seq: number; issues: IssueDetail[]; at: number };
 
 /** What the handler's step call does once the writes are durable. */
 export type Next =
@@ -35,11 +37,29 @@ export interface Transition {
   next: Next;
 }
 
-/** A signal buffered for a wait, as the store finds it. */
+/** A signal buffered for a wait, as the store finds it. `payload` null: the sender omitted it. */
 export interface BufferedSignal {
   id: number;
   payload: string | null;
 }
+
+/**
+ * What a wait with a schema accepts: the schema as JSON Schema (journaled with the wait, so the run object
+ * can check a signal without the handler), and the handler's full check (the JSON Schema, then the zod
+ * schema itself, refinements included): the issues, or null when it accepts the payload.
+ */
+export interface SignalContract {
+  readonly jsonSchema: JsonSchema;
+  check(payload: unknown): IssueDetail[] | null;
+}
+
+/** The payload a wait receives from a signal: an omitted one is `true`, so that `null` only ever means a timeout. */
+export function deliveredPayload(signal: BufferedSignal): string {
+  return signal.payload ?? "true";
+}
+
+/** Why a wait with a schema refuses a signal whose payload was omitted (however `true` would fare). */
+export const OMITTED_PAYLOAD: IssueDetail = { path: [], message: "required: this wait has a schema, so the payload may not be omitted" };
 
 /** No writes (shared: never mutated). */
 export const NO_WRITES: StepWrite[] = [];

@@ -7,14 +7,16 @@ import {
   fail,
   issueDetails,
   issueDetailsWithKeys,
+  issueSummary,
   jsonColumn,
+  jsonSchemaIssues,
   ok,
   RunCanceledError,
   tryEncode,
   type RpcResult,
 } from "../../kernel/index.ts";
 import { SignalDetail } from "../core/journal.ts";
-import { deliverSignal } from "../core/step-machine.ts";
+import { deliverSignal, OMITTED_PAYLOAD } from "../core/step-machine.ts";
 import type { Alarms } from "./alarms.ts";
 import type { Finishing } from "./finishing.ts";
 import { ChildCancel, SIGNAL_NAME_PATTERN, StartInput, type StartResult } from "./run-rpc.ts";
@@ -111,6 +113,12 @@ export class Commands {
    * - `forWaitAfter`: the signal is for the first wait on `name` journaled after that seq, and no
    *   other: refused (`signal.not_waiting`) once that wait ended, buffered for it until it is journaled.
    * Without it, the signal goes to the oldest wait on `name` that waits, or is buffered for the next.
+   *
+   * A wait with a schema takes only a payload that matches it: to a wait that waits, a payload that fails
+   * is refused here (`signal.invalid_payload`, details naming each failing path, nothing stored), and so
+   * is an omitted one. It is checked against the JSON Schema journaled with the wait, so this holds with
+   * or without the handler in memory; with the handler parked on the wait, against its zod schema too.
+   * A buffered signal is checked when a wait would take it (see `takeBuffered` in the step machine).
    */
   signal(name: string, payload: unknown, opts: SignalOptions = {}): RpcResult<{ signalId: number; duplicate: boolean; at: number }> {
     const state = this.#state;
@@ -118,9 +126,9 @@ export class Commands {
     if (state.run === undefined) return fail("run.not_found", "no such run");
     if (!SIGNAL_NAME_PATTERN.test(name)) return fail("signal.invalid_name", "a signal name is 1-100 characters of letters, digits, '_', '.', ':', '-'");
     // null is what a wait that timed out returns: a payload may never be it.
-    if (payload === null) return fail("signal.invalid_payload", "a signal's payload may not be null (a timed-out wait returns null); omit it to send true");
-    // An omitted payload arrives as `true`, so that `null` from waitForSignal always means a timeout.
-    const encoding = tryEncode(payload === undefined ? true : payload, "the signal's payload");
+    if (payload === null) return fail("signal.invalid_payload", "a signal's payload may not be null (a timed-out wait returns null)");
+    // An omitted payload is stored as NULL; a wait without a schema receives it as `true` (see deliveredPayload).
+    const encoding = tryEncode(payload, "the signal's payload");
     if (!encoding.ok) return encoding;
     const encoded = encoding.value;
     const { onceKey, idempotencyKey, forWaitAfter } = opts;
@@ -129,7 +137,8 @@ export class Commands {
       // Keys stored before they were bound to their signal were prefixed "header:".
       const earlier = store.signalForKey(key) ?? (idempotencyKey === undefined ? undefined : store.signalForKey(`header:${idempotencyKey}`));
       if (earlier !== undefined) {
-        if (onceKey === undefined && (earlier.name !== name || earlier.payload !== encoded)) {
+        // An omitted payload (NULL) repeats an explicit `true`, as both reach a wait without a schema alike.
+        if (onceKey === undefined && (earlier.name !== name || (earlier.payload ?? "true") !== (encoded ?? "true"))) {
           return fail("signal.idempotency_conflict", "this Idempotency-Key was already used for a signal with another name or payload");
         }
         return ok({ signalId: earlier.signalId, at: earlier.at, duplicate: true });
@@ -138,11 +147,17 @@ export class Commands {
     if (state.run.status !== "running") return fail("signal.run_finished", `the run has already ended (${state.run.status})`);
     const target = forWaitAfter === undefined ? undefined : this.#waitAfter(forWaitAfter, name);
     if (target !== undefined && target.status !== "waiting") return fail("signal.not_waiting", `the wait for "${name}" after step ${forWaitAfter} has ended`);
+    // Nothing yields between here and the transaction, so the wait found here is the one it delivers to.
+    const seq = forWaitAfter === undefined ? store.oldestWaitOn(name) : target?.seq;
+    if (seq !== undefined) {
+      // Checked as the wait would receive it: as JSON (a Date sent over RPC arrives as its string).
+      const refused = this.#refusal(name, seq, decodePayload(encoded));
+      if (refused !== undefined) return refused;
+    }
     const now = state.clock.now();
     const { signalId, delivered } = store.transaction(() => {
       const id = store.insertSignal(name, encoded, now, forWaitAfter ?? null);
       if (key !== undefined) store.rememberSignalKey(key, id, now);
-      const seq = forWaitAfter === undefined ? store.oldestWaitOn(name) : target?.seq;
       if (seq === undefined) return { signalId: id, delivered: undefined };
       for (const w of deliverSignal({ id, payload: encoded }, seq, now)) store.write(w);
       return { signalId: id, delivered: store.getStep(seq)! };
@@ -185,6 +200,20 @@ export class Commands {
     if (state.run.status !== "running") return fail("run.already_finished", `the run has already ended (${state.run.status})`);
     await this.#finishing.end({ status: "canceled", result: null, error: null }, new RunCanceledError());
     return ok({ status: "canceled" });
+  }
+
+  /** Why the waiting step at `seq` refuses `payload` (undefined: omitted), as the failure to answer with; undefined if it takes it. */
+  #refusal(name: string, seq: number, payload: unknown): RpcResult<never> | undefined {
+    const { store, execution } = this.#state;
+    const contract = execution?.signalContract(seq);
+    const schema = contract === undefined ? jsonColumn(SignalDetail, store.getStep(seq)?.detail ?? null, "steps.detail").schema : contract.jsonSchema;
+    if (schema === undefined) return undefined;
+    if (payload === undefined) {
+      return fail("signal.invalid_payload", `the wait for "${name}" has a schema, so the payload may not be omitted`, { issues: [OMITTED_PAYLOAD] });
+    }
+    const issues = contract === undefined ? jsonSchemaIssues(schema, payload) : contract.check(payload);
+    if (issues === null || issues.length === 0) return undefined;
+    return fail("signal.invalid_payload", `the payload does not match the schema of the wait for "${name}": ${issueSummary({ issues })}`, { issues });
   }
 
   /** The first wait on signal `name` journaled after `seq`. */

@@ -20,6 +20,7 @@ import {
   settlement,
   touchesTimers,
   type Next,
+  type SignalContract,
   type StepWrite,
 } from "../core/step-machine.ts";
 import { createStepContext, type StepCall } from "../step-context.ts";
@@ -58,6 +59,8 @@ export class HandlerExecution {
   /** Journal rows not yet reached by a replaying handler; empty for a run that never lost its memory. */
   readonly #replay = new Map<number, JournalEntry>();
   readonly #waiters = new Map<number, Waiter>();
+  /** The schemas of the signal waits parked here, for the run object to check a signal with in full. */
+  readonly #contracts = new Map<number, SignalContract>();
   readonly #controllers = new Map<number, AbortController>();
   #nextSeq = 0;
   #sinceYield = 0;
@@ -126,6 +129,7 @@ export class HandlerExecution {
     for (const c of this.#controllers.values()) c.abort(reason);
     for (const w of this.#waiters.values()) w.reject(reason);
     this.#waiters.clear();
+    this.#contracts.clear();
     this.#children.clear();
   }
 
@@ -134,6 +138,7 @@ export class HandlerExecution {
   /** A parked step finished (timer, signal or child). Resolves its waiter, or updates the replay copy. */
   settle(record: JournalEntry): void {
     const waiter = this.#waiters.get(record.seq);
+    this.#contracts.delete(record.seq);
     if (record.kind === "workflow") this.#children.delete(record.seq);
     if (waiter === undefined) {
       if (this.#replay.has(record.seq)) this.#replay.set(record.seq, record);
@@ -143,6 +148,11 @@ export class HandlerExecution {
     const settled = settlement(record);
     if (settled.ok) waiter.resolve(settled.value);
     else waiter.reject(StepwiseError.fromJSON(settled.error));
+  }
+
+  /** The schema of the signal wait at `seq`, while the handler is parked on it here (undefined otherwise). */
+  signalContract(seq: number): SignalContract | undefined {
+    return this.#contracts.get(seq);
   }
 
   /** A step's timeout timer fired: abort its attempt. */
@@ -185,7 +195,7 @@ export class HandlerExecution {
     return this.#follow(seq, call, transition.next);
   }
 
-  readonly #bufferedSignal = (name: string, seq: number) => this.#host.store.pendingSignalFor(name, seq);
+  readonly #bufferedSignal = (name: string, seq: number, skip: readonly number[]) => this.#host.store.pendingSignalFor(name, seq, skip);
 
   /**
    * Does what the machine said, once its writes are durable. Not async: a replayed step's value goes
@@ -198,6 +208,7 @@ export class HandlerExecution {
       case "throw":
         throw StepwiseError.fromJSON(next.error);
       case "park":
+        if (call.kind === "signal" && call.contract !== undefined) this.#contracts.set(seq, call.contract);
         return this.#park(seq);
       case "attempt":
       case "retryLater":

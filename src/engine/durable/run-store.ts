@@ -1,7 +1,7 @@
 // Every SQL statement of the run object, behind typed methods. Rows read back are parsed, not cast.
 // Callers group writes with `transaction` so each step transition is one storage transaction.
 import { z } from "zod";
-import { isMigrated, migrate, Sql, type SqlRow, type SqlValue } from "../../kernel/index.ts";
+import { isMigrated, migrate, Sql, type IssueDetail, type SqlRow, type SqlValue } from "../../kernel/index.ts";
 import { parseJournalRow, StepRecord, TimerKind, type JournalEntry, type NewStep, type StepPatch, type StepStatus } from "../core/journal.ts";
 import type { StepWrite } from "../core/step-machine.ts";
 import { MIGRATIONS } from "./schema.ts";
@@ -161,6 +161,9 @@ export class RunStore {
       case "consumeSignal":
         this.consumeSignal(w.signalId, w.seq);
         break;
+      case "refuseSignal":
+        this.refuseSignal(w.signalId, w.seq, w.issues, w.at);
+        break;
     }
   }
 
@@ -202,6 +205,7 @@ export class RunStore {
     add("error", patch.error);
     add("completed_at", patch.completedAt);
     add("wake_at", patch.wakeAt);
+    add("detail", patch.detail);
     const row = this.#all(`UPDATE steps SET ${sets.join(", ")} WHERE seq = ? RETURNING name, kind, attempts, wake_at AS wakeAt`, ...values, seq)[0];
     if (row === undefined || opts.event === false) return;
     const step = { seq, name: String(row.name), kind: String(row.kind), attempt: Number(row.attempts) };
@@ -320,7 +324,10 @@ export class RunStore {
 
   // -- signals ---------------------------------------------------------------------------------
 
-  /** Buffers a signal; `targetAfter` makes it the first wait's on `name` journaled after that seq, and no other's. */
+  /**
+   * Buffers a signal (`payload` null: the sender omitted it); `targetAfter` makes it the first wait's on
+   * `name` journaled after that seq, and no other's.
+   */
   insertSignal(name: string, payload: string | null, now: number, targetAfter: number | null = null): number {
     const id = z
       .number()
@@ -334,15 +341,18 @@ export class RunStore {
   /**
    * The buffered signal the wait at `seq` on `name` takes: one meant for exactly this wait first (its
    * target is the first wait on the name after target_after), else the oldest meant for any wait.
+   * `skip`: signals this wait just refused (their refusal is not written yet).
    */
-  pendingSignalFor(name: string, seq: number): { id: number; payload: string | null } | undefined {
+  pendingSignalFor(name: string, seq: number, skip: readonly number[] = []): { id: number; payload: string | null } | undefined {
     const row = this.#all(
       `SELECT id, payload FROM signals s WHERE name = ? AND consumed_seq IS NULL AND (target_after IS NULL OR (target_after < ?
          AND NOT EXISTS (SELECT 1 FROM steps WHERE kind = 'signal' AND name = s.name AND seq > s.target_after AND seq < ?)))
+         AND id NOT IN (SELECT value FROM json_each(?))
        ORDER BY target_after IS NULL, id LIMIT 1`,
       name,
       seq,
       seq,
+      JSON.stringify(skip),
     )[0];
     return row === undefined ? undefined : z.object({ id: z.number(), payload: z.string().nullable() }).parse(row);
   }
@@ -359,6 +369,15 @@ export class RunStore {
 
   consumeSignal(id: number, seq: number): void {
     this.#exec("UPDATE signals SET consumed_seq = ? WHERE id = ?", seq, id);
+  }
+
+  /**
+   * Takes a buffered signal off the buffer without delivering it: the wait at `seq` refused its payload.
+   * The row keeps why (`refused`), and the run's events say so (`signal.refused`).
+   */
+  refuseSignal(id: number, seq: number, issues: readonly IssueDetail[], now: number): void {
+    const name = this.#all("UPDATE signals SET consumed_seq = ?, refused = ? WHERE id = ? RETURNING name", seq, JSON.stringify({ issues }), id)[0]?.name;
+    this.appendEvent("signal.refused", { signal: String(name), signalId: id, seq, issues }, now);
   }
 
   /** The signal already delivered under this once-only key, if any, with its name and payload. */

@@ -78,7 +78,13 @@ export const MIGRATIONS: readonly string[] = [
     parent_seq INTEGER NOT NULL
   );
   `,
-  // 4: the onComplete a caller gave with the start (workflow.start(ctx, ref, args, { onComplete, context })).
+  // 4: a buffered signal refused by the wait that would have taken it (its payload failed the wait's
+  // schema): consumed_seq names that wait, refused holds the issues as JSON. Signals accepted before
+  // this never have a NULL payload; from now on NULL means the sender omitted it.
+  `
+  ALTER TABLE signals ADD COLUMN refused TEXT;
+  `,
+  // 5: the onComplete a caller gave with the start (workflow.start(ctx, ref, args, { onComplete, context })).
   `
   ALTER TABLE run ADD COLUMN on_complete_ref TEXT;
   `,

@@ -103,7 +103,7 @@ export const OPERATIONS: Operation[] = [
   {
     method: "post",
     path: "/api/runs/{runId}/signals/{signal}",
-    summary: "Deliver a signal",
+    summary: "Deliver a signal; a payload that fails the waiting step's schema is refused with a 400",
     params: { runId: "run id", signal: "signal name" },
     headers: { "Idempotency-Key": "only the first signal with this key is delivered; repeats return it with duplicate: true" },
     body: SignalBody,

@@ -23,7 +23,7 @@ export function runRoutes(registry: Registry) {
       const started = await createClient(c.env, registry)
         .startRun(name, args ?? {}, idempotencyKey === undefined ? {} : { idempotencyKey })
         .catch((err: unknown) => {
-          throw underArgs(err);
+          throw underBody(err, "run.invalid_args", "args");
         });
       return c.json({ runId: started.runId, status: started.status }, started.created ? 201 : 200);
     })
@@ -38,12 +38,11 @@ export function runRoutes(registry: Registry) {
     .post("/runs/:runId/signals/:signal", params(z.object({ runId: RunId, signal: SignalName })), jsonBody(SignalBody), async (c) => {
       const { runId, signal } = c.req.valid("param");
       const idempotencyKey = headerKey(c.req.header("idempotency-key"));
-      const sent = await createClient(c.env, registry).signalRun(
-        runId,
-        signal,
-        c.req.valid("json").payload,
-        idempotencyKey === undefined ? {} : { idempotencyKey },
-      );
+      const sent = await createClient(c.env, registry)
+        .signalRun(runId, signal, c.req.valid("json").payload, idempotencyKey === undefined ? {} : { idempotencyKey })
+        .catch((err: unknown) => {
+          throw underBody(err, "signal.invalid_payload", "payload");
+        });
       return c.json({ accepted: true as const, signalId: sent.signalId, duplicate: sent.duplicate }, sent.duplicate ? 200 : 202);
     })
     .post("/runs/:runId/cancel", params(z.object({ runId: RunId })), async (c) => {
@@ -60,10 +59,10 @@ export function runRoutes(registry: Registry) {
     });
 }
 
-/** The args' failing paths, as paths in the request body (under `/args`). */
-function underArgs(err: unknown): unknown {
-  if (!(err instanceof StepwiseError) || err.code !== "run.invalid_args") return err;
+/** The failing paths of the value under `field` (the run's args, a signal's payload), as paths in the request body. */
+function underBody(err: unknown, code: string, field: string): unknown {
+  if (!(err instanceof StepwiseError) || err.code !== code) return err;
   const issues = z.object({ issues: z.array(z.object({ path: z.array(z.string()), message: z.string() })) }).safeParse(err.details);
   if (!issues.success) return err;
-  return new StepwiseError(err.code, err.message, { details: { issues: issues.data.issues.map((i) => ({ path: ["args", ...i.path], message: i.message })) } });
+  return new StepwiseError(err.code, err.message, { details: { issues: issues.data.issues.map((i) => ({ path: [field, ...i.path], message: i.message })) } });
 }

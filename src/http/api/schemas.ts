@@ -29,9 +29,13 @@ export const FunctionList = z.object({
 export const SignalBody = z.object({
   payload: z
     .unknown()
-    .refine((v) => v !== null, "null is what a timed-out wait returns, so it is never a payload; omit payload to send true")
+    .refine((v) => v !== null, "null is what a timed-out wait returns, so it is never a payload")
     .optional()
-    .describe("Delivered to waitForSignal; omitted means true; never null"),
+    .describe(
+      "Delivered to waitForSignal. A wait with a schema (its JSON Schema is in the run's waitingFor) takes only a payload that matches it: " +
+        "another, or none, is a 400 signal.invalid_payload naming the failing paths under /payload. " +
+        "To a wait without a schema an omitted payload arrives as true. Never null",
+    ),
 });
 export const SignalResponse = z.object({ accepted: z.literal(true), signalId: z.number().int(), duplicate: z.boolean() });
 

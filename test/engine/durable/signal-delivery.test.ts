@@ -127,9 +127,12 @@ describe("a null payload", () => {
     expect((err as StepwiseError).code).toBe("signal.invalid_payload");
     await settle(stub);
     expect((await view(stub)).status).toBe("waiting");
-    // An omitted payload still arrives as true.
-    expect((await call("POST", `/api/runs/${runId}/signals/approval`, {})).status).toBe(202);
+    // This wait has a schema, so an omitted payload is refused as well (without one it arrives as true: signals.test.ts).
+    const omitted = await call("POST", `/api/runs/${runId}/signals/approval`, {});
+    expect(omitted.status).toBe(400);
+    expect((await problemOf(omitted)).errors).toEqual([{ path: "/payload", message: expect.stringContaining("required") }]);
+    expect((await call("POST", `/api/runs/${runId}/signals/approval`, { payload: { approved: true } })).status).toBe(202);
     await settle(runStub(runId));
-    expect((await view(stub)).steps!.find((s) => s.kind === "signal")!.result).toBe(true);
+    expect((await view(stub)).steps!.find((s) => s.kind === "signal")!.result).toEqual({ approved: true });
   });
 });

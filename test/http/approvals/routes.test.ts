@@ -123,6 +123,19 @@ describe("approval links", () => {
     expect((await client.getRun(runId)).result).toMatchObject({ approved: false });
   });
 
+  it("refuses an API signal that is not a decision (the wait's schema), so the link still decides", async () => {
+    const { runId, stub, token } = await waitingForApproval();
+    for (const payload of [true, { approved: "yes" }, undefined]) {
+      const err = await client.signalRun(runId, "approval", payload).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: "signal.invalid_payload" });
+    }
+    await settle(stub);
+    expect((await client.getRun(runId)).status).toBe("waiting");
+    expect((await decide(token, "reject")).status).toBe(200);
+    await settle(stub);
+    expect((await client.getRun(runId)).result).toMatchObject({ approved: false, by: "approver@example.com" });
+  });
+
   it("times out to null when nobody decides", async () => {
     const { stub } = await waitingForApproval(60_000);
     const run = await fireUntil(stub, (v) => v.status === "completed");
