@@ -51,7 +51,6 @@ const IdempotencyKey = z
   .string()
   .min(1)
   .max(200)
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the printable range is what this allows.
   .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces");
 
 /** The Idempotency-Key header, checked; undefined when absent. */
