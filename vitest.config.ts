@@ -2,10 +2,14 @@
 // `*.test.ts` runs inside workerd (the Cloudflare plugin); `*.unit.test.ts` (pure) and `*.e2e.test.ts`
 // (drives real `wrangler dev` processes) run in Node. `npm test` lints (Biome, with the layer import rule)
 // and type-checks first, then runs both.
-import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { fileURLToPath } from "node:url";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { configDefaults, defineConfig } from "vitest/config";
 
 const NODE_TESTS = ["test/**/*.unit.test.ts", "test/**/*.e2e.test.ts"];
+// The app's D1 migrations (migrations/), read here in Node and applied inside workerd before each test
+// file by test/helpers/apply-migrations.ts (a file's storage starts empty).
+const migrations = await readD1Migrations(fileURLToPath(new URL("./migrations", import.meta.url)));
 
 export default defineConfig({
   test: {
@@ -16,11 +20,21 @@ export default defineConfig({
             wrangler: { configPath: "./test/wrangler.test.toml" },
             // The fuzz test's knobs (test/http/fuzz/config.ts), passed from the shell into the Worker's env.
             miniflare: {
-              bindings: { FUZZ_CASES: process.env.FUZZ_CASES ?? "", FUZZ_SEED: process.env.FUZZ_SEED ?? "", FUZZ_CASE: process.env.FUZZ_CASE ?? "" },
+              bindings: {
+                FUZZ_CASES: process.env.FUZZ_CASES ?? "",
+                FUZZ_SEED: process.env.FUZZ_SEED ?? "",
+                FUZZ_CASE: process.env.FUZZ_CASE ?? "",
+                TEST_MIGRATIONS: migrations,
+              },
             },
           }),
         ],
-        test: { name: "workers", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...NODE_TESTS] },
+        test: {
+          name: "workers",
+          include: ["test/**/*.test.ts"],
+          exclude: [...configDefaults.exclude, ...NODE_TESTS],
+          setupFiles: ["test/helpers/apply-migrations.ts"],
+        },
       },
       {
         test: {

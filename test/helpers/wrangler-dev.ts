@@ -14,6 +14,9 @@
 // group) from an 'exit' handler, and the temp dirs made here are removed, so a crashed or killed test
 // run does not leak wrangler/workerd processes.
 //
+// When the config declares D1 databases, the first start() applies their migrations (`wrangler d1
+// migrations apply --local`) to the persist dir, as `npm start` does, so the Worker finds its tables.
+//
 // Caveat: `wrangler dev` rebuilds and reloads the Worker when a bundled source file, or the repo's
 // package.json / tsconfig.json, changes; requests in flight then fail with HTTP 503 "Your worker
 // restarted mid-request". Editing the tree while a process test runs can make it flaky.
@@ -115,6 +118,36 @@ export function wranglerCommand(): [string, string] {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * The D1 databases of a wrangler.toml that have migrations: each `[[d1_databases]]` table's binding and
+ * its migrations folder (`migrations_dir`, default "migrations", relative to the config), when it exists.
+ * A line-based read of the few keys needed, not a TOML parser (the repository's configs are all TOML;
+ * a JSON config's databases are not seen).
+ */
+export function d1Migrations(configPath: string): { binding: string; dir: string }[] {
+  if (!configPath.endsWith(".toml")) return [];
+  const found: { binding: string; dir: string }[] = [];
+  let current: { binding?: string; dir: string } | undefined;
+  const flush = () => {
+    if (current?.binding !== undefined && existsSync(current.dir)) found.push({ binding: current.binding, dir: current.dir });
+    current = undefined;
+  };
+  for (const line of readFileSync(configPath, "utf8").split("\n")) {
+    const header = /^\s*\[\[?\s*([^\]]+?)\s*\]\]?/.exec(line);
+    if (header) {
+      flush();
+      if (header[1] === "d1_databases" && line.trim().startsWith("[[")) current = { dir: resolve(dirname(configPath), "migrations") };
+      continue;
+    }
+    const entry = /^\s*(binding|migrations_dir)\s*=\s*"([^"]*)"/.exec(line);
+    if (current === undefined || entry === null) continue;
+    if (entry[1] === "binding") current.binding = entry[2]!;
+    else current.dir = resolve(dirname(configPath), entry[2]!);
+  }
+  flush();
+  return found;
+}
+
 export interface GroupProcess {
   pid: number;
   /** The executable's name (e.g. "workerd", "node"). */
@@ -215,6 +248,8 @@ class WranglerDevServer implements DevServer {
   private buf = "";
   /** TMPDIR of the wrangler processes (miniflare writes scratch files there, e.g. local emails); removed by dispose() and at exit. */
   private readonly scratchDir: string;
+  /** Whether the config's D1 migrations were applied to persistDir (once: restarts keep the dir). */
+  private migrated = false;
 
   constructor(opts: StartOptions) {
     this.opts = opts;
@@ -243,9 +278,59 @@ class WranglerDevServer implements DevServer {
     if (this.buf.length > LOG_LIMIT) this.buf = this.buf.slice(this.buf.length - LOG_LIMIT);
   }
 
+  /** The environment of every wrangler process of this server. */
+  private wranglerEnv(): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      WRANGLER_SEND_METRICS: "false",
+      CI: "true",
+      NO_COLOR: "1",
+      FORCE_COLOR: "0",
+      TMPDIR: this.scratchDir,
+      ...(this.opts.env ?? {}),
+    };
+  }
+
+  /** Applies the config's D1 migrations to persistDir, as `npm start` does (CI=true: no prompt). */
+  private async migrate(): Promise<void> {
+    const config = fromRoot(this.opts.config);
+    for (const { binding } of d1Migrations(config)) {
+      const args = [wranglerEntry(), "d1", "migrations", "apply", binding, "--local", "--persist-to", this.persistDir, "--config", config];
+      this.append(`\n[wrangler-dev] applying the D1 migrations of ${binding}\n`);
+      // Its own group, like the server: the local database runs in a workerd child that must not outlive it.
+      const child = spawn(nodeBinary(), args, {
+        cwd: fromRoot(this.opts.cwd ?? "."),
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe"],
+        env: this.wranglerEnv(),
+      });
+      const pid = child.pid;
+      if (pid === undefined) throw new Error("failed to spawn wrangler d1 migrations apply");
+      liveGroups.add(pid);
+      child.stdout?.setEncoding("utf8").on("data", (d: string) => this.append(d));
+      child.stderr?.setEncoding("utf8").on("data", (d: string) => this.append(d));
+      const outcome = await new Promise<string | null>((res) => {
+        const timer = setTimeout(() => killGroup(pid, "SIGKILL"), this.opts.readyTimeoutMs ?? 60_000);
+        child.once("exit", (code, sig) => {
+          clearTimeout(timer);
+          res(code === 0 ? null : `exited with code ${code} signal ${sig}`);
+        });
+        child.once("error", (err) => {
+          clearTimeout(timer);
+          res(`spawn error: ${err.message}`);
+        });
+      });
+      killGroup(pid, "SIGKILL");
+      liveGroups.delete(pid);
+      if (outcome !== null) throw new Error(`wrangler d1 migrations apply ${binding} ${outcome}.\n--- logs ---\n${this.buf}`);
+    }
+    this.migrated = true;
+  }
+
   async start(): Promise<void> {
     if (this.child) throw new Error("wrangler dev already running");
     installExitHook();
+    if (!this.migrated) await this.migrate();
     const port = await freePort();
     let inspectorPort = await freePort();
     while (inspectorPort === port) inspectorPort = await freePort();
@@ -275,15 +360,7 @@ class WranglerDevServer implements DevServer {
       cwd: fromRoot(this.opts.cwd ?? "."),
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
-      env: {
-        ...process.env,
-        WRANGLER_SEND_METRICS: "false",
-        CI: "true",
-        NO_COLOR: "1",
-        FORCE_COLOR: "0",
-        TMPDIR: this.scratchDir,
-        ...(this.opts.env ?? {}),
-      },
+      env: this.wranglerEnv(),
     });
     const pid = child.pid;
     if (pid === undefined) throw new Error("failed to spawn wrangler dev");
