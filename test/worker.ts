@@ -9,13 +9,14 @@ import { agentTestWorkflows } from "./fixtures/agents/workflows.ts";
 import { streamingTestWorkflows } from "./fixtures/streaming/workflows.ts";
 import { componentRoutes, components, componentWorkflows } from "./fixtures/components/index.ts";
 import { chaosWorkflows } from "./fixtures/chaos/workflows.ts";
+import { appDataRoute, appDataWorkflows } from "./fixtures/app-data.ts";
 import { manualClock } from "./helpers/clock.ts";
 import { objectClock, type Clock } from "../src/kernel/index.ts";
 
 export { Probe } from "./fixtures/probe.ts";
 
 export const stepwise = createStepwise({
-  workflows: [...workflows, ...testWorkflows, ...componentWorkflows, ...agentTestWorkflows, ...streamingTestWorkflows, ...chaosWorkflows],
+  workflows: [...workflows, ...testWorkflows, ...componentWorkflows, ...agentTestWorkflows, ...streamingTestWorkflows, ...chaosWorkflows, ...appDataWorkflows],
 });
 
 /** The run object with a test-only `settled()`; production objects have no such method. */
@@ -61,6 +62,7 @@ export default {
       return Response.json(await env.PROBE.getByName("probe").counts(url.searchParams.get("prefix") ?? ""));
     }
     if (url.pathname.startsWith("/test/components/")) return componentRoutes(request, env);
+    if (url.pathname.startsWith("/test/app-data/")) return appDataRoute(url);
     return stepwise.app.fetch(request, env, ctx);
   },
 } satisfies ExportedHandler<Cloudflare.Env>;

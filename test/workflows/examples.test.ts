@@ -4,6 +4,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { listMessages, type MessageRecord } from "../../src/agents/index.ts";
 import type { RunView } from "../../src/engine/index.ts";
+import { rowsOfRun } from "../helpers/app-data.ts";
 import { call } from "../helpers/http.ts";
 import { client, fireUntil, runStub, settle, view } from "../helpers/runtime.ts";
 
@@ -22,12 +23,6 @@ async function finished(workflow: string, args: unknown): Promise<RunView> {
 
 async function messages(threadId: string): Promise<MessageRecord[]> {
   return (await listMessages(env, threadId, { limit: 100 })).messages;
-}
-
-/** The rows of an app table (D1) that a run's steps wrote: their idempotency keys are `${runId}:${seq}`. */
-async function rowsOf(table: "notifications" | "posts", runId: string): Promise<Record<string, unknown>[]> {
-  const { results } = await env.DB.prepare(`SELECT * FROM ${table} WHERE substr(idempotency_key, 1, length(?1)) = ?1 ORDER BY id`).bind(`${runId}:`).all();
-  return results;
 }
 
 /** Every message an agent wrote (answers, tool calls and results) names the offline model; its text answers say so too. */
@@ -74,7 +69,7 @@ describe("support", () => {
     expect(saved.filter((m) => m.role === "user")).toHaveLength(1);
     expectOffline(saved);
     // The notification is one row in the app's database, keyed by the mutation step.
-    expect(await rowsOf("notifications", v.runId)).toEqual([
+    expect(await rowsOfRun("notifications", v.runId)).toEqual([
       { id: r.notification.notificationId, idempotency_key: `${v.runId}:3`, user_id: "grace", message: r.text, created_at: expect.any(String) },
     ]);
   });
@@ -87,7 +82,7 @@ describe("support", () => {
     const answer = (await messages(r.threadId)).at(-1)!;
     expect(JSON.parse(answer.text)).toEqual({ analysis: r.analysis, instruction: r.instruction });
     expect(answer).toMatchObject({ model: "offline", final: true });
-    expect((await rowsOf("notifications", v.runId)).map((n) => [n.user_id, n.message])).toEqual([["grace", r.instruction]]);
+    expect((await rowsOfRun("notifications", v.runId)).map((n) => [n.user_id, n.message])).toEqual([["grace", r.instruction]]);
   });
 });
 
@@ -149,7 +144,7 @@ describe("human in the loop: draft-approval", () => {
     // The approval request step journaled what the emailed link shows: the draft, for the approver.
     expect(v.steps![2]!.result).toMatchObject({ to: "editor@example.com", summary: r.draft, signal: "approval" });
     // Published: one row in the app's posts table, keyed by the publish step (seq 4).
-    expect(await rowsOf("posts", runId)).toEqual([
+    expect(await rowsOfRun("posts", runId)).toEqual([
       { id: r.postId, idempotency_key: `${runId}:4`, thread_id: r.threadId, text: r.draft, published_at: expect.any(String) },
     ]);
   });
@@ -161,7 +156,7 @@ describe("human in the loop: draft-approval", () => {
     const v = await view(runStub(runId));
     expect(v.result).toMatchObject({ outcome: "rejected", by: "grace" });
     expect(v.steps!.map((s) => s.name)).not.toContain("publish");
-    expect(await rowsOf("posts", runId)).toEqual([]);
+    expect(await rowsOfRun("posts", runId)).toEqual([]);
   });
 
   it("times out after 24 hours without a decision, publishing nothing", async () => {
@@ -171,7 +166,7 @@ describe("human in the loop: draft-approval", () => {
     const wait = v.steps!.find((s) => s.name === "approval")!;
     expect(wait.wakeAt! - wait.startedAt).toBe(24 * 60 * 60 * 1000);
     expect(v.steps!.map((s) => s.name)).not.toContain("publish");
-    expect(await rowsOf("posts", runId)).toEqual([]);
+    expect(await rowsOfRun("posts", runId)).toEqual([]);
   });
 });
 
