@@ -5,6 +5,7 @@
 //   await fetch(dev.url + "/healthz");
 //   await dev.stop("SIGKILL"); await dev.restart();   // same persistDir, new port
 //   await dev.dispose();                              // stop + remove the temp dirs we made
+//   await runWrangler(["d1", "execute", "DB", "--local", "--persist-to", dev.persistDir, "--command", "select 1"]);
 //
 // Paths (config, persistDir, cwd) are resolved against the repository root, whatever the cwd.
 // Each server gets free ports (HTTP and inspector), its own process group, and a private TMPDIR
@@ -235,6 +236,44 @@ function installExitHook(): void {
   }
 }
 
+/**
+ * Runs a wrangler command to its end, in its own process group like a server (a local D1 command runs
+ * workerd, which must not outlive it): its exit code (null when killed at `timeoutMs`) and its output.
+ * @example
+ * const { code, stdout } = await runWrangler(["d1", "execute", "DB", "--local", "--persist-to", dir, "--command", "select 1"]);
+ */
+export async function runWrangler(
+  args: string[],
+  opts: { cwd?: string | undefined; env?: NodeJS.ProcessEnv; timeoutMs?: number | undefined } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  installExitHook();
+  const child = spawn(nodeBinary(), [wranglerEntry(), ...args], {
+    cwd: fromRoot(opts.cwd ?? "."),
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: opts.env ?? { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1", FORCE_COLOR: "0" },
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`failed to spawn wrangler ${args[0]}`);
+  liveGroups.add(pid);
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+  child.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  const timer = setTimeout(() => killGroup(pid, "SIGKILL"), opts.timeoutMs ?? 60_000);
+  const code = await new Promise<number | null>((res) => {
+    child.once("exit", (exitCode) => res(exitCode));
+    child.once("error", (err) => {
+      stderr += `\nspawn error: ${err.message}\n`;
+      res(null);
+    });
+  });
+  clearTimeout(timer);
+  killGroup(pid, "SIGKILL");
+  liveGroups.delete(pid);
+  return { code, stdout, stderr };
+}
+
 class WranglerDevServer implements DevServer {
   url = "";
   port = 0;
@@ -295,34 +334,17 @@ class WranglerDevServer implements DevServer {
   private async migrate(): Promise<void> {
     const config = fromRoot(this.opts.config);
     for (const { binding } of d1Migrations(config)) {
-      const args = [wranglerEntry(), "d1", "migrations", "apply", binding, "--local", "--persist-to", this.persistDir, "--config", config];
       this.append(`\n[wrangler-dev] applying the D1 migrations of ${binding}\n`);
-      // Its own group, like the server: the local database runs in a workerd child that must not outlive it.
-      const child = spawn(nodeBinary(), args, {
-        cwd: fromRoot(this.opts.cwd ?? "."),
-        detached: true,
-        stdio: ["ignore", "pipe", "pipe"],
-        env: this.wranglerEnv(),
-      });
-      const pid = child.pid;
-      if (pid === undefined) throw new Error("failed to spawn wrangler d1 migrations apply");
-      liveGroups.add(pid);
-      child.stdout?.setEncoding("utf8").on("data", (d: string) => this.append(d));
-      child.stderr?.setEncoding("utf8").on("data", (d: string) => this.append(d));
-      const outcome = await new Promise<string | null>((res) => {
-        const timer = setTimeout(() => killGroup(pid, "SIGKILL"), this.opts.readyTimeoutMs ?? 60_000);
-        child.once("exit", (code, sig) => {
-          clearTimeout(timer);
-          res(code === 0 ? null : `exited with code ${code} signal ${sig}`);
-        });
-        child.once("error", (err) => {
-          clearTimeout(timer);
-          res(`spawn error: ${err.message}`);
-        });
-      });
-      killGroup(pid, "SIGKILL");
-      liveGroups.delete(pid);
-      if (outcome !== null) throw new Error(`wrangler d1 migrations apply ${binding} ${outcome}.\n--- logs ---\n${this.buf}`);
+      const { code, stdout, stderr } = await runWrangler(
+        ["d1", "migrations", "apply", binding, "--local", "--persist-to", this.persistDir, "--config", config],
+        {
+          cwd: this.opts.cwd,
+          env: this.wranglerEnv(),
+          timeoutMs: this.opts.readyTimeoutMs,
+        },
+      );
+      this.append(stdout + stderr);
+      if (code !== 0) throw new Error(`wrangler d1 migrations apply ${binding} exited with ${code}.\n--- logs ---\n${this.buf}`);
     }
     this.migrated = true;
   }
