@@ -18,7 +18,8 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./test/wrangler.test.toml" },
-            // The fuzz test's knobs (test/http/fuzz/config.ts), passed from the shell into the Worker's env.
+            // The fuzz test's knobs (test/http/fuzz/config.ts), passed from the shell into the Worker's env,
+            // and the D1 migrations for the setup file.
             miniflare: {
               bindings: {
                 FUZZ_CASES: process.env.FUZZ_CASES ?? "",

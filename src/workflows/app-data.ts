@@ -16,7 +16,7 @@ export function appDb(env: Env): D1Database {
 /**
  * Runs `insert` (an `INSERT ... ON CONFLICT(idempotency_key) DO NOTHING` bound with the key), then
  * reads back the id of the row holding `key`: the new row, or the one an earlier run of the step wrote.
- * Both in one batch (one transaction), so the row read is never missing.
+ * Both in one batch (one transaction), so the row is there to read unless `insert` wrote another key.
  * @example
  * const id = await insertOnce(db, "notifications", ctx.idempotencyKey, db.prepare("INSERT ... DO NOTHING").bind(ctx.idempotencyKey, userId, message));
  */
