@@ -2,12 +2,17 @@
 // `*.test.ts` runs inside workerd (the Cloudflare plugin); `*.unit.test.ts` (pure) and `*.e2e.test.ts`
 // (drives real `wrangler dev` processes) run in Node. `npm test` lints (Biome, with the layer import rule)
 // and type-checks first, then runs both.
+import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { configDefaults, defineConfig } from "vitest/config";
 
 const NODE_TESTS = ["test/**/*.unit.test.ts", "test/**/*.e2e.test.ts"];
 /** The seed port (examples/seed) runs as its own Worker, in its own project. */
 const SEED_TESTS = ["test/examples/**/*.test.ts"];
+
+// The app's D1 migrations (migrations/), read here in Node and applied inside workerd before each test
+// file by test/helpers/apply-migrations.ts (a file's storage starts empty).
+const migrations = await readD1Migrations(fileURLToPath(new URL("./migrations", import.meta.url)));
 
 export default defineConfig({
   test: {
@@ -16,22 +21,34 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./test/wrangler.test.toml" },
-            // The fuzz test's knobs (test/http/fuzz/config.ts), passed from the shell into the Worker's env.
+            // The fuzz test's knobs (test/http/fuzz/config.ts), passed from the shell into the Worker's env,
+            // and the D1 migrations for the setup file.
             miniflare: {
-              bindings: { FUZZ_CASES: process.env.FUZZ_CASES ?? "", FUZZ_SEED: process.env.FUZZ_SEED ?? "", FUZZ_CASE: process.env.FUZZ_CASE ?? "" },
+              bindings: {
+                FUZZ_CASES: process.env.FUZZ_CASES ?? "",
+                FUZZ_SEED: process.env.FUZZ_SEED ?? "",
+                FUZZ_CASE: process.env.FUZZ_CASE ?? "",
+                TEST_MIGRATIONS: migrations,
+              },
             },
           }),
         ],
-        test: { name: "workers", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...NODE_TESTS, ...SEED_TESTS] },
+        test: {
+          name: "workers",
+          include: ["test/**/*.test.ts"],
+          exclude: [...configDefaults.exclude, ...NODE_TESTS, ...SEED_TESTS],
+          setupFiles: ["test/helpers/apply-migrations.ts"],
+        },
       },
       {
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./test/examples/wrangler.seed.toml" },
-            miniflare: { bindings: { SEED_MIGRATIONS: await readD1Migrations("./examples/seed/migrations") } },
+            // The seed port's own D1 migrations, for the same setup file.
+            miniflare: { bindings: { TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL("./examples/seed/migrations", import.meta.url))) } },
           }),
         ],
-        test: { name: "seed", include: SEED_TESTS, exclude: NODE_TESTS, setupFiles: ["./test/examples/apply-migrations.ts"] },
+        test: { name: "seed", include: SEED_TESTS, exclude: NODE_TESTS, setupFiles: ["test/helpers/apply-migrations.ts"] },
       },
       {
         test: {

@@ -1,6 +1,6 @@
-// `npm start`: makes sure .dev.vars has an API_TOKEN (a random one, printed once when created), then
-// runs `wrangler dev` on http://localhost:8787 with state persisted under .wrangler/state.
-import { spawn } from "node:child_process";
+// `npm start`: makes sure .dev.vars has an API_TOKEN (a random one, printed once when created), applies
+// the app's D1 migrations locally, then runs `wrangler dev` on http://localhost:8787 with state under .wrangler/state.
+import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -44,22 +44,27 @@ if (added.some(([name]) => name === "API_TOKEN")) {
 console.log("Approval emails are not sent locally: wrangler prints 'send_email binding called' with the path of a text file holding each message.\n");
 
 const wrangler = join(root, "node_modules", ".bin", "wrangler");
+const persistTo = join(root, ".wrangler", "state");
+const wranglerEnv = { ...process.env, WRANGLER_SEND_METRICS: "false" };
+
+// The app's data (D1, binding DB): apply migrations/ to the local database wrangler dev will use. With
+// stdin not a terminal and CI set, wrangler applies without asking; it needs no network.
+const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
+  cwd: root,
+  stdio: ["ignore", "inherit", "inherit"],
+  env: { ...wranglerEnv, CI: "true" },
+});
+if (migrate.status !== 0) {
+  console.error(`Applying the D1 migrations failed (${migrate.error?.message ?? `exit code ${migrate.status}`}); not starting.`);
+  process.exit(1);
+}
+
 // --local: the Workers AI binding is remote-only, so it is left inert and agents use the offline model.
-const args = [
-  "dev",
-  "--local",
-  "--port",
-  "8787",
-  "--persist-to",
-  join(root, ".wrangler", "state"),
-  "--var",
-  "STEPWISE_MODEL:offline",
-  ...process.argv.slice(2),
-];
+const args = ["dev", "--local", "--port", "8787", "--persist-to", persistTo, "--var", "STEPWISE_MODEL:offline", ...process.argv.slice(2)];
 const child = spawn(wrangler, args, {
   cwd: root,
   stdio: "inherit",
-  env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  env: wranglerEnv,
 });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

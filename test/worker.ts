@@ -9,6 +9,7 @@ import { streamingTestWorkflows } from "./fixtures/streaming/workflows.ts";
 import { componentActions, componentRoutes, componentWorkflows } from "./fixtures/components/index.ts";
 import { chaosWorkflows } from "./fixtures/chaos/workflows.ts";
 import { typedSignalWorkflows } from "./fixtures/typed-signals.ts";
+import { appDataRoute, appDataWorkflows } from "./fixtures/app-data.ts";
 import { manualClock } from "./helpers/clock.ts";
 import { runSettled } from "./helpers/settled.ts";
 import { objectClock, type Clock } from "../src/kernel/index.ts";
@@ -25,6 +26,7 @@ export const stepwise = createStepwise({
     ...streamingTestWorkflows,
     ...chaosWorkflows,
     ...typedSignalWorkflows,
+    ...appDataWorkflows,
   ],
 });
 
@@ -57,6 +59,7 @@ export default {
       return Response.json(await env.PROBE.getByName("probe").counts(url.searchParams.get("prefix") ?? ""));
     }
     if (url.pathname.startsWith("/test/components/")) return componentRoutes(request, env);
+    if (url.pathname.startsWith("/test/app-data/")) return appDataRoute(url);
     return stepwise.app.fetch(request, env, ctx);
   },
 } satisfies ExportedHandler<Cloudflare.Env>;

@@ -1,5 +1,6 @@
 // The parts of the API's answers the chaos harness reads, parsed with zod where they come in (runs,
-// journals, run list pages, thread message pages), so a changed answer fails loudly, not as a wrong check.
+// journals, run list pages, thread message pages, app rows), so a changed answer fails loudly, not as
+// a wrong check.
 import { z } from "zod";
 
 export const StepView = z.object({
@@ -45,3 +46,6 @@ export const MessagePage = z.object({ messages: z.array(Message), nextCursor: z.
 export const ProbeCounts = z.record(z.string(), z.number());
 
 export const Started = z.object({ runId: z.string() });
+
+/** A row of an app table (D1) as the test Worker's /test/app-data route shows it: a notification has a message, a post a text. */
+export const AppRow = z.object({ id: z.number(), idempotency_key: z.string(), message: z.string().optional(), text: z.string().optional() });

@@ -1,9 +1,11 @@
 // The checks after a chaos round: each run's status and result, executions against the journal (no
-// completed step ran again), signals delivered once, threads without repeats, and the run index.
+// completed step ran again), signals delivered once, threads without repeats, app rows (D1) written
+// once, and the run index.
 import { ProbeCounts, RunListPage, RunView } from "./api-shapes.ts";
 import { call, sleep, type Target } from "./http.ts";
 import type { Driven } from "./drive.ts";
 import type { LogTap } from "./log-tap.ts";
+import { appRowsProblems } from "./app-rows-check.ts";
 import { threadProblems } from "./thread-check.ts";
 
 export interface Check {
@@ -128,6 +130,11 @@ export async function checkRun(target: Target, tap: LogTap, d: Driven, run: RunV
   if (plan.thread !== undefined && run.status === "completed") {
     const what = `${name}: thread ${result?.threadId} holds each message once`;
     const problems = await threadProblems(target, plan.thread, result).catch((err: unknown) => [String(err)]);
+    checks.push(problems.length === 0 ? pass(what) : fail(what, problems.join("\n")));
+  }
+  if (plan.appRows !== undefined && run.status === "completed") {
+    const what = `${name}: its ${plan.appRows.table} rows written once`;
+    const problems = await appRowsProblems(target, d.runId, plan.appRows, result).catch((err: unknown) => [String(err)]);
     checks.push(problems.length === 0 ? pass(what) : fail(what, problems.join("\n")));
   }
   return checks;

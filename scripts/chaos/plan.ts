@@ -10,8 +10,13 @@ export interface ThreadPlan {
   answersPerPrompt: number;
   /** Texts from the result, each of which must be the text of exactly one message. */
   texts(result: any): string[];
-  /** The inbox thread of the support examples: exactly one notification, this one. */
-  inbox?(result: any): { threadId: string; messageId: string; text: string };
+}
+
+/** What a finished run must have written to an app table (D1): exactly these rows, once each. */
+export interface AppRowsPlan {
+  table: "notifications" | "posts";
+  /** The rows, in the order written: each one's text (a notification's message, a post's text) and its id when the result names it. */
+  rows(result: any): { id?: unknown; text: string }[];
 }
 
 export interface RunPlan {
@@ -39,6 +44,7 @@ export interface RunPlan {
    */
   cancel?: { afterMs: number };
   thread?: ThreadPlan;
+  appRows?: AppRowsPlan;
 }
 
 const OFFLINE = "[offline model]";
@@ -144,14 +150,10 @@ const KINDS: Record<string, Kind> = {
     return {
       workflow: "support",
       args: { prompt, userId: id },
-      expect: (r) => offline(r, [["text", prompt]]) ?? (typeof r?.notification?.messageId === "string" ? null : `no notification in ${JSON.stringify(r)}`),
+      expect: (r) => offline(r, [["text", prompt]]) ?? (typeof r?.notification?.notificationId === "number" ? null : `no notification in ${JSON.stringify(r)}`),
       probed: false,
-      thread: {
-        prompts: [prompt],
-        answersPerPrompt: 1,
-        texts: (r) => [r.text],
-        inbox: (r) => ({ threadId: r.notification.inboxThreadId, messageId: r.notification.messageId, text: r.text }),
-      },
+      thread: { prompts: [prompt], answersPerPrompt: 1, texts: (r) => [r.text] },
+      appRows: { table: "notifications", rows: (r) => [{ id: r.notification.notificationId, text: r.text }] },
     };
   },
   structured: (_rng, id) => {
@@ -164,6 +166,7 @@ const KINDS: Record<string, Kind> = {
       probed: false,
       // The answer's message is the object as JSON, fields in the schema's order.
       thread: { prompts: [prompt], answersPerPrompt: 1, texts: (r) => [JSON.stringify({ analysis: r.analysis, instruction: r.instruction })] },
+      appRows: { table: "notifications", rows: (r) => [{ text: r.instruction }] },
     };
   },
   fanout: (rng, id) => {
@@ -218,11 +221,9 @@ const KINDS: Record<string, Kind> = {
           : `expected ${approve ? "published" : "rejected"} by ${approver}, got ${JSON.stringify(r)}`,
       probed: false,
       approval: { approve, delayMs: rng.int(0, 3_000), by: approver },
-      thread: {
-        prompts: [`Write an announcement about: ${topic}`],
-        answersPerPrompt: 1,
-        texts: (r) => (approve ? [r.draft, `Published: ${r.draft}`] : [r.draft]),
-      },
+      thread: { prompts: [`Write an announcement about: ${topic}`], answersPerPrompt: 1, texts: (r) => [r.draft] },
+      // Published once when approved (the post's id is in the result), nothing when rejected.
+      appRows: { table: "posts", rows: (r) => (approve ? [{ id: r.postId, text: r.draft }] : []) },
     };
   },
 };

@@ -2,7 +2,7 @@
 // an object of validators and whose name comes from their module and export when registered.
 // Public ones may also be called from outside (`POST /api/functions/{name}`); internal ones may not.
 import type { z } from "zod";
-import { defineAction, defineMutation, StepwiseError, type ActionContext, type ActionDefinition, type MutationDefinition } from "../engine/index.ts";
+import { appDb, defineAction, defineMutation, StepwiseError, type ActionContext, type ActionDefinition, type MutationDefinition } from "../engine/index.ts";
 import { argsSchema, type ArgsOf, type ArgsSpec } from "./values.ts";
 
 /** The app's D1 database (the `DB` binding): where app data lives. */
@@ -73,13 +73,6 @@ function handler<A extends ArgsSpec | undefined, R>(spec: FunctionSpec<A, R>) {
 
 /** `ctx` with `db`: the `DB` binding, looked up when first used (a function that never writes needs none). */
 export function withDb<C extends { readonly env: Env }>(ctx: C): C & { readonly db: Database } {
-  return Object.defineProperty({ ...ctx }, "db", {
-    enumerable: true,
-    get: () => {
-      // SAFETY: reads one binding, checked before use.
-      const db = (ctx.env as unknown as { DB?: D1Database }).DB;
-      if (db === undefined) throw new StepwiseError("app.db_missing", "the D1 binding DB is missing: add it to wrangler.toml (see README, App data)");
-      return db;
-    },
-  }) as C & { readonly db: Database };
+  // SAFETY: the getter below is the `db` the cast adds.
+  return Object.defineProperty({ ...ctx }, "db", { enumerable: true, get: () => appDb(ctx.env) }) as C & { readonly db: Database };
 }

@@ -18,6 +18,7 @@ export type {
 } from "./workflow-api.ts";
 export { anyApi, referenceTo, references, type ApiFromModules, type PublicApiFromModules, type ReferenceTo } from "./references.ts";
 export { withCalls, type BaseActionContext } from "./function-calls.ts";
+export { appDb } from "./app-db.ts";
 export { NonRetryableError, RunCanceledError, StepwiseError } from "../kernel/index.ts";
 export type { SerializedError } from "../kernel/index.ts";
 export { backoffDelay, DEFAULT_RETRY, RetryPolicy, resolveRetry, shouldRetry, type RetryOption } from "./core/index.ts";

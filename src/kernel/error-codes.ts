@@ -78,7 +78,6 @@ export const ERROR_CODES = {
   "job.already_finished": http(409, "the job has already ended"),
   "job.canceled": outcome("the job was canceled"),
   "components.binding_missing": outcome("a components binding is missing from the Worker's config"),
-  "app.db_missing": outcome("the app's D1 binding DB is missing from the Worker's config"),
   // Threads, agents and streams
   "thread.not_found": http(404, "no thread with that id"),
   "thread.message_not_found": http(404, "no message with that id in the thread"),
@@ -92,6 +91,9 @@ export const ERROR_CODES = {
   "answer.incomplete": outcome("the answer was cut off before it was saved"),
   "stream.invalid_chunk": outcome("a pushed chunk is not a UI message chunk"),
   "stream.sequence_gap": outcome("a pushed chunk skips a sequence number"),
+  // The example app's data (D1)
+  "app.db_missing": outcome("the Worker has no D1 binding DB for the app's data (wrangler.toml, see README)"),
+  "app.row_missing": outcome("a row a mutation inserted (or found already there) could not be read back"),
   // Approvals and configuration
   "approval.not_configured": outcome("APPROVAL_SIGNING_KEY is missing or invalid"),
   "approval.invalid_header": outcome("an email header value holds a control character"),

@@ -1,9 +1,10 @@
 // Example (seed: human in the loop): an agent drafts, an approval link goes out by email, a human
 // approves or rejects within 24 hours, and only an approved draft is published (exactly once).
 import { z } from "zod";
-import { createThread, saveMessage } from "../agents/index.ts";
-import { defineMutation, defineWorkflow } from "../engine/index.ts";
+import { createThread } from "../agents/index.ts";
+import { defineMutation, defineWorkflow, appDb } from "../engine/index.ts";
 import { requestApproval } from "../approvals/index.ts";
+import { insertOnce } from "./app-data.ts";
 import { writerAgent } from "./example-agents.ts";
 
 export const APPROVAL_SIGNAL = "approval";
@@ -11,13 +12,16 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 export const draftPost = writerAgent.asTextAction();
 
-/** Publishing is a message in the thread, saved once per step (a real app would post it somewhere). */
+/** Publishing is a row in the app's `posts` table (D1), written once per step: its idempotency key is the row's unique key. */
 export const publish = defineMutation({
   name: "publish",
   args: z.object({ threadId: z.string(), text: z.string() }),
   handler: async (ctx, { threadId, text }) => {
-    const { messageId } = await saveMessage(ctx, { threadId, message: { role: "assistant", content: `Published: ${text}` }, agentName: "publisher" });
-    return { messageId };
+    const db = appDb(ctx.env);
+    const insert = db
+      .prepare("INSERT INTO posts (idempotency_key, thread_id, text) VALUES (?, ?, ?) ON CONFLICT(idempotency_key) DO NOTHING")
+      .bind(ctx.idempotencyKey, threadId, text);
+    return { postId: await insertOnce(db, "posts", ctx.idempotencyKey, insert) };
   },
 });
 
@@ -40,6 +44,8 @@ export const draftApproval = defineWorkflow({
     draft: z.string(),
     outcome: z.enum(["published", "rejected", "timed_out"]),
     by: z.string().optional(),
+    /** The `posts` row of a published draft. */
+    postId: z.number().int().optional(),
   }),
   handler: async (step, { topic, userId, timeoutMs, approver }) => {
     const { threadId } = await createThread(step, { userId, title: `Draft: ${topic.slice(0, 100)}` });
@@ -57,8 +63,8 @@ export const draftApproval = defineWorkflow({
     if (decision === null) return { threadId, draft: text, outcome: "timed_out" as const };
     const by = decision.by === undefined ? {} : { by: decision.by };
     if (!decision.approved) return { threadId, draft: text, outcome: "rejected" as const, ...by };
-    await step.runMutation(publish, { threadId, text });
-    return { threadId, draft: text, outcome: "published" as const, ...by };
+    const { postId } = await step.runMutation(publish, { threadId, text });
+    return { threadId, draft: text, outcome: "published" as const, ...by, postId };
   },
 });
 

@@ -1,16 +1,22 @@
-// The notification mutation of the support examples: delivers a message to the user's inbox thread
-// (one per user), exactly once per step thanks to the step's idempotency key.
+// The notification mutation of the support examples: one row in the app's `notifications` table (D1),
+// written exactly once per step: its idempotency key is the row's unique key.
 import { z } from "zod";
-import { createThread, saveMessage } from "../agents/index.ts";
-import { defineMutation } from "../engine/index.ts";
+import { defineMutation, appDb } from "../engine/index.ts";
+import { insertOnce } from "./app-data.ts";
 
+/**
+ * Notifies a user; run again with the same idempotency key, it writes nothing and returns the same id.
+ * @example
+ * const { notificationId } = await step.runMutation(sendNotification, { userId: "grace", message: "Your export is ready." });
+ */
 export const sendNotification = defineMutation({
   name: "notifications.send",
   args: z.object({ userId: z.string().min(1).max(200), message: z.string().min(1) }),
   handler: async (ctx, { userId, message }) => {
-    // The inbox's id derives from the user, so every notification of a user lands in the same thread.
-    const { threadId } = await createThread({ env: ctx.env, idempotencyKey: `inbox:${userId}` }, { userId, title: `Notifications for ${userId}` });
-    const { messageId } = await saveMessage(ctx, { threadId, message: { role: "assistant", content: message }, agentName: "notifications" });
-    return { inboxThreadId: threadId, messageId };
+    const db = appDb(ctx.env);
+    const insert = db
+      .prepare("INSERT INTO notifications (idempotency_key, user_id, message) VALUES (?, ?, ?) ON CONFLICT(idempotency_key) DO NOTHING")
+      .bind(ctx.idempotencyKey, userId, message);
+    return { notificationId: await insertOnce(db, "notifications", ctx.idempotencyKey, insert) };
   },
 });

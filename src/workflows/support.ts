@@ -1,5 +1,5 @@
 // Examples (seed: the Workflow component): thread, saved prompt, an answer in a retried action step
-// (promptMessageId: never saved or answered twice), a notification mutation; and a typed-object variant.
+// (promptMessageId: never saved or answered twice), a notification mutation (a D1 row); and a typed-object variant.
 import { z } from "zod";
 import { createThread, saveMessage, stepCountIs } from "../agents/index.ts";
 import { defineWorkflow } from "../engine/index.ts";
@@ -20,7 +20,7 @@ const SupportArgs = z.object({ prompt: z.string().min(1).max(10_000), userId: z.
 export const support = defineWorkflow({
   name: "support",
   args: SupportArgs,
-  returns: z.object({ threadId: z.string(), text: z.string(), notification: z.object({ inboxThreadId: z.string(), messageId: z.string() }) }),
+  returns: z.object({ threadId: z.string(), text: z.string(), notification: z.object({ notificationId: z.number().int() }) }),
   handler: async (step, { prompt, userId }) => {
     const { threadId } = await createThread(step, { userId });
     const { messageId } = await saveMessage(step, { threadId, prompt });

@@ -5,6 +5,7 @@
 //   await fetch(dev.url + "/healthz");
 //   await dev.stop("SIGKILL"); await dev.restart();   // same persistDir, new port
 //   await dev.dispose();                              // stop + remove the temp dirs we made
+//   await runWrangler(["d1", "execute", "DB", "--local", "--persist-to", dev.persistDir, "--command", "select 1"]);
 //
 // Paths (config, persistDir, cwd) are resolved against the repository root, whatever the cwd.
 // Each server gets free ports (HTTP and inspector), its own process group, and a private TMPDIR
@@ -13,6 +14,9 @@
 // alive when the Node process exits (or is ended by SIGINT, SIGTERM or SIGHUP) is SIGKILLed (whole
 // group) from an 'exit' handler, and the temp dirs made here are removed, so a crashed or killed test
 // run does not leak wrangler/workerd processes.
+//
+// When the config declares D1 databases, the first start() applies their migrations (`wrangler d1
+// migrations apply --local`) to the persist dir, as `npm start` does, so the Worker finds its tables.
 //
 // Caveat: `wrangler dev` rebuilds and reloads the Worker when a bundled source file, or the repo's
 // package.json / tsconfig.json, changes; requests in flight then fail with HTTP 503 "Your worker
@@ -115,6 +119,36 @@ export function wranglerCommand(): [string, string] {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * The D1 databases of a wrangler.toml that have migrations: each `[[d1_databases]]` table's binding and
+ * its migrations folder (`migrations_dir`, default "migrations", relative to the config), when it exists.
+ * A line-based read of the few keys needed, not a TOML parser (the repository's configs are all TOML;
+ * a JSON config's databases are not seen).
+ */
+export function d1Migrations(configPath: string): { binding: string; dir: string }[] {
+  if (!configPath.endsWith(".toml")) return [];
+  const found: { binding: string; dir: string }[] = [];
+  let current: { binding?: string; dir: string } | undefined;
+  const flush = () => {
+    if (current?.binding !== undefined && existsSync(current.dir)) found.push({ binding: current.binding, dir: current.dir });
+    current = undefined;
+  };
+  for (const line of readFileSync(configPath, "utf8").split("\n")) {
+    const header = /^\s*\[\[?\s*([^\]]+?)\s*\]\]?/.exec(line);
+    if (header) {
+      flush();
+      if (header[1] === "d1_databases" && line.trim().startsWith("[[")) current = { dir: resolve(dirname(configPath), "migrations") };
+      continue;
+    }
+    const entry = /^\s*(binding|migrations_dir)\s*=\s*"([^"]*)"/.exec(line);
+    if (current === undefined || entry === null) continue;
+    if (entry[1] === "binding") current.binding = entry[2]!;
+    else current.dir = resolve(dirname(configPath), entry[2]!);
+  }
+  flush();
+  return found;
+}
+
 export interface GroupProcess {
   pid: number;
   /** The executable's name (e.g. "workerd", "node"). */
@@ -202,6 +236,44 @@ function installExitHook(): void {
   }
 }
 
+/**
+ * Runs a wrangler command to its end, in its own process group like a server (a local D1 command runs
+ * workerd, which must not outlive it): its exit code (null when killed at `timeoutMs`) and its output.
+ * @example
+ * const { code, stdout } = await runWrangler(["d1", "execute", "DB", "--local", "--persist-to", dir, "--command", "select 1"]);
+ */
+export async function runWrangler(
+  args: string[],
+  opts: { cwd?: string | undefined; env?: NodeJS.ProcessEnv; timeoutMs?: number | undefined } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  installExitHook();
+  const child = spawn(nodeBinary(), [wranglerEntry(), ...args], {
+    cwd: fromRoot(opts.cwd ?? "."),
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: opts.env ?? { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1", FORCE_COLOR: "0" },
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`failed to spawn wrangler ${args[0]}`);
+  liveGroups.add(pid);
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+  child.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  const timer = setTimeout(() => killGroup(pid, "SIGKILL"), opts.timeoutMs ?? 60_000);
+  const code = await new Promise<number | null>((res) => {
+    child.once("exit", (exitCode) => res(exitCode));
+    child.once("error", (err) => {
+      stderr += `\nspawn error: ${err.message}\n`;
+      res(null);
+    });
+  });
+  clearTimeout(timer);
+  killGroup(pid, "SIGKILL");
+  liveGroups.delete(pid);
+  return { code, stdout, stderr };
+}
+
 class WranglerDevServer implements DevServer {
   url = "";
   port = 0;
@@ -215,6 +287,8 @@ class WranglerDevServer implements DevServer {
   private buf = "";
   /** TMPDIR of the wrangler processes (miniflare writes scratch files there, e.g. local emails); removed by dispose() and at exit. */
   private readonly scratchDir: string;
+  /** Whether the config's D1 migrations were applied to persistDir (once: restarts keep the dir). */
+  private migrated = false;
 
   constructor(opts: StartOptions) {
     this.opts = opts;
@@ -243,9 +317,42 @@ class WranglerDevServer implements DevServer {
     if (this.buf.length > LOG_LIMIT) this.buf = this.buf.slice(this.buf.length - LOG_LIMIT);
   }
 
+  /** The environment of every wrangler process of this server. */
+  private wranglerEnv(): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      WRANGLER_SEND_METRICS: "false",
+      CI: "true",
+      NO_COLOR: "1",
+      FORCE_COLOR: "0",
+      TMPDIR: this.scratchDir,
+      ...(this.opts.env ?? {}),
+    };
+  }
+
+  /** Applies the config's D1 migrations to persistDir, as `npm start` does (CI=true: no prompt). */
+  private async migrate(): Promise<void> {
+    const config = fromRoot(this.opts.config);
+    for (const { binding } of d1Migrations(config)) {
+      this.append(`\n[wrangler-dev] applying the D1 migrations of ${binding}\n`);
+      const { code, stdout, stderr } = await runWrangler(
+        ["d1", "migrations", "apply", binding, "--local", "--persist-to", this.persistDir, "--config", config],
+        {
+          cwd: this.opts.cwd,
+          env: this.wranglerEnv(),
+          timeoutMs: this.opts.readyTimeoutMs,
+        },
+      );
+      this.append(stdout + stderr);
+      if (code !== 0) throw new Error(`wrangler d1 migrations apply ${binding} exited with ${code}.\n--- logs ---\n${this.buf}`);
+    }
+    this.migrated = true;
+  }
+
   async start(): Promise<void> {
     if (this.child) throw new Error("wrangler dev already running");
     installExitHook();
+    if (!this.migrated) await this.migrate();
     const port = await freePort();
     let inspectorPort = await freePort();
     while (inspectorPort === port) inspectorPort = await freePort();
@@ -275,15 +382,7 @@ class WranglerDevServer implements DevServer {
       cwd: fromRoot(this.opts.cwd ?? "."),
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
-      env: {
-        ...process.env,
-        WRANGLER_SEND_METRICS: "false",
-        CI: "true",
-        NO_COLOR: "1",
-        FORCE_COLOR: "0",
-        TMPDIR: this.scratchDir,
-        ...(this.opts.env ?? {}),
-      },
+      env: this.wranglerEnv(),
     });
     const pid = child.pid;
     if (pid === undefined) throw new Error("failed to spawn wrangler dev");

@@ -4,6 +4,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { listMessages, type MessageRecord } from "../../src/agents/index.ts";
 import type { RunView } from "../../src/engine/index.ts";
+import { rowsOfRun } from "../helpers/app-data.ts";
 import { call } from "../helpers/http.ts";
 import { client, fireUntil, runStub, settle, view } from "../helpers/runtime.ts";
 
@@ -56,7 +57,7 @@ describe("basic chaining: weather-advice", () => {
 describe("support", () => {
   it("creates the thread, saves the prompt, answers it in a retried action step, notifies the user once", async () => {
     const v = await finished("support", { prompt: "My export keeps failing with an error.", userId: "grace" });
-    const r = v.result as { threadId: string; text: string; notification: { inboxThreadId: string; messageId: string } };
+    const r = v.result as { threadId: string; text: string; notification: { notificationId: number } };
     expect(v.steps!.map((s) => [s.name, s.kind])).toEqual([
       ["createThread", "mutation"],
       ["saveMessage", "mutation"],
@@ -67,8 +68,10 @@ describe("support", () => {
     const saved = await messages(r.threadId);
     expect(saved.filter((m) => m.role === "user")).toHaveLength(1);
     expectOffline(saved);
-    const inbox = await messages(r.notification.inboxThreadId);
-    expect(inbox.map((m) => [m.id, m.text])).toEqual([[r.notification.messageId, r.text]]);
+    // The notification is one row in the app's database, keyed by the mutation step.
+    expect(await rowsOfRun("notifications", v.runId)).toEqual([
+      { id: r.notification.notificationId, idempotency_key: `${v.runId}:3`, user_id: "grace", message: r.text, created_at: expect.any(String) },
+    ]);
   });
 
   it("the structured variant returns the schema's fields", async () => {
@@ -79,6 +82,7 @@ describe("support", () => {
     const answer = (await messages(r.threadId)).at(-1)!;
     expect(JSON.parse(answer.text)).toEqual({ analysis: r.analysis, instruction: r.instruction });
     expect(answer).toMatchObject({ model: "offline", final: true });
+    expect((await rowsOfRun("notifications", v.runId)).map((n) => [n.user_id, n.message])).toEqual([["grace", r.instruction]]);
   });
 });
 
@@ -133,14 +137,16 @@ describe("human in the loop: draft-approval", () => {
     await client.signalRun(runId, "approval", { approved: true, by: "ada" });
     await settle(runStub(runId));
     const v = await view(runStub(runId));
-    const r = v.result as { threadId: string; draft: string; outcome: string; by?: string };
+    const r = v.result as { threadId: string; draft: string; outcome: string; by?: string; postId?: number };
     expect(r).toMatchObject({ outcome: "published", by: "ada" });
     expect(r.draft).toContain("our new API");
     expect(v.steps!.map((s) => s.name)).toEqual(["createThread", "draftApproval.draftPost", "stepwise.requestApproval", "approval", "publish"]);
     // The approval request step journaled what the emailed link shows: the draft, for the approver.
     expect(v.steps![2]!.result).toMatchObject({ to: "editor@example.com", summary: r.draft, signal: "approval" });
-    const saved = await messages(r.threadId);
-    expect(saved.at(-1)).toMatchObject({ agentName: "publisher", text: `Published: ${r.draft}` });
+    // Published: one row in the app's posts table, keyed by the publish step (seq 4).
+    expect(await rowsOfRun("posts", runId)).toEqual([
+      { id: r.postId, idempotency_key: `${runId}:4`, thread_id: r.threadId, text: r.draft, published_at: expect.any(String) },
+    ]);
   });
 
   it("does not publish a rejected draft", async () => {
@@ -150,6 +156,7 @@ describe("human in the loop: draft-approval", () => {
     const v = await view(runStub(runId));
     expect(v.result).toMatchObject({ outcome: "rejected", by: "grace" });
     expect(v.steps!.map((s) => s.name)).not.toContain("publish");
+    expect(await rowsOfRun("posts", runId)).toEqual([]);
   });
 
   it("times out after 24 hours without a decision, publishing nothing", async () => {
@@ -159,6 +166,7 @@ describe("human in the loop: draft-approval", () => {
     const wait = v.steps!.find((s) => s.name === "approval")!;
     expect(wait.wakeAt! - wait.startedAt).toBe(24 * 60 * 60 * 1000);
     expect(v.steps!.map((s) => s.name)).not.toContain("publish");
+    expect(await rowsOfRun("posts", runId)).toEqual([]);
   });
 });
 
