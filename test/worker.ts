@@ -10,6 +10,7 @@ import { componentActions, componentRoutes, componentWorkflows } from "./fixture
 import { chaosWorkflows } from "./fixtures/chaos/workflows.ts";
 import { typedSignalWorkflows } from "./fixtures/typed-signals.ts";
 import { appDataRoute, appDataWorkflows } from "./fixtures/app-data.ts";
+import * as functions from "./fixtures/functions.ts";
 import { manualClock } from "./helpers/clock.ts";
 import { runSettled } from "./helpers/settled.ts";
 import { objectClock, type Clock } from "../src/kernel/index.ts";
@@ -17,7 +18,7 @@ import { objectClock, type Clock } from "../src/kernel/index.ts";
 export { Probe } from "./fixtures/probe.ts";
 
 export const stepwise = createStepwise({
-  modules,
+  modules: { ...modules, functions },
   definitions: [
     ...testWorkflows,
     ...componentWorkflows,
