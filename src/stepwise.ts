@@ -1,6 +1,8 @@
 // Composes the layers for a deployment: one registry of workflows, actions and mutations, the Durable
 // Object classes bound to it, and the app. Entry points (src/index.ts, the test and bench Workers)
 // each call this once, when the Worker loads.
+import { createThreadMutation, saveMessageMutation } from "./agents/index.ts";
+import { sendApprovalRequest } from "./approvals/index.ts";
 import { createComponents } from "./components/index.ts";
 import { createRunObject, Registry, type RegistryInput } from "./engine/index.ts";
 import { createApp } from "./http/index.ts";
@@ -18,7 +20,9 @@ import { chatPageRoutes } from "./ui/index.ts";
  * export default { fetch: stepwise.app.fetch };
  */
 export function createStepwise(opts: RegistryInput) {
-  const registry = new Registry(opts);
+  // Stepwise's own steps (a thread created or a message saved by a step, an approval link sent) are
+  // registered like the app's, so they are found by name too.
+  const registry = new Registry({ ...opts, definitions: [createThreadMutation, saveMessageMutation, sendApprovalRequest, ...(opts.definitions ?? [])] });
   registry.assertNoneForgotten();
   // The ui and http layers are siblings: the chat page joins the app here, under the app's middleware and 404s.
   const app = createApp(registry).route("/chat", chatPageRoutes());

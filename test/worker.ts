@@ -5,21 +5,29 @@ import type { RpcResult } from "../src/kernel/index.ts";
 import { modules } from "../src/workflows/index.ts";
 import { testWorkflows } from "./fixtures/workflows.ts";
 import { agentTestWorkflows } from "./fixtures/agents/workflows.ts";
-import { streamingTestWorkflows } from "./fixtures/streaming/workflows.ts";
+import { streamActions, streamingTestWorkflows } from "./fixtures/streaming/workflows.ts";
 import { componentActions, componentRoutes, componentWorkflows } from "./fixtures/components/index.ts";
 import { chaosWorkflows } from "./fixtures/chaos/workflows.ts";
 import { typedSignalWorkflows } from "./fixtures/typed-signals.ts";
 import { appDataRoute, appDataWorkflows } from "./fixtures/app-data.ts";
 import * as functions from "./fixtures/functions.ts";
+import * as testFixtures from "./fixtures/workflows.ts";
+import * as agentFixtures from "./fixtures/agents/workflows.ts";
+import * as chaosFixtures from "./fixtures/chaos/workflows.ts";
+import * as typedSignalFixtures from "./fixtures/typed-signals.ts";
+import * as appDataFixtures from "./fixtures/app-data.ts";
 import { manualClock } from "./helpers/clock.ts";
 import { runSettled } from "./helpers/settled.ts";
 import { objectClock, type Clock } from "../src/kernel/index.ts";
 
 export { Probe } from "./fixtures/probe.ts";
 
+// The test fixtures' modules are registered whole (every exported definition, as an app's would be),
+// under the names they give; the lists add the few that are not exported one by one.
 export const stepwise = createStepwise({
-  modules: { ...modules, functions },
+  modules: { ...modules, functions, testFixtures, agentFixtures, chaosFixtures, typedSignalFixtures, appDataFixtures },
   definitions: [
+    ...Object.values(streamActions).flatMap((byKind) => Object.values(byKind)),
     ...testWorkflows,
     ...componentWorkflows,
     ...componentActions,

@@ -7,7 +7,17 @@ export { AgentThread } from "./durable/thread-object.ts";
 export { THREAD_ID_PATTERN, type MessagePage } from "./durable/thread-rpc.ts";
 export { DEFAULT_WORKERS_AI_MODEL, defaultModel, type ModelContext, type ModelOption } from "./models/select-model.ts";
 export { OFFLINE_MODEL_ID, OFFLINE_PROVIDER, OfflineLanguageModel, offlineModel } from "./models/offline-model.ts";
-export { createThread, getThread, listMessages, saveMessage, threadStub, type CreateThreadArgs, type SaveMessageArgs } from "./threads.ts";
+export {
+  createThread,
+  createThreadMutation,
+  getThread,
+  listMessages,
+  saveMessage,
+  saveMessageMutation,
+  threadStub,
+  type CreateThreadArgs,
+  type SaveMessageArgs,
+} from "./threads.ts";
 export { signTicket, TICKET_TTL_MS, verifyTicket } from "./streaming/ws-ticket.ts";
 export { createTool, type AgentTool, type AgentTools, type ToolContext } from "./tools.ts";
 export { stepCountIs } from "ai";

@@ -1,6 +1,6 @@
 // The approvals layer: `requestApproval(step, ...)` for workflows, and the signed links it mails. The HTTP
 // pages that decide a link are the http layer's (src/http/approvals/), built on this entry point.
-export { ApprovalDecision, ApprovalRequest, REQUEST_APPROVAL_STEP, requestApproval } from "./request.ts";
+export { ApprovalDecision, ApprovalRequest, REQUEST_APPROVAL_STEP, requestApproval, sendApprovalRequest } from "./request.ts";
 export {
   ApprovalClaims,
   DEFAULT_BASE_URL,

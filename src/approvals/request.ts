@@ -27,7 +27,8 @@ export type ApprovalRequest = z.infer<typeof ApprovalRequest>;
 
 export const REQUEST_APPROVAL_STEP = "stepwise.requestApproval";
 
-const sendApprovalRequest = defineAction({
+/** The step that emails an approval link (registered by createStepwise, as the thread mutations are). */
+export const sendApprovalRequest = defineAction({
   name: REQUEST_APPROVAL_STEP,
   args: z.object({
     signal: z.string().regex(SIGNAL_NAME_PATTERN),

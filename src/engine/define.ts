@@ -91,15 +91,18 @@ export function assertName(name: string, what: string): void {
 }
 
 /**
- * Definitions made without a name that no registry has named yet, with what they look like: at load,
- * `Registry.assertNoneForgotten` refuses a deployment that leaves one out (its steps, retriers and
- * pools could never find it by name).
+ * Definitions no registry has registered yet, with what they look like and where they were made: at
+ * load, `Registry.assertNoneForgotten` refuses a deployment that leaves one out (an unnamed one could
+ * never be found by name; a named one would run from a step, but not from a retrier, a pool or a
+ * reference). Named definitions are tracked until that check ran once (the Worker's modules are loaded
+ * by then; one made later, in a handler, is not a forgotten export); unnamed ones always, for `nameOf`.
  */
-const unnamed = new Map<DefinitionLike, string>();
+const unregistered = new Map<DefinitionLike, string>();
+let loaded = false;
 
 function named<D extends DefinitionLike>(def: D, name: string | undefined): D {
   if (name !== undefined) assertName(name, def.type);
-  else unnamed.set(def, describeUnnamed(def));
+  if (name === undefined || !loaded) unregistered.set(def, describe(def, name));
   return def;
 }
 
@@ -109,13 +112,18 @@ export function nameDefinition(def: DefinitionLike, name: string): boolean {
   assertName(name, def.type);
   // SAFETY: `name` is readonly to users; the registry names a definition once, before any run uses it.
   (def as { name: string }).name = name;
-  unnamed.delete(def);
   return true;
 }
 
-/** The unnamed definitions still waiting for a registry, described by kind, args and where they were made. */
-export function unnamedDefinitions(): string[] {
-  return [...unnamed.values()];
+/** A registry took the definition. */
+export function markRegistered(def: DefinitionLike): void {
+  unregistered.delete(def);
+}
+
+/** The definitions no registry took, described by kind, name or args, and where they were made; ends the tracking of named ones. */
+export function unregisteredDefinitions(): string[] {
+  loaded = true;
+  return [...unregistered.values()];
 }
 
 /** A definition's name, or a clear error for one never registered (it has none). */
@@ -123,13 +131,14 @@ export function nameOf(def: DefinitionLike): string {
   if (def.name !== "") return def.name;
   throw new StepwiseError(
     "function.not_registered",
-    `${unnamed.get(def) ?? `an unnamed ${def.type}`} has no name: export it from a module given to createStepwise({ modules }), or give it a name`,
+    `${unregistered.get(def) ?? `an unnamed ${def.type}`} has no name: export it from a module given to createStepwise({ modules }), or give it a name`,
   );
 }
 
-function describeUnnamed(def: DefinitionLike & { args?: unknown }): string {
+function describe(def: DefinitionLike & { args?: unknown }, name: string | undefined): string {
   const shape = (def.args as { shape?: Record<string, unknown> } | undefined)?.shape;
   const args = shape === undefined ? "" : ` with args { ${Object.keys(shape).join(", ")} }`;
+  const what = name === undefined ? `an unnamed ${def.type}${args}` : `the ${def.type} "${name}"`;
   // The first stack frame outside this file is the define call's caller (file names survive in tests
   // and under `wrangler dev`; a deployed bundle shows the bundle's line instead).
   const frame = new Error().stack
@@ -137,5 +146,5 @@ function describeUnnamed(def: DefinitionLike & { args?: unknown }): string {
     .slice(1)
     .find((line) => !/define\.ts|\/convex\/|agents\/agent\.ts/.test(line));
   const at = frame === undefined ? "" : ` (${frame.trim().replace(/^at\s+/, "")})`;
-  return `an unnamed ${def.type}${args}${at}`;
+  return `${what}${at}`;
 }

@@ -3,7 +3,7 @@
 // registered once, in one place, and whatever calls it by name (a step, a retrier, a pool, an
 // onComplete, an HTTP caller) finds the same definition.
 import { StepwiseError } from "../kernel/index.ts";
-import { nameDefinition, nameOf, unnamedDefinitions } from "./define.ts";
+import { markRegistered, nameDefinition, nameOf, unregisteredDefinitions } from "./define.ts";
 import { FUNCTION_PATH, type AnyCallable, type AnyDefinition, type AnyWorkflow, type DefinitionLike, type FunctionReference } from "./workflow-api.ts";
 
 /**
@@ -44,6 +44,7 @@ export class Registry {
 
   #add(def: AnyDefinition, place: string): void {
     nameDefinition(def, place);
+    markRegistered(def);
     const taken = this.#byName.get(def.name);
     if (taken !== undefined && taken !== def) {
       throw new TypeError(`the name "${def.name}" is registered twice: by ${this.#placeOf.get(def.name)} and by ${place}`);
@@ -56,15 +57,16 @@ export class Registry {
   }
 
   /**
-   * Throws when a definition made without a name was registered nowhere: nothing could find it by name,
-   * so a step, retrier or pool using it would fail. `createStepwise` calls it once, when the Worker loads.
+   * Throws when a definition made while the Worker's modules loaded was registered nowhere: an unnamed
+   * one could not be found by name at all, a named one not by a retrier, a pool or a reference.
+   * `createStepwise` calls it once, when the Worker loads.
    */
   assertNoneForgotten(): void {
-    const forgotten = unnamedDefinitions();
+    const forgotten = unregisteredDefinitions();
     if (forgotten.length === 0) return;
     throw new TypeError(
       `${forgotten.length} definition(s) are in no module given to createStepwise({ modules }): ${forgotten.join("; ")}. ` +
-        "Export each from a registered module, or give it a name.",
+        "Export each from a module in `modules` (or list it in `definitions`).",
     );
   }
 

@@ -60,6 +60,12 @@ describe("Registry", () => {
     expect(() => registry.resolve(anyApi.flows.run, "action")).toThrow('"flows.run" is a workflow, not an action');
   });
 
+  it("refuses, at load, a named definition no module registered (a step could run it; a retrier, a pool or a reference could not)", () => {
+    const stray = defineMutation({ name: "ledger.stray", args, handler: () => null });
+    expect(() => new Registry({ modules: {} }).assertNoneForgotten()).toThrow(/the mutation "ledger\.stray" \(.*registry\.unit\.test\.ts:\d+:\d+\)/);
+    new Registry({ definitions: [stray] }).assertNoneForgotten();
+  });
+
   it("refuses, at load, a definition no module registered, saying what and where it is", () => {
     const forgotten = defineAction({ args: z.object({ city: z.string() }), handler: () => 1 });
     const registry = new Registry({ modules: {} });
