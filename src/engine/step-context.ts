@@ -29,9 +29,12 @@ export type StepCall =
  * (`internal.agents.generate`) resolve through `registry`; a definition passed as is runs as is.
  */
 export function createStepContext(runId: string, registry: Registry, execute: (call: StepCall) => Promise<unknown>): StepContext {
-  const callable = async (kind: "action" | "mutation", ref: DefinitionLike | FunctionReference, args: unknown, opts: ActionStepOptions = {}) => {
-    const def = registry.resolve(ref, kind);
-    const name = nameOf(def);
+  // Not async: the handler must get the executor's own promise, which the combinator watch sees in
+  // Promise.race (combinators.ts); a reference that resolves to nothing is a rejected promise.
+  const callable = (kind: "action" | "mutation", ref: DefinitionLike | FunctionReference, args: unknown, opts: ActionStepOptions = {}) => {
+    const resolved = resolve(kind, ref);
+    if (!resolved.ok) return Promise.reject(resolved.error);
+    const { def, name } = resolved;
     return execute({
       kind,
       name: opts.name ?? name,
@@ -43,6 +46,15 @@ export function createStepContext(runId: string, registry: Registry, execute: (c
       pool: opts.pool,
     });
   };
+
+  function resolve<K extends "action" | "mutation" | "workflow">(kind: K, ref: DefinitionLike | FunctionReference) {
+    try {
+      const def = registry.resolve(ref, kind);
+      return { ok: true as const, def, name: nameOf(def) };
+    } catch (error) {
+      return { ok: false as const, error };
+    }
+  }
 
   // SAFETY (each `as` below): the executor resolves a step with exactly the value its function or
   // wait produced, which has the declared type; the journal round-trips it through JSON.
@@ -64,9 +76,10 @@ export function createStepContext(runId: string, registry: Registry, execute: (c
         payload === null ? null : parseSignalPayload(schema, name, payload),
       );
     }) as StepContext["waitForSignal"],
-    runWorkflow: (async (workflow: DefinitionLike | FunctionReference, args: unknown, opts: { name?: string } = {}) => {
-      const def = registry.resolve(workflow, "workflow");
-      return execute({ kind: "workflow", name: opts.name ?? nameOf(def), workflow: def, args });
+    runWorkflow: ((workflow: DefinitionLike | FunctionReference, args: unknown, opts: { name?: string } = {}) => {
+      const resolved = resolve("workflow", workflow);
+      if (!resolved.ok) return Promise.reject(resolved.error);
+      return execute({ kind: "workflow", name: opts.name ?? resolved.name, workflow: resolved.def, args });
     }) as StepContext["runWorkflow"],
     now: () => execute({ kind: "now", name: "now" }) as Promise<number>,
     random: () => execute({ kind: "random", name: "random" }) as Promise<number>,
