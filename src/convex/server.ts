@@ -2,7 +2,8 @@
 // an object of validators and whose name comes from their module and export when registered.
 // Public ones may also be called from outside (`POST /api/functions/{name}`); internal ones may not.
 import type { z } from "zod";
-import { appDb, defineAction, defineMutation, StepwiseError, type ActionContext, type ActionDefinition, type MutationDefinition } from "../engine/index.ts";
+import { appDb, defineAction, defineMutation, NonRetryableError, type ActionContext, type ActionDefinition, type MutationDefinition } from "../engine/index.ts";
+import { issueSummary } from "../kernel/index.ts";
 import { argsSchema, type ArgsOf, type ArgsSpec } from "./values.ts";
 
 /** The app's D1 database (the `DB` binding): where app data lives. */
@@ -66,7 +67,9 @@ function handler<A extends ArgsSpec | undefined, R>(spec: FunctionSpec<A, R>) {
     const result = await spec.handler(withDb(ctx), args as ArgsOf<A>);
     if (spec.returns === undefined) return result;
     const checked = spec.returns.safeParse(result);
-    if (!checked.success) throw new StepwiseError("step.failed", `the handler's result does not match "returns": ${checked.error.message}`);
+    if (!checked.success) {
+      throw new NonRetryableError(`the handler's result does not match "returns": ${issueSummary(checked.error)}`, { code: "function.invalid_result" });
+    }
     return checked.data;
   };
 }

@@ -37,7 +37,7 @@ export type WorkflowStatus =
   | { type: "canceled" };
 
 /** Where `start`, `status` and `cancel` may be called from: anything with an `env` (an action's ctx, a Worker's `{ env }`), or nothing. */
-export type RunsCtx = { readonly env?: Env } | undefined;
+export type RunsCtx = { readonly env?: Env; readonly idempotencyKey?: string } | undefined;
 
 type OnComplete = FunctionReference<"mutation" | "action"> | ActionDefinition<any, any> | MutationDefinition<any, any>;
 

@@ -68,6 +68,7 @@ export const ERROR_CODES = {
   "action.not_registered": outcome("no action or mutation of that name is registered (createStepwise's modules)"),
   // Functions (actions and mutations called by name)
   "function.not_registered": outcome("a function that no registry knows, or one without a name, was called"),
+  "function.invalid_result": outcome("a function's result does not match its `returns`"),
   "function.not_found": http(404, "no public action or mutation of that name"),
   "function.invalid_args": http(400, "the args do not match the function's schema"),
   "function.failed": http(500, "the function threw: a StepwiseError's code and message are passed on, anything else is not disclosed"),

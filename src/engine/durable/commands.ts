@@ -239,7 +239,8 @@ export class Commands {
 
   #sameStart(run: RunRecord, workflow: string, rawArgs: unknown): boolean {
     const def = this.#state.registry.get(workflow);
-    if (def === undefined || run.workflow !== workflow) return false;
+    // `workflow` may be its name or its module path (a reference); the run holds the name.
+    if (def === undefined || run.workflow !== def.name) return false;
     const parsed = def.args.safeParse(rawArgs);
     if (!parsed.success) return false;
     try {
