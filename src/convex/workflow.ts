@@ -16,7 +16,7 @@ import {
   type StepContext,
   type WorkflowDefinition,
 } from "../engine/index.ts";
-import { expectComponent, type Component } from "./components.ts";
+import { components, expectComponent, type Component } from "./components.ts";
 import { argsSchema, type ArgsOf, type ArgsSpec, v } from "./values.ts";
 
 /** A run's id. */
@@ -53,7 +53,7 @@ type OnComplete = FunctionReference<"mutation" | "action"> | ActionDefinition<an
 export class WorkflowManager {
   readonly #retry: RetryOption | undefined;
 
-  constructor(component: Component<"workflow"> = { component: "workflow", binding: "WORKFLOW_RUNS" }, opts: { defaultRetryBehavior?: RetryOption } = {}) {
+  constructor(component: Component<"workflow"> = components.workflow, opts: { defaultRetryBehavior?: RetryOption } = {}) {
     expectComponent(component, "workflow", "new WorkflowManager");
     this.#retry = opts.defaultRetryBehavior;
   }

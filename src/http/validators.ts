@@ -62,3 +62,11 @@ export function headerKey(value: string | undefined): string | undefined {
     details: { issues: [{ path: ["headers", "idempotency-key"], message: parsed.error.issues[0]?.message ?? "invalid" }] },
   });
 }
+
+/** The failing paths of the value under `field` (the run's args, a signal's payload, a function's args), as paths in the request body. */
+export function underBody(err: unknown, code: string, field: string): unknown {
+  if (!(err instanceof StepwiseError) || err.code !== code) return err;
+  const issues = z.object({ issues: z.array(z.object({ path: z.array(z.string()), message: z.string() })) }).safeParse(err.details);
+  if (!issues.success) return err;
+  return new StepwiseError(err.code, err.message, { details: { issues: issues.data.issues.map((i) => ({ path: [field, ...i.path], message: i.message })) } });
+}

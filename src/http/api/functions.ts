@@ -5,7 +5,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { StepwiseError, withCalls, type AnyCallable, type Registry } from "../../engine/index.ts";
 import { issueDetails, mintId, tryEncode } from "../../kernel/index.ts";
-import { headerKey, jsonBody, params } from "../validators.ts";
+import { headerKey, jsonBody, params, underBody } from "../validators.ts";
 import { CallBody, FunctionName } from "./schemas.ts";
 
 export function functionRoutes(registry: Registry) {
@@ -26,10 +26,8 @@ export function functionRoutes(registry: Registry) {
       if (def === undefined || def.visibility !== "public") throw new StepwiseError("function.not_found", `no public action or mutation named "${name}"`);
       const parsed = def.args.safeParse(c.req.valid("json").args ?? {});
       if (!parsed.success) {
-        const details = issueDetails(parsed.error);
-        throw new StepwiseError("function.invalid_args", `invalid args for "${def.name}"`, {
-          details: { issues: details.issues.map((i) => ({ ...i, path: ["args", ...i.path] })) },
-        });
+        const invalid = new StepwiseError("function.invalid_args", `invalid args for "${def.name}"`, { details: issueDetails(parsed.error) });
+        throw underBody(invalid, invalid.code, "args");
       }
       const key = headerKey(c.req.header("idempotency-key")) ?? mintId("call");
       const value = await call(

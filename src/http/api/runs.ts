@@ -3,7 +3,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { createClient, StepwiseError, type Registry } from "../../engine/index.ts";
-import { headerKey, jsonBody, params, query } from "../validators.ts";
+import { headerKey, jsonBody, params, query, underBody } from "../validators.ts";
 import { ListRunsQuery, RunId, RunQuery, SignalBody, SignalName, StartBody, WorkflowName } from "./schemas.ts";
 
 export function runRoutes(registry: Registry) {
@@ -57,12 +57,4 @@ export function runRoutes(registry: Registry) {
       }
       return createClient(c.env, registry).streamEvents(c.req.valid("param").runId, c.req.raw, "ws");
     });
-}
-
-/** The failing paths of the value under `field` (the run's args, a signal's payload), as paths in the request body. */
-function underBody(err: unknown, code: string, field: string): unknown {
-  if (!(err instanceof StepwiseError) || err.code !== code) return err;
-  const issues = z.object({ issues: z.array(z.object({ path: z.array(z.string()), message: z.string() })) }).safeParse(err.details);
-  if (!issues.success) return err;
-  return new StepwiseError(err.code, err.message, { details: { issues: issues.data.issues.map((i) => ({ path: [field, ...i.path], message: i.message })) } });
 }
