@@ -3,7 +3,7 @@
 import { issueDetails, mintId, SerializedError, StepwiseError, unwrap } from "../kernel/index.ts";
 import type { DefinitionLike, FunctionReference } from "./workflow-api.ts";
 import { functionName, type Registry } from "./registry.ts";
-import { RUN_ID_PATTERN, type OnCompleteRef, type StartResult } from "./durable/run-rpc.ts";
+import { RUN_ID_PATTERN, type OnCompleteRef, type RestartInput, type RestartResult, type StartResult } from "./durable/run-rpc.ts";
 import type { RunView } from "./durable/run-view.ts";
 import type { ListQuery } from "./durable/run-index.ts";
 
@@ -15,7 +15,7 @@ export interface StepwiseClient {
   startRun(
     workflow: string | DefinitionLike | FunctionReference<"workflow">,
     args: unknown,
-    opts?: { runId?: string; idempotencyKey?: string; onComplete?: OnCompleteRef },
+    opts?: { runId?: string; idempotencyKey?: string; onComplete?: OnCompleteRef; version?: number; retentionDays?: number },
   ): Promise<StartResult>;
   getRun(runId: string, opts?: { steps?: "all" | "none" }): Promise<RunView>;
   /**
@@ -31,6 +31,17 @@ export interface StepwiseClient {
     opts?: { onceKey?: string; idempotencyKey?: string; forWaitAfter?: number },
   ): Promise<{ signalId: number; duplicate: boolean; at: number }>;
   cancelRun(runId: string): Promise<{ status: "canceled" }>;
+  /**
+   * Restarts a failed, canceled or completed run as a new run linked to it (`restartOf` / `restartedAs`):
+   * the steps before `fromStep` keep their results and never execute again. See `RestartInput`.
+   */
+  restartRun(runId: string, opts?: RestartInput): Promise<RestartResult>;
+  /** Pauses a live run: it starts no new step, and timers that fall due wait, until `resumeRun`. `changed`: false when it was paused already. */
+  pauseRun(runId: string): Promise<{ runId: string; status: RunView["status"]; changed: boolean }>;
+  /** Resumes a paused run: timers that fell due meanwhile fire at once, in order. `changed`: false when it was not paused. */
+  resumeRun(runId: string): Promise<{ runId: string; status: RunView["status"]; changed: boolean }>;
+  /** How many live runs (not finished) each workflow version has, from the run index. */
+  liveRunCounts(): Promise<{ workflow: string; version: number; live: number }[]>;
   /** One journaled step of a run, the first wait on `waitFor` after it, and whether a once-only signal with `onceKey` was already accepted. */
   getStepInfo(
     runId: string,
@@ -68,7 +79,10 @@ export function createClient(env: Env, registry?: Registry): StepwiseClient {
     async startRun(workflow, args, opts = {}) {
       let name = typeof workflow === "string" ? workflow : functionName(workflow);
       if (registry !== undefined) {
-        const def = registry.get(name);
+        const def = registry.get(name, opts.version);
+        if (def === undefined && opts.version !== undefined && registry.get(name) !== undefined) {
+          throw new StepwiseError("workflow.version_not_found", `the workflow "${name}" has no version ${opts.version}`);
+        }
         if (def === undefined) throw new StepwiseError("workflow.not_found", `no workflow named "${name}"`);
         // Validate here too, so bad args never create an object.
         const parsed = def.args.safeParse(args);
@@ -77,7 +91,11 @@ export function createClient(env: Env, registry?: Registry): StepwiseClient {
         }
         name = def.name;
       }
-      const extra = opts.onComplete === undefined ? {} : { onComplete: opts.onComplete };
+      const extra = {
+        ...(opts.onComplete === undefined ? {} : { onComplete: opts.onComplete }),
+        ...(opts.version === undefined ? {} : { version: opts.version }),
+        ...(opts.retentionDays === undefined ? {} : { retentionDays: opts.retentionDays }),
+      };
       if (opts.idempotencyKey !== undefined) {
         // The key names the run: every retry of the start reaches the same object, which decides.
         const runId = await idempotentRunId(name, opts.idempotencyKey);
@@ -94,6 +112,18 @@ export function createClient(env: Env, registry?: Registry): StepwiseClient {
     },
     async cancelRun(runId) {
       return unwrap(await stub(runId).cancel());
+    },
+    async restartRun(runId, opts = {}) {
+      return unwrap(await stub(runId).restart(opts));
+    },
+    async pauseRun(runId) {
+      return unwrap(await stub(runId).pause());
+    },
+    async resumeRun(runId) {
+      return unwrap(await stub(runId).resume());
+    },
+    async liveRunCounts() {
+      return await env.RUN_INDEX.getByName("global").liveCounts();
     },
     async getStepInfo(runId, seq, opts = {}) {
       return unwrap(await stub(runId).stepInfo(seq, opts));

@@ -30,12 +30,22 @@ import type {
 export function defineWorkflow<Schema extends z.ZodType, Result>(def: {
   /** Default: `${module}.${export}`, given when its module is registered (see `Registry`). */
   name?: string;
+  /** A positive integer, 1 when not given: register several versions of one name to keep old runs on old code (see README, Workflow versions). */
+  version?: number;
+  /** How long a finished run is kept, in days (default `STEPWISE_RETENTION_DAYS`, else 30). */
+  retentionDays?: number;
   args: Schema;
   returns?: z.ZodType<Result>;
   retry?: RetryOption;
   handler: (step: StepContext, args: z.output<Schema>) => Promise<Result>;
   onComplete?: (ctx: OnCompleteContext, outcome: RunOutcome<Result>, args: z.output<Schema>) => Promise<void> | void;
 }): WorkflowDefinition<Schema, Result> {
+  if (def.version !== undefined && !(Number.isSafeInteger(def.version) && def.version >= 1)) {
+    throw new TypeError(`workflow "${def.name ?? "(unnamed)"}": version must be a positive integer, not ${String(def.version)}`);
+  }
+  if (def.retentionDays !== undefined && !(Number.isFinite(def.retentionDays) && def.retentionDays >= 0)) {
+    throw new TypeError(`workflow "${def.name ?? "(unnamed)"}": retentionDays must be a number of days >= 0`);
+  }
   return named({ type: "workflow", ...def, name: def.name ?? "" }, def.name);
 }
 

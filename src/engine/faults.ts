@@ -8,6 +8,7 @@ export type FaultSite =
   | "run.index" // a run pushes its status to the run index
   | "run.child" // a parent starts or cancels a child run
   | "run.parent" // a child tells its parent it ended
+  | "run.restart" // an ended run hands its kept journal to the run that restarts it
   | "step.pool" // a step asks a Workpool for a slot, or gives it back
   | "thread.stream" // an agent streams an answer into its thread (which fans it out to followers)
   | "component.callback"; // a retried action or pool job calls its onComplete

@@ -23,6 +23,8 @@ export class Registry {
   readonly #placeOf = new Map<string, string>();
   /** Module paths (`agents.generate`) to what is exported there, for references; may differ from its name. */
   readonly #byPath = new Map<string, AnyDefinition>();
+  /** Every registered version of each workflow name, oldest first (`#byName` holds the newest). */
+  readonly #versions = new Map<string, AnyWorkflow[]>();
 
   constructor(input: RegistryInput | readonly DefinitionLike[] = {}) {
     const { modules = {}, definitions = [] } = isDefinitionList(input) ? { definitions: input } : input;
@@ -45,15 +47,37 @@ export class Registry {
   #add(def: AnyDefinition, place: string): void {
     nameDefinition(def, place);
     markRegistered(def);
+    if (!place.startsWith("definitions[")) this.#byPath.set(place, def);
     const taken = this.#byName.get(def.name);
-    if (taken !== undefined && taken !== def) {
+    if (taken === def) return;
+    if (taken?.type === "workflow" && def.type === "workflow") {
+      this.#addVersion(def, place);
+      return;
+    }
+    if (taken !== undefined) {
       throw new TypeError(`the name "${def.name}" is registered twice: by ${this.#placeOf.get(def.name)} and by ${place}`);
     }
-    if (taken === undefined) {
-      this.#byName.set(def.name, def);
-      this.#placeOf.set(def.name, place);
+    this.#byName.set(def.name, def);
+    this.#placeOf.set(def.name, place);
+    if (def.type === "workflow") this.#versions.set(def.name, [def]);
+  }
+
+  /** Another version of a workflow name: each version once; the newest answers to the name. */
+  #addVersion(def: AnyWorkflow, place: string): void {
+    const versions = this.#versions.get(def.name) ?? [];
+    const version = versionOf(def);
+    const same = versions.find((v) => versionOf(v) === version);
+    if (same !== undefined) {
+      if (same === def) return;
+      throw new TypeError(
+        `version ${version} of the workflow "${def.name}" is registered twice: by ${this.#placeOf.get(`${def.name}@${version}`) ?? this.#placeOf.get(def.name)} and by ${place}`,
+      );
     }
-    if (!place.startsWith("definitions[")) this.#byPath.set(place, def);
+    versions.push(def);
+    versions.sort((a, b) => versionOf(a) - versionOf(b));
+    this.#versions.set(def.name, versions);
+    this.#placeOf.set(`${def.name}@${version}`, place);
+    this.#byName.set(def.name, versions.at(-1)!);
   }
 
   /**
@@ -70,13 +94,23 @@ export class Registry {
     );
   }
 
-  /** The workflow named `name` (or exported at that path: `workflows.support`). */
-  get(name: string): AnyWorkflow | undefined {
+  /**
+   * The workflow named `name` (or exported at that path: `workflows.support`): its newest version, or
+   * `version` exactly. A path names one export, so one version: `version` must then be its own.
+   */
+  get(name: string, version?: number): AnyWorkflow | undefined {
     const def = this.lookup(name);
-    return def?.type === "workflow" ? def : undefined;
+    if (def?.type !== "workflow") return undefined;
+    if (version === undefined) return def;
+    return this.versions(def.name).find((v) => versionOf(v) === version && (this.#byName.has(name) || v === def));
   }
 
-  /** Every workflow. */
+  /** Every registered version of the workflow `name`, oldest first (empty when none). */
+  versions(name: string): AnyWorkflow[] {
+    return this.#versions.get(name) ?? [];
+  }
+
+  /** Every workflow, in its newest version. */
   list(): AnyWorkflow[] {
     return [...this.#byName.values()].filter((d): d is AnyWorkflow => d.type === "workflow");
   }
@@ -107,6 +141,11 @@ export class Registry {
   lookup(nameOrPath: string): AnyDefinition | undefined {
     return this.#byName.get(nameOrPath) ?? this.#byPath.get(nameOrPath);
   }
+}
+
+/** A workflow's version: 1 unless its definition says otherwise. */
+export function versionOf(def: Pick<AnyWorkflow, "version">): number {
+  return def.version ?? 1;
 }
 
 function resolveIn(registry: Registry, ref: FunctionReference | DefinitionLike): AnyDefinition {

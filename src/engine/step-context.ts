@@ -28,7 +28,12 @@ export type StepCall =
  * Builds the handler's `step` over an executor that owns sequence numbers and the journal. References
  * (`internal.agents.generate`) resolve through `registry`; a definition passed as is runs as is.
  */
-export function createStepContext(runId: string, registry: Registry, execute: (call: StepCall) => Promise<unknown>): StepContext {
+export function createStepContext(
+  runId: string,
+  registry: Registry,
+  execute: (call: StepCall) => Promise<unknown>,
+  patched: (changeId: string) => boolean,
+): StepContext {
   // Not async: the handler must get the executor's own promise, which the combinator watch sees in
   // Promise.race (combinators.ts); a reference that resolves to nothing is a rejected promise.
   const callable = (kind: "action" | "mutation", ref: DefinitionLike | FunctionReference, args: unknown, opts: ActionStepOptions = {}) => {
@@ -84,6 +89,7 @@ export function createStepContext(runId: string, registry: Registry, execute: (c
     now: () => execute({ kind: "now", name: "now" }) as Promise<number>,
     random: () => execute({ kind: "random", name: "random" }) as Promise<number>,
     uuid: () => execute({ kind: "uuid", name: "uuid" }) as Promise<string>,
+    patched,
   };
 }
 

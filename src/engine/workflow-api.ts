@@ -83,6 +83,14 @@ export interface WorkflowDefinition<Schema extends z.ZodType = z.ZodType, Result
   readonly type: "workflow";
   /** Given, or `${module}.${export}` once registered (see `Registry`). */
   readonly name: string;
+  /**
+   * Which version of the workflow this is (a positive integer; 1 when not given). Several versions of one
+   * name may be registered at once: a run continues on the version it started on, new runs start on the
+   * newest unless the start asks for another.
+   */
+  readonly version?: number;
+  /** How long a finished run of this workflow is kept, in days (default `STEPWISE_RETENTION_DAYS`, else 30). */
+  readonly retentionDays?: number;
   readonly args: Schema;
   readonly returns?: z.ZodType<Result>;
   readonly retry?: RetryOption;
@@ -170,4 +178,12 @@ export interface StepContext {
   random(): Promise<number>;
   /** A random UUID, journaled. */
   uuid(): Promise<string>;
+  /**
+   * Whether this run takes the code path of the change `changeId` (Temporal's `patched`): `true` for a
+   * run that reaches this point on code that has the check, `false` for a run replaying past this point
+   * that passed it before the check existed. The answer is journaled, so it never flips for a run.
+   * @example
+   * if (step.patched("send-receipt")) await step.runAction(internal.billing.sendReceipt, { orderId });
+   */
+  patched(changeId: string): boolean;
 }

@@ -75,9 +75,9 @@ export type ChildDetail = z.infer<typeof ChildDetail>;
 
 /**
  * The durable timers of a run: a sleep's wake-up, a retry's backoff, a signal wait's timeout, an
- * attempt's timeout, and the run's watchdog.
+ * attempt's timeout, the run's watchdog, and a finished run's end of retention.
  */
-export const TimerKind = z.enum(["sleep", "retry", "signal_timeout", "step_timeout", "watchdog"]);
+export const TimerKind = z.enum(["sleep", "retry", "signal_timeout", "step_timeout", "watchdog", "retention"]);
 export type TimerKind = z.infer<typeof TimerKind>;
 
 /** The part of a journal row that replay needs. */

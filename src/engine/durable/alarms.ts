@@ -19,9 +19,15 @@ export class Alarms {
     this.#state = state;
   }
 
-  /** Re-points the alarm at the earliest timer (after timers changed). */
+  /** Whether the run is paused: then only the watchdog fires; the other timers wait for the resume. */
+  #paused(): boolean {
+    const run = this.#state.run;
+    return run?.status === "running" && run.pausedAt !== null;
+  }
+
+  /** Re-points the alarm at the earliest timer (after timers changed); while paused, at the watchdog's. */
   rearm(): void {
-    const at = this.#state.store.earliestTimer();
+    const at = this.#state.store.earliestTimer(this.#paused());
     if (at === this.#alarmAt) return;
     this.#alarmAt = at;
     if (at === null) void this.#state.ctx.storage.deleteAlarm();
@@ -43,15 +49,25 @@ export class Alarms {
     this.rearm();
   }
 
-  /** The alarm fired: it is spent, and every due timer fires; the live handler is told what settled. */
-  fireDue(): void {
+  /**
+   * The alarm fired: it is spent, and every due timer fires, in the order they fell due; the live handler
+   * is told what settled. While paused only the watchdog does. A due retention timer is not fired here:
+   * returns true so the host deletes the run.
+   */
+  fireDue(): { expired: boolean } {
     this.#alarmAt = null;
     const { store, clock } = this.#state;
-    if (this.#state.run === undefined) return;
-    const earliest = store.earliestTimer();
-    if (earliest === null) return;
+    if (this.#state.run === undefined) return { expired: false };
+    const paused = this.#paused();
+    const earliest = store.earliestTimer(paused);
+    if (earliest === null) return { expired: false };
+    let expired = false;
     // An alarm fires for the earliest timer: count it as due even if the clock reads a little earlier.
-    for (const timer of store.dueTimers(Math.max(clock.now(), earliest))) {
+    for (const timer of store.dueTimers(Math.max(clock.now(), earliest), paused)) {
+      if (timer.kind === "retention") {
+        expired = true;
+        continue;
+      }
       const step = timer.kind === "watchdog" || timer.kind === "step_timeout" ? undefined : store.getStep(timer.seq);
       const fired = onTimer(timer, step, clock.now());
       store.apply(fired.writes);
@@ -60,6 +76,7 @@ export class Alarms {
       else if (fired.effect === "abort") execution?.timeoutStep(timer.seq, null);
       else if (fired.effect === "settle") execution?.settle(store.getStep(timer.seq)!);
     }
+    return { expired };
   }
 
   /**

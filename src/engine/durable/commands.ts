@@ -66,7 +66,10 @@ export class Commands {
       if (outcome !== undefined) result.outcome = outcome;
       return ok(result);
     }
-    const workflow = state.registry.get(input.data.workflow);
+    const workflow = state.registry.get(input.data.workflow, input.data.version);
+    if (workflow === undefined && input.data.version !== undefined && state.registry.get(input.data.workflow) !== undefined) {
+      return fail("workflow.version_not_found", `the workflow "${input.data.workflow}" has no version ${input.data.version}`);
+    }
     if (workflow === undefined) return fail("workflow.not_found", `no workflow named "${input.data.workflow}"`);
     const parsed = workflow.args.safeParse(input.data.args);
     if (!parsed.success) {
@@ -83,9 +86,11 @@ export class Commands {
     this.#insertRun({
       runId: input.data.runId,
       workflow: workflow.name,
+      version: workflow.version ?? 1,
       args: args.value,
       parent: input.data.parent ? JSON.stringify(input.data.parent) : null,
       onCompleteRef: ref?.value ?? null,
+      retentionMs: input.data.retentionDays === undefined ? null : Math.round(input.data.retentionDays * 86_400_000),
     });
     this.#live();
     return ok({ runId: input.data.runId, status: "running", created: true });
@@ -221,7 +226,15 @@ export class Commands {
     return this.#state.store.signalStepsAfter(seq).find((s) => jsonColumn(SignalDetail, s.detail, "steps.detail").signal === name);
   }
 
-  #insertRun(r: { runId: string; workflow: string; args: string | null; parent: string | null; onCompleteRef?: string | null }): void {
+  #insertRun(r: {
+    runId: string;
+    workflow: string;
+    version?: number;
+    args: string | null;
+    parent: string | null;
+    onCompleteRef?: string | null;
+    retentionMs?: number | null;
+  }): void {
     const state = this.#state;
     state.store.migrate();
     state.store.insertRun({ ...r, now: state.clock.now() });

@@ -76,12 +76,15 @@ export class HandlerExecution {
     for (const seq of seqs) this.#abandon(seq);
   });
   readonly replayedSteps: number;
+  /** While the run is paused: released by `resume` (or `stop`); a step the journal does not hold waits for it. */
+  #pauseGate: { released: Promise<void>; release: () => void } | null = null;
 
   readonly #onReplayed: () => void;
 
-  constructor(host: ExecutionHost, workflow: AnyWorkflow, args: unknown, journal: JournalEntry[], onReplayed: () => void = () => {}) {
+  constructor(host: ExecutionHost, workflow: AnyWorkflow, args: unknown, journal: JournalEntry[], opts: { onReplayed?: () => void; paused?: boolean } = {}) {
     this.#host = host;
-    this.#onReplayed = onReplayed;
+    this.#onReplayed = opts.onReplayed ?? (() => {});
+    if (opts.paused === true) this.pause();
     this.#workflow = workflow;
     this.#args = args;
     for (const r of journal) this.#replay.set(r.seq, r);
@@ -90,11 +93,16 @@ export class HandlerExecution {
 
   /** Runs the handler to its end; the host is told the outcome. Never rejects. */
   start(): Promise<void> {
-    const step = createStepContext(this.#host.runId, this.#host.registry, (call) => {
-      // Sequence numbers follow call order, so take one before anything can interleave.
-      const seq = this.#nextSeq++;
-      return this.#combinators.watch(this.#execute(seq, call), [seq]);
-    });
+    const step = createStepContext(
+      this.#host.runId,
+      this.#host.registry,
+      (call) => {
+        // Sequence numbers follow call order, so take one before anything can interleave.
+        const seq = this.#nextSeq++;
+        return this.#combinators.watch(this.#execute(seq, call), [seq]);
+      },
+      (changeId) => this.#patched(changeId),
+    );
     this.#finishing = (async () => {
       let outcome: { ok: true; result: unknown } | { ok: false; error: SerializedError };
       try {
@@ -122,10 +130,27 @@ export class HandlerExecution {
     return [...this.#children];
   }
 
+  /** The run was paused: a step the journal does not hold yet waits until `resume`. */
+  pause(): void {
+    if (this.#pauseGate !== null) return;
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.#pauseGate = { released, release };
+  }
+
+  resume(): void {
+    const gate = this.#pauseGate;
+    this.#pauseGate = null;
+    gate?.release();
+  }
+
   /** Stops the handler: waits reject with `reason`, in-flight actions see their signal abort. */
   stop(reason: StepwiseError): void {
     if (this.#stopped) return;
     this.#stopped = reason;
+    this.resume();
     for (const c of this.#controllers.values()) c.abort(reason);
     for (const w of this.#waiters.values()) w.reject(reason);
     this.#waiters.clear();
@@ -178,6 +203,11 @@ export class HandlerExecution {
       this.#replay.delete(seq);
       if (this.#replay.size === 0) this.#onReplayed();
     }
+    // A paused run starts no new step: a call past the journal waits for the resume (replay goes on).
+    while (journaled === undefined && this.#pauseGate !== null) {
+      await this.#pauseGate.released;
+      if (this.#stopped) throw this.#stopped;
+    }
     // A replayed step that settled is answered from its row alone (the common case of a long replay).
     const transition =
       (journaled === undefined ? null : replayed(seq, call, journaled)) ??
@@ -193,6 +223,24 @@ export class HandlerExecution {
       });
     this.#apply(transition.writes);
     return this.#follow(seq, call, transition.next);
+  }
+
+  /**
+   * `step.patched(changeId)`: the journaled answer if there is one; else `false` while the handler still
+   * replays steps journaled beyond this point (the run passed here on code without the check), `true`
+   * at the frontier. The answer is journaled with the position it was first asked at.
+   */
+  #patched(changeId: string): boolean {
+    if (typeof changeId !== "string" || changeId.length === 0 || changeId.length > 200) {
+      throw new StepwiseError("step.invalid_args", "step.patched takes a change id of 1-200 characters");
+    }
+    const { store, clock } = this.#host;
+    const known = store.getPatch(changeId);
+    if (known !== undefined) return known.value;
+    if (this.#stopped) throw this.#stopped;
+    const value = this.#replay.size === 0;
+    store.insertPatch({ changeId, value, seq: this.#nextSeq, at: clock.now() });
+    return value;
   }
 
   readonly #bufferedSignal = (name: string, seq: number, skip: readonly number[]) => this.#host.store.pendingSignalFor(name, seq, skip);

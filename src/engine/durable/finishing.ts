@@ -10,6 +10,7 @@ import { cancelOpen } from "../core/step-machine.ts";
 import { acrossObjects } from "../faults.ts";
 import type { Alarms } from "./alarms.ts";
 import type { Children } from "./children.ts";
+import type { Repairs } from "./repairs.ts";
 import { IndexOutbox } from "./index-outbox.ts";
 import { OnCompleteRef, type Outcome, type RunCompletion } from "./run-rpc.ts";
 import { withCalls } from "../function-calls.ts";
@@ -24,13 +25,15 @@ export class Finishing {
   readonly #state: RunState;
   readonly #alarms: Alarms;
   readonly #children: Children;
+  readonly #repairs: Repairs;
   readonly #index: IndexOutbox;
   #afterFinish: Promise<void> | null = null;
 
-  constructor(state: RunState, alarms: Alarms, children: Children) {
+  constructor(state: RunState, alarms: Alarms, children: Children, repairs: Repairs) {
     this.#state = state;
     this.#alarms = alarms;
     this.#children = children;
+    this.#repairs = repairs;
     this.#index = new IndexOutbox(state.env, state.store);
   }
 
@@ -94,7 +97,7 @@ export class Finishing {
 
   /** What a finished run still owes before it may sleep for good. */
   owes(run: RunRecord): boolean {
-    return run.onComplete === "pending" || !this.#index.isCurrent(run.status) || this.#state.store.childCancels().length > 0;
+    return run.onComplete === "pending" || !this.#index.isCurrent(run.status) || this.#state.store.childCancels().length > 0 || this.#repairs.owesHandoff(run);
   }
 
   /** A finished run that still owes side effects, and runs none now, starts them. */
@@ -125,8 +128,13 @@ export class Finishing {
         state.store.markOnCompleteDone(state.clock.now());
         state.reload();
       }
-      // The outcome must reach the index before the object may sleep for good.
-      if ((await this.syncIndex()) && childrenDone) state.store.deleteAllTimers();
+      // A restart that did not reach its new run is handed over again.
+      const handedOff = !this.#repairs.owesHandoff(state.run!) || (await this.#repairs.handOff()).ok || !this.#repairs.owesHandoff(state.run!);
+      // The outcome must reach the index before the object may sleep until its retention ends.
+      if ((await this.syncIndex()) && childrenDone && handedOff) {
+        state.store.deleteAllTimers();
+        this.#repairs.scheduleExpiry();
+      }
       this.#alarms.rearm();
     } finally {
       this.#afterFinish = null;

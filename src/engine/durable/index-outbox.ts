@@ -45,6 +45,7 @@ export class IndexOutbox {
             createdAt: run.createdAt,
             updatedAt: now,
             version,
+            workflowVersion: run.version,
           }),
         );
         // Recorded only if no later push started meanwhile (markIndexed matches the version).

@@ -9,6 +9,7 @@ import { Commands } from "./commands.ts";
 import { EventStreams } from "./event-streams.ts";
 import { HandlerExecution, type ExecutionHost } from "./execution.ts";
 import { Finishing } from "./finishing.ts";
+import { Repairs } from "./repairs.ts";
 import { RunState } from "./run-state.ts";
 import type { RunStore } from "./run-store.ts";
 
@@ -28,6 +29,7 @@ export class RunHost implements ExecutionHost {
   readonly finishing: Finishing;
   readonly commands: Commands;
   readonly streams: EventStreams;
+  readonly repairs: Repairs;
   #flushQueued = false;
 
   constructor(ctx: DurableObjectState, env: Env, registry: Registry, clock: Clock = systemClock) {
@@ -36,7 +38,8 @@ export class RunHost implements ExecutionHost {
     const live = () => this.live();
     this.alarms = new Alarms(state);
     this.children = new Children(state, live);
-    this.finishing = new Finishing(state, this.alarms, this.children);
+    this.repairs = new Repairs(state, this.alarms, { live, changed: () => this.#scheduleFlush() });
+    this.finishing = new Finishing(state, this.alarms, this.children, this.repairs);
     this.commands = new Commands(state, this.alarms, this.finishing, live);
     this.streams = new EventStreams(ctx, state.store);
     void ctx.blockConcurrencyWhile(async () => {
@@ -105,20 +108,32 @@ export class RunHost implements ExecutionHost {
     if (state.execution !== null) return;
     const workflow = state.workflow();
     if (workflow === undefined) {
-      void this.failRun({ code: "workflow.not_found", message: `workflow "${run.workflow}" is no longer defined` });
+      const deployed = state.registry.versions(run.workflow).map((w) => w.version ?? 1);
+      void this.failRun(
+        deployed.length === 0
+          ? { code: "workflow.not_found", message: `workflow "${run.workflow}" is no longer defined` }
+          : {
+              code: "workflow.version_missing",
+              message: `version ${run.version} of workflow "${run.workflow}" is no longer deployed (deployed: ${deployed.join(", ")}); restart the run on one of those`,
+            },
+      );
       return;
     }
     const started = performance.now();
-    state.execution = new HandlerExecution(this, workflow, decodePayload(run.args), state.store.replayJournal(), () => {
-      state.replayMs = performance.now() - started;
+    state.execution = new HandlerExecution(this, workflow, decodePayload(run.args), state.store.replayJournal(), {
+      onReplayed: () => {
+        state.replayMs = performance.now() - started;
+      },
+      paused: run.pausedAt !== null,
     });
     this.alarms.ensureWatchdog();
     void state.execution.start();
   }
 
   async alarm(): Promise<void> {
-    this.alarms.fireDue();
+    const { expired } = this.alarms.fireDue();
     if (this.#state.run === undefined) return;
+    if (expired && (await this.repairs.expire())) return;
     this.live();
     this.alarms.afterWake(
       () => this.finishing.owes(this.#state.run!),

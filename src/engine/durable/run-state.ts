@@ -10,6 +10,8 @@ import type { Outcome } from "./run-rpc.ts";
 import { RunStore, type RunRecord } from "./run-store.ts";
 import { buildRunView, type RunView } from "./run-view.ts";
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
 export class RunState {
   readonly ctx: DurableObjectState;
   readonly env: Env;
@@ -42,14 +44,24 @@ export class RunState {
     this.run = this.store.getRun();
   }
 
+  /** The definition the run executes on: its own version of its workflow (undefined when that is not registered). */
   workflow(): AnyWorkflow | undefined {
-    return this.run === undefined ? undefined : this.registry.get(this.run.workflow);
+    return this.run === undefined ? undefined : this.registry.get(this.run.workflow, this.run.version);
+  }
+
+  /** How long the finished run is kept: its own retention, else its workflow's, else the deployment's. */
+  retentionMs(): number {
+    const own = this.run?.retentionMs ?? null;
+    if (own !== null) return own;
+    const days = this.workflow()?.retentionDays ?? Number(this.env.STEPWISE_RETENTION_DAYS ?? 30);
+    return Math.round((Number.isFinite(days) && days >= 0 ? days : 30) * DAY_MS);
   }
 
   /** The run's status as clients see it: a live run is running, sleeping or waiting. */
   status(): RunView["status"] {
     const run = this.run!;
     if (run.status !== "running") return run.status;
+    if (run.pausedAt !== null) return "paused";
     return buildRunView(run, this.store.openSteps(), { stepCount: 0, stats: { replayedSteps: null, replayMs: null } }).status;
   }
 

@@ -23,8 +23,27 @@ export const RunRecord = z.object({
   createdAt: z.number(),
   updatedAt: z.number(),
   completedAt: z.number().nullable(),
+  /** The workflow version the run executes on. */
+  version: z.number().int(),
+  pausedAt: z.number().nullable(),
+  restartOf: z.string().nullable(),
+  restartFrom: z.number().nullable(),
+  restartedAs: z.string().nullable(),
+  /** JSON `RestartPending` while a restart's handoff to its new run is owed. */
+  restartPending: z.string().nullable(),
+  /** The run's own retention, when it asked for one. */
+  retentionMs: z.number().nullable(),
+  /** When the finished run's storage goes (retention); null until it owes nothing more. */
+  expiresAt: z.number().nullable(),
 });
 export type RunRecord = z.infer<typeof RunRecord>;
+
+/** A restart the run owes its new run: the new run's id, where it executes from, and on which version. */
+export const RestartPending = z.object({ runId: z.string(), fromStep: z.number().int(), version: z.number().int() });
+export type RestartPending = z.infer<typeof RestartPending>;
+
+export const PatchRecord = z.object({ changeId: z.string(), value: z.boolean(), seq: z.number().int(), at: z.number() });
+export type PatchRecord = z.infer<typeof PatchRecord>;
 
 export const TimerRecord = z.object({ id: z.number(), at: z.number(), kind: TimerKind, seq: z.number() });
 export type TimerRecord = z.infer<typeof TimerRecord>;
@@ -76,23 +95,75 @@ export class RunStore {
   getRun(): RunRecord | undefined {
     const row = this.#all(
       `SELECT run_id AS runId, workflow, args, status, result, error, parent, on_complete AS onComplete, on_complete_ref AS onCompleteRef,
-        created_at AS createdAt, updated_at AS updatedAt, completed_at AS completedAt FROM run WHERE id = 1`,
+        created_at AS createdAt, updated_at AS updatedAt, completed_at AS completedAt, version, paused_at AS pausedAt,
+        restart_of AS restartOf, restart_from AS restartFrom, restarted_as AS restartedAs, restart_pending AS restartPending,
+        retention_ms AS retentionMs, expires_at AS expiresAt FROM run WHERE id = 1`,
     )[0];
     return row === undefined ? undefined : RunRecord.parse(row);
   }
 
-  insertRun(r: { runId: string; workflow: string; args: string | null; parent: string | null; onCompleteRef?: string | null; now: number }): void {
+  insertRun(r: {
+    runId: string;
+    workflow: string;
+    version?: number;
+    args: string | null;
+    parent: string | null;
+    onCompleteRef?: string | null;
+    retentionMs?: number | null;
+    restartOf?: { runId: string; fromStep: number };
+    now: number;
+  }): void {
     this.#exec(
-      "INSERT INTO run (id, run_id, workflow, args, status, parent, on_complete_ref, created_at, updated_at) VALUES (1, ?, ?, ?, 'running', ?, ?, ?, ?)",
+      `INSERT INTO run (id, run_id, workflow, version, args, status, parent, on_complete_ref, retention_ms, restart_of, restart_from, created_at, updated_at)
+       VALUES (1, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)`,
       r.runId,
       r.workflow,
+      r.version ?? 1,
       r.args,
       r.parent,
       r.onCompleteRef ?? null,
+      r.retentionMs ?? null,
+      r.restartOf?.runId ?? null,
+      r.restartOf?.fromStep ?? null,
       r.now,
       r.now,
     );
-    this.appendEvent("run.started", { runId: r.runId, workflow: r.workflow }, r.now);
+    const started: Record<string, unknown> = { runId: r.runId, workflow: r.workflow, version: r.version ?? 1 };
+    if (r.restartOf !== undefined) {
+      this.appendEvent("run.restarted", { runId: r.runId, restartOf: r.restartOf.runId, fromStep: r.restartOf.fromStep }, r.now);
+      started.restartOf = r.restartOf.runId;
+    }
+    this.appendEvent("run.started", started, r.now);
+  }
+
+  /** Pauses (`at`) or resumes (null) the run, with its event. */
+  setPaused(at: number | null, now: number): void {
+    this.#exec("UPDATE run SET paused_at = ?, updated_at = ? WHERE id = 1", at, now);
+    this.appendEvent(at === null ? "run.resumed" : "run.paused", {}, now);
+  }
+
+  /** A restart is owed to its new run (or, with null, no longer). */
+  setRestartPending(pending: RestartPending | null, now: number): void {
+    this.#exec("UPDATE run SET restart_pending = ?, updated_at = ? WHERE id = 1", pending === null ? null : JSON.stringify(pending), now);
+  }
+
+  /** The new run confirmed the restart: the link is recorded, with its event. */
+  markRestarted(pending: RestartPending, now: number): void {
+    this.#exec("UPDATE run SET restarted_as = ?, restart_pending = NULL, updated_at = ? WHERE id = 1", pending.runId, now);
+    this.appendEvent("run.restarted", { restartedAs: pending.runId, fromStep: pending.fromStep, version: pending.version }, now);
+  }
+
+  /** When the finished run's storage is deleted (null: not scheduled). */
+  setExpiry(at: number | null): void {
+    this.#exec("UPDATE run SET expires_at = ? WHERE id = 1", at);
+    if (at === null) this.deleteTimer("retention", WATCHDOG_SEQ);
+    else this.setTimer("retention", WATCHDOG_SEQ, at);
+  }
+
+  /** Deletes everything the object stores (the end of retention); the caller deletes the alarm too. */
+  async deleteEverything(): Promise<void> {
+    await this.#storage.deleteAlarm();
+    await this.#storage.deleteAll();
   }
 
   finishRun(r: { status: Exclude<RunStatus, "running">; result: string | null; error: string | null; onComplete: "none" | "pending"; now: number }): void {
@@ -212,6 +283,69 @@ export class RunStore {
     this.#stepEvent(patch.status, step, patch.error ?? null, row.wakeAt === null ? null : Number(row.wakeAt), at);
   }
 
+  // -- what a restart copies -----------------------------------------------------------------
+
+  /** The journal rows before `seq`, every column, for a restarted run to keep. */
+  stepsBefore(seq: number): StepRecord[] {
+    return this.#all(`SELECT ${STEP_COLUMNS} FROM steps WHERE seq < ? ORDER BY seq`, seq).map((r) => StepRecord.parse(r));
+  }
+
+  /** Copies a kept row into a restarted run's journal as it was (no event: it happened in the earlier run). */
+  copyStep(s: StepRecord): void {
+    this.#exec(
+      `INSERT INTO steps (seq, name, kind, status, attempts, args, result, error, started_at, completed_at, wake_at, detail)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      s.seq,
+      s.name,
+      s.kind,
+      s.status,
+      s.attempts,
+      s.args,
+      s.result,
+      s.error,
+      s.startedAt,
+      s.completedAt,
+      s.wakeAt,
+      s.detail,
+    );
+  }
+
+  /** Signals accepted for any wait that no wait took: a restarted run still receives them. */
+  untakenSignals(): { name: string; payload: string | null; receivedAt: number }[] {
+    return this.#all("SELECT name, payload, received_at AS receivedAt FROM signals WHERE consumed_seq IS NULL AND target_after IS NULL ORDER BY id").map((r) =>
+      z.object({ name: z.string(), payload: z.string().nullable(), receivedAt: z.number() }).parse(r),
+    );
+  }
+
+  copySignal(s: { name: string; payload: string | null; receivedAt: number }): void {
+    this.#exec("INSERT INTO signals (name, payload, received_at) VALUES (?, ?, ?)", s.name, s.payload, s.receivedAt);
+  }
+
+  // -- step.patched ------------------------------------------------------------------------------
+
+  getPatch(changeId: string): PatchRecord | undefined {
+    const row = this.#all("SELECT change_id AS changeId, value, seq, at FROM patches WHERE change_id = ?", changeId)[0];
+    return row === undefined ? undefined : PatchRecord.parse({ ...row, value: row.value === 1 });
+  }
+
+  /** Journals the answer of `step.patched(changeId)`, first asked before step `seq`. */
+  insertPatch(p: PatchRecord): void {
+    this.#exec(
+      "INSERT INTO patches (change_id, value, seq, at) VALUES (?, ?, ?, ?) ON CONFLICT (change_id) DO NOTHING",
+      p.changeId,
+      p.value ? 1 : 0,
+      p.seq,
+      p.at,
+    );
+  }
+
+  /** The answers journaled before step `seq` (a restart from `seq` keeps them). */
+  patchesBefore(seq: number): PatchRecord[] {
+    return this.#all("SELECT change_id AS changeId, value, seq, at FROM patches WHERE seq < ? ORDER BY seq, change_id", seq).map((r) =>
+      PatchRecord.parse({ ...r, value: r.value === 1 }),
+    );
+  }
+
   // -- events ----------------------------------------------------------------------------------
 
   /** Appends to the run's event log; written in the same transaction as the change it reports. */
@@ -306,12 +440,15 @@ export class RunStore {
     this.#exec("DELETE FROM timers");
   }
 
-  dueTimers(until: number): TimerRecord[] {
-    return this.#all("SELECT id, at, kind, seq FROM timers WHERE at <= ? ORDER BY at, id", until).map((r) => TimerRecord.parse(r));
+  /** Due timers in the order they fell due; `watchdogOnly` while the run is paused (the others wait for the resume). */
+  dueTimers(until: number, watchdogOnly = false): TimerRecord[] {
+    return this.#all(`SELECT id, at, kind, seq FROM timers WHERE at <= ? ${watchdogOnly ? "AND kind = 'watchdog'" : ""} ORDER BY at, id`, until).map((r) =>
+      TimerRecord.parse(r),
+    );
   }
 
-  earliestTimer(): number | null {
-    const v = this.#all("SELECT MIN(at) AS at FROM timers")[0]?.at;
+  earliestTimer(watchdogOnly = false): number | null {
+    const v = this.#all(`SELECT MIN(at) AS at FROM timers ${watchdogOnly ? "WHERE kind = 'watchdog'" : ""}`)[0]?.at;
     return z
       .number()
       .nullable()

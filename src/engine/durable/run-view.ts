@@ -29,7 +29,9 @@ export interface StepView {
 export interface RunView {
   runId: string;
   workflow: string;
-  status: "running" | "sleeping" | "waiting" | "completed" | "failed" | "canceled";
+  status: "running" | "sleeping" | "waiting" | "paused" | "completed" | "failed" | "canceled";
+  /** The workflow version the run executes on (it never changes for a run). */
+  version: number;
   args: unknown;
   result?: unknown;
   error?: { code: string; message: string };
@@ -38,6 +40,15 @@ export interface RunView {
   completedAt: number | null;
   stepCount: number;
   waitingFor: WaitingFor[];
+  /** When the run was paused (it starts no new step until resumed); null when not paused. */
+  pausedAt: number | null;
+  /** The run this one restarts (it kept that run's steps before `restartFromStep`). */
+  restartOf?: string;
+  restartFromStep?: number;
+  /** The run that restarted this one, once there is one. */
+  restartedAs?: string;
+  /** When a finished run's storage will be deleted (retention); null while it runs or owes side effects. */
+  expiresAt: number | null;
   steps?: StepView[];
   /** How many journaled steps this instance replayed when it picked the run up (null: not live here). */
   stats: { replayedSteps: number | null; replayMs: number | null };
@@ -49,15 +60,23 @@ export function buildRunView(run: RunRecord, open: StepRecord[], extra: { steps?
   const view: RunView = {
     runId: run.runId,
     workflow: run.workflow,
-    status: run.status === "running" ? liveStatus(open) : run.status,
+    version: run.version,
+    status: run.status !== "running" ? run.status : run.pausedAt !== null ? "paused" : liveStatus(open),
     args: decodePayload(run.args),
     createdAt: run.createdAt,
     updatedAt: run.updatedAt,
     completedAt: run.completedAt,
     stepCount: extra.stepCount,
     waitingFor: run.status === "running" ? open.map(waitingFor) : [],
+    pausedAt: run.status === "running" ? run.pausedAt : null,
+    expiresAt: run.expiresAt,
     stats: extra.stats,
   };
+  if (run.restartOf !== null) {
+    view.restartOf = run.restartOf;
+    view.restartFromStep = run.restartFrom ?? 0;
+  }
+  if (run.restartedAs !== null) view.restartedAs = run.restartedAs;
   if (run.status === "completed") view.result = decodePayload(run.result);
   if (run.error !== null) view.error = jsonColumn(ErrorJson, run.error, "run.error");
   if (extra.steps !== undefined) view.steps = extra.steps.map(stepView);

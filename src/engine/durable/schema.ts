@@ -88,4 +88,24 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE run ADD COLUMN on_complete_ref TEXT;
   `,
+  // 6: repair and evolution. The workflow version a run executes on (runs from before versions existed
+  // ran on version 1); a pause; restart links both ways, and the handoff a restart still owes its new
+  // run (JSON { runId, fromStep, version }) until that run confirms; retention; the answers of
+  // step.patched, journaled by change id with the position they were first asked at.
+  `
+  ALTER TABLE run ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE run ADD COLUMN paused_at INTEGER;
+  ALTER TABLE run ADD COLUMN restart_of TEXT;
+  ALTER TABLE run ADD COLUMN restart_from INTEGER;
+  ALTER TABLE run ADD COLUMN restarted_as TEXT;
+  ALTER TABLE run ADD COLUMN restart_pending TEXT;
+  ALTER TABLE run ADD COLUMN retention_ms INTEGER;
+  ALTER TABLE run ADD COLUMN expires_at INTEGER;
+  CREATE TABLE patches (
+    change_id TEXT PRIMARY KEY,
+    value INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    at INTEGER NOT NULL
+  );
+  `,
 ];
