@@ -16,6 +16,7 @@ import * as agentFixtures from "./fixtures/agents/workflows.ts";
 import * as chaosFixtures from "./fixtures/chaos/workflows.ts";
 import * as typedSignalFixtures from "./fixtures/typed-signals.ts";
 import * as appDataFixtures from "./fixtures/app-data.ts";
+import * as repairFixtures from "./fixtures/repairs.ts";
 import { manualClock } from "./helpers/clock.ts";
 import { runSettled } from "./helpers/settled.ts";
 import { objectClock, type Clock } from "../src/kernel/index.ts";
@@ -25,7 +26,16 @@ export { Probe } from "./fixtures/probe.ts";
 // The test fixtures' modules are registered whole (every exported definition, as an app's would be),
 // under the names they give; the lists add the few that are not exported one by one.
 export const stepwise = createStepwise({
-  modules: { ...modules, functions, testFixtures, agentFixtures, chaosFixtures, typedSignalFixtures, appDataFixtures },
+  modules: {
+    ...modules,
+    functions,
+    testFixtures,
+    agentFixtures,
+    chaosFixtures,
+    typedSignalFixtures,
+    appDataFixtures,
+    repairFixtures,
+  },
   definitions: [
     ...Object.values(streamActions).flatMap((byKind) => Object.values(byKind)),
     ...testWorkflows,
@@ -43,6 +53,11 @@ export const stepwise = createStepwise({
 export class WorkflowRun extends stepwise.WorkflowRun {
   settled(executing = 0): Promise<RpcResult<string>> {
     return runSettled(this, executing);
+  }
+
+  /** A clock a test may stop and move (test/helpers/clock.ts); it runs on real time until then. */
+  protected override [objectClock](): Clock {
+    return manualClock(this);
   }
 }
 export { RunIndex } from "../src/engine/index.ts";

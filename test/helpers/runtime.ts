@@ -1,6 +1,6 @@
 // Helpers for in-runtime tests: start runs through the real client, wait until a run has nothing
 // executing, and fire alarms the way the runtime would (no real sleeps).
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { createClient, type RunView } from "../../src/engine/index.ts";
 import { unwrap } from "../../src/kernel/result.ts";
@@ -47,6 +47,19 @@ export async function fireUntil(stub: RunStub, done: (v: RunView) => boolean, ma
     if (!(await fireAlarm(stub))) throw new Error(`no alarm armed while waiting; run is ${v.status}`);
   }
   throw new Error(`condition not reached after ${max} alarms`);
+}
+
+export const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The run's durable timers, in the order they fall due (after its pending writes). */
+export async function timersOf(stub: RunStub): Promise<{ kind: string; at: number }[]> {
+  await settle(stub);
+  return runInDurableObject(stub, (_instance, state) =>
+    state.storage.sql
+      .exec<{ kind: string; at: number }>("SELECT kind, at FROM timers ORDER BY at, id")
+      .toArray()
+      .map((t) => ({ kind: t.kind, at: t.at })),
+  );
 }
 
 export function probe() {

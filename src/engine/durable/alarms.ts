@@ -65,7 +65,8 @@ export class Alarms {
     // An alarm fires for the earliest timer: count it as due even if the clock reads a little earlier.
     for (const timer of store.dueTimers(Math.max(clock.now(), earliest), paused)) {
       if (timer.kind === "retention") {
-        expired = true;
+        // Deleting is for good: only on the clock, never early (an alarm run by hand, or a clock that lags).
+        if (timer.at <= clock.now()) expired = true;
         continue;
       }
       const step = timer.kind === "watchdog" || timer.kind === "step_timeout" ? undefined : store.getStep(timer.seq);

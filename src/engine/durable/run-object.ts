@@ -1,6 +1,7 @@
 // The run Durable Object: one per workflow run, a thin RPC and alarm dispatcher over the modules that
 // RunHost composes. Built by a factory so a deployment binds it to its own registry of workflows.
 import { DurableObject } from "cloudflare:workers";
+import { objectClock, systemClock, type Clock } from "../../kernel/index.ts";
 import type { Registry } from "../registry.ts";
 import type { SignalOptions } from "./commands.ts";
 import { RunHost, type RunActivity } from "./run-host.ts";
@@ -32,7 +33,12 @@ export function createRunObject(registry: Registry) {
 
     constructor(ctx: DurableObjectState, env: Env) {
       super(ctx, env);
-      this.#host = new RunHost(ctx, env, registry);
+      this.#host = new RunHost(ctx, env, registry, this[objectClock]());
+    }
+
+    /** The run's clock (timers, steps' times); a test's subclass may answer a manual one. */
+    protected [objectClock](): Clock {
+      return systemClock;
     }
 
     start(input: StartInput) {

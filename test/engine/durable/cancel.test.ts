@@ -1,18 +1,18 @@
 // Cancel: timers and waits stop, the in-flight action's AbortSignal fires, child runs are canceled.
-import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { StepwiseError } from "../../../src/engine/index.ts";
-import { client, logged, probe, runStub, settle, startRun, view } from "../../helpers/runtime.ts";
+import { client, DAY_MS, logged, probe, runStub, settle, startRun, timersOf, view } from "../../helpers/runtime.ts";
 
 describe("cancel", () => {
-  it("cancels a sleeping run: its timers and alarm are gone", async () => {
+  it("cancels a sleeping run: its timers are gone, the one alarm left is its retention's", async () => {
     const { runId, stub, status } = await startRun("sleeper", { ms: 3_600_000 });
     expect(status).toBe("sleeping");
     await client.cancelRun(runId);
     const v = await view(stub);
     expect(v.status).toBe("canceled");
     expect(v.steps!.map((s) => s.status)).toEqual(["completed", "canceled"]);
-    expect(await runDurableObjectAlarm(stub)).toBe(false);
+    expect(await timersOf(stub)).toEqual([{ kind: "retention", at: v.expiresAt }]);
+    expect(v.expiresAt).toBe(v.completedAt! + 30 * DAY_MS);
     expect(await probe().count(`${runId}/after`)).toBe(0);
   });
 
@@ -24,7 +24,7 @@ describe("cancel", () => {
     expect((signal as StepwiseError).code).toBe("signal.run_finished");
     const again = await client.cancelRun(runId).catch((e: unknown) => e);
     expect((again as StepwiseError).code).toBe("run.already_finished");
-    expect(await runDurableObjectAlarm(stub)).toBe(false);
+    expect((await timersOf(stub)).map((t) => t.kind)).toEqual(["retention"]);
   });
 
   it("aborts the in-flight action's signal", async () => {
