@@ -2,7 +2,7 @@
 // executing, and fire alarms the way the runtime would (no real sleeps).
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { createClient, type RunView } from "../../src/engine/index.ts";
+import { createClient, StepwiseError, type RunView } from "../../src/engine/index.ts";
 import { unwrap } from "../../src/kernel/result.ts";
 import { stepwise, type WorkflowRun } from "../worker.ts";
 
@@ -47,6 +47,17 @@ export async function fireUntil(stub: RunStub, done: (v: RunView) => boolean, ma
     if (!(await fireAlarm(stub))) throw new Error(`no alarm armed while waiting; run is ${v.status}`);
   }
   throw new Error(`condition not reached after ${max} alarms`);
+}
+
+/** The StepwiseError `call` is refused with; fails the test when it succeeds. */
+export async function refusal(call: Promise<unknown>): Promise<StepwiseError> {
+  try {
+    await call;
+  } catch (err) {
+    if (err instanceof StepwiseError) return err;
+    throw err;
+  }
+  throw new Error("expected a refusal, but the call succeeded");
 }
 
 export const DAY_MS = 24 * 60 * 60 * 1000;

@@ -2,9 +2,8 @@
 // finishes; signals are accepted; on resume the timers that fell due fire in the order they fell due.
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { StepwiseError } from "../../../src/engine/index.ts";
 import { manualClock } from "../../helpers/clock.ts";
-import { client, probe, settle, startRun, view, type RunStub } from "../../helpers/runtime.ts";
+import { client, probe, refusal, type RunStub, settle, startRun, view } from "../../helpers/runtime.ts";
 
 let keys = 0;
 const freshKey = (label: string) => `pause-${label}-${++keys}-${Date.now()}`;
@@ -90,7 +89,7 @@ describe("pause and resume", () => {
     expect(await client.resumeRun(runId)).toMatchObject({ changed: false });
     await settle(stub);
     expect((await view(stub)).status).toBe("completed");
-    const ended = await client.pauseRun(runId).catch((e: unknown) => e as StepwiseError);
+    const ended = await refusal(client.pauseRun(runId));
     expect(ended.code).toBe("run.already_finished");
   });
 

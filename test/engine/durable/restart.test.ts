@@ -1,8 +1,8 @@
 // Restarts: a new run linked to the old one keeps the steps before the restart point (they never execute
 // again) and executes from there with current code. The probe counts executions per step across both runs.
 import { describe, expect, it } from "vitest";
-import type { RunView, StepwiseError } from "../../../src/engine/index.ts";
-import { client, fireAlarm, logged, probe, runStub, settle, startRun, view } from "../../helpers/runtime.ts";
+import type { RunView } from "../../../src/engine/index.ts";
+import { client, fireAlarm, logged, probe, refusal, runStub, settle, startRun, view } from "../../helpers/runtime.ts";
 
 let keys = 0;
 const freshKey = (label: string) => `restart-${label}-${++keys}-${Date.now()}`;
@@ -105,25 +105,25 @@ describe("restart", () => {
     expect(second.runId).toBe(`${runId}:r3`);
     expect((await driveKinds(second.runId)).status).toBe("completed");
     expect(await counts(key)).toMatchObject({ action: 1, left: 1, right: 2, gate: 3 });
-    const again = await client.restartRun(runId).catch((e: unknown) => e as StepwiseError);
+    const again = await refusal(client.restartRun(runId));
     expect(again).toMatchObject({ code: "run.already_restarted", details: { restartedAs: first.runId } });
   });
 
   it("refuses a live run, an unknown step and a step after one that did not complete, changing nothing", async () => {
     const key = freshKey("refused");
     const { runId, stub } = await startRun("repair.kinds", { key });
-    const live = await client.restartRun(runId).catch((e: unknown) => e as StepwiseError);
+    const live = await refusal(client.restartRun(runId));
     expect(live.code).toBe("run.not_finished");
     await client.cancelRun(runId); // canceled during the nap: steps 0-1 completed, 2 canceled
     const before = await view(stub);
-    const unknown = await client.restartRun(runId, { fromStep: 99 }).catch((e: unknown) => e as StepwiseError);
+    const unknown = await refusal(client.restartRun(runId, { fromStep: 99 }));
     expect(unknown).toMatchObject({ code: "restart.unknown_step", details: { issues: [{ path: ["fromStep"] }] } });
-    const byName = await client.restartRun(runId, { fromStep: "nope" }).catch((e: unknown) => e as StepwiseError);
+    const byName = await refusal(client.restartRun(runId, { fromStep: "nope" }));
     expect(byName.code).toBe("restart.unknown_step");
-    const version = await client.restartRun(runId, { version: 9 }).catch((e: unknown) => e as StepwiseError);
+    const version = await refusal(client.restartRun(runId, { version: 9 }));
     expect(version.code).toBe("workflow.version_not_found");
     expect(await view(stub)).toEqual(before);
-    expect((await client.getRun(`${runId}:r2`).catch((e: unknown) => e as StepwiseError)).code).toBe("run.not_found");
+    expect((await refusal(client.getRun(`${runId}:r2`))).code).toBe("run.not_found");
     // A canceled run restarts from its first step that did not complete.
     const restarted = await client.restartRun(runId);
     expect(restarted.fromStep).toBe(2);
@@ -134,7 +134,7 @@ describe("restart", () => {
     // Two sleeps at once (seq 0 and 1), both canceled with the run: step 0 has no result to keep.
     const { runId } = await startRun("repair.two-sleeps", { key, aMs: 60_000, bMs: 120_000 });
     await client.cancelRun(runId);
-    const after = await client.restartRun(runId, { fromStep: 1 }).catch((e: unknown) => e as StepwiseError);
+    const after = await refusal(client.restartRun(runId, { fromStep: 1 }));
     expect(after).toMatchObject({ code: "restart.invalid_step", details: { issues: [{ path: ["fromStep"] }] } });
   });
 

@@ -2,9 +2,8 @@
 // kept while its parent runs; a live run is never deleted.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { StepwiseError } from "../../../src/engine/index.ts";
 import { manualClock } from "../../helpers/clock.ts";
-import { client, DAY_MS, runStub, settle, startRun, timersOf, view, type RunStub } from "../../helpers/runtime.ts";
+import { client, DAY_MS, refusal, type RunStub, runStub, settle, startRun, timersOf, view } from "../../helpers/runtime.ts";
 
 let keys = 0;
 const freshKey = (label: string) => `retention-${label}-${++keys}-${Date.now()}`;
@@ -42,7 +41,7 @@ describe("retention", () => {
     await untilListed(runId, "repair.short-lived", true);
     await runInDurableObject(stub, (instance) => manualClock(instance).stop(v.expiresAt!));
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    expect((await client.getRun(runId).catch((e: unknown) => e as StepwiseError)).code).toBe("run.not_found");
+    expect((await refusal(client.getRun(runId))).code).toBe("run.not_found");
     expect(await tables(stub)).toEqual([]);
     expect(await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm())).toBeNull();
     expect(await listed(runId, "repair.short-lived")).toBe(false);
@@ -81,7 +80,7 @@ describe("retention", () => {
     expect((await view(stub)).status).toBe("completed");
     await runInDurableObject(childStub, (instance) => manualClock(instance).advance(kept.expiresAt! - child.expiresAt!));
     await runDurableObjectAlarm(childStub);
-    expect((await client.getRun(`${runId}.0`).catch((e: unknown) => e as StepwiseError)).code).toBe("run.not_found");
+    expect((await refusal(client.getRun(`${runId}.0`))).code).toBe("run.not_found");
     expect((await client.getRun(runId)).status).toBe("completed");
   });
 

@@ -3,8 +3,7 @@
 // true on new code and false for a run that passed the point before the check existed, and never flips.
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { StepwiseError } from "../../../src/engine/index.ts";
-import { client, probe, runStub, settle, startRun, view } from "../../helpers/runtime.ts";
+import { client, probe, refusal, runStub, settle, startRun, view } from "../../helpers/runtime.ts";
 
 let keys = 0;
 const freshKey = (label: string) => `versions-${label}-${++keys}-${Date.now()}`;
@@ -31,7 +30,7 @@ describe("workflow versions", () => {
   });
 
   it("refuses a start on a version that is not registered", async () => {
-    const err = await client.startRun("repair.versioned", { key: "x" }, { version: 7 }).catch((e: unknown) => e as StepwiseError);
+    const err = await refusal(client.startRun("repair.versioned", { key: "x" }, { version: 7 }));
     expect(err.code).toBe("workflow.version_not_found");
   });
 
