@@ -79,6 +79,9 @@ export class ActionRun extends stepwise.ActionRun {
 export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
+    if (url.pathname === "/test/probe/hit" && request.method === "POST") {
+      return Response.json({ n: await env.PROBE.getByName("probe").hit(url.searchParams.get("key") ?? "") });
+    }
     if (url.pathname === "/test/probe/counts") {
       return Response.json(await env.PROBE.getByName("probe").counts(url.searchParams.get("prefix") ?? ""));
     }

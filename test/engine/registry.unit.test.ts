@@ -44,6 +44,28 @@ describe("Registry", () => {
     );
   });
 
+  it("registers several versions of one workflow: the newest answers to the name, each version once", () => {
+    const v2 = defineWorkflow({ name: "report", version: 2, args, handler: async () => 2 });
+    const v1 = defineWorkflow({ name: "report", version: 1, args, handler: async () => 1 });
+    const registry = new Registry({ modules: { reports: { v2, v1 } } });
+    expect(registry.get("report")).toBe(v2);
+    expect(registry.get("report", 1)).toBe(v1);
+    expect(registry.get("report", 3)).toBeUndefined();
+    expect(registry.versions("report")).toEqual([v1, v2]);
+    expect(registry.list()).toEqual([v2]);
+    // A path names one export, so one version.
+    expect(registry.get("reports.v1")).toBe(v1);
+    expect(registry.get("reports.v1", 2)).toBeUndefined();
+
+    const again = defineWorkflow({ name: "report", args, handler: async () => 0 });
+    expect(() => new Registry({ modules: { reports: { v1 }, legacy: { again } } })).toThrow(
+      'version 1 of the workflow "report" is registered twice: by reports.v1 and by legacy.again',
+    );
+    const action = defineAction({ name: "report", args, handler: () => 0 });
+    expect(() => new Registry({ modules: { reports: { v1 }, jobs: { action } } })).toThrow('the name "report" is registered twice');
+    expect(() => defineWorkflow({ name: "bad", version: 0, args, handler: async () => 0 })).toThrow("version must be a positive integer");
+  });
+
   it("a definition exported twice keeps its first name and is found at both paths", () => {
     const shared = defineAction({ args, handler: () => 1 });
     const registry = new Registry({ modules: { jobs: { shared }, index: { shared } } });
