@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseEnv } from "node:util";
 import { parseSigningKeys } from "../src/approvals/core/token.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -12,28 +13,31 @@ const varsPath = join(root, ".dev.vars");
 const existing = existsSync(varsPath) ? readFileSync(varsPath, "utf8") : "";
 
 // Secrets for local dev live in .dev.vars (never committed); create the missing ones with random values.
+// The file is read as wrangler reads it (dotenv: quotes, spaces around "=", `export`), so a secret
+// written any of those ways is found, checked and kept, never shadowed by a random one appended after it.
 let vars = existing;
 const added = [];
 for (const [name, make] of [
   ["API_TOKEN", () => randomBytes(24).toString("base64url")],
   ["APPROVAL_SIGNING_KEY", () => `k1:${randomBytes(32).toString("base64url")}`],
 ]) {
-  if (new RegExp(`^${name}=`, "m").test(vars)) continue;
+  if (Object.hasOwn(parseEnv(vars), name)) continue;
   const value = make();
   vars += `${vars && !vars.endsWith("\n") ? "\n" : ""}${name}=${value}\n`;
   added.push([name, value]);
 }
 if (added.length > 0) writeFileSync(varsPath, vars, { mode: 0o600 });
 
-// Refuse signing keys that cannot work (a key id used twice, a short secret) before starting.
-const signingKey = process.env.APPROVAL_SIGNING_KEY ?? /^APPROVAL_SIGNING_KEY=(.*)$/m.exec(vars)?.[1];
+// Refuse signing keys that cannot work (a key id used twice, a short secret) before starting. wrangler
+// dev takes them from .dev.vars alone (the shell's environment is not passed on), so that is what is checked.
+const devVars = parseEnv(vars);
 try {
-  parseSigningKeys(signingKey);
+  parseSigningKeys(devVars.APPROVAL_SIGNING_KEY);
 } catch (err) {
   console.error(`.dev.vars: ${err.message}`);
   process.exit(1);
 }
-const token = /^API_TOKEN=(.*)$/m.exec(vars)[1];
+const token = devVars.API_TOKEN;
 if (added.some(([name]) => name === "API_TOKEN")) {
   console.log(
     `Created an API token in .dev.vars. Use it as:\n  export TOKEN=${token}\n  curl -H "Authorization: Bearer $TOKEN" http://localhost:8787/api/workflows\n`,

@@ -10,6 +10,7 @@ export const StepView = z.object({
   status: z.string(),
   attempts: z.number(),
   completedAt: z.number().nullable(),
+  result: z.unknown().optional(),
   error: z.unknown().optional(),
 });
 export type StepView = z.infer<typeof StepView>;

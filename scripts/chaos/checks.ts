@@ -115,6 +115,18 @@ export async function checkRun(target: Target, tap: LogTap, d: Driven, run: RunV
       got === want && extra === null ? pass(what) : fail(what, `delivered ${got}, accepted ${want}, a duplicate after them: ${JSON.stringify(extra)}`),
     );
   }
+  if (plan.signal !== undefined) {
+    // The wait's journal row holds what it received: the one payload sent, even when sent while down.
+    const { name: signal, payload } = plan.signal;
+    const what = `${name}: its ${signal} signal (${d.sentWhileDown > 0 ? "sent while down" : "sent while up"}) delivered once, to its wait`;
+    const waits = run.steps.filter((s) => s.kind === "signal" && s.name === signal);
+    const got = waits.map((s) => `${s.status} ${JSON.stringify(s.result)}`);
+    checks.push(
+      got.length === 1 && got[0] === `completed ${JSON.stringify(payload)}`
+        ? pass(what)
+        : fail(what, `journaled waits on ${signal}: ${JSON.stringify(got)}, sent ${JSON.stringify(payload)}\n${describeRun(run)}`),
+    );
+  }
   if (plan.approval !== undefined && d.decided !== undefined) checks.push(pass(`${name}: approval decided ${d.decided}`));
   if (plan.child !== undefined) {
     // A child's id is its parent's id and the seq of the step that started it.

@@ -56,6 +56,7 @@ export async function drive(ctx: RoundContext, plan: RunPlan): Promise<Driven> {
     const { runId } = Started.parse(reply.json);
     d.runId = runId;
     if (plan.signals !== undefined) await sendSignals(ctx, d, runId, plan.signals);
+    if (plan.signal !== undefined) await sendOne(ctx, d, runId, plan.signal);
     if (plan.approval !== undefined) await decide(ctx, d, runId, plan.approval);
     if (plan.cancel !== undefined) await cancelParent(ctx, d, runId, plan.cancel.afterMs);
   } catch (err) {
@@ -64,23 +65,31 @@ export async function drive(ctx: RoundContext, plan: RunPlan): Promise<Driven> {
   return d;
 }
 
+/** Sends one signal until the server accepts it (202, or 200 for a repeat of its key after a kill). */
+async function send(ctx: RoundContext, d: Driven, runId: string, name: string, key: string, payload: unknown): Promise<void> {
+  if (!ctx.isUp()) d.sentWhileDown++;
+  await persist(
+    `signal ${name} (${key}) to ${d.plan.label}`,
+    ctx,
+    () => call(ctx.dev, "POST", `/api/runs/${runId}/signals/${name}`, { json: { payload }, key }),
+    accepted,
+  );
+}
+
 async function sendSignals(ctx: RoundContext, d: Driven, runId: string, signals: NonNullable<RunPlan["signals"]>): Promise<void> {
-  const send = async (name: string, key: string, payload: unknown) => {
-    if (!ctx.isUp()) d.sentWhileDown++;
-    await persist(
-      `signal ${name} (${key}) to ${d.plan.label}`,
-      ctx,
-      () => call(ctx.dev, "POST", `/api/runs/${runId}/signals/${name}`, { json: { payload }, key }),
-      accepted,
-    );
-  };
   for (const [i, payload] of signals.payloads.entries()) {
     await ctx.pauses.wait(signals.delaysMs[i] ?? 0, HURRY_SEND);
-    await send("go", `${d.plan.key}-go-${i}`, payload);
+    await send(ctx, d, runId, "go", `${d.plan.key}-go-${i}`, payload);
     d.signalsAccepted++;
   }
   // Only after every "go" was accepted: the run then looks for one more "go", which must not exist.
-  await send("done", `${d.plan.key}-done`, true);
+  await send(ctx, d, runId, "done", `${d.plan.key}-done`, true);
+}
+
+async function sendOne(ctx: RoundContext, d: Driven, runId: string, signal: NonNullable<RunPlan["signal"]>): Promise<void> {
+  await ctx.pauses.wait(signal.delayMs, HURRY_SEND);
+  await send(ctx, d, runId, signal.name, `${d.plan.key}-${signal.name}`, signal.payload);
+  d.signalsAccepted++;
 }
 
 async function decide(ctx: RoundContext, d: Driven, runId: string, approval: NonNullable<RunPlan["approval"]>): Promise<void> {

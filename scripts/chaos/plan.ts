@@ -34,6 +34,8 @@ export interface RunPlan {
   probed: boolean;
   /** "go" payloads, each sent once after its delay (ms after the previous was accepted), then "done". */
   signals?: { payloads: unknown[]; delaysMs: number[] };
+  /** One signal by name (await-approval's decision), sent once this long after the start was accepted. */
+  signal?: { name: string; payload: unknown; delayMs: number };
   /** Decide the emailed link this long after the email shows up; `by` is who the link was sent to. */
   approval?: { approve: boolean; delayMs: number; by: string };
   /** The run starts chaos.child as its first step; the child must end with this result. */
@@ -96,6 +98,34 @@ const KINDS: Record<string, Kind> = {
       expect: equals({ approved: approve, by: to }),
       probed: true,
       approval: { approve, delayMs: rng.int(0, 3_000), by: to },
+    };
+  },
+  // The examples of the quick start (src/workflows): a durable sleep between two steps, and a wait for
+  // a decision sent through the signal API (often while the server is down).
+  greeting: (rng, id) => {
+    const name = `Ada ${id}`;
+    const sleepMs = rng.int(500, 4_000);
+    return {
+      workflow: "sleepy-greeting",
+      args: { name, sleepMs },
+      // It slept at least as long as asked (longer when a kill held up its wake-up), and greeted with its args.
+      expect: (r) =>
+        r?.greeting === `Hello, ${name}! I slept ${sleepMs} ms.` && typeof r.sleptMs === "number" && r.sleptMs >= sleepMs
+          ? null
+          : `expected the greeting of ${name} after at least ${sleepMs} ms, got ${JSON.stringify(r)}`,
+      probed: false,
+    };
+  },
+  awaitApproval: (rng, id) => {
+    const request = `Request ${id}: ship it`;
+    const approve = rng.chance(0.5);
+    const by = `${id}@example.com`;
+    return {
+      workflow: "await-approval",
+      args: { request, timeoutMs: 3_600_000 },
+      expect: equals({ request, outcome: approve ? "approved" : "rejected", by }),
+      probed: false,
+      signal: { name: "approval", payload: { approved: approve, by }, delayMs: rng.int(0, 3_000) },
     };
   },
   parallel: (rng) => {
