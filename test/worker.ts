@@ -10,6 +10,7 @@ import { componentActions, componentRoutes, componentWorkflows } from "./fixture
 import { chaosWorkflows } from "./fixtures/chaos/workflows.ts";
 import { typedSignalWorkflows } from "./fixtures/typed-signals.ts";
 import { appDataRoute, appDataWorkflows } from "./fixtures/app-data.ts";
+import { repairHttpWorkflows } from "./fixtures/repair-http.ts";
 import * as functions from "./fixtures/functions.ts";
 import * as testFixtures from "./fixtures/workflows.ts";
 import * as agentFixtures from "./fixtures/agents/workflows.ts";
@@ -46,6 +47,7 @@ export const stepwise = createStepwise({
     ...chaosWorkflows,
     ...typedSignalWorkflows,
     ...appDataWorkflows,
+    ...repairHttpWorkflows,
   ],
 });
 

@@ -5,7 +5,7 @@ import type { DefinitionLike, FunctionReference } from "./workflow-api.ts";
 import { functionName, type Registry } from "./registry.ts";
 import { RUN_ID_PATTERN, type OnCompleteRef, type RestartInput, type RestartResult, type StartResult } from "./durable/run-rpc.ts";
 import type { RunView } from "./durable/run-view.ts";
-import type { ListQuery } from "./durable/run-index.ts";
+import type { IndexedRun, ListQuery } from "./durable/run-index.ts";
 
 export interface StepwiseClient {
   /**
@@ -54,10 +54,8 @@ export interface StepwiseClient {
     wait: { seq: number; status: string } | null;
     signaled: { at: number; payload: unknown } | null;
   }>;
-  /** Runs newest first, by workflow and status, a page at a time. */
-  listRuns(
-    query?: ListQuery,
-  ): Promise<{ runs: { runId: string; workflow: string; status: string; createdAt: number; updatedAt: number }[]; nextCursor: string | null }>;
+  /** Runs newest first, by workflow and status, a page at a time; each with the workflow `version` it runs on. */
+  listRuns(query?: ListQuery): Promise<{ runs: IndexedRun[]; nextCursor: string | null }>;
   /** The run object's event stream endpoint (`/events` SSE or `/ws` WebSocket) for a forwarded request. */
   streamEvents(runId: string, request: Request, kind: "events" | "ws"): Promise<Response>;
 }

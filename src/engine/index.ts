@@ -25,7 +25,7 @@ export { backoffDelay, DEFAULT_RETRY, RetryPolicy, resolveRetry, shouldRetry, ty
 export { acrossObjects } from "./faults.ts";
 export type { StepContext, ActionStepOptions, SlotLease, SlotPool } from "./workflow-api.ts";
 export { isStepContext, nextCall, nextRunId, startOnce, type CallerContext } from "./caller.ts";
-export { functionName, isDefinition, referencePath, Registry, type RegistryInput } from "./registry.ts";
+export { functionName, isDefinition, referencePath, Registry, versionOf, type RegistryInput } from "./registry.ts";
 export { createRunObject, runActivity } from "./durable/run-object.ts";
 export type { RunActivity } from "./durable/run-host.ts";
 export { RunIndex } from "./durable/run-index.ts";

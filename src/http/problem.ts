@@ -10,11 +10,14 @@ export interface FieldError {
   message: string;
 }
 
-/** A problem+json answer; a code the catalogue does not know, or knows only as an outcome, is a 500. */
-export function problem(c: Context, code: ErrorCode | (string & {}), detail: string, errors?: FieldError[]): Response {
+/**
+ * A problem+json answer; a code the catalogue does not know, or knows only as an outcome, is a 500.
+ * `extra`: extension members (RFC 9457 §3.2) a client can act on, such as a restarted run's `restartedAs`.
+ */
+export function problem(c: Context, code: ErrorCode | (string & {}), detail: string, errors?: FieldError[], extra: Record<string, string> = {}): Response {
   // SAFETY: the catalogue only holds HTTP statuses that carry a body (400-599).
   const status = (errorCodeInfo(code)?.status ?? 500) as ContentfulStatusCode;
-  const body: Record<string, unknown> = { type: `urn:stepwise:problem:${code}`, title: code, status, detail, code };
+  const body: Record<string, unknown> = { ...extra, type: `urn:stepwise:problem:${code}`, title: code, status, detail, code };
   if (errors !== undefined && errors.length > 0) body.errors = errors;
   return c.body(JSON.stringify(body), status, { "content-type": "application/problem+json" });
 }
@@ -24,13 +27,19 @@ export function onError(err: Error, c: Context): Response {
   if (err instanceof StepwiseError) {
     // An outcome code (or a user's own) reaching HTTP is a bug somewhere: say so in the log, by code only.
     if (errorCodeInfo(err.code)?.status == null) console.error(`error code ${err.code} has no HTTP status, on ${c.req.method} ${c.req.routePath}`);
-    return problem(c, err.code, err.message, fieldErrors(err.details));
+    return problem(c, err.code, err.message, fieldErrors(err.details), extensions(err.details));
   }
   // Hono's own JSON validator reports a body that does not parse this way.
   if (err instanceof HTTPException && err.status === 400) return problem(c, "request.malformed_json", "the request body is not valid JSON");
   // The route's pattern, never the path: an approval link's path is its token.
   console.error(`unhandled ${err.name} on ${c.req.method} ${c.req.routePath}`);
   return problem(c, "internal", "internal error");
+}
+
+/** The details a client may follow, passed on by name: never the whole `details`, which may say more than it should. */
+function extensions(details: unknown): Record<string, string> {
+  if (typeof details !== "object" || details === null || !("restartedAs" in details) || typeof details.restartedAs !== "string") return {};
+  return { restartedAs: details.restartedAs };
 }
 
 function fieldErrors(details: unknown): FieldError[] | undefined {

@@ -70,3 +70,9 @@ export function underBody(err: unknown, code: string, field: string): unknown {
   if (!issues.success) return err;
   return new StepwiseError(err.code, err.message, { details: { issues: issues.data.issues.map((i) => ({ path: [field, ...i.path], message: i.message })) } });
 }
+
+/** An error with `code` that names no field, pointed at `field` of the body (a start's unregistered /version). */
+export function atField(err: unknown, code: string, field: string): unknown {
+  if (!(err instanceof StepwiseError) || err.code !== code || err.details !== undefined) return err;
+  return new StepwiseError(err.code, err.message, { details: { issues: [{ path: [field], message: err.message }] } });
+}

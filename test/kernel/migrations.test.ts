@@ -45,16 +45,24 @@ describe("migrate", () => {
   });
 });
 
+/** The runs table an index made before migrations holds. */
+const LEGACY_RUNS = `CREATE TABLE runs (
+  run_id TEXT PRIMARY KEY, workflow TEXT NOT NULL, status TEXT NOT NULL,
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, version INTEGER NOT NULL)`;
+
 describe("the run index", () => {
   it("takes an index made before migrations (its tables, no _schema) as version 1, rows intact", async () => {
     const index = env.RUN_INDEX.getByName(`legacy-${crypto.randomUUID()}`);
     await runInDurableObject(index, (_instance, state) => {
-      // Back to what the constructor used to leave: the tables only.
+      // Back to what the constructor used to leave: the tables only, as they were then.
       state.storage.sql.exec("DROP TABLE _schema");
+      state.storage.sql.exec("DROP TABLE runs");
+      state.storage.sql.exec(LEGACY_RUNS);
       state.storage.sql.exec("INSERT INTO runs VALUES ('run_old', 'greet', 'completed', 1, 2, 3)");
     });
     await evictDurableObject(index);
-    const runs = [{ runId: "run_old", workflow: "greet", status: "completed", createdAt: 1, updatedAt: 2 }];
+    // Every later migration applied on top: the run is on workflow version 1, as every run was then.
+    const runs = [{ runId: "run_old", workflow: "greet", status: "completed", createdAt: 1, updatedAt: 2, version: 1 }];
     expect(await index.list({})).toEqual({ ok: true, value: { runs, nextCursor: null } });
     await runInDurableObject(index, (_instance, state) => expect(version(new Sql(state.storage))).toBe(RUN_INDEX_MIGRATIONS.length));
   });

@@ -18,6 +18,26 @@ export const IndexEntry = z.object({
 });
 export type IndexEntry = z.input<typeof IndexEntry>;
 
+/**
+ * A run as the list shows it. `version` here is the workflow version the run executes on, as in RunView
+ * and GET /api/workflows (one name for one thing across the API); IndexEntry's own `version`, the push's
+ * ordering number, is never shown.
+ */
+export const IndexedRun = z.object({
+  runId: z.string(),
+  workflow: z.string(),
+  status: z.string(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  version: z.number().int(),
+});
+export type IndexedRun = z.infer<typeof IndexedRun>;
+
+/** The statuses of runs that have not ended; the partial index runs_live (run-index-schema.ts) holds exactly these. */
+const LIVE_WHERE = "status NOT IN ('completed', 'failed', 'canceled')";
+
+const LiveCount = z.object({ workflow: z.string(), version: z.number().int(), live: z.number().int() });
+
 export const ListQuery = z.object({
   workflow: z.string().optional(),
   status: z.string().optional(),
@@ -41,8 +61,9 @@ export class RunIndex extends DurableObject<Env> {
   upsert(raw: IndexEntry): void {
     const e = IndexEntry.parse(raw);
     this.#sql.exec(
-      `INSERT INTO runs (run_id, workflow, status, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, version = excluded.version
+      `INSERT INTO runs (run_id, workflow, status, created_at, updated_at, version, workflow_version) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, version = excluded.version,
+         workflow_version = excluded.workflow_version
        WHERE excluded.version > runs.version`,
       e.runId,
       e.workflow,
@@ -50,21 +71,26 @@ export class RunIndex extends DurableObject<Env> {
       e.createdAt,
       e.updatedAt,
       e.version,
+      e.workflowVersion,
     );
   }
 
   /** Drops a run's entry (its object was deleted at the end of its retention). */
   remove(runId: string): void {
-    // TODO(helper): implement with the workflow_version migration.
-    void runId;
+    this.#sql.exec("DELETE FROM runs WHERE run_id = ?", z.string().parse(runId));
   }
 
-  /** How many runs that have not finished each workflow version has. */
+  /** How many runs that have not finished each workflow version has (versions with none are left out). */
   liveCounts(): { workflow: string; version: number; live: number }[] {
-    return [];
+    return this.#sql
+      .all(
+        `SELECT workflow, workflow_version AS version, COUNT(*) AS live FROM runs WHERE ${LIVE_WHERE}
+         GROUP BY workflow, workflow_version ORDER BY workflow, workflow_version`,
+      )
+      .map((r) => LiveCount.parse(r));
   }
 
-  list(raw: ListQuery): RpcResult<{ runs: Omit<IndexEntry, "version">[]; nextCursor: string | null }> {
+  list(raw: ListQuery): RpcResult<{ runs: IndexedRun[]; nextCursor: string | null }> {
     const q = ListQuery.parse(raw);
     const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
     if (cursor === null) return fail("request.invalid_cursor", "the cursor is not one this API returned");
@@ -85,12 +111,12 @@ export class RunIndex extends DurableObject<Env> {
     }
     const rows = this.#sql
       .all(
-        `SELECT run_id AS runId, workflow, status, created_at AS createdAt, updated_at AS updatedAt FROM runs
+        `SELECT run_id AS runId, workflow, status, created_at AS createdAt, updated_at AS updatedAt, workflow_version AS version FROM runs
          ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, run_id DESC LIMIT ?`,
         ...args,
         q.limit + 1,
       )
-      .map((r) => IndexEntry.omit({ version: true, workflowVersion: true }).parse(r));
+      .map((r) => IndexedRun.parse(r));
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
     return ok({ runs: page, nextCursor: rows.length > q.limit && last ? encodeCursor({ c: last.createdAt, r: last.runId }) : null });

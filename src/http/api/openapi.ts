@@ -8,7 +8,10 @@ import {
   CancelResponse,
   FunctionList,
   ListRunsQuery,
+  PauseResponse,
   Problem,
+  RestartBody,
+  RestartResponse,
   RunEvent,
   RunList,
   RunQuery,
@@ -39,9 +42,9 @@ const problems = (...codes: number[]) =>
 const PROBLEM_TEXT: Record<number, string> = {
   400: "invalid input: `errors` lists the failing paths",
   401: "missing or wrong bearer token",
-  404: "unknown workflow or run",
+  404: "unknown workflow, workflow version or run",
   403: "the ticket is for another thread",
-  409: "the run has ended, or the Idempotency-Key was used with other args",
+  409: "the run is in the wrong state for this (ended, or live for a restart), or the Idempotency-Key was used with other args",
   413: "body over 1 MiB",
   500: "the function threw (function.failed), or an internal error",
   426: "not a WebSocket upgrade",
@@ -51,7 +54,7 @@ export const OPERATIONS: Operation[] = [
   {
     method: "get",
     path: "/api/workflows",
-    summary: "List workflows and the JSON Schema of their args",
+    summary: "List workflows: the JSON Schema of their args, their versions and how many runs are live on each",
     responses: { 200: { description: "workflows", schema: WorkflowList }, ...problems(401) },
   },
   {
@@ -119,6 +122,33 @@ export const OPERATIONS: Operation[] = [
     summary: "Cancel a run",
     params: { runId: "run id" },
     responses: { 200: { description: "canceled", schema: CancelResponse }, ...problems(401, 404, 409) },
+  },
+  {
+    method: "post",
+    path: "/api/runs/{runId}/restart",
+    summary:
+      "Restart an ended run (failed, canceled or completed) as a new linked run that keeps the steps before fromStep and executes from there; " +
+      "by default from the first step that did not complete",
+    params: { runId: "run id" },
+    body: RestartBody,
+    responses: {
+      201: { description: "the new run", schema: RestartResponse },
+      ...problems(400, 401, 404, 409, 413),
+    },
+  },
+  {
+    method: "post",
+    path: "/api/runs/{runId}/pause",
+    summary: "Pause a live run: it starts no new step and its timers wait until it is resumed; a step already executing finishes",
+    params: { runId: "run id" },
+    responses: { 200: { description: "paused (changed: false when it was already)", schema: PauseResponse }, ...problems(401, 404, 409) },
+  },
+  {
+    method: "post",
+    path: "/api/runs/{runId}/resume",
+    summary: "Resume a paused run: timers that fell due meanwhile fire at once, in order",
+    params: { runId: "run id" },
+    responses: { 200: { description: "resumed (changed: false when it was not paused)", schema: PauseResponse }, ...problems(401, 404, 409) },
   },
   {
     method: "get",

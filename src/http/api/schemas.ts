@@ -10,13 +10,25 @@ export const Problem = z.object({
   detail: z.string(),
   code: z.string().describe("Stable, dotted error code, e.g. run.not_found"),
   errors: z.array(z.object({ path: z.string().describe("JSON Pointer of the failing field"), message: z.string() })).optional(),
+  restartedAs: z.string().optional().describe("With run.already_restarted: the newer run, the one to restart"),
 });
 
 export const WorkflowName = z.string().regex(WORKFLOW_NAME_PATTERN);
 export const RunId = z.string().regex(RUN_ID_PATTERN);
 export const SignalName = z.string().regex(SIGNAL_NAME_PATTERN, "1-100 characters of letters, digits, '_', '.', ':', '-'");
 
-export const StartBody = z.object({ args: z.unknown().optional().describe("The workflow's args, checked against its schema") });
+const WorkflowVersion = z.number().int().min(1);
+
+export const StartBody = z.object({
+  args: z.unknown().optional().describe("The workflow's args, checked against its schema"),
+  version: WorkflowVersion.optional().describe("The workflow version to run (the newest registered one when not given); an unregistered one is a 404"),
+  retentionDays: z
+    .number()
+    .min(0)
+    .max(36_500)
+    .optional()
+    .describe("How long the run is kept once it has ended, in days: overrides the workflow's and the deployment's default"),
+});
 export const StartResponse = z.object({ runId: z.string(), status: z.string() });
 
 export const FunctionName = z.string().regex(WORKFLOW_NAME_PATTERN);
@@ -41,7 +53,7 @@ export const SignalResponse = z.object({ accepted: z.literal(true), signalId: z.
 
 export const RunQuery = z.object({ steps: z.enum(["all", "none"]).default("all").describe("none leaves the journal out") });
 
-const Status = z.enum(["running", "sleeping", "waiting", "completed", "failed", "canceled"]);
+const Status = z.enum(["running", "sleeping", "waiting", "paused", "completed", "failed", "canceled"]);
 
 export const ListRunsQuery = z.object({
   workflow: WorkflowName.optional(),
@@ -50,7 +62,14 @@ export const ListRunsQuery = z.object({
   cursor: z.string().max(500).optional().describe("nextCursor from the previous page"),
 });
 
-export const RunSummary = z.object({ runId: z.string(), workflow: z.string(), status: z.string(), createdAt: z.number(), updatedAt: z.number() });
+export const RunSummary = z.object({
+  runId: z.string(),
+  workflow: z.string(),
+  status: z.string(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  version: z.number().int().describe("The workflow version the run executes on"),
+});
 export const RunList = z.object({ runs: z.array(RunSummary), nextCursor: z.string().nullable() });
 
 export const StepView = z.object({
@@ -70,6 +89,7 @@ export const RunView = z.object({
   runId: z.string(),
   workflow: z.string(),
   status: Status,
+  version: z.number().int().describe("The workflow version the run executes on; it never changes for a run"),
   args: z.unknown(),
   result: z.unknown().optional(),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
@@ -78,12 +98,51 @@ export const RunView = z.object({
   completedAt: z.number().nullable(),
   stepCount: z.number().int(),
   waitingFor: z.array(z.record(z.string(), z.unknown())).describe("What each open step waits for: a sleep, a retry, a signal, a child run or a step in flight"),
+  pausedAt: z.number().nullable().describe("When the run was paused; null when it is not"),
+  restartOf: z.string().optional().describe("The run this one restarts"),
+  restartFromStep: z.number().int().optional().describe("The seq this run executed from; the steps before it are the restarted run's"),
+  restartedAs: z.string().optional().describe("The run that restarted this one"),
+  expiresAt: z.number().nullable().describe("When the ended run's storage is deleted; null while it runs or still owes side effects"),
   steps: z.array(StepView).optional(),
   stats: z.object({ replayedSteps: z.number().nullable(), replayMs: z.number().nullable() }),
 });
 
 export const CancelResponse = z.object({ status: z.literal("canceled") });
 
-export const WorkflowList = z.object({ workflows: z.array(z.object({ name: z.string(), args: z.record(z.string(), z.unknown()).describe("JSON Schema") })) });
+export const RestartBody = z.object({
+  fromStep: z
+    .union([z.number().int().min(0), z.string().min(1).max(200)])
+    .optional()
+    .describe("The seq of the step to execute from, or a step name (the first with that name); by default the first step that did not complete"),
+  version: WorkflowVersion.optional().describe("Run the new attempt on this workflow version instead of the run's own"),
+});
+export const RestartResponse = z.object({
+  runId: z.string().describe("The new run: the restarted one's id with :r2, :r3..."),
+  restartOf: z.string(),
+  fromStep: z.number().int().describe("The seq the new run executes from; the steps before it keep their results"),
+  version: z.number().int(),
+  status: Status,
+});
+export const PauseResponse = z.object({
+  runId: z.string(),
+  status: Status,
+  changed: z.boolean().describe("false when the run was already in the state asked for"),
+});
+
+export const WorkflowList = z.object({
+  workflows: z.array(
+    z.object({
+      name: z.string(),
+      args: z.record(z.string(), z.unknown()).describe("JSON Schema of the newest version's args"),
+      version: z.number().int().describe("The newest registered version: what a start runs unless it asks for another"),
+      versions: z
+        .array(z.object({ version: z.number().int(), deployed: z.boolean(), liveRuns: z.number().int() }))
+        .describe(
+          "Oldest first: each registered version (deployed: true), and each version no longer registered that still has live runs (deployed: false). " +
+            "A version whose liveRuns is 0 may be deleted from the code",
+        ),
+    }),
+  ),
+});
 
 export const RunEvent = z.object({ seq: z.number().int(), type: z.string(), at: z.number(), data: z.record(z.string(), z.unknown()) });

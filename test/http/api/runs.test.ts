@@ -4,6 +4,7 @@ import { hc } from "hono/client";
 import { describe, expect, it } from "vitest";
 import type { AppType } from "../../../src/http/app.ts";
 import { call, problemOf } from "../../helpers/http.ts";
+import { type Ev, readSse } from "../../helpers/sse.ts";
 import { client, fireUntil, runStub, settle } from "../../helpers/runtime.ts";
 
 describe("Idempotency-Key on start", () => {
@@ -79,34 +80,6 @@ describe("GET /api/runs", () => {
     await expect.poll(async () => (await client.listRuns({ workflow: "sleeper", limit: 100 })).runs.find((r) => r.runId === runId)?.status).toBe("completed");
   });
 });
-
-type Ev = { seq: number; type: string; data: Record<string, unknown> };
-
-/** Reads `count` events from an SSE response, then disconnects. */
-async function readSse(res: Response, count: number): Promise<Ev[]> {
-  expect(res.headers.get("content-type")).toContain("text/event-stream");
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  const events: Ev[] = [];
-  let buffer = "";
-  while (events.length < count) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += value;
-    let end: number;
-    while ((end = buffer.indexOf("\n\n")) >= 0 && events.length < count) {
-      const frame = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const id = /^id: (\d+)$/m.exec(frame)?.[1];
-      const data = /^data: (.*)$/m.exec(frame)?.[1];
-      if (id === undefined || data === undefined) continue;
-      const event = JSON.parse(data) as Ev;
-      expect(event.seq).toBe(Number(id));
-      events.push(event);
-    }
-  }
-  await reader.cancel();
-  return events;
-}
 
 describe("run events", () => {
   it("resumes an SSE stream from Last-Event-ID with no gap and no duplicate", async () => {

@@ -103,6 +103,28 @@ export function startShape(rng: Rng): Shape {
     [1, () => ({ text: `{"args":${pollution(rng)}}`, validity: "maybe", tag: "body:proto-keys" })],
     [1, () => ({ text: `{"args":{"request":"x","deep":${deepJson(depth(rng), "mixed")}}}`, validity: "maybe", tag: "body:deep-args" })],
     [1, () => ({ text: '{"args":null}', validity: "maybe", tag: "body:args-null" })],
+    [
+      1,
+      () => ({
+        text: `{"args":{"request":"x"},"version":${rng.pick(NUMBERISH)},"retentionDays":${rng.pick(NUMBERISH)}}`,
+        validity: "maybe",
+        tag: "body:version-retention",
+      }),
+    ],
+  ])();
+}
+
+/** Numbers and not-quite-numbers for the integer fields (a version, a seq, a retention). */
+const NUMBERISH = ["1", "2", "0", "-1", "1.5", "9", "1e999", "36500", "36501", '"1"', "null", "[]", "{}"];
+
+/** Restart bodies: `{ fromStep?, version? }` with anything in them; sent only where the restart is refused anyway. */
+export function restartShape(rng: Rng): Shape {
+  return rng.weighted<() => Shape>([
+    [3, () => universallyInvalid(rng)],
+    [1, () => ({ text: rng.pick(["", "{}", '{"other":1}']), validity: "maybe", tag: "body:restart-empty" })],
+    [2, () => ({ text: `{"fromStep":${rng.chance(0.5) ? rng.pick(NUMBERISH) : jsonString(hostileString(rng))}}`, validity: "maybe", tag: "body:from-step" })],
+    [1, () => ({ text: `{"version":${rng.pick(NUMBERISH)}}`, validity: "maybe", tag: "body:restart-version" })],
+    [1, () => ({ text: pollution(rng), validity: "maybe", tag: "body:proto-keys" })],
   ])();
 }
 

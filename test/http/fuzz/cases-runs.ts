@@ -1,6 +1,6 @@
-// Fuzz cases for the workflow and run routes: start, list, read, signal, cancel, events (SSE and the
-// upgrade of the WebSocket). A case aimed at a sentinel run is always refused (bad auth, method or body).
-import { signalShape, startShape, startShapeInvalid, universallyInvalid, withContentType, type Body } from "./bodies.ts";
+// Fuzz cases for the workflow and run routes: start, list, read, signal, cancel, restart, pause and
+// resume, events (SSE and the upgrade of the WebSocket). A case aimed at a sentinel run is always refused (bad auth, method or body).
+import { restartShape, signalShape, startShape, startShapeInvalid, universallyInvalid, withContentType, type Body } from "./bodies.ts";
 import type { CaseContext, FuzzCase } from "./driver.ts";
 import { THROWAWAY_WORKFLOW, type Fixtures } from "./fixtures.ts";
 import { asUpgrade, carriesBody, expectation, idSegment, parts, request } from "./parts.ts";
@@ -236,6 +236,45 @@ const cancel: FuzzCase = async (ctx) => {
   if (own && first !== null && first.status === 200) await send(["again"], true);
 };
 
+/**
+ * Restart, pause, resume. A run of its own (waiting) may be paused and resumed; its restart is refused
+ * as it is live, whatever the body. Aimed at a sentinel or a throwaway waiter, the token is bad.
+ */
+const repair: FuzzCase = async (ctx) => {
+  const { rng } = ctx;
+  const action = rng.pick(["restart", "pause", "resume"] as const);
+  let seg: string;
+  let name: string;
+  if (rng.chance(0.3)) {
+    const started = await ctx.send({
+      route: START,
+      method: "POST",
+      path: `/api/workflows/${THROWAWAY_WORKFLOW}/runs`,
+      headers: { authorization: "Bearer test-token", "content-type": "application/json" },
+      body: '{"args":{"request":"to repair"}}',
+    });
+    const body = started?.json;
+    if (typeof body !== "object" || body === null || !("runId" in body) || typeof body.runId !== "string") return;
+    seg = body.runId;
+    name = "own";
+  } else {
+    ({ seg, name } = runSegment(ctx));
+  }
+  const p = parts(rng, ["POST"], name.startsWith("run:") || name === "throwaway" ? "bad" : "required");
+  const shape = action === "restart" ? restartShape(rng) : rng.chance(0.3) ? universallyInvalid(rng) : null;
+  const body = carriesBody(p.method) && shape !== null ? withContentType(rng, shape) : null;
+  await ctx.send(
+    request(p, {
+      route: `POST /api/runs/:runId/${action}`,
+      path: `/api/runs/${seg}/${action}${rng.chance(0.2) ? hostileQuery(rng, ["fromStep"]) : ""}`,
+      headers: { "content-type": body?.contentType ?? null },
+      body: body?.text ?? null,
+      expect: expectation(p.refused, name !== "own" || action === "restart"),
+      tags: [`run:${name}`, ...(body?.tags ?? [])],
+    }),
+  );
+};
+
 const events: FuzzCase = async (ctx) => {
   const { rng } = ctx;
   const t = runSegment(ctx);
@@ -277,6 +316,7 @@ export const runCases: readonly (readonly [number, FuzzCase])[] = [
   [7, signal],
   [1, signalReusedKey],
   [3, cancel],
+  [2, repair],
   [2, events],
   [2, runSocketUpgrade],
 ];

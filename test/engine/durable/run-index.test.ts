@@ -1,0 +1,94 @@
+// The run index in its own object: each run's workflow version, live runs counted per version (paused
+// ones included), entries removed at the end of retention, and an index of schema 1 migrated in place.
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { IndexEntry } from "../../../src/engine/durable/run-index.ts";
+import { RUN_INDEX_MIGRATIONS } from "../../../src/engine/durable/run-index-schema.ts";
+import { migrate, Sql } from "../../../src/kernel/index.ts";
+
+const fresh = () => env.RUN_INDEX.getByName(`index-${crypto.randomUUID()}`);
+
+const entry = (runId: string, workflow: string, status: string, workflowVersion: number, version = 1): IndexEntry => ({
+  runId,
+  workflow,
+  status,
+  createdAt: Number(runId.replace(/\D/g, "")),
+  updatedAt: 1,
+  version,
+  workflowVersion,
+});
+
+describe("RunIndex", () => {
+  it("counts the runs that have not ended per workflow version, paused ones included", async () => {
+    const index = fresh();
+    for (const e of [
+      entry("r1", "a", "running", 1),
+      entry("r2", "a", "paused", 1),
+      entry("r3", "a", "completed", 1),
+      entry("r4", "a", "waiting", 2),
+      entry("r5", "a", "failed", 2),
+      entry("r6", "b", "sleeping", 3),
+      entry("r7", "b", "canceled", 1),
+    ])
+      await index.upsert(e);
+    expect(await index.liveCounts()).toEqual([
+      { workflow: "a", version: 1, live: 2 },
+      { workflow: "a", version: 2, live: 1 },
+      { workflow: "b", version: 3, live: 1 },
+    ]);
+    // A run that ends leaves the count; a late push of its earlier status does not bring it back.
+    await index.upsert(entry("r4", "a", "completed", 2, 3));
+    await index.upsert(entry("r4", "a", "waiting", 2, 2));
+    expect((await index.liveCounts()).filter((c) => c.workflow === "a")).toEqual([{ workflow: "a", version: 1, live: 2 }]);
+  });
+
+  it("lists each run with its workflow version, and filters by status paused", async () => {
+    const index = fresh();
+    await index.upsert(entry("r1", "a", "running", 1));
+    await index.upsert(entry("r2", "a", "paused", 4));
+    expect(await index.list({ status: "paused" })).toEqual({
+      ok: true,
+      value: { runs: [{ runId: "r2", workflow: "a", status: "paused", createdAt: 2, updatedAt: 1, version: 4 }], nextCursor: null },
+    });
+    // An entry pushed without a workflow version (a run object of before versions) is on version 1.
+    const { workflowVersion: _drop, ...old } = entry("r3", "a", "running", 1);
+    await index.upsert(old);
+    const listed = await index.list({});
+    expect(listed.ok && listed.value.runs.map((r) => [r.runId, r.version])).toEqual([
+      ["r3", 1],
+      ["r2", 4],
+      ["r1", 1],
+    ]);
+  });
+
+  it("removes an entry (the end of its run's retention), and a repeated remove is harmless", async () => {
+    const index = fresh();
+    await index.upsert(entry("r1", "a", "completed", 1));
+    await index.upsert(entry("r2", "a", "running", 1));
+    await index.remove("r1");
+    await index.remove("r1");
+    await index.remove("never-there");
+    const listed = await index.list({});
+    expect(listed.ok && listed.value.runs.map((r) => r.runId)).toEqual(["r2"]);
+    await index.remove("r2");
+    expect(await index.liveCounts()).toEqual([]);
+  });
+
+  it("migrates an index of schema 1 in place: its runs kept, on workflow version 1", async () => {
+    const index = fresh();
+    await runInDurableObject(index, (_instance, state) => {
+      const sql = new Sql(state.storage);
+      // Back to schema 1 with one run in it.
+      state.storage.sql.exec("DROP TABLE runs");
+      state.storage.sql.exec("DROP TABLE _schema");
+      migrate(sql, RUN_INDEX_MIGRATIONS.slice(0, 1));
+      state.storage.sql.exec("INSERT INTO runs VALUES ('run_old', 'greet', 'waiting', 1, 2, 3)");
+    });
+    await evictDurableObject(index);
+    expect(await index.liveCounts()).toEqual([{ workflow: "greet", version: 1, live: 1 }]);
+    await runInDurableObject(index, (_instance, state) => {
+      expect(new Sql(state.storage).first("SELECT version FROM _schema")?.version).toBe(RUN_INDEX_MIGRATIONS.length);
+    });
+  });
+});
