@@ -111,6 +111,9 @@ export class HandlerExecution {
         outcome = { ok: false, error: toSerializedError(err, "run.handler_failed") };
       }
       if (this.#stopped) return;
+      // A paused run does not end either: its outcome waits for the resume (or a cancel).
+      while (this.#pauseGate !== null) await this.#pauseGate.released;
+      if (this.#stopped) return;
       const unreached = onHandlerEnd(this.#replay.values());
       if (unreached !== null) await this.#host.failRun(unreached);
       else await this.#host.finish(outcome);

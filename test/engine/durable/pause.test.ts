@@ -59,6 +59,19 @@ describe("pause and resume", () => {
     expect(await probe().count(`${key}/after`)).toBe(1);
   });
 
+  it("does not end while paused: a handler that returns ends the run on the resume", async () => {
+    const { runId, stub } = await startRun("waiter", { timeout: 60_000 });
+    await client.pauseRun(runId);
+    await client.signalRun(runId, "go", "last");
+    await settle(stub);
+    const v = await view(stub);
+    expect(v.status).toBe("paused");
+    expect(v.completedAt).toBeNull();
+    await client.resumeRun(runId);
+    await settle(stub);
+    expect(await view(stub)).toMatchObject({ status: "completed", result: ["last"] });
+  });
+
   it("lets a step already executing finish and journal, then holds the next", async () => {
     const key = freshKey("executing");
     const { runId, stub } = await startRun("repair.slow-then-mark", { key, ms: 150 }, 1);
