@@ -1,6 +1,8 @@
 // Restarts: a new run linked to the old one keeps the steps before the restart point (they never execute
 // again) and executes from there with current code. The probe counts executions per step across both runs.
-import { describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { afterEach, describe, expect, it } from "vitest";
 import type { RunView } from "../../../src/engine/index.ts";
 import { client, fireAlarm, logged, probe, refusal, runStub, settle, startRun, view } from "../../helpers/runtime.ts";
 
@@ -40,6 +42,10 @@ async function failedKinds(label: string) {
 const STEPS = ["action", "mutation", "nap", "go", "child", "left", "right", "gate"];
 /** The probe keys the steps count under (sleeps and waits count nothing; the child counts in its own run). */
 const COUNTED: Record<string, string> = { action: "action", mutation: "mutation", child: "child", left: "left", right: "right", gate: "gate" };
+
+afterEach(() => {
+  env.STEPWISE_FAULTS = undefined;
+});
 
 describe("restart", () => {
   it("without fromStep retries a failed run from its failed step: nothing before it runs again", async () => {
@@ -107,6 +113,28 @@ describe("restart", () => {
     expect(await counts(key)).toMatchObject({ action: 1, left: 1, right: 2, gate: 3 });
     const again = await refusal(client.restartRun(runId));
     expect(again).toMatchObject({ code: "run.already_restarted", details: { restartedAs: first.runId } });
+  });
+
+  it("keeps a restart it could not hand over, and hands it over on its next wake-up", async () => {
+    const { key, runId } = await failedKinds("handoff");
+    await probe().hit(`${key}/fixed`);
+    env.STEPWISE_FAULTS = "fail=1,only=run.restart";
+    const lost = await refusal(client.restartRun(runId));
+    expect(lost.code).toBe("internal");
+    // Owed, not lost: the old run names its successor, a second restart is refused, the watchdog is armed.
+    const old = runStub(runId);
+    const owed = await runInDurableObject(old, (_instance, state) => state.storage.sql.exec("SELECT restart_pending FROM run").one());
+    expect(JSON.parse(String(owed.restart_pending))).toEqual({ runId: `${runId}:r2`, fromStep: 7, version: 1 });
+    expect((await refusal(client.restartRun(runId))).code).toBe("run.already_restarted");
+    expect((await refusal(client.getRun(`${runId}:r2`))).code).toBe("run.not_found");
+    const watchdog = await runInDurableObject(old, (_instance, state) => state.storage.sql.exec("SELECT kind FROM timers WHERE kind = 'watchdog'").toArray());
+    expect(watchdog).toEqual([{ kind: "watchdog" }]);
+
+    env.STEPWISE_FAULTS = undefined;
+    expect(await fireAlarm(old)).toBe(true);
+    expect((await view(old)).restartedAs).toBe(`${runId}:r2`);
+    expect((await driveKinds(`${runId}:r2`)).status).toBe("completed");
+    expect(await counts(key)).toMatchObject({ action: 1, gate: 2 });
   });
 
   it("refuses a live run, an unknown step and a step after one that did not complete, changing nothing", async () => {
