@@ -8,9 +8,10 @@
 // Method. bench/streaming-worker.ts gives threads a chat agent whose model stamps each text delta with
 // the time (Date.now() in workerd) it hands the delta to the ai SDK. Node clients speak the
 // WebSocketChatTransport protocol: one sends the prompt, the others `resume` the answer before its first
-// delta, and every client notes when each delta frame arrives (performance.timeOrigin + performance.now()).
-// Both clocks read the same machine's wall clock; workerd's has 1 ms resolution, so each sample may read
-// up to 1 ms high. The path measured is the whole production path: ai SDK -> UI chunk -> RPC to the
+// delta, and every client notes when each delta frame arrives (Date.now()). Both read the machine's wall
+// clock at the moment (not a monotonic clock anchored at process start, which drifts from the wall clock
+// when it is adjusted during a long bench: that gave negative latencies once); both have 1 ms resolution,
+// so each sample may read up to 1 ms off. The path measured is the whole production path: ai SDK -> UI chunk -> RPC to the
 // thread object -> SQLite append -> fan-out to every socket -> loopback -> the Node client's event loop
 // (which also parses the other clients' frames: with 200 clients the client side is part of the cost).
 //
@@ -62,7 +63,7 @@ export interface StreamingBenchResult {
   memory: MemoryRow;
 }
 
-const now = () => performance.timeOrigin + performance.now();
+const now = () => Date.now();
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function runStreamingBench(opts: StreamingBenchOptions = {}): Promise<StreamingBenchResult> {

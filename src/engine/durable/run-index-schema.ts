@@ -13,12 +13,12 @@ export const RUN_INDEX_MIGRATIONS: readonly string[] = [
   CREATE INDEX IF NOT EXISTS runs_status ON runs (status, created_at DESC, run_id DESC);
   `,
   // 2: the workflow version each run executes on (runs listed before versions existed ran on version 1).
-  // `version` above stays the push's ordering number. The partial index holds only live runs and covers
-  // the count, so counting them per version reads those index rows, not every finished run still in
-  // retention; its WHERE must stay the one liveCounts queries with (LIVE_WHERE in run-index.ts), or
-  // SQLite cannot use it.
+  // `version` above stays the push's ordering number. The partial index holds only live runs, so counting
+  // them per version reads those index rows, not every finished run still in retention; its WHERE must
+  // stay the one liveCounts queries with (LIVE_WHERE in run-index.ts), or SQLite cannot use it. Status is
+  // not in its key: a push that moves a run between live statuses (running, sleeping, waiting) leaves it as is.
   `
   ALTER TABLE runs ADD COLUMN workflow_version INTEGER NOT NULL DEFAULT 1;
-  CREATE INDEX runs_live ON runs (workflow, workflow_version, status) WHERE status NOT IN ('completed', 'failed', 'canceled');
+  CREATE INDEX runs_live ON runs (workflow, workflow_version) WHERE status NOT IN ('completed', 'failed', 'canceled');
   `,
 ];
