@@ -21,7 +21,7 @@ import type { Alarms } from "./alarms.ts";
 import type { Finishing } from "./finishing.ts";
 import { ChildCancel, SIGNAL_NAME_PATTERN, StartInput, type StartResult } from "./run-rpc.ts";
 import type { RunState } from "./run-state.ts";
-import type { RunRecord } from "./run-store.ts";
+import type { NewRun, RunRecord } from "./run-store.ts";
 import { buildRunView, type RunView } from "./run-view.ts";
 
 export interface SignalOptions {
@@ -226,15 +226,7 @@ export class Commands {
     return this.#state.store.signalStepsAfter(seq).find((s) => jsonColumn(SignalDetail, s.detail, "steps.detail").signal === name);
   }
 
-  #insertRun(r: {
-    runId: string;
-    workflow: string;
-    version?: number;
-    args: string | null;
-    parent: string | null;
-    onCompleteRef?: string | null;
-    retentionMs?: number | null;
-  }): void {
+  #insertRun(r: NewRun): void {
     const state = this.#state;
     state.store.migrate();
     state.store.insertRun({ ...r, now: state.clock.now() });

@@ -179,8 +179,7 @@ export class Repairs {
         restartOf: { runId: input.restartOf, fromStep: input.fromStep },
         now,
       });
-      // SAFETY: the rows come from a journal of the same schema (StepRecord); the kinds and statuses are its own.
-      for (const s of input.steps) store.copyStep(s as StepRecord);
+      for (const s of input.steps) store.copyStep(s);
       for (const p of input.patches) store.insertPatch(p);
       for (const s of input.signals) store.copySignal(s);
     });

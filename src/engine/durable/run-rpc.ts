@@ -2,6 +2,7 @@
 // the source of truth (the object parses every input with them); the Worker-side client shares them.
 import { z } from "zod";
 import { SerializedError } from "../../kernel/index.ts";
+import { StepRecord } from "../core/journal.ts";
 import type { RunView } from "./run-view.ts";
 
 /** A caller's onComplete: a registered action or mutation, by name or path, and what to pass it as `context`. */
@@ -62,22 +63,6 @@ export interface RestartResult {
   status: RunView["status"];
 }
 
-/** A journal row as it is copied into a restarted run. */
-export const CopiedStep = z.object({
-  seq: z.number().int().nonnegative(),
-  name: z.string(),
-  kind: z.string(),
-  status: z.string(),
-  attempts: z.number().int(),
-  args: z.string().nullable(),
-  result: z.string().nullable(),
-  error: z.string().nullable(),
-  startedAt: z.number(),
-  completedAt: z.number().nullable(),
-  wakeAt: z.number().nullable(),
-  detail: z.string().nullable(),
-});
-
 /** What a restarted run object receives from the run it restarts: its identity and the journal it keeps. */
 export const AdoptInput = z.object({
   runId: z.string().regex(RUN_ID_PATTERN),
@@ -88,7 +73,8 @@ export const AdoptInput = z.object({
   args: z.string().nullable(),
   onCompleteRef: z.string().nullable(),
   retentionMs: z.number().nonnegative().nullable(),
-  steps: z.array(CopiedStep),
+  /** The kept journal rows, as they are. */
+  steps: z.array(StepRecord),
   patches: z.array(z.object({ changeId: z.string(), value: z.boolean(), seq: z.number().int(), at: z.number() })),
   signals: z.array(z.object({ name: z.string(), payload: z.string().nullable(), receivedAt: z.number() })),
 });

@@ -38,6 +38,19 @@ export const RunRecord = z.object({
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 
+/** What a new run row holds (its start time aside). */
+export interface NewRun {
+  runId: string;
+  workflow: string;
+  version?: number;
+  args: string | null;
+  parent: string | null;
+  onCompleteRef?: string | null;
+  retentionMs?: number | null;
+  /** Set for a run that restarts another: which one, and from which step. */
+  restartOf?: { runId: string; fromStep: number };
+}
+
 /** A restart the run owes its new run: the new run's id, where it executes from, and on which version. */
 export const RestartPending = z.object({ runId: z.string(), fromStep: z.number().int(), version: z.number().int() });
 export type RestartPending = z.infer<typeof RestartPending>;
@@ -102,17 +115,7 @@ export class RunStore {
     return row === undefined ? undefined : RunRecord.parse(row);
   }
 
-  insertRun(r: {
-    runId: string;
-    workflow: string;
-    version?: number;
-    args: string | null;
-    parent: string | null;
-    onCompleteRef?: string | null;
-    retentionMs?: number | null;
-    restartOf?: { runId: string; fromStep: number };
-    now: number;
-  }): void {
+  insertRun(r: NewRun & { now: number }): void {
     this.#exec(
       `INSERT INTO run (id, run_id, workflow, version, args, status, parent, on_complete_ref, retention_ms, restart_of, restart_from, created_at, updated_at)
        VALUES (1, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)`,
@@ -240,6 +243,19 @@ export class RunStore {
 
   /** Journals a new step, and its event in the same write. */
   insertStep(s: NewStep): void {
+    this.#insertStepRow({
+      ...s,
+      result: s.result ?? null,
+      error: s.error ?? null,
+      startedAt: s.now,
+      completedAt: s.completedAt ?? null,
+      wakeAt: s.wakeAt ?? null,
+      detail: s.detail ?? null,
+    });
+    this.#stepEvent(s.status, { seq: s.seq, name: s.name, kind: s.kind, attempt: s.attempts }, s.error ?? null, s.wakeAt ?? null, s.now);
+  }
+
+  #insertStepRow(s: StepRecord): void {
     this.#exec(
       `INSERT INTO steps (seq, name, kind, status, attempts, args, result, error, started_at, completed_at, wake_at, detail)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -249,14 +265,13 @@ export class RunStore {
       s.status,
       s.attempts,
       s.args,
-      s.result ?? null,
-      s.error ?? null,
-      s.now,
-      s.completedAt ?? null,
-      s.wakeAt ?? null,
-      s.detail ?? null,
+      s.result,
+      s.error,
+      s.startedAt,
+      s.completedAt,
+      s.wakeAt,
+      s.detail,
     );
-    this.#stepEvent(s.status, { seq: s.seq, name: s.name, kind: s.kind, attempt: s.attempts }, s.error ?? null, s.wakeAt ?? null, s.now);
   }
 
   /**
@@ -292,22 +307,7 @@ export class RunStore {
 
   /** Copies a kept row into a restarted run's journal as it was (no event: it happened in the earlier run). */
   copyStep(s: StepRecord): void {
-    this.#exec(
-      `INSERT INTO steps (seq, name, kind, status, attempts, args, result, error, started_at, completed_at, wake_at, detail)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      s.seq,
-      s.name,
-      s.kind,
-      s.status,
-      s.attempts,
-      s.args,
-      s.result,
-      s.error,
-      s.startedAt,
-      s.completedAt,
-      s.wakeAt,
-      s.detail,
-    );
+    this.#insertStepRow(s);
   }
 
   /** Signals accepted for any wait that no wait took: a restarted run still receives them. */

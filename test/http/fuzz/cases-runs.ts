@@ -197,22 +197,29 @@ const signalReusedKey: FuzzCase = async (ctx) => {
   await send("go", '{"n":1}', "any", "repeated");
 };
 
+/** Starts a throwaway waiting run of the fuzz's own (well-formed, with the token); its id, or null if the start failed. */
+async function startThrowaway(ctx: Parameters<FuzzCase>[0], request: string): Promise<string | null> {
+  const started = await ctx.send({
+    route: START,
+    method: "POST",
+    path: `/api/workflows/${THROWAWAY_WORKFLOW}/runs`,
+    headers: { authorization: "Bearer test-token", "content-type": "application/json" },
+    body: JSON.stringify({ args: { request } }),
+  });
+  const body = started?.json;
+  if (typeof body !== "object" || body === null || !("runId" in body) || typeof body.runId !== "string") return null;
+  return body.runId;
+}
+
 const cancel: FuzzCase = async (ctx) => {
   const { rng } = ctx;
   const own = rng.chance(0.3);
   let seg: string;
   let name: string;
   if (own) {
-    const started = await ctx.send({
-      route: START,
-      method: "POST",
-      path: `/api/workflows/${THROWAWAY_WORKFLOW}/runs`,
-      headers: { authorization: "Bearer test-token", "content-type": "application/json" },
-      body: '{"args":{"request":"to cancel"}}',
-    });
-    const body = started?.json;
-    if (typeof body !== "object" || body === null || !("runId" in body) || typeof body.runId !== "string") return;
-    seg = body.runId;
+    const runId = await startThrowaway(ctx, "to cancel");
+    if (runId === null) return;
+    seg = runId;
     name = "own";
   } else {
     ({ seg, name } = runSegment(ctx));
@@ -246,16 +253,9 @@ const repair: FuzzCase = async (ctx) => {
   let seg: string;
   let name: string;
   if (rng.chance(0.3)) {
-    const started = await ctx.send({
-      route: START,
-      method: "POST",
-      path: `/api/workflows/${THROWAWAY_WORKFLOW}/runs`,
-      headers: { authorization: "Bearer test-token", "content-type": "application/json" },
-      body: '{"args":{"request":"to repair"}}',
-    });
-    const body = started?.json;
-    if (typeof body !== "object" || body === null || !("runId" in body) || typeof body.runId !== "string") return;
-    seg = body.runId;
+    const runId = await startThrowaway(ctx, "to repair");
+    if (runId === null) return;
+    seg = runId;
     name = "own";
   } else {
     ({ seg, name } = runSegment(ctx));
