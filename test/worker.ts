@@ -1,6 +1,7 @@
 // The test Worker: the app's own workflows plus the test workflows, and the Probe side table.
 import { createStepwise } from "../src/stepwise.ts";
 import { actionRunSettled } from "../src/components/index.ts";
+import { AgentThread as BaseAgentThread } from "../src/agents/index.ts";
 import type { RpcResult } from "../src/kernel/index.ts";
 import { modules } from "../src/workflows/index.ts";
 import { testWorkflows } from "./fixtures/workflows.ts";
@@ -63,7 +64,12 @@ export class WorkflowRun extends stepwise.WorkflowRun {
   }
 }
 export { RunIndex } from "../src/engine/index.ts";
-export { AgentThread } from "../src/agents/index.ts";
+/** A thread whose clock a test may stop and move (test/helpers/clock.ts); it runs on real time until then. */
+export class AgentThread extends BaseAgentThread {
+  protected override [objectClock](): Clock {
+    return manualClock(this);
+  }
+}
 /** A pool whose clock a test may stop and move (test/helpers/clock.ts); it runs on real time until then. */
 export class WorkpoolQueue extends stepwise.WorkpoolQueue {
   protected override [objectClock](): Clock {

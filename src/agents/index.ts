@@ -3,6 +3,7 @@ export { Agent, AgentActionArgs, type AgentObjectResult, type AgentOptions, type
 export type { PromptArgs, ThreadTarget } from "./agent-turn.ts";
 export type { AgentCtx, ThreadCtx } from "./ctx.ts";
 export { MessageRecord, NewMessage, ThreadInfo, ThreadModelMessage, Usage } from "./core/message.ts";
+export { RetentionDays } from "./core/thread-retention.ts";
 export { AgentThread } from "./durable/thread-object.ts";
 export { THREAD_ID_PATTERN, type MessagePage } from "./durable/thread-rpc.ts";
 export { DEFAULT_WORKERS_AI_MODEL, defaultModel, type ModelContext, type ModelOption } from "./models/select-model.ts";

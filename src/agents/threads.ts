@@ -5,9 +5,15 @@ import { mintId, unwrap } from "../kernel/index.ts";
 import { defineMutation, isStepContext, StepwiseError } from "../engine/index.ts";
 import { resolveCtx, type AgentCtx, type ThreadCtx } from "./ctx.ts";
 import { ThreadModelMessage, type MessageRecord, type NewMessage, type ThreadInfo } from "./core/message.ts";
+import { RetentionDays } from "./core/thread-retention.ts";
 import { THREAD_ID_PATTERN, type MessagePage, type ThreadObjectRpc } from "./durable/thread-rpc.ts";
 
-const CreateThreadArgs = z.object({ userId: z.string().min(1).max(200), title: z.string().max(200).optional() });
+const CreateThreadArgs = z.object({
+  userId: z.string().min(1).max(200),
+  title: z.string().max(200).optional(),
+  /** Delete the thread this many days after its last activity (its last saved message or its creation). */
+  retentionDays: RetentionDays.optional(),
+});
 export type CreateThreadArgs = z.input<typeof CreateThreadArgs>;
 
 const SaveMessageArgs = z.union([
@@ -17,7 +23,7 @@ const SaveMessageArgs = z.union([
 export type SaveMessageArgs = z.input<typeof SaveMessageArgs>;
 
 /** The thread object's RPC methods as a caller sees them: the same arguments, results awaited. */
-export type ThreadRpc = { [K in keyof ThreadObjectRpc]: (...args: Parameters<ThreadObjectRpc[K]>) => Promise<ReturnType<ThreadObjectRpc[K]>> };
+export type ThreadRpc = { [K in keyof ThreadObjectRpc]: (...args: Parameters<ThreadObjectRpc[K]>) => Promise<Awaited<ReturnType<ThreadObjectRpc[K]>>> };
 
 /** The stub of a thread's object; an id that cannot be a thread is `thread.not_found`. */
 export function threadStub(env: Env, threadId: string): ThreadRpc {
@@ -29,17 +35,18 @@ export function threadStub(env: Env, threadId: string): ThreadRpc {
 
 /**
  * Creates a thread. With a workflow `step` it is a mutation step; with an action's context the id
- * derives from the step's idempotency key; with the Worker env it is random.
+ * derives from the step's idempotency key; with the Worker env it is random. Without `retentionDays`
+ * the thread is kept forever; with it, it is deleted that many days after its last activity.
  * @example
- * const { threadId } = await createThread(step, { userId: "ada", title: "Trip to Paris" });
+ * const { threadId } = await createThread(step, { userId: "ada", title: "Trip to Paris", retentionDays: 30 });
  */
 export async function createThread(ctx: ThreadCtx, args: CreateThreadArgs): Promise<{ threadId: string }> {
   if (isStepContext(ctx)) return ctx.runMutation(createThreadMutation, args);
-  const { userId, title } = CreateThreadArgs.parse(args);
+  const { userId, title, retentionDays } = CreateThreadArgs.parse(args);
   const r = resolveCtx(ctx);
   const key = r.nextKey("createThread");
   const threadId = key === undefined ? mintId("thread") : await threadIdFor(key);
-  unwrap(await threadStub(r.env, threadId).create({ threadId, userId, title: title ?? null }));
+  unwrap(await threadStub(r.env, threadId).create({ threadId, userId, title: title ?? null, retentionDays: retentionDays ?? null }));
   return { threadId };
 }
 

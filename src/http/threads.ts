@@ -2,13 +2,16 @@
 // WebSocket ticket; and the ticket-checked WebSockets (chat protocol, thread events). Inputs via zod.
 import { Hono } from "hono";
 import { z } from "zod";
-import { createThread, getThread, listMessages, signTicket, TICKET_TTL_MS, threadStub, verifyTicket } from "../agents/index.ts";
+import { createThread, getThread, listMessages, RetentionDays, signTicket, TICKET_TTL_MS, threadStub, verifyTicket } from "../agents/index.ts";
 import { StepwiseError } from "../engine/index.ts";
 import { jsonBody, params, query } from "./validators.ts";
 
 export const CreateThreadBody = z.object({
   userId: z.string().min(1).max(200).describe("Who the thread belongs to"),
   title: z.string().max(200).optional(),
+  retentionDays: RetentionDays.optional().describe(
+    "Delete the thread this many days (0 to 36500, fractions allowed) after its last activity: its last saved message, or its creation. Without it the thread is kept",
+  ),
 });
 export const ThreadParam = z.object({ id: z.string().min(1).max(100) });
 export const MessagesQuery = z.object({

@@ -92,6 +92,33 @@ describe("/api/threads", () => {
     expect(b.threadId).toBe(a.threadId);
   });
 
+  it("takes a retentionDays: the thread shows when it expires; without one, expiresAt is null", async () => {
+    const res = await call("POST", "/api/threads", { userId: "ada", retentionDays: 1.5 });
+    expect(res.status).toBe(201);
+    const thread = (await res.json()) as { threadId: string; createdAt: number; expiresAt: number | null };
+    expect(thread.expiresAt).toBe(thread.createdAt + 1.5 * 24 * 3_600_000);
+    expect(await (await call("GET", `/api/threads/${thread.threadId}`)).json()).toMatchObject({ expiresAt: thread.expiresAt });
+    const kept = (await (await call("POST", "/api/threads", { userId: "ada" })).json()) as { expiresAt: number | null };
+    expect(kept.expiresAt).toBeNull();
+  });
+
+  it.each([
+    ["a negative retention", -1],
+    ["a retention over 100 years", 36_501],
+    ["a retention as a string", "7"],
+    ["a null retention", null],
+  ])("refuses %s at /retentionDays, and creates nothing", async (_, retentionDays) => {
+    const key = `bad-retention-${crypto.randomUUID()}`;
+    const res = await call("POST", "/api/threads", { userId: "bob", retentionDays }, { "idempotency-key": key });
+    expect(res.status).toBe(400);
+    const p = await problemOf(res);
+    expect(p.code).toBe("request.invalid");
+    expect(p.errors?.map((e) => e.path)).toEqual(["/retentionDays"]);
+    // The same key then creates a new thread: had the refused request made one, it would come back as bob's.
+    const retried = await call("POST", "/api/threads", { userId: "ada" }, { "idempotency-key": key });
+    expect(await retried.json()).toMatchObject({ userId: "ada", messageCount: 0, expiresAt: null });
+  });
+
   it.each([
     ["an unknown thread", () => call("GET", `/api/threads/thread_${"f".repeat(32)}`), 404, "thread.not_found"],
     ["a malformed thread id", () => call("GET", "/api/threads/nope/messages"), 404, "thread.not_found"],

@@ -87,6 +87,7 @@ export const ThreadInfo = z.object({
   createdAt: z.number(),
   updatedAt: z.number(),
   messageCount: z.number().int().nonnegative(),
+  expiresAt: z.number().nullable().describe("When the thread is deleted (its retention after its last activity, ms since the epoch); null: kept forever"),
 });
 export type ThreadInfo = z.infer<typeof ThreadInfo>;
 

@@ -1,14 +1,16 @@
 // The thread Durable Object: one per conversation, holding its messages in order. A thin RPC
-// dispatcher over ThreadStore (messages) and StreamHub (answers in flight, chat sockets, events).
+// dispatcher over ThreadStore (messages, retention) and StreamHub (answers in flight, sockets, events).
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import { type Clock, fail, issueDetails, objectClock, ok, type RpcResult, systemClock } from "../../kernel/index.ts";
 import type { Agent } from "../agent.ts";
 import type { MessageRecord, ThreadInfo } from "../core/message.ts";
+import { decideThreadAlarm, retentionMs } from "../core/thread-retention.ts";
 import { defaultChatAgent } from "../streaming/chat-agent.ts";
 import { ChatRequests } from "../streaming/durable/chat-requests.ts";
 import { StreamHub } from "../streaming/durable/stream-hub.ts";
 import type { EndStreamInput, OpenStreamInput, PushChunksInput } from "../streaming/stream-rpc.ts";
+import { alarmBy } from "./thread-alarm.ts";
 import { AppendInput, ContextInput, CreateThreadInput, PageInput, type MessagePage, type PromptContext, type ThreadObjectRpc } from "./thread-rpc.ts";
 import { ThreadStore } from "./thread-store.ts";
 
@@ -30,6 +32,10 @@ export class AgentThread extends DurableObject<Env> implements ThreadObjectRpc {
     void ctx.blockConcurrencyWhile(async () => {
       this.#store.open();
       this.#hub.recover(this.#clock.now());
+      // A thread with a retention always has its alarm set by its expiry (re-armed here should a
+      // failed alarm have been dropped by the runtime).
+      const expiresAt = this.#store.expiresAt();
+      if (expiresAt !== null) await alarmBy(ctx.storage, expiresAt);
     });
   }
 
@@ -46,10 +52,13 @@ export class AgentThread extends DurableObject<Env> implements ThreadObjectRpc {
     return defaultChatAgent();
   }
 
-  create(input: z.input<typeof CreateThreadInput>): RpcResult<ThreadInfo> {
+  async create(input: z.input<typeof CreateThreadInput>): Promise<RpcResult<ThreadInfo>> {
     const parsed = CreateThreadInput.safeParse(input);
     if (!parsed.success) return invalid(parsed.error);
-    return ok(this.#store.create({ ...parsed.data, now: this.#clock.now() }));
+    const { retentionDays, ...thread } = parsed.data;
+    const info = this.#store.create({ ...thread, retentionMs: retentionDays === null ? null : retentionMs(retentionDays), now: this.#clock.now() });
+    if (info.expiresAt !== null) await alarmBy(this.ctx.storage, info.expiresAt);
+    return ok(info);
   }
 
   info(): RpcResult<ThreadInfo> {
@@ -140,9 +149,27 @@ export class AgentThread extends DurableObject<Env> implements ThreadObjectRpc {
     this.#hub.sockets.drop(ws);
   }
 
-  /** The watchdog of answers in flight (the only alarm a thread sets). */
-  override alarm(): Promise<void> {
-    return this.#hub.alarm(this.#clock.now());
+  /**
+   * The thread's one alarm: the watchdog of answers in flight, then the thread's expiry. An expired
+   * thread is deleted once nothing is in flight; otherwise the alarm is set again for both.
+   */
+  override async alarm(): Promise<void> {
+    const now = this.#clock.now();
+    const decision = decideThreadAlarm({ now, expiresAt: this.#store.expiresAt(), watchdogAt: this.#hub.watchdog(now) });
+    if (decision.kind === "arm") await this.ctx.storage.setAlarm(decision.at);
+    if (decision.kind === "delete") await this.#delete();
+  }
+
+  /** The end of retention: idle sockets are closed, then all storage goes; reads answer thread.not_found. */
+  async #delete(): Promise<void> {
+    for (const ws of this.ctx.getWebSockets()) {
+      try {
+        ws.close(1000, "the thread was deleted");
+      } catch {
+        // Closed already.
+      }
+    }
+    await this.#store.deleteEverything();
   }
 }
 

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import type { RpcResult } from "../../kernel/index.ts";
 import { NewMessage, type MessageRecord, type ThreadInfo } from "../core/message.ts";
+import { RetentionDays } from "../core/thread-retention.ts";
 
 export const THREAD_ID_PATTERN = /^thread_[0-9a-f]{32}$/;
 
@@ -11,6 +12,8 @@ export const CreateThreadInput = z.object({
   threadId: z.string().regex(THREAD_ID_PATTERN),
   userId: z.string().min(1).max(200),
   title: z.string().max(200).nullable().default(null),
+  /** Days the thread is kept after its last activity; null: forever. */
+  retentionDays: RetentionDays.nullable().default(null),
 });
 export const AppendInput = z.object({ idempotencyKey: z.string().min(1).max(400).optional(), messages: z.array(NewMessage).min(1).max(100) });
 export const PageInput = z.object({ after: z.number().int().nonnegative().default(0), limit: z.number().int().min(1).max(200).default(50) });
@@ -34,7 +37,7 @@ export interface PromptContext {
 
 /** The thread object's message methods (its class implements them); a stub answers each as a promise. */
 export interface ThreadObjectRpc {
-  create(input: z.input<typeof CreateThreadInput>): RpcResult<ThreadInfo>;
+  create(input: z.input<typeof CreateThreadInput>): Promise<RpcResult<ThreadInfo>>;
   info(): RpcResult<ThreadInfo>;
   append(input: z.input<typeof AppendInput>): RpcResult<MessageRecord[]>;
   page(input: z.input<typeof PageInput>): RpcResult<MessagePage>;

@@ -60,4 +60,11 @@ export const THREAD_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (stream_id, seq)
   ) WITHOUT ROWID;
   `,
+  // 3: a thread's own retention (null: kept forever) and its last activity (its creation, then each
+  // saved message), from which its expiry is counted. Threads made before keep theirs forever.
+  `
+  ALTER TABLE thread ADD COLUMN retention_ms INTEGER;
+  ALTER TABLE thread ADD COLUMN last_activity_at INTEGER NOT NULL DEFAULT 0;
+  UPDATE thread SET last_activity_at = updated_at;
+  `,
 ];

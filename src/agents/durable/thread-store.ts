@@ -2,6 +2,7 @@
 // Appends are one transaction each, deduplicated by idempotency key.
 import { z } from "zod";
 import { MessageRecord, NewMessage, ThreadInfo, messageText } from "../core/message.ts";
+import { threadExpiry } from "../core/thread-retention.ts";
 import { THREAD_MIGRATIONS } from "./thread-schema.ts";
 import { type Clock, isMigrated, jsonColumn, migrate, mintId, Sql, type SqlRow } from "../../kernel/index.ts";
 
@@ -26,15 +27,27 @@ const MessageRow = z.object({
   createdAt: z.number(),
 });
 
-const ThreadRow = z.object({ threadId: z.string(), userId: z.string(), title: z.string().nullable(), createdAt: z.number(), updatedAt: z.number() });
+const ThreadRow = z.object({
+  threadId: z.string(),
+  userId: z.string(),
+  title: z.string().nullable(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  retentionMs: z.number().nullable(),
+  lastActivityAt: z.number(),
+});
+const THREAD_COLUMNS = `thread_id AS threadId, user_id AS userId, title, created_at AS createdAt, updated_at AS updatedAt,
+  retention_ms AS retentionMs, last_activity_at AS lastActivityAt`;
 
 export class ThreadStore {
+  readonly #storage: DurableObjectStorage;
   readonly #sql: Sql;
   readonly #clock: Clock;
   #ready = false;
 
   /** `clock` mints the message ids. */
   constructor(storage: DurableObjectStorage, clock: Clock) {
+    this.#storage = storage;
     this.#sql = new Sql(storage);
     this.#clock = clock;
   }
@@ -45,18 +58,21 @@ export class ThreadStore {
     if (this.#ready) migrate(this.#sql, THREAD_MIGRATIONS);
   }
 
-  /** Creates the thread row once; later calls return the existing thread unchanged. */
-  create(t: { threadId: string; userId: string; title: string | null; now: number }): ThreadInfo {
+  /** Creates the thread row once; later calls return the existing thread unchanged. `retentionMs` null: kept forever. */
+  create(t: { threadId: string; userId: string; title: string | null; retentionMs: number | null; now: number }): ThreadInfo {
     if (!this.#ready) {
       migrate(this.#sql, THREAD_MIGRATIONS);
       this.#ready = true;
     }
     this.#sql.exec(
-      "INSERT INTO thread (id, thread_id, user_id, title, created_at, updated_at) VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+      `INSERT INTO thread (id, thread_id, user_id, title, created_at, updated_at, retention_ms, last_activity_at)
+       VALUES (1, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
       t.threadId,
       t.userId,
       t.title,
       t.now,
+      t.now,
+      t.retentionMs,
       t.now,
     );
     return this.info()!;
@@ -70,13 +86,30 @@ export class ThreadStore {
   }
 
   info(): ThreadInfo | undefined {
-    if (!this.#ready) return undefined;
-    const row = this.#sql.first(
-      "SELECT thread_id AS threadId, user_id AS userId, title, created_at AS createdAt, updated_at AS updatedAt FROM thread WHERE id = 1",
-    );
+    const row = this.#row();
     if (row === undefined) return undefined;
     const count = z.number().parse(this.#sql.all("SELECT COUNT(*) AS n FROM messages")[0]?.n);
-    return ThreadInfo.parse({ ...ThreadRow.parse(row), messageCount: count });
+    // ThreadInfo drops the stored retention and last activity: callers see when it expires.
+    return ThreadInfo.parse({ ...row, messageCount: count, expiresAt: threadExpiry(row) });
+  }
+
+  /** When the thread is deleted; null when it is kept forever or does not exist. */
+  expiresAt(): number | null {
+    const row = this.#row();
+    return row === undefined ? null : threadExpiry(row);
+  }
+
+  /** Deletes everything the thread stores, and its alarm: afterwards it is a thread never created. */
+  async deleteEverything(): Promise<void> {
+    await this.#storage.deleteAlarm();
+    await this.#storage.deleteAll();
+    this.#ready = false;
+  }
+
+  #row(): z.output<typeof ThreadRow> | undefined {
+    if (!this.#ready) return undefined;
+    const row = this.#sql.first(`SELECT ${THREAD_COLUMNS} FROM thread WHERE id = 1`);
+    return row === undefined ? undefined : ThreadRow.parse(row);
   }
 
   /** Appends messages in order; with a key seen before, returns what that append stored instead. */
@@ -116,7 +149,8 @@ export class ThreadStore {
       if (idempotencyKey !== undefined) {
         this.#sql.exec("INSERT INTO idempotency (key, message_ids, created_at) VALUES (?, ?, ?)", idempotencyKey, JSON.stringify(ids), now);
       }
-      this.#sql.exec("UPDATE thread SET updated_at = ? WHERE id = 1", now);
+      // The last activity moves the expiry later; the alarm set for the earlier one re-arms when it fires.
+      this.#sql.exec("UPDATE thread SET updated_at = ?, last_activity_at = ? WHERE id = 1", now, now);
       return ids.map((id) => this.message(threadId, id)!);
     });
   }

@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 document, generated from the zod schemas the routes validate with.
 // Paths are listed once here with their schemas; `openApiDocument()` turns them into JSON Schema.
 import { z } from "zod";
+import { ThreadInfo } from "../../agents/index.ts";
 import { CreateThreadBody, MessagesQuery, SocketQuery } from "../threads.ts";
 import {
   CallBody,
@@ -173,14 +174,17 @@ export const OPERATIONS: Operation[] = [
     summary: "Create a conversation thread",
     headers: { "Idempotency-Key": "a retried create with the same key names the same thread" },
     body: CreateThreadBody,
-    responses: { 201: { description: "the thread" }, ...problems(400, 401, 413) },
+    responses: { 201: { description: "the thread", schema: ThreadInfo }, ...problems(400, 401, 413) },
   },
   {
     method: "get",
     path: "/api/threads/{id}",
     summary: "Read a thread",
     params: { id: "thread id" },
-    responses: { 200: { description: "the thread" }, ...problems(401, 404) },
+    responses: {
+      200: { description: "the thread (expiresAt: when its retention deletes it, null when it is kept)", schema: ThreadInfo },
+      ...problems(401, 404),
+    },
   },
   {
     method: "get",

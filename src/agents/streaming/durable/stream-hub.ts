@@ -4,6 +4,7 @@ import { asSchema, uiMessageChunkSchema } from "ai";
 import { z } from "zod";
 import { fail, issueDetails, ok, type RpcResult } from "../../../kernel/index.ts";
 import type { NewMessage } from "../../core/message.ts";
+import { alarmBy } from "../../durable/thread-alarm.ts";
 import type { ThreadStore } from "../../durable/thread-store.ts";
 import { unfinishedText } from "../core/answer-text.ts";
 import { decideEnd, staleStreams, type AnswerEnd } from "../core/answer-end.ts";
@@ -160,15 +161,19 @@ export class StreamHub {
     return { type: "thread.snapshot" as const, answers: this.streams.active().map(answerInfo), messageCount: this.#threads.info()?.messageCount ?? 0 };
   }
 
-  /** The watchdog: ends answers whose producer is gone, and keeps watching while any remain. */
-  async alarm(now: number): Promise<void> {
-    if (this.#threads.threadId() === undefined) return;
+  /**
+   * The watchdog, run by the thread's alarm: ends answers whose producer is gone, and returns when to
+   * look again while any remain in flight (null: none is). The thread arms its one alarm for that.
+   */
+  watchdog(now: number): number | null {
+    if (this.#threads.threadId() === undefined) return null;
     for (const s of staleStreams(this.streams.active(), new Set(this.running.keys()), now, STREAM_IDLE_MS)) this.finish(s, { kind: "interrupted" }, now);
-    if (this.streams.active().length > 0) await this.#ctx.storage.setAlarm(now + WATCHDOG_MS);
+    return this.streams.active().length > 0 ? now + WATCHDOG_MS : null;
   }
 
-  async #watch(now: number): Promise<void> {
-    if ((await this.#ctx.storage.getAlarm()) === null) await this.#ctx.storage.setAlarm(now + WATCHDOG_MS);
+  /** The alarm may be set for the thread's expiry, later than the watchdog needs it: bring it earlier. */
+  #watch(now: number): Promise<void> {
+    return alarmBy(this.#ctx.storage, now + WATCHDOG_MS);
   }
 
   *#chunkObjects(streamId: string): Generator<z.infer<typeof StoredChunkJson>> {
