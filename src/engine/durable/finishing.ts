@@ -129,7 +129,8 @@ export class Finishing {
         state.reload();
       }
       // A restart that did not reach its new run is handed over again.
-      const handedOff = !this.#repairs.owesHandoff(state.run!) || (await this.#repairs.handOff()).ok || !this.#repairs.owesHandoff(state.run!);
+      if (this.#repairs.owesHandoff(state.run!)) await this.#repairs.handOff();
+      const handedOff = !this.#repairs.owesHandoff(state.run!);
       // The outcome must reach the index before the object may sleep until its retention ends.
       if ((await this.syncIndex()) && childrenDone && handedOff) {
         state.store.deleteAllTimers();

@@ -85,10 +85,11 @@ export class Repairs {
   }
 
   /**
-   * Asks the new run to adopt the kept journal (idempotent there), then records the link. A conflict
-   * (the id is held by an unrelated run) gives the restart up; a failure leaves it owed.
+   * Asks the new run to adopt the kept journal (idempotent there), then records the link. Answers the new
+   * run's status, or "pending" when the call failed: the restart stays owed and the watchdog asks again.
+   * A conflict (the id is held by an unrelated run) gives the restart up.
    */
-  async handOff(): Promise<RpcResult<RunView["status"]>> {
+  async handOff(): Promise<RpcResult<RestartResult["status"]>> {
     const state = this.#state;
     const run = state.run;
     if (run?.restartPending === null || run === undefined) return fail("internal", "no restart is owed");
@@ -113,19 +114,25 @@ export class Repairs {
       );
     } catch (err) {
       console.error(`run ${run.runId}: handing the restart to ${pending.runId} failed; retried on the next wake-up: ${String(err)}`);
-      return fail("internal", "the restart is under way and will be completed; read the run again");
+      return ok("pending");
     }
+    // Two handoffs may overlap (a request's and the watchdog's): only the first to get here records the outcome.
+    state.reload();
+    const stillOwed = state.run?.restartPending !== null;
     const now = state.clock.now();
     if (!answer.ok) {
-      if (answer.error.code === "run.restart_conflict") {
+      console.error(`run ${run.runId}: the restart's new run ${pending.runId} answered ${answer.error.code}`);
+      if (answer.error.code === "run.restart_conflict" && stillOwed) {
         state.store.setRestartPending(null, now);
         state.reload();
       }
       return answer;
     }
-    state.store.markRestarted(pending, now);
-    state.reload();
-    this.#host.changed();
+    if (stillOwed) {
+      state.store.markRestarted(pending, now);
+      state.reload();
+      this.#host.changed();
+    }
     return ok(answer.value.status);
   }
 

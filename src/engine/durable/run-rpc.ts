@@ -60,7 +60,8 @@ export interface RestartResult {
   /** The seq the new run executes from; the steps before it are kept. */
   fromStep: number;
   version: number;
-  status: RunView["status"];
+  /** The new run's status; "pending" when the handoff to it failed for now (it is owed, and repeated until it succeeds). */
+  status: RunView["status"] | "pending";
 }
 
 /** What a restarted run object receives from the run it restarts: its identity and the journal it keeps. */

@@ -134,6 +134,7 @@ export const OPERATIONS: Operation[] = [
     body: RestartBody,
     responses: {
       201: { description: "the new run", schema: RestartResponse },
+      202: { description: "the restart is stored; its handoff to the new run failed for now and is repeated (status pending)", schema: RestartResponse },
       ...problems(400, 401, 404, 409, 413),
     },
   },

@@ -68,7 +68,8 @@ export function runRoutes(registry: Registry) {
           ...(fromStep === undefined ? {} : { fromStep }),
           ...(version === undefined ? {} : { version }),
         });
-        return c.json(restarted, 201);
+        // 202 while the new run does not have it yet: the restart is stored and its handoff repeated until it does.
+        return c.json(restarted, restarted.status === "pending" ? 202 : 201);
       })
       .post("/runs/:runId/pause", params(z.object({ runId: RunId })), async (c) => {
         return c.json(await createClient(c.env, registry).pauseRun(c.req.valid("param").runId));

@@ -121,7 +121,9 @@ export const RestartResponse = z.object({
   restartOf: z.string(),
   fromStep: z.number().int().describe("The seq the new run executes from; the steps before it keep their results"),
   version: z.number().int(),
-  status: Status,
+  status: z
+    .union([Status, z.literal("pending")])
+    .describe('"pending" (with 202) while the new run does not have the restart yet; it is handed over on the next wake-up'),
 });
 export const PauseResponse = z.object({
   runId: z.string(),

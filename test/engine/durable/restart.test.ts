@@ -119,8 +119,8 @@ describe("restart", () => {
     const { key, runId } = await failedKinds("handoff");
     await probe().hit(`${key}/fixed`);
     env.STEPWISE_FAULTS = "fail=1,only=run.restart";
-    const lost = await refusal(client.restartRun(runId));
-    expect(lost.code).toBe("internal");
+    const owedRestart = await client.restartRun(runId);
+    expect(owedRestart).toMatchObject({ runId: `${runId}:r2`, restartOf: runId, status: "pending" });
     // Owed, not lost: the old run names its successor, a second restart is refused, the watchdog is armed.
     const old = runStub(runId);
     const owed = await runInDurableObject(old, (_instance, state) => state.storage.sql.exec("SELECT restart_pending FROM run").one());

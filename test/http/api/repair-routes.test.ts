@@ -2,6 +2,7 @@
 // retention, GET /api/workflows' versions. Each refusal is problem+json with its code and the failing
 // body paths, and leaves the run as it was and makes no new run.
 import { env, exports } from "cloudflare:workers";
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { hc } from "hono/client";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import type { AppType } from "../../../src/http/app.ts";
@@ -71,6 +72,23 @@ describe("POST /api/runs/:runId/restart", () => {
     await expect
       .poll(async () => (await client.listRuns({ workflow: "repair-http", limit: 100 })).runs.find((r) => r.runId === restarted.runId))
       .toMatchObject({ status: "completed", version: 2 });
+  });
+
+  it("answers 202 pending when the new run cannot be reached yet, and hands the restart over on the next wake-up", async () => {
+    const { runId } = await startRepair();
+    env.STEPWISE_FAULTS = "fail=1,only=run.restart";
+    try {
+      const res = await call("POST", `/api/runs/${runId}/restart`);
+      expect(res.status).toBe(202);
+      expect(await res.json()).toEqual({ runId: `${runId}:r2`, restartOf: runId, fromStep: 1, version: 2, status: "pending" });
+      expect((await call("GET", `/api/runs/${runId}:r2`)).status).toBe(404);
+    } finally {
+      env.STEPWISE_FAULTS = undefined;
+    }
+    expect(await runDurableObjectAlarm(runStub(runId))).toBe(true);
+    expect(await read(runId)).toMatchObject({ restartedAs: `${runId}:r2` });
+    await settle(runStub(`${runId}:r2`));
+    expect(await read(`${runId}:r2`)).toMatchObject({ status: "completed", restartOf: runId });
   });
 
   it("restarts from a step named or numbered, on another version, and refuses the run it already restarted", async () => {
@@ -285,7 +303,7 @@ describe("OpenAPI and the typed client", () => {
       .map((r) => `${r.method.toLowerCase()} ${r.path.replaceAll(/:(\w+)/g, "{$1}")}`);
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
     expect(new Set(served)).toEqual(new Set(documented));
-    expect(Object.keys(doc.paths["/api/runs/{runId}/restart"]!.post!.responses)).toEqual(["201", "400", "401", "404", "409", "413"]);
+    expect(Object.keys(doc.paths["/api/runs/{runId}/restart"]!.post!.responses)).toEqual(["201", "202", "400", "401", "404", "409", "413"]);
   });
 
   it("restarts, pauses and resumes with hc<AppType>", async () => {
