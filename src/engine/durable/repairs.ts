@@ -2,7 +2,7 @@
 // before a chosen one), pause and resume, and the end of retention. A restart is a handoff between two
 // objects: the old run stores what it owes (restart_pending) before it asks the new one to adopt its
 // kept journal, and the watchdog repeats the ask after a crash until the new run confirms.
-import { fail, issueSummary, jsonColumn, ok, rpcResult, type RpcResult } from "../../kernel/index.ts";
+import { fail, issueDetails, issueSummary, jsonColumn, ok, rpcResult, type RpcResult } from "../../kernel/index.ts";
 import type { StepRecord } from "../core/journal.ts";
 import { versionOf } from "../registry.ts";
 import { acrossObjects } from "../faults.ts";
@@ -47,7 +47,7 @@ export class Repairs {
     const run = state.run;
     if (run === undefined) return fail("run.not_found", "no such run");
     const input = RestartInput.safeParse(raw ?? {});
-    if (!input.success) return fail("request.invalid", `invalid restart request: ${issueSummary(input.error)}`, { issues: paths(input.error.issues) });
+    if (!input.success) return fail("request.invalid", `invalid restart request: ${issueSummary(input.error)}`, issueDetails(input.error));
     if (run.status === "running") return fail("run.not_finished", `the run is live (${state.status()}): only an ended run can be restarted`);
     const owed = run.restartPending === null ? null : jsonColumn(RestartPending, run.restartPending, "run.restart_pending");
     const successor = run.restartedAs ?? owed?.runId;
@@ -286,8 +286,4 @@ export function restartId(runId: string): string {
 
 function describeVersions(versions: number[]): string {
   return versions.length === 0 ? "none is" : `registered: ${versions.join(", ")}`;
-}
-
-function paths(issues: readonly { path: readonly PropertyKey[]; message: string }[]) {
-  return issues.map((i) => ({ path: i.path.map(String), message: i.message }));
 }
