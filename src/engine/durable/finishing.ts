@@ -100,9 +100,17 @@ export class Finishing {
     return run.onComplete === "pending" || !this.#index.isCurrent(run.status) || this.#state.store.childCancels().length > 0 || this.#repairs.owesHandoff(run);
   }
 
-  /** A finished run that still owes side effects, and runs none now, starts them. */
+  /** A finished run that still owes side effects, and runs none now, starts them; one that owes none has an expiry. */
   resume(run: RunRecord): void {
-    if (this.owes(run) && this.#afterFinish === null) this.#afterFinish = this.#sideEffects();
+    if (this.owes(run)) {
+      if (this.#afterFinish === null) this.#afterFinish = this.#sideEffects();
+      return;
+    }
+    // A run that ended before retention existed has no expiry yet: it gets one when it is next touched.
+    if (run.expiresAt === null) {
+      this.#repairs.scheduleExpiry();
+      this.#alarms.rearm();
+    }
   }
 
   /** Pushes the run's status to the index if it changed (see IndexOutbox); true when the index has it. */

@@ -1,6 +1,6 @@
 // Retention: a finished run's storage, alarm and index entry go when its retention ends; a child is
 // kept while its parent runs; a live run is never deleted.
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { manualClock } from "../../helpers/clock.ts";
 import { client, DAY_MS, refusal, type RunStub, runStub, settle, startRun, timersOf, view } from "../../helpers/runtime.ts";
@@ -82,6 +82,19 @@ describe("retention", () => {
     await runDurableObjectAlarm(childStub);
     expect((await refusal(client.getRun(`${runId}.0`))).code).toBe("run.not_found");
     expect((await client.getRun(runId)).status).toBe("completed");
+  });
+
+  it("gives a run that ended before retention existed its expiry when it is next touched", async () => {
+    const { runId, stub } = await startRun("double", { n: 4 });
+    // As stored before retention: no expiry and no retention timer.
+    await runInDurableObject(stub, (_instance, state) => {
+      state.storage.sql.exec("UPDATE run SET expires_at = NULL");
+      state.storage.sql.exec("DELETE FROM timers");
+    });
+    await evictDurableObject(stub);
+    const v = await client.getRun(runId);
+    expect(v.expiresAt).toBe(v.completedAt! + 30 * DAY_MS);
+    expect(await timersOf(stub)).toEqual([{ kind: "retention", at: v.expiresAt }]);
   });
 
   it("never sets a retention timer on a live run", async () => {
