@@ -20,7 +20,7 @@ import { deliverSignal, OMITTED_PAYLOAD } from "../core/step-machine.ts";
 import type { Alarms } from "./alarms.ts";
 import type { Finishing } from "./finishing.ts";
 import { ChildCancel, SIGNAL_NAME_PATTERN, StartInput, type StartResult } from "./run-rpc.ts";
-import type { RunState } from "./run-state.ts";
+import { daysToMs, type RunState } from "./run-state.ts";
 import type { NewRun, RunRecord } from "./run-store.ts";
 import { buildRunView, type RunView } from "./run-view.ts";
 
@@ -90,7 +90,7 @@ export class Commands {
       args: args.value,
       parent: input.data.parent ? JSON.stringify(input.data.parent) : null,
       onCompleteRef: ref?.value ?? null,
-      retentionMs: input.data.retentionDays === undefined ? null : Math.round(input.data.retentionDays * 86_400_000),
+      retentionMs: input.data.retentionDays === undefined ? null : daysToMs(input.data.retentionDays),
     });
     this.#live();
     return ok({ runId: input.data.runId, status: "running", created: true });

@@ -12,6 +12,11 @@ import { buildRunView, type RunView } from "./run-view.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** A retention given in days (fractions allowed), in the milliseconds a run stores. */
+export function daysToMs(days: number): number {
+  return Math.round(days * DAY_MS);
+}
+
 export class RunState {
   readonly ctx: DurableObjectState;
   readonly env: Env;
@@ -54,7 +59,7 @@ export class RunState {
     const own = this.run?.retentionMs ?? null;
     if (own !== null) return own;
     const days = this.workflow()?.retentionDays ?? Number(this.env.STEPWISE_RETENTION_DAYS ?? 30);
-    return Math.round((Number.isFinite(days) && days >= 0 ? days : 30) * DAY_MS);
+    return daysToMs(Number.isFinite(days) && days >= 0 ? days : 30);
   }
 
   /** The run's status as clients see it: a live run is running, sleeping or waiting. */
