@@ -5,8 +5,8 @@ import { createThreadMutation, saveMessageMutation } from "./agents/index.ts";
 import { sendApprovalRequest } from "./approvals/index.ts";
 import { createComponents } from "./components/index.ts";
 import { createRunObject, Registry, type RegistryInput } from "./engine/index.ts";
-import { createApp } from "./http/index.ts";
-import { chatPageRoutes } from "./ui/index.ts";
+import { checkConfig, createApp } from "./http/index.ts";
+import { chatPageRoutes, uiRoutes } from "./ui/index.ts";
 
 /**
  * Registers every workflow, action and mutation the modules export, names the unnamed ones
@@ -25,7 +25,12 @@ export function createStepwise(opts: RegistryInput) {
   const registry = new Registry({ ...opts, definitions: [createThreadMutation, saveMessageMutation, sendApprovalRequest, ...(opts.definitions ?? [])] });
   registry.assertNoneForgotten();
   // The ui and http layers are siblings: the chat page joins the app here, under the app's middleware and 404s.
-  const app = createApp(registry).route("/chat", chatPageRoutes());
+  const api = createApp(registry);
+  // The pages read through the API in-process, as the deployment's own client (the token never leaves the isolate).
+  const readApi = async (env: Env, path: string) => api.request(path, { headers: { authorization: `Bearer ${env.API_TOKEN}` } }, env);
+  const app = api
+    .route("/chat", chatPageRoutes())
+    .route("/", uiRoutes({ workflows: () => registry.list().map((w) => w.name), health: (env, url) => checkConfig(env, url), api: readApi }));
   const components = createComponents(registry);
   return { registry, app, WorkflowRun: createRunObject(registry), WorkpoolQueue: components.WorkpoolQueue, ActionRun: components.ActionRun };
 }

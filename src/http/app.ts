@@ -10,7 +10,7 @@ import { functionRoutes } from "./api/functions.ts";
 import { runRoutes } from "./api/runs.ts";
 import { threadRoutes, threadSocketRoutes } from "./threads.ts";
 import { approvalRoutes } from "./approvals/routes.ts";
-import { bearerAuth } from "./auth.ts";
+import { apiAuth } from "./auth.ts";
 import { onError, problem } from "./problem.ts";
 import { checkConfig } from "./config.ts";
 
@@ -18,7 +18,7 @@ const MAX_BODY_BYTES = 1024 * 1024;
 
 export function createApp(registry: Registry) {
   const api = new Hono<{ Bindings: Env }>()
-    .use(bearerAuth())
+    .use(apiAuth())
     .use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => problem(c, "request.too_large", `the body is over ${MAX_BODY_BYTES} bytes`) }))
     .route("/", runRoutes(registry))
     .route("/", functionRoutes(registry))

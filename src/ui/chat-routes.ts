@@ -17,7 +17,7 @@ const PAGE_HEADERS = { "content-security-policy": PAGE_CSP, "cache-control": "no
 const ASSETS = new Map<string, { type: string; body: string }>([
   ["app.js", { type: "text/javascript; charset=utf-8", body: CHAT_APP_JS }],
   ["transport.js", { type: "text/javascript; charset=utf-8", body: CHAT_TRANSPORT_JS }],
-  // The ai SDK's WebSocketChatTransport, bundled for the browser at install (scripts/build-chat-client.mjs).
+  // The ai SDK's WebSocketChatTransport, bundled for the browser at install (scripts/build-ui.mjs).
   ["ai-transport.js", { type: "text/javascript; charset=utf-8", body: AI_TRANSPORT_JS }],
   ["chat.css", { type: "text/css; charset=utf-8", body: CHAT_CSS }],
 ]);

@@ -1,2 +1,4 @@
-// The ui layer's public surface: the chat page's routes, which src/stepwise.ts mounts at /chat.
+// The ui layer's public surface: the pages (landing, console, sign-in, assets) and the chat page's
+// routes, which src/stepwise.ts mounts on the app.
 export { chatPageRoutes } from "./chat-routes.ts";
+export { uiRoutes, type UiOptions } from "./console-routes.tsx";
