@@ -1,17 +1,9 @@
 // Small pieces the console pages share: a status as a word with a colour and a shape, times (UTC in the
 // markup, the viewer's zone once the script runs), durations, and JSON that collapses when long.
 import type { FC } from "hono/jsx";
+import { formatDuration, STATUS_SHAPE } from "./shared/format.ts";
 
-const STATUS_SHAPE: Record<string, string> = {
-  running: "▶",
-  sleeping: "◔",
-  waiting: "⏸",
-  paused: "❚❚",
-  queued: "…",
-  completed: "✓",
-  failed: "✕",
-  canceled: "⊘",
-};
+export { describeWait, type WaitSummary } from "./shared/format.ts";
 
 export const StatusBadge: FC<{ status: string }> = ({ status }) => (
   <span class={`status status-${status}`} data-status={status}>
@@ -29,16 +21,6 @@ export const Time: FC<{ at: number | null | undefined }> = ({ at }) => {
     </time>
   );
 };
-
-/** 850 ms, 12.3 s, 4 min 5 s, 2 h 3 min, 3 d 4 h. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const s = Math.round(ms / 1000);
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  if (s < 86_400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-  return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
-}
 
 export const Duration: FC<{ from: number; to: number | null; now: number }> = ({ from, to, now }) => (
   <span class={to === null ? "duration live" : "duration"} data-from={from} data-to={to ?? ""}>
@@ -62,30 +44,3 @@ export const JsonView: FC<{ value: unknown; label: string }> = ({ value, label }
     </details>
   );
 };
-
-export interface WaitSummary {
-  kind: string;
-  name?: string;
-  signal?: string;
-  until?: number;
-  at?: number;
-  timeoutAt?: number | null;
-  childRunId?: string;
-  label?: string;
-}
-
-/** What a run waits for, in a few words: "signal approval", "sleep until …", "retry 3 at …". */
-export function describeWait(w: WaitSummary): string {
-  switch (w.kind) {
-    case "signal":
-      return `${w.label === "approval" ? "approval" : "signal"} ${w.signal ?? ""}`;
-    case "sleep":
-      return `sleep ${w.name ?? ""}`;
-    case "retry":
-      return `retry of ${w.name ?? ""}`;
-    case "workflow":
-      return `child ${w.name ?? ""}`;
-    default:
-      return `step ${w.name ?? ""}`;
-  }
-}

@@ -9,6 +9,9 @@ import { RunsPage, type RunRowData } from "./pages/runs.tsx";
 import { endSession, formCsrfOk, requireSession, safeNext, startSession, tokenMatches, type PageVars } from "./session.ts";
 import { ConsoleApi, type ApiFetch } from "./console-api.ts";
 import { ErrorPage } from "./pages/error.tsx";
+import { InboxPage, type InboxWait } from "./pages/inbox.tsx";
+import { ThreadsPage, type ThreadRow } from "./pages/threads.tsx";
+import { PoolsPage, type PoolView, type RetrierRun } from "./pages/pools.tsx";
 
 /** Scripts and styles only from this origin, nothing inline, no framing; forms post only here. */
 export const PAGE_CSP =
@@ -89,6 +92,31 @@ export function uiRoutes(opts: UiOptions) {
     const run = await api.get<RunPageData>(`/api/runs/${encodeURIComponent(c.req.param("runId"))}`, { steps: "none" });
     if (!run.ok) return c.html(<ErrorPage title="Run" message={run.problem} csrf={c.get("csrf")} />, run.status);
     return c.html(<RunPage csrf={c.get("csrf")} run={run.value} now={Date.now()} />);
+  });
+  console.get("/inbox", async (c) => {
+    const api = new ConsoleApi(opts.api, c.env);
+    const page = await api.get<{ waits: InboxWait[]; nextCursor: string | null }>("/api/inbox", { cursor: c.req.query("cursor") || undefined, limit: "50" });
+    if (!page.ok) return c.html(<ErrorPage title="Inbox" message={page.problem} csrf={c.get("csrf")} />, page.status);
+    return c.html(<InboxPage csrf={c.get("csrf")} waits={page.value.waits} nextCursor={page.value.nextCursor} />);
+  });
+  console.get("/threads", async (c) => {
+    const api = new ConsoleApi(opts.api, c.env);
+    const userId = c.req.query("userId") || undefined;
+    const page = await api.get<{ threads: ThreadRow[]; nextCursor: string | null }>("/api/threads", {
+      userId,
+      cursor: c.req.query("cursor") || undefined,
+      limit: "50",
+    });
+    if (!page.ok) return c.html(<ErrorPage title="Threads" message={page.problem} csrf={c.get("csrf")} />, page.status);
+    return c.html(<ThreadsPage csrf={c.get("csrf")} threads={page.value.threads} nextCursor={page.value.nextCursor} userId={userId} />);
+  });
+  console.get("/pools", async (c) => {
+    const api = new ConsoleApi(opts.api, c.env);
+    const [pools, retriers] = await Promise.all([api.get<{ pools: PoolView[] }>("/api/pools"), api.get<{ inFlight: RetrierRun[] }>("/api/retriers")]);
+    const problem = !pools.ok ? pools.problem : !retriers.ok ? retriers.problem : null;
+    return c.html(
+      <PoolsPage csrf={c.get("csrf")} pools={pools.ok ? pools.value.pools : []} retriers={retriers.ok ? retriers.value.inFlight : null} problem={problem} />,
+    );
   });
   pages.route("/console", console);
   return pages;

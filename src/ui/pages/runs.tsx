@@ -78,7 +78,7 @@ export const RunsPage: FC<{
           <ul class="chips" id="status-counts" aria-label="Runs per status">
             {STATUSES.filter((s) => byStatus.has(s)).map((s) => (
               <li>
-                <a href={filterHref({ ...filters, status: s })} data-count-status={s}>
+                <a class="chip" href={filterHref({ ...filters, status: s })} data-count-status={s}>
                   <StatusBadge status={s} /> <b>{byStatus.get(s)}</b>
                 </a>
               </li>
@@ -87,7 +87,7 @@ export const RunsPage: FC<{
           <ul class="chips" id="workflow-counts" aria-label="Runs per workflow">
             {[...byWorkflow].map(([w, n]) => (
               <li>
-                <a href={filterHref({ ...filters, workflow: w })} data-count-workflow={w}>
+                <a class="chip" href={filterHref({ ...filters, workflow: w })} data-count-workflow={w}>
                   {w} <b>{n}</b>
                 </a>
               </li>

@@ -1,0 +1,54 @@
+// Words the server-rendered pages and their browser scripts both write: durations, what a run waits
+// for, the shape beside each status. Pure, with neither DOM nor Worker types, so both sides import it.
+
+/** 850 ms, 12.3 s, 4 min 5 s, 2 h 3 min, 3 d 4 h. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
+}
+
+export interface WaitSummary {
+  kind: string;
+  seq?: number;
+  name?: string;
+  signal?: string;
+  until?: number;
+  at?: number;
+  timeoutAt?: number | null;
+  childRunId?: string;
+  label?: string;
+}
+
+/** What a run waits for, in a few words: "approval decision", "signal go", "sleep nap", "retry of charge". */
+export function describeWait(w: WaitSummary): string {
+  switch (w.kind) {
+    case "signal":
+      return `${w.label === "approval" ? "approval" : "signal"} ${w.signal ?? ""}`;
+    case "sleep":
+      return `sleep ${w.name ?? ""}`;
+    case "retry":
+      return `retry of ${w.name ?? ""}`;
+    case "workflow":
+      return `child ${w.name ?? ""}`;
+    default:
+      return `step ${w.name ?? ""}`;
+  }
+}
+
+/** A shape per status, so status never rests on colour alone. */
+export const STATUS_SHAPE: Record<string, string> = {
+  running: "▶",
+  sleeping: "◔",
+  waiting: "⏸",
+  paused: "❚❚",
+  queued: "…",
+  completed: "✓",
+  failed: "✕",
+  canceled: "⊘",
+};
+
+export const ENDED_STATUSES: ReadonlySet<string> = new Set(["completed", "failed", "canceled"]);
