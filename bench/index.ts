@@ -3,7 +3,8 @@
 //   1. bench/run.ts        the engine against Cloudflare Workflows (steps, many runs, replay)
 //   2. bench/pool.ts       Workpool throughput at maxParallelism 10 and 100, and a pool slot's latency
 //   3. bench/streaming.ts  chat delta latency with 1 and 200 sockets, memory of 1,000 idle sockets
-// Arguments go to bench/run.ts (see its header); `--quick` goes to all three. Exits non-zero if any failed.
+//   4. bench/console.ts    the run list with 10,000 runs indexed, and a 10,000-step run's page in Chromium
+// Arguments go to bench/run.ts (see its header); `--quick` goes to all four. Exits non-zero if any failed.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
@@ -13,6 +14,7 @@ const benches: [string, string[]][] = [
   ["run.ts", argv],
   ["pool.ts", quick],
   ["streaming.ts", quick],
+  ["console.ts", quick],
 ];
 
 const failed: string[] = [];

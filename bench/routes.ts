@@ -8,6 +8,7 @@ export interface AppLike {
 
 export interface BenchEnv extends CfEnv {
   API_TOKEN?: string;
+  RUN_INDEX?: DurableObjectNamespace<import("../src/engine/index.ts").RunIndex>;
 }
 
 const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
@@ -26,6 +27,30 @@ export async function benchFetch(request: Request, env: BenchEnv, ctx: Execution
   if (url.pathname.startsWith("/api/")) {
     if (!ours) return json({ error: "our engine is not wired into this bench worker" }, 501);
     return ours.fetch(request, env as never, ctx as never);
+  }
+  // The console bench fills the run index with `n` synthetic finished runs, as their objects would report them.
+  if (url.pathname === "/bench/seed-index" && request.method === "POST" && env.RUN_INDEX) {
+    const n = Number(url.searchParams.get("n") ?? 0);
+    const index = env.RUN_INDEX.getByName("global");
+    const t0 = Date.now() - n * 1000;
+    for (let i = 0; i < n; i += 200) {
+      await Promise.all(
+        Array.from({ length: Math.min(200, n - i) }, (_, j) => {
+          const k = i + j;
+          const createdAt = t0 + k * 1000;
+          const status = k % 10 === 0 ? "failed" : "completed";
+          return index.upsert({
+            runId: `seed_${String(k).padStart(6, "0")}`,
+            workflow: "bench-chain",
+            status,
+            createdAt,
+            updatedAt: createdAt + 250,
+            version: 1,
+          });
+        }),
+      );
+    }
+    return json({ seeded: n });
   }
   const cf = await handleCf(request, env, url);
   if (cf) return cf;

@@ -18,6 +18,7 @@ export const Layout: FC<{ title: string; page: string; section: Section; csrf?: 
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <meta name="color-scheme" content="light dark" />
       <title>{`${props.title} · Stepwise`}</title>
+      <link rel="icon" href="data:," />
       <link rel="stylesheet" href="/assets/console.css" />
       {props.csrf === undefined ? null : <meta name="stepwise-csrf" content={props.csrf} />}
       <script type="module" src="/assets/console.js" />
