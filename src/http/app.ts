@@ -28,7 +28,9 @@ export function createApp(registry: Registry) {
   let configChecked = false;
   return (
     new Hono<{ Bindings: Env }>()
-      .use(secureHeaders())
+      // A route that sets one of these headers itself keeps its own (the pages send Referrer-Policy: same-origin,
+      // so a same-origin form post keeps its Origin header for the CSRF check).
+      .use(secureHeaders({ overwrite: false }))
       .use(async (c, next) => {
         // At the isolate's first request, say what is wrong with the settings (never their values).
         if (!configChecked) {

@@ -16,7 +16,7 @@ import { PoolsPage, type PoolView, type RetrierRun } from "./pages/pools.tsx";
 /** Scripts and styles only from this origin, nothing inline, no framing; forms post only here. */
 export const PAGE_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-export const PAGE_HEADERS = { "content-security-policy": PAGE_CSP, "cache-control": "no-store", "referrer-policy": "no-referrer" };
+export const PAGE_HEADERS = { "content-security-policy": PAGE_CSP, "cache-control": "no-store", "referrer-policy": "same-origin" };
 
 const ASSET_TYPES: Record<string, string> = { js: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8" };
 

@@ -152,3 +152,13 @@ describe("the landing page", () => {
     expect((await request("GET", "/assets/constructor")).status).toBe(404);
   });
 });
+
+describe("page headers", () => {
+  it("pages keep Referrer-Policy same-origin (a same-origin form post keeps its Origin); approval pages keep no-referrer", async () => {
+    const page = await request("GET", "/console/sign-in");
+    expect(page.headers.get("referrer-policy")).toBe("same-origin");
+    expect(page.headers.get("x-content-type-options")).toBe("nosniff");
+    const approval = await request("GET", "/approvals/not-a-token");
+    expect(approval.headers.get("referrer-policy")).toBe("no-referrer");
+  });
+});

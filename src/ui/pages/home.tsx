@@ -48,10 +48,12 @@ export const LandingPage: FC<{ workflows: string[]; health: Health }> = ({ workf
       </ul>
     ) : null}
     <h2>Workflows</h2>
-    <ul class="plain">
+    <ul class="plain columns">
       {workflows.map((w) => (
         <li>
-          <code>{w}</code>
+          <a href={`/console?workflow=${encodeURIComponent(w)}`}>
+            <code>{w}</code>
+          </a>
         </li>
       ))}
     </ul>
