@@ -13,6 +13,7 @@ import { approvalRoutes } from "./approvals/routes.ts";
 import { bearerAuth } from "./auth.ts";
 import { onError, problem } from "./problem.ts";
 import { checkConfig } from "./config.ts";
+import { log } from "../kernel/index.ts";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -34,8 +35,8 @@ export function createApp(registry: Registry) {
         if (!configChecked) {
           configChecked = true;
           const { errors, warnings } = checkConfig(c.env, c.req.url);
-          for (const e of errors) console.error(`stepwise config error: ${e}`);
-          for (const w of warnings) console.warn(`stepwise config warning: ${w}`);
+          for (const e of errors) log.error(`stepwise config error: ${e}`);
+          for (const w of warnings) log.warn(`stepwise config warning: ${w}`);
         }
         await next();
       })

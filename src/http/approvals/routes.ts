@@ -3,6 +3,7 @@
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createClient, StepwiseError, type Registry } from "../../engine/index.ts";
+import { log } from "../../kernel/index.ts";
 import { decisionPage, messagePage } from "./pages.ts";
 import {
   ApprovalRequest,
@@ -34,14 +35,14 @@ async function load(c: Context<{ Bindings: Env }>, registry: Registry): Promise<
   try {
     keys = parseSigningKeys(c.env.APPROVAL_SIGNING_KEY);
   } catch {
-    console.error("approval pages: APPROVAL_SIGNING_KEY is missing or invalid (see /healthz)");
+    log.error("approval pages: APPROVAL_SIGNING_KEY is missing or invalid (see /healthz)");
     return { ok: false, status: 500, title: "Unavailable", message: "Approvals are not configured on this server." };
   }
   let origin: string;
   try {
     origin = deploymentOrigin(c.env);
   } catch {
-    console.error("approval pages: PUBLIC_BASE_URL is not a URL");
+    log.error("approval pages: PUBLIC_BASE_URL is not a URL");
     return { ok: false, status: 500, title: "Unavailable", message: "Approvals are not configured on this server." };
   }
   const verified = await verifyApprovalToken(c.req.param("token") ?? "", keys, { now: Date.now(), origin });
