@@ -8,6 +8,7 @@ import { docsPage } from "./api/docs.ts";
 import { openApiDocument } from "./api/openapi.ts";
 import { functionRoutes } from "./api/functions.ts";
 import { runRoutes } from "./api/runs.ts";
+import { approvalApiRoutes } from "./api/approvals.ts";
 import { threadRoutes, threadSocketRoutes } from "./threads.ts";
 import { approvalRoutes } from "./approvals/routes.ts";
 import { bearerAuth } from "./auth.ts";
@@ -23,6 +24,7 @@ export function createApp(registry: Registry) {
     .use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => problem(c, "request.too_large", `the body is over ${MAX_BODY_BYTES} bytes`) }))
     .route("/", runRoutes(registry))
     .route("/", functionRoutes(registry))
+    .route("/", approvalApiRoutes(registry))
     .route("/threads", threadRoutes());
 
   const openapi = JSON.stringify(openApiDocument());

@@ -33,7 +33,8 @@ const MAX_MESSAGE = 500;
 // token part of an approval link never reach a line, whatever a call site passes.
 const SECRETS: [RegExp, string][] = [
   [/(bearer\s+)[^\s"',;]+/gi, "$1[redacted]"],
-  [/(\/approvals\/)[^\s"'?#/]+/gi, "$1[redacted]"],
+  // Not a route pattern's `:token`, which names the parameter and holds none.
+  [/(\/approvals\/)(?!:)[^\s"'?#/]+/gi, "$1[redacted]"],
   [/([?&](?:ticket|token)=)[^\s"'&#]+/gi, "$1[redacted]"],
 ];
 

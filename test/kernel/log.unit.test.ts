@@ -47,6 +47,10 @@ describe("logLine", () => {
     expect(line).toContain("[redacted]");
   });
 
+  it("keeps a route pattern's :token, which holds no token", () => {
+    expect(JSON.parse(logLine("error", "m", { route: "/approvals/:token" })).route).toBe("/approvals/:token");
+  });
+
   it("cuts long messages", () => {
     expect(JSON.parse(logLine("info", "x".repeat(2000))).msg.length).toBeLessThanOrEqual(501);
   });
