@@ -1,6 +1,7 @@
 // The approvals layer: `requestApproval(step, ...)` for workflows, and the signed links it mails. The HTTP
 // pages that decide a link are the http layer's (src/http/approvals/), built on this entry point.
-export { ApprovalDecision, ApprovalRequest, REQUEST_APPROVAL_STEP, requestApproval, sendApprovalRequest } from "./request.ts";
+export { APPROVAL_LABEL, ApprovalDecision, ApprovalRequest, REQUEST_APPROVAL_STEP, requestApproval, sendApprovalRequest } from "./request.ts";
+export { approvalOnceKey, findApprovalWait, sendDecision, type ApprovalWait, type DecisionRefusal } from "./decide.ts";
 export {
   ApprovalClaims,
   DEFAULT_BASE_URL,

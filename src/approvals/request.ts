@@ -9,8 +9,16 @@ import { deploymentOrigin, parseSigningKeys, publicBaseUrl, signApprovalToken, t
 const NO_CONTROL = /^[^\x00-\x1f\x7f]*$/;
 const NO_CONTROL_MESSAGE = "must not contain control characters such as line breaks";
 
-/** The signal an approval link delivers. A decision signaled through the API may leave out decidedAt. */
-export const ApprovalDecision = z.object({ approved: z.boolean(), decidedAt: z.number().optional(), by: z.string().max(500).optional() });
+/**
+ * The signal an approval link (or the console) delivers. A decision signaled through the API may leave out
+ * decidedAt. `by`: the link's recipient, or "console"; `reason`: what the console's operator wrote.
+ */
+export const ApprovalDecision = z.object({
+  approved: z.boolean(),
+  decidedAt: z.number().optional(),
+  by: z.string().max(500).optional(),
+  reason: z.string().max(1000).optional(),
+});
 export type ApprovalDecision = z.infer<typeof ApprovalDecision>;
 
 /** What the request step journals, and what the approval page shows. */
@@ -22,10 +30,15 @@ export const ApprovalRequest = z.object({
   requestedBy: z.string(),
   requestedAt: z.number(),
   expiresAt: z.number(),
+  /** The request step's own seq (what the once-only key and the link name); absent on requests journaled before it was kept. */
+  seq: z.number().int().optional(),
 });
 export type ApprovalRequest = z.infer<typeof ApprovalRequest>;
 
 export const REQUEST_APPROVAL_STEP = "stepwise.requestApproval";
+
+/** The label of an approval's wait (`waitingFor`'s `label`), which tells a UI it may decide it. */
+export const APPROVAL_LABEL = "approval";
 
 /** The step that emails an approval link (registered by createStepwise, as the thread mutations are). */
 export const sendApprovalRequest = defineAction({
@@ -58,13 +71,15 @@ export const sendApprovalRequest = defineAction({
       text: `${a.requestedBy} asks for your decision:\n\n${a.summary}\n\nOpen this link to approve or reject (it expires ${expires}):\n${link}\n`,
       html: `<p>${escapeHtml(a.requestedBy)} asks for your decision:</p><blockquote>${escapeHtml(a.summary)}</blockquote><p><a href="${escapeHtml(link)}">Review and decide</a> (expires ${escapeHtml(expires)})</p>`,
     });
-    return { signal: a.signal, to: a.to, subject: a.subject, summary: a.summary, requestedBy: a.requestedBy, requestedAt, expiresAt };
+    return { signal: a.signal, to: a.to, subject: a.subject, summary: a.summary, requestedBy: a.requestedBy, requestedAt, expiresAt, seq: ctx.seq };
   },
 });
 
 /**
- * Emails a signed approval link, then waits for the decision: `{ approved, decidedAt, by }`, or
- * `null` when the link expired first. Opening the link changes nothing; only its form decides, once.
+ * Emails a signed approval link, then waits for the decision: `{ approved, decidedAt, by, reason? }`, or
+ * `null` when the link expired first. Opening the link changes nothing; only its form decides, once. The
+ * wait is labeled `"approval"` with the request step's seq, so an operator may decide it from the console
+ * too (`POST /api/runs/:runId/approvals/:seq`); the first decision wins, from either.
  * @example
  * const decision = await requestApproval(step, {
  *   signal: "publish", to: "editor@example.com", subject: "Publish the draft?",
@@ -76,10 +91,15 @@ export async function requestApproval(
   step: StepContext,
   opts: { signal: string; to: string; subject: string; summary: string; expiresIn: number; requestedBy?: string },
 ): Promise<ApprovalDecision | null> {
-  await step.runAction(sendApprovalRequest, { ...opts, requestedBy: opts.requestedBy ?? "a Stepwise workflow" }, { retry: true, name: REQUEST_APPROVAL_STEP });
+  const request = await step.runAction(
+    sendApprovalRequest,
+    { ...opts, requestedBy: opts.requestedBy ?? "a Stepwise workflow" },
+    { retry: true, name: REQUEST_APPROVAL_STEP },
+  );
   try {
-    // The API refuses a payload that is not a decision (400), so only decisions reach here.
-    return await step.waitForSignal(opts.signal, { timeout: opts.expiresIn, schema: ApprovalDecision });
+    // The API refuses a payload that is not a decision (400), so only decisions reach here. The marks only
+    // label the wait: replay matches it by kind and name, so runs journaled without them replay as before.
+    return await step.waitForSignal(opts.signal, { timeout: opts.expiresIn, schema: ApprovalDecision, label: APPROVAL_LABEL, forStep: request.seq });
   } catch (err) {
     // A wait journaled before waits had schemas may hold a payload that is not a decision: it approves nothing.
     if (err instanceof StepwiseError && err.code === "signal.invalid_payload") return { approved: false, by: "invalid decision payload" };

@@ -50,7 +50,7 @@ export interface StepwiseClient {
   ): Promise<{
     workflow: string;
     runStatus: string;
-    step: { name: string; kind: string; status: string; result: unknown } | null;
+    step: { name: string; kind: string; status: string; result: unknown; wait?: { signal: string; label?: string; forStep?: number } } | null;
     wait: { seq: number; status: string } | null;
     signaled: { at: number; payload: unknown } | null;
   }>;

@@ -23,7 +23,7 @@ export { NonRetryableError, RunCanceledError, StepwiseError } from "../kernel/in
 export type { SerializedError } from "../kernel/index.ts";
 export { backoffDelay, DEFAULT_RETRY, RetryPolicy, resolveRetry, shouldRetry, type RetryOption } from "./core/index.ts";
 export { acrossObjects } from "./faults.ts";
-export type { StepContext, ActionStepOptions, SlotLease, SlotPool } from "./workflow-api.ts";
+export type { StepContext, ActionStepOptions, SignalWaitMarks, SlotLease, SlotPool } from "./workflow-api.ts";
 export { isStepContext, nextCall, nextRunId, startOnce, type CallerContext } from "./caller.ts";
 export { functionName, isDefinition, referencePath, Registry, versionOf, type RegistryInput } from "./registry.ts";
 export { createRunObject, runActivity } from "./durable/run-object.ts";

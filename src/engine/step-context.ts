@@ -6,7 +6,16 @@ import { nameOf } from "./define.ts";
 import type { Registry } from "./registry.ts";
 import type { SignalContract } from "./core/step-machine.ts";
 import { parseSignalPayload, signalContract } from "./signal-contract.ts";
-import type { ActionContext, ActionStepOptions, AnyWorkflow, DefinitionLike, FunctionReference, SlotPool, StepContext } from "./workflow-api.ts";
+import type {
+  ActionContext,
+  ActionStepOptions,
+  AnyWorkflow,
+  DefinitionLike,
+  FunctionReference,
+  SignalWaitMarks,
+  SlotPool,
+  StepContext,
+} from "./workflow-api.ts";
 
 /** One step as the run object sees it. */
 export type StepCall =
@@ -20,7 +29,7 @@ export type StepCall =
       pool?: SlotPool;
     }
   | { kind: "sleep"; name: string; wake: { afterMs: number } | { at: number } }
-  | { kind: "signal"; name: string; timeout?: number; contract?: SignalContract }
+  | { kind: "signal"; name: string; timeout?: number; contract?: SignalContract; marks?: SignalWaitMarks }
   | { kind: "workflow"; name: string; workflow: AnyWorkflow; args: unknown }
   | { kind: "now" | "random" | "uuid"; name: string };
 
@@ -73,11 +82,12 @@ export function createStepContext(
     sleepUntil: (at, opts = {}) =>
       execute({ kind: "sleep", name: opts.name ?? "sleepUntil", wake: { at: typeof at === "number" ? at : at.getTime() } }) as Promise<void>,
     // SAFETY (the overloads' cast): with a schema the value is its parse's output; without, as journaled.
-    waitForSignal: ((name: string, opts: { timeout?: number; schema?: z.ZodType } = {}) => {
+    waitForSignal: ((name: string, opts: { timeout?: number; schema?: z.ZodType } & SignalWaitMarks = {}) => {
       const { schema } = opts;
-      if (schema === undefined) return execute({ kind: "signal", name, timeout: opts.timeout });
+      const marks = signalMarks(opts);
+      if (schema === undefined) return execute({ kind: "signal", name, timeout: opts.timeout, marks });
       // `.then` of the step's promise, not an async wrapper: Promise.race must still see this step (combinators.ts).
-      return execute({ kind: "signal", name, timeout: opts.timeout, contract: signalContract(schema) }).then((payload) =>
+      return execute({ kind: "signal", name, timeout: opts.timeout, contract: signalContract(schema), marks }).then((payload) =>
         payload === null ? null : parseSignalPayload(schema, name, payload),
       );
     }) as StepContext["waitForSignal"],
@@ -102,4 +112,12 @@ function parseArgs<T>(schema: z.ZodType<T>, args: unknown, name: string): T {
     code: "step.invalid_args",
     details: issueDetailsWithKeys(parsed.error),
   });
+}
+
+/** The marks a wait journals: only well-formed ones (a bad label is dropped rather than failing the wait; it is for UIs only). */
+function signalMarks(opts: SignalWaitMarks): SignalWaitMarks | undefined {
+  const marks: SignalWaitMarks = {};
+  if (typeof opts.label === "string" && opts.label.length > 0 && opts.label.length <= 100) marks.label = opts.label;
+  if (typeof opts.forStep === "number" && Number.isSafeInteger(opts.forStep) && opts.forStep >= 0) marks.forStep = opts.forStep;
+  return marks.label === undefined && marks.forStep === undefined ? undefined : marks;
 }

@@ -162,13 +162,13 @@ export interface StepContext {
    * const decision = await step.waitForSignal("approval", { timeout: DAY_MS, schema: z.object({ approved: z.boolean() }) });
    * if (decision?.approved) await step.runMutation(publish, { text });
    */
-  waitForSignal<S extends z.ZodType>(name: string, opts: { timeout?: number; schema: S }): Promise<z.output<S> | null>;
+  waitForSignal<S extends z.ZodType>(name: string, opts: { timeout?: number; schema: S } & SignalWaitMarks): Promise<z.output<S> | null>;
   /**
    * Without a schema the payload is not checked (an omitted one arrives as `true`): prefer a schema.
    * @example
    * const payload = await step.waitForSignal("poke", { timeout: 60_000 }); // unknown, or null on timeout
    */
-  waitForSignal<T = unknown>(name: string, opts?: { timeout?: number }): Promise<T | null>;
+  waitForSignal<T = unknown>(name: string, opts?: { timeout?: number } & SignalWaitMarks): Promise<T | null>;
   /** Runs a child workflow in its own object and waits for its result. */
   runWorkflow<Schema extends z.ZodType, Result>(workflow: WorkflowDefinition<Schema, Result>, args: z.input<Schema>, opts?: { name?: string }): Promise<Result>;
   runWorkflow<Args, Result>(workflow: FunctionReference<"workflow", Args, Result>, args: Args, opts?: { name?: string }): Promise<Result>;
@@ -186,4 +186,16 @@ export interface StepContext {
    * if (step.patched("send-receipt")) await step.runAction(internal.billing.sendReceipt, { orderId });
    */
   patched(changeId: string): boolean;
+}
+
+/**
+ * Marks on a signal wait, journaled with it and shown in the run's `waitingFor`, so a UI can tell one
+ * kind of wait from another (`requestApproval` waits with `label: "approval"`). They never take part in
+ * replay matching (that is the step's kind and name), so adding or changing them keeps old runs replaying.
+ */
+export interface SignalWaitMarks {
+  /** What kind of wait this is, for UIs: 1-100 characters. */
+  label?: string;
+  /** The seq of the step this wait answers (an approval's request step). */
+  forStep?: number;
 }

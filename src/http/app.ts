@@ -8,11 +8,13 @@ import { docsPage } from "./api/docs.ts";
 import { openApiDocument } from "./api/openapi.ts";
 import { functionRoutes } from "./api/functions.ts";
 import { runRoutes } from "./api/runs.ts";
+import { approvalApiRoutes } from "./api/approvals.ts";
 import { threadRoutes, threadSocketRoutes } from "./threads.ts";
 import { approvalRoutes } from "./approvals/routes.ts";
 import { apiAuth } from "./auth.ts";
 import { onError, problem } from "./problem.ts";
 import { checkConfig } from "./config.ts";
+import { log } from "../kernel/index.ts";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -22,6 +24,7 @@ export function createApp(registry: Registry) {
     .use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => problem(c, "request.too_large", `the body is over ${MAX_BODY_BYTES} bytes`) }))
     .route("/", runRoutes(registry))
     .route("/", functionRoutes(registry))
+    .route("/", approvalApiRoutes(registry))
     .route("/threads", threadRoutes());
 
   const openapi = JSON.stringify(openApiDocument());
@@ -36,8 +39,8 @@ export function createApp(registry: Registry) {
         if (!configChecked) {
           configChecked = true;
           const { errors, warnings } = checkConfig(c.env, c.req.url);
-          for (const e of errors) console.error(`stepwise config error: ${e}`);
-          for (const w of warnings) console.warn(`stepwise config warning: ${w}`);
+          for (const e of errors) log.error(`stepwise config error: ${e}`);
+          for (const w of warnings) log.warn(`stepwise config warning: ${w}`);
         }
         await next();
       })

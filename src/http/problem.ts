@@ -3,7 +3,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { type ErrorCode, errorCodeInfo, StepwiseError } from "../kernel/index.ts";
+import { type ErrorCode, errorCodeInfo, log, loggedError, StepwiseError } from "../kernel/index.ts";
 
 export interface FieldError {
   path: string;
@@ -26,13 +26,14 @@ export function problem(c: Context, code: ErrorCode | (string & {}), detail: str
 export function onError(err: Error, c: Context): Response {
   if (err instanceof StepwiseError) {
     // An outcome code (or a user's own) reaching HTTP is a bug somewhere: say so in the log, by code only.
-    if (errorCodeInfo(err.code)?.status == null) console.error(`error code ${err.code} has no HTTP status, on ${c.req.method} ${c.req.routePath}`);
+    if (errorCodeInfo(err.code)?.status == null)
+      log.error("an error code with no HTTP status reached a response", { code: err.code, method: c.req.method, route: c.req.routePath });
     return problem(c, err.code, err.message, fieldErrors(err.details), extensions(err.details));
   }
   // Hono's own JSON validator reports a body that does not parse this way.
   if (err instanceof HTTPException && err.status === 400) return problem(c, "request.malformed_json", "the request body is not valid JSON");
   // The route's pattern, never the path: an approval link's path is its token.
-  console.error(`unhandled ${err.name} on ${c.req.method} ${c.req.routePath}`);
+  log.error("unhandled error", { method: c.req.method, route: c.req.routePath, error: loggedError(err, { withMessage: false }) });
   return problem(c, "internal", "internal error");
 }
 

@@ -108,6 +108,9 @@ export const ERROR_CODES = {
   // Approvals and configuration
   "approval.not_configured": outcome("APPROVAL_SIGNING_KEY is missing or invalid"),
   "approval.invalid_header": outcome("an email header value holds a control character"),
+  "approval.not_found": http(404, "that seq of the run is not an approval's wait (waitingFor shows approval waits with label: approval)"),
+  "approval.already_decided": http(409, "the approval was decided already, from its link or the console; the first decision stands"),
+  "approval.closed": http(409, "the approval's wait has ended (it timed out) or its run has finished: there is nothing left to decide"),
   "fault.injected": outcome("a fault injected by STEPWISE_FAULTS (chaos tests only)", true),
 } as const satisfies Record<string, ErrorCodeInfo>;
 

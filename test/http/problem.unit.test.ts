@@ -27,7 +27,9 @@ describe("onError", () => {
     expect(res.status).toBe(500);
     expect(await res.json()).toMatchObject({ code: "internal", detail: "internal error" });
     const lines = logged.mock.calls.map((args) => args.map(String).join(" "));
-    expect(lines).toEqual(["unhandled Error on GET /approvals/:token"]);
+    expect(lines.map((l) => JSON.parse(l))).toEqual([
+      { level: "error", msg: "unhandled error", method: "GET", route: "/approvals/:token", error: { name: "Error" } },
+    ]);
     expect(lines.join("\n")).not.toContain("c2VjcmV0LW1hYw");
   });
 

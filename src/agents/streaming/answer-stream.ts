@@ -2,7 +2,7 @@
 // object, pushes the answer's UI message chunks to it in order (one RPC at a time, batching what
 // queued meanwhile), then ends it once the answer is saved as messages.
 import type { UIMessageChunk } from "ai";
-import { unwrap } from "../../kernel/index.ts";
+import { log, loggedError, unwrap } from "../../kernel/index.ts";
 import { acrossObjects } from "../../engine/index.ts";
 import { stepChunks, type StepContentLike } from "./core/step-chunks.ts";
 import { newStreamId, streamStub, type AnswerOutcome, type OpenStreamInput, type StreamRpc } from "./stream-rpc.ts";
@@ -67,7 +67,7 @@ export class AnswerStream {
     try {
       unwrap(await this.#rpc.endStream({ streamId: this.id, outcome, ...(outcome === "failed" ? { error: serialize(error) } : {}) }));
     } catch (err) {
-      console.error(`ending answer stream ${this.id} failed: ${String(err)}`);
+      log.error("ending an answer stream failed", { streamId: this.id, error: loggedError(err) });
     }
   }
 
@@ -83,7 +83,7 @@ export class AnswerStream {
       })
       .catch((err) => {
         // Streaming is for watchers; the answer itself is still saved as messages. Stop pushing.
-        console.error(`pushing to answer stream ${this.id} failed: ${String(err)}`);
+        log.error("pushing to an answer stream failed; it stops pushing", { streamId: this.id, error: loggedError(err) });
         this.#live = false;
       })
       .finally(() => {

@@ -11,6 +11,9 @@ import {
   issueSummary,
   jsonColumn,
   NonRetryableError,
+  log,
+  loggedError,
+  type LoggedError,
   ok,
   type RpcResult,
   type SerializedError,
@@ -200,7 +203,9 @@ export class ActionRunner {
     if (this.#driving !== null) return;
     const generation = this.#row!.generation;
     const driving = this.#drive(generation)
-      .catch((err: unknown) => console.error(`action run ${this.#row?.runId}: ${String(err)} (the watchdog picks it up again)`))
+      .catch((err: unknown) =>
+        log.error("driving an action run failed; the watchdog picks it up again", { actionRunId: this.#row?.runId, error: loggedError(err) }),
+      )
       .finally(() => {
         if (this.#driving === driving) this.#driving = null;
         this.#rearm();
@@ -231,7 +236,9 @@ export class ActionRunner {
     try {
       lease = await this.#pool().acquire({ holderId: row.holder!, signal: controller.signal });
     } catch (err) {
-      if (this.#row!.generation === row.generation) console.error(`action run ${row.runId}: waiting for a slot failed (the watchdog retries): ${String(err)}`);
+      if (this.#row!.generation === row.generation) {
+        log.error("an action run's wait for a pool slot failed; the watchdog retries", { actionRunId: row.runId, error: loggedError(err) });
+      }
       return false;
     }
     if (this.#row!.generation !== row.generation) {
@@ -350,8 +357,10 @@ export class ActionRunner {
     const ref = jsonColumn(OnCompleteRef, row.onCompleteRef, "run.on_complete");
     const def = this.#registry.callable(ref.name);
     let failure: string | null = null;
+    let failureError: LoggedError | undefined;
     if (def === undefined) {
       failure = `onComplete: ${notRegistered(ref.name)}`;
+      failureError = { name: "StepwiseError", code: "action.not_registered", message: failure };
     } else {
       try {
         const args = def.args.parse({ id: row.runId, outcome: runOutcome(row), context: ref.context });
@@ -362,10 +371,13 @@ export class ActionRunner {
         await def.handler(ctx, args);
       } catch (err) {
         failure = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+        // Stored with its message for the owner to read; the log gets its kind only (user code, user data).
+        failureError = loggedError(err, { withMessage: false });
       }
     }
     // Not retried (as a workflow's onComplete): it runs once, again only if a crash interrupted it.
-    if (failure !== null) console.error(`action run ${row.runId}: onComplete failed: ${failure}`);
+    if (failure !== null)
+      log.error("an action run's onComplete failed; it is not retried", { actionRunId: row.runId, function: ref.name, error: failureError });
     this.#store.update({ onComplete: "done", onCompleteError: failure }, this.#clock.now());
     this.#row = this.#store.get()!;
   }
@@ -378,13 +390,17 @@ export class ActionRunner {
     if (lease === null) return;
     await lease
       .release()
-      .catch((err: unknown) => console.error(`action run ${this.#row?.runId}: giving back the slot failed (its lease will lapse): ${String(err)}`));
+      .catch((err: unknown) =>
+        log.error("an action run's giving back its slot failed; its lease will lapse", { actionRunId: this.#row?.runId, error: loggedError(err) }),
+      );
   }
 
   #leave(holderId: string): void {
     this.#pool()
       .leave(holderId)
-      .catch((err: unknown) => console.error(`action run ${this.#row?.runId}: leaving the pool failed (its lease will lapse): ${String(err)}`));
+      .catch((err: unknown) =>
+        log.error("an action run's leaving the pool failed; its lease will lapse", { actionRunId: this.#row?.runId, error: loggedError(err) }),
+      );
   }
 
   #pool(): Workpool {

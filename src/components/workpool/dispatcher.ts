@@ -2,7 +2,7 @@
 // whole deployment. Holders (workflow steps, retried jobs) wait in line over long-polling acquire calls;
 // queued jobs wait here as data and are handed to an action run when their turn comes.
 import type { Registry } from "../../engine/index.ts";
-import { type Clock, fail, issueDetails, jsonColumn, ok, rpcResult, type RpcResult, tryEncode } from "../../kernel/index.ts";
+import { type Clock, fail, issueDetails, jsonColumn, log, loggedError, ok, rpcResult, type RpcResult, tryEncode } from "../../kernel/index.ts";
 import { ActionRunSpec, type ActionRunView, type StartReply } from "../action-run/rpc.ts";
 import { actionRunNamespace } from "../bindings.ts";
 import {
@@ -228,7 +228,7 @@ export class PoolDispatcher {
       return gone;
     });
     for (const e of expired)
-      console.warn(`pool ${this.#settings.name}: the lease of ${e.holder} lapsed (its holder stopped renewing it); the slot is free again`);
+      log.warn("a lease lapsed (its holder stopped renewing it); the slot is free again", { pool: this.#settings.name, holderId: e.holder });
     const sends: Promise<void>[] = [];
     for (const e of this.#store.dueDispatches(cutoff)) {
       this.#store.move(e.holder, ["dispatching"], "dispatching", now + dispatchRetryMs(lease), now);
@@ -342,12 +342,12 @@ export class PoolDispatcher {
             .start({ id: jobId, spec, lease: { holderId: entry.holder, heartbeatMs: heartbeatEveryMs(lease) } }),
         );
       } catch (err) {
-        console.error(`pool ${this.#settings.name}: handing job ${jobId} to its run failed (resent by the alarm): ${String(err)}`);
+        log.error("handing a job to its action run failed; resent by the alarm", { pool: this.#settings.name, jobId, error: loggedError(err) });
         return;
       }
       const now = this.#clock.now();
       const holding = reply.ok && reply.value.holding;
-      if (!reply.ok) console.error(`pool ${this.#settings.name}: job ${jobId} was refused by its run: ${reply.error.code}: ${reply.error.message}`);
+      if (!reply.ok) log.error("a job was refused by its action run", { pool: this.#settings.name, jobId, error: loggedError(reply.error) });
       const freed = this.#store.transaction(() => {
         this.#store.setJobState(jobId, "dispatched", now);
         if (holding) {
@@ -371,11 +371,11 @@ export class PoolDispatcher {
     try {
       const spec = jsonColumn(ActionRunSpec, job.spec, "jobs.spec");
       const reply = await rpcResult<StartReply>(actionRunNamespace(this.#env).getByName(job.jobId).start({ id: job.jobId, spec, canceled: true }));
-      if (!reply.ok) console.error(`pool ${this.#settings.name}: the cancel of job ${job.jobId} was refused: ${reply.error.code}`);
+      if (!reply.ok) log.error("a job's action run refused its cancel", { pool: this.#settings.name, jobId: job.jobId, error: loggedError(reply.error) });
       this.#store.setJobState(job.jobId, "canceled", this.#clock.now());
       this.#rearm();
     } catch (err) {
-      console.error(`pool ${this.#settings.name}: telling job ${job.jobId} it was canceled failed (resent by the alarm): ${String(err)}`);
+      log.error("telling a job it was canceled failed; resent by the alarm", { pool: this.#settings.name, jobId: job.jobId, error: loggedError(err) });
     }
   }
 

@@ -1,6 +1,6 @@
 // A slot held from a pool: renews its lease on a timer until released (at the pace the pool asks for,
 // which follows its lease length), and gives the slot back when the holder's signal aborts.
-import { unwrap } from "../../kernel/index.ts";
+import { log, loggedError, unwrap } from "../../kernel/index.ts";
 import type { SlotLease } from "../../engine/index.ts";
 import type { WorkpoolStub } from "../bindings.ts";
 
@@ -39,12 +39,12 @@ export class PoolLease implements SlotLease {
       const reply = unwrap(await this.#stub().heartbeat({ holderId: this.holderId }));
       if (!reply.held) {
         // The pool took the slot back (this holder looked dead for a whole lease): stop renewing.
-        if (this.#released === null) console.warn(`pool slot ${this.holderId}: the lease lapsed before the holder released it`);
+        if (this.#released === null) log.warn("a pool slot's lease lapsed before its holder released it", { holderId: this.holderId });
         return;
       }
       next = reply.heartbeatMs;
     } catch (err) {
-      console.error(`pool slot ${this.holderId}: renewing the lease failed (retried at the next beat): ${String(err)}`);
+      log.error("renewing a pool slot's lease failed; retried at the next beat", { holderId: this.holderId, error: loggedError(err) });
     }
     if (this.#released === null) this.#schedule(next);
   }

@@ -1,6 +1,6 @@
 // The Workpool: a named, deployment-wide concurrency limit. Jobs are enqueued into it and run first in,
 // first out, at most `maxParallelism` at a time; workflow steps share the same slots through `{ pool }`.
-import { unwrap } from "../../kernel/index.ts";
+import { log, loggedError, unwrap } from "../../kernel/index.ts";
 import {
   acrossObjects,
   functionName,
@@ -126,7 +126,7 @@ export class Workpool implements SlotPool {
     const giveUp = () => {
       this.#stub()
         .release({ holderId })
-        .catch((err: unknown) => console.error(`pool ${this.name}: leaving the queue failed (${holderId}): ${String(err)}`));
+        .catch((err: unknown) => log.error("leaving the pool's queue failed", { pool: this.name, holderId, error: loggedError(err) }));
       return signal.reason;
     };
     let failures = 0;
@@ -145,7 +145,7 @@ export class Workpool implements SlotPool {
         // kept our place.
         failures++;
         if (failures === 1 || failures % 30 === 0)
-          console.error(`pool ${this.name}: asking for a slot failed ${failures} time(s), asking again: ${String(err)}`);
+          log.error("asking the pool for a slot failed; asking again", { pool: this.name, holderId, failures, error: loggedError(err) });
         await pause(Math.min(2_000, 25 * 2 ** failures), signal);
         continue;
       }

@@ -60,12 +60,15 @@ export interface StepPatch {
 /**
  * What a signal wait journals in `detail`: the signal it waits for, when it gives up, and the JSON
  * Schema of the payload it takes (from the wait's zod schema), which the run object checks signals
- * against without the handler in memory.
+ * against without the handler in memory. `label` and `forStep` are marks for UIs (`SignalWaitMarks`):
+ * rows journaled before them have neither, and replay never compares them.
  */
 export const SignalDetail = z.object({
   signal: z.string(),
   timeoutAt: z.number().nullable(),
   schema: z.record(z.string(), z.unknown()).optional(),
+  label: z.string().optional(),
+  forStep: z.number().int().optional(),
 });
 export type SignalDetail = z.infer<typeof SignalDetail>;
 

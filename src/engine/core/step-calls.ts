@@ -24,9 +24,15 @@ import {
 export type CallShape =
   | { kind: "action" | "mutation" | "run"; name: string; args: unknown; retry?: RetryOption | undefined; timeout?: number | undefined }
   | { kind: "sleep"; name: string; wake: { afterMs: number } | { at: number } }
-  | { kind: "signal"; name: string; timeout?: number | undefined; contract?: SignalContract | undefined }
+  | { kind: "signal"; name: string; timeout?: number | undefined; contract?: SignalContract | undefined; marks?: SignalMarks | undefined }
   | { kind: "workflow"; name: string; workflow: { name: string }; args: unknown }
   | { kind: "now" | "random" | "uuid"; name: string };
+
+/** A wait's marks for UIs (see SignalDetail): journaled, never matched. */
+export interface SignalMarks {
+  label?: string | undefined;
+  forStep?: number | undefined;
+}
 
 export interface CallInput {
   seq: number;
@@ -122,7 +128,7 @@ function start(input: CallInput): Transition {
     }
     case "signal": {
       const timeoutAt = call.timeout === undefined ? null : now + Math.max(0, call.timeout);
-      const detail = JSON.stringify({ signal: call.name, timeoutAt, schema: call.contract?.jsonSchema });
+      const detail = signalDetail(call.name, timeoutAt, call.contract?.jsonSchema, call.marks);
       const { refusals, signal } = takeBuffered(input, call, seq, now);
       if (signal !== undefined) {
         const result = deliveredPayload(signal);
@@ -179,15 +185,26 @@ function takeBuffered(
   }
 }
 
+/** A signal wait's `detail` (SignalDetail): undefined parts are left out, so a wait without marks journals as it always did. */
+function signalDetail(signal: string, timeoutAt: number | null, schema: Record<string, unknown> | undefined, marks: SignalMarks | undefined): string {
+  return JSON.stringify({ signal, timeoutAt, schema, label: marks?.label, forStep: marks?.forStep });
+}
+
 /**
- * A replayed wait whose schema the code now running changed (a deploy): the journal takes the new one, so
- * that the run object checks signals against what this code accepts, with or without it in memory.
+ * A replayed wait whose schema (or marks) the code now running changed (a deploy): the journal takes the
+ * new ones, so that the run object checks signals against what this code accepts, with or without it in
+ * memory, and a UI sees what this code says the wait is. Matching never looks at them.
  */
-function reschema(record: JournalEntry, call: { kind: "signal"; name: string; contract?: SignalContract | undefined }, now: number): StepWrite[] {
+function reschema(
+  record: JournalEntry,
+  call: { kind: "signal"; name: string; contract?: SignalContract | undefined; marks?: SignalMarks | undefined },
+  now: number,
+): StepWrite[] {
   if (record.status !== "waiting" || record.detail === null) return [];
   const journaled = jsonColumn(SignalDetail, record.detail, "steps.detail");
-  const detail = JSON.stringify({ signal: journaled.signal, timeoutAt: journaled.timeoutAt, schema: call.contract?.jsonSchema });
-  if (detail === JSON.stringify({ signal: journaled.signal, timeoutAt: journaled.timeoutAt, schema: journaled.schema })) return [];
+  const detail = signalDetail(journaled.signal, journaled.timeoutAt, call.contract?.jsonSchema, call.marks);
+  const marks = { label: journaled.label, forStep: journaled.forStep };
+  if (detail === signalDetail(journaled.signal, journaled.timeoutAt, journaled.schema, marks)) return [];
   return [{ op: "updateStep", seq: record.seq, patch: { status: "waiting", detail }, at: now, event: false }];
 }
 

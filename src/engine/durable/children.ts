@@ -1,7 +1,7 @@
 // The child runs of a run's `workflow` steps: starting them (again by the watchdog, after a crash),
 // settling the step when a child ends, and the cancels a finished run owes its open children (kept in
 // storage until each child confirms).
-import { decodePayload, jsonColumn, ok, rpcResult, type RpcResult } from "../../kernel/index.ts";
+import { decodePayload, jsonColumn, log, loggedError, ok, rpcResult, type RpcResult } from "../../kernel/index.ts";
 import { ChildDetail } from "../core/journal.ts";
 import { onChildOutcome } from "../core/step-machine.ts";
 import { acrossObjects } from "../faults.ts";
@@ -27,7 +27,16 @@ export class Children {
         if (!r.ok) this.finished(seq, childRunId, { status: "failed", error: r.error });
         else if (r.value.outcome !== undefined) this.finished(seq, childRunId, r.value.outcome);
       })
-      .catch((err: unknown) => console.error(`run ${runId}: starting child ${childRunId} failed, the watchdog retries: ${String(err)}`));
+      .catch((err: unknown) =>
+        log.error("starting a child run failed; the watchdog retries", {
+          runId,
+          workflow: this.#state.run?.workflow,
+          seq,
+          step: workflow,
+          childRunId,
+          error: loggedError(err),
+        }),
+      );
   }
 
   /** A child run ended; settles the parent's `workflow` step. Idempotent. */
@@ -58,6 +67,7 @@ export class Children {
   /** Sends every cancel still owed to a child; a confirmed one is crossed off. True when none is left. */
   async cancelOwed(): Promise<boolean> {
     const { env, store, runId } = this.#state;
+    const workflow = this.#state.run?.workflow;
     const owed = store.childCancels();
     const results = await Promise.all(
       owed.map(async (c) => {
@@ -68,9 +78,21 @@ export class Children {
             store.deleteChildCancel(c.runId);
             return true;
           }
-          console.error(`run ${runId}: canceling child ${c.runId} answered ${r.error.code}; retried on the next wake-up`);
+          log.error("a child refused its cancel; retried on the next wake-up", {
+            runId,
+            workflow,
+            seq: c.parentSeq,
+            childRunId: c.runId,
+            error: loggedError(r.error),
+          });
         } catch (err) {
-          console.error(`run ${runId}: canceling child ${c.runId} failed; retried on the next wake-up: ${String(err)}`);
+          log.error("canceling a child failed; retried on the next wake-up", {
+            runId,
+            workflow,
+            seq: c.parentSeq,
+            childRunId: c.runId,
+            error: loggedError(err),
+          });
         }
         return false;
       }),

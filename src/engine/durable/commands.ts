@@ -30,10 +30,18 @@ export interface SignalOptions {
   forWaitAfter?: number;
 }
 
+/** A signal wait's signal and marks (SignalDetail), as step info shows them. */
+export interface WaitInfo {
+  signal: string;
+  label?: string;
+  forStep?: number;
+}
+
 export interface StepInfo {
   workflow: string;
   runStatus: RunRecord["status"];
-  step: { name: string; kind: string; status: string; result: unknown } | null;
+  /** `wait`: for a signal wait, what it waits for and its marks. */
+  step: { name: string; kind: string; status: string; result: unknown; wait?: WaitInfo } | null;
   wait: { seq: number; status: string } | null;
   signaled: { at: number; payload: unknown } | null;
 }
@@ -188,7 +196,7 @@ export class Commands {
     return ok({
       workflow: run.workflow,
       runStatus: run.status,
-      step: step === undefined ? null : { name: step.name, kind: step.kind, status: step.status, result: decodePayload(step.result) },
+      step: step === undefined ? null : { name: step.name, kind: step.kind, status: step.status, result: decodePayload(step.result), ...waitInfo(step) },
       wait: wait === undefined ? null : { seq: wait.seq, status: wait.status },
       signaled: earlier === undefined ? null : { at: earlier.at, payload: decodePayload(earlier.payload) },
     });
@@ -254,4 +262,14 @@ export class Commands {
       return false;
     }
   }
+}
+
+/** A signal wait's signal and marks; nothing for other steps (or a wait journaled without a detail). */
+function waitInfo(step: { kind: string; detail: string | null }): { wait?: WaitInfo } {
+  if (step.kind !== "signal" || step.detail === null) return {};
+  const d = jsonColumn(SignalDetail, step.detail, "steps.detail");
+  const wait: WaitInfo = { signal: d.signal };
+  if (d.label !== undefined) wait.label = d.label;
+  if (d.forStep !== undefined) wait.forStep = d.forStep;
+  return { wait };
 }

@@ -5,7 +5,7 @@
 import type { AnyWorkflow } from "../workflow-api.ts";
 import { withCalls } from "../function-calls.ts";
 import type { Registry } from "../registry.ts";
-import { StepwiseError, toSerializedError, type Clock, type SerializedError } from "../../kernel/index.ts";
+import { log, loggedError, StepwiseError, toSerializedError, type Clock, type SerializedError } from "../../kernel/index.ts";
 import type { JournalEntry } from "../core/journal.ts";
 import { resolveRetry } from "../core/retry.ts";
 import { CombinatorWatch } from "../core/combinators.ts";
@@ -292,6 +292,17 @@ export class HandlerExecution {
       const transition = afterAttempt({ seq, name: call.name, attempt, outcome, policy, timed: call.timeout !== undefined, now: clock.now(), clock });
       this.#apply(transition.writes);
       if (transition.next.type !== "retryLater") return this.#follow(seq, call, transition.next);
+      if (!outcome.ok) {
+        // What failed is the user's code: its code only, never its message (it may hold the run's data).
+        log.info("step attempt failed; it is retried", {
+          runId: this.#host.runId,
+          workflow: this.#workflow.name,
+          seq,
+          step: call.name,
+          attempt,
+          error: loggedError(outcome.error, { withMessage: false }),
+        });
+      }
       attempt = await this.#waitRetry(seq, attempt);
     }
   }
@@ -333,7 +344,16 @@ export class HandlerExecution {
       this.#busy--;
       this.#controllers.delete(seq);
       if (lease !== undefined) {
-        lease.release().catch((err: unknown) => console.error(`run ${this.#host.runId}: releasing a pool slot failed (its lease will expire): ${String(err)}`));
+        lease.release().catch((err: unknown) =>
+          log.error("releasing a pool slot failed; its lease will expire", {
+            runId: this.#host.runId,
+            workflow: this.#workflow.name,
+            seq,
+            step: call.name,
+            attempt,
+            error: loggedError(err),
+          }),
+        );
       }
     }
   }

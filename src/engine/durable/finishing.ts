@@ -3,7 +3,7 @@
 // effects: children canceled, the parent told, onComplete run, the run index up to date. A crash in
 // between leaves them owed; the watchdog brings the object back until all are done.
 import { z } from "zod";
-import { decodePayload, issueSummary, jsonColumn, StepwiseError, tryEncode, type SerializedError } from "../../kernel/index.ts";
+import { decodePayload, issueSummary, jsonColumn, log, loggedError, StepwiseError, tryEncode, type SerializedError } from "../../kernel/index.ts";
 import type { AnyWorkflow, RunOutcome } from "../workflow-api.ts";
 import { ChildDetail } from "../core/journal.ts";
 import { cancelOpen } from "../core/step-machine.ts";
@@ -18,6 +18,7 @@ import type { RunState } from "./run-state.ts";
 import { WATCHDOG_SEQ, type RunRecord } from "./run-store.ts";
 
 const ParentRef = z.object({ runId: z.string(), seq: z.number() });
+const ErrorCode = z.object({ code: z.string() });
 
 type RunEnd = { status: "completed" | "failed" | "canceled"; result: string | null; error: string | null };
 
@@ -89,6 +90,14 @@ export class Finishing {
       store.setTimer("watchdog", WATCHDOG_SEQ, now + watchdogMs);
     });
     state.reload();
+    // From the run row already in memory: no extra read. A restarted run counts from its own start.
+    log.info("run finished", {
+      runId: state.run?.runId,
+      workflow: state.run?.workflow,
+      status: end.status,
+      durationMs: state.run === undefined ? undefined : now - state.run.createdAt,
+      error: end.error === null ? undefined : loggedError(jsonColumn(ErrorCode, end.error, "run.error"), { withMessage: false }),
+    });
     state.execution?.stop(reason ?? new StepwiseError("run.finished", "the run has ended"));
     this.#alarms.rearm();
     if (this.#afterFinish === null) this.#afterFinish = this.#sideEffects();
@@ -161,7 +170,12 @@ export class Finishing {
       try {
         await acrossObjects("run.parent", () => env.WORKFLOW_RUNS.getByName(parent.runId).childFinished(parent.seq, run.runId, outcome));
       } catch (err) {
-        console.error(`run ${run.runId}: notifying parent ${parent.runId} failed: ${String(err)}`);
+        log.error("notifying the parent run failed; its watchdog polls", {
+          runId: run.runId,
+          workflow: run.workflow,
+          parentRunId: parent.runId,
+          error: loggedError(err),
+        });
       }
     }
     if (workflow?.onComplete !== undefined) {
@@ -174,7 +188,8 @@ export class Finishing {
           decodePayload(run.args),
         );
       } catch (err) {
-        console.error(`run ${run.runId}: onComplete threw (${err instanceof StepwiseError ? err.code : "error"}); it is not retried`);
+        // User code: its name and code only, never its message (it may hold the run's data).
+        log.error("onComplete threw; it is not retried", { runId: run.runId, workflow: run.workflow, error: loggedError(err, { withMessage: false }) });
       }
     }
     if (run.onCompleteRef !== null) await this.#callersOnComplete(run, outcome);
@@ -200,8 +215,12 @@ export class Finishing {
       );
       await def.handler(ctx, args);
     } catch (err) {
-      const why = err instanceof StepwiseError ? err.code : err instanceof Error ? err.name : "error";
-      console.error(`run ${run.runId}: the caller's onComplete "${ref.name}" threw (${why}); it is not retried`);
+      log.error("the caller's onComplete threw; it is not retried", {
+        runId: run.runId,
+        workflow: run.workflow,
+        function: ref.name,
+        error: loggedError(err, { withMessage: false }),
+      });
     }
   }
 }

@@ -3,6 +3,7 @@
 // grows (kept in the same object), and `indexed_status` records what the index confirmed. A crash or a
 // failed push leaves indexed_status stale, and the run's next wake-up (the watchdog alarm, which a
 // finished run keeps until the index confirms its outcome) pushes again; the index ignores old versions.
+import { log, loggedError } from "../../kernel/index.ts";
 import { acrossObjects } from "../faults.ts";
 import type { RunRecord, RunStore } from "./run-store.ts";
 
@@ -53,7 +54,7 @@ export class IndexOutbox {
         this.#confirmed = this.#store.indexState().indexedStatus;
         return this.#confirmed === status;
       } catch (err) {
-        console.error(`run ${run.runId}: updating the run index failed; retried on the next wake-up: ${String(err)}`);
+        log.error("updating the run index failed; retried on the next wake-up", { runId: run.runId, workflow: run.workflow, status, error: loggedError(err) });
         return false;
       } finally {
         this.#pending.delete(status);

@@ -2,7 +2,7 @@
 // before a chosen one), pause and resume, and the end of retention. A restart is a handoff between two
 // objects: the old run stores what it owes (restart_pending) before it asks the new one to adopt its
 // kept journal, and the watchdog repeats the ask after a crash until the new run confirms.
-import { fail, issueDetails, issueSummary, jsonColumn, ok, rpcResult, type RpcResult } from "../../kernel/index.ts";
+import { fail, issueDetails, issueSummary, jsonColumn, log, loggedError, ok, rpcResult, type RpcResult } from "../../kernel/index.ts";
 import type { StepRecord } from "../core/journal.ts";
 import { versionOf } from "../registry.ts";
 import { acrossObjects } from "../faults.ts";
@@ -113,7 +113,12 @@ export class Repairs {
         rpcResult<{ status: RunView["status"] }>(state.env.WORKFLOW_RUNS.getByName(pending.runId).adopt(adopt)),
       );
     } catch (err) {
-      console.error(`run ${run.runId}: handing the restart to ${pending.runId} failed; retried on the next wake-up: ${String(err)}`);
+      log.error("handing the restart to its new run failed; retried on the next wake-up", {
+        runId: run.runId,
+        workflow: run.workflow,
+        newRunId: pending.runId,
+        error: loggedError(err),
+      });
       return ok("pending");
     }
     // Two handoffs may overlap (a request's and the watchdog's): only the first to get here records the outcome.
@@ -121,7 +126,12 @@ export class Repairs {
     const stillOwed = state.run?.restartPending !== null;
     const now = state.clock.now();
     if (!answer.ok) {
-      console.error(`run ${run.runId}: the restart's new run ${pending.runId} answered ${answer.error.code}`);
+      log.error("the restart's new run refused the handoff", {
+        runId: run.runId,
+        workflow: run.workflow,
+        newRunId: pending.runId,
+        error: loggedError(answer.error),
+      });
       if (answer.error.code === "run.restart_conflict" && stillOwed) {
         state.store.setRestartPending(null, now);
         state.reload();

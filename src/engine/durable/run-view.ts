@@ -8,8 +8,11 @@ import { ChildDetail, SignalDetail } from "../core/journal.ts";
 export type WaitingFor =
   | { seq: number; kind: "sleep"; name: string; until: number }
   | { seq: number; kind: "retry"; name: string; attempt: number; at: number }
-  /** `schema`: the JSON Schema a payload must match, when the wait has one. */
-  | { seq: number; kind: "signal"; signal: string; timeoutAt: number | null; schema?: Record<string, unknown> }
+  /**
+   * `schema`: the JSON Schema a payload must match, when the wait has one. `label`: what kind of wait it
+   * is, when its code says (`"approval"`), and `forStep` the seq of the step it answers (an approval's request).
+   */
+  | { seq: number; kind: "signal"; signal: string; timeoutAt: number | null; schema?: Record<string, unknown>; label?: string; forStep?: number }
   | { seq: number; kind: "workflow"; name: string; childRunId: string }
   | { seq: number; kind: "step"; name: string; stepKind: string; attempt: number };
 
@@ -88,9 +91,11 @@ function waitingFor(s: StepRecord): WaitingFor {
   if (s.status === "retrying") return { seq: s.seq, kind: "retry", name: s.name, attempt: s.attempts + 1, at: s.wakeAt ?? 0 };
   if (s.kind === "signal") {
     const d = jsonColumn(SignalDetail, s.detail, "steps.detail");
-    return d.schema === undefined
-      ? { seq: s.seq, kind: "signal", signal: d.signal, timeoutAt: d.timeoutAt }
-      : { seq: s.seq, kind: "signal", signal: d.signal, timeoutAt: d.timeoutAt, schema: d.schema };
+    const w: WaitingFor = { seq: s.seq, kind: "signal", signal: d.signal, timeoutAt: d.timeoutAt };
+    if (d.schema !== undefined) w.schema = d.schema;
+    if (d.label !== undefined) w.label = d.label;
+    if (d.forStep !== undefined) w.forStep = d.forStep;
+    return w;
   }
   if (s.kind === "workflow") return { seq: s.seq, kind: "workflow", name: s.name, childRunId: jsonColumn(ChildDetail, s.detail, "steps.detail").childRunId };
   return { seq: s.seq, kind: "step", name: s.name, stepKind: s.kind, attempt: s.attempts };

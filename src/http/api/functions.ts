@@ -4,7 +4,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { StepwiseError, withCalls, type AnyCallable, type Registry } from "../../engine/index.ts";
-import { issueDetails, mintId, tryEncode } from "../../kernel/index.ts";
+import { issueDetails, log, loggedError, mintId, tryEncode } from "../../kernel/index.ts";
 import { headerKey, jsonBody, params, underBody } from "../validators.ts";
 import { CallBody, FunctionName } from "./schemas.ts";
 
@@ -55,7 +55,7 @@ async function call(def: AnyCallable, args: unknown, base: Parameters<typeof wit
   } catch (err) {
     // A StepwiseError is the function's own word (its code and message); anything else is not disclosed.
     if (err instanceof StepwiseError) throw new StepwiseError("function.failed", `"${def.name}" failed: ${err.code}: ${err.message}`);
-    console.error(`function ${def.name} threw ${err instanceof Error ? err.name : typeof err}`);
+    log.error("a public function threw", { function: def.name, error: loggedError(err, { withMessage: false }) });
     throw new StepwiseError("function.failed", `"${def.name}" failed`);
   }
 }

@@ -7,6 +7,8 @@ import {
   CallBody,
   CallResponse,
   CancelResponse,
+  DecideBody,
+  DecideResponse,
   FunctionList,
   ListRunsQuery,
   PauseResponse,
@@ -115,6 +117,24 @@ export const OPERATIONS: Operation[] = [
       202: { description: "accepted (durably stored)", schema: SignalResponse },
       200: { description: "duplicate of an accepted signal", schema: SignalResponse },
       ...problems(400, 401, 404, 409, 413),
+    },
+  },
+  {
+    method: "post",
+    path: "/api/runs/{runId}/approvals/{seq}",
+    summary:
+      "Decide an approval from the console: approve or reject the approval wait at seq (a waitingFor entry with label approval). " +
+      "The first decision wins, whether from the emailed link or here; the workflow receives { approved, decidedAt, by: console, reason }",
+    params: { runId: "run id", seq: "the seq of the approval's wait, as waitingFor shows it" },
+    body: DecideBody,
+    responses: {
+      200: { description: "decided", schema: DecideResponse },
+      ...problems(400, 401, 404, 413),
+      409: {
+        description: "approval.already_decided (a decision was taken, from a link or the console) or approval.closed (the wait ended or the run finished)",
+        schema: Problem,
+        contentType: "application/problem+json",
+      },
     },
   },
   {

@@ -109,6 +109,13 @@ export const RunView = z.object({
 
 export const CancelResponse = z.object({ status: z.literal("canceled") });
 
+export const WaitSeq = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+export const DecideBody = z.object({
+  approved: z.boolean().describe("true approves, false rejects"),
+  reason: z.string().max(1000).optional().describe("Why, for the record: it reaches the workflow in the decision's reason"),
+});
+export const DecideResponse = z.object({ decided: z.literal(true), approved: z.boolean() });
+
 export const RestartBody = z.object({
   fromStep: z
     .union([z.number().int().min(0), z.string().min(1).max(200)])

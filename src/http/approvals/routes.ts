@@ -3,12 +3,15 @@
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createClient, StepwiseError, type Registry } from "../../engine/index.ts";
+import { log } from "../../kernel/index.ts";
 import { decisionPage, messagePage } from "./pages.ts";
 import {
+  approvalOnceKey,
   ApprovalRequest,
   deploymentOrigin,
   parseSigningKeys,
   REQUEST_APPROVAL_STEP,
+  sendDecision,
   verifyApprovalToken,
   type ApprovalClaims,
   type ApprovalDecision,
@@ -26,22 +29,22 @@ type Loaded =
     }
   | { ok: false; status: 403 | 404 | 410 | 500; title: string; message: string };
 
-/** Only one decision per approval request, whichever link copy or tab it comes from. */
-const onceKey = (claims: ApprovalClaims) => `approval:${claims.s}:${claims.q}`;
+/** Only one decision per approval request, whichever link copy, tab or console it comes from. */
+const onceKey = (claims: ApprovalClaims) => approvalOnceKey(claims.s, claims.q);
 
 async function load(c: Context<{ Bindings: Env }>, registry: Registry): Promise<Loaded> {
   let keys;
   try {
     keys = parseSigningKeys(c.env.APPROVAL_SIGNING_KEY);
   } catch {
-    console.error("approval pages: APPROVAL_SIGNING_KEY is missing or invalid (see /healthz)");
+    log.error("approval pages: APPROVAL_SIGNING_KEY is missing or invalid (see /healthz)");
     return { ok: false, status: 500, title: "Unavailable", message: "Approvals are not configured on this server." };
   }
   let origin: string;
   try {
     origin = deploymentOrigin(c.env);
   } catch {
-    console.error("approval pages: PUBLIC_BASE_URL is not a URL");
+    log.error("approval pages: PUBLIC_BASE_URL is not a URL");
     return { ok: false, status: 500, title: "Unavailable", message: "Approvals are not configured on this server." };
   }
   const verified = await verifyApprovalToken(c.req.param("token") ?? "", keys, { now: Date.now(), origin });
@@ -104,17 +107,14 @@ export function approvalRoutes(registry: Registry) {
       if (choice !== "approve" && choice !== "reject") return c.html(messagePage("No decision", "Choose Approve or Reject."), 400);
       if (l.decided !== null) return c.html(messagePage("Already decided", decidedText(l.decided)), 409);
       const decision: ApprovalDecision = { approved: choice === "approve", decidedAt: Date.now(), by: l.request.to };
-      try {
-        // The run object refuses the decision, atomically with accepting it, once the request's wait ended.
-        const sent = await createClient(c.env, registry).signalRun(l.claims.r, l.claims.s, decision, { onceKey: onceKey(l.claims), forWaitAfter: l.claims.q });
-        if (sent.duplicate) return c.html(messagePage("Already decided", "Another decision arrived first. Nothing has changed."), 409);
-      } catch (err) {
-        if (err instanceof StepwiseError && err.code === "signal.run_finished") {
-          return c.html(messagePage("This request is closed", "The workflow has already finished; there is nothing left to decide."), 409);
-        }
-        if (err instanceof StepwiseError && err.code === "signal.not_waiting") return c.html(messagePage("This request is closed", WAIT_ENDED), 409);
-        throw err;
+      // The run object refuses the decision, atomically with accepting it, once the request's wait ended.
+      const sent = await sendDecision(createClient(c.env, registry), { runId: l.claims.r, signal: l.claims.s, requestSeq: l.claims.q, decision });
+      if (!sent.ok && sent.refused === "already_decided")
+        return c.html(messagePage("Already decided", "Another decision arrived first. Nothing has changed."), 409);
+      if (!sent.ok && sent.refused === "run_finished") {
+        return c.html(messagePage("This request is closed", "The workflow has already finished; there is nothing left to decide."), 409);
       }
+      if (!sent.ok) return c.html(messagePage("This request is closed", WAIT_ENDED), 409);
       return c.html(messagePage(decision.approved ? "Approved" : "Rejected", "Thank you. Your decision has been recorded and the workflow continues."));
     });
 }

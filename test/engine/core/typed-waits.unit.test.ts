@@ -128,6 +128,47 @@ describe("a typed wait the journal has open (a replay)", () => {
   });
 });
 
+describe("a wait's marks (label, forStep): journaled for UIs, never matched", () => {
+  const marked = { ...typed, marks: { label: "approval", forStep: 2 } };
+
+  it("a new wait journals them in its detail", () => {
+    const insert = call({ call: marked }).writes[0] as Extract<StepWrite, { op: "insertStep" }>;
+    expect(JSON.parse(insert.step.detail!)).toMatchObject({ signal: "approval", label: "approval", forStep: 2 });
+  });
+
+  it("a wait without marks journals the detail it always did", () => {
+    const insert = call({}).writes[0] as Extract<StepWrite, { op: "insertStep" }>;
+    expect(insert.step.detail).toBe(detail);
+  });
+
+  it("a settled row journaled without them replays as journaled, writing nothing", () => {
+    const completed: JournalEntry = { ...waiting, status: "completed", result: '{"approved":true}' };
+    expect(call({ call: marked, journaled: completed })).toEqual({ writes: [], next: { type: "return", value: { approved: true } } });
+  });
+
+  it("a waiting row journaled without them takes the marks of the code now running, and still waits", () => {
+    const t = call({ call: marked, journaled: waiting });
+    expect(t.next).toEqual({ type: "park" });
+    expect(t.writes).toEqual([
+      {
+        op: "updateStep",
+        seq: 3,
+        patch: {
+          status: "waiting",
+          detail: JSON.stringify({ signal: "approval", timeoutAt: null, schema: contract.jsonSchema, label: "approval", forStep: 2 }),
+        },
+        at: NOW,
+        event: false,
+      },
+    ]);
+  });
+
+  it("a waiting row with the same marks writes nothing", () => {
+    const same = { ...waiting, detail: JSON.stringify({ signal: "approval", timeoutAt: null, schema: contract.jsonSchema, label: "approval", forStep: 2 }) };
+    expect(call({ call: marked, journaled: same })).toEqual({ writes: [], next: { type: "park" } });
+  });
+});
+
 describe("delivering into a wait", () => {
   it("an omitted payload arrives as true", () => {
     expect(deliverSignal(omitted, 3, NOW)[1]).toMatchObject({ op: "updateStep", patch: { status: "completed", result: "true" } });
