@@ -7,6 +7,7 @@ import type { Registry } from "../engine/index.ts";
 import { docsPage } from "./api/docs.ts";
 import { openApiDocument } from "./api/openapi.ts";
 import { functionRoutes } from "./api/functions.ts";
+import { poolRoutes } from "./api/pools.ts";
 import { runRoutes } from "./api/runs.ts";
 import { threadRoutes, threadSocketRoutes } from "./threads.ts";
 import { approvalRoutes } from "./approvals/routes.ts";
@@ -22,6 +23,7 @@ export function createApp(registry: Registry) {
     .use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => problem(c, "request.too_large", `the body is over ${MAX_BODY_BYTES} bytes`) }))
     .route("/", runRoutes(registry))
     .route("/", functionRoutes(registry))
+    .route("/", poolRoutes())
     .route("/threads", threadRoutes());
 
   const openapi = JSON.stringify(openApiDocument());
