@@ -9,5 +9,11 @@ export { ActionOutcome, ActionRunStatus, ActionRunView, OnCompleteArgs } from ".
 export { DEFAULT_RETRIER, type RetrierOptions } from "./action-run/core/plan.ts";
 export { DEFAULT_LEASE_MS, DEFAULT_MAX_PARALLELISM } from "./workpool/core/queue.ts";
 export type { PoolStats } from "./workpool/rpc.ts";
+// What an operator's console reads: every pool that has been used, and the live ActionRetrier runs.
+export { POOL_NAME } from "./workpool/core/queue.ts";
+export { describePool, listPools } from "./workpool/directory.ts";
+export { RECENT_FAILURES } from "./workpool/dispatcher.ts";
+export { PoolFailure, type PoolOverview } from "./workpool/rpc.ts";
+export { liveRetrierRuns, type LiveRetrierRun } from "./action-run/directory.ts";
 export type { CallerContext } from "../engine/index.ts";
 export type { OnCompleteHandler } from "./on-complete.ts";

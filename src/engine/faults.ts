@@ -11,7 +11,8 @@ export type FaultSite =
   | "run.restart" // an ended run hands its kept journal to the run that restarts it
   | "step.pool" // a step asks a Workpool for a slot, or gives it back
   | "thread.stream" // an agent streams an answer into its thread (which fans it out to followers)
-  | "component.callback"; // a retried action or pool job calls its onComplete
+  | "component.callback" // a retried action or pool job calls its onComplete
+  | "component.directory"; // a retried action (un)lists itself in the retriers' directory, or a pool job reports its failure
 
 export interface FaultPlan {
   /** Share of calls that fail at once with an error. */

@@ -7,6 +7,7 @@ import type { Registry } from "../engine/index.ts";
 import { docsPage } from "./api/docs.ts";
 import { openApiDocument } from "./api/openapi.ts";
 import { functionRoutes } from "./api/functions.ts";
+import { poolRoutes } from "./api/pools.ts";
 import { runRoutes } from "./api/runs.ts";
 import { approvalApiRoutes } from "./api/approvals.ts";
 import { threadRoutes, threadSocketRoutes } from "./threads.ts";
@@ -25,6 +26,7 @@ export function createApp(registry: Registry) {
     .route("/", runRoutes(registry))
     .route("/", functionRoutes(registry))
     .route("/", approvalApiRoutes(registry))
+    .route("/", poolRoutes())
     .route("/threads", threadRoutes());
 
   const openapi = JSON.stringify(openApiDocument());

@@ -88,6 +88,7 @@ export const ERROR_CODES = {
   "job.id_conflict": http(409, "a run with that id exists for another action or other args"),
   "job.already_finished": http(409, "the job has already ended"),
   "job.canceled": outcome("the job was canceled"),
+  "pool.not_found": http(404, "no Workpool of that name has been used"),
   "components.binding_missing": outcome("a components binding is missing from the Worker's config"),
   // Threads, agents and streams
   "thread.not_found": http(404, "no thread with that id"),

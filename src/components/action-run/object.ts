@@ -4,6 +4,7 @@ import { DurableObject } from "cloudflare:workers";
 import { objectClock, systemClock, type Clock } from "../../kernel/index.ts";
 import type { Registry } from "../../engine/index.ts";
 import { ActionRunner } from "./runner.ts";
+import { RunDirectory, type DirectoryEntry, type DirectoryPage } from "./directory.ts";
 import type { ActionRunRpc, StartRequest } from "./rpc.ts";
 
 /**
@@ -15,10 +16,13 @@ export const actionRunSettled: unique symbol = Symbol("stepwise.actionRunSettled
 export function createActionRunObject(registry: Registry) {
   return class ActionRun extends DurableObject<Env> implements ActionRunRpc {
     readonly #run: ActionRunner;
+    readonly #directory: RunDirectory;
 
     constructor(ctx: DurableObjectState, env: Env) {
       super(ctx, env);
+      // The runner migrates the storage (the directory's table included) under blockConcurrencyWhile.
       this.#run = new ActionRunner({ ctx, env, registry, clock: this[objectClock]() });
+      this.#directory = new RunDirectory(ctx.storage);
     }
 
     /**
@@ -39,6 +43,18 @@ export function createActionRunObject(registry: Registry) {
 
     cancel() {
       return this.#run.cancel();
+    }
+
+    directoryAdd(entry: DirectoryEntry) {
+      return this.#directory.add(entry);
+    }
+
+    directoryRemove(runId: string) {
+      return this.#directory.remove(runId);
+    }
+
+    directoryList(page: DirectoryPage) {
+      return this.#directory.list(page);
     }
 
     [actionRunSettled]() {

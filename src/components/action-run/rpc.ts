@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { RetryPolicy } from "../../engine/index.ts";
 import type { RpcResult } from "../../kernel/index.ts";
+import type { DirectoryEntry, DirectoryPage } from "./directory.ts";
 
 /** Ids name Durable Objects and pool holders: printable, no spaces, at most 256 characters. */
 export const ACTION_RUN_ID = /^[A-Za-z0-9_][A-Za-z0-9_.:/#-]{0,255}$/;
@@ -102,4 +103,8 @@ export interface ActionRunRpc {
   start(req: StartRequest): RpcResult<StartReply>;
   describe(): RpcResult<ActionRunView>;
   cancel(): RpcResult<{ status: "canceled" }>;
+  /** The retriers' directory (only the RUN_DIRECTORY instance holds entries; see directory.ts). */
+  directoryAdd(entry: DirectoryEntry): RpcResult<{ added: boolean }>;
+  directoryRemove(runId: string): RpcResult<{ removed: boolean }>;
+  directoryList(page: DirectoryPage): RpcResult<{ entries: DirectoryEntry[]; nextCursor: string | null }>;
 }

@@ -16,15 +16,18 @@ import {
   type LoggedError,
   ok,
   type RpcResult,
+  rpcResult,
   type SerializedError,
   StepwiseError,
   toSerializedError,
   tryEncode,
+  unwrap,
 } from "../../kernel/index.ts";
-import { workpoolNamespace } from "../bindings.ts";
+import { actionRunNamespace, workpoolNamespace } from "../bindings.ts";
 import { Workpool } from "../workpool/workpool.ts";
-import { afterFailure, nextAlarm, onWake, publicStatus, TERMINAL, type RunState } from "./core/plan.ts";
-import { ActionRunSpec, OnCompleteRef, StartRequest, type ActionRunView, type ParsedStartRequest, type StartReply } from "./rpc.ts";
+import { afterFailure, nextAlarm, onWake, type Outbox, outboxAfter, outboxDelivered, owes, publicStatus, TERMINAL, type RunState } from "./core/plan.ts";
+import { RUN_DIRECTORY } from "./directory.ts";
+import { ActionRunSpec, OnCompleteRef, PublicError, StartRequest, type ActionRunView, type ParsedStartRequest, type StartReply } from "./rpc.ts";
 import { ActionRunStore, type RunRow } from "./store.ts";
 import { runOutcome, runView } from "./view.ts";
 
@@ -42,6 +45,8 @@ export class ActionRunner {
   #driving: Promise<void> | null = null;
   #controller: AbortController | null = null;
   #lease: { release(): Promise<void> } | null = null;
+  /** The delivery of what the run owes outside itself (its outbox), while one is in flight. */
+  #delivering: Promise<void> | null = null;
   /** The alarm this instance set; `undefined` until it set or cleared one. */
   #alarmAt: number | null | undefined = undefined;
 
@@ -102,6 +107,7 @@ export class ActionRunner {
         error: first.error,
         wakeAt: null,
         onComplete: TERMINAL.has(first.state) && req.spec.onComplete !== undefined ? "pending" : "none",
+        outbox: outboxAfter("none", first.state, req.spec.pool !== undefined),
         createdAt: now,
         completedAt: TERMINAL.has(first.state) ? now : null,
       });
@@ -112,7 +118,9 @@ export class ActionRunner {
       this.#controller = new AbortController();
       this.#lease = this.#pool().adopt(req.lease.holderId, req.lease.heartbeatMs, this.#controller.signal);
     }
-    if (first.state === "running" || first.state === "waiting" || this.#row.onComplete === "pending") this.#spawnDrive();
+    if (first.state === "running" || first.state === "waiting" || this.#row.onComplete === "pending" || owes(this.#row.outbox)) this.#spawnDrive();
+    // Listed while it lives; not awaited: the start's reply does not wait for the directory.
+    if (!TERMINAL.has(first.state)) void this.#deliver();
     this.#rearm();
     return ok({ id: req.id, status: publicStatus(first.state), created: true, holding: req.lease !== undefined && first.state === "running" });
   }
@@ -132,7 +140,14 @@ export class ActionRunner {
     const reason = new StepwiseError("job.canceled", "the run was canceled");
     this.#store.transaction(() => {
       this.#store.update(
-        { state: "canceled", generation: row.generation + 1, completedAt: now, wakeAt: null, onComplete: row.onCompleteRef === null ? "none" : "pending" },
+        {
+          state: "canceled",
+          generation: row.generation + 1,
+          completedAt: now,
+          wakeAt: null,
+          onComplete: row.onCompleteRef === null ? "none" : "pending",
+          outbox: this.#outboxAt("canceled"),
+        },
         now,
       );
       if (row.state === "running")
@@ -152,7 +167,7 @@ export class ActionRunner {
   async settled(): Promise<RpcResult<ActionRunView["status"]>> {
     if (this.#row === undefined) return fail("job.not_found", "no such run");
     this.#ensureDriven();
-    for (let i = 0; i < 100 && this.#driving !== null; i++) await this.#driving;
+    for (let i = 0; i < 100 && (this.#driving !== null || this.#delivering !== null); i++) await (this.#driving ?? this.#delivering);
     return ok(publicStatus(this.#row.state));
   }
 
@@ -175,6 +190,7 @@ export class ActionRunner {
       case "none":
         break;
     }
+    if (owes(this.#row!.outbox)) void this.#deliver();
     this.#rearm();
   }
 
@@ -196,7 +212,8 @@ export class ActionRunner {
     const row = this.#row;
     if (this.#driving !== null || row === undefined) return;
     if (row.state === "running") this.#interrupted();
-    else if (row.state === "waiting" || (TERMINAL.has(row.state) && row.onComplete === "pending")) this.#spawnDrive();
+    else if (row.state === "waiting" || (TERMINAL.has(row.state) && (row.onComplete === "pending" || owes(row.outbox)))) this.#spawnDrive();
+    else if (owes(row.outbox)) void this.#deliver();
   }
 
   #spawnDrive(): void {
@@ -223,6 +240,7 @@ export class ActionRunner {
         await this.#attempt(row);
       } else {
         if (TERMINAL.has(row.state) && row.onComplete === "pending") await this.#callOnComplete(row);
+        if (owes(this.#row!.outbox)) await this.#deliver();
         return;
       }
     }
@@ -296,7 +314,17 @@ export class ActionRunner {
       try {
         const result = encodePayload(outcome.value, `the result of "${row.action}"`);
         this.#store.transaction(() => {
-          this.#store.update({ state: "completed", result, holder: null, completedAt: now, onComplete: row.onCompleteRef === null ? "none" : "pending" }, now);
+          this.#store.update(
+            {
+              state: "completed",
+              result,
+              holder: null,
+              completedAt: now,
+              onComplete: row.onCompleteRef === null ? "none" : "pending",
+              outbox: this.#outboxAt("completed"),
+            },
+            now,
+          );
           this.#store.endAttempt(row.attempts, { now, error: null, retryAt: null });
         });
         this.#row = this.#store.get()!;
@@ -315,7 +343,14 @@ export class ActionRunner {
         this.#store.endAttempt(row.attempts, { now, error: errorJson, retryAt: decision.at });
       } else {
         this.#store.update(
-          { state: "failed", error: errorJson, holder: null, completedAt: now, onComplete: row.onCompleteRef === null ? "none" : "pending" },
+          {
+            state: "failed",
+            error: errorJson,
+            holder: null,
+            completedAt: now,
+            onComplete: row.onCompleteRef === null ? "none" : "pending",
+            outbox: this.#outboxAt("failed"),
+          },
           now,
         );
         this.#store.endAttempt(row.attempts, { now, error: errorJson, retryAt: null });
@@ -380,6 +415,56 @@ export class ActionRunner {
       log.error("an action run's onComplete failed; it is not retried", { actionRunId: row.runId, function: ref.name, error: failureError });
     this.#store.update({ onComplete: "done", onCompleteError: failure }, this.#clock.now());
     this.#row = this.#store.get()!;
+  }
+
+  // -- the outbox: the retriers' directory, a pool's record of failures ------------------------
+
+  /** What the run owes once it moves to `state`. */
+  #outboxAt(state: RunState): Outbox {
+    const row = this.#row!;
+    return outboxAfter(row.outbox, state, row.pool !== null);
+  }
+
+  /**
+   * Delivers what the run owes (one message at a time, in order: a listing before its removal), and
+   * records each once confirmed. A failure leaves it owed: the watchdog alarm, kept while anything is
+   * owed, delivers it again. Single-flight in this instance.
+   */
+  #deliver(): Promise<void> {
+    if (this.#delivering !== null) return this.#delivering;
+    const delivering = (async () => {
+      // A transition during a delivery may owe the next message (a run that ended while being listed).
+      for (let i = 0; i < 3; i++) {
+        const row = this.#row;
+        if (row === undefined || !owes(row.outbox)) return;
+        const sent = row.outbox;
+        await acrossObjects("component.directory", () => this.#send(row, sent));
+        this.#store.delivered(sent, outboxDelivered(sent), this.#clock.now());
+        this.#row = this.#store.get()!;
+      }
+    })()
+      .catch((err: unknown) =>
+        log.error("delivering an action run's owed message failed; the watchdog delivers it again", { actionRunId: this.#row?.runId, error: loggedError(err) }),
+      )
+      .finally(() => {
+        if (this.#delivering === delivering) this.#delivering = null;
+        this.#rearm();
+      });
+    this.#delivering = delivering;
+    return delivering;
+  }
+
+  async #send(row: RunRow, sent: Outbox): Promise<void> {
+    if (sent === "list" || sent === "unlist") {
+      const directory = actionRunNamespace(this.#env).getByName(RUN_DIRECTORY);
+      if (sent === "list") unwrap(await rpcResult(directory.directoryAdd({ runId: row.runId, action: row.action, createdAt: row.createdAt })));
+      else unwrap(await rpcResult(directory.directoryRemove(row.runId)));
+      return;
+    }
+    const pool = jsonColumn(ActionRunSpec.shape.pool.unwrap(), row.pool, "run.pool");
+    const error = jsonColumn(PublicError, row.error, "run.error");
+    const failure = { jobId: row.runId, action: row.action, error: { code: error.code, message: error.message }, at: row.completedAt ?? row.updatedAt };
+    unwrap(await rpcResult(workpoolNamespace(this.#env).getByName(pool.name).recordFailure(failure)));
   }
 
   // -- helpers ---------------------------------------------------------------------------------

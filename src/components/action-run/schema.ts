@@ -33,4 +33,17 @@ export const ACTION_RUN_MIGRATIONS: readonly string[] = [
     retry_at INTEGER
   );
   `,
+  // 2: what a run owes outside itself (see Outbox in core/plan.ts), and the retriers' directory. The
+  // directory table is used only in the one instance named RUN_DIRECTORY (directory.ts); in a run's own
+  // object it stays empty. Runs live at the upgrade are listed on their next wake-up.
+  `
+  ALTER TABLE run ADD COLUMN outbox TEXT NOT NULL DEFAULT 'none';
+  UPDATE run SET outbox = CASE WHEN pool IS NULL AND state NOT IN ('completed', 'failed', 'canceled') THEN 'list' ELSE 'done' END;
+  CREATE TABLE directory (
+    run_id TEXT PRIMARY KEY,
+    action TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX directory_created ON directory (created_at, run_id);
+  `,
 ];

@@ -2,7 +2,7 @@
 // Callers group writes with `transaction` so each transition of the run is one storage transaction.
 import { z } from "zod";
 import { migrate, Sql } from "../../kernel/index.ts";
-import { RunState } from "./core/plan.ts";
+import { Outbox, RunState } from "./core/plan.ts";
 import { ACTION_RUN_MIGRATIONS } from "./schema.ts";
 
 export const RunRow = z.object({
@@ -21,6 +21,7 @@ export const RunRow = z.object({
   generation: z.number().int(),
   onComplete: z.enum(["none", "pending", "done"]),
   onCompleteError: z.string().nullable(),
+  outbox: Outbox,
   createdAt: z.number(),
   updatedAt: z.number(),
   completedAt: z.number().nullable(),
@@ -37,11 +38,11 @@ export const AttemptRow = z.object({
 export type AttemptRow = z.infer<typeof AttemptRow>;
 
 const RUN_COLUMNS = `run_id AS runId, action, args, policy, pool, on_complete AS onCompleteRef, state, attempts, holder,
-  result, error, wake_at AS wakeAt, generation, on_complete_state AS onComplete, on_complete_error AS onCompleteError,
+  result, error, wake_at AS wakeAt, generation, on_complete_state AS onComplete, on_complete_error AS onCompleteError, outbox,
   created_at AS createdAt, updated_at AS updatedAt, completed_at AS completedAt`;
 
 type RunPatch = Partial<
-  Pick<RunRow, "state" | "attempts" | "holder" | "result" | "error" | "wakeAt" | "generation" | "onComplete" | "onCompleteError" | "completedAt">
+  Pick<RunRow, "state" | "attempts" | "holder" | "result" | "error" | "wakeAt" | "generation" | "onComplete" | "onCompleteError" | "outbox" | "completedAt">
 >;
 
 const COLUMN: Record<keyof RunPatch, string> = {
@@ -54,6 +55,7 @@ const COLUMN: Record<keyof RunPatch, string> = {
   generation: "generation",
   onComplete: "on_complete_state",
   onCompleteError: "on_complete_error",
+  outbox: "outbox",
   completedAt: "completed_at",
 };
 
@@ -80,7 +82,7 @@ export class ActionRunStore {
   insert(r: Omit<RunRow, "generation" | "onCompleteError" | "updatedAt">): void {
     this.#sql.exec(
       `INSERT INTO run (id, run_id, action, args, policy, pool, on_complete, state, attempts, holder, result, error, wake_at,
-        on_complete_state, created_at, updated_at, completed_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        on_complete_state, outbox, created_at, updated_at, completed_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       r.runId,
       r.action,
       r.args,
@@ -94,6 +96,7 @@ export class ActionRunStore {
       r.error,
       r.wakeAt,
       r.onComplete,
+      r.outbox,
       r.createdAt,
       r.createdAt,
       r.completedAt,
@@ -111,6 +114,11 @@ export class ActionRunStore {
       values.push(value);
     }
     this.#sql.exec(`UPDATE run SET ${sets.join(", ")} WHERE id = 1`, ...values);
+  }
+
+  /** Records that the message owed for `sent` was delivered, unless the run owes another one meanwhile. */
+  delivered(sent: Outbox, next: Outbox, now: number): void {
+    this.#sql.exec("UPDATE run SET outbox = ?, updated_at = ? WHERE id = 1 AND outbox = ?", next, now, sent);
   }
 
   startAttempt(attempt: number, now: number): void {

@@ -2,9 +2,9 @@
 // whole deployment. Holders (workflow steps, retried jobs) wait in line over long-polling acquire calls;
 // queued jobs wait here as data and are handed to an action run when their turn comes.
 import type { Registry } from "../../engine/index.ts";
-import { type Clock, fail, issueDetails, jsonColumn, log, loggedError, ok, rpcResult, type RpcResult, tryEncode } from "../../kernel/index.ts";
+import { type Clock, fail, issueDetails, jsonColumn, log, loggedError, ok, rpcResult, type RpcResult, tryEncode, unwrap } from "../../kernel/index.ts";
 import { ActionRunSpec, type ActionRunView, type StartReply } from "../action-run/rpc.ts";
-import { actionRunNamespace } from "../bindings.ts";
+import { actionRunNamespace, workpoolNamespace } from "../bindings.ts";
 import {
   alarmCutoff,
   dispatchRetryMs,
@@ -18,13 +18,16 @@ import {
   type PoolConfigInput,
   type PoolSettings,
 } from "./core/queue.ts";
-import { AcquireRequest, EnqueueRequest, HolderRequest, SetMaxRequest, type AcquireResult, type PoolStats } from "./rpc.ts";
+import { POOL_DIRECTORY } from "./directory.ts";
+import { AcquireRequest, EnqueueRequest, HolderRequest, PoolFailure, SetMaxRequest, type AcquireResult, type PoolOverview, type PoolStats } from "./rpc.ts";
 import { WorkpoolStore, type Entry, type JobRow } from "./store.ts";
 import { invalid, jobView } from "./views.ts";
 
 /** Handed-out jobs stay known this long, so a retried enqueue with the same id is not queued twice. */
 const JOB_RETENTION_MS = 60 * 60 * 1000;
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
+/** How many of the jobs that failed for good a pool keeps (the newest). */
+export const RECENT_FAILURES = 20;
 
 type Settings = PoolSettings & { name: string | null };
 
@@ -41,6 +44,9 @@ export class PoolDispatcher {
   readonly #dispatching = new Map<string, Promise<void>>();
   #alarmAt: number | null = null;
   #prunedAt = 0;
+  /** Whether the pools' directory lists this pool (stored once confirmed); the registration in flight. */
+  #listed = false;
+  #listing: Promise<void> | null = null;
 
   constructor(opts: { ctx: DurableObjectState; env: Env; registry: Registry; clock: Clock }) {
     const { ctx } = opts;
@@ -55,6 +61,7 @@ export class PoolDispatcher {
       this.#settings = { name: p.name, declaredMax: p.declaredMax, overrideMax: p.overrideMax, leaseMs: p.leaseMs };
       // The stored time of the alarm we set, cleared when it rings: no later than the real one.
       this.#alarmAt = p.alarmAt;
+      this.#listed = p.listed;
     });
   }
 
@@ -214,6 +221,26 @@ export class PoolDispatcher {
     });
   }
 
+  // -- what the console shows ------------------------------------------------------------------
+
+  /** From a job's action run, once the job failed for good. Idempotent (one row per job). */
+  recordFailure(raw: PoolFailure): RpcResult<{ recorded: true }> {
+    const parsed = PoolFailure.safeParse(raw);
+    if (!parsed.success) return invalid(parsed.error);
+    this.#store.addFailure(parsed.data, RECENT_FAILURES);
+    return ok({ recorded: true });
+  }
+
+  overview(): RpcResult<PoolOverview> {
+    return ok({
+      name: this.#settings.name ?? "",
+      maxParallelism: effectiveMax(this.#settings),
+      queued: this.#store.queued(),
+      inFlight: this.#store.inFlight(),
+      recentFailures: this.#store.failures(),
+    });
+  }
+
   // -- alarm -----------------------------------------------------------------------------------
 
   async alarm(): Promise<void> {
@@ -238,6 +265,7 @@ export class PoolDispatcher {
       this.#store.setJobState(j.jobId, "canceling", now, now + dispatchRetryMs(lease));
       sends.push(this.#noticeCanceled(j));
     }
+    this.#list();
     if (now - this.#prunedAt > PRUNE_EVERY_MS) {
       this.#prunedAt = now;
       this.#store.pruneJobs(now - JOB_RETENTION_MS);
@@ -251,6 +279,7 @@ export class PoolDispatcher {
   /** Takes in what a caller's constructor declared; the latest value wins. */
   #configure(input: PoolConfigInput): void {
     const s = this.#settings;
+    if (!this.#listed) this.#list(input.name);
     const next: Settings = {
       name: input.name,
       declaredMax: input.maxParallelism ?? s.declaredMax,
@@ -260,6 +289,26 @@ export class PoolDispatcher {
     if (next.name === s.name && next.declaredMax === s.declaredMax && next.leaseMs === s.leaseMs) return;
     this.#settings = next;
     this.#store.saveSettings(next);
+  }
+
+  /**
+   * Puts the pool in the pools' directory, once in its life: a stored flag says the directory confirmed
+   * it, so after that no call pays for it. Until then every call (and alarm) tries again; not awaited.
+   */
+  #list(name = this.#settings.name): void {
+    if (this.#listed || this.#listing !== null || name === null) return;
+    const listing = (async () => {
+      unwrap(await rpcResult(workpoolNamespace(this.#env).getByName(POOL_DIRECTORY).directoryAdd(name)));
+      this.#store.markListed();
+      this.#listed = true;
+    })()
+      .catch((err: unknown) =>
+        log.error("listing a pool in the pools' directory failed; tried again on the next call", { pool: name, error: loggedError(err) }),
+      )
+      .finally(() => {
+        if (this.#listing === listing) this.#listing = null;
+      });
+    this.#listing = listing;
   }
 
   /** Renews (or confirms) a granted slot and answers with its timings. */

@@ -3,16 +3,22 @@
 import { DurableObject } from "cloudflare:workers";
 import { objectClock, systemClock, type Clock } from "../../kernel/index.ts";
 import type { Registry } from "../../engine/index.ts";
+import { PoolDirectory } from "./directory.ts";
 import { PoolDispatcher } from "./dispatcher.ts";
-import type { AcquireRequest, EnqueueRequest, HolderRequest, SetMaxRequest, WorkpoolRpc } from "./rpc.ts";
+import type { AcquireRequest, EnqueueRequest, HolderRequest, PoolFailure, SetMaxRequest, WorkpoolRpc } from "./rpc.ts";
 
 export function createWorkpoolObject(registry: Registry) {
   return class WorkpoolQueue extends DurableObject<Env> implements WorkpoolRpc {
     readonly #pool: PoolDispatcher;
+    readonly #directory: PoolDirectory;
+    readonly #clock: Clock;
 
     constructor(ctx: DurableObjectState, env: Env) {
       super(ctx, env);
-      this.#pool = new PoolDispatcher({ ctx, env, registry, clock: this[objectClock]() });
+      this.#clock = this[objectClock]();
+      // The dispatcher migrates the storage (the directory's table included) under blockConcurrencyWhile.
+      this.#pool = new PoolDispatcher({ ctx, env, registry, clock: this.#clock });
+      this.#directory = new PoolDirectory(ctx.storage);
     }
 
     /**
@@ -53,6 +59,26 @@ export function createWorkpoolObject(registry: Registry) {
 
     stats() {
       return this.#pool.stats();
+    }
+
+    recordFailure(failure: PoolFailure) {
+      return this.#pool.recordFailure(failure);
+    }
+
+    overview() {
+      return this.#pool.overview();
+    }
+
+    directoryAdd(name: string) {
+      return this.#directory.add(name, this.#clock.now());
+    }
+
+    directoryList() {
+      return this.#directory.list();
+    }
+
+    directoryHas(name: string) {
+      return this.#directory.has(name);
     }
 
     override alarm() {

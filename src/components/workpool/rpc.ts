@@ -34,6 +34,27 @@ export const SetMaxRequest = z.object({
 });
 export type SetMaxRequest = z.input<typeof SetMaxRequest>;
 
+export const PoolFailure = z.object({
+  jobId: z.string().regex(ACTION_RUN_ID),
+  /** The action the job ran. */
+  action: z.string().min(1).max(300),
+  error: z.object({ code: z.string().max(200), message: z.string().max(10_000) }),
+  /** When the job failed for good. */
+  at: z.number(),
+});
+/** A job that failed for good (no attempt left, or a non-retryable error), as its pool keeps it. */
+export type PoolFailure = z.infer<typeof PoolFailure>;
+
+/** What the console shows of a pool. */
+export interface PoolOverview {
+  name: string;
+  maxParallelism: number;
+  queued: number;
+  inFlight: number;
+  /** Newest first; the pool keeps the last RECENT_FAILURES. */
+  recentFailures: PoolFailure[];
+}
+
 export interface PoolStats {
   name: string | null;
   /** The limit in force (the run-time override, else the latest declared value, else 10). */
@@ -66,4 +87,11 @@ export interface WorkpoolRpc {
   cancelJob(jobId: string): Promise<RpcResult<{ status: "canceled" }>>;
   setMaxParallelism(req: SetMaxRequest): RpcResult<PoolStats>;
   stats(): RpcResult<PoolStats>;
+  /** From a job's action run, once it failed for good. Idempotent. */
+  recordFailure(failure: PoolFailure): RpcResult<{ recorded: true }>;
+  overview(): RpcResult<PoolOverview>;
+  /** The pools' directory (only the POOL_DIRECTORY instance holds entries; see directory.ts). */
+  directoryAdd(name: string): RpcResult<{ added: boolean }>;
+  directoryList(): RpcResult<{ names: string[] }>;
+  directoryHas(name: string): RpcResult<{ listed: boolean }>;
 }

@@ -48,4 +48,22 @@ export const WORKPOOL_MIGRATIONS: readonly string[] = [
   CREATE INDEX jobs_state_next ON jobs (state, next_at);
   CREATE INDEX jobs_updated ON jobs (updated_at) WHERE spec IS NULL;
   `,
+  // 2: whether the pool is listed in the pools' directory, the pool's recent failures (jobs that failed
+  // for good, newest kept), and the directory itself: used only in the one instance named
+  // POOL_DIRECTORY (directory.ts); in a pool's own object it stays empty.
+  `
+  ALTER TABLE pool ADD COLUMN listed INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE failures (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_id TEXT NOT NULL UNIQUE,
+    action TEXT NOT NULL,
+    code TEXT NOT NULL,
+    message TEXT NOT NULL,
+    at INTEGER NOT NULL
+  );
+  CREATE TABLE directory (
+    name TEXT PRIMARY KEY,
+    listed_at INTEGER NOT NULL
+  );
+  `,
 ];

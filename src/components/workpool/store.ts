@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { migrate, Sql } from "../../kernel/index.ts";
 import { holderFamily, type PoolSettings } from "./core/queue.ts";
+import type { PoolFailure } from "./rpc.ts";
 import { WORKPOOL_MIGRATIONS } from "./schema.ts";
 
 export const EntryState = z.enum(["queued", "dispatching", "active"]);
@@ -40,8 +41,15 @@ const PoolRow = Counters.extend({
   overrideMax: z.number().int().nullable(),
   leaseMs: z.number().int().nullable(),
   alarmAt: z.number().nullable(),
+  /** Whether the pools' directory confirmed it lists this pool. */
+  listed: z
+    .number()
+    .int()
+    .transform((n) => n === 1),
 });
 export type PoolRow = z.infer<typeof PoolRow>;
+
+const FailureRow = z.object({ jobId: z.string(), action: z.string(), code: z.string(), message: z.string(), at: z.number() });
 
 const ENTRY_COLUMNS = "pos, holder, job_id AS jobId, state, until, enqueued_at AS enqueuedAt";
 const IN_FLIGHT = "state IN ('dispatching', 'active')";
@@ -65,7 +73,7 @@ export class WorkpoolStore {
 
   pool(): PoolRow {
     return PoolRow.parse(
-      this.#sql.first(`SELECT name, declared_max AS declaredMax, override_max AS overrideMax, lease_ms AS leaseMs, alarm_at AS alarmAt,
+      this.#sql.first(`SELECT name, declared_max AS declaredMax, override_max AS overrideMax, lease_ms AS leaseMs, alarm_at AS alarmAt, listed,
         enqueued, granted, released, expired, abandoned, canceled FROM pool WHERE id = 1`),
     );
   }
@@ -76,6 +84,10 @@ export class WorkpoolStore {
 
   saveAlarmAt(at: number | null): void {
     this.#sql.exec("UPDATE pool SET alarm_at = ? WHERE id = 1", at);
+  }
+
+  markListed(): void {
+    this.#sql.exec("UPDATE pool SET listed = 1 WHERE id = 1");
   }
 
   count(counter: Counter, by = 1): void {
@@ -176,6 +188,31 @@ export class WorkpoolStore {
     const b = this.#sql.first("SELECT MIN(next_at) AS at FROM jobs WHERE state = 'canceling'")?.at;
     const times = [a, b].filter((t): t is number => typeof t === "number");
     return times.length === 0 ? null : Math.min(...times);
+  }
+
+  // -- failures --------------------------------------------------------------------------------
+
+  /** Records a job that failed for good (once per job), keeping the newest `keep`. */
+  addFailure(f: PoolFailure, keep: number): void {
+    this.#sql.transaction(() => {
+      this.#sql.exec(
+        "INSERT INTO failures (job_id, action, code, message, at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (job_id) DO NOTHING",
+        f.jobId,
+        f.action,
+        f.error.code,
+        f.error.message,
+        f.at,
+      );
+      this.#sql.exec("DELETE FROM failures WHERE seq <= (SELECT MAX(seq) FROM failures) - ?", keep);
+    });
+  }
+
+  /** Newest first. */
+  failures(): PoolFailure[] {
+    return this.#sql
+      .all("SELECT job_id AS jobId, action, code, message, at FROM failures ORDER BY seq DESC")
+      .map((r) => FailureRow.parse(r))
+      .map((r) => ({ jobId: r.jobId, action: r.action, error: { code: r.code, message: r.message }, at: r.at }));
   }
 
   // -- jobs ------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { ThreadInfo } from "../../agents/index.ts";
 import { CreateThreadBody, MessagesQuery, SocketQuery } from "../threads.ts";
+import { PoolList, PoolView, RetrierList, RetriersQuery } from "./pools.ts";
 import {
   CallBody,
   CallResponse,
@@ -45,7 +46,7 @@ const problems = (...codes: number[]) =>
 const PROBLEM_TEXT: Record<number, string> = {
   400: "invalid input: `errors` lists the failing paths",
   401: "missing or wrong bearer token",
-  404: "unknown workflow, workflow version or run",
+  404: "unknown workflow, workflow version, run, thread, function or pool",
   403: "the ticket is for another thread",
   409: "the run is in the wrong state for this (ended, or live for a restart), or the Idempotency-Key was used with other args",
   413: "body over 1 MiB",
@@ -188,6 +189,26 @@ export const OPERATIONS: Operation[] = [
     summary: "The run's events over a WebSocket (one RunEvent per message); ?after=<seq> resumes",
     params: { runId: "run id" },
     responses: { 101: { description: "switching protocols", schema: RunEvent }, ...problems(400, 401, 404) },
+  },
+  {
+    method: "get",
+    path: "/api/pools",
+    summary: "List every Workpool that has been used: its limit, jobs queued and in flight, and the jobs that failed for good lately",
+    responses: { 200: { description: "pools, by name", schema: PoolList }, ...problems(401) },
+  },
+  {
+    method: "get",
+    path: "/api/pools/{name}",
+    summary: "Read one Workpool: its limit, jobs queued and in flight, and the jobs that failed for good lately",
+    params: { name: "pool name" },
+    responses: { 200: { description: "the pool", schema: PoolView }, ...problems(400, 401, 404) },
+  },
+  {
+    method: "get",
+    path: "/api/retriers",
+    summary: "List the ActionRetrier runs in flight (running an attempt, or waiting out a backoff), oldest first",
+    query: RetriersQuery,
+    responses: { 200: { description: "a page of live retrier runs", schema: RetrierList }, ...problems(400, 401) },
   },
   {
     method: "post",

@@ -14,6 +14,33 @@ export type RunState = z.infer<typeof RunState>;
 
 export const TERMINAL: ReadonlySet<RunState> = new Set(["completed", "failed", "canceled"]);
 
+/**
+ * What a run owes outside itself, stored with its state so a crash cannot lose it. A retrier run (no
+ * pool) is `list`ed in the retriers' directory while it lives and `unlist`ed when it ends; a pool job
+ * that fails for good `report`s the failure to its pool. `none`: nothing yet; `done`: nothing more.
+ */
+export const Outbox = z.enum(["none", "list", "listed", "unlist", "report", "done"]);
+export type Outbox = z.infer<typeof Outbox>;
+
+/** Whether a message is still owed (and the run keeps a watchdog alarm until it is delivered). */
+export function owes(outbox: Outbox): boolean {
+  return outbox === "list" || outbox === "unlist" || outbox === "report";
+}
+
+/** What the run owes once it moved to `state`, given what it owed before and whether it is a pool job. */
+export function outboxAfter(current: Outbox, state: RunState, pooled: boolean): Outbox {
+  if (pooled) return state === "failed" && current === "none" ? "report" : current;
+  if (!TERMINAL.has(state)) return current === "none" ? "list" : current;
+  // A listing may be in flight even if not confirmed: take it out either way (removal is idempotent).
+  if (current === "list" || current === "listed") return "unlist";
+  return current === "none" ? "done" : current;
+}
+
+/** The outbox once the message for `sent` was confirmed. */
+export function outboxDelivered(sent: Outbox): Outbox {
+  return sent === "list" ? "listed" : "done";
+}
+
 export const RetrierOptions = z.object({
   /** The wait after the first failure. */
   initialBackoffMs: z
@@ -55,7 +82,7 @@ export function afterFailure(policy: RetryPolicy, attempt: number, error: Serial
  */
 export type WakeDecision = "next-attempt" | "interrupted" | "resume" | "watch" | "finish" | "none";
 
-export function onWake(row: { state: RunState; onComplete: "none" | "pending" | "done" }, live: boolean): WakeDecision {
+export function onWake(row: { state: RunState; onComplete: "none" | "pending" | "done"; outbox: Outbox }, live: boolean): WakeDecision {
   switch (row.state) {
     case "backoff":
       // The alarm is the backoff's only timer: when it rings, the wait is over.
@@ -64,20 +91,22 @@ export function onWake(row: { state: RunState; onComplete: "none" | "pending" | 
       return live ? "watch" : "interrupted";
     case "waiting":
       return live ? "watch" : "resume";
-    default:
-      return row.onComplete === "pending" && !live ? "finish" : row.onComplete === "pending" ? "watch" : "none";
+    default: {
+      const open = row.onComplete === "pending" || owes(row.outbox);
+      return open && !live ? "finish" : open ? "watch" : "none";
+    }
   }
 }
 
-/** When the object's one alarm should ring: the backoff's end, else a watchdog while anything is open. */
+/** When the object's one alarm should ring: the backoff's end, else a watchdog while anything is open (an attempt, onComplete, a message owed). */
 export function nextAlarm(
-  row: { state: RunState; wakeAt: number | null; onComplete: "none" | "pending" | "done" },
+  row: { state: RunState; wakeAt: number | null; onComplete: "none" | "pending" | "done"; outbox: Outbox },
   now: number,
   watchdogMs: number,
 ): number | null {
   if (row.state === "backoff") return row.wakeAt ?? now;
   if (row.state === "waiting" || row.state === "running") return now + watchdogMs;
-  return row.onComplete === "pending" ? now + watchdogMs : null;
+  return row.onComplete === "pending" || owes(row.outbox) ? now + watchdogMs : null;
 }
 
 export function publicStatus(state: RunState): ActionRunStatus {
