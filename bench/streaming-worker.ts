@@ -77,6 +77,7 @@ const clockAgent = new Agent({ name: "clock", instructions: "", model: new Clock
 const stepwise = createStepwise({});
 export class WorkflowRun extends stepwise.WorkflowRun {}
 export { RunIndex } from "../src/engine/index.ts";
+export { ThreadIndex } from "../src/agents/index.ts";
 
 export class AgentThread extends StepwiseThread {
   /** New with each instance: a different value after a request means the object was evicted in between. */

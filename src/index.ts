@@ -8,6 +8,6 @@ export class WorkflowRun extends stepwise.WorkflowRun {}
 export class WorkpoolQueue extends stepwise.WorkpoolQueue {}
 export class ActionRun extends stepwise.ActionRun {}
 export { RunIndex } from "./engine/index.ts";
-export { AgentThread } from "./agents/index.ts";
+export { AgentThread, ThreadIndex } from "./agents/index.ts";
 
 export default { fetch: stepwise.app.fetch } satisfies ExportedHandler<Env>;

@@ -64,6 +64,7 @@ export class WorkflowRun extends stepwise.WorkflowRun {
   }
 }
 export { RunIndex } from "../src/engine/index.ts";
+export { ThreadIndex } from "../src/agents/index.ts";
 /** A thread whose clock a test may stop and move (test/helpers/clock.ts); it runs on real time until then. */
 export class AgentThread extends BaseAgentThread {
   protected override [objectClock](): Clock {

@@ -8,6 +8,6 @@ export class WorkflowRun extends stepwise.WorkflowRun {}
 export class WorkpoolQueue extends stepwise.WorkpoolQueue {}
 export class ActionRun extends stepwise.ActionRun {}
 export { RunIndex } from "../../src/engine/index.ts";
-export { AgentThread } from "../../src/agents/index.ts";
+export { AgentThread, ThreadIndex } from "../../src/agents/index.ts";
 
 export default { fetch: stepwise.app.fetch } satisfies ExportedHandler<Env>;

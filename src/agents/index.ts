@@ -5,6 +5,7 @@ export type { AgentCtx, ThreadCtx } from "./ctx.ts";
 export { MessageRecord, NewMessage, ThreadInfo, ThreadModelMessage, Usage } from "./core/message.ts";
 export { RetentionDays } from "./core/thread-retention.ts";
 export { AgentThread } from "./durable/thread-object.ts";
+export { IndexedThread, ThreadIndex, type ThreadList, type ThreadListQuery } from "./durable/thread-index.ts";
 export { THREAD_ID_PATTERN, type MessagePage } from "./durable/thread-rpc.ts";
 export { DEFAULT_WORKERS_AI_MODEL, defaultModel, type ModelContext, type ModelOption } from "./models/select-model.ts";
 export { OFFLINE_MODEL_ID, OFFLINE_PROVIDER, OfflineLanguageModel, offlineModel } from "./models/offline-model.ts";
@@ -13,6 +14,7 @@ export {
   createThreadMutation,
   getThread,
   listMessages,
+  listThreads,
   saveMessage,
   saveMessageMutation,
   threadStub,

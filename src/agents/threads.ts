@@ -6,6 +6,7 @@ import { defineMutation, isStepContext, StepwiseError } from "../engine/index.ts
 import { resolveCtx, type AgentCtx, type ThreadCtx } from "./ctx.ts";
 import { ThreadModelMessage, type MessageRecord, type NewMessage, type ThreadInfo } from "./core/message.ts";
 import { RetentionDays } from "./core/thread-retention.ts";
+import type { ThreadList, ThreadListQuery } from "./durable/thread-index.ts";
 import { THREAD_ID_PATTERN, type MessagePage, type ThreadObjectRpc } from "./durable/thread-rpc.ts";
 
 const CreateThreadArgs = z.object({
@@ -96,6 +97,16 @@ export async function getThread(ctx: AgentCtx, threadId: string): Promise<Thread
  */
 export async function listMessages(ctx: AgentCtx, threadId: string, page: { after?: number; limit?: number } = {}): Promise<MessagePage> {
   return unwrap(await threadStub(resolveCtx(ctx).env, threadId).page(page));
+}
+
+/**
+ * A page of threads from the thread index, newest first by creation; `userId` keeps one user's. A
+ * cursor this did not return is `request.invalid_cursor`.
+ * @example
+ * const { threads, nextCursor } = await listThreads(env, { userId: "ada", limit: 20 });
+ */
+export async function listThreads(ctx: AgentCtx, query: ThreadListQuery = {}): Promise<ThreadList> {
+  return unwrap(await resolveCtx(ctx).env.THREAD_INDEX.getByName("global").list(query));
 }
 
 /** A thread id derived from an idempotency key: the same key always names the same thread. */

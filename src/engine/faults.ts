@@ -11,6 +11,7 @@ export type FaultSite =
   | "run.restart" // an ended run hands its kept journal to the run that restarts it
   | "step.pool" // a step asks a Workpool for a slot, or gives it back
   | "thread.stream" // an agent streams an answer into its thread (which fans it out to followers)
+  | "thread.index" // a thread pushes its entry to the thread index, or removes it
   | "component.callback" // a retried action or pool job calls its onComplete
   | "component.directory"; // a retried action (un)lists itself in the retriers' directory, or a pool job reports its failure
 

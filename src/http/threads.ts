@@ -1,10 +1,21 @@
-// The thread routes under /api/threads: create a thread, read it, page through its messages, mint a
-// WebSocket ticket; and the ticket-checked WebSockets (chat protocol, thread events). Inputs via zod.
+// The thread routes under /api/threads: create a thread, list threads, read one, page through its
+// messages, mint a WebSocket ticket; and the ticket-checked WebSockets (chat protocol, thread events).
 import { Hono } from "hono";
 import { z } from "zod";
-import { createThread, getThread, listMessages, RetentionDays, signTicket, TICKET_TTL_MS, threadStub, verifyTicket } from "../agents/index.ts";
+import {
+  createThread,
+  getThread,
+  IndexedThread,
+  listMessages,
+  listThreads,
+  RetentionDays,
+  signTicket,
+  TICKET_TTL_MS,
+  threadStub,
+  verifyTicket,
+} from "../agents/index.ts";
 import { StepwiseError } from "../engine/index.ts";
-import { jsonBody, params, query } from "./validators.ts";
+import { atField, jsonBody, params, query } from "./validators.ts";
 
 export const CreateThreadBody = z.object({
   userId: z.string().min(1).max(200).describe("Who the thread belongs to"),
@@ -21,6 +32,13 @@ export const MessagesQuery = z.object({
     .regex(/^\d{1,15}$/, "nextCursor from the previous page")
     .optional(),
 });
+
+export const ListThreadsQuery = z.object({
+  userId: z.string().min(1).max(200).optional().describe("only this user's threads (exact match)"),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(500).optional().describe("nextCursor from the previous page"),
+});
+export const ThreadList = z.object({ threads: z.array(IndexedThread), nextCursor: z.string().nullable() });
 
 const IdempotencyKey = z
   .string()
@@ -43,6 +61,13 @@ export function threadRoutes() {
         const ctx = key === undefined ? c.env : { env: c.env, idempotencyKey: `http:${parseKey(key)}` };
         const { threadId } = await createThread(ctx, body);
         return c.json(await getThread(c.env, threadId), 201);
+      })
+      // Newest first by creation (ties by id). The index is filled by the threads' own pushes.
+      .get("/", query(ListThreadsQuery), async (c) => {
+        const page = await listThreads(c.env, c.req.valid("query")).catch((err: unknown) => {
+          throw atField(err, "request.invalid_cursor", "cursor");
+        });
+        return c.json(ThreadList.parse(page));
       })
       .get("/:id", params(ThreadParam), async (c) => c.json(await getThread(c.env, c.req.valid("param").id)))
       .get("/:id/messages", params(ThreadParam), query(MessagesQuery), async (c) => {

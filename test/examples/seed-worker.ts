@@ -20,6 +20,6 @@ export class ActionRun extends stepwise.ActionRun {
 }
 export class WorkpoolQueue extends stepwise.WorkpoolQueue {}
 export { RunIndex } from "../../src/engine/index.ts";
-export { AgentThread } from "../../src/agents/index.ts";
+export { AgentThread, ThreadIndex } from "../../src/agents/index.ts";
 
 export default { fetch: stepwise.app.fetch } satisfies ExportedHandler<Env>;

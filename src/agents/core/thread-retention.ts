@@ -20,17 +20,19 @@ export function threadExpiry(t: { retentionMs: number | null; lastActivityAt: nu
 export type ThreadAlarmDecision = { kind: "delete" } | { kind: "arm"; at: number } | { kind: "none" };
 
 /**
- * What the thread's alarm does after the stream hub's watchdog ran. `watchdogAt` is when the watchdog
- * wants to look again, null when no answer is in flight. A thread whose expiry is due (never early, by
- * `now`) is deleted only when nothing is in flight; otherwise the alarm fires again at the earliest of
- * the watchdog and the expiry.
+ * What the thread's alarm does after the stream hub's watchdog ran and the thread pushed what the thread
+ * index was owed. `watchdogAt` is when the watchdog wants to look again, null when no answer is in flight;
+ * `indexAt` when a push that failed is tried again, null when the index is owed nothing. A thread whose
+ * expiry is due (never early, by `now`) is deleted only when nothing is in flight (its deletion removes
+ * its index entry, so a push still owed does not hold it); otherwise the alarm fires again at the
+ * earliest of the watchdog, the index retry and the expiry.
  * @example
- * decideThreadAlarm({ now: 10, expiresAt: 10, watchdogAt: null }); // { kind: "delete" }
+ * decideThreadAlarm({ now: 10, expiresAt: 10, watchdogAt: null, indexAt: null }); // { kind: "delete" }
  */
-export function decideThreadAlarm(s: { now: number; expiresAt: number | null; watchdogAt: number | null }): ThreadAlarmDecision {
+export function decideThreadAlarm(s: { now: number; expiresAt: number | null; watchdogAt: number | null; indexAt: number | null }): ThreadAlarmDecision {
   const due = s.expiresAt !== null && s.now >= s.expiresAt;
   if (due && s.watchdogAt === null) return { kind: "delete" };
   // A due expiry held back by an answer in flight is looked at again with the watchdog.
-  const next = [s.watchdogAt, due ? null : s.expiresAt].filter((at): at is number => at !== null);
+  const next = [s.watchdogAt, s.indexAt, due ? null : s.expiresAt].filter((at): at is number => at !== null);
   return next.length === 0 ? { kind: "none" } : { kind: "arm", at: Math.min(...next) };
 }

@@ -1,5 +1,6 @@
-// The thread Durable Object: one per conversation, holding its messages in order. A thin RPC
-// dispatcher over ThreadStore (messages, retention) and StreamHub (answers in flight, sockets, events).
+// The thread Durable Object: one per conversation, holding its messages in order. A thin RPC dispatcher
+// over ThreadStore (messages, retention), StreamHub (answers in flight, sockets, events) and
+// ThreadIndexOutbox (its entry in the thread index).
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import { type Clock, fail, issueDetails, objectClock, ok, type RpcResult, systemClock } from "../../kernel/index.ts";
@@ -11,6 +12,7 @@ import { ChatRequests } from "../streaming/durable/chat-requests.ts";
 import { StreamHub } from "../streaming/durable/stream-hub.ts";
 import type { EndStreamInput, OpenStreamInput, PushChunksInput } from "../streaming/stream-rpc.ts";
 import { alarmBy } from "./thread-alarm.ts";
+import { INDEX_RETRY_MS, ThreadIndexOutbox } from "./thread-index-outbox.ts";
 import { AppendInput, ContextInput, CreateThreadInput, PageInput, type MessagePage, type PromptContext, type ThreadObjectRpc } from "./thread-rpc.ts";
 import { ThreadStore } from "./thread-store.ts";
 
@@ -22,6 +24,7 @@ export class AgentThread extends DurableObject<Env> implements ThreadObjectRpc {
   readonly #store: ThreadStore;
   readonly #hub: StreamHub;
   readonly #chat: ChatRequests;
+  readonly #index: ThreadIndexOutbox;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -29,6 +32,7 @@ export class AgentThread extends DurableObject<Env> implements ThreadObjectRpc {
     this.#store = new ThreadStore(ctx.storage, this.#clock);
     this.#hub = new StreamHub(ctx, this.#store);
     this.#chat = new ChatRequests({ env, threads: this.#store, hub: this.#hub, agent: () => this.chatAgent(), clock: this.#clock });
+    this.#index = new ThreadIndexOutbox({ env, storage: ctx.storage, store: this.#store, clock: this.#clock });
     void ctx.blockConcurrencyWhile(async () => {
       this.#store.open();
       this.#hub.recover(this.#clock.now());
@@ -36,6 +40,8 @@ export class AgentThread extends DurableObject<Env> implements ThreadObjectRpc {
       // failed alarm have been dropped by the runtime).
       const expiresAt = this.#store.expiresAt();
       if (expiresAt !== null) await alarmBy(ctx.storage, expiresAt);
+      // A push the index is still owed (one cut short, or a thread made before the index) goes at once.
+      if (this.#index.owed()) await alarmBy(ctx.storage, this.#clock.now());
     });
   }
 
@@ -56,8 +62,16 @@ export class AgentThread extends DurableObject<Env> implements ThreadObjectRpc {
     const parsed = CreateThreadInput.safeParse(input);
     if (!parsed.success) return invalid(parsed.error);
     const { retentionDays, ...thread } = parsed.data;
-    const info = this.#store.create({ ...thread, retentionMs: retentionDays === null ? null : retentionMs(retentionDays), now: this.#clock.now() });
+    const now = this.#clock.now();
+    // A new thread owes the index its entry from the moment it exists. The alarm that pushes it again is
+    // set before the row is written, so no crash between the two leaves a thread neither listed nor woken.
+    const isNew = this.#store.threadId() === undefined;
+    const retryAt = now + INDEX_RETRY_MS;
+    if (isNew) await alarmBy(this.ctx.storage, retryAt);
+    const info = this.#store.create({ ...thread, retentionMs: retentionDays === null ? null : retentionMs(retentionDays), now });
     if (info.expiresAt !== null) await alarmBy(this.ctx.storage, info.expiresAt);
+    // Listed before it is answered, unless the push fails (the alarm tries again).
+    if ((await this.#index.sync()) && isNew) await this.#releaseIndexAlarm(retryAt);
     return ok(info);
   }
 
@@ -73,6 +87,10 @@ export class AgentThread extends DurableObject<Env> implements ThreadObjectRpc {
     if (!parsed.success) return invalid(parsed.error);
     const saved = this.#store.append(threadId, parsed.data.messages, parsed.data.idempotencyKey, this.#clock.now());
     this.#hub.messagesSaved();
+    // The new updatedAt, pushed without holding up the answer: a failed push arms the alarm, and pushes
+    // made meanwhile join this one. (A crash before it lands leaves the entry's updatedAt behind until
+    // the thread next wakes.)
+    void this.#index.sync();
     return ok(saved);
   }
 
@@ -150,26 +168,59 @@ export class AgentThread extends DurableObject<Env> implements ThreadObjectRpc {
   }
 
   /**
-   * The thread's one alarm: the watchdog of answers in flight, then the thread's expiry. An expired
-   * thread is deleted once nothing is in flight; otherwise the alarm is set again for both.
+   * The thread's one alarm: a push the index is owed, the watchdog of answers in flight, then the
+   * thread's expiry. An expired thread is deleted once nothing is in flight; otherwise the alarm is set
+   * again for all three.
    */
   override async alarm(): Promise<void> {
+    const indexed = await this.#index.sync();
     const now = this.#clock.now();
-    const decision = decideThreadAlarm({ now, expiresAt: this.#store.expiresAt(), watchdogAt: this.#hub.watchdog(now) });
+    const decision = decideThreadAlarm({
+      now,
+      expiresAt: this.#store.expiresAt(),
+      watchdogAt: this.#hub.watchdog(now),
+      indexAt: indexed ? null : now + INDEX_RETRY_MS,
+    });
     if (decision.kind === "arm") await this.ctx.storage.setAlarm(decision.at);
-    if (decision.kind === "delete") await this.#delete();
+    if (decision.kind === "delete") await this.#delete(now);
   }
 
-  /** The end of retention: idle sockets are closed, then all storage goes; reads answer thread.not_found. */
-  async #delete(): Promise<void> {
-    for (const ws of this.ctx.getWebSockets()) {
-      try {
-        ws.close(1000, "the thread was deleted");
-      } catch {
-        // Closed already.
+  /**
+   * The end of retention: the index entry is removed, then idle sockets are closed and all storage goes;
+   * reads answer thread.not_found. Nothing else runs meanwhile, so no message saved (and pushed) between
+   * the removal and the deletion lists the thread again. A removal that fails deletes nothing yet: the
+   * alarm tries again.
+   */
+  async #delete(now: number): Promise<void> {
+    const threadId = this.#store.threadId();
+    if (threadId === undefined) return;
+    await this.ctx.blockConcurrencyWhile(async () => {
+      await this.#index.idle(); // a push in flight lands before the removal, not after it
+      if (!(await this.#index.remove(threadId))) {
+        await alarmBy(this.ctx.storage, now + INDEX_RETRY_MS);
+        return;
       }
-    }
-    await this.#store.deleteEverything();
+      for (const ws of this.ctx.getWebSockets()) {
+        try {
+          ws.close(1000, "the thread was deleted");
+        } catch {
+          // Closed already.
+        }
+      }
+      await this.#store.deleteEverything();
+    });
+  }
+
+  /**
+   * A new thread's first push landed: the alarm set in case it did not gives way to the one the thread
+   * needs otherwise (its expiry, or none), unless something set the alarm since or an answer is in flight
+   * (whose watchdog counts on it; the alarm then re-arms for both when it fires).
+   */
+  async #releaseIndexAlarm(retryAt: number): Promise<void> {
+    if ((await this.ctx.storage.getAlarm()) !== retryAt || this.#hub.streams.active().length > 0) return;
+    const expiresAt = this.#store.expiresAt();
+    if (expiresAt === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(expiresAt);
   }
 }
 

@@ -67,4 +67,11 @@ export const THREAD_MIGRATIONS: readonly string[] = [
   ALTER TABLE thread ADD COLUMN last_activity_at INTEGER NOT NULL DEFAULT 0;
   UPDATE thread SET last_activity_at = updated_at;
   `,
+  // 4: what the thread index owes: `index_version` counts the changes the index lists (creation, then
+  // each saved message), `indexed_version` is the last one the index confirmed. The thread owes a push
+  // while the first is ahead. Threads made before owe their entry (version 1) from the start.
+  `
+  ALTER TABLE thread ADD COLUMN index_version INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE thread ADD COLUMN indexed_version INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { MessageRecord, NewMessage, ThreadInfo, messageText } from "../core/message.ts";
 import { threadExpiry } from "../core/thread-retention.ts";
+import { ThreadIndexEntry } from "./thread-index.ts";
 import { THREAD_MIGRATIONS } from "./thread-schema.ts";
 import { type Clock, isMigrated, jsonColumn, migrate, mintId, Sql, type SqlRow } from "../../kernel/index.ts";
 
@@ -58,15 +59,18 @@ export class ThreadStore {
     if (this.#ready) migrate(this.#sql, THREAD_MIGRATIONS);
   }
 
-  /** Creates the thread row once; later calls return the existing thread unchanged. `retentionMs` null: kept forever. */
+  /**
+   * Creates the thread row once; later calls return the existing thread unchanged. `retentionMs` null:
+   * kept forever. The new row owes the thread index its entry (version 1) in the same statement.
+   */
   create(t: { threadId: string; userId: string; title: string | null; retentionMs: number | null; now: number }): ThreadInfo {
     if (!this.#ready) {
       migrate(this.#sql, THREAD_MIGRATIONS);
       this.#ready = true;
     }
     this.#sql.exec(
-      `INSERT INTO thread (id, thread_id, user_id, title, created_at, updated_at, retention_ms, last_activity_at)
-       VALUES (1, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      `INSERT INTO thread (id, thread_id, user_id, title, created_at, updated_at, retention_ms, last_activity_at, index_version, indexed_version)
+       VALUES (1, ?, ?, ?, ?, ?, ?, ?, 1, 0) ON CONFLICT (id) DO NOTHING`,
       t.threadId,
       t.userId,
       t.title,
@@ -104,6 +108,21 @@ export class ThreadStore {
     await this.#storage.deleteAlarm();
     await this.#storage.deleteAll();
     this.#ready = false;
+  }
+
+  /** The entry the thread index has not confirmed yet, with its version; undefined when it owes nothing (or there is no thread). */
+  indexOwed(): z.output<typeof ThreadIndexEntry> | undefined {
+    if (!this.#ready) return undefined;
+    const row = this.#sql.first(
+      `SELECT thread_id AS threadId, user_id AS userId, title, created_at AS createdAt, updated_at AS updatedAt, index_version AS version
+       FROM thread WHERE id = 1 AND index_version > indexed_version`,
+    );
+    return row === undefined ? undefined : ThreadIndexEntry.parse(row);
+  }
+
+  /** The index confirmed `version` (and so every earlier one); a confirmation older than one recorded changes nothing. */
+  markIndexed(version: number): void {
+    if (this.#ready) this.#sql.exec("UPDATE thread SET indexed_version = MAX(indexed_version, ?) WHERE id = 1", version);
   }
 
   #row(): z.output<typeof ThreadRow> | undefined {
@@ -150,7 +169,8 @@ export class ThreadStore {
         this.#sql.exec("INSERT INTO idempotency (key, message_ids, created_at) VALUES (?, ?, ?)", idempotencyKey, JSON.stringify(ids), now);
       }
       // The last activity moves the expiry later; the alarm set for the earlier one re-arms when it fires.
-      this.#sql.exec("UPDATE thread SET updated_at = ?, last_activity_at = ? WHERE id = 1", now, now);
+      // The index owes the new updatedAt under a higher version.
+      this.#sql.exec("UPDATE thread SET updated_at = ?, last_activity_at = ?, index_version = index_version + 1 WHERE id = 1", now, now);
       return ids.map((id) => this.message(threadId, id)!);
     });
   }

@@ -2,7 +2,7 @@
 // Paths are listed once here with their schemas; `openApiDocument()` turns them into JSON Schema.
 import { z } from "zod";
 import { ThreadInfo } from "../../agents/index.ts";
-import { CreateThreadBody, MessagesQuery, SocketQuery } from "../threads.ts";
+import { CreateThreadBody, ListThreadsQuery, MessagesQuery, SocketQuery, ThreadList } from "../threads.ts";
 import { PoolList, PoolView, RetrierList, RetriersQuery } from "./pools.ts";
 import {
   CallBody,
@@ -217,6 +217,16 @@ export const OPERATIONS: Operation[] = [
     headers: { "Idempotency-Key": "a retried create with the same key names the same thread" },
     body: CreateThreadBody,
     responses: { 201: { description: "the thread", schema: ThreadInfo }, ...problems(400, 401, 413) },
+  },
+  {
+    method: "get",
+    path: "/api/threads",
+    summary: "List threads, newest first by creation (ties by thread id); userId keeps one user's",
+    query: ListThreadsQuery,
+    responses: {
+      200: { description: "a page of threads (updatedAt: the last saved message, or the creation)", schema: ThreadList },
+      ...problems(400, 401),
+    },
   },
   {
     method: "get",

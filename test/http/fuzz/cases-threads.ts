@@ -1,11 +1,11 @@
-// Fuzz cases for the thread routes: create, read, page messages, mint tickets, and the ticket checks
+// Fuzz cases for the thread routes: create, list, read, page messages, mint tickets, and the ticket checks
 // in front of the two thread WebSockets (missing, forged, expired, other thread's, other purpose's).
 import { env } from "cloudflare:workers";
 import { signTicket } from "../../../src/agents/streaming/ws-ticket.ts";
 import { threadShape, universallyInvalid, withContentType } from "./bodies.ts";
 import type { CaseContext, FuzzCase } from "./driver.ts";
 import { asUpgrade, carriesBody, expectation, idSegment, parts, request } from "./parts.ts";
-import { hex, hostileQuery, idempotencyKey, PROTO_NAMES, randomToken } from "./values.ts";
+import { hex, hostileQuery, idempotencyKey, methodAllowed, PROTO_NAMES, randomToken } from "./values.ts";
 
 function threadSegment(ctx: CaseContext) {
   const known = [{ id: ctx.fx.sentinel.thread, name: "thread" }, ...ctx.fx.throwaway.threads.map((id) => ({ id, name: "throwaway" }))];
@@ -14,13 +14,16 @@ function threadSegment(ctx: CaseContext) {
 
 const createThread: FuzzCase = async (ctx) => {
   const { rng } = ctx;
-  const p = parts(rng, ["POST"], "required");
+  const drawn = parts(rng, ["POST"], "required");
+  // GET (and HEAD) on /api/threads is the list, a route of its own: a create drawn with one is not refused for its method.
+  const listing = methodAllowed(drawn.method, ["GET"]);
+  const p = listing ? { ...drawn, badMethod: false, refused: drawn.badAuth } : drawn;
   const key = idempotencyKey(rng) ?? (rng.chance(0.2) ? `fuzz-${ctx.caseNo}` : null);
   const send = async (reused: boolean) => {
     const body = withContentType(rng, threadShape(rng));
     return ctx.send(
       request(p, {
-        route: "POST /api/threads",
+        route: listing ? "GET /api/threads" : "POST /api/threads",
         path: `/api/threads${rng.chance(0.1) ? hostileQuery(rng, ["userId"]) : ""}`,
         headers: { "content-type": body.contentType, "idempotency-key": key },
         body: carriesBody(p.method) ? body.text : null,
@@ -31,6 +34,17 @@ const createThread: FuzzCase = async (ctx) => {
   };
   await send(false);
   if (key !== null && rng.chance(0.5)) await send(true);
+};
+
+const listThreads: FuzzCase = async (ctx) => {
+  const p = parts(ctx.rng, ["GET", "POST"], "required");
+  await ctx.send(
+    request(p, {
+      route: methodAllowed(p.method, ["GET"]) ? "GET /api/threads" : "POST /api/threads",
+      path: `/api/threads${hostileQuery(ctx.rng, ["userId", "limit", "cursor"])}`,
+      expect: expectation(p.refused),
+    }),
+  );
 };
 
 const getThread: FuzzCase = async (ctx) => {
@@ -162,6 +176,7 @@ const threadSocket: FuzzCase = async (ctx) => {
 
 export const threadCases: readonly (readonly [number, FuzzCase])[] = [
   [3, createThread],
+  [1, listThreads],
   [2, getThread],
   [2, messages],
   [1, wsTicket],
