@@ -5,7 +5,7 @@ import type { DefinitionLike, FunctionReference } from "./workflow-api.ts";
 import { functionName, type Registry } from "./registry.ts";
 import { RUN_ID_PATTERN, type OnCompleteRef, type RestartInput, type RestartResult, type StartResult } from "./durable/run-rpc.ts";
 import type { RunView } from "./durable/run-view.ts";
-import type { IndexedRun, ListQuery } from "./durable/run-index.ts";
+import type { InboxPage, InboxQuery, ListQuery, RunPage } from "./durable/index-entry.ts";
 
 export interface StepwiseClient {
   /**
@@ -54,8 +54,15 @@ export interface StepwiseClient {
     wait: { seq: number; status: string } | null;
     signaled: { at: number; payload: unknown } | null;
   }>;
-  /** Runs newest first, by workflow and status, a page at a time; each with the workflow `version` it runs on. */
-  listRuns(query?: ListQuery): Promise<{ runs: IndexedRun[]; nextCursor: string | null }>;
+  /**
+   * Runs newest first, by workflow, status and run id prefix (`q`), a page at a time; each with the workflow
+   * `version` it runs on, what it waits for and when it ended. With `counts`, the whole index's counts per workflow and status.
+   */
+  listRuns(query?: ListQuery): Promise<RunPage>;
+  /** The open signal waits of live runs, oldest first (by when each began), a page at a time. */
+  inbox(query?: InboxQuery): Promise<InboxPage>;
+  /** The run index's live list for a forwarded WebSocket upgrade: a frame per entry that changes (see LiveFrame). */
+  liveRuns(request: Request): Promise<Response>;
   /** The run object's event stream endpoint (`/events` SSE or `/ws` WebSocket) for a forwarded request. */
   streamEvents(runId: string, request: Request, kind: "events" | "ws"): Promise<Response>;
 }
@@ -129,19 +136,28 @@ export function createClient(env: Env, registry?: Registry): StepwiseClient {
     async listRuns(query = {}) {
       return unwrap(await env.RUN_INDEX.getByName("global").list(query));
     },
+    async inbox(query = {}) {
+      return unwrap(await env.RUN_INDEX.getByName("global").inbox(query));
+    },
+    async liveRuns(request) {
+      return forwarded(await env.RUN_INDEX.getByName("global").fetch(new Request("https://index.internal/live", { headers: request.headers })));
+    },
     async streamEvents(runId, request, kind) {
       const url = new URL(request.url);
-      const forwarded = new Request(`https://run.internal/${kind}${url.search}`, { headers: request.headers });
-      const res = await stub(runId).fetch(forwarded);
-      if (res.status >= 400) {
-        // The run object answers errors as { code, message }; the app renders them as problem+json.
-        const e = SerializedError.safeParse(await res.json().catch(() => null));
-        throw e.success ? StepwiseError.fromJSON(e.data) : new StepwiseError("internal", `the run object answered ${res.status}`);
-      }
-      // A response from another object has immutable headers; copy it so middleware can add its own.
-      return new Response(res.body, { status: res.status, headers: new Headers(res.headers), webSocket: res.webSocket });
+      return forwarded(await stub(runId).fetch(new Request(`https://run.internal/${kind}${url.search}`, { headers: request.headers })));
     },
   };
+}
+
+/** An object's answer to a forwarded request, as the Worker returns it; its errors thrown as StepwiseError. */
+async function forwarded(res: Response): Promise<Response> {
+  if (res.status >= 400) {
+    // The objects answer errors as { code, message }; the app renders them as problem+json.
+    const e = SerializedError.safeParse(await res.json().catch(() => null));
+    throw e.success ? StepwiseError.fromJSON(e.data) : new StepwiseError("internal", `the object answered ${res.status}`);
+  }
+  // A response from another object has immutable headers; copy it so middleware can add its own.
+  return new Response(res.body, { status: res.status, headers: new Headers(res.headers), webSocket: res.webSocket });
 }
 
 async function idempotentRunId(workflow: string, key: string): Promise<string> {

@@ -28,7 +28,8 @@ export { isStepContext, nextCall, nextRunId, startOnce, type CallerContext } fro
 export { functionName, isDefinition, referencePath, Registry, versionOf, type RegistryInput } from "./registry.ts";
 export { createRunObject, runActivity } from "./durable/run-object.ts";
 export type { RunActivity } from "./durable/run-host.ts";
-export { RunIndex } from "./durable/run-index.ts";
+export { RunIndex, type LiveFrame } from "./durable/run-index.ts";
+export { IndexWait, RUN_ID_PREFIX_PATTERN, type IndexedRun, type InboxPage, type InboxWait, type RunCount, type RunPage } from "./durable/index-entry.ts";
 export { createClient, newRunId, type StepwiseClient } from "./client.ts";
 export { OnCompleteRef, RUN_ID_PATTERN, RunCompletion, SIGNAL_NAME_PATTERN } from "./durable/run-rpc.ts";
 export type { RunView, StepView, WaitingFor } from "./durable/run-view.ts";

@@ -57,12 +57,15 @@ describe("the run index", () => {
       // Back to what the constructor used to leave: the tables only, as they were then.
       state.storage.sql.exec("DROP TABLE _schema");
       state.storage.sql.exec("DROP TABLE runs");
+      state.storage.sql.exec("DROP TABLE signal_waits");
+      state.storage.sql.exec("DROP TABLE run_counts");
       state.storage.sql.exec(LEGACY_RUNS);
       state.storage.sql.exec("INSERT INTO runs VALUES ('run_old', 'greet', 'completed', 1, 2, 3)");
     });
     await evictDurableObject(index);
-    // Every later migration applied on top: the run is on workflow version 1, as every run was then.
-    const runs = [{ runId: "run_old", workflow: "greet", status: "completed", createdAt: 1, updatedAt: 2, version: 1 }];
+    // Every later migration applied on top: the run is on workflow version 1, as every run was then; it
+    // waits for nothing, and ended when it was last pushed.
+    const runs = [{ runId: "run_old", workflow: "greet", status: "completed", createdAt: 1, updatedAt: 2, version: 1, waitingFor: [], completedAt: 2 }];
     expect(await index.list({})).toEqual({ ok: true, value: { runs, nextCursor: null } });
     await runInDurableObject(index, (_instance, state) => expect(version(new Sql(state.storage))).toBe(RUN_INDEX_MIGRATIONS.length));
   });

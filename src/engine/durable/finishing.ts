@@ -106,7 +106,12 @@ export class Finishing {
 
   /** What a finished run still owes before it may sleep for good. */
   owes(run: RunRecord): boolean {
-    return run.onComplete === "pending" || !this.#index.isCurrent(run.status) || this.#state.store.childCancels().length > 0 || this.#repairs.owesHandoff(run);
+    return (
+      run.onComplete === "pending" ||
+      !this.#index.isCurrent({ status: run.status, waitingFor: [] }) ||
+      this.#state.store.childCancels().length > 0 ||
+      this.#repairs.owesHandoff(run)
+    );
   }
 
   /** A finished run that still owes side effects, and runs none now, starts them; one that owes none has an expiry. */
@@ -122,12 +127,12 @@ export class Finishing {
     }
   }
 
-  /** Pushes the run's status to the index if it changed (see IndexOutbox); true when the index has it. */
+  /** Pushes the run's entry to the index if it changed (status, waits: see IndexOutbox); true when the index has it. */
   async syncIndex(): Promise<boolean> {
     const state = this.#state;
     const run = state.run;
     if (run === undefined) return false;
-    const pushed = await this.#index.push(run, state.status(), state.clock.now());
+    const pushed = await this.#index.push(run, state.indexSnapshot(), state.clock.now());
     if (!pushed && state.run?.status === "running") this.#alarms.ensureWatchdog();
     return pushed;
   }

@@ -21,4 +21,33 @@ export const RUN_INDEX_MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN workflow_version INTEGER NOT NULL DEFAULT 1;
   CREATE INDEX runs_live ON runs (workflow, workflow_version) WHERE status NOT IN ('completed', 'failed', 'canceled');
   `,
+  // 3: what each run waits for (JSON, IndexWait[]) and when it ended; the open signal waits of live runs,
+  // one row each, for the inbox (oldest first without reading every run); the count of runs per workflow
+  // and status, kept by triggers in the same transaction as the change, so counting never scans the runs.
+  // Entries of before waits were indexed hold none until their run's next push; an ended one's completed_at
+  // is taken from its last push (made when it ended).
+  `
+  ALTER TABLE runs ADD COLUMN waiting_for TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE runs ADD COLUMN completed_at INTEGER;
+  UPDATE runs SET completed_at = updated_at WHERE status IN ('completed', 'failed', 'canceled');
+  CREATE TABLE signal_waits (
+    run_id TEXT NOT NULL, seq INTEGER NOT NULL, workflow TEXT NOT NULL, run_created_at INTEGER NOT NULL,
+    signal TEXT NOT NULL, since INTEGER NOT NULL, timeout_at INTEGER, label TEXT,
+    PRIMARY KEY (run_id, seq)) WITHOUT ROWID;
+  CREATE INDEX signal_waits_oldest ON signal_waits (since, run_id, seq);
+  CREATE TABLE run_counts (workflow TEXT NOT NULL, status TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (workflow, status)) WITHOUT ROWID;
+  INSERT INTO run_counts (workflow, status, count) SELECT workflow, status, COUNT(*) FROM runs GROUP BY workflow, status;
+  CREATE TRIGGER runs_count_insert AFTER INSERT ON runs BEGIN
+    INSERT INTO run_counts (workflow, status, count) VALUES (new.workflow, new.status, 1)
+      ON CONFLICT (workflow, status) DO UPDATE SET count = count + 1;
+  END;
+  CREATE TRIGGER runs_count_update AFTER UPDATE OF status ON runs WHEN old.status <> new.status BEGIN
+    UPDATE run_counts SET count = count - 1 WHERE workflow = old.workflow AND status = old.status;
+    INSERT INTO run_counts (workflow, status, count) VALUES (new.workflow, new.status, 1)
+      ON CONFLICT (workflow, status) DO UPDATE SET count = count + 1;
+  END;
+  CREATE TRIGGER runs_count_delete AFTER DELETE ON runs BEGIN
+    UPDATE run_counts SET count = count - 1 WHERE workflow = old.workflow AND status = old.status;
+  END;
+  `,
 ];

@@ -1,131 +1,83 @@
-// The run index: one Durable Object listing runs by workflow and status, newest first. Run objects are
-// the source of truth and push their status here (see RunEngine.#syncIndex); a push carries a version
-// that only grows, so a late or repeated push never moves an entry backwards.
+// The run index: one Durable Object listing runs by workflow and status, newest first, and the open
+// signal waits of live runs, oldest first. Run objects are the source of truth and push their entry
+// here (see IndexOutbox); a push carries a version that only grows, so a late or repeated push never
+// moves an entry backwards. Listeners on its WebSocket (hibernating) hear of every entry that changes.
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import { fail, migrate, ok, type RpcResult, Sql } from "../../kernel/index.ts";
+import { IndexEntry, type IndexedRun, type InboxPage, type InboxQuery, type ListQuery, type RunPage } from "./index-entry.ts";
 import { RUN_INDEX_MIGRATIONS } from "./run-index-schema.ts";
+import { RunIndexStore } from "./run-index-store.ts";
+import { closeSocket } from "./run-object.ts";
 
-export const IndexEntry = z.object({
-  runId: z.string(),
-  workflow: z.string(),
-  status: z.string(),
-  createdAt: z.number(),
-  updatedAt: z.number(),
-  version: z.number().int(),
-  /** The workflow version the run executes on. */
-  workflowVersion: z.number().int().positive().default(1),
-});
-export type IndexEntry = z.input<typeof IndexEntry>;
-
-/**
- * A run as the list shows it. `version` here is the workflow version the run executes on, as in RunView
- * and GET /api/workflows (one name for one thing across the API); IndexEntry's own `version`, the push's
- * ordering number, is never shown.
- */
-export const IndexedRun = IndexEntry.pick({ runId: true, workflow: true, status: true, createdAt: true, updatedAt: true }).extend({
-  version: z.number().int(),
-});
-export type IndexedRun = z.infer<typeof IndexedRun>;
-
-/** The statuses of runs that have not ended; the partial index runs_live (run-index-schema.ts) holds exactly these. */
-const LIVE_WHERE = "status NOT IN ('completed', 'failed', 'canceled')";
-
-const LiveCount = z.object({ workflow: z.string(), version: z.number().int(), live: z.number().int() });
-
-export const ListQuery = z.object({
-  workflow: z.string().optional(),
-  status: z.string().optional(),
-  limit: z.number().int().min(1).max(100).default(20),
-  cursor: z.string().optional(),
-});
-export type ListQuery = z.input<typeof ListQuery>;
-
-const Cursor = z.object({ c: z.number(), r: z.string() });
+/** A frame on the list's live socket: a run whose entry changed (as GET /api/runs lists it), or one removed. */
+export type LiveFrame = { type: "run"; run: IndexedRun } | { type: "removed"; runId: string };
 
 export class RunIndex extends DurableObject<Env> {
-  readonly #sql: Sql;
+  readonly #store: RunIndexStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#sql = new Sql(ctx.storage);
-    void ctx.blockConcurrencyWhile(async () => migrate(this.#sql, RUN_INDEX_MIGRATIONS));
+    const sql = new Sql(ctx.storage);
+    this.#store = new RunIndexStore(sql);
+    void ctx.blockConcurrencyWhile(async () => migrate(sql, RUN_INDEX_MIGRATIONS));
   }
 
-  /** Records a run's status unless a newer version is already recorded. */
+  /** Records a run's entry unless a newer version is already recorded. */
   upsert(raw: IndexEntry): void {
-    const e = IndexEntry.parse(raw);
-    this.#sql.exec(
-      `INSERT INTO runs (run_id, workflow, status, created_at, updated_at, version, workflow_version) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, version = excluded.version,
-         workflow_version = excluded.workflow_version
-       WHERE excluded.version > runs.version`,
-      e.runId,
-      e.workflow,
-      e.status,
-      e.createdAt,
-      e.updatedAt,
-      e.version,
-      e.workflowVersion,
-    );
+    const run = this.#store.upsert(IndexEntry.parse(raw));
+    if (run !== null) this.#broadcast({ type: "run", run });
   }
 
   /** Drops a run's entry (its object was deleted at the end of its retention). */
   remove(runId: string): void {
-    this.#sql.exec("DELETE FROM runs WHERE run_id = ?", z.string().parse(runId));
+    const id = z.string().parse(runId);
+    if (this.#store.remove(id)) this.#broadcast({ type: "removed", runId: id });
   }
 
   /** How many runs that have not finished each workflow version has (versions with none are left out). */
   liveCounts(): { workflow: string; version: number; live: number }[] {
-    return this.#sql
-      .all(
-        `SELECT workflow, workflow_version AS version, COUNT(*) AS live FROM runs WHERE ${LIVE_WHERE}
-         GROUP BY workflow, workflow_version ORDER BY workflow, workflow_version`,
-      )
-      .map((r) => LiveCount.parse(r));
+    return this.#store.liveCounts();
   }
 
-  list(raw: ListQuery): RpcResult<{ runs: IndexedRun[]; nextCursor: string | null }> {
-    const q = ListQuery.parse(raw);
-    const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
-    if (cursor === null) return fail("request.invalid_cursor", "the cursor is not one this API returned");
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    if (q.workflow !== undefined) {
-      where.push("workflow = ?");
-      args.push(q.workflow);
-    }
-    if (q.status !== undefined) {
-      where.push("status = ?");
-      args.push(q.status);
-    }
-    if (cursor !== undefined) {
-      const c = cursor;
-      where.push("(created_at < ? OR (created_at = ? AND run_id < ?))");
-      args.push(c.c, c.c, c.r);
-    }
-    const rows = this.#sql
-      .all(
-        `SELECT run_id AS runId, workflow, status, created_at AS createdAt, updated_at AS updatedAt, workflow_version AS version FROM runs
-         ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, run_id DESC LIMIT ?`,
-        ...args,
-        q.limit + 1,
-      )
-      .map((r) => IndexedRun.parse(r));
-    const page = rows.slice(0, q.limit);
-    const last = page.at(-1);
-    return ok({ runs: page, nextCursor: rows.length > q.limit && last ? encodeCursor({ c: last.createdAt, r: last.runId }) : null });
+  list(raw: ListQuery): RpcResult<RunPage> {
+    const page = this.#store.list(raw);
+    return page === null ? fail("request.invalid_cursor", "the cursor is not one this API returned") : ok(page);
   }
-}
 
-function encodeCursor(c: z.infer<typeof Cursor>): string {
-  return btoa(JSON.stringify(c)).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
-}
+  /** The open signal waits of live runs, oldest first (by when each began). */
+  inbox(raw: InboxQuery): RpcResult<InboxPage> {
+    const page = this.#store.inbox(raw);
+    return page === null ? fail("request.invalid_cursor", "the cursor is not one this API returned") : ok(page);
+  }
 
-function decodeCursor(s: string): z.infer<typeof Cursor> | null {
-  try {
-    return Cursor.parse(JSON.parse(atob(s.replaceAll("-", "+").replaceAll("_", "/"))));
-  } catch {
-    return null;
+  /** The live list: a WebSocket upgrade, accepted hibernatable so an idle listener costs nothing. */
+  override fetch(request: Request): Response {
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      return Response.json({ code: "request.upgrade_required", message: "this route needs a WebSocket upgrade (Upgrade: websocket)" }, { status: 426 });
+    }
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /** Listeners only listen: what they send is ignored. */
+  override webSocketMessage(): void {}
+
+  override webSocketClose(ws: WebSocket, code: number): void {
+    closeSocket(ws, code);
+  }
+
+  #broadcast(frame: LiveFrame): void {
+    const sockets = this.ctx.getWebSockets();
+    if (sockets.length === 0) return;
+    const text = JSON.stringify(frame);
+    for (const ws of sockets) {
+      try {
+        ws.send(text);
+      } catch {
+        // A socket closing as we send: its close handler ends it.
+      }
+    }
   }
 }

@@ -18,7 +18,7 @@ export const runActivity: unique symbol = Symbol("stepwise.runActivity");
  * Completes the closing handshake. Codes such as 1005, 1006 and 1015 report how a connection ended and
  * may not be sent back (close() throws on them), so those are answered with 1000.
  */
-function closeSocket(ws: WebSocket, code: number): void {
+export function closeSocket(ws: WebSocket, code: number): void {
   const sendable = code === 1000 || (code >= 1001 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
   try {
     ws.close(sendable ? code : 1000, "closing");

@@ -5,7 +5,10 @@ import { decodePayload, type Clock } from "../../kernel/index.ts";
 import type { AnyWorkflow } from "../workflow-api.ts";
 import type { Registry } from "../registry.ts";
 import { journaledError } from "../core/step-machine.ts";
+import { liveStatus } from "../core/journal.ts";
 import type { HandlerExecution } from "./execution.ts";
+import { indexWaits } from "./index-entry.ts";
+import type { IndexSnapshot } from "./index-outbox.ts";
 import type { Outcome } from "./run-rpc.ts";
 import { RunStore, type RunRecord } from "./run-store.ts";
 import { buildRunView, type RunView } from "./run-view.ts";
@@ -68,6 +71,14 @@ export class RunState {
     if (run.status !== "running") return run.status;
     if (run.pausedAt !== null) return "paused";
     return buildRunView(run, this.store.openSteps(), { stepCount: 0, stats: { replayedSteps: null, replayMs: null } }).status;
+  }
+
+  /** What the run index is told: the status as in status(), and what each open step waits for (nothing once ended). */
+  indexSnapshot(): IndexSnapshot {
+    const run = this.run!;
+    if (run.status !== "running") return { status: run.status, waitingFor: [] };
+    const open = this.store.openSteps();
+    return { status: run.pausedAt !== null ? "paused" : liveStatus(open), waitingFor: indexWaits(open) };
   }
 
   /** How the run ended; undefined while it runs. */

@@ -86,7 +86,8 @@ export function buildRunView(run: RunRecord, open: StepRecord[], extra: { steps?
   return view;
 }
 
-function waitingFor(s: StepRecord): WaitingFor {
+/** What one open step waits for. */
+export function waitingFor(s: StepRecord): WaitingFor {
   if (s.kind === "sleep") return { seq: s.seq, kind: "sleep", name: s.name, until: s.wakeAt ?? 0 };
   if (s.status === "retrying") return { seq: s.seq, kind: "retry", name: s.name, attempt: s.attempts + 1, at: s.wakeAt ?? 0 };
   if (s.kind === "signal") {

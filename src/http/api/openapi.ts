@@ -11,7 +11,10 @@ import {
   DecideBody,
   DecideResponse,
   FunctionList,
+  Inbox,
+  InboxQuery,
   ListRunsQuery,
+  LiveRunFrame,
   PauseResponse,
   Problem,
   RestartBody,
@@ -95,9 +98,24 @@ export const OPERATIONS: Operation[] = [
   {
     method: "get",
     path: "/api/runs",
-    summary: "List runs, newest first",
+    summary: "List runs, newest first: by workflow, status and run id prefix (q); with counts=true, the whole index's counts per workflow and status",
     query: ListRunsQuery,
     responses: { 200: { description: "a page of runs", schema: RunList }, ...problems(400, 401) },
+  },
+  {
+    method: "get",
+    path: "/api/inbox",
+    summary: "The signal waits of live runs, oldest first (by since, then runId and seq): what people or systems still owe an answer",
+    query: InboxQuery,
+    responses: { 200: { description: "a page of open signal waits", schema: Inbox }, ...problems(400, 401) },
+  },
+  {
+    method: "get",
+    path: "/api/live/runs",
+    summary:
+      "The run list live, over a WebSocket: one JSON frame per index entry that changes ({ type: run, run }) or is removed ({ type: removed, runId }). " +
+      "Open it before reading GET /api/runs so no change falls between the two",
+    responses: { 101: { description: "switching protocols; each message is a frame", schema: LiveRunFrame }, ...problems(401, 426) },
   },
   {
     method: "get",

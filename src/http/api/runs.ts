@@ -1,11 +1,12 @@
 // The workflow and run routes, chained so that `hc<AppType>` knows every path, input and output.
 // Each route validates with the schemas in schemas.ts, the same ones the OpenAPI document shows.
-// Repairs (restart, pause, resume) are the run object's to decide; a refusal there changes nothing.
+// Repairs (restart, pause, resume) are the run object's to decide; a refusal there changes nothing. The
+// list, the inbox and the live list are the run index's.
 import { Hono } from "hono";
 import { z } from "zod";
 import { createClient, StepwiseError, versionOf, type Registry } from "../../engine/index.ts";
 import { atField, headerKey, jsonBody, params, query, underBody } from "../validators.ts";
-import { ListRunsQuery, RestartBody, RunId, RunQuery, SignalBody, SignalName, StartBody, WorkflowName } from "./schemas.ts";
+import { InboxQuery, ListRunsQuery, RestartBody, RunId, RunQuery, SignalBody, SignalName, StartBody, WorkflowName } from "./schemas.ts";
 
 export function runRoutes(registry: Registry) {
   return (
@@ -41,8 +42,18 @@ export function runRoutes(registry: Registry) {
         return c.json({ runId: started.runId, status: started.status }, started.created ? 201 : 200);
       })
       .get("/runs", query(ListRunsQuery), async (c) => {
-        const q = c.req.valid("query");
-        return c.json(await createClient(c.env, registry).listRuns(q));
+        const { counts, ...q } = c.req.valid("query");
+        return c.json(await createClient(c.env, registry).listRuns({ ...q, counts: counts === "true" }));
+      })
+      .get("/inbox", query(InboxQuery), async (c) => {
+        return c.json(await createClient(c.env, registry).inbox(c.req.valid("query")));
+      })
+      // Not under /runs: a run id could be "live".
+      .get("/live/runs", async (c) => {
+        if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+          throw new StepwiseError("request.upgrade_required", "this route needs a WebSocket upgrade (Upgrade: websocket)");
+        }
+        return createClient(c.env, registry).liveRuns(c.req.raw);
       })
       .get("/runs/:runId", params(z.object({ runId: RunId })), query(RunQuery), async (c) => {
         const { steps } = c.req.valid("query");

@@ -1,7 +1,7 @@
 // The API's request and response schemas: the routes validate with these and the OpenAPI document is
 // generated from these, so the two cannot drift apart.
 import { z } from "zod";
-import { RUN_ID_PATTERN, SIGNAL_NAME_PATTERN, WORKFLOW_NAME_PATTERN } from "../../engine/index.ts";
+import { IndexWait, RUN_ID_PATTERN, RUN_ID_PREFIX_PATTERN, SIGNAL_NAME_PATTERN, WORKFLOW_NAME_PATTERN } from "../../engine/index.ts";
 
 export const Problem = z.object({
   type: z.string(),
@@ -55,11 +55,23 @@ export const RunQuery = z.object({ steps: z.enum(["all", "none"]).default("all")
 
 const Status = z.enum(["running", "sleeping", "waiting", "paused", "completed", "failed", "canceled"]);
 
+const Limit = z.coerce.number().int().min(1).max(100).default(20);
+const PageCursor = z.string().max(500).optional().describe("nextCursor from the previous page");
+
 export const ListRunsQuery = z.object({
   workflow: WorkflowName.optional(),
   status: Status.optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(500).optional().describe("nextCursor from the previous page"),
+  q: z
+    .string()
+    .regex(RUN_ID_PREFIX_PATTERN, "1-200 characters of letters, digits, '_', '.', ':', '-'")
+    .optional()
+    .describe("Only runs whose id starts with this (case-sensitive); combines with the other filters"),
+  counts: z
+    .enum(["true", "false"])
+    .optional()
+    .describe("true adds `counts`: how many runs each workflow has in each status, over the whole index (not filtered)"),
+  limit: Limit,
+  cursor: PageCursor,
 });
 
 export const RunSummary = z.object({
@@ -69,8 +81,36 @@ export const RunSummary = z.object({
   createdAt: z.number(),
   updatedAt: z.number(),
   version: z.number().int().describe("The workflow version the run executes on"),
+  waitingFor: z
+    .array(IndexWait)
+    .describe("What each open step waits for, as in the run's waitingFor (a signal's schema left out), with `since`: when the wait began. Empty once ended"),
+  completedAt: z.number().nullable().describe("When the run ended; null while it runs"),
 });
-export const RunList = z.object({ runs: z.array(RunSummary), nextCursor: z.string().nullable() });
+export const RunCounts = z
+  .array(z.object({ workflow: z.string(), status: z.string(), count: z.number().int() }))
+  .describe("With counts=true: runs per workflow and status in the whole index; pairs with none are left out");
+export const RunList = z.object({ runs: z.array(RunSummary), nextCursor: z.string().nullable(), counts: RunCounts.optional() });
+
+export const InboxQuery = z.object({ limit: Limit, cursor: PageCursor });
+export const Inbox = z.object({
+  waits: z.array(
+    z.object({
+      runId: z.string(),
+      workflow: z.string(),
+      runCreatedAt: z.number(),
+      seq: z.number().int().describe("The waiting step's seq"),
+      signal: z.string().describe("The signal it waits for: POST /api/runs/{runId}/signals/{signal} delivers it"),
+      since: z.number().describe("When the wait began"),
+      timeoutAt: z.number().nullable().describe("When the wait gives up; null: never"),
+      label: z.string().optional().describe("What the wait is for, in words, when the workflow gave one"),
+    }),
+  ),
+  nextCursor: z.string().nullable(),
+});
+
+export const LiveRunFrame = z
+  .union([z.object({ type: z.literal("run"), run: RunSummary }), z.object({ type: z.literal("removed"), runId: z.string() })])
+  .describe("run: an entry changed (the row as GET /api/runs lists it); removed: the run's retention ended");
 
 export const StepView = z.object({
   seq: z.number().int(),

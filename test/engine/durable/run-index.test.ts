@@ -3,9 +3,14 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { IndexEntry } from "../../../src/engine/durable/run-index.ts";
+import type { IndexEntry } from "../../../src/engine/durable/index-entry.ts";
 import { RUN_INDEX_MIGRATIONS } from "../../../src/engine/durable/run-index-schema.ts";
 import { migrate, Sql } from "../../../src/kernel/index.ts";
+
+/** Drops every table of the index (triggers go with theirs), to build an older schema by hand. */
+function dropAll(state: DurableObjectState): void {
+  for (const t of ["runs", "signal_waits", "run_counts", "_schema"]) state.storage.sql.exec(`DROP TABLE ${t}`);
+}
 
 const fresh = () => env.RUN_INDEX.getByName(`index-${crypto.randomUUID()}`);
 
@@ -49,7 +54,10 @@ describe("RunIndex", () => {
     await index.upsert(entry("r2", "a", "paused", 4));
     expect(await index.list({ status: "paused" })).toEqual({
       ok: true,
-      value: { runs: [{ runId: "r2", workflow: "a", status: "paused", createdAt: 2, updatedAt: 1, version: 4 }], nextCursor: null },
+      value: {
+        runs: [{ runId: "r2", workflow: "a", status: "paused", createdAt: 2, updatedAt: 1, version: 4, waitingFor: [], completedAt: null }],
+        nextCursor: null,
+      },
     });
     // An entry pushed without a workflow version (a run object of before versions) is on version 1.
     const { workflowVersion: _drop, ...old } = entry("r3", "a", "running", 1);
@@ -80,8 +88,7 @@ describe("RunIndex", () => {
     await runInDurableObject(index, (_instance, state) => {
       const sql = new Sql(state.storage);
       // Back to schema 1 with one run in it.
-      state.storage.sql.exec("DROP TABLE runs");
-      state.storage.sql.exec("DROP TABLE _schema");
+      dropAll(state);
       migrate(sql, RUN_INDEX_MIGRATIONS.slice(0, 1));
       state.storage.sql.exec("INSERT INTO runs VALUES ('run_old', 'greet', 'waiting', 1, 2, 3)");
     });

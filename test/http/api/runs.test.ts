@@ -160,13 +160,20 @@ describe("OpenAPI and the typed client", () => {
         "/api/runs/{runId}/signals/{signal}",
         "/api/runs/{runId}/cancel",
         "/api/runs/{runId}/events",
+        "/api/inbox",
+        "/api/live/runs",
       ]),
     );
     const start = doc.paths["/api/workflows/{name}/runs"]!.post;
     expect(Object.keys(start.responses)).toEqual(expect.arrayContaining(["200", "201", "400", "401", "404", "409", "413"]));
     expect(start.responses["400"].content["application/problem+json"].schema.properties.code.type).toBe("string");
     const list = doc.paths["/api/runs"]!.get;
-    expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(["workflow", "status", "limit", "cursor"]);
+    expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(["workflow", "status", "q", "counts", "limit", "cursor"]);
+    expect(Object.keys(list.responses["200"].content["application/json"].schema.properties.runs.items.properties)).toEqual(
+      expect.arrayContaining(["waitingFor", "completedAt"]),
+    );
+    expect(doc.paths["/api/inbox"]!.get.parameters.map((p: { name: string }) => p.name)).toEqual(["limit", "cursor"]);
+    expect(Object.keys(doc.paths["/api/live/runs"]!.get.responses)).toEqual(expect.arrayContaining(["101", "401", "426"]));
     // The thread sockets take a ticket, not the bearer token.
     const chat = doc.paths["/api/threads/{id}/ws"]!.get;
     expect(chat.security).toEqual([]);

@@ -1,0 +1,131 @@
+// What the run index holds and answers: a run's entry as its object pushes it, the rows of the run list
+// and the inbox, their queries and cursors. Shared by the index object, its store and the run's outbox.
+import { z } from "zod";
+import type { StepRecord } from "../core/journal.ts";
+import { waitingFor } from "./run-view.ts";
+
+/**
+ * One thing a live run waits for, as the index keeps it: RunView's WaitingFor without a signal's JSON
+ * Schema (the list has no use for it, and it can be large), plus `since`, when the wait began.
+ */
+export const IndexWait = z.discriminatedUnion("kind", [
+  z.object({ seq: z.number().int(), kind: z.literal("sleep"), name: z.string(), until: z.number(), since: z.number() }),
+  z.object({ seq: z.number().int(), kind: z.literal("retry"), name: z.string(), attempt: z.number().int(), at: z.number(), since: z.number() }),
+  z.object({
+    seq: z.number().int(),
+    kind: z.literal("signal"),
+    signal: z.string(),
+    timeoutAt: z.number().nullable(),
+    label: z.string().optional(),
+    since: z.number(),
+  }),
+  z.object({ seq: z.number().int(), kind: z.literal("workflow"), name: z.string(), childRunId: z.string(), since: z.number() }),
+  z.object({ seq: z.number().int(), kind: z.literal("step"), name: z.string(), stepKind: z.string(), attempt: z.number().int(), since: z.number() }),
+]);
+export type IndexWait = z.infer<typeof IndexWait>;
+
+/** The index's view of a run's open steps: what each waits for, since the step started. */
+export function indexWaits(open: readonly StepRecord[]): IndexWait[] {
+  // A step in flight is the run working, not waiting: leaving it out keeps a run of slow steps (model
+  // calls) from pushing its entry at every step start; sleeps, backoffs, signals and children are waits.
+  return open.flatMap((s) => {
+    if (s.kind !== "sleep" && s.kind !== "signal" && s.kind !== "workflow" && s.status !== "retrying") return [];
+    // Everything but the schema passes through, so a field WaitingFor gains (a signal's label) reaches the index too.
+    const { schema: _schema, ...wait } = { schema: undefined, ...waitingFor(s) };
+    return [IndexWait.parse({ ...wait, since: s.startedAt })];
+  });
+}
+
+export const IndexEntry = z.object({
+  runId: z.string(),
+  workflow: z.string(),
+  status: z.string(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  version: z.number().int(),
+  /** The workflow version the run executes on. */
+  workflowVersion: z.number().int().positive().default(1),
+  /** What the run waits for; empty once it ended (and from objects that pushed before waits were indexed). */
+  waitingFor: z.array(IndexWait).default([]),
+  /** When the run ended; null while it runs. */
+  completedAt: z.number().nullable().default(null),
+});
+export type IndexEntry = z.input<typeof IndexEntry>;
+
+/**
+ * A run as the list shows it. `version` here is the workflow version the run executes on, as in RunView
+ * and GET /api/workflows (one name for one thing across the API); IndexEntry's own `version`, the push's
+ * ordering number, is never shown.
+ */
+export const IndexedRun = z.object({
+  runId: z.string(),
+  workflow: z.string(),
+  status: z.string(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  version: z.number().int(),
+  waitingFor: z.array(IndexWait),
+  completedAt: z.number().nullable(),
+});
+export type IndexedRun = z.infer<typeof IndexedRun>;
+
+/** How many runs of one workflow have one status, over the whole index. */
+export const RunCount = z.object({ workflow: z.string(), status: z.string(), count: z.number().int() });
+export type RunCount = z.infer<typeof RunCount>;
+
+/** What a run id prefix search takes: the characters a run id may hold (see RUN_ID_PATTERN), so the search is a range on ASCII. */
+export const RUN_ID_PREFIX_PATTERN = /^[A-Za-z0-9_.:-]{1,200}$/;
+
+export const ListQuery = z.object({
+  workflow: z.string().optional(),
+  status: z.string().optional(),
+  /** A prefix of the run id (case-sensitive), in the characters a run id may hold. */
+  q: z.string().regex(RUN_ID_PREFIX_PATTERN, "1-200 characters of letters, digits, '_', '.', ':', '-'").optional(),
+  /** Adds the counts per workflow and status of the whole index (not filtered). */
+  counts: z.boolean().default(false),
+  limit: z.number().int().min(1).max(100).default(20),
+  cursor: z.string().optional(),
+});
+export type ListQuery = z.input<typeof ListQuery>;
+
+export interface RunPage {
+  runs: IndexedRun[];
+  nextCursor: string | null;
+  counts?: RunCount[];
+}
+
+/** One open signal wait of a live run, as the inbox lists it. */
+export const InboxWait = z.object({
+  runId: z.string(),
+  workflow: z.string(),
+  runCreatedAt: z.number(),
+  seq: z.number().int(),
+  signal: z.string(),
+  since: z.number(),
+  timeoutAt: z.number().nullable(),
+  label: z.string().optional(),
+});
+export type InboxWait = z.infer<typeof InboxWait>;
+
+export const InboxQuery = z.object({ limit: z.number().int().min(1).max(100).default(20), cursor: z.string().optional() });
+export type InboxQuery = z.input<typeof InboxQuery>;
+
+export interface InboxPage {
+  waits: InboxWait[];
+  nextCursor: string | null;
+}
+
+/** A position in a list, opaque to clients: URL-safe base64 of JSON. */
+export function encodeCursor(value: unknown): string {
+  return btoa(JSON.stringify(value)).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
+}
+
+/** The position `s` holds, or null when it is not a cursor of `schema`'s shape. */
+export function decodeCursor<S extends z.ZodType>(schema: S, s: string): z.output<S> | null {
+  try {
+    const parsed = schema.safeParse(JSON.parse(atob(s.replaceAll("-", "+").replaceAll("_", "/"))));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,183 @@
+// Every SQL statement of the run index: entries written only forwards (by the push's version), the
+// open signal waits kept beside them for the inbox, and the reads of the list, counts and inbox.
+import { z } from "zod";
+import { jsonColumn, type Sql } from "../../kernel/index.ts";
+import {
+  decodeCursor,
+  encodeCursor,
+  type IndexEntry,
+  IndexedRun,
+  IndexWait,
+  InboxQuery,
+  InboxWait,
+  ListQuery,
+  RunCount,
+  type InboxPage,
+  type RunPage,
+} from "./index-entry.ts";
+
+/** The statuses of runs that have not ended; the partial index runs_live (run-index-schema.ts) holds exactly these. */
+const LIVE_WHERE = "status NOT IN ('completed', 'failed', 'canceled')";
+
+const LiveCount = z.object({ workflow: z.string(), version: z.number().int(), live: z.number().int() });
+
+const ListCursor = z.object({ c: z.number(), r: z.string() });
+const InboxCursor = z.object({ s: z.number(), r: z.string(), q: z.number().int() });
+
+const RUN_COLUMNS =
+  "run_id AS runId, workflow, status, created_at AS createdAt, updated_at AS updatedAt, workflow_version AS version, waiting_for AS waitingFor, completed_at AS completedAt";
+
+const Waits = z.array(IndexWait);
+/** A runs row as read: waiting_for still JSON text. */
+const RunRow = IndexedRun.extend({ waitingFor: z.string() });
+
+export class RunIndexStore {
+  readonly #sql: Sql;
+
+  constructor(sql: Sql) {
+    this.#sql = sql;
+  }
+
+  /**
+   * Records an entry unless a newer version is already recorded, and with it the run's open signal
+   * waits. Returns the run as the list now shows it, or null when the push was older than what is held.
+   */
+  upsert(e: z.output<typeof IndexEntry>): IndexedRun | null {
+    const waits = JSON.stringify(e.waitingFor);
+    return this.#sql.transaction(() => {
+      const applied = this.#sql.first(
+        `INSERT INTO runs (run_id, workflow, status, created_at, updated_at, version, workflow_version, waiting_for, completed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, version = excluded.version,
+           workflow_version = excluded.workflow_version, waiting_for = excluded.waiting_for, completed_at = excluded.completed_at
+         WHERE excluded.version > runs.version
+         RETURNING run_id`,
+        e.runId,
+        e.workflow,
+        e.status,
+        e.createdAt,
+        e.updatedAt,
+        e.version,
+        e.workflowVersion,
+        waits,
+        e.completedAt,
+      );
+      if (applied === undefined) return null;
+      this.#sql.exec("DELETE FROM signal_waits WHERE run_id = ?", e.runId);
+      for (const w of e.waitingFor) {
+        if (w.kind !== "signal") continue;
+        this.#sql.exec(
+          `INSERT INTO signal_waits (run_id, seq, workflow, run_created_at, signal, since, timeout_at, label) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          e.runId,
+          w.seq,
+          e.workflow,
+          e.createdAt,
+          w.signal,
+          w.since,
+          w.timeoutAt,
+          w.label ?? null,
+        );
+      }
+      return {
+        runId: e.runId,
+        workflow: e.workflow,
+        status: e.status,
+        createdAt: e.createdAt,
+        updatedAt: e.updatedAt,
+        version: e.workflowVersion,
+        waitingFor: e.waitingFor,
+        completedAt: e.completedAt,
+      };
+    });
+  }
+
+  /** Drops a run's entry and its waits; true when there was one. */
+  remove(runId: string): boolean {
+    return this.#sql.transaction(() => {
+      this.#sql.exec("DELETE FROM signal_waits WHERE run_id = ?", runId);
+      return this.#sql.first("DELETE FROM runs WHERE run_id = ? RETURNING run_id", runId) !== undefined;
+    });
+  }
+
+  /** How many runs that have not finished each workflow version has (versions with none are left out). */
+  liveCounts(): z.infer<typeof LiveCount>[] {
+    return this.#sql
+      .all(
+        `SELECT workflow, workflow_version AS version, COUNT(*) AS live FROM runs WHERE ${LIVE_WHERE}
+         GROUP BY workflow, workflow_version ORDER BY workflow, workflow_version`,
+      )
+      .map((r) => LiveCount.parse(r));
+  }
+
+  /** Runs newest first, filtered; null when the cursor is not one this list returned. */
+  list(raw: ListQuery): RunPage | null {
+    const q = ListQuery.parse(raw);
+    const cursor = q.cursor === undefined ? undefined : decodeCursor(ListCursor, q.cursor);
+    if (cursor === null) return null;
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (q.workflow !== undefined) {
+      where.push("workflow = ?");
+      args.push(q.workflow);
+    }
+    if (q.status !== undefined) {
+      where.push("status = ?");
+      args.push(q.status);
+    }
+    if (q.q !== undefined) {
+      // A range on the primary key, not LIKE (which ignores case and cannot use the key's order).
+      where.push("run_id >= ? AND run_id < ?");
+      args.push(q.q, prefixEnd(q.q));
+    }
+    if (cursor !== undefined) {
+      where.push("(created_at < ? OR (created_at = ? AND run_id < ?))");
+      args.push(cursor.c, cursor.c, cursor.r);
+    }
+    const rows = this.#sql
+      .all(
+        `SELECT ${RUN_COLUMNS} FROM runs ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+         ORDER BY created_at DESC, run_id DESC LIMIT ?`,
+        ...args,
+        q.limit + 1,
+      )
+      .map((r) => {
+        const row = RunRow.parse(r);
+        return { ...row, waitingFor: jsonColumn(Waits, row.waitingFor, "runs.waiting_for") };
+      });
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    const result: RunPage = { runs: page, nextCursor: rows.length > q.limit && last ? encodeCursor({ c: last.createdAt, r: last.runId }) : null };
+    if (q.counts) result.counts = this.counts();
+    return result;
+  }
+
+  /** How many runs each workflow has in each status, over the whole index (kept by triggers in run_counts). */
+  counts(): RunCount[] {
+    return this.#sql.all("SELECT workflow, status, count FROM run_counts WHERE count > 0 ORDER BY workflow, status").map((r) => RunCount.parse(r));
+  }
+
+  /** The open signal waits of live runs, oldest first; null when the cursor is not one this list returned. */
+  inbox(raw: InboxQuery): InboxPage | null {
+    const q = InboxQuery.parse(raw);
+    const cursor = q.cursor === undefined ? undefined : decodeCursor(InboxCursor, q.cursor);
+    if (cursor === null) return null;
+    const after = cursor === undefined ? "" : "WHERE (since, run_id, seq) > (?, ?, ?)";
+    const rows = this.#sql
+      .all(
+        `SELECT run_id AS runId, workflow, run_created_at AS runCreatedAt, seq, signal, since, timeout_at AS timeoutAt, label
+         FROM signal_waits ${after} ORDER BY since, run_id, seq LIMIT ?`,
+        ...(cursor === undefined ? [] : [cursor.s, cursor.r, cursor.q]),
+        q.limit + 1,
+      )
+      .map(({ label, ...r }) => InboxWait.parse(label === null ? r : { ...r, label }));
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    return { waits: page, nextCursor: rows.length > q.limit && last ? encodeCursor({ s: last.since, r: last.runId, q: last.seq }) : null };
+  }
+}
+
+/** The smallest string above every string that starts with `prefix` (ASCII, see ListQuery.q): its last character raised by one. */
+function prefixEnd(prefix: string): string {
+  const last = prefix.charCodeAt(prefix.length - 1);
+  return prefix.slice(0, -1) + String.fromCharCode(last + 1);
+}
