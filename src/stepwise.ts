@@ -29,7 +29,7 @@ export function createStepwise(opts: RegistryInput) {
   // The pages read through the API in-process, as the deployment's own client (the token never leaves the isolate).
   const readApi = async (env: Env, path: string) => api.request(path, { headers: { authorization: `Bearer ${env.API_TOKEN}` } }, env);
   const app = api
-    .route("/chat", chatPageRoutes())
+    .route("/chat", chatPageRoutes({ api: readApi }))
     .route("/", uiRoutes({ workflows: () => registry.list().map((w) => w.name), health: (env, url) => checkConfig(env, url), api: readApi }));
   const components = createComponents(registry);
   return { registry, app, WorkflowRun: createRunObject(registry), WorkpoolQueue: components.WorkpoolQueue, ActionRun: components.ActionRun };

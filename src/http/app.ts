@@ -33,8 +33,8 @@ export function createApp(registry: Registry) {
   let configChecked = false;
   return (
     new Hono<{ Bindings: Env }>()
-      // A route that sets one of these headers itself keeps its own (the pages send Referrer-Policy: same-origin,
-      // so a same-origin form post keeps its Origin header for the CSRF check).
+      // A header a route sets itself wins (overwrite: false): the pages' Referrer-Policy is same-origin,
+      // which their form posts and fetches need (under no-referrer a browser sends `Origin: null`).
       .use(secureHeaders({ overwrite: false }))
       .use(async (c, next) => {
         // At the isolate's first request, say what is wrong with the settings (never their values).

@@ -16,6 +16,8 @@ import { PoolsPage, type PoolView, type RetrierRun } from "./pages/pools.tsx";
 /** Scripts and styles only from this origin, nothing inline, no framing; forms post only here. */
 export const PAGE_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+// same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` with a form post or a
+// same-origin fetch POST, and the sign-in and /api's same-origin checks refuse it (403).
 export const PAGE_HEADERS = { "content-security-policy": PAGE_CSP, "cache-control": "no-store", "referrer-policy": "same-origin" };
 
 const ASSET_TYPES: Record<string, string> = { js: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8" };

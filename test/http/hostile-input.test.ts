@@ -90,9 +90,9 @@ describe("an unknown run", () => {
   });
 });
 
-describe("chat assets", () => {
+describe("page assets", () => {
   it.each(["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"])("answers %s with a 404", async (name) => {
-    const res = await exports.default.fetch(new Request(`http://stepwise.test/chat/assets/${name}`));
+    const res = await exports.default.fetch(new Request(`http://stepwise.test/assets/${name}`));
     expect(res.status).toBe(404);
   });
 });

@@ -1,12 +1,12 @@
-// Fuzz cases for the routes that hold no data: /, /healthz, the API reference, the chat pages and
-// their assets; and made-up paths under /api, which must still answer problem+json.
+// Fuzz cases for the routes that hold no data or send a stranger to sign in: /, /healthz, the API
+// reference, the chat pages, the pages' assets; and made-up paths under /api, which must still answer problem+json.
 import { ORIGIN, type FuzzCase } from "./driver.ts";
 import { carriesBody, expectation, parts, request } from "./parts.ts";
 import { hostileQuery, hostileSegment, METHODS, PROTO_NAMES } from "./values.ts";
 import { universallyInvalid, withContentType } from "./bodies.ts";
 
 const PUBLIC = ["/", "/healthz", "/api/openapi.json", "/api/docs", "/chat"] as const;
-const ASSETS = ["app.js", "transport.js", "ai-transport.js", "chat.css"] as const;
+const ASSETS = ["chat.js", "chat.css", "console.js", "console.css"] as const;
 
 const publicPage: FuzzCase = async (ctx) => {
   const { rng } = ctx;
@@ -22,18 +22,16 @@ const chatPage: FuzzCase = async (ctx) => {
   await ctx.send(request(p, { route: "GET /chat/:threadId", path: `/chat/${id}${hostileQuery(rng, ["x"])}`, expect: expectation(p.refused) }));
 };
 
-const chatAsset: FuzzCase = async (ctx) => {
+const pageAsset: FuzzCase = async (ctx) => {
   const { rng } = ctx;
   const known = rng.chance(0.3);
   const name = known ? rng.pick(ASSETS) : rng.chance(0.6) ? rng.pick(PROTO_NAMES) : hostileSegment(rng);
   const p = parts(rng, ["GET"], "ignored");
-  const path = `/chat/assets/${name}`;
+  const path = `/assets/${name}`;
   // A name the URL parser resolves away (`..`, `\\`) leaves the assets route: only names that stay one segment must be refused.
-  const staysAnAsset = /^\/chat\/assets\/[^/]+$/.test(new URL(`${ORIGIN}${path}`).pathname);
+  const staysAnAsset = /^\/assets\/[^/]+$/.test(new URL(`${ORIGIN}${path}`).pathname);
   const unknown = !ASSETS.some((a) => a === name) && staysAnAsset;
-  await ctx.send(
-    request(p, { route: "GET /chat/assets/:name", path, expect: expectation(p.refused, unknown), tags: [known ? "asset:known" : "asset:unknown"] }),
-  );
+  await ctx.send(request(p, { route: "GET /assets/:name", path, expect: expectation(p.refused, unknown), tags: [known ? "asset:known" : "asset:unknown"] }));
 };
 
 const madeUpApiPath: FuzzCase = async (ctx) => {
@@ -56,6 +54,6 @@ const madeUpApiPath: FuzzCase = async (ctx) => {
 export const pageCases: readonly (readonly [number, FuzzCase])[] = [
   [2, publicPage],
   [1, chatPage],
-  [2, chatAsset],
+  [2, pageAsset],
   [2, madeUpApiPath],
 ];
