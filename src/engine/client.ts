@@ -5,6 +5,7 @@ import type { DefinitionLike, FunctionReference } from "./workflow-api.ts";
 import { functionName, type Registry } from "./registry.ts";
 import { RUN_ID_PATTERN, type OnCompleteRef, type RestartInput, type RestartResult, type StartResult } from "./durable/run-rpc.ts";
 import type { RunView } from "./durable/run-view.ts";
+import type { RunTimeline, StepDetail, TimelineQuery } from "./durable/run-timeline.ts";
 import type { IndexedRun, ListQuery } from "./durable/run-index.ts";
 
 export interface StepwiseClient {
@@ -54,6 +55,19 @@ export interface StepwiseClient {
     wait: { seq: number; status: string } | null;
     signaled: { at: number; payload: unknown } | null;
   }>;
+  /**
+   * A window of the run's steps on a time axis: the `limit` steps (default 500, at most 2000) after seq
+   * `after` (default -1: from the first), each with its attempts; `nextCursor` is the next window's `after`.
+   * @example
+   * for (let after: number | null = -1; after !== null; ) {
+   *   const page = await runs.getTimeline(runId, { after, limit: 500 });
+   *   draw(page.steps);
+   *   after = page.nextCursor;
+   * }
+   */
+  getTimeline(runId: string, query?: TimelineQuery): Promise<RunTimeline>;
+  /** One step of a run in full (`step.not_found` when the run has no such seq). */
+  getStep(runId: string, seq: number): Promise<StepDetail>;
   /** Runs newest first, by workflow and status, a page at a time; each with the workflow `version` it runs on. */
   listRuns(query?: ListQuery): Promise<{ runs: IndexedRun[]; nextCursor: string | null }>;
   /** The run object's event stream endpoint (`/events` SSE or `/ws` WebSocket) for a forwarded request. */
@@ -125,6 +139,12 @@ export function createClient(env: Env, registry?: Registry): StepwiseClient {
     },
     async getStepInfo(runId, seq, opts = {}) {
       return unwrap(await stub(runId).stepInfo(seq, opts));
+    },
+    async getTimeline(runId, query = {}) {
+      return unwrap(await stub(runId).timeline(query));
+    },
+    async getStep(runId, seq) {
+      return unwrap(await stub(runId).step(seq));
     },
     async listRuns(query = {}) {
       return unwrap(await env.RUN_INDEX.getByName("global").list(query));
