@@ -6,6 +6,7 @@ import { functionName, type Registry } from "./registry.ts";
 import { RUN_ID_PATTERN, type OnCompleteRef, type RestartInput, type RestartResult, type StartResult } from "./durable/run-rpc.ts";
 import type { RunView } from "./durable/run-view.ts";
 import type { InboxPage, InboxQuery, ListQuery, RunPage } from "./durable/index-entry.ts";
+import type { RunTimeline, StepDetail, TimelineQuery } from "./durable/run-timeline.ts";
 
 export interface StepwiseClient {
   /**
@@ -63,6 +64,19 @@ export interface StepwiseClient {
   inbox(query?: InboxQuery): Promise<InboxPage>;
   /** The run index's live list for a forwarded WebSocket upgrade: a frame per entry that changes (see LiveFrame). */
   liveRuns(request: Request): Promise<Response>;
+  /**
+   * A window of the run's steps on a time axis: the `limit` steps (default 500, at most 2000) after seq
+   * `after` (default -1: from the first), each with its attempts; `nextCursor` is the next window's `after`.
+   * @example
+   * for (let after: number | null = -1; after !== null; ) {
+   *   const page = await runs.getTimeline(runId, { after, limit: 500 });
+   *   draw(page.steps);
+   *   after = page.nextCursor;
+   * }
+   */
+  getTimeline(runId: string, query?: TimelineQuery): Promise<RunTimeline>;
+  /** One step of a run in full (`step.not_found` when the run has no such seq). */
+  getStep(runId: string, seq: number): Promise<StepDetail>;
   /** The run object's event stream endpoint (`/events` SSE or `/ws` WebSocket) for a forwarded request. */
   streamEvents(runId: string, request: Request, kind: "events" | "ws"): Promise<Response>;
 }
@@ -132,6 +146,12 @@ export function createClient(env: Env, registry?: Registry): StepwiseClient {
     },
     async getStepInfo(runId, seq, opts = {}) {
       return unwrap(await stub(runId).stepInfo(seq, opts));
+    },
+    async getTimeline(runId, query = {}) {
+      return unwrap(await stub(runId).timeline(query));
+    },
+    async getStep(runId, seq) {
+      return unwrap(await stub(runId).step(seq));
     },
     async listRuns(query = {}) {
       return unwrap(await env.RUN_INDEX.getByName("global").list(query));

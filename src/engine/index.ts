@@ -33,3 +33,5 @@ export { IndexWait, RUN_ID_PREFIX_PATTERN, type IndexedRun, type InboxPage, type
 export { createClient, newRunId, type StepwiseClient } from "./client.ts";
 export { OnCompleteRef, RUN_ID_PATTERN, RunCompletion, SIGNAL_NAME_PATTERN } from "./durable/run-rpc.ts";
 export type { RunView, StepView, WaitingFor } from "./durable/run-view.ts";
+export type { RunTimeline, StepDetail, TimelineQuery, TimelineStep } from "./durable/run-timeline.ts";
+export type { AttemptOutcome, AttemptSpan } from "./core/attempt-history.ts";

@@ -62,6 +62,7 @@ export const ERROR_CODES = {
   "signal.not_waiting": http(409, "the wait the signal was meant for has ended"),
   "signal.idempotency_conflict": http(409, "the Idempotency-Key was used for another signal or payload"),
   // Steps (outcomes, except payload limits met at the HTTP boundary)
+  "step.not_found": http(404, "the run has no step with that seq"),
   "step.payload_too_large": http(413, "a payload is over 1 MiB serialized"),
   "step.payload_not_serializable": http(400, "a payload is not JSON-serializable"),
   "step.invalid_args": outcome("the step's args do not match its schema"),

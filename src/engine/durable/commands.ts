@@ -22,6 +22,7 @@ import type { Finishing } from "./finishing.ts";
 import { ChildCancel, SIGNAL_NAME_PATTERN, StartInput, type StartResult } from "./run-rpc.ts";
 import { daysToMs, type RunState } from "./run-state.ts";
 import type { NewRun, RunRecord } from "./run-store.ts";
+import { runTimeline, stepDetail, type RunTimeline, type StepDetail, type TimelineQuery } from "./run-timeline.ts";
 import { buildRunView, type RunView } from "./run-view.ts";
 
 export interface SignalOptions {
@@ -115,6 +116,19 @@ export class Commands {
     };
     if (opts.steps !== "none") extra.steps = state.store.allSteps();
     return ok(buildRunView(state.run ?? run, run.status === "running" ? state.store.openSteps() : [], extra));
+  }
+
+  /**
+   * A window of the run's steps on a time axis (see run-timeline.ts). A read only: unlike `describe` it
+   * does not bring a parked run's handler back (a replay of a long journal would be the read's cost).
+   */
+  timeline(query: TimelineQuery = {}): RpcResult<RunTimeline> {
+    return runTimeline(this.#state, query);
+  }
+
+  /** One step in full: its attempts, args, result and error. A read only, like `timeline`. */
+  step(seq: number): RpcResult<StepDetail> {
+    return stepDetail(this.#state, seq);
   }
 
   /**

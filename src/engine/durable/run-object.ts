@@ -6,6 +6,7 @@ import type { Registry } from "../registry.ts";
 import type { SignalOptions } from "./commands.ts";
 import { RunHost, type RunActivity } from "./run-host.ts";
 import type { AdoptInput, ChildCancel, Outcome, RestartInput, StartInput } from "./run-rpc.ts";
+import type { TimelineQuery } from "./run-timeline.ts";
 export { RunIndex } from "./run-index.ts";
 
 /**
@@ -47,6 +48,16 @@ export function createRunObject(registry: Registry) {
 
     describe(opts: { steps?: "all" | "none" } = {}) {
       return this.#host.commands.describe(opts);
+    }
+
+    /** A window of the run's steps on a time axis, for a Gantt view. */
+    timeline(query: TimelineQuery = {}) {
+      return this.#host.commands.timeline(query);
+    }
+
+    /** One journaled step in full. */
+    step(seq: number) {
+      return this.#host.commands.step(seq);
     }
 
     signal(name: string, payload: unknown, opts: SignalOptions = {}) {

@@ -27,6 +27,9 @@ import {
   SignalResponse,
   StartBody,
   StartResponse,
+  StepDetail,
+  Timeline,
+  TimelineQuery,
   WorkflowList,
 } from "./schemas.ts";
 
@@ -49,7 +52,7 @@ const problems = (...codes: number[]) =>
 const PROBLEM_TEXT: Record<number, string> = {
   400: "invalid input: `errors` lists the failing paths",
   401: "missing or wrong bearer token",
-  404: "unknown workflow, workflow version, run, thread, function or pool",
+  404: "unknown workflow, workflow version, run, step, thread, function or pool",
   403: "the ticket is for another thread",
   409: "the run is in the wrong state for this (ended, or live for a restart), or the Idempotency-Key was used with other args",
   413: "body over 1 MiB",
@@ -124,6 +127,23 @@ export const OPERATIONS: Operation[] = [
     params: { runId: "run id" },
     query: RunQuery,
     responses: { 200: { description: "the run", schema: RunView }, ...problems(400, 401, 404) },
+  },
+  {
+    method: "get",
+    path: "/api/runs/{runId}/timeline",
+    summary:
+      "A window of the run's steps on a time axis (for a Gantt view): each step's attempts with their errors and retry backoffs, sleeps and waits. " +
+      "No args or results; page with after=nextCursor",
+    params: { runId: "run id" },
+    query: TimelineQuery,
+    responses: { 200: { description: "the window", schema: Timeline }, ...problems(400, 401, 404) },
+  },
+  {
+    method: "get",
+    path: "/api/runs/{runId}/steps/{seq}",
+    summary: "One step of a run in full: its attempts, args, result and error",
+    params: { runId: "run id", seq: "the step's seq (0 is the first step)" },
+    responses: { 200: { description: "the step", schema: StepDetail }, ...problems(400, 401, 404) },
   },
   {
     method: "post",

@@ -6,7 +6,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { createClient, StepwiseError, versionOf, type Registry } from "../../engine/index.ts";
 import { atField, headerKey, jsonBody, params, query, underBody } from "../validators.ts";
-import { InboxQuery, ListRunsQuery, RestartBody, RunId, RunQuery, SignalBody, SignalName, StartBody, WorkflowName } from "./schemas.ts";
+import { InboxQuery, ListRunsQuery, RestartBody, RunId, RunQuery, SignalBody, SignalName, StartBody, StepSeq, TimelineQuery, WorkflowName } from "./schemas.ts";
 
 export function runRoutes(registry: Registry) {
   return (
@@ -58,6 +58,13 @@ export function runRoutes(registry: Registry) {
       .get("/runs/:runId", params(z.object({ runId: RunId })), query(RunQuery), async (c) => {
         const { steps } = c.req.valid("query");
         return c.json(await createClient(c.env, registry).getRun(c.req.valid("param").runId, { steps }));
+      })
+      .get("/runs/:runId/timeline", params(z.object({ runId: RunId })), query(TimelineQuery), async (c) => {
+        return c.json(await createClient(c.env, registry).getTimeline(c.req.valid("param").runId, c.req.valid("query")));
+      })
+      .get("/runs/:runId/steps/:seq", params(z.object({ runId: RunId, seq: StepSeq })), async (c) => {
+        const { runId, seq } = c.req.valid("param");
+        return c.json(await createClient(c.env, registry).getStep(runId, seq));
       })
       .post("/runs/:runId/signals/:signal", params(z.object({ runId: RunId, signal: SignalName })), jsonBody(SignalBody), async (c) => {
         const { runId, signal } = c.req.valid("param");

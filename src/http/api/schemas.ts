@@ -147,6 +147,61 @@ export const RunView = z.object({
   stats: z.object({ replayedSteps: z.number().nullable(), replayMs: z.number().nullable() }),
 });
 
+export const TimelineQuery = z.object({
+  after: z.coerce
+    .number()
+    .int()
+    .min(-1)
+    .default(-1)
+    .describe("The window starts after this seq: nextCursor from the previous window; -1 (the default) starts at the first step"),
+  limit: z.coerce.number().int().min(1).max(2000).default(500).describe("How many steps the window holds"),
+});
+export const StepSeq = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+const ErrorSummary = z.object({ code: z.string(), message: z.string() });
+
+export const Attempt = z.object({
+  attempt: z.number().int(),
+  startedAt: z.number(),
+  endedAt: z.number().nullable().describe("null while the attempt runs"),
+  outcome: z
+    .enum(["running", "completed", "failed", "retrying", "interrupted", "canceled", "abandoned"])
+    .describe("retrying: it failed and the next attempt was scheduled for retryAt; interrupted: a crash or eviction cut it off and the next one started"),
+  retryAt: z.number().optional().describe("With retrying: when the next attempt was due (the backoff is endedAt..retryAt)"),
+  error: ErrorSummary.optional(),
+});
+
+export const TimelineStep = z.object({
+  seq: z.number().int(),
+  name: z.string(),
+  kind: z.enum(["action", "mutation", "run", "sleep", "signal", "workflow", "now", "random", "uuid"]),
+  status: z.enum(["running", "retrying", "sleeping", "waiting", "completed", "failed", "canceled", "abandoned"]),
+  startedAt: z.number(),
+  endedAt: z.number().nullable().describe("null while the step is open"),
+  wakeAt: z.number().nullable().describe("A sleep's wake-up, a signal wait's timeout, or when a retried step's next attempt was due"),
+  attempts: z.array(Attempt).describe("Every attempt, oldest first; empty for a step that never started one"),
+  signal: z.string().optional().describe("A signal wait's signal"),
+  childRunId: z.string().optional().describe("A child workflow step's run"),
+});
+
+export const Timeline = z.object({
+  runId: z.string(),
+  workflow: z.string(),
+  status: Status,
+  startedAt: z.number(),
+  endedAt: z.number().nullable().describe("null while the run is live"),
+  now: z.number().describe("The run's clock when it answered: where the bars of open steps end"),
+  stepCount: z.number().int().describe("Steps journaled in all"),
+  steps: z.array(TimelineStep).describe("The window, by seq"),
+  nextCursor: z.number().int().nullable().describe("after for the next window; null when this window holds the last journaled step"),
+});
+
+export const StepDetail = TimelineStep.extend({
+  args: z.unknown().optional().describe("The args the step was called with, where it journals them (actions, mutations, runs, child workflows)"),
+  result: z.unknown().optional(),
+  error: ErrorSummary.optional().describe("Why the step failed, or its last attempt's error while it waits to retry"),
+});
+
 export const CancelResponse = z.object({ status: z.literal("canceled") });
 
 export const WaitSeq = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
