@@ -73,7 +73,7 @@ export function layerOverrides(): Override[] {
   for (const layer of LAYERS.flat()) {
     for (let depth = 1; depth <= MAX_DEPTH; depth++) {
       const folders = "*/".repeat(depth - 1);
-      overrides.push({ includes: [`src/${layer}/${folders}*.ts`], linter: rule(patternsFor(layer, "../".repeat(depth))) });
+      overrides.push({ includes: [`src/${layer}/${folders}*.ts`, `src/${layer}/${folders}*.tsx`], linter: rule(patternsFor(layer, "../".repeat(depth))) });
     }
   }
   return overrides;
