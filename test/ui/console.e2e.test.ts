@@ -124,6 +124,9 @@ describe("the console", () => {
     const waiting = await start("await-approval", { request: "filters", timeoutMs: 3_600_000 });
     await page.waitForSelector(`tr[data-run-id="${waiting}"][data-status=waiting]`);
     expect(await page.textContent(`tr[data-run-id="${waiting}"] .waits`)).toContain("signal approval");
+    // The counts follow too: the page opened before these runs, and shows them without a reload.
+    await page.waitForFunction(() => Number(document.querySelector("[data-count-status=completed] b")?.textContent) >= 2);
+    await page.waitForSelector('[data-count-workflow="await-approval"]');
     await page.screenshot({ path: join(SHOTS, "runs.png"), fullPage: true });
 
     await page.selectOption("#filter-status", "completed");
@@ -152,9 +155,10 @@ describe("the console", () => {
     expect(await retried.locator(".tl-bar.kind-backoff").count()).toBe(2);
     await retried.click();
     await page.waitForSelector("#step-detail table.attempts");
+    // "retrying": the attempt failed and the next was due at its retryAt.
     expect(await page.$$eval("#step-detail table.attempts tr[data-outcome]", (r) => r.map((x) => (x as HTMLElement).dataset.outcome))).toEqual([
-      "failed",
-      "failed",
+      "retrying",
+      "retrying",
       "completed",
     ]);
     await page.screenshot({ path: join(SHOTS, "run-timeline.png"), fullPage: true });

@@ -116,6 +116,10 @@ describe("the API with a session", () => {
     expect(started.status).toBe(201);
     const { runId } = (await started.json()) as { runId: string };
     await settle(runStub(runId));
+    const list = await (await request("GET", "/console", { headers: { cookie } })).text();
+    expect(list).toContain(`data-run-id="${runId}"`);
+    expect(list).toMatch(/data-count-status="waiting"[^>]*>.*?<b>\d+<\/b>/s);
+    expect(list).toContain('data-count-workflow="await-approval"');
     const page = await request("GET", `/console/runs/${runId}`, { headers: { cookie } });
     expect(page.status).toBe(200);
     const html = await page.text();

@@ -9,16 +9,17 @@ export interface PoolView {
   maxParallelism: number;
   queued: number;
   inFlight: number;
-  recentFailures: { jobId: string; name: string; error: { code: string; message: string }; at: number; runId?: string }[];
+  recentFailures: { jobId: string; action: string; error: { code: string; message: string }; at: number }[];
 }
 
 export interface RetrierRun {
-  id: string;
+  runId: string;
   action: string;
-  attempt: number;
-  startedAt: number;
-  nextAttemptAt?: number | null;
   status: string;
+  attempt: number;
+  maxAttempts: number;
+  startedAt: number;
+  nextAttemptAt: number | null;
 }
 
 export const PoolsPage: FC<{ csrf: string; pools: PoolView[]; retriers: RetrierRun[] | null; problem: string | null }> = (props) => (
@@ -55,17 +56,7 @@ export const PoolsPage: FC<{ csrf: string; pools: PoolView[]; retriers: RetrierR
                 <ul class="plain">
                   {p.recentFailures.map((f) => (
                     <li>
-                      <Time at={f.at} /> <code>{f.name}</code> <span class="error">{f.error.code}</span> {f.error.message}
-                      {f.runId === undefined ? null : (
-                        <>
-                          {" "}
-                          (
-                          <a href={`/console/runs/${encodeURIComponent(f.runId)}`}>
-                            <code>{f.runId}</code>
-                          </a>
-                          )
-                        </>
-                      )}
+                      <Time at={f.at} /> <code>{f.action}</code> <span class="error">{f.error.code}</span> {f.error.message}
                     </li>
                   ))}
                 </ul>
@@ -93,12 +84,12 @@ export const PoolsPage: FC<{ csrf: string; pools: PoolView[]; retriers: RetrierR
         </thead>
         <tbody>
           {props.retriers.map((r) => (
-            <tr data-action-run={r.id}>
+            <tr data-action-run={r.runId}>
               <td>
-                <code>{r.id}</code>
+                <code>{r.runId}</code>
               </td>
               <td>{r.action}</td>
-              <td>{r.attempt}</td>
+              <td>{`${r.attempt} of ${r.maxAttempts}`}</td>
               <td>
                 <Time at={r.startedAt} />
               </td>

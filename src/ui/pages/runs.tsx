@@ -2,6 +2,7 @@
 // status and workflow, cursor pages. console.js keeps it live from the run index's socket.
 import type { FC } from "hono/jsx";
 import { describeWait, Duration, StatusBadge, Time, type WaitSummary } from "../components.tsx";
+import { ENDED_STATUSES, STATUSES } from "../shared/format.ts";
 import { Layout } from "../layout.tsx";
 
 export interface RunRowData {
@@ -20,9 +21,6 @@ export interface RunFilters {
   q?: string | undefined;
 }
 
-export const STATUSES = ["running", "sleeping", "waiting", "paused", "completed", "failed", "canceled"] as const;
-const ENDED = new Set(["completed", "failed", "canceled"]);
-
 export const RunRow: FC<{ run: RunRowData; now: number }> = ({ run, now }) => (
   <tr data-run-id={run.runId} data-status={run.status} data-workflow={run.workflow}>
     <td>
@@ -38,7 +36,7 @@ export const RunRow: FC<{ run: RunRowData; now: number }> = ({ run, now }) => (
       <Time at={run.createdAt} />
     </td>
     <td>
-      <Duration from={run.createdAt} to={ENDED.has(run.status) ? (run.completedAt ?? run.updatedAt) : null} now={now} />
+      <Duration from={run.createdAt} to={ENDED_STATUSES.has(run.status) ? (run.completedAt ?? run.updatedAt) : null} now={now} />
     </td>
     <td class="waits">{(run.waitingFor ?? []).map(describeWait).join(", ")}</td>
   </tr>
@@ -74,7 +72,7 @@ export const RunsPage: FC<{
     <Layout title="Runs" page="runs" section="runs" csrf={csrf}>
       <h1>Runs</h1>
       {counts === null ? null : (
-        <section class="counts" aria-label="Counts">
+        <section class="counts" id="counts" aria-label="Counts">
           <ul class="chips" id="status-counts" aria-label="Runs per status">
             {STATUSES.filter((s) => byStatus.has(s)).map((s) => (
               <li>

@@ -41,14 +41,17 @@ export function describeWait(w: WaitSummary): string {
 
 /** A shape per status, so status never rests on colour alone. */
 export const STATUS_SHAPE: Record<string, string> = {
-  running: "▶",
+  running: "▸",
   sleeping: "◔",
-  waiting: "⏸",
-  paused: "❚❚",
+  waiting: "◇",
+  paused: "‖",
   queued: "…",
   completed: "✓",
   failed: "✕",
   canceled: "⊘",
 };
+
+/** The statuses in the order the pages list them. */
+export const STATUSES = ["running", "sleeping", "waiting", "paused", "completed", "failed", "canceled"] as const;
 
 export const ENDED_STATUSES: ReadonlySet<string> = new Set(["completed", "failed", "canceled"]);

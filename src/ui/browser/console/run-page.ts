@@ -3,7 +3,7 @@
 import { describeWait, ENDED_STATUSES, type WaitSummary } from "../../shared/format.ts";
 import { api, ApiProblem, confirmAction, el, showProblem, toast } from "./dom.ts";
 import { statusBadge } from "./runs-live.ts";
-import { timeElement } from "./time.ts";
+import { preciseTimeElement } from "./time.ts";
 import { Timeline, type Attempt, type TimelineStep } from "./timeline.ts";
 
 interface RunView {
@@ -212,8 +212,8 @@ async function showStep(panel: HTMLElement, runPath: string, step: TimelineStep)
   };
   fact("Kind", d.kind);
   fact("Status", statusBadge(d.status));
-  fact("Started", timeElement(d.startedAt));
-  if (d.endedAt !== null) fact("Ended", timeElement(d.endedAt));
+  fact("Started", preciseTimeElement(d.startedAt));
+  if (d.endedAt !== null) fact("Ended", preciseTimeElement(d.endedAt));
   if (d.signal) fact("Signal", d.signal);
   if (d.childRunId) {
     const a = el("a");
@@ -243,10 +243,10 @@ function attemptsTable(attempts: Attempt[]): HTMLTableElement {
     tr.dataset.outcome = a.outcome;
     const cells: (Node | string)[] = [
       String(a.attempt),
-      timeElement(a.startedAt),
-      a.endedAt === null ? "—" : timeElement(a.endedAt),
+      preciseTimeElement(a.startedAt),
+      a.endedAt === null ? "—" : preciseTimeElement(a.endedAt),
       a.outcome,
-      a.retryAt === undefined ? "" : timeElement(a.retryAt),
+      a.retryAt === undefined ? "" : preciseTimeElement(a.retryAt),
       a.error ? `${a.error.code}: ${a.error.message}` : "",
     ];
     for (const c of cells) {

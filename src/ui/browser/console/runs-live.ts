@@ -1,6 +1,6 @@
 // The run list, live: a socket on the run index sends every change; a row updates in place, a new run
 // that matches the filters appears on top of the first page. Without the socket it polls the API.
-import { describeWait, ENDED_STATUSES, STATUS_SHAPE, type WaitSummary } from "../../shared/format.ts";
+import { describeWait, ENDED_STATUSES, STATUS_SHAPE, STATUSES, type WaitSummary } from "../../shared/format.ts";
 import { api, el } from "./dom.ts";
 import { formatDurationSince, timeElement } from "./time.ts";
 
@@ -53,6 +53,35 @@ function renderRow(run: RunRow): HTMLTableRowElement {
   return tr;
 }
 
+/** A link that filters the list, keeping the page's other filters. */
+function chip(filters: URLSearchParams, key: "status" | "workflow", value: string, count: number, label: Node | string): HTMLLIElement {
+  const q = new URLSearchParams(filters);
+  q.set(key, value);
+  const a = el("a", "chip");
+  a.href = `/console?${q}`;
+  a.dataset[key === "status" ? "countStatus" : "countWorkflow"] = value;
+  a.append(label, " ", el("b", undefined, String(count)));
+  const li = el("li");
+  li.append(a);
+  return li;
+}
+
+/** Redraws the counts per status and per workflow from the API (the whole index, not filtered). */
+async function refreshCounts(filters: URLSearchParams): Promise<void> {
+  const statusList = document.getElementById("status-counts");
+  const workflowList = document.getElementById("workflow-counts");
+  if (!statusList || !workflowList) return;
+  const page = await api<{ counts?: { workflow: string; status: string; count: number }[] }>("GET", "/api/runs?limit=1&counts=true");
+  const byStatus = new Map<string, number>();
+  const byWorkflow = new Map<string, number>();
+  for (const c of page.counts ?? []) {
+    byStatus.set(c.status, (byStatus.get(c.status) ?? 0) + c.count);
+    byWorkflow.set(c.workflow, (byWorkflow.get(c.workflow) ?? 0) + c.count);
+  }
+  statusList.replaceChildren(...STATUSES.filter((st) => byStatus.has(st)).map((st) => chip(filters, "status", st, byStatus.get(st)!, statusBadge(st))));
+  workflowList.replaceChildren(...[...byWorkflow].map(([w, n]) => chip(filters, "workflow", w, n, w)));
+}
+
 /** Whether a run belongs in the list as filtered (workflow, status, run id prefix). */
 function matches(run: RunRow, filters: URLSearchParams): boolean {
   const workflow = filters.get("workflow");
@@ -65,7 +94,8 @@ export function followRuns(): void {
   const table = document.getElementById("runs");
   const body = table?.querySelector("tbody");
   if (!table || !body) return;
-  const filters = new URLSearchParams(location.search);
+  // The page's filters, as the API takes them (a form submits empty fields; the API refuses an empty q).
+  const filters = new URLSearchParams([...new URLSearchParams(location.search)].filter(([k, v]) => v !== "" && k !== "cursor"));
   const firstPage = table.dataset.firstPage === "true";
   const state = document.getElementById("live-state");
   const setState = (s: string) => {
@@ -73,7 +103,16 @@ export function followRuns(): void {
     document.body.dataset.live = s;
   };
 
+  let countsTimer: ReturnType<typeof setTimeout> | undefined;
+  const countsSoon = () => {
+    if (countsTimer !== undefined) return;
+    countsTimer = setTimeout(() => {
+      countsTimer = undefined;
+      refreshCounts(filters).catch(() => {});
+    }, 1000);
+  };
   const apply = (f: Frame) => {
+    countsSoon();
     const rowOf = (id: string) => body.querySelector<HTMLTableRowElement>(`tr[data-run-id="${CSS.escape(id)}"]`);
     if (f.type === "removed") {
       rowOf(f.runId)?.remove();
@@ -91,7 +130,6 @@ export function followRuns(): void {
 
   const catchUp = async () => {
     const q = new URLSearchParams(filters);
-    q.delete("cursor");
     q.set("limit", "50");
     try {
       const page = await api<{ runs: RunRow[] }>("GET", `/api/runs?${q}`);

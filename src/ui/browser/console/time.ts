@@ -8,6 +8,20 @@ export function localTime(at: number): string {
   return local.format(new Date(at));
 }
 
+const precise = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit", fractionalSecondDigits: 3 });
+
+/** The time of day to the millisecond, for steps and attempts that take less than a second. */
+export function preciseTime(at: number): string {
+  return precise.format(new Date(at));
+}
+
+/** A <time> to the millisecond (local time of day; full UTC date on hover). */
+export function preciseTimeElement(at: number): HTMLTimeElement {
+  const t = timeElement(at);
+  t.textContent = preciseTime(at);
+  return t;
+}
+
 export function utcTitle(at: number): string {
   return `${new Date(at).toISOString().replace("T", " ").slice(0, 19)} UTC`;
 }

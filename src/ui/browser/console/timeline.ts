@@ -3,7 +3,7 @@
 // virtualized and loaded in windows from the timeline API, so a 10,000-step run opens as fast as a short one.
 import { formatDuration } from "../../shared/format.ts";
 import { api, el } from "./dom.ts";
-import { localTime, utcTitle } from "./time.ts";
+import { preciseTime, utcTitle } from "./time.ts";
 
 export interface Attempt {
   attempt: number;
@@ -39,6 +39,7 @@ interface TimelinePage {
 const ROW_H = 26;
 const OVERSCAN = 12;
 const WINDOW = 500;
+const MAX_HEIGHT = 560;
 
 export class Timeline {
   readonly #runId: string;
@@ -140,6 +141,8 @@ export class Timeline {
     if (!force && key === this.#rendered) return;
     this.#rendered = key;
     this.#spacer.style.height = `${this.#count * ROW_H}px`;
+    // As tall as its rows, up to a screenful: a short run's timeline is not a tall empty box.
+    this.#scroll.style.height = `${Math.min(this.#count * ROW_H + 2, MAX_HEIGHT)}px`;
     const span = Math.max(1, this.#now() - this.#start);
     const rows: HTMLElement[] = [];
     for (let i = first; i < last; i++) rows.push(this.#row(i, span));
@@ -171,7 +174,7 @@ export class Timeline {
       const bar = el("span", `tl-bar ${seg.cls}`);
       bar.style.left = `${((seg.from - this.#start) / span) * 100}%`;
       bar.style.width = `${Math.max(0, ((seg.to - seg.from) / span) * 100)}%`;
-      bar.title = `${seg.title}: ${formatDuration(seg.to - seg.from)}, from ${localTime(seg.from)} (${utcTitle(seg.from)})`;
+      bar.title = `${seg.title}: ${formatDuration(seg.to - seg.from)}, from ${preciseTime(seg.from)} (${utcTitle(seg.from)})`;
       track.append(bar);
     }
     row.append(label, track);
@@ -182,7 +185,7 @@ export class Timeline {
     const ticks: HTMLElement[] = [];
     const step = niceStep(span / 6);
     for (let t = 0; t <= span; t += step) {
-      const tick = el("span", "tl-tick", t === 0 ? localTime(this.#start) : `+${formatDuration(t)}`);
+      const tick = el("span", "tl-tick", t === 0 ? preciseTime(this.#start) : `+${formatDuration(t)}`);
       tick.style.left = `${(t / span) * 100}%`;
       ticks.push(tick);
     }
