@@ -76,6 +76,9 @@ export const TimelineRow = StepRecord.pick({
   completedAt: true,
   wakeAt: true,
   detail: true,
+}).extend({
+  /** A `threadId` the step's result or args name (agent steps and thread mutations do): the run's threads. */
+  threadId: z.unknown().optional(),
 });
 export type TimelineRow = z.infer<typeof TimelineRow>;
 
@@ -444,7 +447,9 @@ export class RunStore {
   timelineRows(afterSeq: number, limit: number): TimelineRow[] {
     return this.#all(
       `SELECT seq, name, kind, status, attempts, error, started_at AS startedAt, completed_at AS completedAt, wake_at AS wakeAt,
-         CASE WHEN kind IN ('signal', 'workflow') THEN detail END AS detail FROM steps WHERE seq > ? ORDER BY seq LIMIT ?`,
+         CASE WHEN kind IN ('signal', 'workflow') THEN detail END AS detail,
+         COALESCE(json_extract(result, '$.threadId'), json_extract(args, '$.threadId')) AS threadId
+       FROM steps WHERE seq > ? ORDER BY seq LIMIT ?`,
       afterSeq,
       limit,
     ).map((r) => TimelineRow.parse(r));

@@ -30,6 +30,8 @@ export interface TimelineStep {
   signal?: string;
   /** A child-workflow step's run. */
   childRunId?: string;
+  /** The agent thread the step worked on: a `threadId` its result or args name. */
+  threadId?: string;
 }
 
 export interface RunTimeline {
@@ -93,6 +95,10 @@ export function stepDetail(state: RunState, rawSeq: number): RpcResult<StepDetai
   const detail: StepDetail = timelineStep(row, history);
   if (row.args !== null) detail.args = decodePayload(row.args);
   if (row.result !== null) detail.result = decodePayload(row.result);
+  const thread = [detail.result, detail.args]
+    .map((v) => (typeof v === "object" && v !== null && "threadId" in v ? v.threadId : undefined))
+    .find((t) => typeof t === "string");
+  if (thread !== undefined) detail.threadId = thread;
   const error = stepError(row);
   if (error !== null && row.status !== "completed") detail.error = error;
   return ok(detail);
@@ -110,6 +116,7 @@ function timelineStep(row: TimelineRow, events: AttemptEvent[] | undefined): Tim
     wakeAt: row.wakeAt,
     attempts: events === undefined ? attemptFromRow(attemptRow) : attemptsFromEvents(attemptRow, events),
   };
+  if (typeof row.threadId === "string") step.threadId = row.threadId;
   // A step whose args could not be journaled never got its detail.
   if (row.detail === null) return step;
   if (row.kind === "signal") step.signal = jsonColumn(SignalDetail, row.detail, "steps.detail").signal;

@@ -182,6 +182,7 @@ export const TimelineStep = z.object({
   attempts: z.array(Attempt).describe("Every attempt, oldest first; empty for a step that never started one"),
   signal: z.string().optional().describe("A signal wait's signal"),
   childRunId: z.string().optional().describe("A child workflow step's run"),
+  threadId: z.string().optional().describe("The agent thread the step worked on: a `threadId` its result or args name"),
 });
 
 export const Timeline = z.object({

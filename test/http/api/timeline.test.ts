@@ -23,6 +23,18 @@ describe("GET /api/runs/:runId/timeline", () => {
     expect(all.steps).toHaveLength(7);
   });
 
+  it("names the thread a step worked on, so the run page can link the run's threads", async () => {
+    const { runId } = await startRun("thread-writes", {});
+    const tl = (await (await call("GET", `/api/runs/${runId}/timeline`)).json()) as { steps: { name: string; threadId?: string }[] };
+    const created = tl.steps.find((s) => s.name === "createThread");
+    expect(created?.threadId).toMatch(/^thread_/);
+    // The saves name the same thread in their args; the sleep names none.
+    expect(tl.steps.filter((s) => s.threadId === created?.threadId).map((s) => s.name)).toEqual(["createThread", "saveMessage", "saveMessage"]);
+    expect(tl.steps.find((s) => s.name !== "createThread" && s.name !== "saveMessage")?.threadId).toBeUndefined();
+    const detail = (await (await call("GET", `/api/runs/${runId}/steps/1`)).json()) as { threadId?: string };
+    expect(detail.threadId).toBe(created?.threadId);
+  });
+
   it.each([
     ["limit=0", "/limit"],
     ["limit=2001", "/limit"],

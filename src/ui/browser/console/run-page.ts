@@ -178,16 +178,26 @@ const STEP_EVENTS = [
 function showLinks(steps: readonly TimelineStep[]): void {
   const links = document.getElementById("run-links");
   if (!links) return;
-  const children = steps.filter((s) => s.childRunId !== undefined);
-  if (children.length === 0) {
+  const targets = [
+    ...steps.flatMap((s) =>
+      s.childRunId === undefined ? [] : [{ href: `/console/runs/${encodeURIComponent(s.childRunId)}`, text: s.childRunId, kind: "run" }],
+    ),
+    ...[...new Set(steps.flatMap((s) => (s.threadId === undefined ? [] : [s.threadId])))].map((t) => ({
+      href: `/chat/${encodeURIComponent(t)}`,
+      text: t,
+      kind: "thread",
+    })),
+  ];
+  if (targets.length === 0) {
     links.textContent = "none";
     return;
   }
   links.replaceChildren(
-    ...children.flatMap((s, i) => {
+    ...targets.flatMap((t, i) => {
       const a = el("a");
-      a.href = `/console/runs/${encodeURIComponent(s.childRunId!)}`;
-      a.append(el("code", undefined, s.childRunId!));
+      a.href = t.href;
+      a.dataset.link = t.kind;
+      a.append(`${t.kind} `, el("code", undefined, t.text));
       return i === 0 ? [a] : [", ", a];
     }),
   );

@@ -25,6 +25,7 @@ export interface TimelineStep {
   attempts: Attempt[];
   signal?: string;
   childRunId?: string;
+  threadId?: string;
 }
 
 interface TimelinePage {
