@@ -1,4 +1,5 @@
-// Routes shared by the bench workers: /healthz, /cf/*, /api/* (our engine's app), /bench/statuses.
+// Routes shared by the bench workers: /healthz, /cf/*, our engine's app (/api/*, /console*, /assets/*),
+// /bench/statuses and /bench/seed-index.
 import { cfStatus, handleCf, type BenchStatus, type CfEnv } from "./cf.ts";
 
 /** Anything with Hono's `app.fetch` shape (our engine's HTTP app). */
@@ -24,7 +25,8 @@ async function oursStatus(app: AppLike, request: Request, env: BenchEnv, ctx: Ex
 export async function benchFetch(request: Request, env: BenchEnv, ctx: ExecutionContext, ours: AppLike | undefined): Promise<Response> {
   const url = new URL(request.url);
   if (url.pathname === "/healthz") return new Response("ok");
-  if (url.pathname.startsWith("/api/")) {
+  // Our app: its API, and the console's pages and assets (bench/console.ts).
+  if (url.pathname.startsWith("/api/") || url.pathname.startsWith("/console") || url.pathname.startsWith("/assets/")) {
     if (!ours) return json({ error: "our engine is not wired into this bench worker" }, 501);
     return ours.fetch(request, env as never, ctx as never);
   }

@@ -59,7 +59,10 @@ export function runPage(): void {
           showProblem(problem, new ApiProblem(400, "request.invalid_json", `the payload is not JSON: ${(err as Error).message}`));
           return;
         }
-        void act(`Send signal "${name}" to ${runId}?`, () => api("POST", `${runPath}/signals/${encodeURIComponent(name)}`, { payload }));
+        // A signal no wait takes now is kept for a later wait on its name (the engine's rule): say so before sending.
+        const waited = [...document.querySelectorAll<HTMLOptionElement>("#waiting-signals option")].some((o) => o.value === name);
+        const note = waited ? "" : ` The run does not wait for "${name}" now: the signal is kept until a wait on that name takes it.`;
+        void act(`Send signal "${name}" to ${runId}?${note}`, () => api("POST", `${runPath}/signals/${encodeURIComponent(name)}`, { payload }));
       } else if (kind === "approval") {
         const approved = submitter?.value === "approve";
         const reason = String(data.get("reason") ?? "").trim();
@@ -115,6 +118,9 @@ export function runPage(): void {
               ? ended
               : !ended || !!run.restartedAs;
     }
+    document
+      .getElementById("waiting-signals")
+      ?.replaceChildren(...run.waitingFor.filter((w) => w.kind === "signal").map((w) => Object.assign(el("option"), { value: w.signal ?? "" })));
     const signalSet = document.querySelector<HTMLFieldSetElement>("#signal-form fieldset");
     if (signalSet) signalSet.disabled = ended;
     for (const f of document.querySelectorAll<HTMLFormElement>('form[data-action="approval"]')) {
