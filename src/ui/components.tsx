@@ -44,3 +44,20 @@ export const JsonView: FC<{ value: unknown; label: string }> = ({ value, label }
     </details>
   );
 };
+
+/** The dialog console.js asks before an action (confirmAction); "Back" leaves everything as it was. */
+export const ConfirmDialog: FC = () => (
+  <dialog id="confirm">
+    <form method="dialog">
+      <p id="confirm-text" />
+      <menu>
+        <button value="cancel" type="submit">
+          Back
+        </button>
+        <button value="ok" type="submit" id="confirm-ok">
+          Confirm
+        </button>
+      </menu>
+    </form>
+  </dialog>
+);

@@ -3,7 +3,7 @@
 // version that only grows, so a late or repeated push never moves an entry backwards.
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
-import { fail, migrate, ok, type RpcResult, Sql } from "../../kernel/index.ts";
+import { decodeCursor, encodeCursor, fail, migrate, ok, type RpcResult, Sql } from "../../kernel/index.ts";
 import { THREAD_INDEX_MIGRATIONS } from "./thread-index-schema.ts";
 
 /** A thread as the list shows it. */
@@ -70,7 +70,7 @@ export class ThreadIndex extends DurableObject<Env> {
   /** A page of threads, newest first by creation (ties by id), after `cursor`. */
   list(raw: ThreadListQuery): RpcResult<ThreadList> {
     const q = ThreadListQuery.parse(raw);
-    const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+    const cursor = q.cursor === undefined ? undefined : decodeCursor(Cursor, q.cursor);
     if (cursor === null) return fail("request.invalid_cursor", "the cursor is not one this API returned");
     const where: string[] = [];
     const args: (string | number)[] = [];
@@ -94,17 +94,5 @@ export class ThreadIndex extends DurableObject<Env> {
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
     return ok({ threads: page, nextCursor: rows.length > q.limit && last ? encodeCursor({ c: last.createdAt, t: last.threadId }) : null });
-  }
-}
-
-function encodeCursor(c: z.infer<typeof Cursor>): string {
-  return btoa(JSON.stringify(c)).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
-}
-
-function decodeCursor(s: string): z.infer<typeof Cursor> | null {
-  try {
-    return Cursor.parse(JSON.parse(atob(s.replaceAll("-", "+").replaceAll("_", "/"))));
-  } catch {
-    return null;
   }
 }

@@ -1,7 +1,7 @@
 // The retriers' directory: which ActionRetrier runs are live, so an operator can list them (Durable
 // Objects cannot be enumerated). One instance of the ActionRun class, named RUN_DIRECTORY, keeps it.
 import { z } from "zod";
-import { fail, ok, rpcResult, type RpcResult, Sql } from "../../kernel/index.ts";
+import { decodeCursor, encodeCursor, fail, ok, rpcResult, type RpcResult, Sql } from "../../kernel/index.ts";
 import type { ActionRunNamespace } from "../bindings.ts";
 import type { ActionRunStatus, ActionRunView } from "./rpc.ts";
 
@@ -45,7 +45,7 @@ export class RunDirectory {
   /** Oldest first (the run live longest leads), `limit` at a time. */
   list(raw: DirectoryPage): RpcResult<{ entries: DirectoryEntry[]; nextCursor: string | null }> {
     const q = DirectoryPage.parse(raw);
-    const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+    const cursor = q.cursor === undefined ? undefined : decodeCursor(Cursor, q.cursor);
     if (cursor === null) return fail("request.invalid_cursor", "the cursor is not one this API returned");
     const after = cursor === undefined ? "" : "WHERE created_at > ? OR (created_at = ? AND run_id > ?)";
     const rows = this.#sql
@@ -115,16 +115,4 @@ export async function liveRetrierRuns(
   }
   await Promise.all(stale.map((runId) => directory.directoryRemove(runId)));
   return ok({ inFlight, nextCursor: listed.value.nextCursor });
-}
-
-function encodeCursor(c: z.infer<typeof Cursor>): string {
-  return btoa(JSON.stringify(c)).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
-}
-
-function decodeCursor(s: string): z.infer<typeof Cursor> | null {
-  try {
-    return Cursor.parse(JSON.parse(atob(s.replaceAll("-", "+").replaceAll("_", "/"))));
-  } catch {
-    return null;
-  }
 }

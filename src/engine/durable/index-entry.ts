@@ -114,18 +114,3 @@ export interface InboxPage {
   waits: InboxWait[];
   nextCursor: string | null;
 }
-
-/** A position in a list, opaque to clients: URL-safe base64 of JSON. */
-export function encodeCursor(value: unknown): string {
-  return btoa(JSON.stringify(value)).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
-}
-
-/** The position `s` holds, or null when it is not a cursor of `schema`'s shape. */
-export function decodeCursor<S extends z.ZodType>(schema: S, s: string): z.output<S> | null {
-  try {
-    const parsed = schema.safeParse(JSON.parse(atob(s.replaceAll("-", "+").replaceAll("_", "/"))));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
-}

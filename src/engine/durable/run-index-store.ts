@@ -1,20 +1,8 @@
 // Every SQL statement of the run index: entries written only forwards (by the push's version), the
 // open signal waits kept beside them for the inbox, and the reads of the list, counts and inbox.
 import { z } from "zod";
-import { jsonColumn, type Sql } from "../../kernel/index.ts";
-import {
-  decodeCursor,
-  encodeCursor,
-  type IndexEntry,
-  IndexedRun,
-  IndexWait,
-  InboxQuery,
-  InboxWait,
-  ListQuery,
-  RunCount,
-  type InboxPage,
-  type RunPage,
-} from "./index-entry.ts";
+import { decodeCursor, encodeCursor, jsonColumn, type Sql } from "../../kernel/index.ts";
+import { type IndexEntry, IndexedRun, IndexWait, InboxQuery, InboxWait, ListQuery, RunCount, type InboxPage, type RunPage } from "./index-entry.ts";
 
 /** The statuses of runs that have not ended; the partial index runs_live (run-index-schema.ts) holds exactly these. */
 const LIVE_WHERE = "status NOT IN ('completed', 'failed', 'canceled')";

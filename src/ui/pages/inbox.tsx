@@ -1,7 +1,7 @@
 // The inbox at /console/inbox: every run waiting on an approval or any signal, oldest wait first, with
 // its deadline; approvals are decided and signals answered from the row (console.js, each confirmed).
 import type { FC } from "hono/jsx";
-import { Time } from "../components.tsx";
+import { ConfirmDialog, Time } from "../components.tsx";
 import { Layout } from "../layout.tsx";
 
 export interface InboxWait {
@@ -77,18 +77,6 @@ export const InboxPage: FC<{ csrf: string; waits: InboxWait[]; nextCursor: strin
         </a>
       </nav>
     )}
-    <dialog id="confirm">
-      <form method="dialog">
-        <p id="confirm-text" />
-        <menu>
-          <button value="cancel" type="submit">
-            Back
-          </button>
-          <button value="ok" type="submit" id="confirm-ok">
-            Confirm
-          </button>
-        </menu>
-      </form>
-    </dialog>
+    <ConfirmDialog />
   </Layout>
 );

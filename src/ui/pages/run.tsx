@@ -1,27 +1,12 @@
 // A run's page: what it is and how it ended, its links (parent, restarts, children), the actions an
 // operator may take (each confirmed), and the step timeline that console.js draws from the timeline API.
 import type { FC } from "hono/jsx";
-import { describeWait, Duration, JsonView, StatusBadge, Time, type WaitSummary } from "../components.tsx";
+import { ConfirmDialog, describeWait, Duration, JsonView, StatusBadge, Time } from "../components.tsx";
+import type { RunView } from "../../engine/index.ts";
 import { Layout } from "../layout.tsx";
 
-export interface RunPageData {
-  runId: string;
-  workflow: string;
-  status: string;
-  version: number;
-  args: unknown;
-  result?: unknown;
-  error?: { code: string; message: string };
-  createdAt: number;
-  updatedAt: number;
-  completedAt: number | null;
-  stepCount: number;
-  waitingFor: (WaitSummary & { seq: number })[];
-  pausedAt: number | null;
-  restartOf?: string;
-  restartedAs?: string;
-  expiresAt: number | null;
-}
+/** What GET /api/runs/:runId?steps=none answers. */
+export type RunPageData = Omit<RunView, "steps">;
 
 const ENDED = new Set(["completed", "failed", "canceled"]);
 
@@ -220,19 +205,7 @@ export const RunPage: FC<{ csrf: string; run: RunPageData; now: number }> = ({ c
         <section class="tl" id="tl" tabindex={0} aria-label="Steps, one row each; arrow keys move, Enter selects" />
         <aside id="step-detail" class="step-detail" aria-live="polite" hidden />
       </section>
-      <dialog id="confirm">
-        <form method="dialog">
-          <p id="confirm-text" />
-          <menu>
-            <button value="cancel" type="submit">
-              Back
-            </button>
-            <button value="ok" type="submit" id="confirm-ok">
-              Confirm
-            </button>
-          </menu>
-        </form>
-      </dialog>
+      <ConfirmDialog />
     </Layout>
   );
 };

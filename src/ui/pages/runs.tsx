@@ -1,19 +1,9 @@
 // The run list at /console: newest first, filters by workflow and status, search by run id, counts per
 // status and workflow, cursor pages. console.js keeps it live from the run index's socket.
 import type { FC } from "hono/jsx";
-import { describeWait, Duration, StatusBadge, Time, type WaitSummary } from "../components.tsx";
-import { ENDED_STATUSES, STATUSES } from "../shared/format.ts";
+import { describeWait, Duration, StatusBadge, Time } from "../components.tsx";
+import { ENDED_STATUSES, type RunRowData, STATUSES } from "../shared/format.ts";
 import { Layout } from "../layout.tsx";
-
-export interface RunRowData {
-  runId: string;
-  workflow: string;
-  status: string;
-  createdAt: number;
-  updatedAt: number;
-  completedAt?: number | null;
-  waitingFor?: WaitSummary[];
-}
 
 export interface RunFilters {
   workflow?: string | undefined;

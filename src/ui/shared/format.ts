@@ -55,3 +55,14 @@ export const STATUS_SHAPE: Record<string, string> = {
 export const STATUSES = ["running", "sleeping", "waiting", "paused", "completed", "failed", "canceled"] as const;
 
 export const ENDED_STATUSES: ReadonlySet<string> = new Set(["completed", "failed", "canceled"]);
+
+/** A run as the list shows it: a row of GET /api/runs, and of the live list's frames. */
+export interface RunRowData {
+  runId: string;
+  workflow: string;
+  status: string;
+  createdAt: number;
+  updatedAt: number;
+  completedAt?: number | null;
+  waitingFor?: WaitSummary[];
+}

@@ -1,18 +1,10 @@
 // The run list, live: a socket on the run index sends every change; a row updates in place, a new run
 // that matches the filters appears on top of the first page. Without the socket it polls the API.
-import { describeWait, ENDED_STATUSES, STATUS_SHAPE, STATUSES, type WaitSummary } from "../../shared/format.ts";
+import { describeWait, ENDED_STATUSES, type RunRowData, STATUS_SHAPE, STATUSES } from "../../shared/format.ts";
 import { api, el } from "./dom.ts";
 import { formatDurationSince, timeElement } from "./time.ts";
 
-interface RunRow {
-  runId: string;
-  workflow: string;
-  status: string;
-  createdAt: number;
-  updatedAt: number;
-  completedAt?: number | null;
-  waitingFor?: WaitSummary[];
-}
+type RunRow = RunRowData;
 
 type Frame = { type: "run"; run: RunRow } | { type: "removed"; runId: string };
 
