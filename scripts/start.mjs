@@ -45,6 +45,7 @@ if (added.some(([name]) => name === "API_TOKEN")) {
 } else {
   console.log("Using the API token in .dev.vars (export TOKEN=$(grep ^API_TOKEN= .dev.vars | cut -d= -f2-)).\n");
 }
+console.log("The console: http://localhost:8787/console (sign in with that token).\n");
 console.log("Approval emails are not sent locally: wrangler prints 'send_email binding called' with the path of a text file holding each message.\n");
 
 const wrangler = join(root, "node_modules", ".bin", "wrangler");

@@ -85,6 +85,7 @@ describe("npm start's signing key check", () => {
     expect(run.stderr).toContain(PAST_THE_CHECK);
     expect(run.devVars).toBe(vars);
     expect(run.stdout).toContain("Using the API token in .dev.vars");
+    expect(run.stdout).toContain("The console: http://localhost:8787/console");
   });
 
   it("creates a usable key (and a token) in a new .dev.vars, readable by its owner only", () => {
