@@ -8,11 +8,10 @@
 //      rendered timeline window (the page's `stepwise:timeline-ready` mark), median of 5 loads.
 // Targets (issue 13): list p95 under 100 ms; run page under 1 s. `--quick`: 1,000 runs and steps.
 import { existsSync } from "node:fs";
-import { chromium } from "playwright-core";
+import { CHROMIUM, launchChromium } from "../test/helpers/chromium.ts";
 import { startWranglerDev } from "../test/helpers/wrangler-dev.ts";
 
 const TOKEN = "bench-token";
-const CHROMIUM = "/usr/bin/chromium";
 const quick = process.argv.includes("--quick");
 const RUNS = quick ? 1_000 : 10_000;
 const STEPS = quick ? 1_000 : 10_000;
@@ -77,7 +76,7 @@ try {
   if (!existsSync(CHROMIUM)) {
     console.log(`run page: skipped (no Chromium at ${CHROMIUM}; apt-get install chromium)`);
   } else {
-    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+    const browser = await launchChromium();
     try {
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
       const [name, value] = cookie.split("=") as [string, string];

@@ -4,23 +4,13 @@
 // thread; the token kept nowhere, the composer pinned to the bottom, no page or console error.
 // Screenshots land in test-artifacts/ui/ (not committed) for a person to look at.
 import { mkdirSync } from "node:fs";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "../helpers/chromium.ts";
 import { startWranglerDev, type DevServer } from "../helpers/wrangler-dev.ts";
 import { apiOf, messages, newThread, PROMPT, TOKEN, until } from "../helpers/chat-client.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = "test-artifacts/ui";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 let dev: DevServer;
 let browser: Browser;
@@ -29,13 +19,12 @@ beforeAll(async () => {
   // Both are kept even when the other fails, so afterAll can end whichever started.
   const [server, chrome] = await Promise.allSettled([
     startWranglerDev({ config: "test/wrangler.test.toml", vars: { API_TOKEN: TOKEN, STEPWISE_OFFLINE_CHUNK_DELAY_MS: "40" } }),
-    chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS }),
+    launchChromium(),
   ]);
   if (server.status === "fulfilled") dev = server.value;
   if (chrome.status === "fulfilled") browser = chrome.value;
   if (server.status === "rejected") throw server.reason;
-  if (chrome.status === "rejected")
-    throw new Error(`Chromium did not start from ${CHROMIUM} (install Debian's chromium: apt-get install chromium)`, { cause: chrome.reason });
+  if (chrome.status === "rejected") throw chrome.reason;
 });
 
 afterAll(async () => {

@@ -5,21 +5,12 @@
 // no page throws or logs a console error. A screenshot of each page goes to test-artifacts/console/.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { apiOf, TOKEN, until } from "../helpers/dev-api.ts";
+import { launchChromium } from "../helpers/chromium.ts";
 import { REPO_ROOT, startWranglerDev, type DevServer } from "../helpers/wrangler-dev.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const SHOTS = join(REPO_ROOT, "test-artifacts", "console");
 
 let dev: DevServer;
@@ -29,15 +20,11 @@ let api: ReturnType<typeof apiOf>;
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  const [server, chrome] = await Promise.allSettled([
-    startWranglerDev({ config: "test/wrangler.test.toml", vars: { API_TOKEN: TOKEN } }),
-    chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS }),
-  ]);
+  const [server, chrome] = await Promise.allSettled([startWranglerDev({ config: "test/wrangler.test.toml", vars: { API_TOKEN: TOKEN } }), launchChromium()]);
   if (server.status === "fulfilled") dev = server.value;
   if (chrome.status === "fulfilled") browser = chrome.value;
   if (server.status === "rejected") throw server.reason;
-  if (chrome.status === "rejected")
-    throw new Error(`Chromium did not start from ${CHROMIUM} (install Debian's chromium: apt-get install chromium)`, { cause: chrome.reason });
+  if (chrome.status === "rejected") throw chrome.reason;
   api = apiOf(dev);
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
 });

@@ -295,11 +295,7 @@ export class HandlerExecution {
       if (!outcome.ok) {
         // What failed is the user's code: its code only, never its message (it may hold the run's data).
         log.info("step attempt failed; it is retried", {
-          runId: this.#host.runId,
-          workflow: this.#workflow.name,
-          seq,
-          step: call.name,
-          attempt,
+          ...this.#stepFields(seq, call.name, attempt),
           error: loggedError(outcome.error, { withMessage: false }),
         });
       }
@@ -344,18 +340,18 @@ export class HandlerExecution {
       this.#busy--;
       this.#controllers.delete(seq);
       if (lease !== undefined) {
-        lease.release().catch((err: unknown) =>
-          log.error("releasing a pool slot failed; its lease will expire", {
-            runId: this.#host.runId,
-            workflow: this.#workflow.name,
-            seq,
-            step: call.name,
-            attempt,
-            error: loggedError(err),
-          }),
-        );
+        lease
+          .release()
+          .catch((err: unknown) =>
+            log.error("releasing a pool slot failed; its lease will expire", { ...this.#stepFields(seq, call.name, attempt), error: loggedError(err) }),
+          );
       }
     }
+  }
+
+  /** What a log line about one attempt of a step says of it. */
+  #stepFields(seq: number, step: string, attempt: number) {
+    return { runId: this.#host.runId, workflow: this.#workflow.name, seq, step, attempt };
   }
 
   #park(seq: number): Promise<unknown> {

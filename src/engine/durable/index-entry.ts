@@ -57,12 +57,7 @@ export type IndexEntry = z.input<typeof IndexEntry>;
  * and GET /api/workflows (one name for one thing across the API); IndexEntry's own `version`, the push's
  * ordering number, is never shown.
  */
-export const IndexedRun = z.object({
-  runId: z.string(),
-  workflow: z.string(),
-  status: z.string(),
-  createdAt: z.number(),
-  updatedAt: z.number(),
+export const IndexedRun = IndexEntry.pick({ runId: true, workflow: true, status: true, createdAt: true, updatedAt: true }).extend({
   version: z.number().int(),
   waitingFor: z.array(IndexWait),
   completedAt: z.number().nullable(),
