@@ -1,16 +1,32 @@
-// `npm start`: makes sure .dev.vars has an API_TOKEN (a random one, printed once when created), applies
-// the app's D1 migrations locally, then runs `wrangler dev` on http://localhost:8787 with state under .wrangler/state.
+// `npm start`: makes sure .dev.vars has an API_TOKEN and an APPROVAL_SIGNING_KEY (random ones, the token
+// printed once when created), applies the app's D1 migrations locally, then runs `wrangler dev --local`
+// with state under .wrangler/state, on the port asked for (`PORT=8788 npm start`, `npm start -- --port
+// 8788`; 8787 by default) and a free inspector port, and prints one block saying where everything is
+// once the app answers. The terminal stays with the server until Ctrl-C.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseEnv } from "node:util";
 import { parseSigningKeys } from "../src/approvals/core/token.ts";
+import { StartUsageError, startOptions } from "./start-options.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const varsPath = join(root, ".dev.vars");
 const existing = existsSync(varsPath) ? readFileSync(varsPath, "utf8") : "";
+
+let options;
+try {
+  options = startOptions(process.argv.slice(2), process.env);
+} catch (err) {
+  if (!(err instanceof StartUsageError)) throw err;
+  console.error(`npm start: ${err.message}`);
+  process.exit(1);
+}
+const { port } = options;
+const origin = `http://localhost:${port}`;
 
 // Secrets for local dev live in .dev.vars (never committed); create the missing ones with random values.
 // The file is read as wrangler reads it (dotenv: quotes, spaces around "=", `export`), so a secret
@@ -37,39 +53,109 @@ try {
   console.error(`.dev.vars: ${err.message}`);
   process.exit(1);
 }
-const token = devVars.API_TOKEN;
-if (added.some(([name]) => name === "API_TOKEN")) {
-  console.log(
-    `Created an API token in .dev.vars. Use it as:\n  export TOKEN=${token}\n  curl -H "Authorization: Bearer $TOKEN" http://localhost:8787/api/workflows\n`,
-  );
-} else {
-  console.log("Using the API token in .dev.vars (export TOKEN=$(grep ^API_TOKEN= .dev.vars | cut -d= -f2-)).\n");
+
+// Approval links point at PUBLIC_BASE_URL: the port served here, unless one was set (`--var`, the
+// environment, or .dev.vars, which wrangler dev reads over wrangler.toml's).
+const publicBaseUrl = options.publicBaseUrlVar ?? process.env.PUBLIC_BASE_URL ?? devVars.PUBLIC_BASE_URL ?? origin;
+const baseUrlArgs = options.publicBaseUrlVar === null && devVars.PUBLIC_BASE_URL === undefined ? ["--var", `PUBLIC_BASE_URL:${publicBaseUrl}`] : [];
+
+/** Whether `host:port` can be listened on: false when taken; true too when the host has no such address (no IPv6). */
+const canListen = (p, host) =>
+  new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", (err) => resolve(err.code === "EADDRNOTAVAIL" || err.code === "EAFNOSUPPORT"));
+    server.listen({ port: p, host, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+/** Whether nothing listens on `port` on localhost (either address), so "Address already in use" is said plainly before wrangler starts. */
+const portFree = async (p) => (await canListen(p, "127.0.0.1")) && (await canListen(p, "::1"));
+/** A port nobody listens on right now (the OS picks it). */
+const anyFreePort = () =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen({ port: 0, host: "127.0.0.1", exclusive: true }, () => {
+      const picked = server.address().port;
+      server.close(() => resolve(picked));
+    });
+  });
+
+if (!(await portFree(port))) {
+  console.error(`npm start: port ${port} is in use (another npm start?). Choose another: PORT=${port + 1} npm start, or npm start -- --port ${port + 1}.`);
+  process.exit(1);
 }
-console.log("The console: http://localhost:8787/console (sign in with that token).\n");
-console.log("Approval emails are not sent locally: wrangler prints 'send_email binding called' with the path of a text file holding each message.\n");
+// wrangler's inspector defaults to 9229, which a debugger or a second server may hold: take a free one.
+const inspectorPort = options.inspectorPort ?? (await anyFreePort());
 
 const wrangler = join(root, "node_modules", ".bin", "wrangler");
 const persistTo = join(root, ".wrangler", "state");
-const wranglerEnv = { ...process.env, WRANGLER_SEND_METRICS: "false" };
+// CLOUDFLARE_CF_FETCH_ENABLED=false: no attempt to download the Request.cf sample (offline it printed a
+// getaddrinfo stack on every start); requests get miniflare's placeholder `cf`, as they did after that failure.
+const wranglerEnv = { CLOUDFLARE_CF_FETCH_ENABLED: "false", ...process.env, WRANGLER_SEND_METRICS: "false" };
 
 // The app's data (D1, binding DB): apply migrations/ to the local database wrangler dev will use. With
-// stdin not a terminal and CI set, wrangler applies without asking; it needs no network.
+// stdin not a terminal and CI set, wrangler applies without asking; it needs no network. Its output is
+// shown only when it fails, or when it applied something.
 const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
   cwd: root,
-  stdio: ["ignore", "inherit", "inherit"],
+  stdio: ["ignore", "pipe", "pipe"],
   env: { ...wranglerEnv, CI: "true" },
+  encoding: "utf8",
 });
 if (migrate.status !== 0) {
+  process.stdout.write(migrate.stdout ?? "");
+  process.stderr.write(migrate.stderr ?? "");
   console.error(`Applying the D1 migrations failed (${migrate.error?.message ?? `exit code ${migrate.status}`}); not starting.`);
   process.exit(1);
 }
+const applied = [...(migrate.stdout ?? "").matchAll(/│\s*(\d{4}_[\w-]+\.sql)\s*│\s*✅/g)].map((m) => m[1]);
+if (applied.length > 0) console.log(`Applied the D1 migrations ${applied.join(", ")} to the local database.`);
 
-// --local: the Workers AI binding is remote-only, so it is left inert and agents use the offline model.
-const args = ["dev", "--local", "--port", "8787", "--persist-to", persistTo, "--var", "STEPWISE_MODEL:offline", ...process.argv.slice(2)];
-const child = spawn(wrangler, args, {
-  cwd: root,
-  stdio: "inherit",
-  env: wranglerEnv,
-});
+// --local: the Workers AI binding is remote-only (`remote = true` in wrangler.toml, which also keeps
+// wrangler from warning about charges), so it is left out and agents use the offline model.
+const args = [
+  "dev",
+  "--local",
+  "--port",
+  String(port),
+  "--inspector-port",
+  String(inspectorPort),
+  "--persist-to",
+  persistTo,
+  "--var",
+  "STEPWISE_MODEL:offline",
+  ...baseUrlArgs,
+  ...options.passthrough,
+];
+const child = spawn(wrangler, args, { cwd: root, stdio: "inherit", env: wranglerEnv });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+
+// Once the app answers, one block that says where everything is.
+const deadline = Date.now() + 120_000;
+let health;
+while (health === undefined && Date.now() < deadline && child.exitCode === null) {
+  try {
+    const res = await fetch(`${origin}/healthz`, { signal: AbortSignal.timeout(2_000) });
+    health = await res.json();
+  } catch {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+if (health !== undefined) {
+  const token = devVars.API_TOKEN;
+  const tokenLine = added.some(([name]) => name === "API_TOKEN")
+    ? `created in .dev.vars; use it as: export TOKEN=${token}`
+    : "in .dev.vars: export TOKEN=$(grep ^API_TOKEN= .dev.vars | cut -d= -f2-)";
+  const lines = [
+    "",
+    `Stepwise is running on ${origin} (this terminal stays with the server; Ctrl-C stops it).`,
+    `  Console:   ${origin}/console (sign in with the API token)`,
+    `  API token: ${tokenLine}`,
+    `  CLI:       npx stepwise --help${port === 8787 ? "" : ` (with STEPWISE_URL=${origin})`}, in another terminal`,
+    "  Agents:    the offline model (Workers AI is remote-only; a deploy uses it)",
+    `  Approvals: links point at ${publicBaseUrl}; emails are not sent, wrangler prints "send_email binding called" and a .txt path per message`,
+  ];
+  for (const error of health.errors ?? []) lines.push(`  Error:     ${error}`);
+  for (const warning of health.warnings ?? []) lines.push(`  Warning:   ${warning}`);
+  console.log(`${lines.join("\n")}\n`);
+}

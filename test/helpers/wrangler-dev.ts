@@ -274,6 +274,57 @@ export async function runWrangler(
   return { code, stdout, stderr };
 }
 
+/** A command started in its own process group by `spawnGroup`: its output so far, its end, and a stop for the whole group. */
+export interface GroupChild {
+  readonly pid: number;
+  /** Combined stdout and stderr so far. */
+  output(): string;
+  /** Resolves with the exit code (null when ended by a signal) once the command's own process exits. */
+  readonly exited: Promise<number | null>;
+  /** Signals the whole group (default SIGTERM, then SIGKILL after 5 s) and waits until no process of it is left. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * Starts a command in its own process group, tracked like the servers here (SIGKILLed at exit if still
+ * alive), for tests that run a script which itself starts wrangler (`npm start`'s scripts/start.mjs).
+ * @example
+ * const app = spawnGroup(process.execPath, ["scripts/start.mjs", "--port", "8790"], { cwd: root });
+ * await until("ready", async () => app.output(), (out) => out.includes("Stepwise is running"));
+ * await app.stop("SIGINT");
+ */
+export function spawnGroup(command: string, args: readonly string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): GroupChild {
+  installExitHook();
+  const child = spawn(command, args, { cwd: opts.cwd, detached: true, stdio: ["ignore", "pipe", "pipe"], env: opts.env ?? process.env });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`failed to spawn ${command}`);
+  liveGroups.add(pid);
+  let out = "";
+  child.stdout?.setEncoding("utf8").on("data", (d: string) => (out += d));
+  child.stderr?.setEncoding("utf8").on("data", (d: string) => (out += d));
+  const exited = new Promise<number | null>((res) => {
+    child.once("exit", (code) => res(code));
+    child.once("error", (err) => {
+      out += `\nspawn error: ${err.message}\n`;
+      res(null);
+    });
+  });
+  return {
+    pid,
+    output: () => out,
+    exited,
+    async stop(signal: NodeJS.Signals = "SIGTERM") {
+      killGroup(pid, signal);
+      const deadline = Date.now() + STOP_GRACE_MS;
+      while (groupAlive(pid) && Date.now() < deadline) await sleep(50);
+      if (groupAlive(pid)) killGroup(pid, "SIGKILL");
+      const gone = Date.now() + GROUP_GONE_TIMEOUT_MS;
+      while (groupAlive(pid) && Date.now() < gone) await sleep(50);
+      liveGroups.delete(pid);
+    },
+  };
+}
+
 class WranglerDevServer implements DevServer {
   url = "";
   port = 0;

@@ -3,6 +3,7 @@
 // key gets past the check and stops at the migrations step, which has no wrangler to run.
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,15 +19,20 @@ afterEach(() => {
 });
 
 /** Runs start.mjs in a fresh root holding `devVars` as .dev.vars (none when undefined), with `env` over a shell that sets neither secret. */
-function start(devVars: string | undefined, env: Record<string, string> = {}) {
+function start(devVars: string | undefined, env: Record<string, string> = {}, args: string[] = []) {
   const root = mkdtempSync(join(tmpdir(), "stepwise-start-"));
   roots.push(root);
   mkdirSync(join(root, "scripts"));
-  copyFileSync(join(ROOT, "scripts/start.mjs"), join(root, "scripts/start.mjs"));
+  for (const file of ["start.mjs", "start-options.ts"]) copyFileSync(join(ROOT, "scripts", file), join(root, "scripts", file));
   symlinkSync(join(ROOT, "src"), join(root, "src"));
   if (devVars !== undefined) writeFileSync(join(root, ".dev.vars"), devVars);
   const { APPROVAL_SIGNING_KEY: _key, API_TOKEN: _token, ...shell } = process.env;
-  const run = spawnSync(process.execPath, [join(root, "scripts/start.mjs")], { cwd: root, env: { ...shell, ...env }, encoding: "utf8", timeout: 30_000 });
+  const run = spawnSync(process.execPath, [join(root, "scripts/start.mjs"), ...args], {
+    cwd: root,
+    env: { ...shell, ...env },
+    encoding: "utf8",
+    timeout: 30_000,
+  });
   const varsPath = join(root, ".dev.vars");
   return {
     status: run.status,
@@ -84,8 +90,6 @@ describe("npm start's signing key check", () => {
     const run = start(vars);
     expect(run.stderr).toContain(PAST_THE_CHECK);
     expect(run.devVars).toBe(vars);
-    expect(run.stdout).toContain("Using the API token in .dev.vars");
-    expect(run.stdout).toContain("The console: http://localhost:8787/console");
   });
 
   it("creates a usable key (and a token) in a new .dev.vars, readable by its owner only", () => {
@@ -93,6 +97,32 @@ describe("npm start's signing key check", () => {
     expect(run.stderr).toContain(PAST_THE_CHECK);
     expect(run.devVars).toMatch(/^API_TOKEN=[\w-]{32}\nAPPROVAL_SIGNING_KEY=k1:[\w-]{43}\n$/);
     expect(statSync(run.varsPath).mode & 0o777).toBe(0o600);
-    expect(run.stdout).toContain("Created an API token in .dev.vars");
+  });
+});
+
+describe("npm start's port", () => {
+  const vars = `API_TOKEN=local-token\nAPPROVAL_SIGNING_KEY=${GOOD}\n`;
+
+  it("refuses a port that is not a number, exiting 1 before anything starts", () => {
+    const run = start(vars, {}, ["--port", "eighty"]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('npm start: --port must be a port number from 1 to 65535, not "eighty".');
+    expect(run.stderr).not.toContain(PAST_THE_CHECK);
+  });
+
+  it("says a port in use is in use, and how to choose another, before wrangler would fail on it", async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen({ port: 0, host: "127.0.0.1" }, resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const run = start(vars, { PORT: String(port) });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(
+        `npm start: port ${port} is in use (another npm start?). Choose another: PORT=${port + 1} npm start, or npm start -- --port ${port + 1}.`,
+      );
+      expect(run.stderr).not.toContain(PAST_THE_CHECK);
+    } finally {
+      server.close();
+    }
   });
 });
