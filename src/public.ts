@@ -62,4 +62,7 @@ export type { EnqueueOptions, PoolStats, RetrierOptions, RetrierRunOptions, Work
 
 // A deployment: its registry, its Durable Object classes and its app; `AppType` types `hc<AppType>` from hono/client.
 export { createStepwise } from "./stepwise.ts";
+// The Durable Object classes a Worker exports beside createStepwise's three (bound in wrangler.toml).
+export { RunIndex } from "./engine/index.ts";
+export { AgentThread, ThreadIndex } from "./agents/index.ts";
 export type { AppType } from "./http/index.ts";
