@@ -1,6 +1,6 @@
 import { type UIMessage, WebSocketChatTransport } from "ai";
 
-/** For `useChat({ id: threadId, transport, resume: true })`; `stepwiseUrl` is where Stepwise runs. */
+/** The transport of one thread's chat; `stepwiseUrl` is where Stepwise runs. */
 export function chatTransport(stepwiseUrl: string, threadId: string) {
   // Browsers cannot set headers on a WebSocket: a bearer-holding backend (yours) mints a ticket per connection.
   return new WebSocketChatTransport<UIMessage>({

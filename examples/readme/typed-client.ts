@@ -11,7 +11,8 @@ const started = await api.api.workflows[":name"].runs.$post({ param: { name: "aw
 if (!started.ok) throw new Error(`start refused: ${started.status} ${await started.text()}`);
 const { runId } = await started.json();
 
-const run = await (await api.api.runs[":runId"].$get({ param: { runId }, query: { steps: "none" } })).json();
+const read = async () => (await api.api.runs[":runId"].$get({ param: { runId }, query: { steps: "none" } })).json();
+const run = await read();
 console.log(`${runId}: ${run.status} (${run.waitingFor.map((w) => (w.kind === "signal" ? `signal "${w.signal}"` : w.kind)).join(", ")})`);
 
 const signaled = await api.api.runs[":runId"].signals[":signal"].$post({
@@ -20,13 +21,11 @@ const signaled = await api.api.runs[":runId"].signals[":signal"].$post({
 });
 if (!signaled.ok) throw new Error(`signal refused: ${signaled.status} ${await signaled.text()}`);
 
-// The signal is stored (202); the run takes it and completes a moment later.
-for (let i = 0; ; i++) {
-  const done = await (await api.api.runs[":runId"].$get({ param: { runId }, query: { steps: "none" } })).json();
-  if (done.status === "completed") {
-    console.log(`${runId}: completed ${JSON.stringify(done.result)}`);
-    break;
-  }
-  if (done.status === "failed" || done.status === "canceled" || i === 100) throw new Error(`${runId}: ${done.status}`);
+// The signal is stored (202); the run takes it and ends a moment later.
+let done = await read();
+for (let tries = 0; done.completedAt === null && tries < 100; tries++) {
   await new Promise((resolve) => setTimeout(resolve, 100));
+  done = await read();
 }
+if (done.status !== "completed") throw new Error(`${runId}: ${done.status}`);
+console.log(`${runId}: completed ${JSON.stringify(done.result)}`);
