@@ -1,5 +1,5 @@
 // The layers of src/, bottom to top, and the Biome overrides that enforce them (biome.layers.json).
-// `npm run lint:layers` rewrites that file from LAYERS; test/core/lint/import-rule.test.ts fails when it is stale.
+// `npm run lint:layers` rewrites that file from LAYERS; test/scripts/biome-layers.unit.test.ts fails when it is stale.
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
@@ -17,8 +17,18 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["workflows"],
 ];
 
-/** Above every layer, in this order: the composition root, then the Worker. */
-export const TOP_FILES = ["stepwise.ts", "index.ts"] as const;
+/** Above every layer, in this order: the composition root, the package's entry (`stepwise`), then the Worker. */
+export const TOP_FILES = ["stepwise.ts", "public.ts", "index.ts"] as const;
+
+/**
+ * The layer of user-land code: the example workflows import the library as an app does, by the package
+ * name (`stepwise`, which is src/public.ts), never a layer by path. Below it, nothing may import the
+ * package by name: that would be a cycle through src/public.ts.
+ */
+export const USER_LAND = "workflows";
+
+/** The package's own names (package.json "exports"): `stepwise` and `stepwise/convex`. */
+const PACKAGE = ["stepwise", "stepwise/**"];
 
 /** A layer's public entry points: everything, and its runtime-free part (importable from Node tests). */
 export const ENTRY_POINTS = ["index.ts", "core/index.ts"] as const;
@@ -39,14 +49,24 @@ const rank = (layer: string) => LAYERS.findIndex((row) => row.includes(layer));
 
 /** Patterns for a file whose way up to src/ is `up` ("./" for src/ itself), in `layer` (null for the top files). */
 function patternsFor(layer: string | null, up: string, topFile?: string): Pattern[] {
+  const where = layer === null ? `src/${topFile}` : `src/${layer}`;
+  if (layer === USER_LAND) {
+    const library = LAYERS.flat().filter((l) => l !== USER_LAND);
+    return [
+      {
+        group: [...library.map((l) => `${up}${l}/**`), ...TOP_FILES.map((f) => `${up}${f}`)],
+        message: `${where} is user-land code: import the library as "stepwise" (src/public.ts), as an app does, never a layer by path (README: Layout).`,
+      },
+    ];
+  }
   const own = layer === null ? LAYERS.length : rank(layer);
-  const below = LAYERS.slice(0, own).flat();
-  const others = LAYERS.slice(own)
+  // The package's entry point sits below user-land code: it may import every layer but that one.
+  const below = LAYERS.slice(0, own)
     .flat()
-    .filter((l) => l !== layer);
+    .filter((l) => !(topFile === "public.ts" && l === USER_LAND));
+  const others = LAYERS.flat().filter((l) => l !== layer && !below.includes(l));
   // A top file may import the top files listed before it (index.ts imports stepwise.ts), never itself or those after.
   const topAbove = layer === null ? TOP_FILES.slice(TOP_FILES.indexOf(topFile as (typeof TOP_FILES)[number])) : TOP_FILES;
-  const where = layer === null ? `src/${topFile}` : `src/${layer}`;
   const allowed = below.length === 0 ? "no other layer" : `only ${below.join(", ")} (each through its index.ts)`;
   const patterns: Pattern[] = [
     {
@@ -54,6 +74,13 @@ function patternsFor(layer: string | null, up: string, topFile?: string): Patter
       message: `${where} may import ${allowed}: never a sibling layer or one above it (README: Layout).`,
     },
   ];
+  // The Worker may name the package; the library itself may not (src/public.ts imports it: a cycle).
+  if (topFile !== "index.ts") {
+    patterns.push({
+      group: PACKAGE,
+      message: `${where} is part of the library: import a layer by its path, never the package by name ("stepwise" is src/public.ts, which imports this; a cycle) (README: Layout).`,
+    });
+  }
   for (const l of below) {
     patterns.push({
       group: [`${up}${l}/**`, ...ENTRY_POINTS.map((e) => `!${up}${l}/${e}`)],

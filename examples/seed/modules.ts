@@ -4,7 +4,7 @@ import * as agents from "./agents.ts";
 import * as completions from "./completions.ts";
 import * as db from "./db.ts";
 import * as notifications from "./notifications.ts";
-import publish from "./publish.ts";
+import publish from "./publish.ts"; // a module that is one mutation: `internal.publish`
 import * as snippets from "./snippets.ts";
 import * as workflows from "./workflows.ts";
 

@@ -1,6 +1,6 @@
 // The app's own data in D1 (binding DB, schema in migrations/): writes keyed by a step's idempotency
 // key, so a mutation that runs again (a retry, or a crash before its result was journaled) writes nothing new.
-import { StepwiseError } from "../engine/index.ts";
+import { StepwiseError } from "stepwise";
 
 /**
  * Runs `insert` (an `INSERT ... ON CONFLICT(idempotency_key) DO NOTHING` bound with the key), then

@@ -1,7 +1,7 @@
 // Example: waits for an "approval" signal whose payload is a decision (the API refuses any other with a
 // 400), with a timeout, then records it. A signal sent early is buffered; with none in time, "timed out".
 import { z } from "zod";
-import { defineWorkflow } from "../engine/index.ts";
+import { defineWorkflow } from "stepwise";
 
 const Decision = z.object({ approved: z.boolean(), by: z.string().optional() });
 

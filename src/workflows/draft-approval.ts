@@ -1,9 +1,7 @@
 // Example (seed: human in the loop): an agent drafts, an approval link goes out by email, a human
 // approves or rejects within 24 hours, and only an approved draft is published (exactly once).
 import { z } from "zod";
-import { createThread } from "../agents/index.ts";
-import { defineMutation, defineWorkflow, appDb } from "../engine/index.ts";
-import { requestApproval } from "../approvals/index.ts";
+import { appDb, createThread, defineMutation, defineWorkflow, requestApproval } from "stepwise";
 import { insertOnce } from "./app-data.ts";
 import { writerAgent } from "./example-agents.ts";
 

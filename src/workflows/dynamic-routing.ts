@@ -1,8 +1,7 @@
 // Example (seed: dynamic routing): a triage step with structured output picks the department, then
 // that department's agent answers the same saved prompt.
 import { z } from "zod";
-import { createThread, saveMessage } from "../agents/index.ts";
-import { defineWorkflow } from "../engine/index.ts";
+import { createThread, defineWorkflow, saveMessage } from "stepwise";
 import { billingAgent, supportAgent, triageAgent } from "./example-agents.ts";
 
 export const Department = z.enum(["support", "billing"]);

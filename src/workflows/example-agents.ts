@@ -1,6 +1,6 @@
 // The agents of the example workflows. None names a model, so each uses the deployment's default:
 // Workers AI when the AI binding is configured, the offline model otherwise (npm start, tests).
-import { Agent, stepCountIs } from "../agents/index.ts";
+import { Agent, stepCountIs } from "stepwise";
 import { getWeather, lookupInvoice, searchHelpCenter } from "./example-tools.ts";
 
 export const weatherAgent = new Agent({

@@ -1,7 +1,7 @@
 // Tools of the example agents. They stand in for real APIs (weather, billing, help center) with
 // deterministic data, so the examples run offline; swap the handlers for real calls.
 import { z } from "zod";
-import { createTool } from "../agents/index.ts";
+import { createTool } from "stepwise";
 
 const CONDITIONS = ["sunny", "partly cloudy", "overcast", "light rain", "windy", "foggy"] as const;
 

@@ -1,8 +1,7 @@
 // Example: answer now, sleep durably (a day by default; a restart in between changes nothing), then
 // follow up in the same thread with the first answer in context.
 import { z } from "zod";
-import { createThread } from "../agents/index.ts";
-import { defineWorkflow } from "../engine/index.ts";
+import { createThread, defineWorkflow } from "stepwise";
 import { supportAgent } from "./example-agents.ts";
 
 export const followUp = defineWorkflow({

@@ -1,7 +1,7 @@
 // The notification mutation of the support examples: one row in the app's `notifications` table (D1),
 // written exactly once per step: its idempotency key is the row's unique key.
 import { z } from "zod";
-import { defineMutation, appDb } from "../engine/index.ts";
+import { appDb, defineMutation } from "stepwise";
 import { insertOnce } from "./app-data.ts";
 
 /**

@@ -1,8 +1,7 @@
 // Example (seed: parallel agents): fan out one analyst step per prompt with Promise.all (they run
 // at the same time, each in its own step), then summarize the results in one more step.
 import { z } from "zod";
-import { createThread } from "../agents/index.ts";
-import { defineWorkflow } from "../engine/index.ts";
+import { createThread, defineWorkflow } from "stepwise";
 import { analystAgent, summarizerAgent } from "./example-agents.ts";
 
 export const analyze = analystAgent.asTextAction();

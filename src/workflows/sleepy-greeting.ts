@@ -1,7 +1,7 @@
 // Example: two steps with a durable sleep between them; the sleep length comes from the args.
 // Kill the server during the sleep and restart it: the run wakes on time and greets once.
 import { z } from "zod";
-import { defineWorkflow } from "../engine/index.ts";
+import { defineWorkflow } from "stepwise";
 
 export const sleepyGreeting = defineWorkflow({
   name: "sleepy-greeting",

@@ -1,8 +1,7 @@
 // Examples (seed: the Workflow component): thread, saved prompt, an answer in a retried action step
 // (promptMessageId: never saved or answered twice), a notification mutation (a D1 row); and a typed-object variant.
 import { z } from "zod";
-import { createThread, saveMessage, stepCountIs } from "../agents/index.ts";
-import { defineWorkflow } from "../engine/index.ts";
+import { createThread, defineWorkflow, saveMessage, stepCountIs } from "stepwise";
 import { supportAgent } from "./example-agents.ts";
 import { sendNotification } from "./notifications.ts";
 

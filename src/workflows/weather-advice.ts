@@ -1,8 +1,7 @@
 // Example (seed: basic chaining): a weather agent, then a fashion agent in the same thread. Each
 // agent call is an action step; the second one sees the first one's answer in the thread's history.
 import { z } from "zod";
-import { createThread } from "../agents/index.ts";
-import { defineWorkflow } from "../engine/index.ts";
+import { createThread, defineWorkflow } from "stepwise";
 import { fashionAgent, weatherAgent } from "./example-agents.ts";
 
 export const weatherAdvice = defineWorkflow({

@@ -1,5 +1,5 @@
 // The layer import rule (biome.layers.json): Biome fails an upward, a sideways and a past-the-index import
-// and passes legal ones, on fixture files in a temporary tree linted with the repository's own config.
+// and passes legal ones, on fixture files in temporary trees linted with the repository's own config.
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -30,6 +30,11 @@ const ILLEGAL: [string, string, string][] = [
   ],
   ["past the index, in a dynamic import", "src/workflows/deep-dynamic.ts", 'export const load = () => import("../approvals/request.ts");\n'],
   ["past the index, type-only", "src/http/deep-type.ts", 'import type { ThreadCtx } from "../agents/ctx.ts";\nexport type T = ThreadCtx;\n'],
+  ["user land: workflows import a layer by path, even its index", "src/workflows/by-path.ts", 'export { defineWorkflow } from "../engine/index.ts";\n'],
+  ["a cycle: the library imports the package by name", "src/engine/durable/by-name.ts", 'export { defineWorkflow } from "stepwise";\n'],
+  ["a cycle: the composition root imports the package by name", "src/stepwise.ts", 'export { v } from "stepwise/convex";\n'],
+  ["a cycle: the package's entry imports the workflows", "src/public.ts", 'export { modules } from "./workflows/index.ts";\n'],
+  ["a cycle: the package's entry imports the Worker", "src/public.ts", 'export * from "./index.ts";\n'],
 ];
 
 /** Each must pass. */
@@ -49,6 +54,12 @@ const LEGAL: [string, string, string][] = [
   ],
   ["the Worker imports the composition root", "src/index.ts", 'export { createStepwise } from "./stepwise.ts";\n'],
   ["the composition root imports the top layers through their index", "src/stepwise.ts", 'export * from "./http/index.ts";\nexport * from "./ui/index.ts";\n'],
+  ["user land: workflows import the package by name", "src/workflows/legal.ts", 'export { defineWorkflow } from "stepwise";\n'],
+  [
+    "the package's entry re-exports the layers and the composition root",
+    "src/public.ts",
+    'export * from "./engine/index.ts";\nexport * from "./stepwise.ts";\n',
+  ],
   ["tests may import internals", "test/legal.test.ts", 'export { liveStatus } from "../src/engine/core/journal.ts";\n'],
 ];
 
@@ -57,13 +68,16 @@ interface Diagnostic {
   location: { path: string };
 }
 
-let tree: string;
-let byFile: Map<string, string[]>;
+/** Biome's diagnostics per fixture, by what it shows. */
+let byFixture: Map<string, string[]>;
+const trees: string[] = [];
 
-beforeAll(() => {
-  tree = mkdtempSync(join(tmpdir(), "stepwise-import-rule-"));
+/** Lints fixtures in a fresh tree with the repository's config; the diagnostics' categories per path. */
+function lintTree(fixtures: [string, string, string][]): Map<string, string[]> {
+  const tree = mkdtempSync(join(tmpdir(), "stepwise-import-rule-"));
+  trees.push(tree);
   for (const f of ["biome.jsonc", "biome.layers.json"]) copyFileSync(join(ROOT, f), join(tree, f));
-  for (const [, path, source] of [...ILLEGAL, ...LEGAL]) {
+  for (const [, path, source] of fixtures) {
     mkdirSync(dirname(join(tree, path)), { recursive: true });
     writeFileSync(join(tree, path), source);
   }
@@ -79,21 +93,36 @@ beforeAll(() => {
     out = (err as { stdout: string }).stdout;
   }
   const report = JSON.parse(out) as { diagnostics: Diagnostic[] };
-  byFile = new Map();
-  for (const d of report.diagnostics) byFile.set(d.location.path, [...(byFile.get(d.location.path) ?? []), d.category]);
+  const byPath = new Map<string, string[]>();
+  for (const d of report.diagnostics) byPath.set(d.location.path, [...(byPath.get(d.location.path) ?? []), d.category]);
+  return byPath;
+}
+
+beforeAll(() => {
+  // A top file has one path (src/public.ts), so fixtures that share a path go to separate trees.
+  const rounds: [string, string, string][][] = [];
+  for (const fixture of [...ILLEGAL, ...LEGAL]) {
+    const round = rounds.find((r) => !r.some(([, path]) => path === fixture[1])) ?? (rounds[rounds.length] = []);
+    round.push(fixture);
+  }
+  byFixture = new Map();
+  for (const round of rounds) {
+    const byPath = lintTree(round);
+    for (const [what, path] of round) byFixture.set(what, byPath.get(path) ?? []);
+  }
 });
 
 afterAll(() => {
-  rmSync(tree, { recursive: true, force: true });
+  for (const tree of trees) rmSync(tree, { recursive: true, force: true });
 });
 
 describe("the layer import rule", () => {
-  it.each(ILLEGAL)("refuses %s (%s)", (_what, path) => {
-    expect(byFile.get(path)).toContain("lint/style/noRestrictedImports");
+  it.each(ILLEGAL)("refuses %s (%s)", (what) => {
+    expect(byFixture.get(what)).toContain("lint/style/noRestrictedImports");
   });
 
-  it.each(LEGAL)("allows %s (%s)", (_what, path) => {
-    expect(byFile.get(path) ?? []).toEqual([]);
+  it.each(LEGAL)("allows %s (%s)", (what) => {
+    expect(byFixture.get(what)).toEqual([]);
   });
 });
 
