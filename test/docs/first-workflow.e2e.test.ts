@@ -44,7 +44,11 @@ describe("README: Your first workflow", () => {
       execFile(
         "npx",
         ["stepwise", ...args],
-        { cwd: project.root, env: { ...env, PORT: String(port), PATH: `${join(project.root, "node_modules", ".bin")}:${env.PATH ?? ""}`, NO_COLOR: "1" }, timeout: 90_000 },
+        {
+          cwd: project.root,
+          env: { ...env, PORT: String(port), PATH: `${join(project.root, "node_modules", ".bin")}:${env.PATH ?? ""}`, NO_COLOR: "1" },
+          timeout: 90_000,
+        },
         (error, stdout, stderr) => resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr }),
       );
     });
