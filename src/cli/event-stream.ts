@@ -65,19 +65,16 @@ export async function followEvents({ conn, api, runId, after, onEvent, sleep }: 
     const frames = new SseFrames();
     try {
       for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        for (const data of frames.push(value)) {
-          const event = RunEvent.parse(JSON.parse(data));
+        // A connection that drops (the server restarts) ends this stream: it is reopened below.
+        const chunk = await reader.read().catch(() => ({ done: true as const, value: undefined }));
+        if (chunk.done) break;
+        for (const data of frames.push(chunk.value)) {
+          const event = parseEvent(conn, data);
           last = event.seq;
           onEvent(event);
           if (event.type === "run.finished") return String(event.data.status);
         }
       }
-    } catch (err) {
-      // A dropped connection is reopened below; an event that does not parse is the server's fault.
-      if (err instanceof z.ZodError || err instanceof SyntaxError)
-        throw new CliError(EXIT.unreachable, `error: ${conn.url} sent an event that is not one: ${err.message}`);
     } finally {
       await reader.cancel().catch(() => {});
     }
@@ -88,4 +85,17 @@ export async function followEvents({ conn, api, runId, after, onEvent, sleep }: 
     if (emptyReopens >= MAX_EMPTY_REOPENS) throw new CliError(EXIT.unreachable, `error: the event stream of ${runId} keeps closing before the run ends`);
     await sleep(REOPEN_DELAY_MS);
   }
+}
+
+/** An event of the stream; one that does not parse is the server's fault (exit 3). */
+function parseEvent(conn: Connection, data: string): RunEvent {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(data);
+  } catch {
+    raw = undefined;
+  }
+  const parsed = RunEvent.safeParse(raw);
+  if (!parsed.success) throw new CliError(EXIT.unreachable, `error: ${conn.url} sent an event that is not one: ${data.slice(0, 200)}`);
+  return parsed.data;
 }

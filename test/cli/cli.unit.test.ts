@@ -185,6 +185,35 @@ describe("following events", () => {
     expect(r.sleeps).toEqual([500]);
   });
 
+  it("reopens a stream whose connection drops mid-way, after the last seq it read", async () => {
+    let opened = 0;
+    const dropping = () => {
+      const frame = `id: 1\ndata: ${JSON.stringify({ seq: 1, type: "run.started", at: 0, data: {} })}\n\n`;
+      // One frame, then the connection fails (error() in start would discard the frame still queued).
+      let pulls = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (pulls++ === 0) controller.enqueue(new TextEncoder().encode(frame));
+          else controller.error(new TypeError("terminated"));
+        },
+      });
+      return new Response(body, { headers: { "content-type": "text/event-stream" } });
+    };
+    const r = await cli(["events", "run_1"], {
+      "GET /api/runs/run_1/events": () => (++opened === 1 ? dropping() : sse({ seq: 2, type: "run.finished", data: { status: "completed" } })),
+      "GET /api/runs/run_1": () => json({ status: "waiting", completedAt: null }),
+    });
+    expect(r.code).toBe(0);
+    expect(r.requests.filter((q) => q.url.endsWith("/events")).map((q) => q.headers.get("last-event-id"))).toEqual([null, "1"]);
+  });
+
+  it("an event that is not one exits 3", async () => {
+    const r = await cli(["events", "run_1"], {
+      "GET /api/runs/run_1/events": () => new Response('data: {"nope":1}\n\n', { headers: { "content-type": "text/event-stream" } }),
+    });
+    expect(r).toMatchObject({ code: 3, err: `error: ${URL_} sent an event that is not one: {"nope":1}` });
+  });
+
   it("--json prints one event per line; --after resumes after that seq; a canceled run exits 6", async () => {
     const r = await cli(["events", "run_1", "--after", "4", "--json"], {
       "GET /api/runs/run_1/events": () => sse({ seq: 5, type: "run.finished", data: { status: "canceled" } }),
