@@ -9,8 +9,8 @@ import { formatProblem, Problem } from "./problem.ts";
 /**
  * The typed client of the deployment's `/api` routes.
  * @example
- * const api = createApi({ url: "http://localhost:8787", token, tokenFrom: "--token" });
- * const { body } = await send(conn, api.workflows.$get());
+ * const conn = { url: "http://localhost:8787", token, tokenFrom: "--token" };
+ * const { body } = await send(conn, createApi(conn).workflows.$get());
  */
 export function createApi(conn: Connection, fetchImpl: typeof fetch = fetch) {
   return hc<AppType>(conn.url, { fetch: fetchImpl, headers: conn.token === undefined ? {} : { authorization: `Bearer ${conn.token}` } }).api;
@@ -75,7 +75,7 @@ async function reach<R>(conn: Connection, request: Promise<R>): Promise<R> {
 }
 
 /** An error for a request that got no answer: the URL and the system's reason (never a header, so never the token). */
-export function unreachable(conn: Connection, err: unknown): CliError {
+function unreachable(conn: Connection, err: unknown): CliError {
   const cause = err instanceof Error && err.cause !== undefined ? err.cause : err;
   const reason =
     typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string"
