@@ -30,6 +30,12 @@ export const USER_LAND = "workflows";
 /** The package's own names (package.json "exports"): `stepwise` and `stepwise/convex`. */
 const PACKAGE = ["stepwise", "stepwise/**"];
 
+/**
+ * Node-side code above the Worker itself (the command line, src/cli): it may import every layer through
+ * its entry point (in practice `import type { AppType }` from http), and nothing of the Worker imports it.
+ */
+export const NODE_LAYERS = ["cli"] as const;
+
 /** A layer's public entry points: everything, and its runtime-free part (importable from Node tests). */
 export const ENTRY_POINTS = ["index.ts", "core/index.ts"] as const;
 
@@ -45,7 +51,7 @@ interface Override {
   linter: ReturnType<typeof rule>;
 }
 
-const rank = (layer: string) => LAYERS.findIndex((row) => row.includes(layer));
+const rank = (layer: string) => ((NODE_LAYERS as readonly string[]).includes(layer) ? LAYERS.length : LAYERS.findIndex((row) => row.includes(layer)));
 
 /** Patterns for a file whose way up to src/ is `up` ("./" for src/ itself), in `layer` (null for the top files). */
 function patternsFor(layer: string | null, up: string, topFile?: string): Pattern[] {
@@ -64,7 +70,7 @@ function patternsFor(layer: string | null, up: string, topFile?: string): Patter
   const below = LAYERS.slice(0, own)
     .flat()
     .filter((l) => !(topFile === "public.ts" && l === USER_LAND));
-  const others = LAYERS.flat().filter((l) => l !== layer && !below.includes(l));
+  const others = [...LAYERS.flat().filter((l) => l !== layer && !below.includes(l)), ...NODE_LAYERS].filter((l) => l !== layer);
   // A top file may import the top files listed before it (index.ts imports stepwise.ts), never itself or those after.
   const topAbove = layer === null ? TOP_FILES.slice(TOP_FILES.indexOf(topFile as (typeof TOP_FILES)[number])) : TOP_FILES;
   const allowed = below.length === 0 ? "no other layer" : `only ${below.join(", ")} (each through its index.ts)`;
@@ -97,7 +103,7 @@ function rule(patterns: Pattern[]) {
 /** One override per top file and per (layer, depth): `*` in `includes` matches within one folder only. */
 export function layerOverrides(): Override[] {
   const overrides: Override[] = TOP_FILES.map((f) => ({ includes: [`src/${f}`], linter: rule(patternsFor(null, "./", f)) }));
-  for (const layer of LAYERS.flat()) {
+  for (const layer of [...LAYERS.flat(), ...NODE_LAYERS]) {
     for (let depth = 1; depth <= MAX_DEPTH; depth++) {
       const folders = "*/".repeat(depth - 1);
       overrides.push({ includes: [`src/${layer}/${folders}*.ts`, `src/${layer}/${folders}*.tsx`], linter: rule(patternsFor(layer, "../".repeat(depth))) });
