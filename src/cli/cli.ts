@@ -16,6 +16,8 @@ export interface Io {
   now(): number;
   sleep(ms: number): Promise<void>;
   fetch?: typeof fetch;
+  /** Whether stdout is a terminal: --json is indented for reading there, and one line per document in a pipe (for `sed`, `jq`, `grep`). */
+  tty?: boolean;
 }
 
 /**
@@ -25,6 +27,7 @@ export interface Io {
  */
 export async function runCli(io: Io): Promise<ExitCode> {
   let json = false;
+  const stringify = (value: unknown) => (io.tty === true ? JSON.stringify(value, null, 2) : JSON.stringify(value));
   let command: string | undefined;
   try {
     const parsed = parseCommandLine(io.argv, COMMANDS);
@@ -37,12 +40,12 @@ export async function runCli(io: Io): Promise<ExitCode> {
     const flag = (name: string) => (typeof parsed.options[name] === "string" ? String(parsed.options[name]) : undefined);
     const conn = resolveConnection({ flags: { url: flag("url"), token: flag("token") }, env: io.env, cwd: io.cwd });
     const api = createApi(conn, io.fetch);
-    return await parsed.command.run({ conn, api, json, out: io.out, err: io.err, now: io.now, sleep: io.sleep }, parsed);
+    return await parsed.command.run({ conn, api, json, stringify, out: io.out, err: io.err, now: io.now, sleep: io.sleep }, parsed);
   } catch (err) {
     if (!(err instanceof CliError)) throw err;
     // With --json, a refusal's problem document is the output (its hint, if any, still goes to stderr).
     if (json && err instanceof ApiError && err.document !== undefined) {
-      io.out(JSON.stringify(err.document, null, 2));
+      io.out(stringify(err.document));
       if (err.hint !== undefined) io.err(err.hint);
       return err.exit;
     }

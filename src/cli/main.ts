@@ -20,4 +20,5 @@ process.exitCode = await runCli({
   err: (line) => process.stderr.write(`${line}\n`),
   now: Date.now,
   sleep: (ms) => sleep(ms),
+  tty: process.stdout.isTTY === true,
 });

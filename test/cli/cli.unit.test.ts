@@ -30,7 +30,12 @@ const sse = (...events: { seq: number; type: string; data?: Record<string, unkno
   });
 
 /** Runs the command line with routes keyed "METHOD /path"; every request is recorded (an unknown route is a 404). */
-async function cli(argv: string[], routes: Record<string, Route> = {}, env: Record<string, string> = { STEPWISE_URL: URL_, STEPWISE_TOKEN: TOKEN }) {
+async function cli(
+  argv: string[],
+  routes: Record<string, Route> = {},
+  env: Record<string, string> = { STEPWISE_URL: URL_, STEPWISE_TOKEN: TOKEN },
+  tty = false,
+) {
   const requests: Request[] = [];
   const out: string[] = [];
   const err: string[] = [];
@@ -45,6 +50,7 @@ async function cli(argv: string[], routes: Record<string, Route> = {}, env: Reco
     sleep: async (ms) => {
       sleeps.push(ms);
     },
+    tty,
     fetch: async (input, init) => {
       const req = new Request(input, init);
       requests.push(req.clone());
@@ -54,6 +60,20 @@ async function cli(argv: string[], routes: Record<string, Route> = {}, env: Reco
   });
   return { code, out: out.join("\n"), err: err.join("\n"), requests, sleeps };
 }
+
+describe("--json", () => {
+  const routes = { "POST /api/workflows/w/runs": () => json({ runId: "run_1", status: "running" }, 201) };
+
+  it("is one line in a pipe, so `sed` or `grep` can pick the run id out", async () => {
+    const r = await cli(["start", "w", "--json"], routes);
+    expect(r.out).toBe('{"runId":"run_1","status":"running"}');
+  });
+
+  it("is indented on a terminal, for reading", async () => {
+    const r = await cli(["start", "w", "--json"], routes, undefined, true);
+    expect(r.out).toBe('{\n  "runId": "run_1",\n  "status": "running"\n}');
+  });
+});
 
 describe("requests", () => {
   it("start sends the args, version and idempotency key with the token, and prints the run id", async () => {

@@ -10,6 +10,8 @@ export interface Context {
   api: Api;
   /** --json: print the API's JSON, not text. */
   json: boolean;
+  /** JSON text for --json output: indented on a terminal, one line in a pipe. */
+  stringify(value: unknown): string;
   /** One line to stdout. */
   out(line: string): void;
   /** One line to stderr. */
@@ -30,7 +32,7 @@ export interface Command extends CommandSpec {
 
 /** The API's JSON with --json, else the human lines. */
 export function print(ctx: Context, json: unknown, lines: () => string[]): void {
-  if (ctx.json) ctx.out(JSON.stringify(json, null, 2));
+  if (ctx.json) ctx.out(ctx.stringify(json));
   else for (const line of lines()) ctx.out(line);
 }
 

@@ -18,7 +18,7 @@ export const show: Command = {
     const runId = arg(input, 0);
     if (ctx.json) {
       const { body } = await send(ctx.conn, ctx.api.runs[":runId"].$get({ param: { runId }, query: { steps: "all" } }));
-      ctx.out(JSON.stringify(body, null, 2));
+      ctx.out(ctx.stringify(body));
       return EXIT.ok;
     }
     const { body: run } = await send(ctx.conn, ctx.api.runs[":runId"].$get({ param: { runId }, query: { steps: "none" } }));
