@@ -1,5 +1,6 @@
 // Following a run's events (GET /api/runs/:runId/events, SSE) from the command line: frames split as they
-// arrive, each event parsed, and the stream reopened after the last seq seen if it ends before the run does.
+// arrive (eventsource-parser), each event parsed, and the stream reopened after the last seq seen if it ends before the run does.
+import { EventSourceParserStream } from "eventsource-parser/stream";
 import { z } from "zod";
 import { type Api, open, send } from "./api.ts";
 import type { Connection } from "./config.ts";
@@ -7,32 +8,6 @@ import { CliError, EXIT } from "./exit-codes.ts";
 
 export const RunEvent = z.object({ seq: z.number().int(), type: z.string(), at: z.number(), data: z.record(z.string(), z.unknown()) });
 export type RunEvent = z.infer<typeof RunEvent>;
-
-/**
- * Splits Server-Sent Events text, fed in chunks as they arrive, into each complete frame's data.
- * @example
- * const frames = new SseFrames();
- * frames.push("id: 1\ndata: {\"seq\":1}\n\nid: 2\nda"); // ['{"seq":1}']
- */
-export class SseFrames {
-  #buffer = "";
-
-  push(chunk: string): string[] {
-    this.#buffer += chunk.replaceAll("\r\n", "\n");
-    const out: string[] = [];
-    let end: number;
-    while ((end = this.#buffer.indexOf("\n\n")) >= 0) {
-      const frame = this.#buffer.slice(0, end);
-      this.#buffer = this.#buffer.slice(end + 2);
-      const data = frame
-        .split("\n")
-        .filter((line) => line.startsWith("data:"))
-        .map((line) => line.slice(line.startsWith("data: ") ? 6 : 5));
-      if (data.length > 0) out.push(data.join("\n"));
-    }
-    return out;
-  }
-}
 
 /** How long to wait before reopening a stream that ended early, and how many such ends in a row are given up on. */
 const REOPEN_DELAY_MS = 500;
@@ -61,19 +36,16 @@ export async function followEvents({ conn, api, runId, after, onEvent, sleep }: 
     const headers: Record<string, string> = last > 0 ? { "last-event-id": String(last) } : {};
     const res = await open(conn, api.runs[":runId"].events.$get({ param: { runId } }, { headers }));
     if (res.body === null) throw new CliError(EXIT.unreachable, `error: ${conn.url} sent no event stream`);
-    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-    const frames = new SseFrames();
+    const reader = res.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()).getReader();
     try {
       for (;;) {
         // A connection that drops (the server restarts) ends this stream: it is reopened below.
-        const chunk = await reader.read().catch(() => ({ done: true as const, value: undefined }));
-        if (chunk.done) break;
-        for (const data of frames.push(chunk.value)) {
-          const event = parseEvent(conn, data);
-          last = event.seq;
-          onEvent(event);
-          if (event.type === "run.finished") return String(event.data.status);
-        }
+        const message = await reader.read().catch(() => ({ done: true as const, value: undefined }));
+        if (message.done) break;
+        const event = parseEvent(conn, message.value.data);
+        last = event.seq;
+        onEvent(event);
+        if (event.type === "run.finished") return String(event.data.status);
       }
     } finally {
       await reader.cancel().catch(() => {});
