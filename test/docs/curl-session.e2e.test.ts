@@ -1,26 +1,20 @@
 // The README's curl session runs as written (bash, curl) against a real `wrangler dev`, only its
 // http://localhost:8787 pointed at the test server: every answer is JSON on a line of its own, the run it
 // starts waits, takes the signal and completes, and the sleepy-greeting run starts.
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TOKEN } from "../helpers/dev-api.ts";
+import { fenceAfter } from "../helpers/readme.ts";
+import { runBash } from "../helpers/shell.ts";
 import { type DevServer, REPO_ROOT, startWranglerDev } from "../helpers/wrangler-dev.ts";
 
 const README = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
 
-/** The README's first sh block after `marker`. */
-function shBlockAfter(marker: string): string {
-  const open = README.indexOf("```sh\n", README.indexOf(marker));
-  if (README.indexOf(marker) < 0 || open < 0) throw new Error(`README: no sh block after ${JSON.stringify(marker)}`);
-  return README.slice(open + 6, README.indexOf("\n```", open + 6));
-}
-
-const SESSION = shBlockAfter("### A curl session");
+const SESSION = fenceAfter(README, "### A curl session", "sh");
 /** "Agents and threads": start each example, read every result, approve the draft, read its thread. */
-const AGENTS = shBlockAfter("Start each, read every result, then a thread");
+const AGENTS = fenceAfter(README, "Start each, read every result, then a thread", "sh");
 
 let dev: DevServer;
 let cwd: string;
@@ -40,12 +34,7 @@ afterAll(async () => {
 /** Runs README shell text with bash (`set -euo pipefail`), its localhost:8787 pointed at the test server; each line of output parsed as JSON. */
 async function runShell(text: string): Promise<unknown[]> {
   expect(text).toContain("http://localhost:8787/");
-  const script = `set -euo pipefail\n${text.replaceAll("http://localhost:8787", dev.url)}\n`;
-  const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-    execFile("bash", ["-c", script], { cwd, timeout: 90_000 }, (error, out, err) =>
-      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout: out, stderr: err }),
-    ),
-  );
+  const { code, stdout, stderr } = await runBash(text.replaceAll("http://localhost:8787", dev.url), { cwd });
   expect(code, `stderr:\n${stderr}\nserver:\n${dev.logs().slice(-3000)}`).toBe(0);
   return stdout
     .trimEnd()

@@ -2,26 +2,21 @@
 // file, register it as the README's diff says, start it with `npx stepwise ... --wait`, then start a run
 // that sleeps, stop the server, ship version 2, start the server again, and see the sleeping run end on
 // version 1 while a new run takes version 2. The commands are the README's own (checked verbatim).
-import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { until } from "../helpers/dev-api.ts";
 import { makeProjectCopy, type ProjectCopy } from "../helpers/project-copy.ts";
+import { fenceAfter } from "../helpers/readme.ts";
+import { runBash } from "../helpers/shell.ts";
 import { runStepwise } from "../helpers/stepwise-cli.ts";
 import { type GroupChild, REPO_ROOT, freePort, groupProcesses } from "../helpers/wrangler-dev.ts";
 
 const README = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
 const SECTION = README.slice(README.indexOf("## Your first workflow"), README.indexOf("\n## ", README.indexOf("## Your first workflow") + 3));
 
-/** The section's fenced block of `lang` that comes after `marker`. */
-function blockAfter(marker: string, lang: string): string {
-  const from = SECTION.indexOf(marker);
-  const open = SECTION.indexOf(`\`\`\`${lang}\n`, from);
-  if (from < 0 || open < 0) throw new Error(`README "Your first workflow": no ${lang} block after ${JSON.stringify(marker)}`);
-  const start = open + lang.length + 4;
-  return SECTION.slice(start, SECTION.indexOf("\n```", start));
-}
+/** The section's first ```lang block after `marker`. */
+const blockAfter = (marker: string, lang: string) => fenceAfter(SECTION, marker, lang);
 
 /** Applies a one-hunk diff without its header (lines " ctx", "-old", "+new") to `text`, or throws when its context and old lines are not there. */
 function applyHunk(text: string, hunk: string): string {
@@ -92,14 +87,12 @@ describe("README: Your first workflow", () => {
     // 4. A run that sleeps 30 s, its id picked out of --json by the README's own shell line.
     const runLine = SECTION.split("\n").find((l) => l.startsWith("RUN=$(npx stepwise start welcome")) as string;
     expect(runLine).toContain(`--args '{"name":"Grace","waitMs":30000}' --json`);
-    const runId = await new Promise<string>((resolve, reject) =>
-      execFile(
-        "bash",
-        ["-c", `set -euo pipefail\n${runLine}\necho "$RUN"`],
-        { cwd: project.root, env: { ...process.env, PORT: String(port), STEPWISE_URL: "", STEPWISE_TOKEN: "" } },
-        (error, stdout, stderr) => (error === null ? resolve(stdout.trim()) : reject(new Error(`${runLine}\n${stderr}`))),
-      ),
-    );
+    const picked = await runBash(`${runLine}\necho "$RUN"`, {
+      cwd: project.root,
+      env: { ...process.env, PORT: String(port), STEPWISE_URL: "", STEPWISE_TOKEN: "" },
+    });
+    expect(picked.code, `${runLine}\n${picked.stderr}`).toBe(0);
+    const runId = picked.stdout.trim();
     expect(runId).toMatch(/^run_[0-9a-f]{32}$/);
     const shown = await readmeCommand("npx stepwise show $RUN", "show", runId);
     expect(shown.code).toBe(0);

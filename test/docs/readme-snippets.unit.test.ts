@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { fences } from "../helpers/readme.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -13,29 +14,6 @@ const MARKER = /^<!-- example: (examples\/[\w./-]+\.tsx?) -->$/;
 const CHECKED = new Set(["ts", "tsx", "typescript"]);
 /** What a README example may import: the package, and the libraries an app would use beside it. */
 const IMPORTABLE = ["stepwise", "stepwise/convex", "zod", "hono/client", "ai", "cloudflare:workers"];
-
-interface Fence {
-  /** 1-based line of the opening fence. */
-  line: number;
-  lang: string;
-  /** The line before the fence. */
-  before: string;
-  content: string[];
-}
-
-function fences(markdown: string): Fence[] {
-  const lines = markdown.split("\n");
-  const found: Fence[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^```(\S*)\s*$/.exec(lines[i]!);
-    if (open === null) continue;
-    let end = i + 1;
-    while (end < lines.length && !/^```\s*$/.test(lines[end]!)) end++;
-    found.push({ line: i + 1, lang: open[1]!, before: lines[i - 1] ?? "", content: lines.slice(i + 1, end) });
-    i = end;
-  }
-  return found;
-}
 
 /**
  * What is wrong with the README's checked fences and markers: a fence without its marker, a marker
