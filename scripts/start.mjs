@@ -54,9 +54,9 @@ try {
   process.exit(1);
 }
 
-// Approval links point at PUBLIC_BASE_URL: the port served here, unless one was set (`--var`, the
-// environment, or .dev.vars, which wrangler dev reads over wrangler.toml's).
-const publicBaseUrl = options.publicBaseUrlVar ?? process.env.PUBLIC_BASE_URL ?? devVars.PUBLIC_BASE_URL ?? origin;
+// Approval links point at PUBLIC_BASE_URL: the port served here, unless one was set. wrangler dev takes a
+// `--var` first, then .dev.vars (over wrangler.toml's); one in the environment is passed on as a `--var`.
+const publicBaseUrl = options.publicBaseUrlVar ?? devVars.PUBLIC_BASE_URL ?? process.env.PUBLIC_BASE_URL ?? origin;
 const baseUrlArgs = options.publicBaseUrlVar === null && devVars.PUBLIC_BASE_URL === undefined ? ["--var", `PUBLIC_BASE_URL:${publicBaseUrl}`] : [];
 
 /** Whether `host:port` can be listened on: false when taken; true too when the host has no such address (no IPv6). */
