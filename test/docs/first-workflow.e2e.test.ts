@@ -100,7 +100,7 @@ describe("README: Your first workflow", () => {
     expect(shown.stdout).toContain("wait");
 
     // Stop the server while it sleeps (Ctrl-C), ship version 2, start the server again.
-    await app!.stop("SIGINT");
+    expect(await app!.stop("SIGINT")).toEqual({ forced: false });
     expect(groupProcesses(app!.pid)).toEqual([]);
     const v2 = readFileSync(join(REPO_ROOT, "examples/first-workflow/welcome-v2.ts"), "utf8");
     expect(blockAfter("`src/workflows/welcome.ts` becomes:", "ts")).toBe(v2.trimEnd());

@@ -281,8 +281,11 @@ export interface GroupChild {
   output(): string;
   /** Resolves with the exit code (null when ended by a signal) once the command's own process exits. */
   readonly exited: Promise<number | null>;
-  /** Signals the whole group (default SIGTERM, then SIGKILL after 5 s) and waits until no process of it is left. */
-  stop(signal?: NodeJS.Signals): Promise<void>;
+  /**
+   * Signals the whole group (default SIGTERM, then SIGKILL after 5 s) and waits until no process of it is
+   * left. `forced`: some process was still there after 5 s and had to be SIGKILLed.
+   */
+  stop(signal?: NodeJS.Signals): Promise<{ forced: boolean }>;
 }
 
 /**
@@ -317,10 +320,12 @@ export function spawnGroup(command: string, args: readonly string[], opts: { cwd
       killGroup(pid, signal);
       const deadline = Date.now() + STOP_GRACE_MS;
       while (groupAlive(pid) && Date.now() < deadline) await sleep(50);
-      if (groupAlive(pid)) killGroup(pid, "SIGKILL");
+      const forced = groupAlive(pid);
+      if (forced) killGroup(pid, "SIGKILL");
       const gone = Date.now() + GROUP_GONE_TIMEOUT_MS;
       while (groupAlive(pid) && Date.now() < gone) await sleep(50);
       liveGroups.delete(pid);
+      return { forced };
     },
   };
 }

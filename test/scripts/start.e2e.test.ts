@@ -24,6 +24,8 @@ async function holdDefaultInspectorPort(): Promise<Server | undefined> {
 describe("npm start", () => {
   let project: ProjectCopy;
   let inspectorHolder: Server | undefined;
+  /** The run the first test starts; the second reads it after a restart on the same state. */
+  let draftRunId: string;
   beforeAll(async () => {
     project = makeProjectCopy();
     inspectorHolder = await holdDefaultInspectorPort();
@@ -36,6 +38,7 @@ describe("npm start", () => {
   it("serves on PORT, points approval links at it, and prints one quiet ready block", async () => {
     const port = await freePort();
     const app = await project.start({ port });
+    let stopped: { forced: boolean } | undefined;
     try {
       const out = app.output();
       for (const line of ALARMING) expect(out).not.toContain(line);
@@ -59,6 +62,7 @@ describe("npm start", () => {
         body: JSON.stringify({ args: { topic: "ports" } }),
       });
       expect(started.status).toBe(201);
+      draftRunId = ((await started.json()) as { runId: string }).runId;
       const textPath = (await until(
         "the approval email",
         async () => /Text: (\S+\.txt)/.exec(app.output())?.[1],
@@ -68,14 +72,17 @@ describe("npm start", () => {
       ))!;
       expect(readFileSync(textPath, "utf8")).toMatch(new RegExp(`http://localhost:${port}/approvals/[\\w.-]+`));
     } finally {
-      await app.stop("SIGINT");
+      stopped = await app.stop("SIGINT");
     }
+    // Ctrl-C (SIGINT to the group) ends every process of it by itself, with no SIGKILL needed.
+    expect(stopped).toEqual({ forced: false });
     expect(groupProcesses(app.pid)).toEqual([]);
   });
 
   it("takes the port from `npm start -- --port N` and reuses the token it made", async () => {
     const port = await freePort();
     const app = await project.start({ port, viaFlag: true });
+    let stopped: { forced: boolean } | undefined;
     try {
       const out = app.output();
       for (const line of ALARMING) expect(out).not.toContain(line);
@@ -87,11 +94,14 @@ describe("npm start", () => {
       expect(out).not.toContain("expects a single value");
       // State persisted under the copy's .wrangler/state: the run started by the first test is still there.
       const token = parseEnv(readFileSync(`${project.root}/.dev.vars`, "utf8")).API_TOKEN as string;
-      const list = await fetch(`http://localhost:${port}/api/runs?workflow=draft-approval`, { headers: { authorization: `Bearer ${token}` } });
-      expect((await list.json()).runs).toHaveLength(1);
+      const run = await fetch(`http://localhost:${port}/api/runs/${draftRunId}?steps=none`, { headers: { authorization: `Bearer ${token}` } });
+      expect(run.status).toBe(200);
+      expect(await run.json()).toMatchObject({ runId: draftRunId, workflow: "draft-approval" });
     } finally {
-      await app.stop("SIGINT");
+      stopped = await app.stop("SIGINT");
     }
+    // Ctrl-C (SIGINT to the group) ends every process of it by itself, with no SIGKILL needed.
+    expect(stopped).toEqual({ forced: false });
     expect(groupProcesses(app.pid)).toEqual([]);
   });
 });
