@@ -9,6 +9,11 @@ import { configDefaults, defineConfig } from "vitest/config";
 const NODE_TESTS = ["test/**/*.unit.test.ts", "test/**/*.e2e.test.ts"];
 /** The seed port (examples/seed) runs as its own Worker, in its own project. */
 const SEED_TESTS = ["test/examples/**/*.test.ts"];
+/**
+ * The example workflows' own tests run as a user's would: the app's wrangler.toml and Worker (src/index.ts),
+ * through the testing kit (stepwise/testing), with only the secrets a clean clone lacks given here.
+ */
+const APP_TESTS = ["test/workflows/examples/**/*.test.ts"];
 
 // The app's D1 migrations (migrations/), read here in Node and applied inside workerd before each test
 // file by test/helpers/apply-migrations.ts (a file's storage starts empty).
@@ -36,7 +41,7 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/**/*.test.ts"],
-          exclude: [...configDefaults.exclude, ...NODE_TESTS, ...SEED_TESTS],
+          exclude: [...configDefaults.exclude, ...NODE_TESTS, ...SEED_TESTS, ...APP_TESTS],
           setupFiles: ["test/helpers/apply-migrations.ts"],
         },
       },
@@ -49,6 +54,24 @@ export default defineConfig({
           }),
         ],
         test: { name: "seed", include: SEED_TESTS, exclude: NODE_TESTS, setupFiles: ["test/helpers/apply-migrations.ts"] },
+      },
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            // Workers AI is remote only: left out, so agents run on the kit's model.
+            remoteBindings: false,
+            miniflare: {
+              bindings: {
+                API_TOKEN: "test-token",
+                APPROVAL_SIGNING_KEY: "k1:app-test-signing-key-0123456789",
+                PUBLIC_BASE_URL: "http://stepwise.test",
+                TEST_MIGRATIONS: migrations,
+              },
+            },
+          }),
+        ],
+        test: { name: "app", include: APP_TESTS, exclude: NODE_TESTS, setupFiles: ["test/helpers/apply-migrations.ts"] },
       },
       {
         test: {

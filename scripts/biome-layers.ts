@@ -13,7 +13,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["components"],
   ["agents"],
   ["approvals"],
-  ["ui", "http", "convex"],
+  ["ui", "http", "convex", "testing"],
   ["workflows"],
 ];
 

@@ -19,6 +19,7 @@ import * as chaosFixtures from "./fixtures/chaos/workflows.ts";
 import * as typedSignalFixtures from "./fixtures/typed-signals.ts";
 import * as appDataFixtures from "./fixtures/app-data.ts";
 import * as repairFixtures from "./fixtures/repairs.ts";
+import * as kitFixtures from "./fixtures/testing-kit.ts";
 import { manualClock } from "./helpers/clock.ts";
 import { runSettled } from "./helpers/settled.ts";
 import { objectClock, type Clock } from "../src/kernel/index.ts";
@@ -37,6 +38,7 @@ export const stepwise = createStepwise({
     typedSignalFixtures,
     appDataFixtures,
     repairFixtures,
+    kitFixtures,
   },
   definitions: [
     ...Object.values(streamActions).flatMap((byKind) => Object.values(byKind)),

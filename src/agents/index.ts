@@ -7,7 +7,7 @@ export { RetentionDays } from "./core/thread-retention.ts";
 export { AgentThread } from "./durable/thread-object.ts";
 export { IndexedThread, ThreadIndex, type ThreadList, type ThreadListQuery } from "./durable/thread-index.ts";
 export { THREAD_ID_PATTERN, type MessagePage } from "./durable/thread-rpc.ts";
-export { DEFAULT_WORKERS_AI_MODEL, defaultModel, type ModelContext, type ModelOption } from "./models/select-model.ts";
+export { DEFAULT_WORKERS_AI_MODEL, defaultModel, overrideModels, type ModelContext, type ModelOption } from "./models/select-model.ts";
 export { OFFLINE_MODEL_ID, OFFLINE_PROVIDER, OfflineLanguageModel, offlineModel } from "./models/offline-model.ts";
 export {
   createThread,

@@ -2,6 +2,7 @@
 // wait for the decision. The journal keeps what was asked, never the token.
 import { z } from "zod";
 import { defineAction, NonRetryableError, SIGNAL_NAME_PATTERN, StepwiseError, type StepContext } from "../engine/index.ts";
+import { systemClock } from "../kernel/index.ts";
 import { deploymentOrigin, parseSigningKeys, publicBaseUrl, signApprovalToken, type SigningKeys } from "./core/index.ts";
 
 /** No control characters: a line break in a header value would start a header of its own (`Bcc:`). */
@@ -56,7 +57,7 @@ export const sendApprovalRequest = defineAction({
       .max(30 * 24 * 60 * 60 * 1000),
   }),
   handler: async (ctx, a): Promise<ApprovalRequest> => {
-    const requestedAt = Date.now();
+    const requestedAt = systemClock.now();
     const expiresAt = requestedAt + a.expiresIn;
     const { keys, origin } = linkSettings(ctx.env);
     const token = await signApprovalToken({ r: ctx.runId, s: a.signal, q: ctx.seq, e: expiresAt, o: origin }, keys);

@@ -22,6 +22,8 @@ export type StepCall =
   | {
       kind: "action" | "mutation" | "run";
       name: string;
+      /** The registered action or mutation the step calls; none for an inline `step.run`. */
+      target?: string;
       args: unknown;
       fn: (ctx: ActionContext) => Promise<unknown>;
       retry?: RetryOption;
@@ -52,6 +54,7 @@ export function createStepContext(
     return execute({
       kind,
       name: opts.name ?? name,
+      target: name,
       args,
       // Args are parsed inside the attempt, so a schema failure is a (non-retryable) step failure.
       fn: async (ctx) => def.handler(ctx, parseArgs(def.args, args, name)),

@@ -20,8 +20,20 @@ export interface Clock {
  */
 export const objectClock: unique symbol = Symbol("stepwise.objectClock");
 
+/** Where `systemClock` reads the time: the platform's clock, unless a test moved it (see `setTimeSource`). */
+let timeSource: (() => number) | null = null;
+
+/**
+ * A test seam: every `systemClock` in this isolate reads `source` from now on (null: the platform's clock
+ * again). Only code in the same isolate can call it; production never does. The testing kit
+ * (`stepwise/testing`) uses it to skip time: run objects, their timers and approval links read it.
+ */
+export function setTimeSource(source: (() => number) | null): void {
+  timeSource = source;
+}
+
 export const systemClock: Clock = {
-  now: () => Date.now(),
+  now: () => (timeSource === null ? Date.now() : timeSource()),
   random: () => Math.random(),
   uuid: () => crypto.randomUUID(),
 };

@@ -1,6 +1,6 @@
 // The shared kernel: what every layer may use, and nothing that knows about runs, threads or HTTP.
 // Errors and their catalogue, RPC results, journal payloads, the injected clock, id minting, SQL and migrations.
-export { objectClock, systemClock, type Clock } from "./clock.ts";
+export { objectClock, setTimeSource, systemClock, type Clock } from "./clock.ts";
 export { decodeCursor, encodeCursor } from "./cursor.ts";
 export { ERROR_CODES, errorCodeInfo, type ErrorCode, type ErrorCodeInfo } from "./error-codes.ts";
 export { NonRetryableError, RunCanceledError, SerializedError, StepwiseError, toSerializedError } from "./errors.ts";

@@ -38,7 +38,21 @@ function chunkDelay(env: object): number {
   return ChunkDelay.parse((env as { STEPWISE_OFFLINE_CHUNK_DELAY_MS?: unknown }).STEPWISE_OFFLINE_CHUNK_DELAY_MS ?? 0);
 }
 
+/** A test's choice of model, over every agent's own (see `overrideModels`). */
+let override: ((ctx: ModelContext) => LanguageModel | undefined) | null = null;
+
+/**
+ * A test seam: every agent in this isolate asks `choose` first, and uses its own model when it answers
+ * undefined (null removes it). The testing kit (`stepwise/testing`) installs it so a test picks a mock or
+ * the offline model; a deployment never does.
+ */
+export function overrideModels(choose: ((ctx: ModelContext) => LanguageModel | undefined) | null): void {
+  override = choose;
+}
+
 export function resolveModel(option: ModelOption | undefined, ctx: ModelContext): LanguageModel {
+  const chosen = override?.(ctx);
+  if (chosen !== undefined) return chosen;
   if (option === undefined) return defaultModel(ctx.env);
   return typeof option === "function" ? option(ctx) : option;
 }

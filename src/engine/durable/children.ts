@@ -1,10 +1,11 @@
 // The child runs of a run's `workflow` steps: starting them (again by the watchdog, after a crash),
 // settling the step when a child ends, and the cancels a finished run owes its open children (kept in
 // storage until each child confirms).
-import { decodePayload, jsonColumn, log, loggedError, ok, rpcResult, type RpcResult } from "../../kernel/index.ts";
+import { decodePayload, jsonColumn, log, loggedError, ok, rpcResult, toSerializedError, type RpcResult } from "../../kernel/index.ts";
 import { ChildDetail } from "../core/journal.ts";
 import { onChildOutcome } from "../core/step-machine.ts";
 import { acrossObjects } from "../faults.ts";
+import { instrumentation } from "../instrumentation.ts";
 import { Outcome, type StartResult } from "./run-rpc.ts";
 import type { RunState } from "./run-state.ts";
 
@@ -21,6 +22,14 @@ export class Children {
   /** Starts (idempotently) the child run of the `workflow` step at `seq`; settles the step if the child already ended. */
   start(seq: number, childRunId: string, workflow: string, args: unknown): void {
     const { env, runId } = this.#state;
+    const standIn = instrumentation()?.child?.({ workflow, args, runId, seq, childRunId });
+    if (standIn !== undefined) {
+      void standIn.then(
+        (outcome) => this.finished(seq, childRunId, outcome),
+        (err: unknown) => this.finished(seq, childRunId, { status: "failed", error: toSerializedError(err) }),
+      );
+      return;
+    }
     const stub = env.WORKFLOW_RUNS.getByName(childRunId);
     void acrossObjects("run.child", () => rpcResult<StartResult>(stub.start({ runId: childRunId, workflow, args, parent: { runId, seq } })))
       .then((r) => {

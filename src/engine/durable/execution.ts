@@ -4,6 +4,7 @@
 // controllers, the replay copy of the journal, and the combinator watch.
 import type { AnyWorkflow } from "../workflow-api.ts";
 import { withCalls } from "../function-calls.ts";
+import { instrumentation } from "../instrumentation.ts";
 import type { Registry } from "../registry.ts";
 import { log, loggedError, StepwiseError, toSerializedError, type Clock, type SerializedError } from "../../kernel/index.ts";
 import type { JournalEntry } from "../core/journal.ts";
@@ -332,8 +333,9 @@ export class HandlerExecution {
         // The holder id is stable for this attempt: asking again after a crash keeps its place in line.
         lease = await Promise.race([call.pool.acquire({ holderId: `${this.#host.runId}:${seq}:${attempt}`, signal: controller.signal }), aborted]);
       }
+      const fn = this.#instrumented(seq, call, attempt) ?? call.fn;
       // An action that ignores its signal still loses the race: the step moves on without it.
-      return { ok: true, value: await Promise.race([Promise.resolve().then(() => call.fn(ctx)), aborted]) };
+      return { ok: true, value: await Promise.race([Promise.resolve().then(() => fn(ctx)), aborted]) };
     } catch (err) {
       return { ok: false, error: toSerializedError(err) };
     } finally {
@@ -347,6 +349,14 @@ export class HandlerExecution {
           );
       }
     }
+  }
+
+  /** The stand-in an installed instrument (a test's mock) gives this attempt, if any. */
+  #instrumented(seq: number, call: ActionCall, attempt: number): ActionCall["fn"] | undefined {
+    const instrument = instrumentation()?.attempt;
+    if (instrument === undefined || call.kind === "run" || call.target === undefined) return undefined;
+    const { runId } = this.#host;
+    return instrument({ kind: call.kind, target: call.target, step: call.name, args: call.args, runId, workflow: this.#workflow.name, seq, attempt });
   }
 
   /** What a log line about one attempt of a step says of it. */

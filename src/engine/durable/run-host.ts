@@ -1,7 +1,8 @@
 // The run object's composition: one RunState shared by the capability modules (commands, alarms,
 // children, finishing, event streams), the host of the handler's execution, and the rule that keeps a
 // run live: an unfinished run whose handler nothing runs in this instance is replayed at once.
-import { decodePayload, systemClock, type Clock, type SerializedError } from "../../kernel/index.ts";
+import { decodePayload, jsonColumn, systemClock, type Clock, type SerializedError } from "../../kernel/index.ts";
+import { ChildDetail } from "../core/journal.ts";
 import type { Registry } from "../registry.ts";
 import { Alarms } from "./alarms.ts";
 import { Children } from "./children.ts";
@@ -11,7 +12,7 @@ import { HandlerExecution, type ExecutionHost } from "./execution.ts";
 import { Finishing } from "./finishing.ts";
 import { Repairs } from "./repairs.ts";
 import { RunState } from "./run-state.ts";
-import type { RunStore } from "./run-store.ts";
+import type { RunEvent, RunStore, TimerRecord } from "./run-store.ts";
 
 /** What a run is busy with right now: for tools that wait until a run is quiet. */
 export interface RunActivity {
@@ -20,6 +21,24 @@ export interface RunActivity {
   executing: number;
   /** The side effects of the run's end are under way. */
   finishing: boolean;
+}
+
+/**
+ * What code in the object's own isolate may read of a run beyond its RPC surface: the testing kit (which
+ * fires timers and waits for quiet) and test tools. Reads only.
+ */
+export interface RunInternals {
+  readonly registry: Registry;
+  /** See RunHost.activity. */
+  activity(): RunActivity | undefined;
+  /** The run's timers, in the order they fall due (the watchdog and the end of retention included). */
+  timers(): TimerRecord[];
+  /** The run's events after `afterSeq`, oldest first. */
+  events(afterSeq: number, limit: number): RunEvent[];
+  /** The seq of the run's last event (0 for none): it grows whenever the run moves. */
+  lastEventSeq(): number;
+  /** The run ids of the child runs its open `workflow` steps wait for. */
+  openChildren(): string[];
 }
 
 export class RunHost implements ExecutionHost {
@@ -163,6 +182,20 @@ export class RunHost implements ExecutionHost {
       status: state.status(),
       executing: execution !== null && !execution.stopped ? execution.executing : 0,
       finishing: this.finishing.pending !== null,
+    };
+  }
+
+  internals(): RunInternals {
+    const state = this.#state;
+    const stored = () => state.run !== undefined;
+    return {
+      registry: state.registry,
+      activity: () => this.activity(),
+      timers: () => (stored() ? state.store.timers() : []),
+      events: (afterSeq, limit) => (stored() ? state.store.eventsAfter(afterSeq, limit) : []),
+      lastEventSeq: () => (stored() ? state.store.lastEventSeq() : 0),
+      openChildren: () =>
+        stored() ? state.store.openSteps().flatMap((s) => (s.kind === "workflow" ? [jsonColumn(ChildDetail, s.detail, "steps.detail").childRunId] : [])) : [],
     };
   }
 

@@ -4,16 +4,20 @@ import { DurableObject } from "cloudflare:workers";
 import { objectClock, systemClock, type Clock } from "../../kernel/index.ts";
 import type { Registry } from "../registry.ts";
 import type { SignalOptions } from "./commands.ts";
-import { RunHost, type RunActivity } from "./run-host.ts";
+import { RunHost, type RunActivity, type RunInternals } from "./run-host.ts";
 import type { AdoptInput, ChildCancel, Outcome, RestartInput, StartInput } from "./run-rpc.ts";
 import type { TimelineQuery } from "./run-timeline.ts";
 export { RunIndex } from "./run-index.ts";
+export type { RunInternals } from "./run-host.ts";
 
 /**
  * The key of a run object's activity snapshot (see RunHost.activity). A symbol, so it is not part of
  * the RPC surface: only code in the object's own isolate (a test's subclass, a tool) can call it.
  */
 export const runActivity: unique symbol = Symbol("stepwise.runActivity");
+
+/** The key of a run object's in-isolate reads (see RunInternals): for the testing kit, not RPC. */
+export const runInternals: unique symbol = Symbol("stepwise.runInternals");
 
 /**
  * Completes the closing handshake. Codes such as 1005, 1006 and 1015 report how a connection ended and
@@ -126,6 +130,10 @@ export function createRunObject(registry: Registry) {
 
     [runActivity](): RunActivity | undefined {
       return this.#host.activity();
+    }
+
+    [runInternals](): RunInternals {
+      return this.#host.internals();
     }
   };
 }

@@ -510,6 +510,11 @@ export class RunStore {
     );
   }
 
+  /** Every timer, in the order they fall due. */
+  timers(): TimerRecord[] {
+    return this.#all("SELECT id, at, kind, seq FROM timers ORDER BY at, id").map((r) => TimerRecord.parse(r));
+  }
+
   earliestTimer(watchdogOnly = false): number | null {
     const v = this.#all(`SELECT MIN(at) AS at FROM timers ${watchdogOnly ? "WHERE kind = 'watchdog'" : ""}`)[0]?.at;
     return z

@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { findApprovalWait, sendDecision, type ApprovalDecision } from "../../approvals/index.ts";
 import { createClient, StepwiseError, type Registry } from "../../engine/index.ts";
+import { systemClock } from "../../kernel/index.ts";
 import { jsonBody, params } from "../validators.ts";
 import { DecideBody, RunId, WaitSeq } from "./schemas.ts";
 
@@ -24,7 +25,7 @@ export function approvalApiRoutes(registry: Registry) {
       // Checked here for a clear answer; the run object checks both again, atomically with taking the decision.
       if (wait.decided !== null) throw new StepwiseError("approval.already_decided", ALREADY_DECIDED);
       if (wait.runStatus !== "running" || wait.waitStatus !== "waiting") throw new StepwiseError("approval.closed", CLOSED);
-      const decision: ApprovalDecision = { approved, decidedAt: Date.now(), by: "console", ...(reason === undefined ? {} : { reason }) };
+      const decision: ApprovalDecision = { approved, decidedAt: systemClock.now(), by: "console", ...(reason === undefined ? {} : { reason }) };
       const sent = await sendDecision(client, { runId, signal: wait.signal, requestSeq: wait.requestSeq, decision });
       if (!sent.ok)
         throw new StepwiseError(

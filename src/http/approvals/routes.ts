@@ -3,7 +3,7 @@
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createClient, StepwiseError, type Registry } from "../../engine/index.ts";
-import { log } from "../../kernel/index.ts";
+import { log, systemClock } from "../../kernel/index.ts";
 import { decisionPage, messagePage } from "./pages.ts";
 import {
   approvalOnceKey,
@@ -47,7 +47,7 @@ async function load(c: Context<{ Bindings: Env }>, registry: Registry): Promise<
     log.error("approval pages: PUBLIC_BASE_URL is not a URL");
     return { ok: false, status: 500, title: "Unavailable", message: "Approvals are not configured on this server." };
   }
-  const verified = await verifyApprovalToken(c.req.param("token") ?? "", keys, { now: Date.now(), origin });
+  const verified = await verifyApprovalToken(c.req.param("token") ?? "", keys, { now: systemClock.now(), origin });
   if (!verified.ok) {
     return verified.reason === "expired"
       ? { ok: false, status: 410, title: "This link has expired", message: "The decision window has closed. Ask for a new link if a decision is still needed." }
@@ -106,7 +106,7 @@ export function approvalRoutes(registry: Registry) {
       const choice = form.decision;
       if (choice !== "approve" && choice !== "reject") return c.html(messagePage("No decision", "Choose Approve or Reject."), 400);
       if (l.decided !== null) return c.html(messagePage("Already decided", decidedText(l.decided)), 409);
-      const decision: ApprovalDecision = { approved: choice === "approve", decidedAt: Date.now(), by: l.request.to };
+      const decision: ApprovalDecision = { approved: choice === "approve", decidedAt: systemClock.now(), by: l.request.to };
       // The run object refuses the decision, atomically with accepting it, once the request's wait ended.
       const sent = await sendDecision(createClient(c.env, registry), { runId: l.claims.r, signal: l.claims.s, requestSeq: l.claims.q, decision });
       if (!sent.ok && sent.refused === "already_decided")
