@@ -4,18 +4,7 @@ import { env } from "cloudflare:workers";
 import { withCalls, type ActionContext } from "../../src/engine/index.ts";
 import { stepwise } from "../worker.ts";
 
-export type AppTable = "notifications" | "posts";
-
-/** The rows of `table` written by steps of `runId` (their idempotency keys are `${runId}:${seq}`), oldest first. */
-export async function rowsOfRun(table: AppTable, runId: string): Promise<Record<string, unknown>[]> {
-  const { results } = await env.DB.prepare(`SELECT * FROM ${table} WHERE substr(idempotency_key, 1, length(?1)) = ?1 ORDER BY id`).bind(`${runId}:`).all();
-  return results;
-}
-
-/** The rows of `table` with this idempotency key (at most one, if the key is unique). */
-export async function rowsWithKey(table: AppTable, idempotencyKey: string): Promise<Record<string, unknown>[]> {
-  return (await env.DB.prepare(`SELECT * FROM ${table} WHERE idempotency_key = ?`).bind(idempotencyKey).all()).results;
-}
+export { rowsOfRun, rowsWithKey, type AppTable } from "./app-rows.ts";
 
 /** What the engine passes a mutation's handler for attempt `attempt` of step `seq` of run `runId`. */
 export function mutationContext(runId: string, seq: number, opts: { attempt?: number; env?: Env } = {}): ActionContext {

@@ -16,7 +16,9 @@ describe("toHaveRunInParallel", () => {
     const journal = await run.journal();
     expect(journal).toHaveRunInParallel(["kit.lookup"]);
     expect(journal).not.toHaveRunInParallel(["kit.lookup", "kit.summarize"]);
-    expect(() => expect(journal).toHaveRunInParallel(["kit.lookup", "kit.summarize"])).toThrow(/step 0 ended before step 3 started: steps 0, 1, 2, 3 ran one after another/);
+    expect(() => expect(journal).toHaveRunInParallel(["kit.lookup", "kit.summarize"])).toThrow(
+      /step 0 ended before step 3 started: steps 0, 1, 2, 3 ran one after another/,
+    );
     expect(() => expect(journal).toHaveRunInParallel(["kit.summarize"])).toThrow(/only one step \(seq 3\) is named so/);
     expect(() => expect(journal).toHaveRunInParallel(["missing"])).toThrow(/the journal has no step named "missing"/);
   });
@@ -34,8 +36,12 @@ describe("toHaveRunOnce", () => {
     await run.result();
     const journal = await run.journal();
     expect(journal).toHaveRunOnce("kit.summarize");
-    expect(() => expect(journal).toHaveRunOnce("kit.lookup")).toThrow(/expected the run to have run "kit.lookup" once, but the journal has 2 steps named "kit.lookup" \(seqs 0, 1\)/);
-    expect(() => expect(journal).not.toHaveRunOnce("kit.summarize")).toThrow(/expected the run not to have run "kit.summarize" once, but step 2 "kit.summarize" completed/);
+    expect(() => expect(journal).toHaveRunOnce("kit.lookup")).toThrow(
+      /expected the run to have run "kit.lookup" once, but the journal has 2 steps named "kit.lookup" \(seqs 0, 1\)/,
+    );
+    expect(() => expect(journal).not.toHaveRunOnce("kit.summarize")).toThrow(
+      /expected the run not to have run "kit.summarize" once, but step 2 "kit.summarize" completed/,
+    );
   });
 
   it("fails for a step that needed retries", async () => {

@@ -94,7 +94,10 @@ describe("bad use", () => {
       return "never";
     });
     const run = await t.start("kit.bad-lookup", {});
-    expect(await run.outcome()).toMatchObject({ status: "failed", error: { code: "step.invalid_args", message: expect.stringContaining('invalid args for "kit.lookup"') } });
+    expect(await run.outcome()).toMatchObject({
+      status: "failed",
+      error: { code: "step.invalid_args", message: expect.stringContaining('invalid args for "kit.lookup"') },
+    });
     expect(called).toBe(false);
   });
 });
