@@ -13,7 +13,21 @@ const MARKER = /^<!-- example: (examples\/[\w./-]+\.tsx?) -->$/;
 /** Fences whose content must be an example file; `sh`, `json`, `diff`... are not checked. */
 const CHECKED = new Set(["ts", "tsx", "typescript"]);
 /** What a README example may import: the package, and the libraries an app would use beside it. */
-const IMPORTABLE = ["stepwise", "stepwise/convex", "zod", "hono/client", "ai", "cloudflare:workers"];
+const IMPORTABLE = [
+  "stepwise",
+  "stepwise/convex",
+  "stepwise/testing",
+  "zod",
+  "hono/client",
+  "ai",
+  "ai/test",
+  "cloudflare:workers",
+  // The testing section's config, setup file and test.
+  "cloudflare:test",
+  "vitest",
+  "vitest/config",
+  "@cloudflare/vitest-plugin",
+];
 
 /**
  * What is wrong with the README's checked fences and markers: a fence without its marker, a marker
