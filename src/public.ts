@@ -25,6 +25,7 @@ export type {
   PublicApiFromModules,
   RetryOption,
   RetryPolicy,
+  RunHistory,
   RunOutcome,
   RunView,
   SerializedError,

@@ -20,6 +20,7 @@ import * as typedSignalFixtures from "./fixtures/typed-signals.ts";
 import * as appDataFixtures from "./fixtures/app-data.ts";
 import * as repairFixtures from "./fixtures/repairs.ts";
 import * as kitFixtures from "./fixtures/testing-kit.ts";
+import * as historyFixtures from "./fixtures/history.ts";
 import { manualClock } from "./helpers/clock.ts";
 import { runSettled } from "./helpers/settled.ts";
 import { objectClock, type Clock } from "../src/kernel/index.ts";
@@ -39,6 +40,7 @@ export const stepwise = createStepwise({
     appDataFixtures,
     repairFixtures,
     kitFixtures,
+    historyFixtures,
   },
   definitions: [
     ...Object.values(streamActions).flatMap((byKind) => Object.values(byKind)),

@@ -7,6 +7,7 @@ import { RUN_ID_PATTERN, type OnCompleteRef, type RestartInput, type RestartResu
 import type { RunView } from "./durable/run-view.ts";
 import type { InboxPage, InboxQuery, ListQuery, RunPage } from "./durable/index-entry.ts";
 import type { RunTimeline, StepDetail, TimelineQuery } from "./durable/run-timeline.ts";
+import type { RunHistory } from "./history.ts";
 
 export interface StepwiseClient {
   /**
@@ -77,6 +78,14 @@ export interface StepwiseClient {
   getTimeline(runId: string, query?: TimelineQuery): Promise<RunTimeline>;
   /** One step of a run in full (`step.not_found` when the run has no such seq). */
   getStep(runId: string, seq: number): Promise<StepDetail>;
+  /**
+   * The run's history: its journal with payloads decoded, its `step.patched` answers and its signals, as
+   * JSON to save and replay against new code with `replayHistory`. A read only: a parked run stays parked.
+   * @example
+   * const history = await runs.getHistory(runId);
+   * const report = await replayHistory(registry, history);
+   */
+  getHistory(runId: string): Promise<RunHistory>;
   /** The run object's event stream endpoint (`/events` SSE or `/ws` WebSocket) for a forwarded request. */
   streamEvents(runId: string, request: Request, kind: "events" | "ws"): Promise<Response>;
 }
@@ -152,6 +161,9 @@ export function createClient(env: Env, registry?: Registry): StepwiseClient {
     },
     async getStep(runId, seq) {
       return unwrap(await stub(runId).step(seq));
+    },
+    async getHistory(runId) {
+      return unwrap(await stub(runId).history());
     },
     async listRuns(query = {}) {
       return unwrap(await env.RUN_INDEX.getByName("global").list(query));

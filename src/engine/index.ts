@@ -37,3 +37,4 @@ export { OnCompleteRef, RUN_ID_PATTERN, RunCompletion, SIGNAL_NAME_PATTERN } fro
 export type { RunView, StepView, WaitingFor } from "./durable/run-view.ts";
 export type { RunTimeline, StepDetail, TimelineQuery, TimelineStep } from "./durable/run-timeline.ts";
 export type { AttemptOutcome, AttemptSpan } from "./core/attempt-history.ts";
+export { HISTORY_FORMAT, HistoryPatch, HistorySignal, HistoryStep, RunHistory } from "./history.ts";

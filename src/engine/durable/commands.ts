@@ -19,7 +19,9 @@ import { SignalDetail } from "../core/journal.ts";
 import { deliverSignal, OMITTED_PAYLOAD } from "../core/step-machine.ts";
 import type { Alarms } from "./alarms.ts";
 import type { Finishing } from "./finishing.ts";
+import type { RunHistory } from "../history.ts";
 import { ChildCancel, SIGNAL_NAME_PATTERN, StartInput, type StartResult } from "./run-rpc.ts";
+import { runHistory } from "./run-history.ts";
 import { daysToMs, type RunState } from "./run-state.ts";
 import type { NewRun, RunRecord } from "./run-store.ts";
 import { runTimeline, stepDetail, type RunTimeline, type StepDetail, type TimelineQuery } from "./run-timeline.ts";
@@ -124,6 +126,11 @@ export class Commands {
    */
   timeline(query: TimelineQuery = {}): RpcResult<RunTimeline> {
     return runTimeline(this.#state, query);
+  }
+
+  /** The run's history for export and replay against other code (history.ts). A read only, like `timeline`. */
+  history(): RpcResult<RunHistory> {
+    return runHistory(this.#state);
   }
 
   /** One step in full: its attempts, args, result and error. A read only, like `timeline`. */

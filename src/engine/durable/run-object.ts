@@ -59,6 +59,11 @@ export function createRunObject(registry: Registry) {
       return this.#host.commands.timeline(query);
     }
 
+    /** The run's history (journal, patches, signals) for export; `run.not_found` for an object with no run. */
+    history() {
+      return this.#host.commands.history();
+    }
+
     /** One journaled step in full. */
     step(seq: number) {
       return this.#host.commands.step(seq);

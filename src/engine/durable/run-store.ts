@@ -58,6 +58,16 @@ export type RestartPending = z.infer<typeof RestartPending>;
 export const PatchRecord = z.object({ changeId: z.string(), value: z.boolean(), seq: z.number().int(), at: z.number() });
 export type PatchRecord = z.infer<typeof PatchRecord>;
 
+/** A signal as a history exports it: `payload` null when the sender omitted it; `takenBy` the wait that took (or refused) it. */
+export const SignalRecord = z.object({
+  name: z.string(),
+  payload: z.string().nullable(),
+  receivedAt: z.number(),
+  takenBy: z.number().int().nullable(),
+  refused: z.boolean(),
+});
+export type SignalRecord = z.infer<typeof SignalRecord>;
+
 export const TimerRecord = z.object({ id: z.number(), at: z.number(), kind: TimerKind, seq: z.number() });
 export type TimerRecord = z.infer<typeof TimerRecord>;
 
@@ -375,6 +385,13 @@ export class RunStore {
     );
   }
 
+  /** Every journaled answer of step.patched, in the order they were first asked (a history export). */
+  allPatches(): PatchRecord[] {
+    return this.#all("SELECT change_id AS changeId, value, seq, at FROM patches ORDER BY seq, change_id").map((r) =>
+      PatchRecord.parse({ ...r, value: r.value === 1 }),
+    );
+  }
+
   // -- events ----------------------------------------------------------------------------------
 
   /** Appends to the run's event log; written in the same transaction as the change it reports. */
@@ -583,6 +600,13 @@ export class RunStore {
   refuseSignal(id: number, seq: number, issues: readonly IssueDetail[], now: number): void {
     const name = this.#all("UPDATE signals SET consumed_seq = ?, refused = ? WHERE id = ? RETURNING name", seq, JSON.stringify({ issues }), id)[0]?.name;
     this.appendEvent("signal.refused", { signal: String(name), signalId: id, seq, issues }, now);
+  }
+
+  /** Every signal the run accepted, in the order it arrived: taken, refused or still buffered (a history export). */
+  allSignals(): SignalRecord[] {
+    return this.#all("SELECT name, payload, received_at AS receivedAt, consumed_seq AS takenBy, refused IS NOT NULL AS refused FROM signals ORDER BY id").map(
+      (r) => SignalRecord.parse({ ...r, refused: r.refused === 1 }),
+    );
   }
 
   /** The signal already delivered under this once-only key, if any, with its name and payload. */

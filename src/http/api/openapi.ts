@@ -11,6 +11,7 @@ import {
   DecideBody,
   DecideResponse,
   FunctionList,
+  History,
   Inbox,
   InboxQuery,
   ListRunsQuery,
@@ -137,6 +138,15 @@ export const OPERATIONS: Operation[] = [
     params: { runId: "run id" },
     query: TimelineQuery,
     responses: { 200: { description: "the window", schema: Timeline }, ...problems(400, 401, 404) },
+  },
+  {
+    method: "get",
+    path: "/api/runs/{runId}/history",
+    summary:
+      "The run's history (format stepwise.history/1): its journal with args, results and errors decoded, its step.patched answers and its signals. " +
+      "Save it and replay it against new code with replayHistory before a deploy",
+    params: { runId: "run id" },
+    responses: { 200: { description: "the history", schema: History }, ...problems(400, 401, 404) },
   },
   {
     method: "get",

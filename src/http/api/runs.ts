@@ -62,6 +62,9 @@ export function runRoutes(registry: Registry) {
       .get("/runs/:runId/timeline", params(z.object({ runId: RunId })), query(TimelineQuery), async (c) => {
         return c.json(await createClient(c.env, registry).getTimeline(c.req.valid("param").runId, c.req.valid("query")));
       })
+      .get("/runs/:runId/history", params(z.object({ runId: RunId })), async (c) => {
+        return c.json(await createClient(c.env, registry).getHistory(c.req.valid("param").runId));
+      })
       .get("/runs/:runId/steps/:seq", params(z.object({ runId: RunId, seq: StepSeq })), async (c) => {
         const { runId, seq } = c.req.valid("param");
         return c.json(await createClient(c.env, registry).getStep(runId, seq));

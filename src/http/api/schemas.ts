@@ -1,7 +1,7 @@
 // The API's request and response schemas: the routes validate with these and the OpenAPI document is
 // generated from these, so the two cannot drift apart.
 import { z } from "zod";
-import { IndexWait, RUN_ID_PATTERN, RUN_ID_PREFIX_PATTERN, SIGNAL_NAME_PATTERN, WORKFLOW_NAME_PATTERN } from "../../engine/index.ts";
+import { IndexWait, RUN_ID_PATTERN, RUN_ID_PREFIX_PATTERN, RunHistory, SIGNAL_NAME_PATTERN, WORKFLOW_NAME_PATTERN } from "../../engine/index.ts";
 
 export const Problem = z.object({
   type: z.string(),
@@ -202,6 +202,9 @@ export const StepDetail = TimelineStep.extend({
   result: z.unknown().optional(),
   error: ErrorSummary.optional().describe("Why the step failed, or its last attempt's error while it waits to retry"),
 });
+
+/** The engine's own schema of an exported history: the route answers it as the run object builds it. */
+export const History = RunHistory;
 
 export const CancelResponse = z.object({ status: z.literal("canceled") });
 
