@@ -38,3 +38,4 @@ export type { RunView, StepView, WaitingFor } from "./durable/run-view.ts";
 export type { RunTimeline, StepDetail, TimelineQuery, TimelineStep } from "./durable/run-timeline.ts";
 export type { AttemptOutcome, AttemptSpan } from "./core/attempt-history.ts";
 export { HISTORY_FORMAT, HistoryPatch, HistorySignal, HistoryStep, RunHistory } from "./history.ts";
+export { formatReplayReport, replayHistory, type ReplayOptions, type ReplayReport, type StepShape } from "./history-replay.ts";

@@ -52,6 +52,7 @@ export const ERROR_CODES = {
   "run.finished": outcome("the run ended while the step was open"),
   "run.handler_failed": outcome("the handler threw"),
   "run.invalid_result": outcome("the handler's return value does not match `returns`"),
+  "history.invalid": outcome("what was given to replayHistory is not a run history (stepwise.history/1): `details` lists the failing paths"),
   // Signals
   "signal.invalid_name": http(400, "the signal name is not valid"),
   "signal.invalid_payload": http(
