@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RunHistory } from "../../src/engine/history.ts";
 import { apiOf, TOKEN, until } from "../helpers/dev-api.ts";
 import { type CliOptions, type CliResult, runStepwise, spawnStepwise, stopStepwise } from "../helpers/stepwise-cli.ts";
 import { type DevServer, freePort, startWranglerDev } from "../helpers/wrangler-dev.ts";
@@ -68,6 +69,29 @@ describe("stepwise against wrangler dev", () => {
     const id = startedId(r.stdout);
     expect(r.stdout).toContain(`${id} completed after`);
     expect(r.stdout).toMatch(/^result {2}\{"greeting":"Hello, Ada! I slept 300 ms\.","sleptMs":\d+\}$/m);
+  });
+
+  it("prints a run's history as one line of JSON in a pipe, which parses as a RunHistory", async () => {
+    const run = await stepwise("start", "sleepy-greeting", "--args", '{"name":"Ada","sleepMs":100}', "--wait");
+    expect(run.code, run.stderr).toBe(0);
+    const id = startedId(run.stdout);
+    const saved = await stepwise("history", id);
+    expect(saved.code, saved.stderr).toBe(0);
+    expect(saved.stdout.trimEnd().split("\n")).toHaveLength(1);
+    const history = RunHistory.parse(JSON.parse(saved.stdout));
+    expect(history).toMatchObject({
+      format: "stepwise.history/1",
+      runId: id,
+      workflow: "sleepy-greeting",
+      status: "completed",
+      args: { name: "Ada", sleepMs: 100 },
+    });
+    expect(history.steps.map((s) => [s.kind, s.name])).toEqual([
+      ["run", "prepare"],
+      ["sleep", "nap"],
+      ["run", "greet"],
+      ["now", "now"],
+    ]);
   });
 
   it("follows a waiting run's events while a bad payload is refused (exit 1, run unchanged) and a good one ends it", async () => {

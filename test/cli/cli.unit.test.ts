@@ -114,6 +114,34 @@ describe("requests", () => {
   });
 });
 
+describe("history", () => {
+  const history = { format: "stepwise.history/1", runId: "run_1", steps: [{ seq: 0, name: "a", result: { n: 1 } }], patches: [], signals: [] };
+  const routes = { "GET /api/runs/run_1/history": () => json(history) };
+
+  it.each([[[] as string[]], [["--json"]]])("prints the run's history as JSON, one line in a pipe (%j), for `> histories/$RUN.json`", async (extra) => {
+    const r = await cli(["history", "run_1", ...extra], routes);
+    expect(r).toMatchObject({ code: 0, out: JSON.stringify(history), err: "" });
+    expect(new URL(r.requests[0]!.url).pathname).toBe("/api/runs/run_1/history");
+  });
+
+  it("is indented on a terminal", async () => {
+    const r = await cli(["history", "run_1"], routes, undefined, true);
+    expect(r.out).toBe(JSON.stringify(history, null, 2));
+  });
+
+  it("an unknown run exits 1 with the refusal on stderr, so nothing lands in the file stdout goes to", async () => {
+    const r = await cli(["history", "run_2"], { "GET /api/runs/run_2/history": () => problem(404, "run.not_found", "no such run") });
+    expect(r).toMatchObject({ code: 1, out: "", err: "error: no such run (run.not_found)" });
+  });
+
+  it("needs its run id, and is in the help", async () => {
+    const r = await cli(["history"]);
+    expect(r.code).toBe(2);
+    expect(r.requests).toEqual([]);
+    expect((await cli(["--help"])).out).toMatch(/^ {2}history <runId> +print a run's history as JSON/m);
+  });
+});
+
 describe("exit codes and errors", () => {
   it.each([
     [["bogus"], /unknown command "bogus"/],

@@ -1,6 +1,7 @@
 // Every command, in the order help lists them.
 import type { Command } from "./command.ts";
 import { events } from "./events.ts";
+import { history } from "./history.ts";
 import { cancel, pause, restart, resume } from "./repair.ts";
 import { runs } from "./runs.ts";
 import { show } from "./show.ts";
@@ -10,4 +11,4 @@ import { workflows } from "./workflows.ts";
 
 export type { Command, Context } from "./command.ts";
 
-export const COMMANDS: readonly Command[] = [workflows, start, runs, show, events, signal, cancel, pause, resume, restart];
+export const COMMANDS: readonly Command[] = [workflows, start, runs, show, history, events, signal, cancel, pause, resume, restart];
