@@ -6,3 +6,4 @@ export type { MockBehaviour, MockContext, MockedStep, StepCallRecord } from "./m
 export type { LinkAnswer } from "./approval-links.ts";
 export { RunJournal } from "./run-journal.ts";
 export { stepwiseMatchers } from "./matchers.ts";
+export type { ReplayReport, RunHistory } from "../engine/index.ts";

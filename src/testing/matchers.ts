@@ -1,6 +1,7 @@
 // The kit's vitest matchers over a RunJournal (`await run.journal()`): registered with `expect.extend`
 // when the kit is imported, so a test only writes `expect(journal).toHaveRunOnce("publish")`.
 import { expect } from "vitest";
+import { formatReplayReport, type ReplayReport } from "../engine/index.ts";
 import { RunJournal } from "./run-journal.ts";
 
 interface StepwiseMatchers<R> {
@@ -10,6 +11,8 @@ interface StepwiseMatchers<R> {
   toHaveRunInParallel(names: readonly string[]): R;
   /** The run waited for this signal and received it (with this payload, when given). */
   toHaveWaitedForSignal(name: string, payload?: unknown): R;
+  /** A replay report (`await t.replay(history)`) found the code agrees with the history. */
+  toReplayCleanly(): R;
 }
 
 declare module "vitest" {
@@ -29,6 +32,14 @@ function verdict(result: { pass: boolean; why: string }, expectation: string) {
 }
 
 export const stepwiseMatchers = {
+  toReplayCleanly(received: unknown) {
+    if (typeof received !== "object" || received === null || !("ok" in received) || !("runId" in received)) {
+      throw new TypeError("toReplayCleanly takes a replay report: expect(await t.replay(history)).toReplayCleanly()");
+    }
+    // SAFETY: checked just above to be a report's shape (ok and runId); formatReplayReport reads only its fields.
+    const report = received as ReplayReport;
+    return { pass: report.ok, message: () => (report.ok ? `expected the replay to fail, but ${formatReplayReport(report)}` : formatReplayReport(report)) };
+  },
   toHaveRunOnce(received: unknown, name: string) {
     return verdict(journalOf(received, "toHaveRunOnce").ranOnce(name), `have run "${name}" once`);
   },

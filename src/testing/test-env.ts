@@ -4,7 +4,18 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { env as workerEnv } from "cloudflare:workers";
 import type { LanguageModel } from "ai";
 import { offlineModel, overrideModels } from "../agents/index.ts";
-import { createClient, instrument, type DefinitionLike, type Registry, type StepwiseClient } from "../engine/index.ts";
+import {
+  createClient,
+  instrument,
+  Registry,
+  replayHistory,
+  versionOf,
+  type AnyWorkflow,
+  type DefinitionLike,
+  type ReplayReport,
+  type RunHistory,
+  type StepwiseClient,
+} from "../engine/index.ts";
 import { Mocks, type MockBehaviour, type MockedStep, type StepCallRecord } from "./mocks.ts";
 import { quiet, withInternals, type RunObjectStub } from "./quiet.ts";
 import { TestRun, type RunsUnderTest } from "./test-run.ts";
@@ -122,6 +133,20 @@ export class StepwiseTest implements RunsUnderTest {
     return this.#mocks.calls(name);
   }
 
+  /**
+   * Replays a saved run history (`GET /api/runs/:runId/history`) on the deployment's current code, or on
+   * `workflow` (changed code to check before it is registered), executing nothing. Resolves with the
+   * report: `ok`, or the first step that would fail the determinism check, with its seq and both steps.
+   */
+  replay(history: unknown, opts: { version?: number; workflow?: AnyWorkflow } = {}): Promise<ReplayReport> {
+    this.#live();
+    const { workflow } = opts;
+    const registry = workflow === undefined ? this.registry : withWorkflow(this.registry, workflow);
+    const version = opts.version ?? (workflow === undefined ? undefined : versionOf(workflow));
+    // SAFETY: replayHistory parses what it is given, and refuses anything but a history with history.invalid.
+    return replayHistory(registry, history as RunHistory, version === undefined ? {} : { version });
+  }
+
   /** Which model agents answer with, from now on: a mock, or "offline"; `agent` limits it to the agent of that name. */
   useModel(model: LanguageModel | "offline", opts: { agent?: string } = {}): void {
     this.#live();
@@ -198,4 +223,10 @@ export class StepwiseTest implements RunsUnderTest {
   #live(): void {
     if (this.#disposed) throw new Error("this test environment was disposed: make a new one with stepwiseTest()");
   }
+}
+
+/** The deployment's definitions with `workflow` in place of every registered version of its name. */
+function withWorkflow(registry: Registry, workflow: AnyWorkflow): Registry {
+  const others = registry.list().flatMap((w) => (w.name === workflow.name ? [] : registry.versions(w.name)));
+  return new Registry([...registry.callables(), ...others, workflow]);
 }

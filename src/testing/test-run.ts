@@ -168,7 +168,10 @@ export class TestRun<Result = unknown> {
 
 function outcomeOf(v: RunView): TestOutcome {
   if (v.status === "completed") return { status: "completed", result: v.result };
-  if (v.status === "failed") return { status: "failed", error: v.error ?? { code: "run.failed", message: "failed" } };
+  if (v.status === "failed") {
+    if (v.error === undefined) throw new Error(`run ${v.runId} failed without an error: the run view is malformed`);
+    return { status: "failed", error: v.error };
+  }
   return { status: "canceled" };
 }
 
