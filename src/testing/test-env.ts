@@ -7,6 +7,7 @@ import { offlineModel, overrideModels } from "../agents/index.ts";
 import {
   createClient,
   instrument,
+  isDefinition,
   Registry,
   replayHistory,
   versionOf,
@@ -138,9 +139,9 @@ export class StepwiseTest implements RunsUnderTest {
    * `workflow` (changed code to check before it is registered), executing nothing. Resolves with the
    * report: `ok`, or the first step that would fail the determinism check, with its seq and both steps.
    */
-  replay(history: unknown, opts: { version?: number; workflow?: AnyWorkflow } = {}): Promise<ReplayReport> {
+  replay(history: unknown, opts: { version?: number; workflow?: DefinitionLike } = {}): Promise<ReplayReport> {
     this.#live();
-    const { workflow } = opts;
+    const workflow = opts.workflow === undefined ? undefined : asWorkflow(opts.workflow);
     const registry = workflow === undefined ? this.registry : withWorkflow(this.registry, workflow);
     const version = opts.version ?? (workflow === undefined ? undefined : versionOf(workflow));
     // SAFETY: replayHistory parses what it is given, and refuses anything but a history with history.invalid.
@@ -223,6 +224,11 @@ export class StepwiseTest implements RunsUnderTest {
   #live(): void {
     if (this.#disposed) throw new Error("this test environment was disposed: make a new one with stepwiseTest()");
   }
+}
+
+function asWorkflow(def: DefinitionLike): AnyWorkflow {
+  if (!isDefinition(def) || def.type !== "workflow") throw new TypeError("replay's `workflow` takes a workflow definition (defineWorkflow)");
+  return def;
 }
 
 /** The deployment's definitions with `workflow` in place of every registered version of its name. */

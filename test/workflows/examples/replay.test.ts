@@ -1,6 +1,7 @@
 // Replay checks: histories of the example workflows, exported from real runs under `wrangler dev`
 // (histories/, one finished run of each and a draft still waiting for its approval), replay on the
 // current code; a deliberately changed draft-approval fails them at the step it changed.
+/// <reference types="vite/client" />
 import { createThread, defineWorkflow, requestApproval } from "stepwise";
 import type { RunHistory } from "stepwise/testing";
 import { describe, expect, it } from "vitest";
