@@ -68,6 +68,8 @@ export class HandlerExecution {
   #stopped: StepwiseError | null = null;
   /** Steps executing user code: what the watchdog guards and the run's activity snapshot reports. */
   #busy = 0;
+  /** Step calls waiting out a give-way turn (see YIELD_EVERY): the handler is under way, though no step runs. */
+  #yielding = 0;
   /** Open child-workflow steps: the watchdog keeps polling them. */
   readonly #children = new Set<number>();
   #finishing: Promise<void> | null = null;
@@ -128,6 +130,11 @@ export class HandlerExecution {
 
   get executing(): number {
     return this.#busy;
+  }
+
+  /** Whether the handler is between two steps, giving the event loop a turn. */
+  get yielding(): boolean {
+    return this.#yielding > 0;
   }
 
   get childSteps(): number[] {
@@ -199,7 +206,9 @@ export class HandlerExecution {
     // serving anything else (other runs, reads, signals) until it ends: give way every so often.
     if (++this.#sinceYield >= YIELD_EVERY) {
       this.#sinceYield = 0;
+      this.#yielding++;
       await new Promise((resolve) => setTimeout(resolve, 0));
+      this.#yielding--;
       if (this.#stopped) throw this.#stopped;
     }
     const journaled = this.#replay.get(seq);

@@ -21,6 +21,8 @@ export interface RunActivity {
   executing: number;
   /** The side effects of the run's end are under way. */
   finishing: boolean;
+  /** The handler is between two steps, giving the event loop a turn: it goes on by itself. */
+  yielding: boolean;
 }
 
 /**
@@ -182,6 +184,7 @@ export class RunHost implements ExecutionHost {
       status: state.status(),
       executing: execution !== null && !execution.stopped ? execution.executing : 0,
       finishing: this.finishing.pending !== null,
+      yielding: execution !== null && !execution.stopped && execution.yielding,
     };
   }
 
