@@ -1,17 +1,13 @@
 // The journal matchers: a step ran once, steps ran in parallel, the run waited for a signal; each fails
 // with a message that says what the journal holds instead.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { stepwiseTest, type StepwiseTest } from "../../src/testing/index.ts";
+import { describe, expect, it } from "vitest";
+import { useStepwiseTest } from "../helpers/kit.ts";
 
-let t: StepwiseTest;
-beforeEach(async () => {
-  t = await stepwiseTest();
-});
-afterEach(() => t.dispose());
+const kit = useStepwiseTest();
 
 describe("toHaveRunInParallel", () => {
   it("holds for steps of Promise.all, not for a step after them", async () => {
-    const run = await t.start("kit.fan-out", { keys: ["a", "b", "c"] });
+    const run = await kit.t.start("kit.fan-out", { keys: ["a", "b", "c"] });
     await run.result();
     const journal = await run.journal();
     expect(journal).toHaveRunInParallel(["kit.lookup"]);
@@ -24,7 +20,7 @@ describe("toHaveRunInParallel", () => {
   });
 
   it("holds for two sleeps under way at once", async () => {
-    const run = await t.start("kit.two-timers", {});
+    const run = await kit.t.start("kit.two-timers", {});
     await run.result();
     expect(await run.journal()).toHaveRunInParallel(["one hour", "two hours"]);
   });
@@ -32,7 +28,7 @@ describe("toHaveRunInParallel", () => {
 
 describe("toHaveRunOnce", () => {
   it("holds for one step completed at its first attempt", async () => {
-    const run = await t.start("kit.fan-out", { keys: ["a", "b"] });
+    const run = await kit.t.start("kit.fan-out", { keys: ["a", "b"] });
     await run.result();
     const journal = await run.journal();
     expect(journal).toHaveRunOnce("kit.summarize");
@@ -45,7 +41,7 @@ describe("toHaveRunOnce", () => {
   });
 
   it("fails for a step that needed retries", async () => {
-    const run = await t.start("kit.retrying", { failures: 1 });
+    const run = await kit.t.start("kit.retrying", { failures: 1 });
     await run.result();
     expect(() => expect(run.journal()).toHaveRunOnce("kit.flaky-call")).toThrow(/takes a run's journal: expect\(await run.journal\(\)\)/);
     expect(() => expect({}).toHaveRunOnce("kit.flaky-call")).toThrow(TypeError);
@@ -56,7 +52,7 @@ describe("toHaveRunOnce", () => {
 
 describe("toHaveWaitedForSignal", () => {
   it("holds once the signal was received, with its payload", async () => {
-    const run = await t.start("kit.signal-or-timeout", {});
+    const run = await kit.t.start("kit.signal-or-timeout", {});
     await run.signal("go", { ok: true });
     await run.result();
     const journal = await run.journal();
@@ -67,7 +63,7 @@ describe("toHaveWaitedForSignal", () => {
   });
 
   it("fails for a wait that timed out", async () => {
-    const run = await t.start("kit.signal-or-timeout", {});
+    const run = await kit.t.start("kit.signal-or-timeout", {});
     await run.result();
     expect(() => expect(run.journal()).toHaveWaitedForSignal("go")).toThrow(TypeError);
     expect(() => expect(null).toHaveWaitedForSignal("go")).toThrow(TypeError);

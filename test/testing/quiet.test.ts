@@ -1,22 +1,18 @@
 // When the kit counts a run as quiet: parked on a step, not merely between two steps or awaiting
 // something of its own (which the quick turns it waits in would otherwise let pass).
-import { afterEach, beforeEach, expect, it } from "vitest";
-import { stepwiseTest, type StepwiseTest } from "../../src/testing/index.ts";
+import { expect, it } from "vitest";
+import { useStepwiseTest } from "../helpers/kit.ts";
 
-let t: StepwiseTest;
-beforeEach(async () => {
-  t = await stepwiseTest();
-});
-afterEach(() => t.dispose());
+const kit = useStepwiseTest();
 
 it("a handler that awaits a call of its own before its first step is followed to its wait", async () => {
-  const run = await t.start("history.counted", { key: `quiet-${crypto.randomUUID()}` });
+  const run = await kit.t.start("history.counted", { key: `quiet-${crypto.randomUUID()}` });
   // What the start's own wait saw, before any later read could wait again.
-  expect(t.statusOf(run.runId)).toBe("waiting");
+  expect(kit.t.statusOf(run.runId)).toBe("waiting");
   expect(await run.waitingFor()).toEqual([expect.objectContaining({ kind: "signal", signal: "go" })]);
 });
 
 it("a run of many quick steps, which gives the event loop a turn every 32 of them, is followed to its end", async () => {
-  const run = await t.start("many-steps", { n: 300 });
+  const run = await kit.t.start("many-steps", { n: 300 });
   expect(await run.status()).toBe("completed");
 });
