@@ -9,6 +9,7 @@ export {
   parseSigningKeys,
   publicBaseUrl,
   signApprovalToken,
+  signedApprovalLink,
   verifyApprovalToken,
   type SigningKeys,
   type VerifyResult,

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { defineAction, NonRetryableError, SIGNAL_NAME_PATTERN, StepwiseError, type StepContext } from "../engine/index.ts";
 import { systemClock } from "../kernel/index.ts";
-import { deploymentOrigin, parseSigningKeys, publicBaseUrl, signApprovalToken, type SigningKeys } from "./core/index.ts";
+import { deploymentOrigin, parseSigningKeys, signedApprovalLink, type SigningKeys } from "./core/index.ts";
 
 /** No control characters: a line break in a header value would start a header of its own (`Bcc:`). */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is what this pattern is for.
@@ -59,9 +59,7 @@ export const sendApprovalRequest = defineAction({
   handler: async (ctx, a): Promise<ApprovalRequest> => {
     const requestedAt = systemClock.now();
     const expiresAt = requestedAt + a.expiresIn;
-    const { keys, origin } = linkSettings(ctx.env);
-    const token = await signApprovalToken({ r: ctx.runId, s: a.signal, q: ctx.seq, e: expiresAt, o: origin }, keys);
-    const link = `${publicBaseUrl(ctx.env)}/approvals/${token}`;
+    const link = await signedApprovalLink(ctx.env, linkSettings(ctx.env), { runId: ctx.runId, signal: a.signal, seq: ctx.seq, expiresAt });
     const expires = new Date(expiresAt).toUTCString();
     const from = ctx.env.APPROVAL_FROM ?? "approvals@stepwise.invalid";
     if (!NO_CONTROL.test(from)) throw new NonRetryableError("APPROVAL_FROM holds a control character", { code: "approval.invalid_header" });

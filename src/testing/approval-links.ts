@@ -1,7 +1,7 @@
 // The approval link a run's request step emailed, made again from its journal with the deployment's own
 // key (the token is an HMAC of the same claims, so it is the same link), and decided through the app.
 import { exports } from "cloudflare:workers";
-import { ApprovalRequest, deploymentOrigin, parseSigningKeys, publicBaseUrl, REQUEST_APPROVAL_STEP, signApprovalToken } from "../approvals/index.ts";
+import { ApprovalRequest, deploymentOrigin, parseSigningKeys, REQUEST_APPROVAL_STEP, signedApprovalLink } from "../approvals/index.ts";
 import type { StepView } from "../engine/index.ts";
 
 /** What an approval page answered: its HTTP status and its heading ("Approved", "This link has expired"...). */
@@ -21,11 +21,8 @@ export async function approvalLink(env: Env, runId: string, steps: readonly Step
     throw new Error(`run ${runId} has sent no approval request${signal === undefined ? "" : ` for signal "${signal}"`} yet: nothing to decide`);
   }
   if (request.seq === undefined) throw new Error(`run ${runId}'s approval request was journaled without its seq: its link cannot be made again`);
-  const token = await signApprovalToken(
-    { r: runId, s: request.signal, q: request.seq, e: request.expiresAt, o: deploymentOrigin(env) },
-    parseSigningKeys(env.APPROVAL_SIGNING_KEY),
-  );
-  return `${publicBaseUrl(env)}/approvals/${token}`;
+  const settings = { keys: parseSigningKeys(env.APPROVAL_SIGNING_KEY), origin: deploymentOrigin(env) };
+  return signedApprovalLink(env, settings, { runId, signal: request.signal, seq: request.seq, expiresAt: request.expiresAt });
 }
 
 /** Opens the link as the approver's browser would (GET, which changes nothing), then submits the decision. */

@@ -19,7 +19,7 @@ import {
 } from "../engine/index.ts";
 import { Mocks, type MockBehaviour, type MockedStep, type StepCallRecord } from "./mocks.ts";
 import { quiet, withInternals, type RunObjectStub } from "./quiet.ts";
-import { TestRun, type RunsUnderTest } from "./test-run.ts";
+import { FINISHED, TestRun, type RunsUnderTest } from "./test-run.ts";
 import { VirtualTime } from "./virtual-time.ts";
 
 export interface TestEnvOptions {
@@ -29,7 +29,6 @@ export interface TestEnvOptions {
 
 /** Timers that are the run's own business: they never move a test's time. */
 const HOUSEKEEPING = new Set(["watchdog", "retention"]);
-const FINISHED = new Set(["completed", "failed", "canceled"]);
 /** How many timers a test may fire while it waits for one outcome: a run that sleeps in a loop forever stops here. */
 const MAX_FIRED = 10_000;
 

@@ -24,7 +24,8 @@ export interface RunsUnderTest {
   statusOf(runId: string): string | undefined;
 }
 
-const FINISHED = new Set(["completed", "failed", "canceled"]);
+/** The statuses a run ends in. */
+export const FINISHED: ReadonlySet<string> = new Set(["completed", "failed", "canceled"]);
 
 /** The run failed or was canceled where a test asked for its result. */
 export class RunOutcomeError extends Error {
