@@ -3,7 +3,7 @@
 // each call this once, when the Worker loads.
 import { createThreadMutation, saveMessageMutation } from "./agents/index.ts";
 import { sendApprovalRequest } from "./approvals/index.ts";
-import { createComponents } from "./components/index.ts";
+import { createComponents, createFlowGates } from "./components/index.ts";
 import { createRunObject, Registry, type RegistryInput } from "./engine/index.ts";
 import { checkConfig, createApp } from "./http/index.ts";
 import { chatPageRoutes, uiRoutes } from "./ui/index.ts";
@@ -32,5 +32,11 @@ export function createStepwise(opts: RegistryInput) {
     .route("/chat", chatPageRoutes({ api: readApi }))
     .route("/", uiRoutes({ workflows: () => registry.list().map((w) => w.name), health: (env, url) => checkConfig(env, url), api: readApi }));
   const components = createComponents(registry);
-  return { registry, app, WorkflowRun: createRunObject(registry), WorkpoolQueue: components.WorkpoolQueue, ActionRun: components.ActionRun };
+  return {
+    registry,
+    app,
+    WorkflowRun: createRunObject(registry, { gates: createFlowGates() }),
+    WorkpoolQueue: components.WorkpoolQueue,
+    ActionRun: components.ActionRun,
+  };
 }

@@ -29,6 +29,10 @@ function summary({ type, data }: RunEvent): string {
     case "run.paused":
     case "run.resumed":
       return "";
+    case "run.queued":
+      return `in the ${text("kind")} line${data.key === undefined || data.key === "" ? "" : ` of "${text("key")}"`}${data.position === undefined ? "" : `, ${text("position")} ahead`}`;
+    case "run.admitted":
+      return `after ${text("waitedMs")} ms in line`;
     case "run.restarted":
       return data.restartedAs === undefined
         ? `restart of ${text("restartOf")} from step ${text("fromStep")}`

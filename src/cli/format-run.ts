@@ -22,6 +22,7 @@ export function formatRun(run: RunView, now: number): string[] {
   if (run.completedAt !== null) fields.push(["ended", `${formatTime(run.completedAt)} (${formatRelative(run.completedAt, now)})`]);
   fields.push(["duration", formatDuration((run.completedAt ?? now) - run.createdAt) + (run.completedAt === null ? " so far" : "")]);
   if (run.pausedAt !== null) fields.push(["paused", `since ${formatTime(run.pausedAt)}`]);
+  if (run.queue !== undefined) fields.push(["in line", describePlace(run.queue, now)]);
   fields.push(["args", compactJson(run.args, MAX_JSON)]);
   if (run.status === "completed") fields.push(["result", compactJson(run.result, MAX_JSON)]);
   if (run.error !== undefined) fields.push(["error", `${run.error.message} (${run.error.code})`]);
@@ -62,4 +63,20 @@ export function formatOutcome(run: RunView): string[] {
   if (run.status === "completed") lines.push(`result  ${compactJson(run.result, MAX_JSON)}`);
   if (run.error !== undefined) lines.push(`error   ${run.error.message} (${run.error.code})`);
   return lines;
+}
+
+/** Where a queued run stands: its rule and key, its place (or when its debounce fires), and since when. */
+function describePlace(q: NonNullable<RunView["queue"]>, now: number): string {
+  const key = q.key === "" ? "" : ` "${q.key}"`;
+  const place =
+    q.kind === "debounce"
+      ? q.dueAt === null
+        ? "starting"
+        : `starts ${formatRelative(q.dueAt, now)} unless another start comes`
+      : q.position === null
+        ? "place unknown"
+        : q.position === 0
+          ? "next"
+          : `${q.position} ahead`;
+  return `${q.kind}${key}: ${place}, since ${formatTime(q.since)}`;
 }

@@ -3,6 +3,7 @@
 export { ActionRetrier, type RetrierRunOptions } from "./action-retrier.ts";
 export { Workpool, type EnqueueOptions, type WorkpoolOptions } from "./workpool/workpool.ts";
 export { createComponents } from "./create-components.ts";
+export { createFlowGates } from "./flow-gates.ts";
 export { actionRunSettled } from "./action-run/object.ts";
 export { ACTION_RUNS_BINDING, WORKPOOLS_BINDING, actionRunNamespace, workpoolNamespace, type ActionRunNamespace, type WorkpoolNamespace } from "./bindings.ts";
 export { ActionOutcome, ActionRunStatus, ActionRunView, OnCompleteArgs } from "./action-run/rpc.ts";

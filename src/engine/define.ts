@@ -3,6 +3,7 @@
 import type { z } from "zod";
 import { StepwiseError } from "../kernel/index.ts";
 import type { RetryOption } from "./core/retry.ts";
+import { checkFlowControl, type FlowControl } from "./flow.ts";
 import type {
   ActionContext,
   ActionDefinition,
@@ -39,6 +40,14 @@ export function defineWorkflow<Schema extends z.ZodType, Result>(def: {
   retry?: RetryOption;
   handler: (step: StepContext, args: z.output<Schema>) => Promise<Result>;
   onComplete?: (ctx: OnCompleteContext, outcome: RunOutcome<Result>, args: z.output<Schema>) => Promise<void> | void;
+  /** At most `limit` runs per key at once; the others wait in line (`queued`) and start as slots free. */
+  concurrency?: FlowControl<z.output<Schema>>["concurrency"];
+  /** At most `limit` runs per key start in any `period` ms; the others wait in line (`queued`). */
+  throttle?: FlowControl<z.output<Schema>>["throttle"];
+  /** Starts per key within `period` ms of each other collapse into one run, with the last start's args. */
+  debounce?: FlowControl<z.output<Schema>>["debounce"];
+  /** At most `limit` runs per key start in any `period` ms; a start past it is refused (`run.rate_limited`). */
+  rateLimit?: FlowControl<z.output<Schema>>["rateLimit"];
 }): WorkflowDefinition<Schema, Result> {
   if (def.version !== undefined && !(Number.isSafeInteger(def.version) && def.version >= 1)) {
     throw new TypeError(`workflow "${def.name ?? "(unnamed)"}": version must be a positive integer, not ${String(def.version)}`);
@@ -46,6 +55,8 @@ export function defineWorkflow<Schema extends z.ZodType, Result>(def: {
   if (def.retentionDays !== undefined && !(Number.isFinite(def.retentionDays) && def.retentionDays >= 0)) {
     throw new TypeError(`workflow "${def.name ?? "(unnamed)"}": retentionDays must be a number of days >= 0`);
   }
+  // SAFETY: the rules' key expressions take the parsed args, which is what the run object gives them.
+  checkFlowControl(def.name ?? "(unnamed)", def as FlowControl);
   return named({ type: "workflow", ...def, name: def.name ?? "" }, def.name);
 }
 

@@ -57,7 +57,7 @@ export const RunHistory = z.object({
   workflow: z.string(),
   /** The workflow version the run executes on. */
   version: z.number().int().positive(),
-  status: z.enum(["running", "sleeping", "waiting", "paused", "completed", "failed", "canceled"]),
+  status: z.enum(["queued", "running", "sleeping", "waiting", "paused", "completed", "failed", "canceled"]),
   args: z.unknown(),
   result: z.unknown().optional(),
   error: z.object({ code: z.string(), message: z.string() }).optional(),

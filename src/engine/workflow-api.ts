@@ -3,6 +3,7 @@
 // (a handler takes a step, a step runs definitions), so they live together; define.ts makes the values
 // (the one value here is the symbol that function references carry).
 import type { z } from "zod";
+import type { FlowControl } from "./flow.ts";
 import type { RetryOption } from "./core/retry.ts";
 
 /**
@@ -96,6 +97,11 @@ export interface WorkflowDefinition<Schema extends z.ZodType = z.ZodType, Result
   readonly retry?: RetryOption;
   readonly handler: (step: StepContext, args: z.output<Schema>) => Promise<Result>;
   readonly onComplete?: (ctx: OnCompleteContext, outcome: RunOutcome<Result>, args: z.output<Schema>) => Promise<void> | void;
+  /** How its runs share capacity (see FlowControl): each rule optionally keyed by an expression over the args. */
+  readonly concurrency?: FlowControl<z.output<Schema>>["concurrency"];
+  readonly throttle?: FlowControl<z.output<Schema>>["throttle"];
+  readonly debounce?: FlowControl<z.output<Schema>>["debounce"];
+  readonly rateLimit?: FlowControl<z.output<Schema>>["rateLimit"];
 }
 
 // SAFETY (for the casts to AnyWorkflow below): handler and onComplete are only ever called with args

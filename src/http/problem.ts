@@ -14,12 +14,21 @@ export interface FieldError {
  * A problem+json answer; a code the catalogue does not know, or knows only as an outcome, is a 500.
  * `extra`: extension members (RFC 9457 §3.2) a client can act on, such as a restarted run's `restartedAs`.
  */
-export function problem(c: Context, code: ErrorCode | (string & {}), detail: string, errors?: FieldError[], extra: Record<string, string> = {}): Response {
+export function problem(
+  c: Context,
+  code: ErrorCode | (string & {}),
+  detail: string,
+  errors?: FieldError[],
+  extra: Record<string, string | number> = {},
+): Response {
   // SAFETY: the catalogue only holds HTTP statuses that carry a body (400-599).
   const status = (errorCodeInfo(code)?.status ?? 500) as ContentfulStatusCode;
   const body: Record<string, unknown> = { ...extra, type: `urn:stepwise:problem:${code}`, title: code, status, detail, code };
   if (errors !== undefined && errors.length > 0) body.errors = errors;
-  return c.body(JSON.stringify(body), status, { "content-type": "application/problem+json" });
+  const headers: Record<string, string> = { "content-type": "application/problem+json" };
+  // A refusal that says when to come back (a rate limit) says it in the standard header too, in seconds.
+  if (typeof extra.retryAfterMs === "number") headers["retry-after"] = String(Math.max(1, Math.ceil(extra.retryAfterMs / 1000)));
+  return c.body(JSON.stringify(body), status, headers);
 }
 
 /** `app.onError`: StepwiseErrors keep their code; anything else is logged by kind and hidden. */
@@ -38,9 +47,12 @@ export function onError(err: Error, c: Context): Response {
 }
 
 /** The details a client may follow, passed on by name: never the whole `details`, which may say more than it should. */
-function extensions(details: unknown): Record<string, string> {
-  if (typeof details !== "object" || details === null || !("restartedAs" in details) || typeof details.restartedAs !== "string") return {};
-  return { restartedAs: details.restartedAs };
+function extensions(details: unknown): Record<string, string | number> {
+  if (typeof details !== "object" || details === null) return {};
+  const out: Record<string, string | number> = {};
+  if ("restartedAs" in details && typeof details.restartedAs === "string") out.restartedAs = details.restartedAs;
+  if ("retryAfterMs" in details && typeof details.retryAfterMs === "number") out.retryAfterMs = details.retryAfterMs;
+  return out;
 }
 
 function fieldErrors(details: unknown): FieldError[] | undefined {

@@ -14,18 +14,34 @@ import {
   planGrants,
   pollWaitMs,
   presenceMs,
+  isLinePool,
   rearmTo,
+  runHolder,
   type PoolConfigInput,
   type PoolSettings,
 } from "./core/queue.ts";
 import { POOL_DIRECTORY } from "./directory.ts";
-import { AcquireRequest, EnqueueRequest, HolderRequest, PoolFailure, SetMaxRequest, type AcquireResult, type PoolOverview, type PoolStats } from "./rpc.ts";
+import {
+  AcquireRequest,
+  DebounceRequest,
+  EnqueueRequest,
+  EnqueueRunRequest,
+  HolderRequest,
+  PoolFailure,
+  SetMaxRequest,
+  TakeRequest,
+  type AcquireResult,
+  type PoolOverview,
+  type PoolStats,
+} from "./rpc.ts";
 import { WorkpoolStore, type Entry, type JobRow } from "./store.ts";
 import { invalid, jobView } from "./views.ts";
 
 /** Handed-out jobs stay known this long, so a retried enqueue with the same id is not queued twice. */
 const JOB_RETENTION_MS = 60 * 60 * 1000;
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
+/** A debounced run's admission is sent again this often until the run answers (its start may still be on its way). */
+const BURST_RESEND_MS = 250;
 /** How many of the jobs that failed for good a pool keeps (the newest). */
 export const RECENT_FAILURES = 20;
 
@@ -190,6 +206,97 @@ export class PoolDispatcher {
     return rpcResult<{ status: "canceled" }>(actionRunNamespace(this.#env).getByName(jobId).cancel());
   }
 
+  // -- workflow runs in line (flow control) -----------------------------------------------------
+
+  /**
+   * A run joins its workflow's line: admitted at once when a slot is free and nobody waits ahead, else
+   * queued, and admitted (the pool calls its `admit`) when its turn comes. Idempotent by run id.
+   */
+  enqueueRun(raw: EnqueueRunRequest): RpcResult<{ admitted: boolean; position: number }> {
+    const parsed = EnqueueRunRequest.safeParse(raw);
+    if (!parsed.success) return invalid(parsed.error);
+    const { pool, runId, holdMs } = parsed.data;
+    this.#configureLine(pool);
+    const holder = runHolder(runId);
+    const known = this.#store.entry(holder);
+    if (known !== undefined)
+      return ok(known.state === "queued" ? { admitted: false, position: this.#store.ahead(known.pos) } : { admitted: true, position: 0 });
+    const now = this.#clock.now();
+    if (this.#store.queued() === 0 && this.#store.inFlight() < effectiveMax(this.#settings)) {
+      this.#store.transaction(() => {
+        this.#store.insertActive({ holder, runId, until: holdMs === null ? null : now + holdMs, holdMs, now });
+        this.#store.count("enqueued");
+        this.#store.count("granted");
+      });
+      this.#rearm();
+      return ok({ admitted: true, position: 0 });
+    }
+    this.#store.transaction(() => {
+      this.#store.enqueue({ holder, jobId: null, until: null, now, runId, holdMs });
+      this.#store.count("enqueued");
+    });
+    this.#pump();
+    const entry = this.#store.entry(holder);
+    return ok({ admitted: false, position: entry === undefined || entry.state !== "queued" ? 0 : this.#store.ahead(entry.pos) });
+  }
+
+  /** A rate limit: the start takes a slot that runs out after the period, or is told when the next frees. */
+  takeStart(raw: TakeRequest): RpcResult<{ taken: true } | { taken: false; retryAfterMs: number }> {
+    const parsed = TakeRequest.safeParse(raw);
+    if (!parsed.success) return invalid(parsed.error);
+    const { pool, runId, periodMs } = parsed.data;
+    this.#configureLine(pool);
+    const holder = runHolder(runId);
+    if (this.#store.entry(holder) !== undefined) return ok({ taken: true });
+    const now = this.#clock.now();
+    // Windows that ran out free their slots now, whether or not the alarm has rung yet.
+    this.#store.takeExpired(now);
+    if (this.#store.inFlight() >= effectiveMax(this.#settings)) {
+      return ok({ taken: false, retryAfterMs: Math.max(1, (this.#store.earliestSlotEnd() ?? now + 1) - now) });
+    }
+    this.#store.transaction(() => {
+      this.#store.insertActive({ holder, runId, until: now + periodMs, holdMs: periodMs, now });
+      this.#store.count("granted");
+    });
+    this.#rearm();
+    return ok({ taken: true });
+  }
+
+  /**
+   * A debounce: the start joins the open burst (whose run id answers; its args become the last, and it
+   * is due `periodMs` later, at most `maxWaitMs` after it opened), or opens one for its own run.
+   */
+  debounceRun(raw: DebounceRequest): RpcResult<{ runId: string; created: boolean }> {
+    const parsed = DebounceRequest.safeParse(raw);
+    if (!parsed.success) return invalid(parsed.error);
+    const { pool, runId, args, periodMs, maxWaitMs } = parsed.data;
+    this.#configureLine(pool);
+    const now = this.#clock.now();
+    const open = this.#store.openBurst();
+    if (open !== undefined && open.runId !== runId) {
+      const dueAt = Math.min(now + periodMs, maxWaitMs === null ? Infinity : open.firstAt + maxWaitMs);
+      this.#store.extendBurst(open.runId, args, dueAt);
+      return ok({ runId: open.runId, created: false });
+    }
+    if (open === undefined && this.#store.burst(runId) === undefined) this.#store.openNewBurst({ runId, args, now, dueAt: now + periodMs });
+    this.#rearm();
+    return ok({ runId, created: true });
+  }
+
+  runPlace(runId: string): RpcResult<{ position: number | null; dueAt: number | null }> {
+    const burst = this.#store.burst(runId);
+    if (burst !== undefined) return ok({ position: 0, dueAt: burst.state === "open" ? burst.dueAt : null });
+    const entry = this.#store.entry(runHolder(runId));
+    return ok({ position: entry?.state === "queued" ? this.#store.ahead(entry.pos) : null, dueAt: null });
+  }
+
+  leaveRun(runId: string): RpcResult<{ left: boolean }> {
+    const dropped = this.#store.deleteBurst(runId);
+    const released = this.release({ holderId: runHolder(runId) });
+    if (!released.ok) return released;
+    return ok({ left: dropped || released.value.released });
+  }
+
   // -- settings --------------------------------------------------------------------------------
 
   setMaxParallelism(raw: SetMaxRequest): RpcResult<PoolStats> {
@@ -251,15 +358,22 @@ export class PoolDispatcher {
     const lease = leaseMs(this.#settings);
     const expired = this.#store.transaction(() => {
       const gone = this.#store.takeExpired(cutoff);
-      if (gone.length > 0) this.#store.count("expired", gone.length);
+      const lapsed = gone.filter((e) => e.runId === null).length;
+      if (lapsed > 0) this.#store.count("expired", lapsed);
       return gone;
     });
+    // A throttle's or rate limit's slot runs out by design; only a holder's lapsed lease is news.
     for (const e of expired)
-      log.warn("a lease lapsed (its holder stopped renewing it); the slot is free again", { pool: this.#settings.name, holderId: e.holder });
+      if (e.runId === null)
+        log.warn("a lease lapsed (its holder stopped renewing it); the slot is free again", { pool: this.#settings.name, holderId: e.holder });
     const sends: Promise<void>[] = [];
     for (const e of this.#store.dueDispatches(cutoff)) {
       this.#store.move(e.holder, ["dispatching"], "dispatching", now + dispatchRetryMs(lease), now);
       sends.push(this.#dispatch(e));
+    }
+    for (const b of this.#store.dueBursts(cutoff)) {
+      this.#store.closeBurst(b.runId, now + BURST_RESEND_MS);
+      sends.push(this.#closeBurst(b.runId, b.args));
     }
     for (const j of this.#store.dueCancelNotices(cutoff)) {
       this.#store.setJobState(j.jobId, "canceling", now, now + dispatchRetryMs(lease));
@@ -275,6 +389,14 @@ export class PoolDispatcher {
   }
 
   // -- internals -------------------------------------------------------------------------------
+
+  /** A workflow's line: its rule's limit is the pool's (the latest start's wins); lines stay out of the pools' directory. */
+  #configureLine(pool: { name: string; maxParallelism: number }): void {
+    const s = this.#settings;
+    if (s.name === pool.name && s.declaredMax === pool.maxParallelism) return;
+    this.#settings = { ...s, name: pool.name, declaredMax: pool.maxParallelism };
+    this.#store.saveSettings(this.#settings);
+  }
 
   /** Takes in what a caller's constructor declared; the latest value wins. */
   #configure(input: PoolConfigInput): void {
@@ -296,7 +418,7 @@ export class PoolDispatcher {
    * it, so after that no call pays for it. Until then every call (and alarm) tries again; not awaited.
    */
   #list(name = this.#settings.name): void {
-    if (this.#listed || this.#listing !== null || name === null) return;
+    if (this.#listed || this.#listing !== null || name === null || isLinePool(name)) return;
     const listing = (async () => {
       unwrap(await rpcResult(workpoolNamespace(this.#env).getByName(POOL_DIRECTORY).directoryAdd(name)));
       this.#store.markListed();
@@ -353,13 +475,13 @@ export class PoolDispatcher {
         for (const e of plan.drop) this.#store.remove(e.holder);
         if (plan.drop.length > 0) this.#store.count("abandoned", plan.drop.length);
         for (const e of plan.grant) {
-          if (e.jobId === null) this.#store.move(e.holder, ["queued"], "active", now + lease, now);
+          if (e.jobId === null && e.runId === null) this.#store.move(e.holder, ["queued"], "active", now + lease, now);
           else this.#store.move(e.holder, ["queued"], "dispatching", now + dispatchRetryMs(lease), now);
         }
         if (plan.grant.length > 0) this.#store.count("granted", plan.grant.length);
       });
       for (const e of plan.grant) {
-        if (e.jobId === null) this.#waiters.get(e.holder)?.(true);
+        if (e.jobId === null && e.runId === null) this.#waiters.get(e.holder)?.(true);
         else void this.#dispatch(e);
       }
     }
@@ -368,6 +490,7 @@ export class PoolDispatcher {
 
   /** Hands a job whose turn came to its action run, which then holds the slot. Resent by the alarm until acknowledged. */
   #dispatch(entry: Entry): Promise<void> {
+    if (entry.runId !== null) return this.#admitRun(entry);
     const jobId = entry.jobId!;
     const inFlight = this.#dispatching.get(jobId);
     if (inFlight !== undefined) return inFlight;
@@ -412,6 +535,54 @@ export class PoolDispatcher {
     })().finally(() => this.#dispatching.delete(jobId));
     this.#dispatching.set(jobId, sending);
     return sending;
+  }
+
+  /** Tells a run whose turn came that it may start; it then holds the slot (until it ends, or the hold runs out). Resent by the alarm until answered. */
+  #admitRun(entry: Entry): Promise<void> {
+    const runId = entry.runId!;
+    const inFlight = this.#dispatching.get(entry.holder);
+    if (inFlight !== undefined) return inFlight;
+    const sending = (async () => {
+      let reply: RpcResult<{ holding: boolean }>;
+      try {
+        reply = await rpcResult<{ holding: boolean }>(this.#env.WORKFLOW_RUNS.getByName(runId).admit({ pool: this.#settings.name ?? "" }));
+      } catch (err) {
+        log.error("admitting a run from its line failed; resent by the alarm", { pool: this.#settings.name, runId, error: loggedError(err) });
+        return;
+      }
+      const now = this.#clock.now();
+      if (!reply.ok) log.error("a run refused its admission; its slot is freed", { pool: this.#settings.name, runId, error: loggedError(reply.error) });
+      const holding = reply.ok && reply.value.holding;
+      const freed = this.#store.transaction(() => {
+        if (holding) {
+          this.#store.move(entry.holder, ["dispatching"], "active", entry.holdMs === null ? null : now + entry.holdMs, now);
+          return false;
+        }
+        const removed = this.#store.remove(entry.holder);
+        if (removed !== undefined) this.#store.count("released");
+        return removed !== undefined;
+      });
+      if (freed) this.#pump();
+      else this.#rearm();
+    })().finally(() => this.#dispatching.delete(entry.holder));
+    this.#dispatching.set(entry.holder, sending);
+    return sending;
+  }
+
+  /** A debounce burst ended: its run starts with the last args. Sent again by the alarm until the run answers. */
+  async #closeBurst(runId: string, args: string): Promise<void> {
+    try {
+      const reply = await rpcResult<{ holding: boolean }>(this.#env.WORKFLOW_RUNS.getByName(runId).admit({ pool: this.#settings.name ?? "", args }));
+      // The run is not stored yet (its start is still on its way): the alarm sends it again.
+      if (!reply.ok && reply.error.code === "run.not_found") return;
+      if (!reply.ok)
+        log.error("a debounced run refused its admission; the burst is dropped", { pool: this.#settings.name, runId, error: loggedError(reply.error) });
+      this.#store.deleteBurst(runId);
+    } catch (err) {
+      log.error("admitting a debounced run failed; resent by the alarm", { pool: this.#settings.name, runId, error: loggedError(err) });
+    } finally {
+      this.#rearm();
+    }
   }
 
   /** Tells a job canceled while queued to its action run, which records it and runs onComplete. */

@@ -5,7 +5,17 @@ import { objectClock, systemClock, type Clock } from "../../kernel/index.ts";
 import type { Registry } from "../../engine/index.ts";
 import { PoolDirectory } from "./directory.ts";
 import { PoolDispatcher } from "./dispatcher.ts";
-import type { AcquireRequest, EnqueueRequest, HolderRequest, PoolFailure, SetMaxRequest, WorkpoolRpc } from "./rpc.ts";
+import type {
+  AcquireRequest,
+  DebounceRequest,
+  EnqueueRequest,
+  EnqueueRunRequest,
+  HolderRequest,
+  PoolFailure,
+  SetMaxRequest,
+  TakeRequest,
+  WorkpoolRpc,
+} from "./rpc.ts";
 
 export function createWorkpoolObject(registry: Registry) {
   return class WorkpoolQueue extends DurableObject<Env> implements WorkpoolRpc {
@@ -67,6 +77,26 @@ export function createWorkpoolObject(registry: Registry) {
 
     overview() {
       return this.#pool.overview();
+    }
+
+    enqueueRun(req: EnqueueRunRequest) {
+      return this.#pool.enqueueRun(req);
+    }
+
+    takeStart(req: TakeRequest) {
+      return this.#pool.takeStart(req);
+    }
+
+    debounceRun(req: DebounceRequest) {
+      return this.#pool.debounceRun(req);
+    }
+
+    runPlace(runId: string) {
+      return this.#pool.runPlace(runId);
+    }
+
+    leaveRun(runId: string) {
+      return this.#pool.leaveRun(runId);
     }
 
     directoryAdd(name: string) {

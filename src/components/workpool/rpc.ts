@@ -27,6 +27,30 @@ export const EnqueueRequest = z.object({
 });
 export type EnqueueRequest = z.input<typeof EnqueueRequest>;
 
+/** A workflow run's line (flow control): the pool named for its workflow, rule and key, with the rule's limit. */
+const LinePool = z.object({ name: z.string().regex(/^flow:[0-9a-f]{32}$/), maxParallelism: z.number().int().min(1).max(10_000) });
+const RunId = z.string().min(1).max(200);
+const PeriodMs = z
+  .number()
+  .int()
+  .min(1)
+  .max(366 * 24 * 60 * 60 * 1000);
+
+export const EnqueueRunRequest = z.object({ pool: LinePool, runId: RunId, holdMs: PeriodMs.nullable() });
+export type EnqueueRunRequest = z.input<typeof EnqueueRunRequest>;
+
+export const TakeRequest = z.object({ pool: LinePool, runId: RunId, periodMs: PeriodMs });
+export type TakeRequest = z.input<typeof TakeRequest>;
+
+export const DebounceRequest = z.object({
+  pool: LinePool,
+  runId: RunId,
+  args: z.string().max(2 * 1024 * 1024),
+  periodMs: PeriodMs,
+  maxWaitMs: PeriodMs.nullable(),
+});
+export type DebounceRequest = z.input<typeof DebounceRequest>;
+
 export const SetMaxRequest = z.object({
   pool: PoolConfigInput,
   /** `null` clears a run-time override: the constructors' value applies again. */
@@ -90,6 +114,14 @@ export interface WorkpoolRpc {
   /** From a job's action run, once it failed for good. Idempotent. */
   recordFailure(failure: PoolFailure): RpcResult<{ recorded: true }>;
   overview(): RpcResult<PoolOverview>;
+  /** Flow control: a workflow run joins its line (admitted at once, or queued), takes a rate limit's start, joins a debounce burst. */
+  enqueueRun(req: EnqueueRunRequest): RpcResult<{ admitted: boolean; position: number }>;
+  takeStart(req: TakeRequest): RpcResult<{ taken: true } | { taken: false; retryAfterMs: number }>;
+  debounceRun(req: DebounceRequest): RpcResult<{ runId: string; created: boolean }>;
+  /** A run's place in line (or its burst's due time); nulls when it is not waiting here. */
+  runPlace(runId: string): RpcResult<{ position: number | null; dueAt: number | null }>;
+  /** The run leaves its line, gives back its slot, or drops its open burst. Idempotent. */
+  leaveRun(runId: string): RpcResult<{ left: boolean }>;
   /** The pools' directory (only the POOL_DIRECTORY instance holds entries; see directory.ts). */
   directoryAdd(name: string): RpcResult<{ added: boolean }>;
   directoryList(): RpcResult<{ names: string[] }>;

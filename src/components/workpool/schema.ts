@@ -66,4 +66,19 @@ export const WORKPOOL_MIGRATIONS: readonly string[] = [
     listed_at INTEGER NOT NULL
   );
   `,
+  // 3: workflow runs in line (flow control): an entry for a run names it (run_id) and how long its slot
+  // lasts once granted (hold_ms: a throttle's period; NULL: until the run gives it back). A debounce's
+  // open burst: the run it will start, the last args, and when it is due (state "open"), or the time
+  // its admission is sent again (state "closing", until the run answers).
+  `
+  ALTER TABLE entries ADD COLUMN run_id TEXT;
+  ALTER TABLE entries ADD COLUMN hold_ms INTEGER;
+  CREATE TABLE bursts (
+    run_id TEXT PRIMARY KEY,
+    args TEXT NOT NULL,
+    state TEXT NOT NULL,
+    first_at INTEGER NOT NULL,
+    due_at INTEGER NOT NULL
+  );
+  `,
 ];

@@ -16,8 +16,21 @@ export const Entry = z.object({
   state: EntryState,
   until: z.number().nullable(),
   enqueuedAt: z.number(),
+  /** A workflow run waiting in its line (flow control), and how long its slot lasts once granted. */
+  runId: z.string().nullable(),
+  holdMs: z.number().nullable(),
 });
 export type Entry = z.infer<typeof Entry>;
+
+export const Burst = z.object({
+  runId: z.string(),
+  args: z.string(),
+  state: z.enum(["open", "closing"]),
+  firstAt: z.number(),
+  dueAt: z.number(),
+});
+export type Burst = z.infer<typeof Burst>;
+const BURST_COLUMNS = "run_id AS runId, args, state, first_at AS firstAt, due_at AS dueAt";
 
 export const JobState = z.enum(["queued", "dispatched", "canceling", "canceled"]);
 export type JobState = z.infer<typeof JobState>;
@@ -51,7 +64,7 @@ export type PoolRow = z.infer<typeof PoolRow>;
 
 const FailureRow = z.object({ jobId: z.string(), action: z.string(), code: z.string(), message: z.string(), at: z.number() });
 
-const ENTRY_COLUMNS = "pos, holder, job_id AS jobId, state, until, enqueued_at AS enqueuedAt";
+const ENTRY_COLUMNS = "pos, holder, job_id AS jobId, state, until, enqueued_at AS enqueuedAt, run_id AS runId, hold_ms AS holdMs";
 const IN_FLIGHT = "state IN ('dispatching', 'active')";
 
 export class WorkpoolStore {
@@ -102,17 +115,41 @@ export class WorkpoolStore {
     return row === undefined ? undefined : Entry.parse(row);
   }
 
-  enqueue(e: { holder: string; jobId: string | null; until: number | null; now: number }): void {
+  enqueue(e: { holder: string; jobId: string | null; until: number | null; now: number; runId?: string; holdMs?: number | null }): void {
     const { family, attempt } = holderFamily(e.holder);
     this.#sql.exec(
-      "INSERT INTO entries (holder, family, attempt, job_id, state, until, enqueued_at) VALUES (?, ?, ?, ?, 'queued', ?, ?)",
+      "INSERT INTO entries (holder, family, attempt, job_id, state, until, enqueued_at, run_id, hold_ms) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
       e.holder,
       family,
       attempt,
       e.jobId,
       e.until,
       e.now,
+      e.runId ?? null,
+      e.holdMs ?? null,
     );
+  }
+
+  /** A slot taken at once, held until `until` (null: until given back): a rate limit's start, a run admitted on arrival. */
+  insertActive(e: { holder: string; runId: string; until: number | null; holdMs: number | null; now: number }): void {
+    const { family, attempt } = holderFamily(e.holder);
+    this.#sql.exec(
+      "INSERT INTO entries (holder, family, attempt, job_id, state, until, enqueued_at, granted_at, run_id, hold_ms) VALUES (?, ?, ?, NULL, 'active', ?, ?, ?, ?, ?)",
+      e.holder,
+      family,
+      attempt,
+      e.until,
+      e.now,
+      e.now,
+      e.runId,
+      e.holdMs,
+    );
+  }
+
+  /** The earliest time an in-flight slot runs out (a rate limit's window frees then). */
+  earliestSlotEnd(): number | null {
+    const at = this.#sql.first(`SELECT MIN(until) AS at FROM entries WHERE ${IN_FLIGHT}`)?.at;
+    return typeof at === "number" ? at : null;
   }
 
   /** The latest entry of the holder's family with an earlier attempt, if any. */
@@ -186,8 +223,44 @@ export class WorkpoolStore {
   earliestDeadline(): number | null {
     const a = this.#sql.first(`SELECT MIN(until) AS at FROM entries WHERE ${IN_FLIGHT}`)?.at;
     const b = this.#sql.first("SELECT MIN(next_at) AS at FROM jobs WHERE state = 'canceling'")?.at;
-    const times = [a, b].filter((t): t is number => typeof t === "number");
+    const c = this.#sql.first("SELECT MIN(due_at) AS at FROM bursts")?.at;
+    const times = [a, b, c].filter((t): t is number => typeof t === "number");
     return times.length === 0 ? null : Math.min(...times);
+  }
+
+  // -- debounce bursts ------------------------------------------------------------------------
+
+  openBurst(): Burst | undefined {
+    const row = this.#sql.first(`SELECT ${BURST_COLUMNS} FROM bursts WHERE state = 'open' ORDER BY first_at LIMIT 1`);
+    return row === undefined ? undefined : Burst.parse(row);
+  }
+
+  burst(runId: string): Burst | undefined {
+    const row = this.#sql.first(`SELECT ${BURST_COLUMNS} FROM bursts WHERE run_id = ?`, runId);
+    return row === undefined ? undefined : Burst.parse(row);
+  }
+
+  openNewBurst(b: { runId: string; args: string; now: number; dueAt: number }): void {
+    this.#sql.exec("INSERT INTO bursts (run_id, args, state, first_at, due_at) VALUES (?, ?, 'open', ?, ?)", b.runId, b.args, b.now, b.dueAt);
+  }
+
+  /** Another start joined the burst: its args are the last, and the burst is due later. */
+  extendBurst(runId: string, args: string, dueAt: number): void {
+    this.#sql.exec("UPDATE bursts SET args = ?, due_at = ? WHERE run_id = ? AND state = 'open'", args, dueAt, runId);
+  }
+
+  /** Bursts due by `cutoff`: open ones that ended, closing ones whose admission is sent again. */
+  dueBursts(cutoff: number): Burst[] {
+    return this.#sql.all(`SELECT ${BURST_COLUMNS} FROM bursts WHERE due_at <= ? ORDER BY due_at`, cutoff).map((r) => Burst.parse(r));
+  }
+
+  /** The burst's run is being admitted; the admission goes again at `retryAt` unless it is answered. */
+  closeBurst(runId: string, retryAt: number): void {
+    this.#sql.exec("UPDATE bursts SET state = 'closing', due_at = ? WHERE run_id = ?", retryAt, runId);
+  }
+
+  deleteBurst(runId: string): boolean {
+    return this.#sql.all("DELETE FROM bursts WHERE run_id = ? RETURNING run_id", runId).length > 0;
   }
 
   // -- failures --------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import { SignalDetail } from "../core/journal.ts";
 import { deliverSignal, OMITTED_PAYLOAD } from "../core/step-machine.ts";
 import type { Alarms } from "./alarms.ts";
 import type { Finishing } from "./finishing.ts";
+import type { FlowLines } from "./flow-lines.ts";
 import type { RunHistory } from "../history.ts";
 import { ChildCancel, SIGNAL_NAME_PATTERN, StartInput, type StartResult } from "./run-rpc.ts";
 import { runHistory } from "./run-history.ts";
@@ -55,28 +56,21 @@ export class Commands {
   readonly #finishing: Finishing;
   /** Brings the handler to life if the run is unfinished and nothing runs it in this instance. */
   readonly #live: () => void;
+  readonly #lines: FlowLines;
 
-  constructor(state: RunState, alarms: Alarms, finishing: Finishing, live: () => void) {
+  constructor(state: RunState, alarms: Alarms, finishing: Finishing, lines: FlowLines, live: () => void) {
     this.#state = state;
     this.#alarms = alarms;
     this.#finishing = finishing;
+    this.#lines = lines;
     this.#live = live;
   }
 
-  start(raw: StartInput): RpcResult<StartResult> {
+  async start(raw: StartInput): Promise<RpcResult<StartResult>> {
     const state = this.#state;
     const input = StartInput.safeParse(raw);
     if (!input.success) return fail("request.invalid", "invalid start request", issueDetailsWithKeys(input.error));
-    if (state.run !== undefined) {
-      if (input.data.sameArgsOnly === true && !this.#sameStart(state.run, input.data.workflow, input.data.args)) {
-        return fail("run.idempotency_conflict", "this Idempotency-Key was already used to start a run with other args");
-      }
-      this.#live();
-      const result: StartResult = { runId: state.run.runId, status: state.status(), created: false };
-      const outcome = state.outcome();
-      if (outcome !== undefined) result.outcome = outcome;
-      return ok(result);
-    }
+    if (state.run !== undefined) return this.#existing(input.data);
     const workflow = state.registry.get(input.data.workflow, input.data.version);
     if (workflow === undefined && input.data.version !== undefined && state.registry.get(input.data.workflow) !== undefined) {
       return fail("workflow.version_not_found", `the workflow "${input.data.workflow}" has no version ${input.data.version}`);
@@ -94,20 +88,44 @@ export class Commands {
     }
     const ref = onComplete === undefined ? undefined : tryEncode(onComplete, "the onComplete's context");
     if (ref !== undefined && !ref.ok) return ref;
+    const runId = input.data.runId;
+    // Flow control: a rate limit may refuse the start, a debounce may fold it into a burst's run, and a
+    // line makes it wait. These ask other objects, so a second start of this id may have come meanwhile.
+    const admission = await this.#lines.admit(workflow, parsed.data, runId, args.value!);
+    if (!admission.ok) return admission;
+    if (state.run !== undefined) return this.#existing(input.data);
+    if (admission.value.joined !== undefined) return ok({ runId: admission.value.joined, status: "queued", created: false });
+    const line = admission.value.line;
     this.#insertRun({
-      runId: input.data.runId,
+      runId,
       workflow: workflow.name,
       version: workflow.version ?? 1,
       args: args.value,
       parent: input.data.parent ? JSON.stringify(input.data.parent) : null,
       onCompleteRef: ref?.value ?? null,
       retentionMs: input.data.retentionDays === undefined ? null : daysToMs(input.data.retentionDays),
+      ...(line === null ? {} : { flow: JSON.stringify(line) }),
     });
+    if (line !== null) await this.#lines.enqueue();
     this.#live();
-    return ok({ runId: input.data.runId, status: "running", created: true });
+    return ok({ runId, status: state.status(), created: true });
   }
 
-  describe(opts: { steps?: "all" | "none" } = {}): RpcResult<RunView> {
+  /** A start of a run that exists: the same run, unless an Idempotency-Key's args differ. */
+  #existing(input: StartInput): RpcResult<StartResult> {
+    const state = this.#state;
+    const run = state.run!;
+    if (input.sameArgsOnly === true && !this.#sameStart(run, input.workflow, input.args)) {
+      return fail("run.idempotency_conflict", "this Idempotency-Key was already used to start a run with other args");
+    }
+    this.#live();
+    const result: StartResult = { runId: run.runId, status: state.status(), created: false };
+    const outcome = state.outcome();
+    if (outcome !== undefined) result.outcome = outcome;
+    return ok(result);
+  }
+
+  async describe(opts: { steps?: "all" | "none" } = {}): Promise<RpcResult<RunView>> {
     const state = this.#state;
     const run = state.run;
     if (run === undefined) return fail("run.not_found", "no such run");
@@ -117,7 +135,12 @@ export class Commands {
       stats: { replayedSteps: state.execution?.replayedSteps ?? null, replayMs: state.replayMs },
     };
     if (opts.steps !== "none") extra.steps = state.store.allSteps();
-    return ok(buildRunView(state.run ?? run, run.status === "running" ? state.store.openSteps() : [], extra));
+    const view = buildRunView(state.run ?? run, run.status === "running" ? state.store.openSteps() : [], extra);
+    if (this.#lines.waiting()) {
+      const place = await this.#lines.place();
+      if (place !== undefined) view.queue = place;
+    }
+    return ok(view);
   }
 
   /**

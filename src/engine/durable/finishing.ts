@@ -11,6 +11,7 @@ import { acrossObjects } from "../faults.ts";
 import type { Alarms } from "./alarms.ts";
 import type { Children } from "./children.ts";
 import type { Repairs } from "./repairs.ts";
+import type { FlowLines } from "./flow-lines.ts";
 import { IndexOutbox } from "./index-outbox.ts";
 import { OnCompleteRef, type Outcome, type RunCompletion } from "./run-rpc.ts";
 import { withCalls } from "../function-calls.ts";
@@ -28,9 +29,11 @@ export class Finishing {
   readonly #children: Children;
   readonly #repairs: Repairs;
   readonly #index: IndexOutbox;
+  readonly #lines: FlowLines;
   #afterFinish: Promise<void> | null = null;
 
-  constructor(state: RunState, alarms: Alarms, children: Children, repairs: Repairs) {
+  constructor(state: RunState, alarms: Alarms, children: Children, repairs: Repairs, lines: FlowLines) {
+    this.#lines = lines;
     this.#state = state;
     this.#alarms = alarms;
     this.#children = children;
@@ -88,6 +91,7 @@ export class Finishing {
       }
       store.deleteAllTimers();
       store.setTimer("watchdog", WATCHDOG_SEQ, now + watchdogMs);
+      this.#lines.onEnd(now);
     });
     state.reload();
     // From the run row already in memory: no extra read. A restarted run counts from its own start.
@@ -110,7 +114,8 @@ export class Finishing {
       run.onComplete === "pending" ||
       !this.#index.isCurrent({ status: run.status, waitingFor: [] }) ||
       this.#state.store.childCancels().length > 0 ||
-      this.#repairs.owesHandoff(run)
+      this.#repairs.owesHandoff(run) ||
+      run.flowState === "leave"
     );
   }
 
@@ -153,8 +158,10 @@ export class Finishing {
       // A restart that did not reach its new run is handed over again.
       if (this.#repairs.owesHandoff(state.run!)) await this.#repairs.handOff();
       const handedOff = !this.#repairs.owesHandoff(state.run!);
+      // A slot or place in the workflow's line goes back, so the next run in line starts.
+      const left = await this.#lines.leave();
       // The outcome must reach the index before the object may sleep until its retention ends.
-      if ((await this.syncIndex()) && childrenDone && handedOff) {
+      if ((await this.syncIndex()) && childrenDone && handedOff && left) {
         state.store.deleteAllTimers();
         this.#repairs.scheduleExpiry();
       }

@@ -10,6 +10,8 @@ import { Commands } from "./commands.ts";
 import { EventStreams } from "./event-streams.ts";
 import { HandlerExecution, type ExecutionHost } from "./execution.ts";
 import { Finishing } from "./finishing.ts";
+import { FlowLines } from "./flow-lines.ts";
+import type { FlowGates } from "../flow.ts";
 import { Repairs } from "./repairs.ts";
 import { RunState } from "./run-state.ts";
 import type { RunEvent, RunStore, TimerRecord } from "./run-store.ts";
@@ -51,17 +53,19 @@ export class RunHost implements ExecutionHost {
   readonly commands: Commands;
   readonly streams: EventStreams;
   readonly repairs: Repairs;
+  readonly lines: FlowLines;
   #flushQueued = false;
 
-  constructor(ctx: DurableObjectState, env: Env, registry: Registry, clock: Clock = systemClock) {
-    const state = new RunState(ctx, env, registry, clock);
+  constructor(ctx: DurableObjectState, env: Env, registry: Registry, clock: Clock = systemClock, gates?: FlowGates) {
+    const state = new RunState(ctx, env, registry, clock, gates);
     this.#state = state;
     const live = () => this.live();
     this.alarms = new Alarms(state);
+    this.lines = new FlowLines(state, this.alarms, live);
     this.children = new Children(state, live);
     this.repairs = new Repairs(state, this.alarms, { live, changed: () => this.#scheduleFlush() });
-    this.finishing = new Finishing(state, this.alarms, this.children, this.repairs);
-    this.commands = new Commands(state, this.alarms, this.finishing, live);
+    this.finishing = new Finishing(state, this.alarms, this.children, this.repairs, this.lines);
+    this.commands = new Commands(state, this.alarms, this.finishing, this.lines, live);
     this.streams = new EventStreams(ctx, state.store);
     void ctx.blockConcurrencyWhile(async () => {
       // An object never started (a read or signal for an unknown run id) gets no schema and no storage.
@@ -127,6 +131,12 @@ export class RunHost implements ExecutionHost {
       return;
     }
     if (state.execution !== null) return;
+    // A run waiting in its workflow's line starts when its pool admits it; one the pool has not
+    // confirmed yet joins the line again.
+    if (this.lines.waiting()) {
+      if (run.flowState === "enqueue") void this.lines.enqueue();
+      return;
+    }
     const workflow = state.workflow();
     if (workflow === undefined) {
       const deployed = state.registry.versions(run.workflow).map((w) => w.version ?? 1);

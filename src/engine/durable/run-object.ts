@@ -7,6 +7,7 @@ import type { SignalOptions } from "./commands.ts";
 import { RunHost, type RunActivity, type RunInternals } from "./run-host.ts";
 import type { AdoptInput, ChildCancel, Outcome, RestartInput, StartInput } from "./run-rpc.ts";
 import type { TimelineQuery } from "./run-timeline.ts";
+import type { AdmitInput, FlowGates } from "../flow.ts";
 export { RunIndex } from "./run-index.ts";
 export type { RunInternals } from "./run-host.ts";
 
@@ -32,13 +33,18 @@ export function closeSocket(ws: WebSocket, code: number): void {
   }
 }
 
-export function createRunObject(registry: Registry) {
+/** What a deployment gives its run objects besides the registry: the lines of flow control (FlowGates). */
+export interface RunObjectOptions {
+  gates?: FlowGates;
+}
+
+export function createRunObject(registry: Registry, opts: RunObjectOptions = {}) {
   return class WorkflowRun extends DurableObject<Env> {
     readonly #host: RunHost;
 
     constructor(ctx: DurableObjectState, env: Env) {
       super(ctx, env);
-      this.#host = new RunHost(ctx, env, registry, this[objectClock]());
+      this.#host = new RunHost(ctx, env, registry, this[objectClock](), opts.gates);
     }
 
     /** The run's clock (timers, steps' times); a test's subclass may answer a manual one. */
@@ -52,6 +58,11 @@ export function createRunObject(registry: Registry) {
 
     describe(opts: { steps?: "all" | "none" } = {}) {
       return this.#host.commands.describe(opts);
+    }
+
+    /** From the pool that holds the run's line: its turn came (see FlowLines.admitted). */
+    admit(input: AdmitInput) {
+      return this.#host.lines.admitted(input);
     }
 
     /** A window of the run's steps on a time axis, for a Gantt view. */

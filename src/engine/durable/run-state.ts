@@ -4,14 +4,14 @@
 import { decodePayload, type Clock } from "../../kernel/index.ts";
 import type { AnyWorkflow } from "../workflow-api.ts";
 import type { Registry } from "../registry.ts";
+import type { FlowGates } from "../flow.ts";
 import { journaledError } from "../core/step-machine.ts";
-import { liveStatus } from "../core/journal.ts";
 import type { HandlerExecution } from "./execution.ts";
 import { indexWaits } from "./index-entry.ts";
 import type { IndexSnapshot } from "./index-outbox.ts";
 import type { Outcome } from "./run-rpc.ts";
 import { RunStore, type RunRecord } from "./run-store.ts";
-import { buildRunView, type RunView } from "./run-view.ts";
+import { liveRunStatus, type RunView } from "./run-view.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -34,8 +34,11 @@ export class RunState {
   execution: HandlerExecution | null = null;
   /** How long the last replay took, from loading the journal to the handler passing its last entry. */
   replayMs: number | null = null;
+  /** The lines of workflows with flow control (undefined: the deployment gave none). */
+  readonly gates: FlowGates | undefined;
 
-  constructor(ctx: DurableObjectState, env: Env, registry: Registry, clock: Clock) {
+  constructor(ctx: DurableObjectState, env: Env, registry: Registry, clock: Clock, gates?: FlowGates) {
+    this.gates = gates;
     this.ctx = ctx;
     this.env = env;
     this.registry = registry;
@@ -69,8 +72,7 @@ export class RunState {
   status(): RunView["status"] {
     const run = this.run!;
     if (run.status !== "running") return run.status;
-    if (run.pausedAt !== null) return "paused";
-    return buildRunView(run, this.store.openSteps(), { stepCount: 0, stats: { replayedSteps: null, replayMs: null } }).status;
+    return liveRunStatus(run, this.store.openSteps());
   }
 
   /** What the run index is told: the status as in status(), and what each open step waits for (nothing once ended). */
@@ -78,7 +80,7 @@ export class RunState {
     const run = this.run!;
     if (run.status !== "running") return { status: run.status, waitingFor: [] };
     const open = this.store.openSteps();
-    return { status: run.pausedAt !== null ? "paused" : liveStatus(open), waitingFor: indexWaits(open) };
+    return { status: liveRunStatus(run, open), waitingFor: indexWaits(open) };
   }
 
   /** How the run ended; undefined while it runs. */

@@ -35,6 +35,12 @@ export const RunRecord = z.object({
   retentionMs: z.number().nullable(),
   /** When the finished run's storage goes (retention); null until it owes nothing more. */
   expiresAt: z.number().nullable(),
+  /** The line the run waits in, JSON `FlowLine` (flow.ts); null for a workflow without one. */
+  flow: z.string().nullable(),
+  /** Where the run stands in its line (see FlowState); null without one. */
+  flowState: z.enum(["enqueue", "queued", "admitted", "leave", "done"]).nullable(),
+  /** When the run began to wait in its line; null once admitted. */
+  queuedAt: z.number().nullable(),
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 
@@ -49,6 +55,8 @@ export interface NewRun {
   retentionMs?: number | null;
   /** Set for a run that restarts another: which one, and from which step. */
   restartOf?: { runId: string; fromStep: number };
+  /** The line the run waits in before its handler starts (JSON FlowLine). */
+  flow?: string;
 }
 
 /** A restart the run owes its new run: the new run's id, where it executes from, and on which version. */
@@ -149,15 +157,16 @@ export class RunStore {
       `SELECT run_id AS runId, workflow, args, status, result, error, parent, on_complete AS onComplete, on_complete_ref AS onCompleteRef,
         created_at AS createdAt, updated_at AS updatedAt, completed_at AS completedAt, version, paused_at AS pausedAt,
         restart_of AS restartOf, restart_from AS restartFrom, restarted_as AS restartedAs, restart_pending AS restartPending,
-        retention_ms AS retentionMs, expires_at AS expiresAt FROM run WHERE id = 1`,
+        retention_ms AS retentionMs, expires_at AS expiresAt, flow, flow_state AS flowState, queued_at AS queuedAt FROM run WHERE id = 1`,
     )[0];
     return row === undefined ? undefined : RunRecord.parse(row);
   }
 
   insertRun(r: NewRun & { now: number }): void {
     this.#exec(
-      `INSERT INTO run (id, run_id, workflow, version, args, status, parent, on_complete_ref, retention_ms, restart_of, restart_from, created_at, updated_at)
-       VALUES (1, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO run (id, run_id, workflow, version, args, status, parent, on_complete_ref, retention_ms, restart_of, restart_from, created_at, updated_at,
+        flow, flow_state, queued_at)
+       VALUES (1, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       r.runId,
       r.workflow,
       r.version ?? 1,
@@ -169,6 +178,9 @@ export class RunStore {
       r.restartOf?.fromStep ?? null,
       r.now,
       r.now,
+      r.flow ?? null,
+      r.flow === undefined ? null : "enqueue",
+      r.flow === undefined ? null : r.now,
     );
     const started: Record<string, unknown> = { runId: r.runId, workflow: r.workflow, version: r.version ?? 1 };
     if (r.restartOf !== undefined) {
@@ -176,6 +188,18 @@ export class RunStore {
       started.restartOf = r.restartOf.runId;
     }
     this.appendEvent("run.started", started, r.now);
+  }
+
+  /** The run's place in its line moved on (see RunRecord.flowState); `event` records it. */
+  setFlowState(state: NonNullable<RunRecord["flowState"]>, now: number, event?: { type: string; data: Record<string, unknown> }): void {
+    const queued = state === "enqueue" || state === "queued";
+    this.#exec("UPDATE run SET flow_state = ?, queued_at = CASE WHEN ? THEN queued_at ELSE NULL END, updated_at = ? WHERE id = 1", state, queued ? 1 : 0, now);
+    if (event !== undefined) this.appendEvent(event.type, event.data, now);
+  }
+
+  /** A debounced run starts with the last args of its burst. */
+  replaceArgs(args: string): void {
+    this.#exec("UPDATE run SET args = ? WHERE id = 1", args);
   }
 
   /** Pauses (`at`) or resumes (null) the run, with its event. */

@@ -32,7 +32,7 @@ export interface StepView {
 export interface RunView {
   runId: string;
   workflow: string;
-  status: "running" | "sleeping" | "waiting" | "paused" | "completed" | "failed" | "canceled";
+  status: "queued" | "running" | "sleeping" | "waiting" | "paused" | "completed" | "failed" | "canceled";
   /** The workflow version the run executes on (it never changes for a run). */
   version: number;
   args: unknown;
@@ -52,9 +52,28 @@ export interface RunView {
   restartedAs?: string;
   /** When a finished run's storage will be deleted (retention); null while it runs or owes side effects. */
   expiresAt: number | null;
+  /** While the run waits in its workflow's line (flow control): which, since when, and its place. */
+  queue?: QueuePlace;
   steps?: StepView[];
   /** How many journaled steps this instance replayed when it picked the run up (null: not live here). */
   stats: { replayedSteps: number | null; replayMs: number | null };
+}
+
+/** Where a queued run stands: its rule and key, since when it waits, how many are ahead, and when a debounce fires. */
+export interface QueuePlace {
+  kind: "concurrency" | "throttle" | "debounce";
+  key: string;
+  since: number;
+  /** Runs ahead of it in line (null: not known right now, its pool did not answer). */
+  position: number | null;
+  /** A debounced run: when its burst starts it, unless another start comes first. */
+  dueAt: number | null;
+}
+
+/** A live run's status: queued while it waits in its line, then paused, or what its open steps say. */
+export function liveRunStatus(run: RunRecord, open: StepRecord[]): RunView["status"] {
+  if (run.flowState === "enqueue" || run.flowState === "queued") return "queued";
+  return run.pausedAt !== null ? "paused" : liveStatus(open);
 }
 
 const ErrorJson = z.object({ code: z.string(), message: z.string() });
@@ -64,7 +83,7 @@ export function buildRunView(run: RunRecord, open: StepRecord[], extra: { steps?
     runId: run.runId,
     workflow: run.workflow,
     version: run.version,
-    status: run.status !== "running" ? run.status : run.pausedAt !== null ? "paused" : liveStatus(open),
+    status: run.status !== "running" ? run.status : liveRunStatus(run, open),
     args: decodePayload(run.args),
     createdAt: run.createdAt,
     updatedAt: run.updatedAt,

@@ -108,4 +108,12 @@ export const MIGRATIONS: readonly string[] = [
     at INTEGER NOT NULL
   );
   `,
+  // 7: flow control. The line the run waits in (JSON FlowLine) and where it stands: "enqueue" (owed:
+  // the pool has not confirmed it), "queued", "admitted", "leave" (owed: the run ended holding a slot or
+  // a place), "done"; when it began to wait.
+  `
+  ALTER TABLE run ADD COLUMN flow TEXT;
+  ALTER TABLE run ADD COLUMN flow_state TEXT;
+  ALTER TABLE run ADD COLUMN queued_at INTEGER;
+  `,
 ];

@@ -59,6 +59,7 @@ const PROBLEM_TEXT: Record<number, string> = {
   413: "body over 1 MiB",
   500: "the function threw (function.failed), or an internal error",
   426: "not a WebSocket upgrade",
+  429: "the workflow's rateLimit refused the start: `retryAfterMs` and the Retry-After header say when one frees",
 };
 
 export const OPERATIONS: Operation[] = [
@@ -76,9 +77,9 @@ export const OPERATIONS: Operation[] = [
     headers: { "Idempotency-Key": "a retried start with the same key returns the same run (200); other args with it: 409" },
     body: StartBody,
     responses: {
-      201: { description: "started", schema: StartResponse },
-      200: { description: "already started with this Idempotency-Key", schema: StartResponse },
-      ...problems(400, 401, 404, 409, 413),
+      201: { description: "started (status `queued` while it waits in its workflow's line)", schema: StartResponse },
+      200: { description: "already started with this Idempotency-Key, or folded into an open debounce burst (the burst's run)", schema: StartResponse },
+      ...problems(400, 401, 404, 409, 413, 429),
     },
   },
   {

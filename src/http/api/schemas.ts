@@ -53,7 +53,7 @@ export const SignalResponse = z.object({ accepted: z.literal(true), signalId: z.
 
 export const RunQuery = z.object({ steps: z.enum(["all", "none"]).default("all").describe("none leaves the journal out") });
 
-const Status = z.enum(["running", "sleeping", "waiting", "paused", "completed", "failed", "canceled"]);
+const Status = z.enum(["queued", "running", "sleeping", "waiting", "paused", "completed", "failed", "canceled"]);
 
 const Limit = z.coerce.number().int().min(1).max(100).default(20);
 const PageCursor = z.string().max(500).optional().describe("nextCursor from the previous page");
@@ -143,6 +143,16 @@ export const RunView = z.object({
   restartFromStep: z.number().int().optional().describe("The seq this run executed from; the steps before it are the restarted run's"),
   restartedAs: z.string().optional().describe("The run that restarted this one"),
   expiresAt: z.number().nullable().describe("When the ended run's storage is deleted; null while it runs or still owes side effects"),
+  queue: z
+    .object({
+      kind: z.enum(["concurrency", "throttle", "debounce"]),
+      key: z.string().describe("The rule's key for this run's args (empty without a key expression)"),
+      since: z.number().describe("When the run began to wait"),
+      position: z.number().int().nullable().describe("How many runs are ahead of it in line; null when its line did not answer"),
+      dueAt: z.number().nullable().describe("A debounced run: when its burst starts it, unless another start comes first"),
+    })
+    .optional()
+    .describe("While the run waits in its workflow's line (flow control: concurrency, throttle, debounce)"),
   steps: z.array(StepView).optional(),
   stats: z.object({ replayedSteps: z.number().nullable(), replayMs: z.number().nullable() }),
 });

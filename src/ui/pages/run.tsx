@@ -63,6 +63,25 @@ export const RunPage: FC<{ csrf: string; run: RunPageData; now: number }> = ({ c
           <dd id="step-count">{run.stepCount}</dd>
           <dt>Waiting for</dt>
           <dd id="run-waits">{run.waitingFor.length === 0 ? <span class="muted">nothing</span> : run.waitingFor.map(describeWait).join(", ")}</dd>
+          {run.queue === undefined ? null : (
+            <>
+              <dt>In line</dt>
+              <dd id="run-queue">
+                {run.queue.kind}
+                {run.queue.key === "" ? "" : ` "${run.queue.key}"`}:{" "}
+                {run.queue.kind === "debounce"
+                  ? run.queue.dueAt === null
+                    ? "starting"
+                    : "starts when its burst is quiet"
+                  : run.queue.position === null
+                    ? "place unknown"
+                    : run.queue.position === 0
+                      ? "next"
+                      : `${run.queue.position} ahead`}
+                , since <Time at={run.queue.since} />
+              </dd>
+            </>
+          )}
           {run.pausedAt === null ? null : (
             <>
               <dt>Paused</dt>

@@ -52,7 +52,7 @@ export const STATUS_SHAPE: Record<string, string> = {
 };
 
 /** The statuses in the order the pages list them. */
-export const STATUSES = ["running", "sleeping", "waiting", "paused", "completed", "failed", "canceled"] as const;
+export const STATUSES = ["queued", "running", "sleeping", "waiting", "paused", "completed", "failed", "canceled"] as const;
 
 export const ENDED_STATUSES: ReadonlySet<string> = new Set(["completed", "failed", "canceled"]);
 

@@ -8,7 +8,10 @@ export const POOL_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,99}$/;
 export const MAX_PARALLELISM_LIMIT = 10_000;
 
 export const PoolConfigInput = z.object({
-  name: z.string().regex(POOL_NAME, "a pool name is 1-100 characters of letters, digits, '_', '.', ':', '-'"),
+  name: z
+    .string()
+    .regex(POOL_NAME, "a pool name is 1-100 characters of letters, digits, '_', '.', ':', '-'")
+    .refine((n) => !isLinePool(n), "pool names starting with 'flow:' are the workflows' lines (flow control)"),
   /** Slots; 0 pauses the pool. Omitted: keep what the pool has (10 for a new pool). */
   maxParallelism: z.number().int().min(0).max(MAX_PARALLELISM_LIMIT).optional(),
   /** How long a granted slot lasts without a heartbeat. Omitted: keep what the pool has. */
@@ -77,6 +80,8 @@ export interface QueuedEntry {
   holder: string;
   /** Jobs wait in the pool itself and never go stale; holders must keep asking. */
   jobId: string | null;
+  /** Workflow runs in line (flow control) wait in the pool too. */
+  runId?: string | null;
   /** For a holder: the time its presence lapses without another acquire call. */
   until: number | null;
 }
@@ -95,7 +100,8 @@ export function planGrants<E extends QueuedEntry>(input: {
   const drop: E[] = [];
   for (const entry of input.queue) {
     if (grant.length >= input.free) break;
-    const present = entry.jobId !== null || input.waiting.has(entry.holder) || (entry.until !== null && entry.until > input.now);
+    const present =
+      entry.jobId !== null || (entry.runId ?? null) !== null || input.waiting.has(entry.holder) || (entry.until !== null && entry.until > input.now);
     if (present) grant.push(entry);
     else drop.push(entry);
   }
@@ -115,4 +121,14 @@ export function rearmTo(current: number | null, earliest: number | null): { set:
   if (earliest === null) return null;
   if (current !== null && current <= earliest) return null;
   return { set: earliest };
+}
+
+/** The holder id of a workflow run in its line: never ends in ":<digits>", so it is a family of its own. */
+export function runHolder(runId: string): string {
+  return `${runId}#run`;
+}
+
+/** Workflows' lines (flow control) are pools named `flow:<hash>`: a Workpool may not take such a name. */
+export function isLinePool(name: string): boolean {
+  return name.startsWith("flow:");
 }
