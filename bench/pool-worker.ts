@@ -2,7 +2,7 @@
 // without a pool slot. Its routes do the timing-sensitive loops inside the Worker; bench/pool.ts drives it.
 import { env as moduleEnv } from "cloudflare:workers";
 import { z } from "zod";
-import { createComponents, Workpool } from "../src/components/index.ts";
+import { createComponents, createFlowGates, Workpool } from "../src/components/index.ts";
 import { createClient, createRunObject, defineAction, defineWorkflow, Registry } from "../src/engine/index.ts";
 
 const noop = defineAction({ name: "bench.noop", args: z.object({ i: z.number() }), handler: (_ctx, { i }) => i });
@@ -17,16 +17,33 @@ const oneStep = defineWorkflow({
   handler: async (step, args) => step.runAction(noop, { i: 1 }, args.pool === undefined ? {} : { pool: pool(moduleEnv, args.pool) }),
 });
 
+/** One trivial step, one run per key at a time (flow control), and the same workflow without a limit. */
+const FlowArgs = z.object({ key: z.string(), i: z.number() });
+const keyed = defineWorkflow({
+  name: "bench-flow-keyed",
+  args: FlowArgs,
+  concurrency: { key: (a) => a.key, limit: 1 },
+  handler: async (step, { i }) => step.run("one", () => i),
+});
+const unlimited = defineWorkflow({ name: "bench-flow-plain", args: FlowArgs, handler: async (step, { i }) => step.run("one", () => i) });
+
 // The engine alone (no HTTP app): the bench starts and reads runs through the Worker-side client.
-const registry = new Registry({ definitions: [oneStep, noop] });
+const registry = new Registry({ definitions: [oneStep, noop, keyed, unlimited] });
 const components = createComponents(registry);
 
-export class WorkflowRun extends createRunObject(registry) {}
+export class WorkflowRun extends createRunObject(registry, { gates: createFlowGates() }) {}
 export class WorkpoolQueue extends components.WorkpoolQueue {}
 export class ActionRun extends components.ActionRun {}
 export { RunIndex } from "../src/engine/index.ts";
 
 const JobsBody = z.object({ pool: z.string(), max: z.number().int().min(1), jobs: z.number().int().min(1), concurrency: z.number().int().min(1).default(32) });
+const FlowBody = z.object({
+  workflow: z.enum([keyed.name, unlimited.name]),
+  runs: z.number().int().min(1),
+  keys: z.number().int().min(1),
+  tag: z.string(),
+  concurrency: z.number().int().min(1).default(50),
+});
 const StepBody = z.object({ pool: z.string(), max: z.number().int().min(1).default(10), runs: z.number().int().min(1) });
 
 export default {
@@ -47,6 +64,28 @@ export default {
       return Response.json({ enqueueMs: performance.now() - t0 });
     }
     if (url.pathname === "/bench/pool/stats") return Response.json(await pool(env, url.searchParams.get("pool") ?? "").stats());
+    if (url.pathname === "/bench/flow/start" && request.method === "POST") {
+      // Starts `runs` runs over `keys` keys (run i has key i % keys), `concurrency` starts at a time.
+      const body = FlowBody.parse(await request.json());
+      const client = createClient(env, registry);
+      const t0 = performance.now();
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: Math.min(body.concurrency, body.runs) }, async () => {
+          while (next < body.runs) {
+            const i = next++;
+            await client.startRun(body.workflow, { key: `${body.tag}-${i % body.keys}`, i });
+          }
+        }),
+      );
+      return Response.json({ startMs: performance.now() - t0 });
+    }
+    if (url.pathname === "/bench/flow/completed") {
+      // Completed runs of a workflow, by the run index's counts (what a user's list shows).
+      const workflow = url.searchParams.get("workflow") ?? "";
+      const page = await createClient(env, registry).listRuns({ workflow, counts: true, limit: 1 });
+      return Response.json({ completed: page.counts?.find((c) => c.workflow === workflow && c.status === "completed")?.count ?? 0 });
+    }
     if (url.pathname === "/bench/pool/step" && request.method === "POST") {
       // Sequential one-step runs, alternating without and with a pool slot so both see the same
       // conditions; each timed from start to the first poll (every 1 ms) that sees it completed.

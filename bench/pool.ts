@@ -1,6 +1,8 @@
 /// <reference types="node" />
 // The Workpool bench: jobs per second through one pool at maxParallelism 10 and 100 with trivial
-// actions, and the latency a pool slot adds to a single workflow step. Against a local `wrangler dev`.
+// actions, runs per second of a workflow with a concurrency limit of 1 per key over 1,000 keys (2,000
+// runs) against the same workflow without one, and the latency a pool slot adds to a single workflow
+// step. Against a local `wrangler dev`.
 //
 //   node bench/pool.ts [--quick] [--json=FILE]                 standalone
 //   import { runPoolBench, formatPoolBench } from "./pool.ts"  from bench/run.ts
@@ -43,8 +45,19 @@ export interface LatencySide {
   meanMs: number;
 }
 
+/** Runs of a one-step workflow per second: with a concurrency limit of 1 per key over `keys` keys, and without flow control. */
+export interface FlowRow {
+  workflow: string;
+  runs: number;
+  keys: number;
+  seconds: number;
+  runsPerSecond: number;
+  startMs: number;
+}
+
 export interface PoolBenchResult {
   throughput: ThroughputRow[];
+  flow: FlowRow[];
   /** Wall-clock one-step runs, and the step's own duration in the run's journal (its clock moves with I/O). */
   stepLatency: { withoutPool: LatencySide; withPool: LatencySide; addedMedianMs: number; journalStepWithoutMs: number; journalStepWithMs: number };
 }
@@ -93,6 +106,34 @@ export async function runPoolBench(opts: PoolBenchOptions = {}): Promise<PoolBen
       throughput.push(row);
     }
 
+    // Flow control: the same runs with and without a concurrency limit of 1 per key. With twice as many
+    // runs as keys, half of them wait in their key's line until the one ahead of them ends.
+    const completed = async (workflow: string): Promise<number> =>
+      (await (await fetch(`${dev.url}/bench/flow/completed?workflow=${workflow}`)).json()).completed;
+    const flowRuns = opts.quick ? 200 : 2000;
+    const flowKeys = flowRuns / 2;
+    const measureFlow = async (workflow: string, runs: number, keys: number, label: string): Promise<FlowRow> => {
+      const before = await completed(workflow);
+      const t0 = performance.now();
+      const { startMs } = await post("/bench/flow/start", { workflow, runs, keys, tag: `${label}-${tag}` });
+      while ((await completed(workflow)) - before < runs) {
+        if (performance.now() - t0 > 300_000) throw new Error(`${workflow}: runs did not complete`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      return { workflow, runs, keys, seconds, runsPerSecond: runs / seconds, startMs };
+    };
+    await measureFlow("bench-flow-keyed", 100, 50, "warm");
+    await measureFlow("bench-flow-plain", 100, 50, "warm");
+    const flow: FlowRow[] = [];
+    for (const workflow of ["bench-flow-plain", "bench-flow-keyed"]) {
+      const row = await measureFlow(workflow, flowRuns, flowKeys, "m");
+      log(
+        `${workflow}: ${flowRuns} runs over ${flowKeys} keys in ${row.seconds.toFixed(2)} s = ${row.runsPerSecond.toFixed(0)} runs/s (all started after ${row.startMs.toFixed(0)} ms)`,
+      );
+      flow.push(row);
+    }
+
     const times = await post("/bench/pool/step", { pool: `step-${tag}`, runs: latencyRuns });
     const without = summarize(times.without);
     const withPool = summarize(times.with);
@@ -106,7 +147,7 @@ export async function runPoolBench(opts: PoolBenchOptions = {}): Promise<PoolBen
     log(
       `one-step run: ${without.medianMs.toFixed(2)} ms median without a pool, ${withPool.medianMs.toFixed(2)} ms with one (+${stepLatency.addedMedianMs.toFixed(2)} ms)`,
     );
-    return { throughput, stepLatency };
+    return { throughput, flow, stepLatency };
   } finally {
     if (opts.dev === undefined) await dev.dispose();
   }
@@ -123,6 +164,17 @@ export function formatPoolBench(r: PoolBenchResult): string {
   const lines = ["| Workpool, trivial jobs | jobs | seconds | jobs/s | all enqueued after ms |", "| --- | ---: | ---: | ---: | ---: |"];
   for (const t of r.throughput)
     lines.push(`| maxParallelism ${t.maxParallelism} | ${t.jobs} | ${t.seconds.toFixed(2)} | ${t.jobsPerSecond.toFixed(0)} | ${t.enqueueMs.toFixed(0)} |`);
+  lines.push("", "| one-step workflow runs | runs | keys | seconds | runs/s | all started after ms |", "| --- | ---: | ---: | ---: | ---: | ---: |");
+  for (const f of r.flow) {
+    const what = f.workflow === "bench-flow-keyed" ? "`concurrency: { key, limit: 1 }`" : "no flow control";
+    lines.push(`| ${what} | ${f.runs} | ${f.keys} | ${f.seconds.toFixed(2)} | ${f.runsPerSecond.toFixed(0)} | ${f.startMs.toFixed(0)} |`);
+  }
+  const [plain, keyedRow] = r.flow;
+  if (plain !== undefined && keyedRow !== undefined)
+    lines.push(
+      "",
+      `With one run per key at a time, runs complete at ${(keyedRow.runsPerSecond / plain.runsPerSecond).toFixed(2)}x the rate without flow control.`,
+    );
   const { withoutPool: a, withPool: b, addedMedianMs, journalStepWithoutMs, journalStepWithMs } = r.stepLatency;
   lines.push("", "| one-step run | runs | median ms | p90 ms | mean ms |", "| --- | ---: | ---: | ---: | ---: |");
   lines.push(`| without a pool | ${a.runs} | ${a.medianMs.toFixed(2)} | ${a.p90Ms.toFixed(2)} | ${a.meanMs.toFixed(2)} |`);

@@ -9,7 +9,16 @@ import { type Command, type Input, print, stringOption } from "./command.ts";
 
 /** A run's statuses, as GET /api/runs filters by them (a Record, so that a status the API adds fails to type-check here). */
 type Status = NonNullable<InferRequestType<Api["runs"]["$get"]>["query"]["status"]>;
-const STATUS: Record<Status, true> = { queued: true, running: true, sleeping: true, waiting: true, paused: true, completed: true, failed: true, canceled: true };
+const STATUS: Record<Status, true> = {
+  queued: true,
+  running: true,
+  sleeping: true,
+  waiting: true,
+  paused: true,
+  completed: true,
+  failed: true,
+  canceled: true,
+};
 // SAFETY: the keys of a Record<Status, true>.
 export const STATUSES = Object.keys(STATUS) as Status[];
 const DEFAULT_LIMIT = 20;

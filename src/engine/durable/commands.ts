@@ -108,7 +108,7 @@ export class Commands {
     });
     if (line !== null) await this.#lines.enqueue();
     this.#live();
-    return ok({ runId, status: state.status(), created: true });
+    return ok({ runId, status: this.#lines.waiting() ? "queued" : "running", created: true });
   }
 
   /** A start of a run that exists: the same run, unless an Idempotency-Key's args differ. */

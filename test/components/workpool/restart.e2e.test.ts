@@ -1,6 +1,8 @@
 // The Workpool under a real crash: `wrangler dev` with a pool of 3 whose slots are held mid-action by a
 // Worker request, a pool job and a workflow step, 5 jobs queued behind them; SIGKILL of the whole
-// process group, a restart on the same state, and every slot coming back so the queue drains.
+// process group, a restart on the same state, and every slot coming back so the queue drains. Then the
+// workflows' lines (flow control), which are pools too: runs waiting for a concurrency slot and an open
+// debounce burst, killed and restarted.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { until as poll } from "../../helpers/dev-api.ts";
 import { startWranglerDev, type DevServer } from "../../helpers/wrangler-dev.ts";
@@ -96,5 +98,66 @@ describe("a pool whose holders are killed mid-action", () => {
     expect(s.released + s.expired).toBe(s.granted); // every slot ever granted came back
     expect(await call("GET", "/test/components/logged?key=restart/t/starts")).toEqual([0, 1, 2, 3, 4]);
     expect(await counts("restart/")).toMatchObject({ "restart/job/started": 2, "restart/step/started": 2, "restart/t/done": 5 });
+  });
+
+  it("keeps runs waiting for a concurrency slot in line and in order across a SIGKILL; the limit holds; a debounce burst still fires once", async () => {
+    const user = `kill-${Date.now().toString(36)}`;
+    const start = async (workflow: string, n: number) =>
+      (await call("POST", `/api/workflows/${workflow}/runs`, { args: { user, n } })) as { runId: string; status: string };
+    const run = (id: string) => call("GET", `/api/runs/${id}?steps=none`);
+    const first = await start("flow.perUser", 1);
+    const second = await start("flow.perUser", 2);
+    const third = await start("flow.perUser", 3);
+    expect([first.status, second.status, third.status]).toEqual(["running", "queued", "queued"]);
+    await until(
+      "the first run to wait",
+      () => run(first.runId),
+      (r) => r.status === "waiting",
+    );
+    const burst = await start("flow.debounced", 1);
+    const joined = await start("flow.debounced", 2);
+    expect(joined.runId).toBe(burst.runId);
+
+    await dev.stop("SIGKILL");
+    await dev.restart();
+
+    // Nothing lost: the queued runs are still queued, in their places.
+    expect((await run(second.runId)).queue).toMatchObject({ kind: "concurrency", key: user, position: 0 });
+    expect((await run(third.runId)).queue).toMatchObject({ position: 1 });
+    // The burst's due time passed while the server was down: its alarm starts it, with the last args.
+    const debounced = await until(
+      "the debounced run",
+      () => run(burst.runId),
+      (r) => r.status === "completed",
+    );
+    expect(debounced.result).toBe(`${user}:2`);
+
+    for (const [current, next] of [
+      [first, second],
+      [second, third],
+    ] as const) {
+      await call("POST", `/api/runs/${current.runId}/signals/go`, { payload: true });
+      await until(
+        `${current.runId} to end`,
+        () => run(current.runId),
+        (r) => r.status === "completed",
+      );
+      await until(
+        `${next.runId} to start`,
+        () => run(next.runId),
+        (r) => r.status === "waiting",
+      );
+      // The limit holds: the one after it is still in line.
+      if (next === second) expect((await run(third.runId)).status).toBe("queued");
+    }
+    await call("POST", `/api/runs/${third.runId}/signals/go`, { payload: true });
+    const last = await until(
+      "the last run",
+      () => run(third.runId),
+      (r) => r.status === "completed",
+    );
+    expect(last.result).toBe(`${user}:3`);
+    const listed = await call("GET", `/api/runs?workflow=flow.debounced&limit=100`);
+    expect(listed.runs.filter((r: { runId: string }) => r.runId === burst.runId)).toHaveLength(1);
   });
 });

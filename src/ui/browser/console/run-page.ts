@@ -178,6 +178,8 @@ const STEP_EVENTS = [
   "run.paused",
   "run.resumed",
   "run.restarted",
+  "run.queued",
+  "run.admitted",
   "signal.received",
 ];
 
