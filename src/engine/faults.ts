@@ -10,6 +10,8 @@ export type FaultSite =
   | "run.parent" // a child tells its parent it ended
   | "run.restart" // an ended run hands its kept journal to the run that restarts it
   | "step.pool" // a step asks a Workpool for a slot, or gives it back
+  | "run.flow" // a run joins or leaves its workflow's line (flow control)
+  | "flow.admit" // a line's pool admits a run whose turn came
   | "thread.stream" // an agent streams an answer into its thread (which fans it out to followers)
   | "thread.index" // a thread pushes its entry to the thread index, or removes it
   | "component.callback" // a retried action or pool job calls its onComplete

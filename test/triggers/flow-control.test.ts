@@ -248,3 +248,60 @@ describe("rateLimit", { timeout: 30_000 }, () => {
     expect(await problemOf(res)).toMatchObject({ code: "run.rate_limited", retryAfterMs: 60_000 });
   });
 });
+
+describe("a line that does not answer", { timeout: 30_000 }, () => {
+  const faults = (plan: string | undefined) => {
+    env.STEPWISE_FAULTS = plan;
+  };
+
+  it("a run whose joining failed is queued and joins when its watchdog fires; one that could not leave gives its slot back then", async () => {
+    const u = user("fault");
+    faults("fail=1,only=run.flow");
+    try {
+      const first = await client.startRun("flow.perUser", { user: u, n: 1 });
+      // The pool never heard of it: the run waits, with its watchdog armed to try again.
+      expect(first.status).toBe("queued");
+      expect((await view(runStub(first.runId), "none")).queue).toMatchObject({ position: null });
+      faults(undefined);
+      await runDurableObjectAlarm(runStub(first.runId));
+      await untilStatus(first.runId, "waiting");
+
+      const second = await start("flow.perUser", { user: u, n: 2 });
+      expect(await statusOf(second)).toBe("queued");
+      faults("fail=1,only=run.flow");
+      await client.signalRun(first.runId, "go", true);
+      await untilStatus(first.runId, "completed");
+      // The first run could not give its slot back: the second still waits.
+      expect(await statusOf(second)).toBe("queued");
+      faults(undefined);
+      await runDurableObjectAlarm(runStub(first.runId));
+      await untilStatus(second, "waiting");
+      await go(second);
+    } finally {
+      faults(undefined);
+    }
+  });
+
+  it("an admission the run never got is sent again by the pool's alarm", async () => {
+    const u = user("fault-admit");
+    const first = await start("flow.perUser", { user: u, n: 1 });
+    const second = await start("flow.perUser", { user: u, n: 2 });
+    const pool = await linePool("flow.perUser", "concurrency", u);
+    try {
+      faults("fail=1,only=flow.admit");
+      await client.signalRun(first, "go", true);
+      await untilStatus(first, "completed");
+      // The first run gave its slot back; the pool's admission of the second failed: it is sent again.
+      await expect
+        .poll(() => runInDurableObject(pool, (_i, state) => state.storage.sql.exec("SELECT state FROM entries").toArray()[0]?.state))
+        .toBe("dispatching");
+      expect(await statusOf(second)).toBe("queued");
+      faults(undefined);
+      await runDurableObjectAlarm(pool);
+      await untilStatus(second, "waiting");
+      await go(second);
+    } finally {
+      faults(undefined);
+    }
+  });
+});

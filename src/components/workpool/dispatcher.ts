@@ -1,7 +1,7 @@
 // The pool object's behaviour behind its RPC surface: one FIFO line and `maxParallelism` slots for a
 // whole deployment. Holders (workflow steps, retried jobs) wait in line over long-polling acquire calls;
 // queued jobs wait here as data and are handed to an action run when their turn comes.
-import type { Registry } from "../../engine/index.ts";
+import { acrossObjects, type Registry } from "../../engine/index.ts";
 import { type Clock, fail, issueDetails, jsonColumn, log, loggedError, ok, rpcResult, type RpcResult, tryEncode, unwrap } from "../../kernel/index.ts";
 import { ActionRunSpec, type ActionRunView, type StartReply } from "../action-run/rpc.ts";
 import { actionRunNamespace, workpoolNamespace } from "../bindings.ts";
@@ -545,7 +545,9 @@ export class PoolDispatcher {
     const sending = (async () => {
       let reply: RpcResult<{ holding: boolean }>;
       try {
-        reply = await rpcResult<{ holding: boolean }>(this.#env.WORKFLOW_RUNS.getByName(runId).admit({ pool: this.#settings.name ?? "" }));
+        reply = await acrossObjects("flow.admit", () =>
+          rpcResult<{ holding: boolean }>(this.#env.WORKFLOW_RUNS.getByName(runId).admit({ pool: this.#settings.name ?? "" })),
+        );
       } catch (err) {
         log.error("admitting a run from its line failed; resent by the alarm", { pool: this.#settings.name, runId, error: loggedError(err) });
         return;
@@ -572,7 +574,9 @@ export class PoolDispatcher {
   /** A debounce burst ended: its run starts with the last args. Sent again by the alarm until the run answers. */
   async #closeBurst(runId: string, args: string): Promise<void> {
     try {
-      const reply = await rpcResult<{ holding: boolean }>(this.#env.WORKFLOW_RUNS.getByName(runId).admit({ pool: this.#settings.name ?? "", args }));
+      const reply = await acrossObjects("flow.admit", () =>
+        rpcResult<{ holding: boolean }>(this.#env.WORKFLOW_RUNS.getByName(runId).admit({ pool: this.#settings.name ?? "", args })),
+      );
       // The run is not stored yet (its start is still on its way): the alarm sends it again.
       if (!reply.ok && reply.error.code === "run.not_found") return;
       if (!reply.ok)

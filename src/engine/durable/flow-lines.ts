@@ -5,6 +5,7 @@
 import { fail, jsonColumn, log, loggedError, ok, StepwiseError, type RpcResult } from "../../kernel/index.ts";
 import { AdmitInput, FlowLine, flowKey, flowLine, flowPoolName, hasFlowControl } from "../flow.ts";
 import type { AnyWorkflow } from "../workflow-api.ts";
+import { acrossObjects } from "../faults.ts";
 import type { Alarms } from "./alarms.ts";
 import type { RunState } from "./run-state.ts";
 import type { QueuePlace } from "./run-view.ts";
@@ -96,7 +97,9 @@ export class FlowLines {
       return;
     }
     try {
-      const reply = await state.gates!.enqueue(state.env, { pool: line.pool, limit: line.limit, holdMs: line.holdMs }, state.runId);
+      const reply = await acrossObjects("run.flow", () =>
+        state.gates!.enqueue(state.env, { pool: line.pool, limit: line.limit, holdMs: line.holdMs }, state.runId),
+      );
       if (!reply.ok) throw StepwiseError.fromJSON(reply.error);
       // The run may have ended (canceled) while the pool answered: then it leaves the line instead.
       if (state.run?.flowState !== "enqueue") return;
@@ -181,7 +184,7 @@ export class FlowLines {
     const line = this.line();
     if (line === null || !this.owes()) return true;
     try {
-      const reply = await state.gates!.leave(state.env, line.pool, state.runId);
+      const reply = await acrossObjects("run.flow", () => state.gates!.leave(state.env, line.pool, state.runId));
       if (!reply.ok) throw StepwiseError.fromJSON(reply.error);
       state.store.setFlowState("done", state.clock.now());
       state.reload();
