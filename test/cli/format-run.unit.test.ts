@@ -49,6 +49,15 @@ describe("formatRun", () => {
     ]);
   });
 
+  it("prints a queued run's line and place, or when its debounce fires", () => {
+    const queued = run({ status: "queued", stepCount: 0, queue: { kind: "concurrency", key: "u1", since: T0, position: 2, dueAt: null } });
+    expect(formatRun(queued, T0 + 3 * S)).toContain('in line   concurrency "u1": 2 ahead, since 2026-11-17T10:00:00Z');
+    const next = run({ status: "queued", queue: { kind: "throttle", key: "", since: T0, position: 0, dueAt: null } });
+    expect(formatRun(next, T0)).toContain("in line   throttle: next, since 2026-11-17T10:00:00Z");
+    const burst = run({ status: "queued", queue: { kind: "debounce", key: "u1", since: T0, position: 0, dueAt: T0 + 2 * S } });
+    expect(formatRun(burst, T0)).toContain('in line   debounce "u1": starts in 2.0 s unless another start comes, since 2026-11-17T10:00:00Z');
+  });
+
   it("prints a completed run's result and end, and its restart links", () => {
     const done = run({
       status: "completed",
