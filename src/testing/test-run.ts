@@ -76,8 +76,20 @@ export class TestRun<Result = unknown> {
       await this.#runs.settle();
       const v = await this.#runs.client.getRun(this.runId, { steps: "none" });
       if (FINISHED.has(v.status)) return outcomeOf(v);
-      if (!(await this.#runs.fireNext())) throw new Error(stuck(v));
+      if (await this.#runs.fireNext()) continue;
+      // First in its line: its pool's admission may be on its way (the run ahead just gave its slot back).
+      if (v.queue?.position === 0 && v.queue.kind !== "debounce" && (await this.#admitted())) continue;
+      throw new Error(stuck(v));
     }
+  }
+
+  /** Waits a little for a pool's admission in flight (another object's I/O, not a timer); false if none came. */
+  async #admitted(): Promise<boolean> {
+    for (let i = 0; i < 50; i++) {
+      await scheduler.wait(10);
+      if ((await this.#runs.client.getRun(this.runId, { steps: "none" })).status !== "queued") return true;
+    }
+    return false;
   }
 
   /** The run's result, skipping time as `outcome()` does; throws a RunOutcomeError when it failed or was canceled. */
@@ -179,6 +191,11 @@ function outcomeOf(v: RunView): TestOutcome {
 /** Why a run cannot go on by time alone. */
 function stuck(v: RunView): string {
   if (v.pausedAt !== null) return `run ${v.runId} is paused: resume it before awaiting its outcome`;
+  if (v.queue !== undefined) {
+    const place =
+      v.queue.kind === "debounce" ? "until its debounce burst is quiet (the kit does not skip a line's time)" : `with ${v.queue.position ?? "?"} ahead`;
+    return `run ${v.runId} (${v.workflow}) is queued in its workflow's ${v.queue.kind} line${v.queue.key === "" ? "" : ` for "${v.queue.key}"`} ${place}: end the runs ahead of it before awaiting its outcome`;
+  }
   const waits = v.waitingFor.map((w) =>
     w.kind === "signal" ? `signal "${w.signal}"${w.label === "approval" ? " (an approval: run.approve())" : ""}` : `${w.kind} "${"name" in w ? w.name : ""}"`,
   );
