@@ -92,6 +92,10 @@ export const ERROR_CODES = {
   "job.canceled": outcome("the job was canceled"),
   "pool.not_found": http(404, "no Workpool of that name has been used"),
   "components.binding_missing": outcome("a components binding is missing from the Worker's config"),
+  // Queue triggers
+  "queue.body_not_json": outcome(
+    "a queue message's body is not JSON (a Date, a Map, bytes...): `errors` names the first value that is not; it is dead-lettered",
+  ),
   // Threads, agents and streams
   "thread.not_found": http(404, "no thread with that id"),
   "thread.message_not_found": http(404, "no message with that id in the thread"),
