@@ -28,7 +28,7 @@ export function createStepwise(opts: RegistryInput) {
   // Queue triggers are exported from the same modules (see defineQueueTrigger); `queue` is the Worker's handler.
   const queueTriggers = collectQueueTriggers(opts.modules ?? {}, registry);
   // The ui and http layers are siblings: the chat page joins the app here, under the app's middleware and 404s.
-  const api = createApp(registry);
+  const api = createApp(registry, { queueTriggers });
   // The pages read through the API in-process, as the deployment's own client (the token never leaves the isolate).
   const readApi = async (env: Env, path: string) => api.request(path, { headers: { authorization: `Bearer ${env.API_TOKEN}` } }, env);
   const app = api

@@ -93,6 +93,7 @@ export const ERROR_CODES = {
   "pool.not_found": http(404, "no Workpool of that name has been used"),
   "components.binding_missing": outcome("a components binding is missing from the Worker's config"),
   // Queue triggers
+  "queue.not_found": http(404, "no queue trigger of that queue name names its producer binding, or the binding is not bound to the Worker"),
   "queue.body_not_json": outcome(
     "a queue message's body is not JSON (a Date, a Map, bytes...): `errors` names the first value that is not; it is dead-lettered",
   ),
