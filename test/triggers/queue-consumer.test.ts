@@ -8,7 +8,7 @@ import { DEAD_LETTER_FORMAT, type DeadLetter } from "../../src/triggers/index.ts
 import { JOBS_QUEUE } from "../fixtures/queue-triggers.ts";
 import { DELIVERY, deadLettersWith, jobsNamed } from "../helpers/queues.ts";
 import { client } from "../helpers/runtime.ts";
-import { stepwise } from "../worker.ts";
+import { stepwise, type WorkflowRun } from "../worker.ts";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -91,6 +91,29 @@ describe("queue messages start runs", () => {
     const runId = String(started[0]!.runId);
     await expect.poll(async () => (await client.getRun(runId, { steps: "none" })).status, DELIVERY).toBe("completed");
     expect(await jobsNamed("again")).toEqual([{ runId, name: "again", count: 1 }]);
+  });
+
+  it("starts the messages of a batch concurrently: each start is under way before any finishes", async () => {
+    // Each start waits until both have begun; handled one after the other, the first would wait out the gate.
+    let begun = 0;
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const gated = {
+      getByName: (runId: string) => ({
+        start: async (req: unknown) => {
+          if (++begun === 2) open();
+          await Promise.race([gate, new Promise((_, reject) => setTimeout(() => reject(new Error("the other start never began")), 2_000))]);
+          // SAFETY: passes the client's start request through unchanged to the real run object.
+          return env.WORKFLOW_RUNS.getByName(runId).start(req as Parameters<DurableObjectStub<WorkflowRun>["start"]>[0]);
+        },
+      }),
+    };
+    const result = await deliver([message("together-1", { name: "together-1" }), message("together-2", { name: "together-2" })], {
+      ...env,
+      WORKFLOW_RUNS: gated as unknown as Cloudflare.Env["WORKFLOW_RUNS"],
+    });
+    expect([...result.explicitAcks].sort()).toEqual(["together-1", "together-2"]);
+    expect(result.retryMessages).toEqual([]);
   });
 
   it("a bad message among good ones in one delivery: the bad one is dead-lettered and acked, the good ones start and are acked", async () => {
