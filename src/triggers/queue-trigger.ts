@@ -60,6 +60,7 @@ export function defineQueueTrigger<Schema extends z.ZodType, Result>(opts: {
 }
 
 export function isQueueTrigger(value: unknown): value is QueueTrigger {
+  // SAFETY: reads one symbol-keyed property, which only defineQueueTrigger sets.
   return typeof value === "object" && value !== null && (value as { [TRIGGER]?: unknown })[TRIGGER] === true;
 }
 
