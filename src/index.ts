@@ -10,4 +10,8 @@ export class ActionRun extends stepwise.ActionRun {}
 export { RunIndex } from "./engine/index.ts";
 export { AgentThread, ThreadIndex } from "./agents/index.ts";
 
-export default { fetch: stepwise.app.fetch } satisfies ExportedHandler<Env>;
+export default {
+  fetch: stepwise.app.fetch,
+  // Messages of the queues in wrangler.toml's [[queues.consumers]] start runs (defineQueueTrigger).
+  queue: stepwise.queue,
+} satisfies ExportedHandler<Env>;

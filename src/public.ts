@@ -61,6 +61,10 @@ export { ApprovalDecision, ApprovalRequest, requestApproval } from "./approvals/
 export { ActionOutcome, ActionRetrier, OnCompleteArgs, Workpool } from "./components/index.ts";
 export type { EnqueueOptions, PoolStats, RetrierOptions, RetrierRunOptions, WorkpoolOptions } from "./components/index.ts";
 
+// Queue triggers: a Cloudflare Queue's messages start runs; what a bad message becomes on the dead-letter queue.
+export { DeadLetter, defineQueueTrigger } from "./triggers/index.ts";
+export type { QueueMessageBody, QueueTrigger } from "./triggers/index.ts";
+
 // A deployment: its registry, its Durable Object classes and its app; `AppType` types `hc<AppType>` from hono/client.
 export { createStepwise } from "./stepwise.ts";
 // The Durable Object classes a Worker exports beside createStepwise's three (bound in wrangler.toml).

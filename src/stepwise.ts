@@ -6,6 +6,7 @@ import { sendApprovalRequest } from "./approvals/index.ts";
 import { createComponents, createFlowGates } from "./components/index.ts";
 import { createRunObject, Registry, type RegistryInput } from "./engine/index.ts";
 import { checkConfig, createApp } from "./http/index.ts";
+import { collectQueueTriggers, createQueueHandler } from "./triggers/index.ts";
 import { chatPageRoutes, uiRoutes } from "./ui/index.ts";
 
 /**
@@ -17,15 +18,17 @@ import { chatPageRoutes, uiRoutes } from "./ui/index.ts";
  * export class WorkflowRun extends stepwise.WorkflowRun {}
  * export class WorkpoolQueue extends stepwise.WorkpoolQueue {}
  * export class ActionRun extends stepwise.ActionRun {}
- * export default { fetch: stepwise.app.fetch };
+ * export default { fetch: stepwise.app.fetch, queue: stepwise.queue };
  */
 export function createStepwise(opts: RegistryInput) {
   // Stepwise's own steps (a thread created or a message saved by a step, an approval link sent) are
   // registered like the app's, so they are found by name too.
   const registry = new Registry({ ...opts, definitions: [createThreadMutation, saveMessageMutation, sendApprovalRequest, ...(opts.definitions ?? [])] });
   registry.assertNoneForgotten();
+  // Queue triggers are exported from the same modules (see defineQueueTrigger); `queue` is the Worker's handler.
+  const queueTriggers = collectQueueTriggers(opts.modules ?? {}, registry);
   // The ui and http layers are siblings: the chat page joins the app here, under the app's middleware and 404s.
-  const api = createApp(registry);
+  const api = createApp(registry, { queueTriggers });
   // The pages read through the API in-process, as the deployment's own client (the token never leaves the isolate).
   const readApi = async (env: Env, path: string) => api.request(path, { headers: { authorization: `Bearer ${env.API_TOKEN}` } }, env);
   const app = api
@@ -35,6 +38,7 @@ export function createStepwise(opts: RegistryInput) {
   return {
     registry,
     app,
+    queue: createQueueHandler(registry, queueTriggers),
     WorkflowRun: createRunObject(registry, { gates: createFlowGates() }),
     WorkpoolQueue: components.WorkpoolQueue,
     ActionRun: components.ActionRun,

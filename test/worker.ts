@@ -22,6 +22,7 @@ import * as repairFixtures from "./fixtures/repairs.ts";
 import * as kitFixtures from "./fixtures/testing-kit.ts";
 import * as historyFixtures from "./fixtures/history.ts";
 import * as flowFixtures from "./fixtures/flow.ts";
+import * as queueFixtures from "./fixtures/queue-triggers.ts";
 import { manualClock } from "./helpers/clock.ts";
 import { runSettled } from "./helpers/settled.ts";
 import { objectClock, type Clock } from "../src/kernel/index.ts";
@@ -43,6 +44,7 @@ export const stepwise = createStepwise({
     kitFixtures,
     historyFixtures,
     flowFixtures,
+    queueFixtures,
   },
   definitions: [
     ...Object.values(streamActions).flatMap((byKind) => Object.values(byKind)),
@@ -103,5 +105,9 @@ export default {
     if (url.pathname.startsWith("/test/components/")) return componentRoutes(request, env);
     if (url.pathname.startsWith("/test/app-data/")) return appDataRoute(url);
     return stepwise.app.fetch(request, env, ctx);
+  },
+  async queue(batch, env, ctx) {
+    if (batch.queue === queueFixtures.DEAD_LETTER_QUEUE) return queueFixtures.recordDeadLetters(batch, env);
+    return stepwise.queue(batch, env, ctx);
   },
 } satisfies ExportedHandler<Cloudflare.Env>;

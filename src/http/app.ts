@@ -4,10 +4,12 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { secureHeaders } from "hono/secure-headers";
 import type { Registry } from "../engine/index.ts";
+import type { QueueTriggers } from "../triggers/index.ts";
 import { docsPage } from "./api/docs.ts";
 import { openApiDocument } from "./api/openapi.ts";
 import { functionRoutes } from "./api/functions.ts";
 import { poolRoutes } from "./api/pools.ts";
+import { queueRoutes } from "./api/queues.ts";
 import { runRoutes } from "./api/runs.ts";
 import { approvalApiRoutes } from "./api/approvals.ts";
 import { threadRoutes, threadSocketRoutes } from "./threads.ts";
@@ -19,7 +21,8 @@ import { log } from "../kernel/index.ts";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-export function createApp(registry: Registry) {
+/** `queueTriggers`: the queues `POST /api/queues/:queue/messages` may send to (those whose trigger names its producer). */
+export function createApp(registry: Registry, opts: { queueTriggers?: QueueTriggers } = {}) {
   const api = new Hono<{ Bindings: Env }>()
     .use(apiAuth())
     .use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => problem(c, "request.too_large", `the body is over ${MAX_BODY_BYTES} bytes`) }))
@@ -27,6 +30,7 @@ export function createApp(registry: Registry) {
     .route("/", functionRoutes(registry))
     .route("/", approvalApiRoutes(registry))
     .route("/", poolRoutes())
+    .route("/", queueRoutes(opts.queueTriggers ?? new Map()))
     .route("/threads", threadRoutes());
 
   const openapi = JSON.stringify(openApiDocument());

@@ -3,7 +3,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { type ErrorCode, errorCodeInfo, log, loggedError, StepwiseError } from "../kernel/index.ts";
+import { type ErrorCode, errorCodeInfo, jsonPointer, log, loggedError, StepwiseError } from "../kernel/index.ts";
 
 export interface FieldError {
   path: string;
@@ -58,8 +58,7 @@ function extensions(details: unknown): Record<string, string | number> {
 function fieldErrors(details: unknown): FieldError[] | undefined {
   if (typeof details !== "object" || details === null || !("issues" in details) || !Array.isArray(details.issues)) return undefined;
   return details.issues.map((i: { path?: unknown[]; message?: string }) => ({
-    // A JSON Pointer (RFC 6901): "~" and "/" inside a key are escaped.
-    path: (i.path ?? []).map((k) => "/" + String(k).replaceAll("~", "~0").replaceAll("/", "~1")).join(""),
+    path: jsonPointer((i.path ?? []).map(String)),
     message: String(i.message ?? "invalid"),
   }));
 }

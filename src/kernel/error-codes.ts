@@ -96,6 +96,12 @@ export const ERROR_CODES = {
   "job.canceled": outcome("the job was canceled"),
   "pool.not_found": http(404, "no Workpool of that name has been used"),
   "components.binding_missing": outcome("a components binding is missing from the Worker's config"),
+  // Queue triggers
+  "queue.not_found": http(404, "no queue trigger of that queue name names its producer binding, or the binding is not bound to the Worker"),
+  "queue.body_not_json": outcome(
+    "a queue message's body is not JSON (a Date, a Map, bytes...): `errors` names the first value that is not; it is dead-lettered",
+  ),
+  "queue.no_trigger": outcome("a queue consumer delivered messages of a queue that no trigger starts runs for; they are retried"),
   // Threads, agents and streams
   "thread.not_found": http(404, "no thread with that id"),
   "thread.message_not_found": http(404, "no message with that id in the thread"),

@@ -13,4 +13,4 @@ export { fail, ok, rpcResult, unwrap, type RpcResult } from "./result.ts";
 export { isMigrated, migrate } from "./migrations.ts";
 export { checkCsrf, CSRF_HEADER, csrfToken, isApiToken, SESSION_TTL_MS, sessionCookieName, signSession, verifySession, type Session } from "./session.ts";
 export { Sql, type SqlCell, type SqlHost, type SqlRow, type SqlValue } from "./sql.ts";
-export { issueDetails, issueDetailsWithKeys, issueSummary, type IssueDetail, type IssueList } from "./zod-issues.ts";
+export { issueDetails, issueDetailsWithKeys, issueSummary, jsonPointer, type IssueDetail, type IssueList } from "./zod-issues.ts";

@@ -30,3 +30,12 @@ export function issueDetails(error: IssueList): { issues: IssueDetail[] } {
 export function issueDetailsWithKeys(error: IssueList): { issues: IssueDetail<PropertyKey>[] } {
   return { issues: error.issues.map(({ path, message }) => ({ path: [...path], message })) };
 }
+
+/**
+ * A path as a JSON Pointer (RFC 6901), "~" and "/" inside a key escaped: `["args", "a/b", 0]` is `/args/a~1b/0`.
+ * @example
+ * issues.map((i) => ({ path: jsonPointer(i.path), message: i.message }));
+ */
+export function jsonPointer(path: readonly PropertyKey[]): string {
+  return path.map((k) => "/" + String(k).replaceAll("~", "~0").replaceAll("/", "~1")).join("");
+}

@@ -1,7 +1,7 @@
 // Examples (seed: the Workflow component): thread, saved prompt, an answer in a retried action step
 // (promptMessageId: never saved or answered twice), a notification mutation (a D1 row); and a typed-object variant.
 import { z } from "zod";
-import { createThread, defineWorkflow, saveMessage, stepCountIs } from "stepwise";
+import { createThread, defineQueueTrigger, defineWorkflow, saveMessage, stepCountIs } from "stepwise";
 import { supportAgent } from "./example-agents.ts";
 import { sendNotification } from "./notifications.ts";
 
@@ -40,4 +40,13 @@ export const supportStructured = defineWorkflow({
     await step.runMutation(sendNotification, { userId, message: object.instruction });
     return { threadId, ...object };
   },
+});
+
+// Support tickets also arrive on a Cloudflare Queue (wrangler.toml): each message, `{ prompt, userId }`,
+// starts one `support` run; one the schema refuses goes to the dead letters with the failing paths.
+export const supportTickets = defineQueueTrigger({
+  queue: "stepwise-support-tickets",
+  workflow: support,
+  deadLetter: "DEAD_LETTERS",
+  producer: "SUPPORT_TICKETS",
 });

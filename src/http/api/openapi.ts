@@ -4,6 +4,7 @@ import { z } from "zod";
 import { ThreadInfo } from "../../agents/index.ts";
 import { CreateThreadBody, ListThreadsQuery, MessagesQuery, SocketQuery, ThreadList } from "../threads.ts";
 import { PoolList, PoolView, RetrierList, RetriersQuery } from "./pools.ts";
+import { QueueMessageBody, QueueSendResponse } from "./queues.ts";
 import {
   CallBody,
   CallResponse,
@@ -53,7 +54,7 @@ const problems = (...codes: number[]) =>
 const PROBLEM_TEXT: Record<number, string> = {
   400: "invalid input: `errors` lists the failing paths",
   401: "missing or wrong bearer token",
-  404: "unknown workflow, workflow version, run, step, thread, function or pool",
+  404: "unknown workflow, workflow version, run, step, thread, function, pool or queue",
   403: "the ticket is for another thread",
   409: "the run is in the wrong state for this (ended, or live for a restart), or the Idempotency-Key was used with other args",
   413: "body over 1 MiB",
@@ -258,6 +259,16 @@ export const OPERATIONS: Operation[] = [
     summary: "List the ActionRetrier runs in flight (running an attempt, or waiting out a backoff), oldest first",
     query: RetriersQuery,
     responses: { 200: { description: "a page of live retrier runs", schema: RetrierList }, ...problems(400, 401) },
+  },
+  {
+    method: "post",
+    path: "/api/queues/{queue}/messages",
+    summary:
+      "Send a message to a queue whose trigger starts runs: its body is the workflow's args, sent unchecked (the consumer starts one run per message, " +
+      "or dead-letters a bad one with the reason). For queues whose trigger names its producer binding",
+    params: { queue: "the queue's name" },
+    body: QueueMessageBody,
+    responses: { 202: { description: "sent to the queue", schema: QueueSendResponse }, ...problems(400, 401, 404, 413) },
   },
   {
     method: "post",
