@@ -13,6 +13,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["components"],
   ["agents"],
   ["approvals"],
+  ["triggers"],
   ["ui", "http", "convex", "testing"],
   ["workflows"],
 ];

@@ -7,7 +7,8 @@ const stepwise = createStepwise({ modules });
 export class WorkflowRun extends stepwise.WorkflowRun {}
 export class WorkpoolQueue extends stepwise.WorkpoolQueue {}
 export class ActionRun extends stepwise.ActionRun {}
+export class ScheduleObject extends stepwise.ScheduleObject {}
 export { RunIndex } from "./engine/index.ts";
 export { AgentThread, ThreadIndex } from "./agents/index.ts";
 
-export default { fetch: stepwise.app.fetch } satisfies ExportedHandler<Env>;
+export default { fetch: stepwise.app.fetch, scheduled: stepwise.scheduled } satisfies ExportedHandler<Env>;

@@ -61,6 +61,10 @@ export { ApprovalDecision, ApprovalRequest, requestApproval } from "./approvals/
 export { ActionOutcome, ActionRetrier, OnCompleteArgs, Workpool } from "./components/index.ts";
 export type { EnqueueOptions, PoolStats, RetrierOptions, RetrierRunOptions, WorkpoolOptions } from "./components/index.ts";
 
+// Schedules: runs started at the instants of a cron expression.
+export { defineSchedule } from "./triggers/index.ts";
+export type { ScheduleDefinition, ScheduleOptions, ScheduleSummary, ScheduleView } from "./triggers/index.ts";
+
 // A deployment: its registry, its Durable Object classes and its app; `AppType` types `hc<AppType>` from hono/client.
 export { createStepwise } from "./stepwise.ts";
 // The Durable Object classes a Worker exports beside createStepwise's three (bound in wrangler.toml).

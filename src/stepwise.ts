@@ -6,6 +6,7 @@ import { sendApprovalRequest } from "./approvals/index.ts";
 import { createComponents } from "./components/index.ts";
 import { createRunObject, Registry, type RegistryInput } from "./engine/index.ts";
 import { checkConfig, createApp } from "./http/index.ts";
+import { createScheduleObject, ScheduleRegistry, scheduleRunEnded } from "./triggers/index.ts";
 import { chatPageRoutes, uiRoutes } from "./ui/index.ts";
 
 /**
@@ -17,20 +18,37 @@ import { chatPageRoutes, uiRoutes } from "./ui/index.ts";
  * export class WorkflowRun extends stepwise.WorkflowRun {}
  * export class WorkpoolQueue extends stepwise.WorkpoolQueue {}
  * export class ActionRun extends stepwise.ActionRun {}
- * export default { fetch: stepwise.app.fetch };
+ * export class ScheduleObject extends stepwise.ScheduleObject {}
+ * export default { fetch: stepwise.app.fetch, scheduled: stepwise.scheduled };
  */
 export function createStepwise(opts: RegistryInput) {
   // Stepwise's own steps (a thread created or a message saved by a step, an approval link sent) are
   // registered like the app's, so they are found by name too.
-  const registry = new Registry({ ...opts, definitions: [createThreadMutation, saveMessageMutation, sendApprovalRequest, ...(opts.definitions ?? [])] });
+  const registry = new Registry({
+    ...opts,
+    definitions: [createThreadMutation, saveMessageMutation, sendApprovalRequest, scheduleRunEnded, ...(opts.definitions ?? [])],
+  });
   registry.assertNoneForgotten();
+  // The modules' schedules (defineSchedule), checked against the registry now.
+  const schedules = new ScheduleRegistry(opts, registry);
   // The ui and http layers are siblings: the chat page joins the app here, under the app's middleware and 404s.
-  const api = createApp(registry);
+  const api = createApp(registry, { schedules });
   // The pages read through the API in-process, as the deployment's own client (the token never leaves the isolate).
   const readApi = async (env: Env, path: string) => api.request(path, { headers: { authorization: `Bearer ${env.API_TOKEN}` } }, env);
   const app = api
     .route("/chat", chatPageRoutes({ api: readApi }))
     .route("/", uiRoutes({ workflows: () => registry.list().map((w) => w.name), health: (env, url) => checkConfig(env, url), api: readApi }));
   const components = createComponents(registry);
-  return { registry, app, WorkflowRun: createRunObject(registry), WorkpoolQueue: components.WorkpoolQueue, ActionRun: components.ActionRun };
+  // The cron trigger's handler: arms the code's schedules after a deploy even if no request comes.
+  const scheduled = async (_controller: ScheduledController, env: Env) => void (await schedules.sync(env));
+  return {
+    registry,
+    schedules,
+    app,
+    scheduled,
+    WorkflowRun: createRunObject(registry),
+    WorkpoolQueue: components.WorkpoolQueue,
+    ActionRun: components.ActionRun,
+    ScheduleObject: createScheduleObject(registry),
+  };
 }

@@ -81,6 +81,12 @@ export class WorkpoolQueue extends stepwise.WorkpoolQueue {
     return manualClock(this);
   }
 }
+/** A schedule whose clock a test may stop and move (test/helpers/clock.ts); it runs on real time until then. */
+export class ScheduleObject extends stepwise.ScheduleObject {
+  protected override [objectClock](): Clock {
+    return manualClock(this);
+  }
+}
 /** The action run object with a test-only `settled()`: resolves once nothing runs in its instance. */
 export class ActionRun extends stepwise.ActionRun {
   settled() {
@@ -102,4 +108,5 @@ export default {
     if (url.pathname.startsWith("/test/app-data/")) return appDataRoute(url);
     return stepwise.app.fetch(request, env, ctx);
   },
+  scheduled: stepwise.scheduled,
 } satisfies ExportedHandler<Cloudflare.Env>;
