@@ -21,6 +21,7 @@ import * as appDataFixtures from "./fixtures/app-data.ts";
 import * as repairFixtures from "./fixtures/repairs.ts";
 import * as kitFixtures from "./fixtures/testing-kit.ts";
 import * as historyFixtures from "./fixtures/history.ts";
+import * as scheduleFixtures from "./fixtures/schedules.ts";
 import { manualClock } from "./helpers/clock.ts";
 import { runSettled } from "./helpers/settled.ts";
 import { objectClock, type Clock } from "../src/kernel/index.ts";
@@ -41,6 +42,7 @@ export const stepwise = createStepwise({
     repairFixtures,
     kitFixtures,
     historyFixtures,
+    scheduleFixtures,
   },
   definitions: [
     ...Object.values(streamActions).flatMap((byKind) => Object.values(byKind)),

@@ -2,13 +2,13 @@
 // a TypeError naming the field), registered by exporting it from a module given to createStepwise.
 import type { z } from "zod";
 import { issueDetails } from "../../kernel/index.ts";
-import { isDefinition, referencePath, type AnyWorkflow, type FunctionReference, type WorkflowDefinition } from "../../engine/index.ts";
+import { isDefinition, referencePath, type FunctionReference, type WorkflowDefinition } from "../../engine/index.ts";
 import { ScheduleInput, type CatchUp, type Overlap, type ScheduleSpec } from "./core/index.ts";
 
 const SCHEDULE = Symbol.for("stepwise.schedule");
 
 /** A workflow as a schedule may name it: its definition, a reference, or its registered name. */
-export type ScheduledWorkflow = AnyWorkflow | FunctionReference<"workflow"> | string;
+export type ScheduledWorkflow = WorkflowDefinition<any, any> | FunctionReference<"workflow"> | string;
 
 export interface ScheduleOptions<W> {
   /** The schedule's name: its object's and the prefix of its runs' ids (`sched:<name>:<instant>`). */

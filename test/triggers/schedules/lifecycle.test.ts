@@ -38,12 +38,7 @@ describe("one run per instant", { timeout: 20_000 }, () => {
     await scheduleAt(T0, { name, workflow: "waiter", cron: "0 0 1 1 *" });
     const runId = `sched:${name}:${iso(I1)}`;
     await runInDurableObject(scheduleStub(name), (_i, state) => {
-      state.storage.sql.exec(
-        "INSERT INTO fires (instant, manual, run_id, outcome, action, at) VALUES (?, 0, ?, 'started', 'start', ?)",
-        I1,
-        runId,
-        I1,
-      );
+      state.storage.sql.exec("INSERT INTO fires (instant, manual, run_id, outcome, action, at) VALUES (?, 0, ?, 'started', 'start', ?)", I1, runId, I1);
     });
     expect(await runsOf(name)).toEqual([]);
     const view = await fireAt(name, I1 + 1_000);
