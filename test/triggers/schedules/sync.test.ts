@@ -1,7 +1,7 @@
 // Code-defined schedules synced into their objects: idempotent (an unchanged definition is left alone,
 // its hash the same), a changed one updated and re-armed, one the code no longer has deleted; and the
 // Worker's scheduled() handler runs the same sync.
-import { createExecutionContext, createScheduledController } from "cloudflare:test";
+import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { defineSchedule, getSchedule, ScheduleRegistry } from "../../../src/triggers/index.ts";
@@ -41,8 +41,7 @@ describe("code-defined schedules", { timeout: 20_000 }, () => {
     // A sync by hand that drops the fixture first, so the handler has something to do.
     await registryOf().sync(env);
     await expect(getSchedule(env, "fixture-leap-day")).rejects.toMatchObject({ code: "schedule.not_found" });
-    const ctx = createExecutionContext();
-    await worker.scheduled(createScheduledController({ cron: "* * * * *" }), env, ctx);
+    await worker.scheduled(createScheduledController({ cron: "* * * * *" }), env);
     expect(await getSchedule(env, "fixture-leap-day")).toMatchObject({ source: "code", nextFireAt: expect.any(Number) });
   });
 
