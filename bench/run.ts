@@ -5,7 +5,7 @@
 //   node bench/run.ts                 both sides (default)
 //   node bench/run.ts --side=cf       only Cloudflare Workflows (bench/wrangler.bench-cf.toml: no src/ import)
 //   node bench/run.ts --side=ours     only our engine
-//   node bench/run.ts --scenarios=1,3 only these scenarios
+//   node bench/run.ts --scenarios=1,3 only these scenarios (4, schedule firing accuracy, is ours only)
 //   node bench/run.ts --quick         small sizes, for a smoke run of the harness
 //   node bench/run.ts --json=out.json also write the raw measurements
 //   node bench/run.ts --live          run wrangler dev on the live sources (see below)
@@ -45,7 +45,7 @@ function parseArgs(argv: string[]): Args {
   let side = "both";
   let quick = false;
   let json: string | undefined;
-  let scenarios = new Set([1, 2, 3]);
+  let scenarios = new Set([1, 2, 3, 4]);
   let live = false;
   for (const a of argv) {
     if (a.startsWith("--side=")) side = a.slice(7);
@@ -54,7 +54,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === "--live") live = true;
     else if (a.startsWith("--json=")) json = a.slice(7);
     else if (a === "--help" || a === "-h") {
-      console.log("usage: node bench/run.ts [--side=both|ours|cf] [--scenarios=1,2,3] [--quick] [--live] [--json=FILE]");
+      console.log("usage: node bench/run.ts [--side=both|ours|cf] [--scenarios=1,2,3,4] [--quick] [--live] [--json=FILE]");
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -66,6 +66,9 @@ const args = parseArgs(process.argv.slice(2));
 const SIZES = args.quick
   ? { small: 100, large: 1_000, reps: 1, many: 20, manySteps: 10, replay: 1_000 }
   : { small: 1_000, large: 10_000, reps: 3, many: 200, manySteps: 10, replay: 10_000 };
+
+/** Scenario 4: how many instants of the every-second schedule are measured. */
+const SCHEDULE_INSTANTS = args.quick ? 5 : 20;
 
 const t0Bench = performance.now();
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -517,6 +520,59 @@ async function scenarioReplay(): Promise<{ oursReplayMs: Row; wall: Row }> {
   return { oursReplayMs, wall };
 }
 
+/** The value at quantile q (0..1) of xs, nearest rank. */
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
+}
+
+/**
+ * Schedule firing accuracy (ours only): a schedule firing every second (6-field cron); for each of its
+ * first SCHEDULE_INSTANTS instants, the delay from the instant (when its alarm is due) to the run's
+ * creation (the run's createdAt, stamped by the run object). Both are the Worker's clock: no Node time in it.
+ */
+async function scenarioSchedule(): Promise<void> {
+  const n = SCHEDULE_INSTANTS;
+  const med = row(`4. a schedule firing every second, ${n} instants`, "instant -> run created, median", "ms", "lower");
+  const p99 = row("", "instant -> run created, p99", "ms", "lower");
+  const max = row("", "instant -> run created, max", "ms", "lower");
+  progress(`ours: a schedule firing every second for ${n} instants`);
+  await measure(
+    ours,
+    "schedule firing accuracy",
+    async () => {
+      const deadline = deadlineIn(n * 1_000 + 30_000);
+      const name = `bench-every-second-${Date.now().toString(36)}`;
+      // catchUp all, overlap allow: every instant starts its own run, a late alarm too (its lateness is what is measured).
+      await http(
+        "POST",
+        "/api/schedules",
+        { name, workflow: "bench-chain", cron: "* * * * * *", args: { steps: 1 }, overlap: "allow", catchUp: "all" },
+        deadline,
+      );
+      let fires: { instant: number; runId: string | null; outcome: string; manual: boolean }[] = [];
+      for (;;) {
+        const view = await http("GET", `/api/schedules/${name}`, undefined, deadline);
+        fires = (view.recentFires as typeof fires).filter((f) => !f.manual && f.outcome === "started").reverse();
+        if (fires.length >= n) break;
+        if (now() >= deadline) throw new Timeout(`only ${fires.length} of ${n} instants fired`);
+        await sleep(500);
+      }
+      await http("DELETE", `/api/schedules/${name}`, undefined, deadline);
+      const delays: number[] = [];
+      for (const f of fires.slice(0, n)) {
+        const run = await http("GET", `/api/runs/${encodeURIComponent(f.runId!)}?steps=none`, undefined, deadline);
+        delays.push(run.createdAt - f.instant);
+      }
+      med.cells.ours = { value: median(delays) };
+      p99.cells.ours = { value: quantile(delays, 0.99) };
+      max.cells.ours = { value: Math.max(...delays) };
+      notes.push(`ours, schedule firing accuracy, each instant's delay (ms): ${delays.join(", ")}`);
+    },
+    [med, p99, max],
+  );
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Output.
 
@@ -562,6 +618,10 @@ async function main(): Promise<number> {
   if (args.scenarios.has(3)) {
     if (budgetLeft() > 30_000) replayRows = await scenarioReplay();
     else notes.push("scenario 3 skipped: time budget used up");
+  }
+  if (args.scenarios.has(4) && args.sides.includes("ours")) {
+    if (budgetLeft() > SCHEDULE_INSTANTS * 1_000 + 20_000) await scenarioSchedule();
+    else notes.push("scenario 4 skipped: time budget used up");
   }
   const totalS = (now() - t0Bench) / 1000;
 

@@ -7,6 +7,7 @@ export { BenchChainWorkflow } from "./cf.ts";
 export { RunIndex } from "../src/engine/index.ts";
 
 export class WorkflowRun extends stepwise.WorkflowRun {}
+export class ScheduleObject extends stepwise.ScheduleObject {}
 
 export default {
   fetch(request: Request, env: BenchEnv, ctx: ExecutionContext): Promise<Response> {

@@ -7,6 +7,7 @@ const stepwise = createStepwise({ modules });
 export class WorkflowRun extends stepwise.WorkflowRun {}
 export class WorkpoolQueue extends stepwise.WorkpoolQueue {}
 export class ActionRun extends stepwise.ActionRun {}
+export class ScheduleObject extends stepwise.ScheduleObject {}
 export { RunIndex } from "./engine/index.ts";
 export { AgentThread, ThreadIndex } from "./agents/index.ts";
 
@@ -14,4 +15,6 @@ export default {
   fetch: stepwise.app.fetch,
   // Messages of the queues in wrangler.toml's [[queues.consumers]] start runs (defineQueueTrigger).
   queue: stepwise.queue,
+  // The cron trigger in wrangler.toml arms the code's schedules after a deploy (defineSchedule).
+  scheduled: stepwise.scheduled,
 } satisfies ExportedHandler<Env>;

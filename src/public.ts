@@ -64,6 +64,9 @@ export type { EnqueueOptions, PoolStats, RetrierOptions, RetrierRunOptions, Work
 // Queue triggers: a Cloudflare Queue's messages start runs; what a bad message becomes on the dead-letter queue.
 export { DeadLetter, defineQueueTrigger } from "./triggers/index.ts";
 export type { QueueMessageBody, QueueTrigger } from "./triggers/index.ts";
+// Schedules: runs started at the instants of a cron expression.
+export { defineSchedule } from "./triggers/index.ts";
+export type { ScheduleDefinition, ScheduleOptions, ScheduleSummary, ScheduleView } from "./triggers/index.ts";
 
 // A deployment: its registry, its Durable Object classes and its app; `AppType` types `hc<AppType>` from hono/client.
 export { createStepwise } from "./stepwise.ts";

@@ -23,6 +23,7 @@ import * as kitFixtures from "./fixtures/testing-kit.ts";
 import * as historyFixtures from "./fixtures/history.ts";
 import * as flowFixtures from "./fixtures/flow.ts";
 import * as queueFixtures from "./fixtures/queue-triggers.ts";
+import * as scheduleFixtures from "./fixtures/schedules.ts";
 import { manualClock } from "./helpers/clock.ts";
 import { runSettled } from "./helpers/settled.ts";
 import { objectClock, type Clock } from "../src/kernel/index.ts";
@@ -45,6 +46,7 @@ export const stepwise = createStepwise({
     historyFixtures,
     flowFixtures,
     queueFixtures,
+    scheduleFixtures,
   },
   definitions: [
     ...Object.values(streamActions).flatMap((byKind) => Object.values(byKind)),
@@ -85,6 +87,12 @@ export class WorkpoolQueue extends stepwise.WorkpoolQueue {
     return manualClock(this);
   }
 }
+/** A schedule whose clock a test may stop and move (test/helpers/clock.ts); it runs on real time until then. */
+export class ScheduleObject extends stepwise.ScheduleObject {
+  protected override [objectClock](): Clock {
+    return manualClock(this);
+  }
+}
 /** The action run object with a test-only `settled()`: resolves once nothing runs in its instance. */
 export class ActionRun extends stepwise.ActionRun {
   settled() {
@@ -110,4 +118,5 @@ export default {
     if (batch.queue === queueFixtures.DEAD_LETTER_QUEUE) return queueFixtures.recordDeadLetters(batch, env);
     return stepwise.queue(batch, env, ctx);
   },
+  scheduled: stepwise.scheduled,
 } satisfies ExportedHandler<Cloudflare.Env>;

@@ -112,3 +112,5 @@ export type RunList = InferResponseType<Api["runs"]["$get"]>;
 export type RunView = InferResponseType<Api["runs"][":runId"]["$get"]>;
 export type Timeline = InferResponseType<Api["runs"][":runId"]["timeline"]["$get"]>;
 export type TimelineStep = Timeline["steps"][number];
+export type ScheduleList = InferResponseType<Api["schedules"]["$get"]>;
+export type ScheduleView = InferResponseType<Api["schedules"][":name"]["$get"]>;

@@ -1,6 +1,6 @@
 // The Hono app: public health, docs and approval pages, and the bearer-protected /api routes (the chat
 // page is the ui layer's, mounted by src/stepwise.ts). `AppType` is what `hc<AppType>` types a client with.
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { secureHeaders } from "hono/secure-headers";
 import type { Registry } from "../engine/index.ts";
@@ -10,6 +10,7 @@ import { openApiDocument } from "./api/openapi.ts";
 import { functionRoutes } from "./api/functions.ts";
 import { poolRoutes } from "./api/pools.ts";
 import { queueRoutes } from "./api/queues.ts";
+import { scheduleRoutes } from "./api/schedules.ts";
 import { runRoutes } from "./api/runs.ts";
 import { approvalApiRoutes } from "./api/approvals.ts";
 import { threadRoutes, threadSocketRoutes } from "./threads.ts";
@@ -18,11 +19,15 @@ import { apiAuth } from "./auth.ts";
 import { onError, problem } from "./problem.ts";
 import { checkConfig } from "./config.ts";
 import { log } from "../kernel/index.ts";
+import type { ScheduleRegistry } from "../triggers/index.ts";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-/** `queueTriggers`: the queues `POST /api/queues/:queue/messages` may send to (those whose trigger names its producer). */
-export function createApp(registry: Registry, opts: { queueTriggers?: QueueTriggers } = {}) {
+/**
+ * `queueTriggers`: the queues `POST /api/queues/:queue/messages` may send to (those whose trigger names its producer).
+ * `schedules`: the deployment's code-defined schedules, synced into their objects at the isolate's first request.
+ */
+export function createApp(registry: Registry, opts: { queueTriggers?: QueueTriggers; schedules?: ScheduleRegistry } = {}) {
   const api = new Hono<{ Bindings: Env }>()
     .use(apiAuth())
     .use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => problem(c, "request.too_large", `the body is over ${MAX_BODY_BYTES} bytes`) }))
@@ -31,6 +36,7 @@ export function createApp(registry: Registry, opts: { queueTriggers?: QueueTrigg
     .route("/", approvalApiRoutes(registry))
     .route("/", poolRoutes())
     .route("/", queueRoutes(opts.queueTriggers ?? new Map()))
+    .route("/", scheduleRoutes(registry))
     .route("/threads", threadRoutes());
 
   const openapi = JSON.stringify(openApiDocument());
@@ -48,6 +54,9 @@ export function createApp(registry: Registry, opts: { queueTriggers?: QueueTrigg
           for (const e of errors) log.error(`stepwise config error: ${e}`);
           for (const w of warnings) log.warn(`stepwise config warning: ${w}`);
         }
+        // A deploy arms the code's schedules without waiting for the cron trigger (once per isolate, in the background).
+        const ctx = executionContext(c);
+        if (ctx !== undefined) opts.schedules?.syncOnce(c.env, (p) => ctx.waitUntil(p));
         await next();
       })
       .onError(onError)
@@ -67,3 +76,12 @@ export function createApp(registry: Registry, opts: { queueTriggers?: QueueTrigg
 }
 
 export type AppType = ReturnType<typeof createApp>;
+
+/** The request's execution context; none for an in-process `app.request` (the pages' reads through the API). */
+function executionContext(c: Context): { waitUntil(p: Promise<unknown>): void } | undefined {
+  try {
+    return c.executionCtx;
+  } catch {
+    return undefined;
+  }
+}

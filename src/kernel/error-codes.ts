@@ -124,6 +124,11 @@ export const ERROR_CODES = {
   "approval.not_found": http(404, "that seq of the run is not an approval's wait (waitingFor shows approval waits with label: approval)"),
   "approval.already_decided": http(409, "the approval was decided already, from its link or the console; the first decision stands"),
   "approval.closed": http(409, "the approval's wait has ended (it timed out) or its run has finished: there is nothing left to decide"),
+  // Schedules
+  "schedule.not_found": http(404, "no schedule of that name"),
+  "schedule.name_taken": http(409, "a schedule of that name exists already (created through the API, or defined in code)"),
+  "schedule.defined_in_code": http(409, "the schedule is defined in code (defineSchedule): remove it from the code, or pause it"),
+  "schedules.binding_missing": http(500, "the Worker has no SCHEDULES Durable Object binding (wrangler.toml, see README)"),
   "fault.injected": outcome("a fault injected by STEPWISE_FAULTS (chaos tests only)", true),
 } as const satisfies Record<string, ErrorCodeInfo>;
 

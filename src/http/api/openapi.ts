@@ -5,6 +5,7 @@ import { ThreadInfo } from "../../agents/index.ts";
 import { CreateThreadBody, ListThreadsQuery, MessagesQuery, SocketQuery, ThreadList } from "../threads.ts";
 import { PoolList, PoolView, RetrierList, RetriersQuery } from "./pools.ts";
 import { QueueMessageBody, QueueSendResponse } from "./queues.ts";
+import { CreateScheduleBody, DeleteScheduleResponse, ScheduleList, ScheduleView, TriggerResult } from "./schedules.ts";
 import {
   CallBody,
   CallResponse,
@@ -36,7 +37,7 @@ import {
 } from "./schemas.ts";
 
 interface Operation {
-  method: "get" | "post";
+  method: "get" | "post" | "delete";
   path: string;
   summary: string;
   params?: Record<string, string>;
@@ -54,7 +55,7 @@ const problems = (...codes: number[]) =>
 const PROBLEM_TEXT: Record<number, string> = {
   400: "invalid input: `errors` lists the failing paths",
   401: "missing or wrong bearer token",
-  404: "unknown workflow, workflow version, run, step, thread, function, pool or queue",
+  404: "unknown workflow, workflow version, run, step, thread, function, pool, queue or schedule",
   403: "the ticket is for another thread",
   409: "the run is in the wrong state for this (ended, or live for a restart), or the Idempotency-Key was used with other args",
   413: "body over 1 MiB",
@@ -259,6 +260,68 @@ export const OPERATIONS: Operation[] = [
     summary: "List the ActionRetrier runs in flight (running an attempt, or waiting out a backoff), oldest first",
     query: RetriersQuery,
     responses: { 200: { description: "a page of live retrier runs", schema: RetrierList }, ...problems(400, 401) },
+  },
+  {
+    method: "get",
+    path: "/api/schedules",
+    summary: "List the schedules (defined in code or created through the API): cron, time zone, policies, paused, the next instant",
+    responses: { 200: { description: "schedules, by name", schema: ScheduleList }, ...problems(401) },
+  },
+  {
+    method: "post",
+    path: "/api/schedules",
+    summary:
+      "Create a schedule: runs of `workflow` with `args` at every instant of `cron` (5 fields, or 6 with seconds) in `timezone`. " +
+      "A bad cron or time zone is a 400 at /cron or /timezone, args that fail the workflow's schema at paths under /args",
+    body: CreateScheduleBody,
+    responses: {
+      201: { description: "created", schema: ScheduleView },
+      ...problems(400, 401, 413),
+      409: { description: "schedule.name_taken: a schedule of that name exists", schema: Problem, contentType: "application/problem+json" },
+    },
+  },
+  {
+    method: "get",
+    path: "/api/schedules/{name}",
+    summary: "Read a schedule: its spec, the next instant it fires at, and its recent fires (started, skipped, buffered, missed, canceled_previous, failed)",
+    params: { name: "schedule name" },
+    responses: { 200: { description: "the schedule", schema: ScheduleView }, ...problems(400, 401, 404) },
+  },
+  {
+    method: "post",
+    path: "/api/schedules/{name}/pause",
+    summary: "Pause a schedule: no instant fires until it is resumed",
+    params: { name: "schedule name" },
+    responses: { 200: { description: "paused", schema: ScheduleView }, ...problems(400, 401, 404) },
+  },
+  {
+    method: "post",
+    path: "/api/schedules/{name}/resume",
+    summary: "Resume a schedule from now: the instants that passed while it was paused do not fire",
+    params: { name: "schedule name" },
+    responses: { 200: { description: "resumed", schema: ScheduleView }, ...problems(400, 401, 404) },
+  },
+  {
+    method: "post",
+    path: "/api/schedules/{name}/trigger",
+    summary: "Fire the schedule now, as an extra instant: its overlap policy applies (a live previous run may make it skipped or buffered)",
+    params: { name: "schedule name" },
+    responses: {
+      201: { description: "a run was started", schema: TriggerResult },
+      200: { description: "skipped or buffered by the overlap policy", schema: TriggerResult },
+      ...problems(400, 401, 404),
+    },
+  },
+  {
+    method: "delete",
+    path: "/api/schedules/{name}",
+    summary: "Delete a schedule created through the API (the runs it started stay); one defined in code is a 409 schedule.defined_in_code",
+    params: { name: "schedule name" },
+    responses: {
+      200: { description: "deleted", schema: DeleteScheduleResponse },
+      ...problems(400, 401, 404),
+      409: { description: "schedule.defined_in_code", schema: Problem, contentType: "application/problem+json" },
+    },
   },
   {
     method: "post",
