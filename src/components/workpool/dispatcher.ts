@@ -520,18 +520,7 @@ export class PoolDispatcher {
       const now = this.#clock.now();
       const holding = reply.ok && reply.value.holding;
       if (!reply.ok) log.error("a job was refused by its action run", { pool: this.#settings.name, jobId, error: loggedError(reply.error) });
-      const freed = this.#store.transaction(() => {
-        this.#store.setJobState(jobId, "dispatched", now);
-        if (holding) {
-          this.#store.move(entry.holder, ["dispatching"], "active", now + lease, now);
-          return false;
-        }
-        const removed = this.#store.remove(entry.holder);
-        if (removed !== undefined) this.#store.count("released");
-        return removed !== undefined;
-      });
-      if (freed) this.#pump();
-      else this.#rearm();
+      this.#handedOver(entry.holder, holding, now + lease, now, () => this.#store.setJobState(jobId, "dispatched", now));
     })().finally(() => this.#dispatching.delete(jobId));
     this.#dispatching.set(jobId, sending);
     return sending;
@@ -555,20 +544,29 @@ export class PoolDispatcher {
       const now = this.#clock.now();
       if (!reply.ok) log.error("a run refused its admission; its slot is freed", { pool: this.#settings.name, runId, error: loggedError(reply.error) });
       const holding = reply.ok && reply.value.holding;
-      const freed = this.#store.transaction(() => {
-        if (holding) {
-          this.#store.move(entry.holder, ["dispatching"], "active", entry.holdMs === null ? null : now + entry.holdMs, now);
-          return false;
-        }
-        const removed = this.#store.remove(entry.holder);
-        if (removed !== undefined) this.#store.count("released");
-        return removed !== undefined;
-      });
-      if (freed) this.#pump();
-      else this.#rearm();
+      this.#handedOver(entry.holder, holding, entry.holdMs === null ? null : now + entry.holdMs, now);
     })().finally(() => this.#dispatching.delete(entry.holder));
     this.#dispatching.set(entry.holder, sending);
     return sending;
+  }
+
+  /**
+   * A job's run or an admitted run answered its handover: holding, its slot stays taken until `until`
+   * (null: until given back); not, the slot frees and the line moves. `also` joins the same transaction.
+   */
+  #handedOver(holder: string, holding: boolean, until: number | null, now: number, also?: () => void): void {
+    const freed = this.#store.transaction(() => {
+      also?.();
+      if (holding) {
+        this.#store.move(holder, ["dispatching"], "active", until, now);
+        return false;
+      }
+      const removed = this.#store.remove(holder);
+      if (removed !== undefined) this.#store.count("released");
+      return removed !== undefined;
+    });
+    if (freed) this.#pump();
+    else this.#rearm();
   }
 
   /** A debounce burst ended: its run starts with the last args. Sent again by the alarm until the run answers. */
