@@ -1,7 +1,7 @@
 // createThread, saveMessage and thread reads. Under a workflow `step` the writes are mutation steps;
 // under an action they are keyed by the step's idempotency key, so a replay or retry adds nothing.
 import { z } from "zod";
-import { mintId, unwrap } from "../kernel/index.ts";
+import { mintId, sha256Hex, unwrap } from "../kernel/index.ts";
 import { defineMutation, isStepContext, StepwiseError } from "../engine/index.ts";
 import { resolveCtx, type AgentCtx, type ThreadCtx } from "./ctx.ts";
 import { ThreadModelMessage, type MessageRecord, type NewMessage, type ThreadInfo } from "./core/message.ts";
@@ -111,7 +111,5 @@ export async function listThreads(ctx: AgentCtx, query: ThreadListQuery = {}): P
 
 /** A thread id derived from an idempotency key: the same key always names the same thread. */
 async function threadIdFor(key: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`stepwise-thread:${key}`));
-  const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-  return `thread_${hex.slice(0, 32)}`;
+  return `thread_${(await sha256Hex(`stepwise-thread:${key}`)).slice(0, 32)}`;
 }

@@ -1,6 +1,6 @@
 // The Worker-side API over run objects: startRun, getRun, signalRun, cancelRun.
 // Errors come back as StepwiseError with the run object's code intact.
-import { issueDetails, mintId, SerializedError, StepwiseError, unwrap } from "../kernel/index.ts";
+import { issueDetails, mintId, SerializedError, sha256Hex, StepwiseError, unwrap } from "../kernel/index.ts";
 import type { DefinitionLike, FunctionReference } from "./workflow-api.ts";
 import { functionName, type Registry } from "./registry.ts";
 import { RUN_ID_PATTERN, type OnCompleteRef, type RestartInput, type RestartResult, type StartResult } from "./durable/run-rpc.ts";
@@ -193,8 +193,7 @@ async function forwarded(res: Response): Promise<Response> {
 }
 
 async function idempotentRunId(workflow: string, key: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${workflow}\n${key}`));
-  return `run_${[...new Uint8Array(digest).slice(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return `run_${(await sha256Hex(`${workflow}\n${key}`)).slice(0, 32)}`;
 }
 
 export function newRunId(): string {

@@ -4,7 +4,7 @@
 // refused). The lines live in Workpool objects, one per workflow, rule and key: the run object asks
 // its gate (FlowGates, given by the components layer) and the pool admits it when its turn comes.
 import { z } from "zod";
-import { StepwiseError, type RpcResult } from "../kernel/index.ts";
+import { sha256Hex, StepwiseError, type RpcResult } from "../kernel/index.ts";
 
 /** An expression over the run's parsed args naming its line; runs with the same key share the limit. */
 export type FlowKey<Args> = (args: Args) => string | number;
@@ -125,8 +125,7 @@ export function flowKey(rule: { key?: FlowKey<unknown> }, args: unknown, field: 
  * so any key fits a pool name and each line has its own object.
  */
 export async function flowPoolName(workflow: string, rule: FlowKind | "rateLimit", key: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${workflow}\n${rule}\n${key}`));
-  return `flow:${[...new Uint8Array(digest).slice(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return `flow:${(await sha256Hex(`${workflow}\n${rule}\n${key}`)).slice(0, 32)}`;
 }
 
 /** The line a run of this workflow waits in with these args, if it waits in one. */

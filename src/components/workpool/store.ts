@@ -221,7 +221,7 @@ export class WorkpoolStore {
 
   /** The earliest deadline an alarm must serve: a lease end, a dispatch resend, a cancel notice. */
   earliestDeadline(): number | null {
-    const a = this.#sql.first(`SELECT MIN(until) AS at FROM entries WHERE ${IN_FLIGHT}`)?.at;
+    const a = this.earliestSlotEnd();
     const b = this.#sql.first("SELECT MIN(next_at) AS at FROM jobs WHERE state = 'canceling'")?.at;
     const c = this.#sql.first("SELECT MIN(due_at) AS at FROM bursts")?.at;
     const times = [a, b, c].filter((t): t is number => typeof t === "number");

@@ -1,6 +1,7 @@
 // What a schedule is: its spec as data (zod, the one source of truth for defineSchedule, the API's
 // body and the object's storage), checked whole: a bad cron or time zone fails at its own field.
 import { z } from "zod";
+import { sha256Hex } from "../../../kernel/index.ts";
 import { parseCron } from "./cron.ts";
 
 /** A schedule's name: it appears in URLs and in the ids of the runs it starts. */
@@ -93,6 +94,5 @@ function cronProblem(cron: string): string | undefined {
  */
 export async function specHash(spec: ScheduleSpec): Promise<string> {
   const text = JSON.stringify([spec.name, spec.workflow, spec.cron, spec.timezone, spec.args, spec.overlap, spec.catchUp, spec.catchUpLimit]);
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return sha256Hex(text);
 }
