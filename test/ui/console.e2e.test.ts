@@ -152,6 +152,25 @@ describe("the console", () => {
     await page.close();
   });
 
+  it("shows a queued run's place in line, and follows it live once its line admits it", async () => {
+    const user = `console-${Date.now().toString(36)}`;
+    const first = (await api("POST", "/api/workflows/flow.perUser/runs", { args: { user, n: 1 } })).json.runId as string;
+    const second = await api("POST", "/api/workflows/flow.perUser/runs", { args: { user, n: 2 } });
+    expect(second.json.status).toBe("queued");
+    const page = await open(`/console/runs/${second.json.runId}`);
+    await page.waitForSelector("body[data-timeline=ready]");
+    expect(await page.textContent("#run-status")).toContain("queued");
+    expect(await page.textContent("#run-queue")).toContain(`concurrency "${user}": next, since`);
+    await page.screenshot({ path: join(SHOTS, "run-queued.png"), fullPage: true });
+
+    await api("POST", `/api/runs/${first}/signals/go`, { payload: true });
+    await page.waitForSelector('section[data-status="waiting"]');
+    expect(await page.$("#run-queue")).toBeNull();
+    await api("POST", `/api/runs/${second.json.runId}/signals/go`, { payload: true });
+    await finished(second.json.runId);
+    await page.close();
+  });
+
   it("sends a signal from the run page (a bad payload shows the API's problem and changes nothing) and follows the run to its end", async () => {
     const runId = await start("await-approval", { request: "from the page", timeoutMs: 3_600_000 });
     await until(

@@ -17,6 +17,8 @@ interface RunView {
   waitingFor: WaitSummary[];
   pausedAt: number | null;
   restartedAs?: string;
+  /** Present while the run waits in its workflow's line. */
+  queue?: unknown;
 }
 
 interface StepDetail extends TimelineStep {
@@ -95,6 +97,12 @@ export function runPage(): void {
     if (waits) waits.textContent = run.waitingFor.length === 0 ? "nothing" : run.waitingFor.map(describeWait).join(", ");
     const count = document.getElementById("step-count");
     if (count) count.textContent = String(run.stepCount);
+    // A queued run's place in line goes once its line admitted it (the page is drawn while it waits).
+    const place = document.getElementById("run-queue");
+    if (place && run.queue === undefined) {
+      place.previousElementSibling?.remove();
+      place.remove();
+    }
     const ended = ENDED_STATUSES.has(run.status);
     const outcome = document.getElementById("run-outcome");
     if (outcome && ended) {

@@ -50,6 +50,8 @@ export class Timeline {
   readonly #steps: TimelineStep[] = [];
   readonly #bySeq = new Map<number, number>();
   #start = 0;
+  /** Whether a window came: until then there is no time axis to draw (a resize must not draw one from 1970). */
+  #loaded = false;
   #end: number | null = null;
   #serverSkew = 0;
   #count = 0;
@@ -112,6 +114,7 @@ export class Timeline {
     if (after >= 0) q.set("after", String(after));
     const page = await api<TimelinePage>("GET", `/api/runs/${encodeURIComponent(this.#runId)}/timeline?${q}`);
     this.#start = page.startedAt;
+    this.#loaded = true;
     this.#end = page.endedAt;
     this.#serverSkew = page.now - Date.now();
     this.#count = Math.max(page.stepCount, this.#count);
@@ -135,6 +138,7 @@ export class Timeline {
 
   /** Draws the rows in view (and a few around them) and the time axis. */
   render(force = false): void {
+    if (!this.#loaded) return;
     const height = this.#scroll.clientHeight || 400;
     const first = Math.max(0, Math.floor(this.#scroll.scrollTop / ROW_H) - OVERSCAN);
     const last = Math.min(this.#count, Math.ceil((this.#scroll.scrollTop + height) / ROW_H) + OVERSCAN);
