@@ -1,7 +1,7 @@
 // Composes the layers for a deployment: one registry of workflows, actions and mutations, the Durable
 // Object classes bound to it, and the app. Entry points (src/index.ts, the test and bench Workers)
 // each call this once, when the Worker loads.
-import { createThreadMutation, saveMessageMutation } from "./agents/index.ts";
+import { createThreadMutation, requestToolApproval, saveMessageMutation } from "./agents/index.ts";
 import { sendApprovalRequest } from "./approvals/index.ts";
 import { createComponents, createFlowGates } from "./components/index.ts";
 import { createRunObject, Registry, type RegistryInput } from "./engine/index.ts";
@@ -26,7 +26,7 @@ export function createStepwise(opts: RegistryInput) {
   // registered like the app's, so they are found by name too.
   const registry = new Registry({
     ...opts,
-    definitions: [createThreadMutation, saveMessageMutation, sendApprovalRequest, scheduleRunEnded, ...(opts.definitions ?? [])],
+    definitions: [createThreadMutation, saveMessageMutation, sendApprovalRequest, requestToolApproval, scheduleRunEnded, ...(opts.definitions ?? [])],
   });
   registry.assertNoneForgotten();
   // Queue triggers are exported from the same modules (see defineQueueTrigger); `queue` is the Worker's handler.

@@ -1,11 +1,20 @@
 // One agent turn against a thread: save (or find) the prompt, load the context, save each model step's
 // messages as it ends, and mark the end of the answer. Shared by generateText, streamText, generateObject.
-import type { LanguageModel, LanguageModelUsage, ModelMessage, StepResult, ToolSet } from "ai";
+import { asSchema, type LanguageModel, type LanguageModelUsage, type ModelMessage, type StepResult, type Tool, type ToolSet } from "ai";
 import { NonRetryableError, StepwiseError } from "../engine/index.ts";
-import { unwrap } from "../kernel/index.ts";
+import { mintId, sha256Hex, unwrap } from "../kernel/index.ts";
 import { resolveCtx, type AgentCtx } from "./ctx.ts";
+import { pendingApprovals, type PendingApproval, type ToolDecision } from "./core/approval.ts";
 import { planAnswer, sumUsage, toUsage } from "./core/context.ts";
-import { messageText, toThreadMessage, type MessageRecord, type NewMessage, type ThreadModelMessage, type Usage } from "./core/message.ts";
+import {
+  messageText,
+  toThreadMessage,
+  type MessageRecord,
+  type NewMessage,
+  type ThreadModelMessage,
+  type ToolResultOutput,
+  type Usage,
+} from "./core/message.ts";
 import { modelName, resolveModel, type ModelOption } from "./models/select-model.ts";
 import { appendMessages, threadStub } from "./threads.ts";
 import { bindTools, type AgentTools } from "./tools.ts";
@@ -18,6 +27,12 @@ export interface ThreadTarget {
 
 /** A new prompt, or one already saved to the thread. */
 export type PromptArgs = { prompt: string; promptMessageId?: undefined } | { promptMessageId: string; prompt?: undefined };
+
+/** What goes on an answer already begun: decisions on its tool calls that wait for approval; the id a new answer takes. */
+export interface TurnOptions {
+  decisions?: readonly ToolDecision[];
+  answerId?: string;
+}
 
 export interface TurnSettings {
   name: string;
@@ -37,25 +52,34 @@ export interface Turn {
   /** Whether the call has an idempotency key (an action step): the engine retries it if it is cut off. */
   durable: boolean;
   promptMessageId: string | undefined;
+  /** The answer's id: its stream's UI message id, its first message's id, on every message of it. */
+  answerId: string;
   model: LanguageModel;
   tools: ToolSet;
   /** This agent's responses saved so far (by an earlier attempt, then by this one). */
   responses: MessageRecord[];
   answered: boolean;
-  /** What to send the model when not answered. */
+  /** Tool calls of the answer that wait for a human's decision: the model is not called until none does. */
+  pending: PendingApproval[];
+  /** Chunks that tell a chat client what the decisions applied by this turn did (sent after `start`). */
+  decided: Record<string, unknown>[];
+  /** What to send the model when not answered and nothing waits. */
   messages: ModelMessage[];
 }
 
-export async function prepareTurn(settings: TurnSettings, ctx: AgentCtx, target: ThreadTarget, args: PromptArgs): Promise<Turn> {
+export async function prepareTurn(settings: TurnSettings, ctx: AgentCtx, target: ThreadTarget, args: PromptArgs & TurnOptions): Promise<Turn> {
   const r = resolveCtx(ctx);
   const { threadId } = target;
   const model = resolveModel(settings.model, { env: r.env, agentName: settings.name, threadId, runId: r.runId });
   const tools = bindTools(settings.tools, { env: r.env, agentName: settings.name, threadId, runId: r.runId, signal: r.signal });
   const durable = "idempotencyKey" in ctx && typeof ctx.idempotencyKey === "string";
-  const base = { env: r.env, signal: r.signal, threadId, runId: r.runId, durable, model, tools };
+  // A step's answer has the same id in every attempt (an overlapping attempt saves under the same keys).
+  const answerKey = r.nextKey(`agent.${settings.name}.answer`);
+  const newAnswerId = args.answerId ?? (answerKey === undefined ? mintId("msg") : `msg_${(await sha256Hex(answerKey)).slice(0, 32)}`);
+  const base = { env: r.env, signal: r.signal, threadId, runId: r.runId, durable, model, tools, pending: [], decided: [] };
   if (threadId === undefined) {
     if (args.prompt === undefined) throw new NonRetryableError("promptMessageId needs a threadId", { code: "agent.invalid_call" });
-    return { ...base, promptMessageId: undefined, responses: [], answered: false, messages: [{ role: "user", content: args.prompt }] };
+    return { ...base, answerId: newAnswerId, promptMessageId: undefined, responses: [], answered: false, messages: [{ role: "user", content: args.prompt }] };
   }
   let promptMessageId = args.promptMessageId;
   if (promptMessageId === undefined) {
@@ -66,14 +90,103 @@ export async function prepareTurn(settings: TurnSettings, ctx: AgentCtx, target:
   const context = unwrap(
     await threadStub(r.env, threadId).promptContext({ promptMessageId, agentName: settings.name, recentMessages: settings.recentMessages }),
   );
-  const plan = planAnswer(context);
-  return {
+  const first = context.responses[0];
+  const turn: Turn = {
     ...base,
     promptMessageId,
-    responses: plan.responses,
-    answered: plan.kind === "answered",
-    messages: plan.kind === "continue" ? plan.messages.map(toModelMessage) : [],
+    answerId: first === undefined ? newAnswerId : (first.answerId ?? first.id),
+    responses: context.responses,
+    answered: false,
+    messages: [],
   };
+  let plan = planAnswer(context);
+  if (plan.kind === "awaiting" && args.decisions !== undefined && args.decisions.length > 0) {
+    turn.decided = await applyDecisions(settings, turn, plan.pending, args.decisions);
+    plan = planAnswer({ ...context, responses: turn.responses });
+  }
+  turn.answered = plan.kind === "answered";
+  turn.pending = plan.kind === "awaiting" ? plan.pending : [];
+  turn.messages = plan.kind === "continue" ? plan.messages.map(toModelMessage) : [];
+  return turn;
+}
+
+/**
+ * Saves the decisions taken on an answer's waiting tool calls, with what each did, as one tool message:
+ * an approved call runs now (its result saved with the decision, so no later attempt runs it again); a
+ * denied or timed-out one never runs, and the model is told why. Returns the chunks that show it.
+ */
+async function applyDecisions(
+  settings: TurnSettings,
+  turn: Turn,
+  pending: readonly PendingApproval[],
+  decisions: readonly ToolDecision[],
+): Promise<Record<string, unknown>[]> {
+  const byId = new Map(decisions.map((d) => [d.approvalId, d]));
+  const decided = pending.filter((p) => byId.has(p.approvalId));
+  if (decided.length === 0 || turn.threadId === undefined) return [];
+  const responses: ThreadModelMessage & { role: "tool" } = { role: "tool", content: [] };
+  const chunks: Record<string, unknown>[] = [];
+  for (const p of decided) {
+    const d = byId.get(p.approvalId)!;
+    responses.content.push({
+      type: "tool-approval-response",
+      approvalId: p.approvalId,
+      approved: d.approved,
+      ...(d.reason === undefined ? {} : { reason: d.reason }),
+    });
+    chunks.push({ type: "tool-approval-response", approvalId: p.approvalId, approved: d.approved, ...(d.reason === undefined ? {} : { reason: d.reason }) });
+  }
+  for (const p of decided) {
+    const d = byId.get(p.approvalId)!;
+    const output: ToolResultOutput = d.approved
+      ? await runTool(turn.tools[p.toolName], p, turn.signal)
+      : { type: "execution-denied", ...(d.reason === undefined ? {} : { reason: d.reason }) };
+    responses.content.push({ type: "tool-result", toolCallId: p.toolCallId, toolName: p.toolName, output });
+    chunks.push(
+      output.type === "execution-denied"
+        ? { type: "tool-output-denied", toolCallId: p.toolCallId }
+        : output.type === "error-text" || output.type === "error-json"
+          ? { type: "tool-output-error", toolCallId: p.toolCallId, errorText: typeof output.value === "string" ? output.value : JSON.stringify(output.value) }
+          : { type: "tool-output-available", toolCallId: p.toolCallId, output: output.value ?? null },
+    );
+  }
+  const message: NewMessage = {
+    message: responses,
+    agentName: settings.name,
+    promptMessageId: turn.promptMessageId,
+    answerId: turn.answerId,
+    ...modelFields(turn.model),
+  };
+  const key = `decisions:${turn.answerId}:${decided.map((p) => p.approvalId).join(",")}`;
+  turn.responses.push(...(await appendMessages(turn.env, turn.threadId, [message], key)));
+  return chunks;
+}
+
+/** Runs an approved tool call as the SDK would have (its input checked again by the tool's schema); a failure is its result. */
+async function runTool(tool: Tool | undefined, call: PendingApproval, signal: AbortSignal | undefined): Promise<ToolResultOutput> {
+  if (tool?.execute === undefined) return { type: "error-text", value: `the tool ${call.toolName} cannot run here` };
+  try {
+    let input = call.input;
+    if (tool.inputSchema !== undefined) {
+      const checked = await asSchema(tool.inputSchema).validate?.(input);
+      if (checked !== undefined && !checked.success) return { type: "error-text", value: `invalid input for ${call.toolName}: ${checked.error.message}` };
+      if (checked !== undefined) input = checked.value;
+    }
+    const ran: unknown = await tool.execute(input, { toolCallId: call.toolCallId, messages: [], abortSignal: signal, context: undefined });
+    let output = ran;
+    if (ran !== null && typeof ran === "object" && Symbol.asyncIterator in ran) {
+      // A tool that streams preliminary results: the last one is its result.
+      for await (const v of ran as AsyncIterable<unknown>) output = v;
+    }
+    return typeof output === "string" ? { type: "text", value: output } : { type: "json", value: output ?? null };
+  } catch (err) {
+    return { type: "error-text", value: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+function modelFields(model: LanguageModel): { model: string; provider: string } {
+  const name = modelName(model);
+  return { model: name.model, provider: name.provider };
 }
 
 /** Saves one model step's messages (usage on its first assistant message); returns them. */
@@ -95,6 +208,9 @@ export async function saveStep(
   if (kept.length === 0) return [];
   const firstAssistant = kept.findIndex((m) => m.role === "assistant");
   const batch: NewMessage[] = kept.map((message, i) => ({
+    // The answer's first message takes the answer's id (the id its stream announced).
+    ...(turn.responses.length === 0 && i === 0 && step.status !== "failed" ? { id: turn.answerId } : {}),
+    answerId: turn.answerId,
     message,
     status: step.status ?? "success",
     agentName: settings.name,
@@ -107,15 +223,17 @@ export async function saveStep(
   }));
   if (step.status === "failed") return appendMessages(turn.env, turn.threadId, batch);
   // Keyed by position in the answer: an attempt that overlaps another cannot save the same step twice.
-  const saved = await appendMessages(turn.env, turn.threadId, batch, `answer:${turn.promptMessageId}:${settings.name}:${turn.responses.length}`);
+  const saved = await appendMessages(turn.env, turn.threadId, batch, `answer:${turn.answerId}:${turn.responses.length}`);
   turn.responses.push(...saved);
   return saved;
 }
 
 /** Makes sure the answer's last message is marked final (an answer stopped by `stopWhen` after tools). */
 export async function finishTurn(turn: Turn): Promise<void> {
+  // An answer whose tool calls wait for approval is not finished: it goes on once they are decided.
+  turn.pending = pendingApprovals(turn.responses);
   const last = turn.responses.at(-1);
-  if (turn.threadId === undefined || last === undefined || last.final) return;
+  if (turn.threadId === undefined || last === undefined || last.final || turn.pending.length > 0) return;
   unwrap(await threadStub(turn.env, turn.threadId).markFinal(last.id));
   turn.responses[turn.responses.length - 1] = { ...last, final: true };
 }

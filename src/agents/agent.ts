@@ -32,6 +32,8 @@ import {
   type TurnSettings,
 } from "./agent-turn.ts";
 import type { AgentTools } from "./tools.ts";
+import { ToolDecision, type PendingApproval } from "./core/approval.ts";
+import { awaitDecisions, checkApprovalSettings, type ApprovalSettings } from "./tool-approvals.ts";
 import { answering, openAnswer } from "./streaming/agent-answer.ts";
 import { finishChunk } from "./streaming/core/step-chunks.ts";
 
@@ -55,6 +57,11 @@ export interface AgentOptions {
    * with durable backoff, and a retried step continues from what was saved.
    */
   maxRetries?: number;
+  /**
+   * How tool calls that need approval (a tool's `needsApproval`) wait for a human: how long, and who
+   * gets a signed link by email when the agent runs in a workflow step. See "Tool approvals".
+   */
+  approvals?: ApprovalSettings;
 }
 
 /** What a text answer returns: small and JSON, so it can be a step's journaled result. */
@@ -67,12 +74,20 @@ export interface AgentTextResult {
   messageId: string | null;
   /** Every message of the answer: tool calls and results, then the final text. */
   messageIds: string[];
+  /** The answer's id: the UI message id its stream announced, and the id of its first message. */
+  answerId: string | null;
+  /**
+   * Tool calls of the answer that wait for a human's decision (empty when the answer is finished). A
+   * workflow's `agent.generateText(step, ...)` waits for them itself; any other caller passes the
+   * decisions back (`decisions`) to go on.
+   */
+  pendingApprovals: PendingApproval[];
   usage: Usage;
   finishReason: string;
   model: string;
 }
 
-export interface AgentObjectResult<T> extends Omit<AgentTextResult, "text" | "finishReason"> {
+export interface AgentObjectResult<T> extends Omit<AgentTextResult, "text" | "finishReason" | "pendingApprovals"> {
   object: T;
 }
 
@@ -94,11 +109,21 @@ export interface CallOptions {
   stopWhen?: StopWhen;
   stream?: boolean;
   streamId?: string;
+  /** The id a new answer takes (default: minted, or derived from the step's key). */
+  answerId?: string;
+  /** Decisions on the answer's tool calls that wait for approval: the answer goes on with them. */
+  decisions?: readonly ToolDecision[];
 }
 
 /** The args of an agent's actions (`asTextAction`, `asObjectAction`). */
 export const AgentActionArgs = z
-  .object({ threadId: z.string().optional(), prompt: z.string().min(1).optional(), promptMessageId: z.string().optional() })
+  .object({
+    threadId: z.string().optional(),
+    prompt: z.string().min(1).optional(),
+    promptMessageId: z.string().optional(),
+    /** Decisions on tool calls the answer waits for (the workflow's own loop passes them). */
+    decisions: z.array(ToolDecision).max(100).optional(),
+  })
   .refine((a) => (a.prompt === undefined) !== (a.promptMessageId === undefined), { message: "pass exactly one of prompt and promptMessageId" });
 export type AgentActionArgs = z.input<typeof AgentActionArgs>;
 
@@ -117,8 +142,12 @@ export class Agent {
   readonly #settings: TurnSettings;
   readonly #stopWhen: StopWhen;
   readonly #maxRetries: number;
+  /** How its tool calls wait for approval. */
+  readonly approvals: ApprovalSettings | undefined;
 
   constructor(opts: AgentOptions) {
+    checkApprovalSettings(opts.approvals);
+    this.approvals = opts.approvals;
     this.name = opts.name;
     const tools = opts.tools ?? {};
     this.#settings = { name: opts.name, instructions: opts.instructions, model: opts.model, tools, recentMessages: opts.contextOptions?.recentMessages ?? 100 };
@@ -137,7 +166,18 @@ export class Agent {
   async generateText(ctx: ThreadCtx, target: ThreadTarget, args: PromptArgs & CallOptions, stepOptions?: ActionStepOptions): Promise<AgentTextResult> {
     if (isStepContext(ctx)) {
       const action = this.asTextAction({ name: `${actionName(this.name)}.generateText`, stopWhen: args.stopWhen, stream: args.stream });
-      return ctx.runAction(action, { ...target, ...promptOf(args) }, stepOptions);
+      let result = await ctx.runAction(action, { ...target, ...promptOf(args) }, stepOptions);
+      // Tool calls that need approval: each decision is waited for durably, then a new step goes on.
+      while (result.pendingApprovals.length > 0 && result.threadId !== null && result.promptMessageId !== null) {
+        const decisions = await awaitDecisions(ctx, {
+          threadId: result.threadId,
+          agentName: this.name,
+          pending: result.pendingApprovals,
+          settings: this.approvals,
+        });
+        result = await ctx.runAction(action, { threadId: result.threadId, promptMessageId: result.promptMessageId, decisions }, stepOptions);
+      }
+      return result;
     }
     if (args.stream === true) {
       const streamed = await this.streamText(ctx, target, args);
@@ -150,9 +190,9 @@ export class Agent {
       return streamed.done;
     }
     const turn = await prepareTurn(this.#settings, ctx, target, args);
-    if (turn.answered) return this.#textResult(turn);
+    if (turn.answered || turn.pending.length > 0) return this.#textResult(turn);
     const answer = await openAnswer(turn, this.name, args.streamId);
-    answer?.push({ type: "start", messageId: answer.id });
+    answer?.push({ type: "start", messageId: turn.answerId }, ...turn.decided);
     const saver = new StepSaver(turn.signal);
     return answering(answer, turn, saver, async () => {
       const result = await this.#call(saver, () =>
@@ -173,7 +213,7 @@ export class Agent {
    */
   async streamText(ctx: AgentCtx, target: ThreadTarget, args: PromptArgs & Omit<CallOptions, "stream">): Promise<AgentStream> {
     const turn = await prepareTurn(this.#settings, ctx, target, args);
-    if (turn.answered) {
+    if (turn.answered || turn.pending.length > 0) {
       const saved = this.#textResult(turn);
       return { promptMessageId: turn.promptMessageId ?? null, textStream: replay(saved.text), result: null, done: Promise.resolve(saved) };
     }
@@ -181,7 +221,9 @@ export class Agent {
     const saver = new StepSaver(turn.signal);
     const result = streamText({ ...this.#callSettings(turn, saver, args.stopWhen), onStepEnd: onStepEnd(this.#settings, turn, saver) });
     // The thread's clients read the UI message stream; the caller reads textStream (the SDK tees them).
-    const piped = answer === null ? Promise.resolve() : answer.pipe(result.toUIMessageStream({ generateMessageId: () => answer.id })).catch(() => {});
+    // It opens with the answer's id, then what the decisions this call applied did.
+    answer?.push({ type: "start", messageId: turn.answerId }, ...turn.decided);
+    const piped = answer === null ? Promise.resolve() : answer.pipe(result.toUIMessageStream({ sendStart: false })).catch(() => {});
     const done = answering(answer, turn, saver, async () => {
       try {
         const [text, finishReason, usage] = await this.#call(saver, async () => Promise.all([result.text, result.finishReason, result.usage]));
@@ -219,7 +261,7 @@ export class Agent {
       throw new NonRetryableError("the saved answer no longer matches the schema", { code: "agent.invalid_object" });
     }
     const answer = await openAnswer(turn, this.name, undefined);
-    answer?.push({ type: "start", messageId: answer.id });
+    answer?.push({ type: "start", messageId: turn.answerId });
     const saver = new StepSaver(turn.signal);
     const settings = this.#callSettings(turn, saver, stepCountIs(1));
     try {
@@ -273,7 +315,12 @@ export class Agent {
     return defineAction({
       ...(opts.name === undefined ? {} : { name: opts.name }),
       args: AgentActionArgs,
-      handler: (ctx, args) => this.generateText(ctx, { threadId: args.threadId }, { ...toPromptArgs(args), stopWhen: opts.stopWhen, stream: opts.stream }),
+      handler: (ctx, args) =>
+        this.generateText(
+          ctx,
+          { threadId: args.threadId },
+          { ...toPromptArgs(args), stopWhen: opts.stopWhen, stream: opts.stream, ...(args.decisions === undefined ? {} : { decisions: args.decisions }) },
+        ),
     });
   }
 
@@ -328,6 +375,8 @@ export class Agent {
       promptMessageId: turn.promptMessageId ?? null,
       messageId: summary.messageId,
       messageIds: summary.messageIds,
+      answerId: turn.threadId === undefined ? null : turn.answerId,
+      pendingApprovals: turn.pending,
       usage: turn.threadId === undefined && generated !== undefined ? generated.usage : summary.usage,
       finishReason: generated?.finishReason ?? last?.finishReason ?? "stop",
       model: modelName(turn.model).model,
@@ -335,7 +384,7 @@ export class Agent {
   }
 
   #objectResult<T>(turn: Turn, object: T): AgentObjectResult<T> {
-    const { text: _text, finishReason: _finish, ...rest } = this.#textResult(turn);
+    const { text: _text, finishReason: _finish, pendingApprovals: _pending, ...rest } = this.#textResult(turn);
     return { ...rest, object };
   }
 }

@@ -22,5 +22,8 @@ export {
   type SaveMessageArgs,
 } from "./threads.ts";
 export { signTicket, TICKET_TTL_MS, verifyTicket } from "./streaming/ws-ticket.ts";
-export { createTool, type AgentTool, type AgentTools, type ToolContext } from "./tools.ts";
+export { createTool, type AgentTool, type AgentTools, type NeedsApproval, type ToolContext } from "./tools.ts";
+export { requestToolApproval, type ApprovalSettings, type ToolApprovalRequest } from "./tool-approvals.ts";
+export { ToolApproval, ToolDecision, type ApprovalStatus, type PendingApproval } from "./core/approval.ts";
+export { approvalStub, type DecideApprovalResult } from "./durable/thread-rpc.ts";
 export { stepCountIs } from "ai";

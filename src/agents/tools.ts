@@ -14,11 +14,18 @@ export interface ToolContext {
   signal: AbortSignal | undefined;
 }
 
+/**
+ * Whether a call needs a human's approval before it runs: always, never, or decided from its args. A
+ * call that needs one waits, durably, until someone approves or denies it (see "Tool approvals").
+ */
+export type NeedsApproval<Args> = boolean | ((args: Args, ctx: Omit<ToolContext, "signal">) => boolean | Promise<boolean>);
+
 export interface AgentTool<Args = any, Result = any> {
   readonly kind: "agent-tool";
   readonly description: string | undefined;
   readonly args: z.ZodType<Args>;
   readonly handler: (ctx: ToolContext, args: Args) => Promise<Result> | Result;
+  readonly needsApproval: NeedsApproval<Args>;
 }
 
 /** An agent's tools: ours (with a ToolContext) or any `ai` SDK tool. */
@@ -38,9 +45,24 @@ export function createTool<Schema extends z.ZodType, Result>(def: {
   description?: string;
   args: Schema;
   handler: (ctx: ToolContext, args: z.output<Schema>) => Promise<Result> | Result;
+  /** Ask a human first (default false). @example needsApproval: ({ amountCents }) => amountCents > 10_000 */
+  needsApproval?: NeedsApproval<z.output<Schema>>;
 }): AgentTool<z.output<Schema>, Result> {
-  // SAFETY: z.output<Schema> is what parsing with `args` yields; the ai SDK parses before calling.
-  return { kind: "agent-tool", description: def.description, args: def.args as z.ZodType<z.output<Schema>>, handler: def.handler };
+  return {
+    kind: "agent-tool",
+    description: def.description,
+    // SAFETY: z.output<Schema> is what parsing with `args` yields; the ai SDK parses before calling.
+    args: def.args as z.ZodType<z.output<Schema>>,
+    handler: def.handler,
+    needsApproval: def.needsApproval ?? false,
+  };
+}
+
+function approvalOf(t: AgentTool, ctx: Omit<ToolContext, "toolCallId">) {
+  const needs = t.needsApproval;
+  if (typeof needs === "boolean") return needs;
+  const { signal: _signal, ...rest } = ctx;
+  return (input: unknown, opts: { toolCallId: string }) => needs(input, { ...rest, toolCallId: opts.toolCallId });
 }
 
 function isAgentTool(t: AgentTool | Tool): t is AgentTool {
@@ -56,6 +78,7 @@ export function bindTools(tools: AgentTools, ctx: Omit<ToolContext, "toolCallId"
           description: t.description,
           inputSchema: t.args,
           execute: async (input: unknown, opts) => t.handler({ ...ctx, toolCallId: opts.toolCallId, signal: opts.abortSignal ?? ctx.signal }, input),
+          needsApproval: approvalOf(t, ctx),
         })
       : t;
   }

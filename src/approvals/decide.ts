@@ -1,7 +1,7 @@
 // Deciding an approval, whoever decides: the emailed link's page or an operator in the console. One
 // once-only key per request, so the first decision wins and every later one is told it came too late.
 import { StepwiseError, type StepwiseClient } from "../engine/index.ts";
-import { APPROVAL_LABEL, REQUEST_APPROVAL_STEP, type ApprovalDecision } from "./request.ts";
+import { APPROVAL_LABEL, APPROVAL_REQUEST_STEPS, type ApprovalDecision } from "./request.ts";
 
 /** The once-only key of one approval request: every link copy and the console share it. */
 export function approvalOnceKey(signal: string, requestSeq: number): string {
@@ -54,6 +54,6 @@ export async function findApprovalWait(client: StepwiseClient, runId: string, wa
   const requestSeq = wait.forStep;
   const request = await client.getStepInfo(runId, requestSeq, { onceKey: approvalOnceKey(wait.signal, requestSeq), waitFor: wait.signal });
   // The request's link decides the first wait on its signal after it: the console must mean that same wait.
-  if (request.step?.name !== REQUEST_APPROVAL_STEP || request.wait?.seq !== waitSeq) return null;
+  if (request.step == null || !APPROVAL_REQUEST_STEPS.has(request.step.name) || request.wait?.seq !== waitSeq) return null;
   return { signal: wait.signal, requestSeq, runStatus: request.runStatus, waitStatus: at.step.status, decided: request.signaled };
 }

@@ -25,7 +25,8 @@ export type ApprovalDecision = z.infer<typeof ApprovalDecision>;
 /** What the request step journals, and what the approval page shows. */
 export const ApprovalRequest = z.object({
   signal: z.string(),
-  to: z.string(),
+  /** Who the link was mailed to; absent when none was (a tool approval decided in the chat, the API or the console). */
+  to: z.string().optional(),
   subject: z.string(),
   summary: z.string(),
   requestedBy: z.string(),
@@ -37,6 +38,10 @@ export const ApprovalRequest = z.object({
 export type ApprovalRequest = z.infer<typeof ApprovalRequest>;
 
 export const REQUEST_APPROVAL_STEP = "stepwise.requestApproval";
+/** The step that asks for a decision on an agent's tool call (src/agents/tool-approvals.ts). */
+export const REQUEST_TOOL_APPROVAL_STEP = "stepwise.requestToolApproval";
+/** The steps whose journaled result is an ApprovalRequest that links and the console may decide. */
+export const APPROVAL_REQUEST_STEPS: ReadonlySet<string> = new Set([REQUEST_APPROVAL_STEP, REQUEST_TOOL_APPROVAL_STEP]);
 
 /** The label of an approval's wait (`waitingFor`'s `label`), which tells a UI it may decide it. */
 export const APPROVAL_LABEL = "approval";
@@ -59,20 +64,35 @@ export const sendApprovalRequest = defineAction({
   handler: async (ctx, a): Promise<ApprovalRequest> => {
     const requestedAt = systemClock.now();
     const expiresAt = requestedAt + a.expiresIn;
-    const link = await signedApprovalLink(ctx.env, linkSettings(ctx.env), { runId: ctx.runId, signal: a.signal, seq: ctx.seq, expiresAt });
-    const expires = new Date(expiresAt).toUTCString();
-    const from = ctx.env.APPROVAL_FROM ?? "approvals@stepwise.invalid";
-    if (!NO_CONTROL.test(from)) throw new NonRetryableError("APPROVAL_FROM holds a control character", { code: "approval.invalid_header" });
-    await ctx.env.EMAIL.send({
-      from,
-      to: a.to,
-      subject: a.subject,
-      text: `${a.requestedBy} asks for your decision:\n\n${a.summary}\n\nOpen this link to approve or reject (it expires ${expires}):\n${link}\n`,
-      html: `<p>${escapeHtml(a.requestedBy)} asks for your decision:</p><blockquote>${escapeHtml(a.summary)}</blockquote><p><a href="${escapeHtml(link)}">Review and decide</a> (expires ${escapeHtml(expires)})</p>`,
-    });
+    await mailApprovalLink(ctx, { ...a, expiresAt });
     return { signal: a.signal, to: a.to, subject: a.subject, summary: a.summary, requestedBy: a.requestedBy, requestedAt, expiresAt, seq: ctx.seq };
   },
 });
+
+/**
+ * Signs a link that decides the wait on `signal` after the request step `ctx.seq` (the calling step),
+ * and emails it. Called by a request step, which journals what it asked.
+ * @example
+ * await mailApprovalLink(ctx, { signal, to: "ops@example.com", subject, summary, requestedBy: "billing agent", expiresAt });
+ */
+export async function mailApprovalLink(
+  ctx: { env: Env; runId: string; seq: number },
+  a: { signal: string; to: string; subject: string; summary: string; requestedBy: string; expiresAt: number },
+): Promise<void> {
+  const link = await signedApprovalLink(ctx.env, linkSettings(ctx.env), { runId: ctx.runId, signal: a.signal, seq: ctx.seq, expiresAt: a.expiresAt });
+  const expires = new Date(a.expiresAt).toUTCString();
+  const from = ctx.env.APPROVAL_FROM ?? "approvals@stepwise.invalid";
+  if (!NO_CONTROL.test(from)) throw new NonRetryableError("APPROVAL_FROM holds a control character", { code: "approval.invalid_header" });
+  if (!NO_CONTROL.test(a.to) || !NO_CONTROL.test(a.subject))
+    throw new NonRetryableError("an approval's address or subject holds a control character", { code: "approval.invalid_header" });
+  await ctx.env.EMAIL.send({
+    from,
+    to: a.to,
+    subject: a.subject,
+    text: `${a.requestedBy} asks for your decision:\n\n${a.summary}\n\nOpen this link to approve or reject (it expires ${expires}):\n${link}\n`,
+    html: `<p>${escapeHtml(a.requestedBy)} asks for your decision:</p><blockquote>${escapeHtml(a.summary)}</blockquote><p><a href="${escapeHtml(link)}">Review and decide</a> (expires ${escapeHtml(expires)})</p>`,
+  });
+}
 
 /**
  * Emails a signed approval link, then waits for the decision: `{ approved, decidedAt, by, reason? }`, or

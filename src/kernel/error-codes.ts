@@ -121,9 +121,16 @@ export const ERROR_CODES = {
   // Approvals and configuration
   "approval.not_configured": outcome("APPROVAL_SIGNING_KEY is missing or invalid"),
   "approval.invalid_header": outcome("an email header value holds a control character"),
-  "approval.not_found": http(404, "that seq of the run is not an approval's wait (waitingFor shows approval waits with label: approval)"),
+  "approval.not_found": http(
+    404,
+    "that seq of the run is not an approval's wait (waitingFor shows approval waits with label: approval), or the thread has no tool approval of that id",
+  ),
   "approval.already_decided": http(409, "the approval was decided already, from its link or the console; the first decision stands"),
   "approval.closed": http(409, "the approval's wait has ended (it timed out) or its run has finished: there is nothing left to decide"),
+  "approval.unclaimed": http(
+    409,
+    "nothing waits for this tool call's decision in the thread (an Agent call from a Worker asked for it): pass the decision back to that call (`decisions`)",
+  ),
   // Schedules
   "schedule.not_found": http(404, "no schedule of that name"),
   "schedule.name_taken": http(409, "a schedule of that name exists already (created through the API, or defined in code)"),

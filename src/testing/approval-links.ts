@@ -1,7 +1,7 @@
 // The approval link a run's request step emailed, made again from its journal with the deployment's own
 // key (the token is an HMAC of the same claims, so it is the same link), and decided through the app.
 import { exports } from "cloudflare:workers";
-import { ApprovalRequest, deploymentOrigin, parseSigningKeys, REQUEST_APPROVAL_STEP, signedApprovalLink } from "../approvals/index.ts";
+import { APPROVAL_REQUEST_STEPS, ApprovalRequest, deploymentOrigin, parseSigningKeys, signedApprovalLink } from "../approvals/index.ts";
 import type { StepView } from "../engine/index.ts";
 
 /** What an approval page answered: its HTTP status and its heading ("Approved", "This link has expired"...). */
@@ -13,7 +13,7 @@ export interface LinkAnswer {
 /** The link of the latest approval request of the run (for `signal`, when given). */
 export async function approvalLink(env: Env, runId: string, steps: readonly StepView[], signal?: string): Promise<string> {
   const requests = steps
-    .filter((s) => s.name === REQUEST_APPROVAL_STEP && s.status === "completed")
+    .filter((s) => APPROVAL_REQUEST_STEPS.has(s.name) && s.status === "completed")
     .map((s) => ApprovalRequest.parse(s.result))
     .filter((r) => signal === undefined || r.signal === signal);
   const request = requests.at(-1);

@@ -13,16 +13,32 @@ export const ToolResultOutput = z.discriminatedUnion("type", [
   z.object({ type: z.literal("error-json"), value: z.unknown() }),
   z.object({ type: z.literal("execution-denied"), reason: z.string().optional() }),
 ]);
+export type ToolResultOutput = z.infer<typeof ToolResultOutput>;
 const ToolResultPart = z.object({ type: z.literal("tool-result"), toolCallId: z.string(), toolName: z.string(), output: ToolResultOutput });
+/** The model called a tool that needs a human's approval first (the `ai` SDK's part): it has not run. */
+const ToolApprovalRequestPart = z.object({
+  type: z.literal("tool-approval-request"),
+  approvalId: z.string(),
+  toolCallId: z.string(),
+  reason: z.string().optional(),
+});
+/** A human's decision on an approval request, saved before the tool runs (or is refused). */
+const ToolApprovalResponsePart = z.object({
+  type: z.literal("tool-approval-response"),
+  approvalId: z.string(),
+  approved: z.boolean(),
+  reason: z.string().optional(),
+});
 
-const AssistantPart = z.discriminatedUnion("type", [TextPart, ReasoningPart, ToolCallPart, ToolResultPart]);
+const AssistantPart = z.discriminatedUnion("type", [TextPart, ReasoningPart, ToolCallPart, ToolResultPart, ToolApprovalRequestPart]);
+const ToolPart = z.discriminatedUnion("type", [ToolResultPart, ToolApprovalResponsePart]);
 
 /** One message as the model sees it: the `ai` SDK's ModelMessage, JSON-safe parts only. */
 export const ThreadModelMessage = z.discriminatedUnion("role", [
   z.object({ role: z.literal("system"), content: z.string() }),
   z.object({ role: z.literal("user"), content: z.union([z.string(), z.array(TextPart)]) }),
   z.object({ role: z.literal("assistant"), content: z.union([z.string(), z.array(AssistantPart)]) }),
-  z.object({ role: z.literal("tool"), content: z.array(ToolResultPart) }),
+  z.object({ role: z.literal("tool"), content: z.array(ToolPart) }),
 ]);
 export type ThreadModelMessage = z.infer<typeof ThreadModelMessage>;
 export type MessageRole = ThreadModelMessage["role"];
@@ -37,11 +53,19 @@ export const Usage = z.object({
 });
 export type Usage = z.infer<typeof Usage>;
 
-export const MessageStatus = z.enum(["success", "failed"]);
+/** `superseded`: an answer replaced by a regenerated one; kept, but out of the model's context and the chat's history. */
+export const MessageStatus = z.enum(["success", "failed", "superseded"]);
 export type MessageStatus = z.infer<typeof MessageStatus>;
+
+/** An id a caller chooses for a message (a chat client's UI message id, an answer's id). */
+export const MessageId = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, "1 to 100 letters, digits, '_' or '-'");
 
 /** What a caller asks a thread to store. */
 export const NewMessage = z.object({
+  /** Its id when that id is free in the thread (else one is minted): a chat client's id for its prompt, an answer's id for its first message. */
+  id: MessageId.optional(),
+  /** The answer it belongs to: every message of one agent answer carries the answer's id (the id its stream announced). */
+  answerId: MessageId.optional(),
   message: ThreadModelMessage,
   status: MessageStatus.default("success"),
   agentName: z.string().max(200).optional(),
@@ -74,6 +98,8 @@ export const MessageRecord = z.object({
   usage: Usage.nullable(),
   finishReason: z.string().nullable(),
   promptMessageId: z.string().nullable(),
+  /** The answer this message is part of (its UI message id); null for prompts and messages saved outside an answer. */
+  answerId: z.string().nullable(),
   final: z.boolean(),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
   createdAt: z.number(),
@@ -104,9 +130,10 @@ export function messageText(message: ThreadModelMessage): string {
 export function toThreadMessage(raw: unknown): ThreadModelMessage | null {
   const shape = z.object({ role: z.string(), content: z.unknown() }).safeParse(raw);
   if (!shape.success) return null;
+  const partSchema = shape.data.role === "tool" ? ToolPart : AssistantPart;
   const content = Array.isArray(shape.data.content)
     ? shape.data.content.flatMap((p) => {
-        const part = AssistantPart.safeParse(p);
+        const part = partSchema.safeParse(p);
         return part.success ? [part.data] : [];
       })
     : shape.data.content;

@@ -29,10 +29,17 @@ export type ThreadAlarmDecision = { kind: "delete" } | { kind: "arm"; at: number
  * @example
  * decideThreadAlarm({ now: 10, expiresAt: 10, watchdogAt: null, indexAt: null }); // { kind: "delete" }
  */
-export function decideThreadAlarm(s: { now: number; expiresAt: number | null; watchdogAt: number | null; indexAt: number | null }): ThreadAlarmDecision {
+export function decideThreadAlarm(s: {
+  now: number;
+  expiresAt: number | null;
+  watchdogAt: number | null;
+  indexAt: number | null;
+  /** When the next tool call the thread's chat waits on runs out of time to be approved. */
+  approvalAt?: number | null;
+}): ThreadAlarmDecision {
   const due = s.expiresAt !== null && s.now >= s.expiresAt;
   if (due && s.watchdogAt === null) return { kind: "delete" };
   // A due expiry held back by an answer in flight is looked at again with the watchdog.
-  const next = [s.watchdogAt, s.indexAt, due ? null : s.expiresAt].filter((at): at is number => at !== null);
+  const next = [s.watchdogAt, s.indexAt, s.approvalAt ?? null, due ? null : s.expiresAt].filter((at): at is number => at !== null);
   return next.length === 0 ? { kind: "none" } : { kind: "arm", at: Math.min(...next) };
 }

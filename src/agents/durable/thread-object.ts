@@ -3,7 +3,11 @@
 // ThreadIndexOutbox (its entry in the thread index).
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
-import { type Clock, fail, issueDetails, objectClock, ok, type RpcResult, systemClock } from "../../kernel/index.ts";
+import type { UIMessage } from "ai";
+import { type Clock, fail, issueDetails, log, loggedError, objectClock, ok, type RpcResult, systemClock } from "../../kernel/index.ts";
+import type { ToolApproval } from "../core/approval.ts";
+import { toUIMessages } from "../core/ui-messages.ts";
+import type { StoredApproval } from "./approval-store.ts";
 import type { Agent } from "../agent.ts";
 import type { MessageRecord, ThreadInfo } from "../core/message.ts";
 import { decideThreadAlarm, retentionMs } from "../core/thread-retention.ts";
@@ -13,13 +17,26 @@ import { StreamHub } from "../streaming/durable/stream-hub.ts";
 import type { EndStreamInput, OpenStreamInput, PushChunksInput } from "../streaming/stream-rpc.ts";
 import { alarmBy } from "./thread-alarm.ts";
 import { INDEX_RETRY_MS, ThreadIndexOutbox } from "./thread-index-outbox.ts";
-import { AppendInput, ContextInput, CreateThreadInput, PageInput, type MessagePage, type PromptContext, type ThreadObjectRpc } from "./thread-rpc.ts";
+import {
+  AppendInput,
+  ClaimApprovalInput,
+  ContextInput,
+  CreateThreadInput,
+  DecideApprovalInput,
+  ListApprovalsInput,
+  PageInput,
+  type ApprovalRpc,
+  type DecideApprovalResult,
+  type MessagePage,
+  type PromptContext,
+  type ThreadObjectRpc,
+} from "./thread-rpc.ts";
 import { ThreadStore } from "./thread-store.ts";
 
 /** Which socket the Worker asks for (after checking the ticket): the chat protocol, or thread events. */
 const SocketPath = z.enum(["/chat", "/events"]);
 
-export class AgentThread extends DurableObject<Env> implements ThreadObjectRpc {
+export class AgentThread extends DurableObject<Env> implements ThreadObjectRpc, ApprovalRpc {
   readonly #clock: Clock;
   readonly #store: ThreadStore;
   readonly #hub: StreamHub;
@@ -31,7 +48,14 @@ export class AgentThread extends DurableObject<Env> implements ThreadObjectRpc {
     this.#clock = this[objectClock]();
     this.#store = new ThreadStore(ctx.storage, this.#clock);
     this.#hub = new StreamHub(ctx, this.#store);
-    this.#chat = new ChatRequests({ env, threads: this.#store, hub: this.#hub, agent: () => this.chatAgent(), clock: this.#clock });
+    this.#chat = new ChatRequests({
+      env,
+      threads: this.#store,
+      hub: this.#hub,
+      agent: () => this.chatAgent(),
+      clock: this.#clock,
+      approvalsChanged: () => this.#armApprovals(),
+    });
     this.#index = new ThreadIndexOutbox({ env, storage: ctx.storage, store: this.#store, clock: this.#clock });
     void ctx.blockConcurrencyWhile(async () => {
       this.#store.open();
@@ -42,6 +66,8 @@ export class AgentThread extends DurableObject<Env> implements ThreadObjectRpc {
       if (expiresAt !== null) await alarmBy(ctx.storage, expiresAt);
       // A push the index is still owed (one cut short, or a thread made before the index) goes at once.
       if (this.#index.owed()) await alarmBy(ctx.storage, this.#clock.now());
+      // Chat answers with decided tool calls whose going on a restart cut short go on from the alarm.
+      if (this.#store.threadId() !== undefined) await this.#armApprovals();
     });
   }
 
@@ -127,6 +153,43 @@ export class AgentThread extends DurableObject<Env> implements ThreadObjectRpc {
     return ok(true);
   }
 
+  /** A workflow's request step: that run waits for the tool call's decision (the chat and the API send it there). */
+  async claimApproval(input: z.input<typeof ClaimApprovalInput>): Promise<RpcResult<true>> {
+    if (this.#store.threadId() === undefined) return notFound();
+    const parsed = ClaimApprovalInput.safeParse(input);
+    if (!parsed.success) return invalid(parsed.error);
+    if (!this.#store.approvals.claim({ ...parsed.data, owner: "run" }))
+      return fail("approval.not_found", `no tool approval ${parsed.data.approvalId} in this thread`);
+    const a = this.#store.approvals.get(this.#store.threadId()!, parsed.data.approvalId)!;
+    this.#hub.events.broadcast({ type: "approval.changed", approvalId: a.approvalId, answerId: a.answerId, status: a.status });
+    return ok(true);
+  }
+
+  approvals(input: z.input<typeof ListApprovalsInput>): RpcResult<ToolApproval[]> {
+    const threadId = this.#store.threadId();
+    if (threadId === undefined) return notFound();
+    const parsed = ListApprovalsInput.safeParse(input);
+    if (!parsed.success) return invalid(parsed.error);
+    return ok(this.#store.approvals.list(threadId, parsed.data).map(publicApproval));
+  }
+
+  /** A decision from the API (or a link's page): taken once, where its wait is. The chat's own answer then goes on from the alarm. */
+  async decideApproval(input: z.input<typeof DecideApprovalInput>): Promise<RpcResult<DecideApprovalResult>> {
+    const threadId = this.#store.threadId();
+    if (threadId === undefined) return notFound();
+    const parsed = DecideApprovalInput.safeParse(input);
+    if (!parsed.success) return invalid(parsed.error);
+    const outcome = await this.#chat.decide(threadId, parsed.data);
+    if (!outcome.ok) return fail(outcome.code, outcome.message);
+    return ok({ decided: true, approval: publicApproval(this.#store.approvals.get(threadId, parsed.data.approvalId) ?? outcome.approval) });
+  }
+
+  uiMessages(): RpcResult<UIMessage[]> {
+    const threadId = this.#store.threadId();
+    if (threadId === undefined) return notFound();
+    return ok(toUIMessages(this.#store.shown(threadId, MAX_UI_MESSAGE_ROWS)));
+  }
+
   /** An answer starts streaming (an Agent call on this thread); see streaming/answer-stream.ts. */
   openStream(input: OpenStreamInput) {
     return this.#hub.open(input, this.#clock.now());
@@ -174,15 +237,44 @@ export class AgentThread extends DurableObject<Env> implements ThreadObjectRpc {
    */
   override async alarm(): Promise<void> {
     const indexed = await this.#index.sync();
+    await this.#goOnWithDecisions();
     const now = this.#clock.now();
     const decision = decideThreadAlarm({
       now,
       expiresAt: this.#store.expiresAt(),
       watchdogAt: this.#hub.watchdog(now),
       indexAt: indexed ? null : now + INDEX_RETRY_MS,
+      approvalAt: this.#store.threadId() === undefined ? null : this.#store.approvals.nextExpiry(),
     });
     if (decision.kind === "arm") await this.ctx.storage.setAlarm(decision.at);
     if (decision.kind === "delete") await this.#delete(now);
+  }
+
+  /**
+   * The chat's own tool calls that ran out of time are taken as not approved; answers whose calls are
+   * all decided go on (one after the other; a failure is the answer's, saved with it).
+   */
+  async #goOnWithDecisions(): Promise<void> {
+    const threadId = this.#store.threadId();
+    if (threadId === undefined) return;
+    const now = this.#clock.now();
+    for (const answerId of this.#store.approvals.expireDue(now))
+      this.#hub.events.broadcast({ type: "approval.changed", approvalId: "", answerId, status: "expired" });
+    for (const answerId of this.#store.approvals.readyToContinue()) {
+      try {
+        await this.#chat.continueAnswer(answerId);
+      } catch (err) {
+        log.error("an answer with decided tool calls could not go on", { threadId, answerId, error: loggedError(err) });
+      }
+    }
+  }
+
+  /** The alarm fires when the next of the chat's tool calls runs out of time, or now when an answer can go on. */
+  async #armApprovals(): Promise<void> {
+    const now = this.#clock.now();
+    if (this.#store.approvals.readyToContinue().length > 0) return alarmBy(this.ctx.storage, now);
+    const next = this.#store.approvals.nextExpiry();
+    if (next !== null) await alarmBy(this.ctx.storage, next);
   }
 
   /**
@@ -222,6 +314,15 @@ export class AgentThread extends DurableObject<Env> implements ThreadObjectRpc {
     if (expiresAt === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(expiresAt);
   }
+}
+
+/** The most messages a UI history reads (a thread longer than this shows its first ones; page /messages for all). */
+const MAX_UI_MESSAGE_ROWS = 5_000;
+
+/** An approval as callers see it: where a run waits for it stays inside. */
+function publicApproval(a: StoredApproval): ToolApproval {
+  const { signal: _signal, requestSeq: _seq, ...rest } = a;
+  return rest;
 }
 
 function notFound(): RpcResult<never> {

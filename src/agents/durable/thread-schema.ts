@@ -74,4 +74,42 @@ export const THREAD_MIGRATIONS: readonly string[] = [
   ALTER TABLE thread ADD COLUMN index_version INTEGER NOT NULL DEFAULT 1;
   ALTER TABLE thread ADD COLUMN indexed_version INTEGER NOT NULL DEFAULT 0;
   `,
+  // 5: answers have ids. Every message of an agent's answer carries the answer's id (`answer_id`, the
+  // id its stream announced as the UI message id; its first message has that id too), and so does its
+  // stream. Answers saved before get the id of their first message. Tool calls that wait for a human's
+  // approval are rows of `tool_approvals` until the decision is saved in the thread.
+  `
+  ALTER TABLE messages ADD COLUMN answer_id TEXT;
+  UPDATE messages SET answer_id = (
+    SELECT first.id FROM messages AS first
+    WHERE first.prompt_message_id = messages.prompt_message_id AND first.agent_name IS messages.agent_name AND first.status = 'success'
+    ORDER BY first.ord LIMIT 1
+  ) WHERE prompt_message_id IS NOT NULL AND status = 'success';
+  CREATE INDEX messages_by_answer ON messages (answer_id, ord) WHERE answer_id IS NOT NULL;
+  ALTER TABLE answer_streams ADD COLUMN answer_id TEXT;
+  CREATE TABLE tool_approvals (
+    approval_id TEXT PRIMARY KEY,
+    answer_id TEXT NOT NULL,
+    prompt_message_id TEXT NOT NULL,
+    agent_name TEXT NOT NULL,
+    tool_call_id TEXT NOT NULL,
+    tool_name TEXT NOT NULL,
+    input TEXT NOT NULL,
+    -- who waits for the decision: 'thread' (the chat's own answer), 'run' (a workflow step), or null (a
+    -- Worker call: its caller passes the decision back)
+    owner TEXT,
+    run_id TEXT,
+    signal TEXT,
+    request_seq INTEGER,
+    status TEXT NOT NULL DEFAULT 'pending',
+    reason TEXT,
+    decided_by TEXT,
+    decided_at INTEGER,
+    -- when the decision was saved in the thread (a tool message), after which the answer goes on
+    applied_at INTEGER,
+    expires_at INTEGER,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX tool_approvals_open ON tool_approvals (owner, status, expires_at);
+  `,
 ];

@@ -5,10 +5,11 @@ import { MessageRecord, NewMessage, ThreadInfo, messageText } from "../core/mess
 import { threadExpiry } from "../core/thread-retention.ts";
 import { ThreadIndexEntry } from "./thread-index.ts";
 import { THREAD_MIGRATIONS } from "./thread-schema.ts";
+import { ApprovalStore } from "./approval-store.ts";
 import { type Clock, isMigrated, jsonColumn, migrate, mintId, Sql, type SqlRow } from "../../kernel/index.ts";
 
 const MESSAGE_COLUMNS = `ord, id, role, message, text, status, agent_name AS agentName, model, provider, usage,
-  finish_reason AS finishReason, prompt_message_id AS promptMessageId, final, error, created_at AS createdAt`;
+  finish_reason AS finishReason, prompt_message_id AS promptMessageId, answer_id AS answerId, final, error, created_at AS createdAt`;
 
 const MessageRow = z.object({
   ord: z.number(),
@@ -23,6 +24,7 @@ const MessageRow = z.object({
   usage: z.string().nullable(),
   finishReason: z.string().nullable(),
   promptMessageId: z.string().nullable(),
+  answerId: z.string().nullable(),
   final: z.number(),
   error: z.string().nullable(),
   createdAt: z.number(),
@@ -44,6 +46,8 @@ export class ThreadStore {
   readonly #storage: DurableObjectStorage;
   readonly #sql: Sql;
   readonly #clock: Clock;
+  /** Tool calls waiting for a human's decision; written in the same transactions as the messages that ask and answer. */
+  readonly approvals: ApprovalStore;
   #ready = false;
 
   /** `clock` mints the message ids. */
@@ -51,6 +55,7 @@ export class ThreadStore {
     this.#storage = storage;
     this.#sql = new Sql(storage);
     this.#clock = clock;
+    this.approvals = new ApprovalStore(this.#sql);
   }
 
   /** Applies pending migrations to an existing thread; a never-created one stays without storage. */
@@ -144,10 +149,11 @@ export class ThreadStore {
       const ids: string[] = [];
       for (const raw of messages) {
         const m = NewMessage.parse(raw);
-        const id = mintId("msg", this.#clock);
+        // A chosen id is kept when it is free: a chat prompt keeps its client's id, an answer's first message the answer's.
+        const id = m.id !== undefined && !this.#taken(m.id) ? m.id : mintId("msg", this.#clock);
         this.#sql.exec(
           `INSERT INTO messages (id, role, message, text, status, agent_name, model, provider, usage, finish_reason,
-            prompt_message_id, final, error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            prompt_message_id, answer_id, final, error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           id,
           m.message.role,
           JSON.stringify(m.message),
@@ -159,11 +165,14 @@ export class ThreadStore {
           m.usage === undefined ? null : JSON.stringify(m.usage),
           m.finishReason ?? null,
           m.promptMessageId ?? null,
+          m.answerId ?? null,
           m.final ? 1 : 0,
           m.error === undefined ? null : JSON.stringify(m.error),
           now,
         );
         ids.push(id);
+        if (m.status === "success")
+          this.approvals.record(m.message, { answerId: m.answerId ?? id, promptMessageId: m.promptMessageId, agentName: m.agentName, now });
       }
       if (idempotencyKey !== undefined) {
         this.#sql.exec("INSERT INTO idempotency (key, message_ids, created_at) VALUES (?, ?, ?)", idempotencyKey, JSON.stringify(ids), now);
@@ -208,6 +217,43 @@ export class ThreadStore {
   markFinal(id: string): void {
     this.#sql.exec("UPDATE messages SET final = 1 WHERE id = ?", id);
   }
+
+  /** The messages of one answer, oldest first (every status). */
+  answer(threadId: string, answerId: string): MessageRecord[] {
+    return this.#sql.all(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE answer_id = ? ORDER BY ord`, answerId).map((r) => toRecord(threadId, r));
+  }
+
+  /** The last message of the thread that is not superseded, if any. */
+  last(threadId: string): MessageRecord | undefined {
+    const row = this.#sql.first(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE status != 'superseded' ORDER BY ord DESC LIMIT 1`);
+    return row === undefined ? undefined : toRecord(threadId, row);
+  }
+
+  /**
+   * Answers a prompt again (a regenerate): every message after it is kept but marked superseded, as a
+   * chat client drops them from what it shows, so the model and the chat's history no longer see them;
+   * their open approvals are canceled. Returns the superseded answers' ids.
+   */
+  supersedeAfter(prompt: { order: number }, now: number): string[] {
+    return this.#sql.transaction(() => {
+      const answers = this.#sql
+        .all("SELECT DISTINCT answer_id AS answerId FROM messages WHERE ord > ? AND answer_id IS NOT NULL AND status != 'superseded'", prompt.order)
+        .map((r) => z.string().parse(r.answerId));
+      this.#sql.exec("UPDATE messages SET status = 'superseded' WHERE ord > ? AND status != 'superseded'", prompt.order);
+      for (const answerId of answers) this.approvals.cancel(answerId, now);
+      this.#sql.exec("UPDATE thread SET updated_at = ?, last_activity_at = ?, index_version = index_version + 1 WHERE id = 1", now, now);
+      return answers;
+    });
+  }
+
+  /** Every message that is not superseded, oldest first, up to `limit`: what a chat shows. */
+  shown(threadId: string, limit: number): MessageRecord[] {
+    return this.#sql.all(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE status != 'superseded' ORDER BY ord LIMIT ?`, limit).map((r) => toRecord(threadId, r));
+  }
+
+  #taken(id: string): boolean {
+    return this.#sql.first("SELECT 1 AS one FROM messages WHERE id = ?", id) !== undefined;
+  }
 }
 
 function toRecord(threadId: string, raw: SqlRow): MessageRecord {
@@ -227,6 +273,7 @@ function toRecord(threadId: string, raw: SqlRow): MessageRecord {
     usage: json(row.usage),
     finishReason: row.finishReason,
     promptMessageId: row.promptMessageId,
+    answerId: row.answerId,
     final: row.final === 1,
     error: json(row.error),
     createdAt: row.createdAt,

@@ -16,6 +16,7 @@ export async function openAnswer(turn: Turn, agentName: string, streamId: string
     producer: turn.durable ? "step" : "call",
     agentName,
     promptMessageId: turn.promptMessageId,
+    answerId: turn.answerId,
     runId: turn.runId ?? null,
     model: name.model,
     provider: name.provider,

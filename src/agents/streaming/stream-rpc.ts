@@ -4,6 +4,7 @@ import { z } from "zod";
 import { mintId, type RpcResult } from "../../kernel/index.ts";
 import { StepwiseError } from "../../engine/index.ts";
 import { THREAD_ID_PATTERN } from "../durable/thread-rpc.ts";
+import { MessageId } from "../core/message.ts";
 import { STREAM_ID_PATTERN } from "./core/frames.ts";
 import type { Producer as CoreProducer } from "./core/answer-end.ts";
 
@@ -24,6 +25,8 @@ export const OpenStreamInput = z.object({
   producer: Producer,
   agentName: z.string().min(1).max(200),
   promptMessageId: z.string().min(1).max(100),
+  /** The answer's id: its UI message id (`start.messageId`) and the id of its first saved message. */
+  answerId: MessageId,
   runId: z.string().max(200).nullable(),
   model: z.string().max(200).nullable(),
   provider: z.string().max(200).nullable(),

@@ -10,7 +10,7 @@ import {
   ApprovalRequest,
   deploymentOrigin,
   parseSigningKeys,
-  REQUEST_APPROVAL_STEP,
+  APPROVAL_REQUEST_STEPS,
   sendDecision,
   verifyApprovalToken,
   type ApprovalClaims,
@@ -63,7 +63,13 @@ async function load(c: Context<{ Bindings: Env }>, registry: Registry): Promise<
     throw err;
   }
   const request = ApprovalRequest.safeParse(info.step?.result);
-  if (info.step?.name !== REQUEST_APPROVAL_STEP || info.step.status !== "completed" || !request.success || request.data.signal !== claims.s) {
+  if (
+    info.step == null ||
+    !APPROVAL_REQUEST_STEPS.has(info.step.name) ||
+    info.step.status !== "completed" ||
+    !request.success ||
+    request.data.signal !== claims.s
+  ) {
     return { ok: false, status: 403, title: "Invalid link", message: "This approval link does not match a request." };
   }
   // The request's wait is the first wait on its signal after it; once that ended (timed out, or a
@@ -106,7 +112,7 @@ export function approvalRoutes(registry: Registry) {
       const choice = form.decision;
       if (choice !== "approve" && choice !== "reject") return c.html(messagePage("No decision", "Choose Approve or Reject."), 400);
       if (l.decided !== null) return c.html(messagePage("Already decided", decidedText(l.decided)), 409);
-      const decision: ApprovalDecision = { approved: choice === "approve", decidedAt: systemClock.now(), by: l.request.to };
+      const decision: ApprovalDecision = { approved: choice === "approve", decidedAt: systemClock.now(), by: l.request.to ?? "approval link" };
       // The run object refuses the decision, atomically with accepting it, once the request's wait ended.
       const sent = await sendDecision(createClient(c.env, registry), { runId: l.claims.r, signal: l.claims.s, requestSeq: l.claims.q, decision });
       if (!sent.ok && sent.refused === "already_decided")

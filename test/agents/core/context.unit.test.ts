@@ -21,6 +21,7 @@ function record(message: ThreadModelMessage, extra: Partial<MessageRecord> = {})
     usage: null,
     finishReason: null,
     promptMessageId: null,
+    answerId: null,
     final: false,
     error: null,
     createdAt: 0,

@@ -95,7 +95,18 @@ describe("thread retention", () => {
     await t.stop(expiresAt! - 1_000);
     const rpc = streamStub(env, threadId);
     const streamId = newStreamId();
-    unwrap(await rpc.openStream({ streamId, producer: "step", agentName: "helper", promptMessageId: messageId, runId: null, model: "hand", provider: "test" }));
+    unwrap(
+      await rpc.openStream({
+        streamId,
+        producer: "step",
+        agentName: "helper",
+        promptMessageId: messageId,
+        answerId: `msg_${streamId.slice(4)}`,
+        runId: null,
+        model: "hand",
+        provider: "test",
+      }),
+    );
     unwrap(await rpc.pushChunks({ streamId, from: 0, chunks: [{ type: "start", messageId: streamId }] }));
 
     await t.advance(2_000); // expired, and the producer spoke 2 s ago
@@ -118,7 +129,18 @@ describe("thread retention", () => {
     await t.stop(now);
     const rpc = streamStub(env, threadId);
     const streamId = newStreamId();
-    unwrap(await rpc.openStream({ streamId, producer: "call", agentName: "helper", promptMessageId: messageId, runId: null, model: "hand", provider: "test" }));
+    unwrap(
+      await rpc.openStream({
+        streamId,
+        producer: "call",
+        agentName: "helper",
+        promptMessageId: messageId,
+        answerId: `msg_${streamId.slice(4)}`,
+        runId: null,
+        model: "hand",
+        provider: "test",
+      }),
+    );
     expect(await t.alarm()).toBe(now + 60_000);
 
     unwrap(await rpc.endStream({ streamId, outcome: "completed" }));

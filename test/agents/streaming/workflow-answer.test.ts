@@ -80,8 +80,11 @@ describe("a workflow's agent step on a thread", () => {
     expect(await settle(stub)).toBe("completed");
 
     const chunks = chunksOf(frames);
-    expect(chunks[0]).toEqual({ type: "start", messageId: (started.answer as { streamId: string }).streamId });
     const { messages } = await listMessages(env, threadId);
+    // One id from the first chunk to the saved row: the stream announced the id the answer is saved under.
+    expect(chunks[0]).toEqual({ type: "start", messageId: messages[1]!.id });
+    expect((started.answer as { answerId: string }).answerId).toBe(messages[1]!.id);
+    expect(messages[1]!.answerId).toBe(messages[1]!.id);
     expect(messages.map((m) => m.role)).toEqual(["user", "assistant"]);
     expect(textOf(chunks)).toBe("Tides follow the moon.");
     expect(messages[1]!.text).toBe("Tides follow the moon.");

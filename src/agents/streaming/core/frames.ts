@@ -3,6 +3,7 @@
 import { safeValidateWebSocketChatTransportRequest } from "ai";
 import { z } from "zod";
 import { exceedsDepth, MAX_JSON_DEPTH } from "../../../kernel/index.ts";
+import { MessageId } from "../../core/message.ts";
 
 export const STREAM_ID_PATTERN = /^ans_[0-9a-f]{32}$/;
 
@@ -17,11 +18,22 @@ export const serverFrame = {
   noActive: (requestId: string): string => JSON.stringify({ type: "no-active", requestId }),
 };
 
+/** A decision a client made on a tool call waiting for approval (`addToolApprovalResponse`). */
+export interface ClientDecision {
+  approvalId: string;
+  approved: boolean;
+  reason: string | undefined;
+}
+
 /** What a client may ask, once its frame passed the transport's own validator and ours. */
 export type ChatRequest =
   | { kind: "send"; requestId: string; prompt: { uiMessageId: string; text: string } }
+  /** `regenerate()`: answer again the prompt of `messageId` (an answer, or the prompt itself; absent: the last message). */
+  | { kind: "regenerate"; requestId: string; messageId: string | undefined }
+  /** Decisions on an answer's tool calls (the answer is the last message the client sent, `answerId`). */
+  | { kind: "decide"; requestId: string; answerId: string; decisions: ClientDecision[] }
   /** `after`: the last sequence the client has (-1 for a full replay); `streamId`: an answer to follow (body.streamId). */
-  | { kind: "resume"; requestId: string; after: number; streamId: string | undefined }
+  | { kind: "resume"; requestId: string; after: number; streamId: string | undefined; answerId: string | undefined }
   | { kind: "abort"; requestId: string };
 
 export type ParsedFrame = { ok: true; request: ChatRequest } | { ok: false; requestId: string; errorText: string };
@@ -34,11 +46,21 @@ const MAX_FRAME_CHARS = 1024 * 1024;
 export const MAX_REQUEST_ID_CHARS = 100;
 const MAX_PROMPT_CHARS = 100_000;
 
-/** `body` of a resume: an extension the built-in client can send through `reconnectToStream({ body })`. */
-const ResumeBody = z.looseObject({ streamId: z.string().regex(STREAM_ID_PATTERN).optional() });
+/**
+ * `body` of a resume: an extension the built-in client can send through `reconnectToStream({ body })`:
+ * the answer stream to follow, or the answer (its UI message id) whose stream to follow.
+ */
+const ResumeBody = z.looseObject({ streamId: z.string().regex(STREAM_ID_PATTERN).optional(), messageId: MessageId.optional() });
 
 const TextPart = z.looseObject({ type: z.literal("text"), text: z.string() });
 const PromptMessage = z.looseObject({ id: z.string().min(1).max(200), role: z.literal("user"), parts: z.array(z.looseObject({ type: z.string() })) });
+const AnsweredApprovals = z.looseObject({ id: MessageId, role: z.literal("assistant"), parts: z.array(z.looseObject({ type: z.string() })) });
+/** A tool part the client answered (`addToolApprovalResponse`): state approval-responded, with the decision. */
+const RespondedToolPart = z.looseObject({
+  type: z.string().regex(/^(tool-.+|dynamic-tool)$/),
+  state: z.literal("approval-responded"),
+  approval: z.looseObject({ id: z.string().min(1).max(200), approved: z.boolean(), reason: z.string().max(1000).optional() }),
+});
 
 /**
  * Parses one client frame: JSON, then `safeValidateWebSocketChatTransportRequest` (the transport's own
@@ -66,13 +88,31 @@ export async function parseClientFrame(raw: string | ArrayBuffer): Promise<Parse
   if (frame.type === "abort") return { ok: true, request: { kind: "abort", requestId: frame.requestId } };
   if (frame.type === "resume") {
     const body = ResumeBody.safeParse(frame.body);
-    if (!body.success) return bad("body.streamId is not an answer stream id");
-    return { ok: true, request: { kind: "resume", requestId: frame.requestId, after: frame.lastSequence ?? -1, streamId: body.data.streamId } };
+    if (!body.success) return bad("body.streamId is not an answer stream id, or body.messageId not a message id");
+    return {
+      ok: true,
+      request: { kind: "resume", requestId: frame.requestId, after: frame.lastSequence ?? -1, streamId: body.data.streamId, answerId: body.data.messageId },
+    };
   }
-  // The thread is the history: a send adds its last message (the new user prompt) and asks for an answer.
-  if (frame.trigger !== "submit-message") return bad("only trigger submit-message is supported (the thread keeps the history; regenerate by sending again)");
+  // The thread is the history: a regenerate names what to answer again, and the thread finds its prompt.
+  if (frame.trigger === "regenerate-message") {
+    const messageId = MessageId.optional().safeParse(frame.messageId ?? undefined);
+    if (!messageId.success) return bad("messageId is not a message id");
+    return { ok: true, request: { kind: "regenerate", requestId: frame.requestId, messageId: messageId.data } };
+  }
+  // A submit whose last message is an answer carries decisions on its tool calls (addToolApprovalResponse).
+  const answer = AnsweredApprovals.safeParse(frame.messages.at(-1));
+  if (answer.success) {
+    const decisions = answer.data.parts.flatMap((p) => {
+      const d = RespondedToolPart.safeParse(p);
+      return d.success ? [{ approvalId: d.data.approval.id, approved: d.data.approval.approved, reason: d.data.approval.reason }] : [];
+    });
+    if (decisions.length === 0) return bad("the last message is an answer with no tool approval responded to");
+    return { ok: true, request: { kind: "decide", requestId: frame.requestId, answerId: answer.data.id, decisions } };
+  }
+  // A send adds its last message (the new user prompt) and asks for an answer.
   const last = PromptMessage.safeParse(frame.messages.at(-1));
-  if (!last.success) return bad("the last message must be a user message");
+  if (!last.success) return bad("the last message must be a user message, or an answer with tool approvals responded to");
   const text = last.data.parts
     .flatMap((p) => {
       const t = TextPart.safeParse(p);

@@ -8,6 +8,7 @@ export type StepContentLike =
   | { type: "tool-call"; toolCallId: string; toolName: string; input: unknown }
   | { type: "tool-result"; toolCallId: string; toolName: string; output: unknown }
   | { type: "tool-error"; toolCallId: string; toolName: string; error: unknown }
+  | { type: "tool-approval-request"; approvalId: string; toolCall: { toolCallId: string } }
   | { type: string };
 
 /**
@@ -27,6 +28,8 @@ export function stepChunks(content: readonly StepContentLike[], index: number): 
       out.push({ type: "tool-input-available", toolCallId: part.toolCallId, toolName: part.toolName, input: part.input ?? null });
     } else if (part.type === "tool-result" && "output" in part) {
       out.push({ type: "tool-output-available", toolCallId: part.toolCallId, output: part.output ?? null });
+    } else if (part.type === "tool-approval-request" && "approvalId" in part) {
+      out.push({ type: "tool-approval-request", approvalId: part.approvalId, toolCallId: part.toolCall.toolCallId });
     } else if (part.type === "tool-error" && "error" in part) {
       out.push({ type: "tool-output-error", toolCallId: part.toolCallId, errorText: errorText(part.error) });
     }

@@ -65,6 +65,21 @@ export class ChatSockets {
     return undefined;
   }
 
+  /** Moves every subscription under `from` (requests waiting for an answer to go on) to a new stream, from its start. */
+  rekey(from: string, streamId: string): void {
+    const list = this.#index().get(from);
+    if (list === undefined) return;
+    this.#index().delete(from);
+    for (const sub of list) {
+      sub.streamId = streamId;
+      sub.next = 0;
+      const moved = this.#index().get(streamId) ?? [];
+      moved.push(sub);
+      this.#index().set(streamId, moved);
+      this.#persist(sub.ws, (subs) => subs.map((x) => (x.r === sub.requestId ? { r: x.r, s: streamId, n: 0 } : x)));
+    }
+  }
+
   /** How many requests of this socket follow an answer. */
   count(ws: WebSocket): number {
     let n = 0;

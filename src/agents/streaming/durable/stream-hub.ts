@@ -32,7 +32,7 @@ export class StreamHub {
    * Answers this object's chat is producing now, by stream id, with the request that asked for each:
    * only that request's `abort` stops the model (a follower's only stops following).
    */
-  readonly running = new Map<string, { controller: AbortController; ws: WebSocket; requestId: string }>();
+  readonly running = new Map<string, { controller: AbortController; ws: WebSocket | null; requestId: string | null }>();
 
   constructor(ctx: DurableObjectState, threads: ThreadStore) {
     this.#ctx = ctx;
@@ -68,7 +68,11 @@ export class StreamHub {
     }
     const existed = this.streams.get(s.streamId) !== undefined;
     this.streams.insert({ ...s, now });
-    if (!existed) this.events.broadcast({ type: "answer.started", answer: answerInfo(this.streams.get(s.streamId)!) });
+    if (!existed) {
+      this.events.broadcast({ type: "answer.started", answer: answerInfo(this.streams.get(s.streamId)!) });
+      // Chat requests that wait for this answer to go on (they decided its tool calls) follow it from its first chunk.
+      this.sockets.rekey(awaitKey(s.answerId), s.streamId);
+    }
     await this.#watch(now);
     return ok({ streamId: s.streamId, superseded });
   }
@@ -113,6 +117,7 @@ export class StreamHub {
       const ids: string[] = [];
       if (decision.save !== null && threadId !== undefined) {
         const message: NewMessage = {
+          ...(s.answerId === null ? {} : { id: s.answerId, answerId: s.answerId }),
           message: { role: "assistant", content: text === "" ? [] : [{ type: "text", text }] },
           status: decision.save.status,
           agentName: s.agentName,
@@ -139,8 +144,13 @@ export class StreamHub {
    * A client follows an answer in flight (`resume`): `start`, the stored chunks after `after`, then
    * live ones until the end. Without `streamId`, the oldest answer in flight; none: `no-active`.
    */
-  attach(ws: WebSocket, requestId: string, streamId: string | undefined, after: number): void {
-    const s = streamId === undefined ? this.streams.active()[0] : this.streams.get(streamId);
+  attach(ws: WebSocket, requestId: string, target: { streamId?: string | undefined; answerId?: string | undefined }, after: number): void {
+    const s =
+      target.streamId !== undefined
+        ? this.streams.get(target.streamId)
+        : target.answerId !== undefined
+          ? this.streams.ofAnswer(target.answerId)
+          : this.streams.active()[0];
     if (s === undefined) {
       this.sockets.send(ws, serverFrame.noActive(requestId));
       return;
@@ -151,6 +161,20 @@ export class StreamHub {
       if (!this.sockets.send(ws, serverFrame.chunk(requestId, c.seq, c.chunk))) return;
     }
     this.sockets.subscribe(ws, requestId, s.streamId, Math.max(after + 1, s.nextSeq));
+  }
+
+  /**
+   * A chat request that decided an answer's tool calls follows the answer when it goes on: its stream if
+   * one is in flight, else the next one opened for it (a workflow step takes the decision and answers).
+   */
+  awaitAnswer(ws: WebSocket, requestId: string, answerId: string): void {
+    const live = this.streams.ofAnswer(answerId);
+    if (live !== undefined) {
+      this.attach(ws, requestId, { streamId: live.streamId }, -1);
+      return;
+    }
+    if (!this.sockets.send(ws, serverFrame.start(requestId))) return;
+    this.sockets.subscribe(ws, requestId, awaitKey(answerId), 0);
   }
 
   messagesSaved(): void {
@@ -182,6 +206,11 @@ export class StreamHub {
       if (parsed.success) yield parsed.data;
     }
   }
+}
+
+/** The subscription key of requests waiting for an answer's next stream. */
+function awaitKey(answerId: string): string {
+  return `await:${answerId}`;
 }
 
 function notFound(): RpcResult<never> {

@@ -11,6 +11,8 @@ const StreamRow = z.object({
   producer: Producer,
   agentName: z.string(),
   promptMessageId: z.string(),
+  /** Null only for streams opened before answers had ids. */
+  answerId: z.string().nullable(),
   runId: z.string().nullable(),
   model: z.string().nullable(),
   provider: z.string().nullable(),
@@ -20,7 +22,7 @@ const StreamRow = z.object({
 });
 export type StreamRow = z.output<typeof StreamRow>;
 
-const STREAM_COLUMNS = `ord, stream_id AS streamId, producer, agent_name AS agentName, prompt_message_id AS promptMessageId, run_id AS runId,
+const STREAM_COLUMNS = `ord, stream_id AS streamId, producer, agent_name AS agentName, prompt_message_id AS promptMessageId, answer_id AS answerId, run_id AS runId,
   model, provider, next_seq AS nextSeq, started_at AS startedAt, updated_at AS updatedAt`;
 
 const ChunkRow = z.object({ seq: z.number(), chunk: z.string() });
@@ -40,6 +42,12 @@ export class StreamStore {
     return this.#sql.all(`SELECT ${STREAM_COLUMNS} FROM answer_streams ORDER BY ord`).map((r) => StreamRow.parse(r));
   }
 
+  /** The answer's stream in flight, if any (the newest). */
+  ofAnswer(answerId: string): StreamRow | undefined {
+    const row = this.#sql.first(`SELECT ${STREAM_COLUMNS} FROM answer_streams WHERE answer_id = ? ORDER BY ord DESC LIMIT 1`, answerId);
+    return row === undefined ? undefined : StreamRow.parse(row);
+  }
+
   get(streamId: string): StreamRow | undefined {
     const row = this.#sql.all(`SELECT ${STREAM_COLUMNS} FROM answer_streams WHERE stream_id = ?`, streamId)[0];
     return row === undefined ? undefined : StreamRow.parse(row);
@@ -51,19 +59,21 @@ export class StreamStore {
     producer: Producer;
     agentName: string;
     promptMessageId: string;
+    answerId: string;
     runId: string | null;
     model: string | null;
     provider: string | null;
     now: number;
   }): void {
     this.#sql.exec(
-      `INSERT INTO answer_streams (stream_id, producer, agent_name, prompt_message_id, run_id, model, provider, started_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO answer_streams (stream_id, producer, agent_name, prompt_message_id, answer_id, run_id, model, provider, started_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (stream_id) DO UPDATE SET model = excluded.model, provider = excluded.provider`,
       s.streamId,
       s.producer,
       s.agentName,
       s.promptMessageId,
+      s.answerId,
       s.runId,
       s.model,
       s.provider,

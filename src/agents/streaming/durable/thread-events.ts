@@ -9,6 +9,8 @@ export interface AnswerInfo {
   streamId: string;
   agentName: string;
   promptMessageId: string;
+  /** The answer's id: the UI message id its chunks build. */
+  answerId: string | null;
   producer: string;
   runId: string | null;
   startedAt: number;
@@ -19,7 +21,9 @@ export type ThreadEvent =
   | { type: "thread.snapshot"; answers: AnswerInfo[]; messageCount: number }
   | { type: "answer.started"; answer: AnswerInfo }
   | { type: "answer.ended"; streamId: string; outcome: string; messageIds: string[] }
-  | { type: "messages.saved"; messageCount: number };
+  | { type: "messages.saved"; messageCount: number }
+  /** A tool call waits for a decision, or got one (`status`), e.g. for a page that lists what waits. */
+  | { type: "approval.changed"; approvalId: string; answerId: string; status: string };
 
 export class ThreadEvents {
   readonly #ctx: DurableObjectState;
@@ -54,5 +58,13 @@ export class ThreadEvents {
 }
 
 export function answerInfo(s: StreamRow): AnswerInfo {
-  return { streamId: s.streamId, agentName: s.agentName, promptMessageId: s.promptMessageId, producer: s.producer, runId: s.runId, startedAt: s.startedAt };
+  return {
+    streamId: s.streamId,
+    agentName: s.agentName,
+    promptMessageId: s.promptMessageId,
+    answerId: s.answerId,
+    producer: s.producer,
+    runId: s.runId,
+    startedAt: s.startedAt,
+  };
 }

@@ -58,9 +58,11 @@ describe("send", () => {
     expect(frames[0]).toEqual({ type: "start", requestId: "r1" });
     expect(frames.at(-1)).toEqual({ type: "end", requestId: "r1" });
     const chunks = chunksOf(frames);
-    expect(chunks[0]).toMatchObject({ type: "start", messageId: expect.stringMatching(/^ans_[0-9a-f]{32}$/) });
     expect(chunks.at(-1)).toMatchObject({ type: "finish" });
     const { messages } = await listMessages(env, threadId);
+    // The client's prompt keeps the client's id; the answer is saved under the id its stream announced.
+    expect(messages[0]!.id).toBe("u_r1");
+    expect(chunks[0]).toEqual({ type: "start", messageId: messages[1]!.id });
     expect(messages.map((m) => [m.role, m.agentName])).toEqual([
       ["user", null],
       ["assistant", "assistant"],
@@ -97,7 +99,7 @@ describe("bad frames", () => {
       { ...sendFrame("b3", "x"), messages: [{ id: "a1", role: "assistant", parts: [{ type: "text", text: "hi" }] }] },
       "b3",
     ],
-    ["a regenerate", { ...sendFrame("b4", "x"), trigger: "regenerate-message" }, "b4"],
+    ["a regenerate naming a malformed message id", { ...sendFrame("b4", "x"), trigger: "regenerate-message", messageId: "../x" }, "b4"],
     ["a resume with a negative lastSequence", { ...resumeFrame("b5"), lastSequence: -3 }, "b5"],
     ["a resume with a malformed streamId", resumeFrame("b6", { streamId: "../etc" }), "b6"],
     ["an abort without requestId", { type: "abort" }, ""],

@@ -17,7 +17,18 @@ async function answering(producer: Producer = "step", agentName = "helper") {
   const { messageId } = await saveMessage(env, { threadId, prompt: "Tell me a story" });
   const rpc = streamStub(env, threadId);
   const open = async (streamId = newStreamId()) => {
-    unwrap(await rpc.openStream({ streamId, producer, agentName, promptMessageId: messageId, runId: null, model: "hand", provider: "test" }));
+    unwrap(
+      await rpc.openStream({
+        streamId,
+        producer,
+        agentName,
+        promptMessageId: messageId,
+        answerId: `msg_${streamId.slice(4)}`,
+        runId: null,
+        model: "hand",
+        provider: "test",
+      }),
+    );
     let next = 0;
     return {
       streamId,
