@@ -15,6 +15,7 @@ import { repairHttpWorkflows } from "./fixtures/repair-http.ts";
 import * as functions from "./fixtures/functions.ts";
 import * as testFixtures from "./fixtures/workflows.ts";
 import * as agentFixtures from "./fixtures/agents/workflows.ts";
+import * as approvalFixtures from "./fixtures/agents/approvals.ts";
 import * as chaosFixtures from "./fixtures/chaos/workflows.ts";
 import * as typedSignalFixtures from "./fixtures/typed-signals.ts";
 import * as appDataFixtures from "./fixtures/app-data.ts";
@@ -38,6 +39,7 @@ export const stepwise = createStepwise({
     functions,
     testFixtures,
     agentFixtures,
+    approvalFixtures,
     chaosFixtures,
     typedSignalFixtures,
     appDataFixtures,
@@ -79,6 +81,11 @@ export { ThreadIndex } from "../src/agents/index.ts";
 export class AgentThread extends BaseAgentThread {
   protected override [objectClock](): Clock {
     return manualClock(this);
+  }
+
+  /** The chat answers with a tool that needs approval (grantRefund), on the deployment's model. */
+  protected override chatAgent() {
+    return approvalFixtures.chatAgentWithApprovals;
   }
 }
 /** A pool whose clock a test may stop and move (test/helpers/clock.ts); it runs on real time until then. */

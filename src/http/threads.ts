@@ -3,6 +3,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import {
+  approvalStub,
   createThread,
   getThread,
   IndexedThread,
@@ -12,8 +13,10 @@ import {
   signTicket,
   TICKET_TTL_MS,
   threadStub,
+  ToolApproval,
   verifyTicket,
 } from "../agents/index.ts";
+import { unwrap } from "../kernel/index.ts";
 import { StepwiseError } from "../engine/index.ts";
 import { atField, jsonBody, params, query } from "./validators.ts";
 
@@ -39,6 +42,22 @@ export const ListThreadsQuery = z.object({
   cursor: z.string().max(500).optional().describe("nextCursor from the previous page"),
 });
 export const ThreadList = z.object({ threads: z.array(IndexedThread), nextCursor: z.string().nullable() });
+
+export const ApprovalParam = z.object({ id: z.string().min(1).max(100), approvalId: z.string().min(1).max(200) });
+export const ApprovalsQuery = z.object({
+  status: z.enum(["pending", "approved", "denied", "expired", "canceled"]).optional().describe("only approvals in this state"),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export const ApprovalList = z.object({ threadId: z.string(), approvals: z.array(ToolApproval) });
+export const DecideToolBody = z.object({
+  approved: z.boolean(),
+  reason: z.string().max(1000).optional().describe("why; a denial's reason is what the model is told"),
+});
+export const DecideToolResponse = z.object({ decided: z.literal(true), approval: ToolApproval });
+export const UIMessages = z.object({
+  threadId: z.string(),
+  messages: z.array(z.looseObject({ id: z.string(), role: z.enum(["user", "assistant"]), parts: z.array(z.looseObject({ type: z.string() })) })),
+});
 
 const IdempotencyKey = z
   .string()
@@ -75,6 +94,23 @@ export function threadRoutes() {
         const { limit, cursor } = c.req.valid("query");
         const page = await listMessages(c.env, id, { after: cursor === undefined ? 0 : Number(cursor), limit });
         return c.json({ threadId: id, messages: page.messages, nextCursor: page.nextAfter === null ? null : String(page.nextAfter) });
+      })
+      // What a useChat client shows: one UI message per prompt and per answer, with the ids the chat streamed.
+      .get("/:id/ui-messages", params(ThreadParam), async (c) => {
+        const { id } = c.req.valid("param");
+        return c.json(UIMessages.parse({ threadId: id, messages: unwrap(await approvalStub(c.env, id).uiMessages()) }));
+      })
+      .get("/:id/approvals", params(ThreadParam), query(ApprovalsQuery), async (c) => {
+        const { id } = c.req.valid("param");
+        const approvals = unwrap(await approvalStub(c.env, id).approvals(c.req.valid("query")));
+        return c.json(ApprovalList.parse({ threadId: id, approvals }));
+      })
+      // Decides a tool call that waits for approval, once: the chat's own answer goes on, a workflow run gets it as its signal.
+      .post("/:id/approvals/:approvalId", params(ApprovalParam), jsonBody(DecideToolBody), async (c) => {
+        const { id, approvalId } = c.req.valid("param");
+        const body = c.req.valid("json");
+        const decided = unwrap(await approvalStub(c.env, id).decideApproval({ approvalId, ...body, by: "api" }));
+        return c.json(DecideToolResponse.parse(decided));
       })
       // Browsers cannot send Authorization on a WebSocket: a bearer client mints a short-lived ticket.
       .post("/:id/ws-ticket", params(ThreadParam), async (c) => {

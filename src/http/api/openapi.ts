@@ -2,7 +2,18 @@
 // Paths are listed once here with their schemas; `openApiDocument()` turns them into JSON Schema.
 import { z } from "zod";
 import { ThreadInfo } from "../../agents/index.ts";
-import { CreateThreadBody, ListThreadsQuery, MessagesQuery, SocketQuery, ThreadList } from "../threads.ts";
+import {
+  ApprovalList,
+  ApprovalsQuery,
+  CreateThreadBody,
+  DecideToolBody,
+  DecideToolResponse,
+  ListThreadsQuery,
+  MessagesQuery,
+  SocketQuery,
+  ThreadList,
+  UIMessages,
+} from "../threads.ts";
 import { PoolList, PoolView, RetrierList, RetriersQuery } from "./pools.ts";
 import { QueueMessageBody, QueueSendResponse } from "./queues.ts";
 import { CreateScheduleBody, DeleteScheduleResponse, ScheduleList, ScheduleView, TriggerResult } from "./schedules.ts";
@@ -368,6 +379,30 @@ export const OPERATIONS: Operation[] = [
     params: { id: "thread id" },
     query: MessagesQuery,
     responses: { 200: { description: "`{ threadId, messages, nextCursor }`" }, ...problems(400, 401, 404) },
+  },
+  {
+    method: "get",
+    path: "/api/threads/{id}/ui-messages",
+    summary: "The thread as a useChat client shows it: one UI message per prompt and per answer (the ids its stream announced); superseded answers left out",
+    params: { id: "thread id" },
+    responses: { 200: { description: "`{ threadId, messages }` (the ai SDK's UIMessage)", schema: UIMessages }, ...problems(401, 404) },
+  },
+  {
+    method: "get",
+    path: "/api/threads/{id}/approvals",
+    summary: "The thread's tool calls that wait (or waited) for a human's decision, newest first",
+    params: { id: "thread id" },
+    query: ApprovalsQuery,
+    responses: { 200: { description: "the approvals", schema: ApprovalList }, ...problems(400, 401, 404) },
+  },
+  {
+    method: "post",
+    path: "/api/threads/{id}/approvals/{approvalId}",
+    summary:
+      "Approve or deny a tool call that waits for a decision, once (the first decision wins, from the chat, a link, the console or here): the chat's answer goes on, a workflow run receives it",
+    params: { id: "thread id", approvalId: "the approval's id (the ai SDK's approvalId)" },
+    body: DecideToolBody,
+    responses: { 200: { description: "taken", schema: DecideToolResponse }, ...problems(400, 401, 404, 409) },
   },
   {
     method: "post",
