@@ -1,6 +1,14 @@
 // Node-side helpers for the chat process tests: the API with the token, tickets, the real
 // WebSocketChatTransport from `ai` over a WebSocket class that records every frame it receives.
-import { WebSocketChatTransport, type UIMessage, type UIMessageChunk } from "ai";
+import {
+  AbstractChat,
+  lastAssistantMessageIsCompleteWithApprovalResponses,
+  WebSocketChatTransport,
+  type ChatState,
+  type ChatStatus,
+  type UIMessage,
+  type UIMessageChunk,
+} from "ai";
 import { expect } from "vitest";
 import type { DevServer } from "./wrangler-dev.ts";
 import { apiOf } from "./dev-api.ts";
@@ -123,3 +131,50 @@ export function expectContiguous(frames: Frame[]): void {
 }
 
 export const PROMPT = "Please explain in detail how a durable object keeps the chunks of an answer while it streams to every client";
+
+/** useChat's state, kept in memory (what a framework binding keeps in its store). */
+class MemoryChatState implements ChatState<UIMessage> {
+  status: ChatStatus = "ready";
+  error: Error | undefined = undefined;
+  messages: UIMessage[] = [];
+  pushMessage = (m: UIMessage) => {
+    this.messages = [...this.messages, m];
+  };
+  popMessage = () => {
+    this.messages = this.messages.slice(0, -1);
+  };
+  replaceMessage = (i: number, m: UIMessage) => {
+    this.messages = this.messages.map((x, j) => (j === i ? m : x));
+  };
+  snapshot = <T>(thing: T): T => structuredClone(thing);
+}
+
+/** The core of `useChat` (the ai SDK's AbstractChat), unmodified, over the real transport; it sends approvals back on its own. */
+export class TestChat extends AbstractChat<UIMessage> {
+  constructor(transport: WebSocketChatTransport<UIMessage>, threadId: string) {
+    super({ id: threadId, transport, state: new MemoryChatState(), sendAutomaticallyWhen: lastAssistantMessageIsCompleteWithApprovalResponses });
+  }
+}
+
+/** A chat on a thread through the real transport (`transportFor`), with its sockets at hand. */
+export function chatFor(dev: DevServer, threadId: string) {
+  const t = transportFor(dev, threadId);
+  return { ...t, chat: new TestChat(t.transport, threadId) };
+}
+
+/** The thread as a reloading client reads it: GET /api/threads/:id/ui-messages. */
+export async function reloadedHistory(dev: DevServer, threadId: string): Promise<UIMessage[]> {
+  const res = await apiOf(dev)("GET", `/api/threads/${threadId}/ui-messages`);
+  expect(res.status).toBe(200);
+  return res.json.messages;
+}
+
+/** A message as compared across a reload: its id, role, text and each tool part's state. */
+export function shape(m: UIMessage): { id: string; role: string; text: string; tools: string[] } {
+  return {
+    id: m.id,
+    role: m.role,
+    text: m.parts.flatMap((p) => (p.type === "text" ? [p.text] : [])).join(""),
+    tools: m.parts.flatMap((p) => (p.type.startsWith("tool-") ? [`${p.type}:${(p as { state: string }).state}`] : [])),
+  };
+}

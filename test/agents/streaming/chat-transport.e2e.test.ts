@@ -6,7 +6,11 @@ import { signTicket } from "../../../src/agents/streaming/ws-ticket.ts";
 import { startWranglerDev, type DevServer } from "../../helpers/wrangler-dev.ts";
 import {
   apiOf,
+  chatFor,
   deltas,
+  reloadedHistory,
+  shape,
+  type TestChat,
   expectContiguous,
   messages,
   newThread,
@@ -37,12 +41,13 @@ describe("WebSocketChatTransport against wrangler dev", () => {
     const t = transportFor(dev, threadId);
     const { chunks, ended } = await readUntil(await send(t.transport, threadId, PROMPT));
     expect(ended).toBe(true);
-    expect(chunks[0]).toMatchObject({ type: "start", messageId: expect.stringMatching(/^ans_/) });
     expect(chunks.at(-1)).toMatchObject({ type: "finish" });
     const [requestId] = t.requestIds();
     expectContiguous(t.framesOf(requestId!));
     expect(t.framesOf(requestId!).at(-1)).toEqual({ type: "end", requestId });
     const saved = await messages(dev, threadId);
+    // One id from the first chunk to the saved row.
+    expect(chunks[0]).toEqual({ type: "start", messageId: saved[1]!.id });
     expect(saved.map((m) => m.role)).toEqual(["user", "assistant"]);
     expect(textOf(chunks)).toBe(saved[1]!.text);
     expect(saved[1]!.text).toContain("[offline model]");
@@ -159,6 +164,95 @@ describe("WebSocketChatTransport against wrangler dev", () => {
     expect(b.framesOf(followerId).some((f) => f.type === "end")).toBe(false);
     a.transport.close();
     b.transport.close();
+  });
+});
+
+/** The tool part of the chat's last answer. */
+function toolPart(chat: TestChat): { state: string; approval?: { id: string }; output?: unknown } | undefined {
+  return chat.lastMessage?.parts.find((p) => p.type === "tool-grantRefund") as { state: string; approval?: { id: string } } | undefined;
+}
+
+/** How often the thread's grantRefund tool ran (counted in the probe by the test Worker's tool). */
+async function refunds(threadId: string): Promise<number> {
+  const res = await fetch(`${dev.url}/test/probe/counts?prefix=${encodeURIComponent(`refund/${threadId}`)}`);
+  return ((await res.json()) as Record<string, number>)[`refund/${threadId}`] ?? 0;
+}
+
+/** A chat whose answer stopped for the approval of a refund: the SDK's own approval part, waiting. */
+async function askingForApproval() {
+  const threadId = await newThread(dev);
+  const c = chatFor(dev, threadId);
+  await c.chat.sendMessage({ text: "Please refund order 42" });
+  expect(c.chat.status).toBe("ready");
+  expect(toolPart(c.chat)).toMatchObject({ state: "approval-requested", approval: { id: expect.any(String) } });
+  expect(await refunds(threadId)).toBe(0);
+  return { threadId, ...c, approvalId: toolPart(c.chat)!.approval!.id };
+}
+
+const settledWith = (chat: TestChat, state: string) =>
+  until(
+    `the chat ready with the tool ${state}`,
+    async () => ({ status: chat.status, state: toolPart(chat)?.state, error: chat.error?.message }),
+    (v) => (v.status === "ready" && v.state === state) || v.status === "error",
+    20_000,
+  );
+
+describe("useChat's core (the ai SDK's AbstractChat) against wrangler dev", () => {
+  it("regenerate() replaces the answer; the reloaded history has the ids the chat shows; the old answer is kept, superseded", async () => {
+    const threadId = await newThread(dev);
+    const { chat, transport } = chatFor(dev, threadId);
+    await chat.sendMessage({ text: "Tell me about the tides" });
+    expect(chat.status).toBe("ready");
+    const first = chat.messages[1]!.id;
+    expect((await reloadedHistory(dev, threadId)).map(shape)).toEqual(chat.messages.map(shape));
+
+    await chat.regenerate();
+    expect(chat.status).toBe("ready");
+    expect(chat.messages.map((m) => m.role)).toEqual(["user", "assistant"]);
+    expect(chat.messages[1]!.id).not.toBe(first);
+    expect((await reloadedHistory(dev, threadId)).map(shape)).toEqual(chat.messages.map(shape));
+    const saved = await messages(dev, threadId);
+    expect(saved.map((m) => [m.id, m.status])).toEqual([
+      [chat.messages[0]!.id, "success"],
+      [first, "superseded"],
+      [chat.messages[1]!.id, "success"],
+    ]);
+    transport.close();
+  });
+
+  it("approves a tool from the client: the answer goes on in the same message, the tool ran once, the reload matches", async () => {
+    const { threadId, chat, transport, approvalId } = await askingForApproval();
+    await chat.addToolApprovalResponse({ id: approvalId, approved: true });
+    const done = await settledWith(chat, "output-available");
+    expect(done.error).toBeUndefined();
+    expect(chat.messages.map((m) => m.role)).toEqual(["user", "assistant"]);
+    expect(shape(chat.lastMessage!).text).toContain("grantRefund returned");
+    expect(await refunds(threadId)).toBe(1);
+    expect((await reloadedHistory(dev, threadId)).map(shape)).toEqual(chat.messages.map(shape));
+    transport.close();
+  });
+
+  it("denies a tool from the client with a reason: it never runs, and the model is told", async () => {
+    const { threadId, chat, transport, approvalId } = await askingForApproval();
+    await chat.addToolApprovalResponse({ id: approvalId, approved: false, reason: "not this one" });
+    await settledWith(chat, "output-denied");
+    expect(shape(chat.lastMessage!).text).toContain("denied: not this one");
+    expect(await refunds(threadId)).toBe(0);
+    expect((await reloadedHistory(dev, threadId)).map(shape)).toEqual(chat.messages.map(shape));
+    transport.close();
+  });
+
+  it("approves after a reconnect: the decision goes over a new socket and the tool runs once", async () => {
+    const { threadId, chat, transport, sockets, approvalId } = await askingForApproval();
+    const closed = new Promise((r) => sockets[0]!.addEventListener("close", r, { once: true }));
+    sockets[0]!.close();
+    await closed;
+    await chat.addToolApprovalResponse({ id: approvalId, approved: true });
+    await settledWith(chat, "output-available");
+    expect(sockets.length).toBe(2);
+    expect(await refunds(threadId)).toBe(1);
+    expect((await reloadedHistory(dev, threadId)).map(shape)).toEqual(chat.messages.map(shape));
+    transport.close();
   });
 });
 

@@ -135,7 +135,7 @@ export class StreamHub {
     });
     const last = decision.last;
     this.sockets.close(s.streamId, (requestId) => (last.type === "end" ? serverFrame.end(requestId) : serverFrame.error(requestId, last.errorText)));
-    this.events.broadcast({ type: "answer.ended", streamId: s.streamId, outcome: how.kind, messageIds: saved });
+    this.events.broadcast({ type: "answer.ended", streamId: s.streamId, answerId: s.answerId, outcome: how.kind, messageIds: saved });
     if (saved.length > 0) this.messagesSaved();
     return saved;
   }

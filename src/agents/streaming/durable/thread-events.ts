@@ -20,7 +20,7 @@ export type ThreadEvent =
   /** Sent first on every connection: what is in flight now, and how many messages the thread holds. */
   | { type: "thread.snapshot"; answers: AnswerInfo[]; messageCount: number }
   | { type: "answer.started"; answer: AnswerInfo }
-  | { type: "answer.ended"; streamId: string; outcome: string; messageIds: string[] }
+  | { type: "answer.ended"; streamId: string; answerId: string | null; outcome: string; messageIds: string[] }
   | { type: "messages.saved"; messageCount: number }
   /** A tool call waits for a decision, or got one (`status`), e.g. for a page that lists what waits. */
   | { type: "approval.changed"; approvalId: string; answerId: string; status: string };

@@ -1,17 +1,20 @@
 // The page's connection to a thread's chat socket: the `ai` SDK's own WebSocketChatTransport does the
 // protocol; this adds what a page needs around it: connection status, and following an answer again
-// after a drop (a resume by stream id, or the same send repeated).
+// after a drop (a resume by the answer's id, or the same send repeated).
 import { WebSocketChatTransport, type UIMessage, type UIMessageChunk } from "ai";
 
 const STREAM_ID = /^ans_[0-9a-f]{32}$/;
-/** An answer id that never exists: resuming it opens the socket and gets no-active. */
+/** An answer's id, as its `start` chunk announces it (the thread's message id pattern). */
+const ANSWER_ID = /^[A-Za-z0-9_-]{1,100}$/;
+/** A stream id that never exists: resuming it opens the socket and gets no-active. */
 const NO_ANSWER = `ans_${"0".repeat(32)}`;
 
 export type ConnectionStatus = "connecting" | "online" | "reconnecting";
 
 /** What a request tells the page. After a drop, onReset: the answer replays from its first chunk. */
 export interface AnswerHandlers {
-  onChunk(chunk: UIMessageChunk, streamId: string | null): void;
+  /** `answerId`: the answer's id once its `start` chunk named it (or the one followed). */
+  onChunk(chunk: UIMessageChunk, answerId: string | null): void;
   onReset(): void;
   onEnd(): void;
   onError(text: string): void;
@@ -22,7 +25,9 @@ interface Request {
   id: string;
   handlers: AnswerHandlers;
   controller: AbortController;
+  /** What a resume names: an answer stream's id (answers streamed before answers had ids), or the answer's. */
   streamId: string | null;
+  answerId: string | null;
   reader: ReadableStreamDefaultReader<UIMessageChunk> | null;
   again: () => Promise<ReadableStream<UIMessageChunk> | null>;
 }
@@ -93,10 +98,11 @@ export class ChatConnection {
     return r.id;
   }
 
-  /** Follows an answer in flight from its first chunk. */
-  resume(streamId: string, handlers: AnswerHandlers): string {
+  /** Follows an answer in flight from its first chunk, by its id (or, for an old answer, its stream's). */
+  resume(id: string, handlers: AnswerHandlers): string {
     const r = this.#track(handlers, () => () => this.#reconnect(r));
-    r.streamId = streamId;
+    if (STREAM_ID.test(id)) r.streamId = id;
+    else r.answerId = id;
     void this.#follow(r, r.again);
     return r.id;
   }
@@ -117,13 +123,14 @@ export class ChatConnection {
 
   #track(handlers: AnswerHandlers, again: (signal: AbortSignal) => Request["again"]): Request {
     const controller = new AbortController();
-    const r: Request = { id: newId(), handlers, controller, streamId: null, reader: null, again: again(controller.signal) };
+    const r: Request = { id: newId(), handlers, controller, streamId: null, answerId: null, reader: null, again: again(controller.signal) };
     this.#requests.set(r.id, r);
     return r;
   }
 
   #reconnect(r: Request): Promise<ReadableStream<UIMessageChunk> | null> {
-    return this.#transport.reconnectToStream({ chatId: this.#chatId, body: r.streamId === null ? {} : { streamId: r.streamId } });
+    const body = r.streamId !== null ? { streamId: r.streamId } : r.answerId !== null ? { messageId: r.answerId } : {};
+    return this.#transport.reconnectToStream({ chatId: this.#chatId, body });
   }
 
   /** Reads a request's answer to its end; after a network failure, follows it again from the start. */
@@ -150,8 +157,8 @@ export class ChatConnection {
         for (;;) {
           const { done, value } = await r.reader.read();
           if (done) break;
-          if (value.type === "start" && STREAM_ID.test(value.messageId ?? "")) r.streamId = value.messageId ?? null;
-          h.onChunk(value, r.streamId);
+          if (value.type === "start" && ANSWER_ID.test(value.messageId ?? "")) r.answerId = value.messageId ?? null;
+          h.onChunk(value, r.answerId ?? r.streamId);
         }
       } catch (err) {
         if (!this.#requests.has(r.id)) return;
@@ -160,7 +167,7 @@ export class ChatConnection {
         if (!(err instanceof TypeError)) return this.#fail(r, err);
         h.onReset();
         // Known answer: resume it. Not known yet: repeat the send (it attaches to its answer).
-        open = r.streamId !== null ? () => this.#reconnect(r) : r.again;
+        open = r.streamId !== null || r.answerId !== null ? () => this.#reconnect(r) : r.again;
         await this.#backoff();
         continue;
       }

@@ -10,6 +10,8 @@ const Part = z.looseObject({
   toolName: z.optional(z.string()),
   input: z.optional(z.unknown()),
   output: z.optional(z.unknown()),
+  approved: z.optional(z.boolean()),
+  reason: z.optional(z.string()),
 });
 
 type Part = z.infer<typeof Part>;
@@ -72,6 +74,9 @@ export function viewOf(m: ChatMessage): MessageView {
     if (p.type === "text" && p.text) lines.push({ kind: "text", text: p.text });
     else if (p.type === "tool-call") lines.push({ kind: "tool", text: `→ ${p.toolName ?? "tool"}(${short(p.input)})` });
     else if (p.type === "tool-result") lines.push({ kind: "tool", text: `← ${p.toolName ?? "tool"}: ${short(outputOf(p.output))}` });
+    else if (p.type === "tool-approval-request") lines.push({ kind: "tool", text: "⏸ waits for approval" });
+    else if (p.type === "tool-approval-response")
+      lines.push({ kind: "tool", text: `${p.approved ? "✓ approved" : "✗ not approved"}${p.reason ? `: ${p.reason}` : ""}` });
   }
   const kind = m.finishReason === "aborted" ? "stopped" : m.error?.code === "answer.incomplete" ? "incomplete" : m.status === "failed" ? "failed" : null;
   return {
@@ -88,5 +93,6 @@ export function viewOf(m: ChatMessage): MessageView {
  * visible(saved, new Set(answersInFlight.map((a) => a.promptMessageId)));
  */
 export function visible(messages: readonly ChatMessage[], streamingPrompts: ReadonlySet<string>): ChatMessage[] {
-  return messages.filter((m) => m.role === "user" || m.promptMessageId === null || !streamingPrompts.has(m.promptMessageId));
+  // A regenerated answer replaced what followed its prompt: that is kept in the thread, superseded, not shown.
+  return messages.filter((m) => m.status !== "superseded" && (m.role === "user" || m.promptMessageId === null || !streamingPrompts.has(m.promptMessageId)));
 }

@@ -3,16 +3,28 @@
 import * as z from "zod/mini";
 import { mintTicket } from "./api.ts";
 
-const AnswerInfo = z.object({ streamId: z.string(), agentName: z.string(), promptMessageId: z.string(), producer: z.string() });
+const AnswerInfo = z.object({
+  streamId: z.string(),
+  /** The answer's id (its UI message id); null only for answers streamed before answers had ids. */
+  answerId: z.optional(z.nullable(z.string())),
+  agentName: z.string(),
+  promptMessageId: z.string(),
+  producer: z.string(),
+});
 export type AnswerInfo = z.infer<typeof AnswerInfo>;
 
 export const ThreadEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("thread.snapshot"), answers: z.array(AnswerInfo) }),
   z.object({ type: z.literal("answer.started"), answer: AnswerInfo }),
-  z.object({ type: z.literal("answer.ended"), streamId: z.string() }),
+  z.object({ type: z.literal("answer.ended"), streamId: z.string(), answerId: z.optional(z.nullable(z.string())) }),
   z.object({ type: z.literal("messages.saved") }),
 ]);
 export type ThreadEvent = z.infer<typeof ThreadEvent>;
+
+/** What the page knows an answer by: its id (what its chunks announce and a resume names), else its stream's. */
+export function answerKey(a: { streamId: string; answerId?: string | null | undefined }): string {
+  return a.answerId ?? a.streamId;
+}
 
 export class ThreadEvents {
   readonly #threadId: string;

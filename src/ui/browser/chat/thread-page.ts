@@ -5,7 +5,7 @@ import { loadMessages, mintTicket } from "./api.ts";
 import { ChatConnection, type AnswerHandlers, type ConnectionStatus } from "./connection.ts";
 import { el, messageItem, Scroller } from "./history.ts";
 import { short, visible, type ChatMessage } from "./messages.ts";
-import { ThreadEvents, type AnswerInfo, type ThreadEvent } from "./thread-events.ts";
+import { answerKey, ThreadEvents, type AnswerInfo, type ThreadEvent } from "./thread-events.ts";
 
 /** One answer drawn while it streams: this page's own send (by request id) or a followed one (by stream id). */
 interface AnswerView {
@@ -239,15 +239,15 @@ export class ThreadPage {
   #onEvent(e: ThreadEvent): void {
     if (e.type === "thread.snapshot") {
       this.#inFlight.clear();
-      for (const a of e.answers) this.#inFlight.set(a.streamId, a);
+      for (const a of e.answers) this.#inFlight.set(answerKey(a), a);
       for (const a of e.answers) this.#maybeFollow(a);
       this.#reloadSoon();
     } else if (e.type === "answer.started") {
-      this.#inFlight.set(e.answer.streamId, e.answer);
+      this.#inFlight.set(answerKey(e.answer), e.answer);
       this.#maybeFollow(e.answer);
       this.#renderHistory();
     } else if (e.type === "answer.ended") {
-      this.#inFlight.delete(e.streamId);
+      this.#inFlight.delete(answerKey(e));
       this.#reloadSoon();
     } else {
       this.#reloadSoon();
@@ -255,10 +255,11 @@ export class ThreadPage {
   }
 
   #maybeFollow(a: AnswerInfo): void {
-    if (this.#followed.has(a.streamId)) return;
-    // It may be the answer to this page's own send, whose stream id is not known yet: wait for that.
-    if (a.producer === "thread" && this.#ownSendWaiting()) this.#unclaimed.add(a.streamId);
-    else this.#follow(a.streamId);
+    const key = answerKey(a);
+    if (this.#followed.has(key)) return;
+    // It may be the answer to this page's own send, whose id is not known yet: wait for that.
+    if (a.producer === "thread" && this.#ownSendWaiting()) this.#unclaimed.add(key);
+    else this.#follow(key);
   }
 }
 
