@@ -98,8 +98,18 @@ describe("an answer cut off by a SIGKILL of wrangler dev", () => {
       30_000,
     );
     const before = await readUntil(attached!, deltas(5));
-    const oldStream = (before.chunks[0] as { messageId?: string }).messageId;
-    expect(oldStream).toMatch(/^ans_/);
+    // The chunks name the answer; its stream (what the retry replaces) is in the thread's snapshot.
+    const answerId = (before.chunks[0] as { messageId?: string }).messageId;
+    expect(answerId).toMatch(/^msg_/);
+    const ev0 = await events(threadId);
+    const snapshot = await until(
+      "the thread's snapshot",
+      async () => ev0.received.find((e) => e.type === "thread.snapshot"),
+      (e) => e !== undefined,
+      10_000,
+    );
+    const oldStream: string = snapshot.answers[0].streamId;
+    expect(snapshot.answers[0].answerId).toBe(answerId);
     await kill();
 
     const ev = await events(threadId);
@@ -138,6 +148,9 @@ describe("an answer cut off by a SIGKILL of wrangler dev", () => {
     ]);
     expect(textOf(chunks)).toBe(saved[1]!.text);
     expect(done.json.result.text).toBe(saved[1]!.text);
+    // One id across the retry: the new stream announced the same answer, saved under that id.
+    expect(chunks[0]).toEqual({ type: "start", messageId: answerId });
+    expect(saved[1]!.id).toBe(answerId);
     expect(await follower.transport.reconnectToStream({ chatId: threadId })).toBeNull();
     ev.close();
     follower.transport.close();

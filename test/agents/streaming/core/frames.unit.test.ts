@@ -40,6 +40,50 @@ describe("parseClientFrame", () => {
     });
   });
 
+  it("reads a regenerate as the message it names (or none: the last one)", async () => {
+    const regenerate = { ...send, trigger: "regenerate-message", messageId: "msg_1" };
+    expect(await parseClientFrame(JSON.stringify(regenerate))).toEqual({ ok: true, request: { kind: "regenerate", requestId: "r1", messageId: "msg_1" } });
+    const { messageId: _, ...last } = regenerate;
+    expect(await parseClientFrame(JSON.stringify(last))).toEqual({ ok: true, request: { kind: "regenerate", requestId: "r1", messageId: undefined } });
+  });
+
+  it("reads a submit whose last message is an answer with tool approvals responded to as decisions on that answer", async () => {
+    const answer = {
+      id: "msg_a",
+      role: "assistant",
+      parts: [
+        { type: "step-start" },
+        { type: "tool-grantRefund", toolCallId: "c1", state: "approval-responded", input: {}, approval: { id: "a1", approved: false, reason: "no" } },
+        { type: "dynamic-tool", toolName: "x", toolCallId: "c2", state: "approval-responded", input: {}, approval: { id: "a2", approved: true } },
+      ],
+    };
+    expect(await parseClientFrame(JSON.stringify({ ...send, messageId: "msg_a", messages: [...send.messages, answer] }))).toEqual({
+      ok: true,
+      request: {
+        kind: "decide",
+        requestId: "r1",
+        answerId: "msg_a",
+        decisions: [
+          { approvalId: "a1", approved: false, reason: "no" },
+          { approvalId: "a2", approved: true, reason: undefined },
+        ],
+      },
+    });
+    const undecided = { ...answer, parts: [{ type: "tool-grantRefund", toolCallId: "c1", state: "approval-requested", input: {}, approval: { id: "a1" } }] };
+    expect(await parseClientFrame(JSON.stringify({ ...send, messages: [undecided] }))).toMatchObject({
+      ok: false,
+      errorText: expect.stringContaining("no tool approval"),
+    });
+  });
+
+  it("reads a resume by the answer's id (body.messageId)", async () => {
+    const resume = { type: "resume", requestId: "r2", id: "c", headers: {}, body: { messageId: "msg_a" } };
+    expect(await parseClientFrame(JSON.stringify(resume))).toEqual({
+      ok: true,
+      request: { kind: "resume", requestId: "r2", after: -1, streamId: undefined, answerId: "msg_a" },
+    });
+  });
+
   it.each([
     ["not JSON", "{", ""],
     ["no type", JSON.stringify({ requestId: "x" }), "x"],
@@ -47,6 +91,7 @@ describe("parseClientFrame", () => {
     ["headers that are not strings", JSON.stringify({ ...send, headers: { a: 1 } }), "r1"],
     ["a user message without text", JSON.stringify({ ...send, messages: [{ id: "u", role: "user", parts: [{ type: "text", text: "  " }] }] }), "r1"],
     ["a requestId over 100 characters", JSON.stringify({ type: "abort", requestId: "r".repeat(101) }), ""],
+    ["a regenerate naming a malformed id", JSON.stringify({ ...send, trigger: "regenerate-message", messageId: "a b" }), "r1"],
     ["a fractional lastSequence", JSON.stringify({ type: "resume", requestId: "r", id: "c", headers: {}, body: {}, lastSequence: 1.5 }), "r"],
     ["a frame nested 5,000 levels deep", `{"type":"send","requestId":"deep","body":${'{"a":'.repeat(5000)}1${"}".repeat(5000)}}`, "deep"],
   ])("refuses %s, echoing the request id it could read", async (_name, raw, requestId) => {
