@@ -46,12 +46,18 @@ export type {
   AgentTextResult,
   AgentTool,
   AgentTools,
+  ApprovalSettings,
+  ApprovalStatus,
   CreateThreadArgs,
   MessageRecord,
+  NeedsApproval,
+  PendingApproval,
   SaveMessageArgs,
   StopWhen,
   ThreadInfo,
+  ToolApproval,
   ToolContext,
+  ToolDecision,
 } from "./agents/index.ts";
 
 // Approval links.

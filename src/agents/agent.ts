@@ -168,7 +168,8 @@ export class Agent {
       const action = this.asTextAction({ name: `${actionName(this.name)}.generateText`, stopWhen: args.stopWhen, stream: args.stream });
       let result = await ctx.runAction(action, { ...target, ...promptOf(args) }, stepOptions);
       // Tool calls that need approval: each decision is waited for durably, then a new step goes on.
-      while (result.pendingApprovals.length > 0 && result.threadId !== null && result.promptMessageId !== null) {
+      // (A result journaled before approvals existed has no pendingApprovals: it waits for nothing.)
+      while ((result.pendingApprovals ?? []).length > 0 && result.threadId !== null && result.promptMessageId !== null) {
         const decisions = await awaitDecisions(ctx, {
           threadId: result.threadId,
           agentName: this.name,
