@@ -100,7 +100,7 @@ function invalidFrame(rng: Rng): FrameSpec {
       () =>
         f(
           rng.pick([
-            send(id, [user("m1", "hi")], { trigger: "regenerate-message" }),
+            send(id, [user("m1", "hi")], { trigger: "regenerate-message", messageId: "../m1" }),
             send(id, []),
             send(id, [{ id: "m1", role: "assistant", parts: [{ type: "text", text: "hi" }] }]),
             send(id, [user("m1", "")]),
