@@ -132,6 +132,25 @@ describe("the chat page", () => {
     await page.close();
   });
 
+  it("decides a tool call that waits for approval: Approve on the page, and the answer goes on live; the tool ran once", async () => {
+    const threadId = await newThread(dev);
+    const page = await openChat(threadId);
+    await page.fill("#prompt", "Please refund order 42");
+    await page.press("#prompt", "Enter");
+    const waiting = page.locator("#history [data-approval-id]");
+    await waiting.locator("button[data-decision=approve]").waitFor();
+    expect(await waiting.textContent()).toContain("waits for approval");
+    await screenshot(page, "chat-approval-waiting");
+    await waiting.locator("button[data-decision=approve]").click();
+    await page.locator("#history li[data-role=assistant] .text", { hasText: "grantRefund returned" }).waitFor();
+    expect(await page.locator("#history button[data-decision]").count()).toBe(0);
+    expect(await page.locator("#history li[data-role=tool] .tool").first().textContent()).toBe("✓ approved");
+    const counts = (await (await fetch(`${dev.url}/test/probe/counts?prefix=${encodeURIComponent(`refund/${threadId}`)}`)).json()) as Record<string, number>;
+    expect(counts[`refund/${threadId}`]).toBe(1);
+    await screenshot(page, "chat-approval-approved");
+    await page.close();
+  });
+
   it("pins the composer to the bottom of the viewport, the history scrolling above it", async () => {
     const threadId = await newThread(dev);
     const page = await openChat(threadId);

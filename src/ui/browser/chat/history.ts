@@ -10,13 +10,30 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, 
   return e;
 }
 
-export function messageItem(m: ChatMessage): HTMLLIElement {
+/** `decided`: approvals already decided; a call still waiting gets Approve and Deny buttons (the page handles their clicks). */
+export function messageItem(m: ChatMessage, decided: ReadonlySet<string> = new Set()): HTMLLIElement {
   const v = viewOf(m);
   const li = el("li", `msg ${m.role}`);
   li.dataset.messageId = m.id;
   li.dataset.role = m.role;
   if (v.who !== null) li.append(el("div", "who", v.who));
-  for (const line of v.lines) li.append(el("div", line.kind, line.text));
+  for (const line of v.lines) {
+    const row = el("div", line.kind, line.text);
+    if (line.approvalId !== undefined && !decided.has(line.approvalId)) {
+      row.dataset.approvalId = line.approvalId;
+      for (const [decision, label] of [
+        ["approve", "Approve"],
+        ["deny", "Deny"],
+      ] as const) {
+        const b = el("button", `decide ${decision}`, label);
+        b.type = "button";
+        b.dataset.decision = decision;
+        b.setAttribute("aria-label", `${label} this tool call`);
+        row.append(" ", b);
+      }
+    }
+    li.append(row);
+  }
   if (v.mark !== null) {
     li.dataset.mark = v.mark.kind;
     li.append(el("div", "mark", v.mark.text));

@@ -12,6 +12,7 @@ const Part = z.looseObject({
   output: z.optional(z.unknown()),
   approved: z.optional(z.boolean()),
   reason: z.optional(z.string()),
+  approvalId: z.optional(z.string()),
 });
 
 type Part = z.infer<typeof Part>;
@@ -39,6 +40,8 @@ export const MessagePage = z.object({ messages: z.array(ChatMessage), nextCursor
 export interface Line {
   kind: "text" | "tool";
   text: string;
+  /** A tool call that waits for approval: the approval it is (the page offers to decide it while undecided). */
+  approvalId?: string;
 }
 
 export interface MessageView {
@@ -74,7 +77,8 @@ export function viewOf(m: ChatMessage): MessageView {
     if (p.type === "text" && p.text) lines.push({ kind: "text", text: p.text });
     else if (p.type === "tool-call") lines.push({ kind: "tool", text: `→ ${p.toolName ?? "tool"}(${short(p.input)})` });
     else if (p.type === "tool-result") lines.push({ kind: "tool", text: `← ${p.toolName ?? "tool"}: ${short(outputOf(p.output))}` });
-    else if (p.type === "tool-approval-request") lines.push({ kind: "tool", text: "⏸ waits for approval" });
+    else if (p.type === "tool-approval-request")
+      lines.push({ kind: "tool", text: "… waits for approval", ...(p.approvalId ? { approvalId: p.approvalId } : {}) });
     else if (p.type === "tool-approval-response")
       lines.push({ kind: "tool", text: `${p.approved ? "✓ approved" : "✗ not approved"}${p.reason ? `: ${p.reason}` : ""}` });
   }
@@ -92,6 +96,16 @@ export function viewOf(m: ChatMessage): MessageView {
  * @example
  * visible(saved, new Set(answersInFlight.map((a) => a.promptMessageId)));
  */
+/** The approvals whose decision the thread saved (a tool message answering them): nothing is left to decide. */
+export function decidedApprovals(messages: readonly ChatMessage[]): Set<string> {
+  const decided = new Set<string>();
+  for (const m of messages) {
+    if (typeof m.message.content === "string") continue;
+    for (const p of m.message.content) if (p.type === "tool-approval-response" && p.approvalId !== undefined) decided.add(p.approvalId);
+  }
+  return decided;
+}
+
 export function visible(messages: readonly ChatMessage[], streamingPrompts: ReadonlySet<string>): ChatMessage[] {
   // A regenerated answer replaced what followed its prompt: that is kept in the thread, superseded, not shown.
   return messages.filter((m) => m.status !== "superseded" && (m.role === "user" || m.promptMessageId === null || !streamingPrompts.has(m.promptMessageId)));

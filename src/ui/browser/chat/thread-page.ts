@@ -1,10 +1,11 @@
 // The thread page: the saved history, the composer, live answers over ChatConnection, and the thread's
 // event socket (to follow answers this page did not ask for, such as a workflow's agent step).
 import type { UIMessageChunk } from "ai";
-import { loadMessages, mintTicket } from "./api.ts";
+import * as z from "zod/mini";
+import { api, loadMessages, mintTicket } from "./api.ts";
 import { ChatConnection, type AnswerHandlers, type ConnectionStatus } from "./connection.ts";
 import { el, messageItem, Scroller } from "./history.ts";
-import { short, visible, type ChatMessage } from "./messages.ts";
+import { decidedApprovals, short, visible, type ChatMessage } from "./messages.ts";
 import { answerKey, ThreadEvents, type AnswerInfo, type ThreadEvent } from "./thread-events.ts";
 
 /** One answer drawn while it streams: this page's own send (by request id) or a followed one (by stream id). */
@@ -62,6 +63,13 @@ export class ThreadPage {
     (window as unknown as { stepwiseChat: ChatConnection }).stepwiseChat = this.#conn;
     const composer = byId<HTMLFormElement>("composer");
     const prompt = byId<HTMLInputElement>("prompt");
+    // A tool call waiting for approval: the reader decides it here (the thread goes on with the answer, or sends it to the run).
+    this.#history.addEventListener("click", (e) => {
+      const button = (e.target as HTMLElement).closest<HTMLButtonElement>("button[data-decision]");
+      const row = button?.closest<HTMLElement>("[data-approval-id]");
+      if (button == null || row == null) return;
+      this.#decide(row, button.dataset.decision === "approve").catch(report);
+    });
     composer.addEventListener("submit", (e) => {
       e.preventDefault();
       const text = prompt.value.trim();
@@ -97,7 +105,8 @@ export class ThreadPage {
 
   #renderHistory(): void {
     const streaming = new Set([...this.#inFlight.values()].map((a) => a.promptMessageId));
-    this.#history.replaceChildren(...visible(this.#saved, streaming).map(messageItem));
+    const decided = decidedApprovals(this.#saved);
+    this.#history.replaceChildren(...visible(this.#saved, streaming).map((m) => messageItem(m, decided)));
     for (const v of this.#views.values()) {
       if (v.pendingPrompt !== null && this.#saved.some((m) => m.role === "user" && m.text === v.pendingPrompt)) v.prompt?.remove();
     }
@@ -174,6 +183,8 @@ export class ThreadPage {
     else if (c.type === "tool-input-available") v.tools.set(c.toolCallId, `→ ${c.toolName}(${short(c.input)})`);
     else if (c.type === "tool-output-available") v.tools.set(`${c.toolCallId}/out`, `← ${short(c.output)}`);
     else if (c.type === "tool-output-error") v.tools.set(`${c.toolCallId}/out`, `← error: ${c.errorText}`);
+    else if (c.type === "tool-approval-request") v.tools.set(`${c.toolCallId}/out`, "… waits for approval");
+    else if (c.type === "tool-output-denied") v.tools.set(`${c.toolCallId}/out`, "← not approved");
     else if (c.type === "abort") v.state = "aborted";
     else if (c.type === "error") v.tools.set("error", `error: ${c.errorText}`);
   }
@@ -234,6 +245,16 @@ export class ThreadPage {
     v.requestId = this.#conn.send(text, this.#handlersFor(v));
   }
 
+  async #decide(row: HTMLElement, approved: boolean): Promise<void> {
+    for (const b of row.querySelectorAll("button")) b.disabled = true;
+    try {
+      await api("POST", `/api/threads/${this.#threadId}/approvals/${encodeURIComponent(row.dataset.approvalId ?? "")}`, Decided, { approved });
+      row.dataset.decided = approved ? "approved" : "denied";
+    } catch (err) {
+      row.append(el("div", "mark", err instanceof Error ? err.message : String(err)));
+    }
+  }
+
   // ---- thread events -------------------------------------------------------------------------
 
   #onEvent(e: ThreadEvent): void {
@@ -262,6 +283,9 @@ export class ThreadPage {
     else this.#follow(key);
   }
 }
+
+/** What deciding an approval answers (the rest is the approval, which the page reads from the thread). */
+const Decided = z.object({ decided: z.literal(true) });
 
 /** A failure the page recovers from by itself (the next event reloads again): logged, not thrown. */
 function report(err: unknown): void {
