@@ -34,6 +34,7 @@ import {
 import type { AgentTools } from "./tools.ts";
 import { answering, openAnswer } from "./streaming/agent-answer.ts";
 import { finishChunk } from "./streaming/core/step-chunks.ts";
+import { reportAnswerUsage } from "./usage.ts";
 
 export type StopWhen = StopCondition<any, any> | StopCondition<any, any>[];
 
@@ -70,6 +71,8 @@ export interface AgentTextResult {
   usage: Usage;
   finishReason: string;
   model: string;
+  /** The model's provider, as the thread's messages record it. */
+  provider: string;
 }
 
 export interface AgentObjectResult<T> extends Omit<AgentTextResult, "text" | "finishReason"> {
@@ -273,7 +276,12 @@ export class Agent {
     return defineAction({
       ...(opts.name === undefined ? {} : { name: opts.name }),
       args: AgentActionArgs,
-      handler: (ctx, args) => this.generateText(ctx, { threadId: args.threadId }, { ...toPromptArgs(args), stopWhen: opts.stopWhen, stream: opts.stream }),
+      // The answer's tokens count toward the step's run (usage.ts).
+      handler: async (ctx, args) =>
+        reportAnswerUsage(
+          ctx,
+          await this.generateText(ctx, { threadId: args.threadId }, { ...toPromptArgs(args), stopWhen: opts.stopWhen, stream: opts.stream }),
+        ),
     });
   }
 
@@ -286,7 +294,8 @@ export class Agent {
     return defineAction({
       ...(opts.name === undefined ? {} : { name: opts.name }),
       args: AgentActionArgs,
-      handler: (ctx, args) => this.generateObject(ctx, { threadId: args.threadId }, { ...toPromptArgs(args), schema: opts.schema }),
+      handler: async (ctx, args) =>
+        reportAnswerUsage(ctx, await this.generateObject(ctx, { threadId: args.threadId }, { ...toPromptArgs(args), schema: opts.schema })),
     });
   }
 
@@ -331,6 +340,7 @@ export class Agent {
       usage: turn.threadId === undefined && generated !== undefined ? generated.usage : summary.usage,
       finishReason: generated?.finishReason ?? last?.finishReason ?? "stop",
       model: modelName(turn.model).model,
+      provider: modelName(turn.model).provider,
     };
   }
 
