@@ -7,7 +7,7 @@ import { evictDurableObject } from "cloudflare:test";
 import { MockLanguageModelV4 } from "ai/test";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createThread } from "../../src/agents/index.ts";
+import { createThread, ThreadInfo } from "../../src/agents/index.ts";
 import type { TokenUsage } from "../../src/engine/index.ts";
 import { textResult, usage } from "../fixtures/agents/mock-model.ts";
 import { critic, usageModels } from "../fixtures/usage.ts";
@@ -25,6 +25,11 @@ const A = { model: "model-a", provider: "mock-a", inputTokens: 10, outputTokens:
 const B = { model: "model-b", provider: "mock-b", inputTokens: 20, outputTokens: 4, totalTokens: 24 };
 const ONLY_A: TokenUsage = { inputTokens: 10, outputTokens: 5, totalTokens: 15, byModel: [A] };
 const BOTH: TokenUsage = { inputTokens: 30, outputTokens: 9, totalTokens: 39, byModel: [A, B] };
+
+/** GET /api/threads/:id, parsed by the schema it answers with. */
+async function threadInfo(threadId: string): Promise<ThreadInfo> {
+  return ThreadInfo.parse(await (await call("GET", `/api/threads/${threadId}`)).json());
+}
 
 function twoModels() {
   const a = (usageModels.a = new MockLanguageModelV4({
@@ -82,14 +87,13 @@ describe("a thread's usage", () => {
     twoModels();
     const { runId, stub } = await toTheNap();
     await fireUntil(stub, (r) => r.status === "completed");
-    const { threadId } = (await (await call("GET", `/api/runs/${runId}`)).json()).result as { threadId: string };
-    const thread = await (await call("GET", `/api/threads/${threadId}`)).json();
-    expect(thread).toMatchObject({ threadId, messageCount: 4, usage: BOTH });
+    const { threadId } = z.object({ result: z.object({ threadId: z.string() }) }).parse(await (await call("GET", `/api/runs/${runId}`)).json()).result;
+    expect(await threadInfo(threadId)).toMatchObject({ threadId, messageCount: 4, usage: BOTH });
   });
 
   it("counts failed answers too, and a thread with no agent answer has zeros", async () => {
     const { threadId } = await createThread(env, { userId: "ada" });
-    expect((await (await call("GET", `/api/threads/${threadId}`)).json()).usage).toEqual({ inputTokens: 0, outputTokens: 0, totalTokens: 0, byModel: [] });
+    expect((await threadInfo(threadId)).usage).toEqual({ inputTokens: 0, outputTokens: 0, totalTokens: 0, byModel: [] });
     usageModels.b = new MockLanguageModelV4({
       provider: "mock-b",
       modelId: "model-b",
@@ -98,8 +102,7 @@ describe("a thread's usage", () => {
     // Saved as a failed message with its usage: those tokens were spent.
     await expect(critic.generateObject(env, { threadId }, { prompt: "Score it.", schema: Score })).rejects.toMatchObject({ code: "agent.invalid_object" });
     await critic.generateObject(env, { threadId }, { prompt: "Score it again.", schema: Score });
-    const thread = await (await call("GET", `/api/threads/${threadId}`)).json();
-    expect(thread.usage).toEqual({
+    expect((await threadInfo(threadId)).usage).toEqual({
       inputTokens: 50,
       outputTokens: 6,
       totalTokens: 56,

@@ -3,7 +3,7 @@
 // step.usage() as journaled answers, and neither lost nor counted twice when the run replays after eviction.
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { replayHistory, type TokenUsage } from "../../../src/engine/index.ts";
+import { RunHistory, replayHistory, type TokenUsage } from "../../../src/engine/index.ts";
 import { call } from "../../helpers/http.ts";
 import { fireUntil, runStub, settle, startRun } from "../../helpers/runtime.ts";
 import { type Ev, readSse } from "../../helpers/sse.ts";
@@ -79,8 +79,8 @@ describe("usage reported by steps", () => {
   it("exports each step's usage and the journaled reads, and a replay of the history reads the same", async () => {
     const { runId, stub } = await toTheNap();
     await fireUntil(stub, (r) => r.status === "completed");
-    const history = await (await call("GET", `/api/runs/${runId}/history`)).json();
-    expect(history.steps.map((s: { name: string; usage?: TokenUsage }) => [s.name, s.usage?.totalTokens ?? null])).toEqual([
+    const history = RunHistory.parse(await (await call("GET", `/api/runs/${runId}/history`)).json());
+    expect(history.steps.map((s) => [s.name, s.usage?.totalTokens ?? null])).toEqual([
       ["first", 15],
       ["flaky", 220],
       ["silent-retry", 2],
