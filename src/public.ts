@@ -20,6 +20,7 @@ export type {
   ActionStepOptions,
   ApiFromModules,
   FunctionReference,
+  ModelUsage,
   MutationDefinition,
   OnCompleteContext,
   PublicApiFromModules,
@@ -33,6 +34,8 @@ export type {
   StepContext,
   StepView,
   StepwiseClient,
+  TokenUsage,
+  UsageReport,
   WaitingFor,
   WorkflowDefinition,
 } from "./engine/index.ts";

@@ -25,6 +25,7 @@ import * as historyFixtures from "./fixtures/history.ts";
 import * as flowFixtures from "./fixtures/flow.ts";
 import * as queueFixtures from "./fixtures/queue-triggers.ts";
 import * as scheduleFixtures from "./fixtures/schedules.ts";
+import * as usageFixtures from "./fixtures/usage.ts";
 import { manualClock } from "./helpers/clock.ts";
 import { runSettled } from "./helpers/settled.ts";
 import { objectClock, type Clock } from "../src/kernel/index.ts";
@@ -49,6 +50,7 @@ export const stepwise = createStepwise({
     flowFixtures,
     queueFixtures,
     scheduleFixtures,
+    usageFixtures,
   },
   definitions: [
     ...Object.values(streamActions).flatMap((byKind) => Object.values(byKind)),

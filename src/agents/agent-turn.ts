@@ -289,6 +289,18 @@ export function onStepEnd(settings: TurnSettings, turn: Turn, saver: StepSaver, 
   };
 }
 
+/**
+ * The usage of the answer's messages after its last saved decisions: what the step that went on after
+ * them spent (the steps before reported the rest). The whole answer when nothing was decided.
+ */
+export function usageSinceDecisions(responses: readonly MessageRecord[]): Usage {
+  let from = 0;
+  responses.forEach((r, i) => {
+    if (r.message.role === "tool" && r.message.content.some((p) => p.type === "tool-approval-response")) from = i + 1;
+  });
+  return sumUsage(responses.slice(from));
+}
+
 /** The ids, text and total usage of the answer saved in the thread. */
 export function answerSummary(turn: Turn): { messageId: string | null; messageIds: string[]; usage: Usage; text: string } {
   const last = turn.responses.at(-1);

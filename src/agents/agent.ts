@@ -22,6 +22,7 @@ import { modelName, type ModelOption } from "./models/select-model.ts";
 import {
   answerSummary,
   finishTurn,
+  usageSinceDecisions,
   onStepEnd,
   prepareTurn,
   saveStep,
@@ -36,6 +37,7 @@ import { ToolDecision, type PendingApproval } from "./core/approval.ts";
 import { awaitDecisions, checkApprovalSettings, type ApprovalSettings } from "./tool-approvals.ts";
 import { answering, openAnswer } from "./streaming/agent-answer.ts";
 import { finishChunk } from "./streaming/core/step-chunks.ts";
+import { reportAnswerUsage, stepUsageOf } from "./usage.ts";
 
 export type StopWhen = StopCondition<any, any> | StopCondition<any, any>[];
 
@@ -85,6 +87,8 @@ export interface AgentTextResult {
   usage: Usage;
   finishReason: string;
   model: string;
+  /** The model's provider, as the thread's messages record it. */
+  provider: string;
 }
 
 export interface AgentObjectResult<T> extends Omit<AgentTextResult, "text" | "finishReason" | "pendingApprovals"> {
@@ -316,11 +320,15 @@ export class Agent {
     return defineAction({
       ...(opts.name === undefined ? {} : { name: opts.name }),
       args: AgentActionArgs,
-      handler: (ctx, args) =>
-        this.generateText(
+      // The answer's tokens count toward the step's run (usage.ts): what this step's own model calls used.
+      handler: async (ctx, args) =>
+        reportAnswerUsage(
           ctx,
-          { threadId: args.threadId },
-          { ...toPromptArgs(args), stopWhen: opts.stopWhen, stream: opts.stream, ...(args.decisions === undefined ? {} : { decisions: args.decisions }) },
+          await this.generateText(
+            ctx,
+            { threadId: args.threadId },
+            { ...toPromptArgs(args), stopWhen: opts.stopWhen, stream: opts.stream, ...(args.decisions === undefined ? {} : { decisions: args.decisions }) },
+          ),
         ),
     });
   }
@@ -334,7 +342,8 @@ export class Agent {
     return defineAction({
       ...(opts.name === undefined ? {} : { name: opts.name }),
       args: AgentActionArgs,
-      handler: (ctx, args) => this.generateObject(ctx, { threadId: args.threadId }, { ...toPromptArgs(args), schema: opts.schema }),
+      handler: async (ctx, args) =>
+        reportAnswerUsage(ctx, await this.generateObject(ctx, { threadId: args.threadId }, { ...toPromptArgs(args), schema: opts.schema })),
     });
   }
 
@@ -370,7 +379,7 @@ export class Agent {
   #textResult(turn: Turn, generated?: { text: string; finishReason: string; usage: Usage }): AgentTextResult {
     const summary = answerSummary(turn);
     const last = [...turn.responses].reverse().find((m) => m.role === "assistant");
-    return {
+    const result: AgentTextResult = {
       text: generated?.text ?? summary.text,
       threadId: turn.threadId ?? null,
       promptMessageId: turn.promptMessageId ?? null,
@@ -381,7 +390,11 @@ export class Agent {
       usage: turn.threadId === undefined && generated !== undefined ? generated.usage : summary.usage,
       finishReason: generated?.finishReason ?? last?.finishReason ?? "stop",
       model: modelName(turn.model).model,
+      provider: modelName(turn.model).provider,
     };
+    // An answer that went on after decisions was partly made by earlier steps: this step reports its own part.
+    if (turn.threadId !== undefined) stepUsageOf.set(result, usageSinceDecisions(turn.responses));
+    return result;
   }
 
   #objectResult<T>(turn: Turn, object: T): AgentObjectResult<T> {

@@ -29,6 +29,7 @@ export function formatRun(run: RunView, now: number): string[] {
   for (const w of run.waitingFor) fields.push(["waiting", describeWait(w, now)]);
   if (run.restartOf !== undefined) fields.push(["restarts", `${run.restartOf} from step ${run.restartFromStep ?? 0}`]);
   if (run.restartedAs !== undefined) fields.push(["restarted", `as ${run.restartedAs}`]);
+  if (run.usage.byModel.length > 0) fields.push(["tokens", describeUsage(run.usage)]);
   const width = Math.max(...fields.map(([label]) => label.length));
   return fields.map(([label, value]) => `${label.padEnd(width)}  ${value}`);
 }
@@ -63,6 +64,12 @@ export function formatOutcome(run: RunView): string[] {
   if (run.status === "completed") lines.push(`result  ${compactJson(run.result, MAX_JSON)}`);
   if (run.error !== undefined) lines.push(`error   ${run.error.message} (${run.error.code})`);
   return lines;
+}
+
+/** A run's token usage in one line: the totals, then each model's total (its provider in brackets). */
+function describeUsage(u: RunView["usage"]): string {
+  const models = u.byModel.map((m) => `${m.model}${m.provider === "" ? "" : ` [${m.provider}]`} ${m.totalTokens}`);
+  return `${u.totalTokens} (${u.inputTokens} in, ${u.outputTokens} out): ${models.join(", ")}`;
 }
 
 /** Where a queued run stands: its rule and key, its place (or when its debounce fires), and since when. */

@@ -3,11 +3,15 @@
 // so a retried attempt calls with the same keys in the same order and a keyed write happens once.
 import { issueDetailsWithKeys, issueSummary, NonRetryableError } from "../kernel/index.ts";
 import { nextCall } from "./caller.ts";
+import { UsageMeter } from "./core/usage.ts";
 import type { Registry } from "./registry.ts";
 import type { ActionContext, DefinitionLike, FunctionCalls, FunctionReference } from "./workflow-api.ts";
 
-/** Everything of an action's context but the calls, which `withCalls` adds. */
-export type BaseActionContext = Omit<ActionContext, keyof FunctionCalls>;
+/**
+ * Everything of an action's context but the calls, which `withCalls` adds; `reportUsage` only where
+ * something keeps the usage (a workflow step's attempt), else reports go nowhere.
+ */
+export type BaseActionContext = Omit<ActionContext, keyof FunctionCalls | "reportUsage"> & Partial<Pick<ActionContext, "reportUsage">>;
 
 /**
  * The context `base` plus `runMutation`/`runAction`, resolving references through `registry`.
@@ -17,6 +21,7 @@ export type BaseActionContext = Omit<ActionContext, keyof FunctionCalls>;
 export function withCalls(base: BaseActionContext, registry: Registry): ActionContext {
   const ctx: ActionContext = {
     ...base,
+    reportUsage: base.reportUsage ?? ignoreUsage,
     runMutation: (mutation, args) => call(ctx, registry, "mutation", mutation, args),
     runAction: (action, args) => call(ctx, registry, "action", action, args),
   };
@@ -44,4 +49,9 @@ async function call(
     });
   }
   return (await def.handler(withCalls({ ...base, idempotencyKey: key }, registry), parsed.data)) as never;
+}
+
+/** Where a report goes when nothing keeps usage: nowhere, though it is still checked like any other. */
+function ignoreUsage(usage: unknown): void {
+  new UsageMeter().report(usage);
 }

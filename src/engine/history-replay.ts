@@ -3,6 +3,7 @@
 import { issueDetails, issueSummary, StepwiseError, toSerializedError, type SerializedError } from "../kernel/index.ts";
 import type { JournalEntry, StepKind } from "./core/journal.ts";
 import { onHandlerEnd, replayed } from "./core/step-machine.ts";
+import { tokenUsage, type TokenUsage } from "./core/usage.ts";
 import { HISTORY_FORMAT, journalEntry, RunHistory } from "./history.ts";
 import { versionOf, type Registry } from "./registry.ts";
 import { createStepContext, type StepCall } from "./step-context.ts";
@@ -88,7 +89,7 @@ export async function replayHistory(registry: Registry, history: RunHistory, opt
   if (workflow === undefined) return missing(registry, base, opts.version !== undefined);
 
   const replay = new HistoryReplay(h);
-  const end = await replay.run(createStepContext(h.runId, registry, replay.execute, replay.patched), (step) => workflow.handler(step, h.args));
+  const end = await replay.run(createStepContext(h.runId, registry, replay.execute, replay), (step) => workflow.handler(step, h.args));
   if (end.type === "mismatch") {
     return { ok: false, ...base, seq: end.seq, expected: shape(end.row), actual: end.call, code: "step.non_determinism", message: end.message };
   }
@@ -105,6 +106,10 @@ class HistoryReplay {
   /** History rows no call has reached yet. */
   readonly #unreached: Map<number, JournalEntry>;
   readonly #patches: Map<string, boolean>;
+  readonly #history: RunHistory;
+  /** The journaled step.usage() answers, by `${seq}:${n}`; where the last read was made, and how many there. */
+  readonly #usageReads: Map<string, TokenUsage>;
+  #lastRead = { seq: -1, n: 0 };
   #nextSeq = 0;
   /** Step and patch calls so far: what the idle watch sees move. */
   #calls = 0;
@@ -116,6 +121,8 @@ class HistoryReplay {
   constructor(history: RunHistory) {
     this.#unreached = new Map(history.steps.map((s) => [s.seq, journalEntry(s)]));
     this.#patches = new Map(history.patches.map((p) => [p.changeId, p.value]));
+    this.#history = history;
+    this.#usageReads = new Map((history.usageReads ?? []).map((r) => [`${r.seq}:${r.n}`, r.usage]));
   }
 
   /** Runs the handler until it returns, throws, calls a step the history disagrees with, or parks. */
@@ -168,6 +175,19 @@ class HistoryReplay {
     if (known !== undefined) return known;
     const value = this.#unreached.size === 0;
     this.#patches.set(changeId, value);
+    return value;
+  };
+
+  /** As the run object answers it (HandlerExecution's #usage): journaled, else the usage of the history's steps before this point. */
+  readonly usage = (): TokenUsage => {
+    this.#calls++;
+    const seq = this.#nextSeq;
+    if (this.#lastRead.seq !== seq) this.#lastRead = { seq, n: 0 };
+    const n = this.#lastRead.n++;
+    const known = this.#usageReads.get(`${seq}:${n}`);
+    if (known !== undefined) return known;
+    const value = tokenUsage(this.#history.steps.flatMap((s) => (s.seq < seq ? (s.usage?.byModel ?? []) : [])));
+    this.#usageReads.set(`${seq}:${n}`, value);
     return value;
   };
 

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { decodePayload, SerializedError } from "../kernel/index.ts";
 import { StepKind, StepStatus, type JournalEntry, type StepRecord } from "./core/journal.ts";
 import { journaledError } from "./core/step-machine.ts";
+import { TokenUsage } from "./core/usage.ts";
 
 /** The format this file describes; a later, incompatible one gets another number. */
 export const HISTORY_FORMAT = "stepwise.history/1";
@@ -11,7 +12,7 @@ export const HISTORY_FORMAT = "stepwise.history/1";
 /**
  * One journal row. `args` and `result` are the values as journaled (absent: undefined, i.e. SQL NULL);
  * `error` the failure of a failed, canceled or abandoned step; `detail` a signal wait's or child step's
- * detail (`SignalDetail`, `ChildDetail`).
+ * detail (`SignalDetail`, `ChildDetail`); `usage` the tokens its attempts reported, when they reported any.
  */
 export const HistoryStep = z.object({
   seq: z.number().int().nonnegative(),
@@ -25,6 +26,7 @@ export const HistoryStep = z.object({
   detail: z.unknown().optional(),
   startedAt: z.number(),
   completedAt: z.number().nullable(),
+  usage: TokenUsage.optional(),
 });
 export type HistoryStep = z.infer<typeof HistoryStep>;
 
@@ -44,6 +46,10 @@ export const HistorySignal = z.object({
   refused: z.literal(true).optional(),
 });
 export type HistorySignal = z.infer<typeof HistorySignal>;
+
+/** The journaled answer of a `step.usage()`: the `n`-th read (from 0) when the handler had reached step `seq`. */
+export const HistoryUsageRead = z.object({ seq: z.number().int(), n: z.number().int(), usage: TokenUsage });
+export type HistoryUsageRead = z.infer<typeof HistoryUsageRead>;
 
 /**
  * A run's exported history: enough to replay its handler against other code without executing a step.
@@ -67,11 +73,13 @@ export const RunHistory = z.object({
   steps: z.array(HistoryStep),
   patches: z.array(HistoryPatch),
   signals: z.array(HistorySignal),
+  /** The answers of `step.usage()`; absent from histories exported before token usage existed. */
+  usageReads: z.array(HistoryUsageRead).optional(),
 });
 export type RunHistory = z.infer<typeof RunHistory>;
 
-/** A journal row as a history holds it: its JSON columns decoded (a NULL column left out). */
-export function historyStep(row: StepRecord): HistoryStep {
+/** A journal row as a history holds it: its JSON columns decoded (a NULL column left out), with its usage if it has any. */
+export function historyStep(row: StepRecord, usage?: TokenUsage): HistoryStep {
   const step: HistoryStep = {
     seq: row.seq,
     name: row.name,
@@ -85,6 +93,7 @@ export function historyStep(row: StepRecord): HistoryStep {
   if (row.result !== null) step.result = decodePayload(row.result);
   if (row.error !== null) step.error = journaledError(row.error);
   if (row.detail !== null) step.detail = decodePayload(row.detail);
+  if (usage !== undefined) step.usage = usage;
   return step;
 }
 

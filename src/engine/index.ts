@@ -22,6 +22,7 @@ export { appDb } from "./app-db.ts";
 export { NonRetryableError, RunCanceledError, StepwiseError } from "../kernel/index.ts";
 export type { SerializedError } from "../kernel/index.ts";
 export { backoffDelay, DEFAULT_RETRY, RetryPolicy, resolveRetry, shouldRetry, type RetryOption } from "./core/index.ts";
+export { ModelUsage, noUsage, TokenUsage, tokenUsage, UsageReport } from "./core/index.ts";
 export { acrossObjects } from "./faults.ts";
 export type { StepContext, ActionStepOptions, SignalWaitMarks, SlotLease, SlotPool } from "./workflow-api.ts";
 export { isStepContext, nextCall, nextRunId, startOnce, type CallerContext } from "./caller.ts";
@@ -38,5 +39,5 @@ export { OnCompleteRef, RUN_ID_PATTERN, RunCompletion, SIGNAL_NAME_PATTERN } fro
 export type { RunView, StepView, WaitingFor } from "./durable/run-view.ts";
 export type { RunTimeline, StepDetail, TimelineQuery, TimelineStep } from "./durable/run-timeline.ts";
 export type { AttemptOutcome, AttemptSpan } from "./core/attempt-history.ts";
-export { HISTORY_FORMAT, HistoryPatch, HistorySignal, HistoryStep, RunHistory } from "./history.ts";
+export { HISTORY_FORMAT, HistoryPatch, HistorySignal, HistoryStep, HistoryUsageRead, RunHistory } from "./history.ts";
 export { formatReplayReport, replayHistory, type ReplayOptions, type ReplayReport, type StepShape } from "./history-replay.ts";

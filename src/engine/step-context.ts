@@ -5,6 +5,7 @@ import type { RetryOption } from "./core/retry.ts";
 import { nameOf } from "./define.ts";
 import type { Registry } from "./registry.ts";
 import type { SignalContract } from "./core/step-machine.ts";
+import type { TokenUsage } from "./core/usage.ts";
 import { parseSignalPayload, signalContract } from "./signal-contract.ts";
 import type {
   ActionContext,
@@ -35,16 +36,17 @@ export type StepCall =
   | { kind: "workflow"; name: string; workflow: AnyWorkflow; args: unknown }
   | { kind: "now" | "random" | "uuid"; name: string };
 
+/** The synchronous, journaled reads of a handler's `step` (they take no sequence number). */
+export interface StepReads {
+  patched(changeId: string): boolean;
+  usage(): TokenUsage;
+}
+
 /**
  * Builds the handler's `step` over an executor that owns sequence numbers and the journal. References
  * (`internal.agents.generate`) resolve through `registry`; a definition passed as is runs as is.
  */
-export function createStepContext(
-  runId: string,
-  registry: Registry,
-  execute: (call: StepCall) => Promise<unknown>,
-  patched: (changeId: string) => boolean,
-): StepContext {
+export function createStepContext(runId: string, registry: Registry, execute: (call: StepCall) => Promise<unknown>, reads: StepReads): StepContext {
   // Not async: the handler must get the executor's own promise, which the combinator watch sees in
   // Promise.race (combinators.ts); a reference that resolves to nothing is a rejected promise.
   const callable = (kind: "action" | "mutation", ref: DefinitionLike | FunctionReference, args: unknown, opts: ActionStepOptions = {}) => {
@@ -102,7 +104,8 @@ export function createStepContext(
     now: () => execute({ kind: "now", name: "now" }) as Promise<number>,
     random: () => execute({ kind: "random", name: "random" }) as Promise<number>,
     uuid: () => execute({ kind: "uuid", name: "uuid" }) as Promise<string>,
-    patched,
+    patched: (changeId) => reads.patched(changeId),
+    usage: () => reads.usage(),
   };
 }
 

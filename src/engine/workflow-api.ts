@@ -5,6 +5,7 @@
 import type { z } from "zod";
 import type { FlowControl } from "./flow.ts";
 import type { RetryOption } from "./core/retry.ts";
+import type { TokenUsage, UsageReport } from "./core/usage.ts";
 
 /**
  * Where a function may be called from. `public`: also from outside the deployment (`POST
@@ -47,6 +48,17 @@ export interface ActionContext extends FunctionCalls {
   signal: AbortSignal;
   /** `${runId}:${seq}`: stable across retries and replays of this step. */
   idempotencyKey: string;
+  /**
+   * Reports tokens of model calls this attempt made, for the run's usage (`GET /api/runs/:runId`, the
+   * step's events, `step.usage()`). Agent actions report their answers themselves. What an attempt
+   * reports is journaled with its outcome, success or failure (those tokens were spent), and never
+   * again on replay; an attempt cut off before its outcome (a crash, a cancel) leaves no usage, and a
+   * report made after the outcome is ignored. Outside a workflow step (a pool job, an ActionRetrier
+   * run, `POST /api/functions`) nothing keeps it. A report that is not one throws `step.invalid_usage`.
+   * @example
+   * ctx.reportUsage({ model: "gpt-x", provider: "openai", inputTokens: 812, outputTokens: 64, totalTokens: 876 });
+   */
+  reportUsage(usage: UsageReport): void;
 }
 
 export interface ActionDefinition<Args, Result> {
@@ -192,6 +204,15 @@ export interface StepContext {
    * if (step.patched("send-receipt")) await step.runAction(internal.billing.sendReceipt, { orderId });
    */
   patched(changeId: string): boolean;
+  /**
+   * The token usage of this run's steps so far (what their attempts reported with `ctx.reportUsage`,
+   * agent steps included): the steps called before this point whose attempts ended. A step still running
+   * counts only its attempts that already failed. The answer is journaled where it was asked, so a
+   * replay reads the same numbers, and it takes no step: adding a read to running code is safe.
+   * @example
+   * if (step.usage().totalTokens > 50_000) return { stopped: "token budget" };
+   */
+  usage(): TokenUsage;
 }
 
 /**

@@ -78,6 +78,7 @@ export const ERROR_CODES = {
   "step.corrupt_journal": outcome("a journal row is malformed"),
   "step.abandoned": outcome("the step lost a Promise.race (or its Promise.all failed) and stopped waiting"),
   "step.failed": outcome("the step failed"),
+  "step.invalid_usage": outcome("ctx.reportUsage was given something that is not a usage report: `details` lists the failing paths"),
   "action.failed": outcome("the action threw", true),
   "action.non_retryable": outcome("the action threw a NonRetryableError"),
   "action.interrupted": outcome("the action was cut off by a crash", true),

@@ -103,6 +103,8 @@ describe("a workflow's agent step whose tool needs approval", () => {
     expect(done.result).toMatchObject({ text: "Refunded order A1.", answerId: approval.answerId });
     expect(await refunds(threadId)).toBe(1);
     expect(toolOutputSent(model)).toEqual({ type: "json", value: { refunded: true, orderId: "A1", amountCents: 900 } });
+    // The answer's two model calls (8 + 3 tokens asking, 10 + 5 after the decision) count once each, though two steps made the answer.
+    expect(done.usage).toMatchObject({ inputTokens: 18, outputTokens: 8, totalTokens: 26 });
 
     const again = await call("POST", `/api/threads/${threadId}/approvals/${approval.approvalId}`, { approved: false });
     expect(again.status).toBe(409);

@@ -19,6 +19,7 @@ const run = (over: Partial<RunView>): RunView => ({
   waitingFor: [],
   pausedAt: null,
   expiresAt: null,
+  usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0, byModel: [] },
   stats: { replayedSteps: 0, replayMs: null },
   ...over,
 });
@@ -86,6 +87,20 @@ describe("formatRun", () => {
     expect(formatRun(failed, T0 + 500)).toContain("error     fails the first time (test.first_time)");
     const paused = run({ status: "sleeping", pausedAt: T0 + S });
     expect(formatRun(paused, T0 + 2 * S)).toEqual(expect.arrayContaining(["status    sleeping (paused)", "paused    since 2026-11-17T10:00:01Z"]));
+  });
+
+  it("prints the tokens of a run whose agents reported usage, by model, and nothing for one without", () => {
+    const usage = {
+      inputTokens: 30,
+      outputTokens: 12,
+      totalTokens: 42,
+      byModel: [
+        { model: "model-a", provider: "mock", inputTokens: 10, outputTokens: 5, totalTokens: 15 },
+        { model: "model-b", provider: "", inputTokens: 20, outputTokens: 7, totalTokens: 27 },
+      ],
+    };
+    expect(formatRun(run({ usage }), T0)).toContain("tokens    42 (30 in, 12 out): model-a [mock] 15, model-b 27");
+    expect(formatRun(run({}), T0).some((line) => line.startsWith("tokens"))).toBe(false);
   });
 });
 

@@ -1,8 +1,9 @@
 // The console in headless Chromium (Debian's chromium, driven by playwright-core) against a real
 // `wrangler dev`: sign in; runs started through the API appear and finish live in the list; filters;
-// a run's timeline (one bar row per step, a retried step's attempts and backoffs); a signal sent from
-// the page completes the run; approve from the inbox; cancel; a forged cross-site POST changes nothing;
-// no page throws or logs a console error. A screenshot of each page goes to test-artifacts/console/.
+// a run's timeline (one bar row per step, a retried step's attempts and backoffs); a run's tokens, kept
+// current; a signal sent from the page completes the run; approve from the inbox; cancel; a forged
+// cross-site POST changes nothing; no page throws or logs a console error. A screenshot of each page
+// goes to test-artifacts/console/.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -10,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { apiOf, TOKEN, until } from "../helpers/dev-api.ts";
 import { launchChromium } from "../helpers/chromium.ts";
 import { REPO_ROOT, startWranglerDev, type DevServer } from "../helpers/wrangler-dev.ts";
+import { describeUsage } from "../../src/ui/shared/format.ts";
 
 const SHOTS = join(REPO_ROOT, "test-artifacts", "console");
 
@@ -149,6 +151,29 @@ describe("the console", () => {
       "completed",
     ]);
     await page.screenshot({ path: join(SHOTS, "run-timeline.png"), fullPage: true });
+    await page.close();
+  });
+
+  it("shows a run's tokens by model, and follows them live as its agent steps end", async () => {
+    const runId = await start("follow-up", { prompt: "My invoice PDF is blank", delayMs: 5_000 });
+    const sleeping = await until(
+      "the first answer",
+      () => runStatus(runId),
+      (r) => r.status === "sleeping",
+      30_000,
+      () => dev.logs(),
+    );
+    expect(sleeping.usage.byModel).toEqual([expect.objectContaining({ model: "offline", provider: "stepwise.offline" })]);
+    const page = await open(`/console/runs/${runId}`);
+    await page.waitForSelector("body[data-timeline=ready]");
+    const shown = await page.textContent("#run-usage");
+    expect(shown).toMatch(/^[\d,]+ \([\d,]+ in, [\d,]+ out\): offline [\d,]+$/);
+    await page.waitForSelector("#run-status [data-status=completed]", { timeout: 30_000 });
+    const ended = await runStatus(runId);
+    // Two answers now: the page redrew the field from the run's events, to what the API says.
+    expect(ended.usage.totalTokens).toBeGreaterThan(sleeping.usage.totalTokens);
+    await page.waitForFunction((text) => document.getElementById("run-usage")?.textContent === text, describeUsage(ended.usage));
+    await page.screenshot({ path: join(SHOTS, "run-usage.png"), fullPage: true });
     await page.close();
   });
 

@@ -1,6 +1,7 @@
 // Thread messages as zod schemas, the single source of truth for what a thread stores and returns.
 // Content follows the `ai` SDK's ModelMessage shape, limited to the JSON-safe parts threads keep.
 import { z } from "zod";
+import { TokenUsage } from "../../engine/core/index.ts";
 
 const TextPart = z.object({ type: z.literal("text"), text: z.string() });
 const ReasoningPart = z.object({ type: z.literal("reasoning"), text: z.string() });
@@ -114,6 +115,9 @@ export const ThreadInfo = z.object({
   updatedAt: z.number(),
   messageCount: z.number().int().nonnegative(),
   expiresAt: z.number().nullable().describe("When the thread is deleted (its retention after its last activity, ms since the epoch); null: kept forever"),
+  usage: TokenUsage.describe(
+    "The tokens of the thread's messages that record usage (agents' answers), whatever their status (failed answers spent tokens too), by model and provider",
+  ),
 });
 export type ThreadInfo = z.infer<typeof ThreadInfo>;
 

@@ -7,6 +7,7 @@ import { ThreadIndexEntry } from "./thread-index.ts";
 import { THREAD_MIGRATIONS } from "./thread-schema.ts";
 import { ApprovalStore } from "./approval-store.ts";
 import { type Clock, isMigrated, jsonColumn, migrate, mintId, Sql, type SqlRow } from "../../kernel/index.ts";
+import { ModelUsage, noUsage, tokenUsage, type TokenUsage } from "../../engine/index.ts";
 
 const MESSAGE_COLUMNS = `ord, id, role, message, text, status, agent_name AS agentName, model, provider, usage,
   finish_reason AS finishReason, prompt_message_id AS promptMessageId, answer_id AS answerId, final, error, created_at AS createdAt`;
@@ -49,6 +50,8 @@ export class ThreadStore {
   /** Tool calls waiting for a human's decision; written in the same transactions as the messages that ask and answer. */
   readonly approvals: ApprovalStore;
   #ready = false;
+  /** The usage of the messages up to `throughOrd`, summed by `usage()`; only later messages are read next time. */
+  #usage: { throughOrd: number; total: TokenUsage } = { throughOrd: 0, total: noUsage() };
 
   /** `clock` mints the message ids. */
   constructor(storage: DurableObjectStorage, clock: Clock) {
@@ -99,7 +102,33 @@ export class ThreadStore {
     if (row === undefined) return undefined;
     const count = z.number().parse(this.#sql.all("SELECT COUNT(*) AS n FROM messages")[0]?.n);
     // ThreadInfo drops the stored retention and last activity: callers see when it expires.
-    return ThreadInfo.parse({ ...row, messageCount: count, expiresAt: threadExpiry(row) });
+    return ThreadInfo.parse({ ...row, messageCount: count, expiresAt: threadExpiry(row), usage: this.usage() });
+  }
+
+  /**
+   * The tokens of the messages that record usage, whatever their status, by model and provider (empty
+   * when a message names none). Messages never change their usage once saved, so each call sums in SQL
+   * only the messages saved since the last one: info() stays cheap on a long thread, and the first call
+   * after a wake-up reads them all once.
+   */
+  usage(): TokenUsage {
+    if (!this.#ready) return noUsage();
+    const last =
+      z
+        .number()
+        .nullable()
+        .parse(this.#sql.first("SELECT MAX(ord) AS ord FROM messages")?.ord ?? null) ?? 0;
+    if (last <= this.#usage.throughOrd) return this.#usage.total;
+    const rows = this.#sql.all(
+      `SELECT COALESCE(model, '') AS model, COALESCE(provider, '') AS provider, COALESCE(SUM(json_extract(usage, '$.inputTokens')), 0) AS inputTokens,
+         COALESCE(SUM(json_extract(usage, '$.outputTokens')), 0) AS outputTokens, COALESCE(SUM(json_extract(usage, '$.totalTokens')), 0) AS totalTokens
+       FROM messages WHERE ord > ? AND ord <= ? AND usage IS NOT NULL GROUP BY 1, 2`,
+      this.#usage.throughOrd,
+      last,
+    );
+    const total = tokenUsage([...this.#usage.total.byModel, ...rows.map((r) => ModelUsage.parse(r))]);
+    this.#usage = { throughOrd: last, total };
+    return total;
   }
 
   /** When the thread is deleted; null when it is kept forever or does not exist. */
@@ -113,6 +142,7 @@ export class ThreadStore {
     await this.#storage.deleteAlarm();
     await this.#storage.deleteAll();
     this.#ready = false;
+    this.#usage = { throughOrd: 0, total: noUsage() };
   }
 
   /** The entry the thread index has not confirmed yet, with its version; undefined when it owes nothing (or there is no thread). */

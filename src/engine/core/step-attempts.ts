@@ -3,6 +3,7 @@
 import { encodePayload, type Clock, type SerializedError } from "../../kernel/index.ts";
 import { backoffDelay, shouldRetry, type RetryPolicy } from "./retry.ts";
 import { failStep, NO_WRITES, payloadError, type StepWrite, type Transition } from "./transition.ts";
+import type { UsageEntry } from "./usage.ts";
 
 /** Timers an attempt arms as it starts: its timeout, if it has one. */
 export function attemptStarted(seq: number, timeoutMs: number | undefined, now: number): StepWrite[] {
@@ -19,10 +20,22 @@ export interface AttemptInput {
   timed: boolean;
   now: number;
   clock: Pick<Clock, "random">;
+  /** The token usage the attempt reported (`ctx.reportUsage`), folded; none when it reported nothing. */
+  usage?: readonly UsageEntry[];
 }
 
-/** An attempt ended: the step completes, waits out a backoff, or fails. */
+/**
+ * An attempt ended: the step completes, waits out a backoff, or fails. The usage the attempt reported is
+ * journaled with that outcome, whichever it is, so a failed attempt's tokens count too (they were spent).
+ */
 export function afterAttempt(input: AttemptInput): Transition {
+  const transition = attemptOutcome(input);
+  const entries = input.usage ?? [];
+  if (entries.length === 0) return transition;
+  return { writes: [{ op: "recordUsage", seq: input.seq, attempt: input.attempt, entries }, ...transition.writes], next: transition.next };
+}
+
+function attemptOutcome(input: AttemptInput): Transition {
   const { seq, attempt, outcome, policy, now } = input;
   let error: SerializedError;
   if (outcome.ok) {

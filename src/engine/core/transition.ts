@@ -2,6 +2,7 @@
 // helpers every part of the machine shares. Pure: no storage, no clock.
 import { decodePayload, jsonColumn, SerializedError, StepwiseError, type IssueDetail, type JsonSchema } from "../../kernel/index.ts";
 import type { JournalEntry, NewStep, StepPatch, TimerKind } from "./journal.ts";
+import type { UsageEntry } from "./usage.ts";
 
 /** One change to the run's storage; a transition's writes form one transaction. */
 export type StepWrite =
@@ -13,7 +14,9 @@ export type StepWrite =
   | { op: "deleteStepTimers"; seq: number }
   | { op: "consumeSignal"; signalId: number; seq: number }
   /** A buffered signal the wait at `seq` would have taken fails its schema: taken off the buffer, refused, never delivered. */
-  | { op: "refuseSignal"; signalId: number; seq: number; issues: IssueDetail[]; at: number };
+  | { op: "refuseSignal"; signalId: number; seq: number; issues: IssueDetail[]; at: number }
+  /** The token usage attempt `attempt` reported, journaled with its outcome (before the step's update, whose event carries it). */
+  | { op: "recordUsage"; seq: number; attempt: number; entries: readonly UsageEntry[] };
 
 /** What the handler's step call does once the writes are durable. */
 export type Next =

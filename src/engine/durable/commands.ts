@@ -132,6 +132,7 @@ export class Commands {
     this.#live();
     const extra: Parameters<typeof buildRunView>[2] = {
       stepCount: state.store.stepCount(),
+      usage: state.store.usage.total(),
       stats: { replayedSteps: state.execution?.replayedSteps ?? null, replayMs: state.replayMs },
     };
     if (opts.steps !== "none") extra.steps = state.store.allSteps();

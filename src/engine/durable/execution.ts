@@ -10,6 +10,7 @@ import { log, loggedError, StepwiseError, toSerializedError, type Clock, type Se
 import type { JournalEntry } from "../core/journal.ts";
 import { resolveRetry } from "../core/retry.ts";
 import { CombinatorWatch } from "../core/combinators.ts";
+import { UsageMeter, type TokenUsage } from "../core/usage.ts";
 import {
   afterAttempt,
   attemptStarted,
@@ -79,6 +80,8 @@ export class HandlerExecution {
     for (const seq of seqs) this.#abandon(seq);
   });
   readonly replayedSteps: number;
+  /** Where the handler last read step.usage(): the seq it had reached, and how many reads it made there. */
+  #usageReads = { seq: -1, n: 0 };
   /** While the run is paused: released by `resume` (or `stop`); a step the journal does not hold waits for it. */
   #pauseGate: { released: Promise<void>; release: () => void } | null = null;
 
@@ -104,7 +107,7 @@ export class HandlerExecution {
         const seq = this.#nextSeq++;
         return this.#combinators.watch(this.#execute(seq, call), [seq]);
       },
-      (changeId) => this.#patched(changeId),
+      { patched: (changeId) => this.#patched(changeId), usage: () => this.#usage() },
     );
     this.#finishing = (async () => {
       let outcome: { ok: true; result: unknown } | { ok: false; error: SerializedError };
@@ -256,6 +259,24 @@ export class HandlerExecution {
     return value;
   }
 
+  /**
+   * `step.usage()`: the answer journaled for this read (the n-th at this seq), else the usage of the steps
+   * before this point as the journal has it now, journaled, so a replay answers the same whatever the
+   * steps in flight at the first read did later.
+   */
+  #usage(): TokenUsage {
+    const seq = this.#nextSeq;
+    if (this.#usageReads.seq !== seq) this.#usageReads = { seq, n: 0 };
+    const n = this.#usageReads.n++;
+    const { usage } = this.#host.store;
+    const known = usage.read(seq, n);
+    if (known !== undefined) return known;
+    if (this.#stopped) throw this.#stopped;
+    const total = usage.total(seq);
+    usage.insertRead({ seq, n, usage: total });
+    return total;
+  }
+
   readonly #bufferedSignal = (name: string, seq: number, skip: readonly number[]) => this.#host.store.pendingSignalFor(name, seq, skip);
 
   /**
@@ -296,10 +317,13 @@ export class HandlerExecution {
     let attempt = first;
     if (waitFirst) attempt = await this.#waitRetry(seq, attempt);
     for (;;) {
-      const outcome = await this.#attemptOnce(seq, call, attempt);
+      const meter = new UsageMeter();
+      const outcome = await this.#attemptOnce(seq, call, attempt, meter);
+      // What the attempt reported goes with its outcome; reports after this are ignored.
+      const usage = meter.close();
       if (this.#stopped) throw this.#stopped;
       const { clock } = this.#host;
-      const transition = afterAttempt({ seq, name: call.name, attempt, outcome, policy, timed: call.timeout !== undefined, now: clock.now(), clock });
+      const transition = afterAttempt({ seq, name: call.name, attempt, outcome, policy, timed: call.timeout !== undefined, now: clock.now(), clock, usage });
       this.#apply(transition.writes);
       if (transition.next.type !== "retryLater") return this.#follow(seq, call, transition.next);
       if (!outcome.ok) {
@@ -322,14 +346,27 @@ export class HandlerExecution {
     return failed + 1;
   }
 
-  async #attemptOnce(seq: number, call: ActionCall, attempt: number): Promise<{ ok: true; value: unknown } | { ok: false; error: SerializedError }> {
+  async #attemptOnce(
+    seq: number,
+    call: ActionCall,
+    attempt: number,
+    meter: UsageMeter,
+  ): Promise<{ ok: true; value: unknown } | { ok: false; error: SerializedError }> {
     const controller = new AbortController();
     this.#controllers.set(seq, controller);
     this.#apply(attemptStarted(seq, call.timeout, this.#host.clock.now()));
     this.#busy++;
     this.#host.ensureWatchdog();
     const ctx = withCalls(
-      { env: this.#host.env, runId: this.#host.runId, seq, attempt, signal: controller.signal, idempotencyKey: `${this.#host.runId}:${seq}` },
+      {
+        env: this.#host.env,
+        runId: this.#host.runId,
+        seq,
+        attempt,
+        signal: controller.signal,
+        idempotencyKey: `${this.#host.runId}:${seq}`,
+        reportUsage: (usage) => meter.report(usage),
+      },
       this.#host.registry,
     );
     let lease: SlotLease | undefined;

@@ -9,6 +9,7 @@ import type { SignalRecord } from "./run-store.ts";
 export function runHistory(state: RunState): RpcResult<RunHistory> {
   const { run, store } = state;
   if (run === undefined) return fail("run.not_found", "no such run");
+  const usage = store.usage.bySteps();
   const history: RunHistory = {
     format: HISTORY_FORMAT,
     runId: run.runId,
@@ -19,9 +20,10 @@ export function runHistory(state: RunState): RpcResult<RunHistory> {
     createdAt: run.createdAt,
     completedAt: run.completedAt,
     exportedAt: state.clock.now(),
-    steps: store.allSteps().map(historyStep),
+    steps: store.allSteps().map((s) => historyStep(s, usage.get(s.seq))),
     patches: store.allPatches(),
     signals: store.allSignals().map(historySignal),
+    usageReads: store.usage.allReads(),
   };
   if (run.result !== null) history.result = decodePayload(run.result);
   if (run.error !== null) {

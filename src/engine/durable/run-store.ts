@@ -5,6 +5,7 @@ import { isMigrated, migrate, Sql, type IssueDetail, type SqlRow, type SqlValue 
 import { parseJournalRow, StepRecord, TimerKind, type JournalEntry, type NewStep, type StepPatch, type StepStatus } from "../core/journal.ts";
 import type { StepWrite } from "../core/step-machine.ts";
 import { MIGRATIONS } from "./schema.ts";
+import { UsageStore } from "./usage-store.ts";
 
 export const RunStatus = z.enum(["running", "completed", "failed", "canceled"]);
 export type RunStatus = z.infer<typeof RunStatus>;
@@ -122,6 +123,11 @@ const STEP_EVENT: Record<StepStatus, string> = {
   abandoned: "step.abandoned",
 };
 
+/** The step kinds that run attempts, and so may report token usage. */
+const ATTEMPTED = new Set(["action", "mutation", "run"]);
+/** The step events that end an attempt or the step: they carry the step's usage so far, when it has any. */
+const USAGE_EVENTS = new Set<StepStatus>(["completed", "failed", "retrying", "canceled"]);
+
 /** The watchdog is one timer per run; it takes this seq so the (kind, seq) key stays unique. */
 export const WATCHDOG_SEQ = -1;
 
@@ -131,10 +137,13 @@ const STEP_COLUMNS = `seq, name, kind, status, attempts, args, result, error, st
 export class RunStore {
   readonly #storage: DurableObjectStorage;
   readonly #sql: Sql;
+  /** Token usage: what attempts reported, and the answers of step.usage(). */
+  readonly usage: UsageStore;
 
   constructor(storage: DurableObjectStorage) {
     this.#storage = storage;
     this.#sql = new Sql(storage);
+    this.usage = new UsageStore(this.#sql);
   }
 
   /** Whether a run was ever inserted here (the schema exists). Creates nothing. */
@@ -242,7 +251,10 @@ export class RunStore {
       r.now,
       r.now,
     );
-    this.appendEvent("run.finished", r.error === null ? { status: r.status } : { status: r.status, error: JSON.parse(r.error) }, r.now);
+    const data: Record<string, unknown> = { status: r.status };
+    if (r.error !== null) data.error = JSON.parse(r.error);
+    data.usage = this.usage.total();
+    this.appendEvent("run.finished", data, r.now);
   }
 
   /** The run-index outbox: what the index was last told, and a version that only grows. */
@@ -300,6 +312,9 @@ export class RunStore {
         break;
       case "refuseSignal":
         this.refuseSignal(w.signalId, w.seq, w.issues, w.at);
+        break;
+      case "recordUsage":
+        this.usage.record(w.seq, w.attempt, w.entries);
         break;
     }
   }
@@ -447,6 +462,10 @@ export class RunStore {
     const data: Record<string, unknown> = { ...step };
     if (error !== null && (status === "failed" || status === "retrying")) data.error = JSON.parse(error);
     if (wakeAt !== null && (status === "sleeping" || status === "retrying" || status === "waiting")) data.until = wakeAt;
+    if (USAGE_EVENTS.has(status) && ATTEMPTED.has(step.kind)) {
+      const usage = this.usage.step(step.seq);
+      if (usage !== null) data.usage = usage;
+    }
     this.appendEvent(STEP_EVENT[status], data, now);
   }
 

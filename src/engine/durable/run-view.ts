@@ -3,6 +3,7 @@ import { z } from "zod";
 import { liveStatus, type StepRecord } from "../core/journal.ts";
 import { decodePayload, jsonColumn } from "../../kernel/index.ts";
 import type { RunRecord } from "./run-store.ts";
+import type { TokenUsage } from "../core/usage.ts";
 import { ChildDetail, SignalDetail } from "../core/journal.ts";
 
 export type WaitingFor =
@@ -55,6 +56,8 @@ export interface RunView {
   /** While the run waits in its workflow's line (flow control): which, since when, and its place. */
   queue?: QueuePlace;
   steps?: StepView[];
+  /** The tokens its steps' attempts reported (agent steps report theirs), in all and by model; zeros when none did. */
+  usage: TokenUsage;
   /** How many journaled steps this instance replayed when it picked the run up (null: not live here). */
   stats: { replayedSteps: number | null; replayMs: number | null };
 }
@@ -78,7 +81,11 @@ export function liveRunStatus(run: RunRecord, open: StepRecord[]): RunView["stat
 
 const ErrorJson = z.object({ code: z.string(), message: z.string() });
 
-export function buildRunView(run: RunRecord, open: StepRecord[], extra: { steps?: StepRecord[]; stepCount: number; stats: RunView["stats"] }): RunView {
+export function buildRunView(
+  run: RunRecord,
+  open: StepRecord[],
+  extra: { steps?: StepRecord[]; stepCount: number; usage: TokenUsage; stats: RunView["stats"] },
+): RunView {
   const view: RunView = {
     runId: run.runId,
     workflow: run.workflow,
@@ -92,6 +99,7 @@ export function buildRunView(run: RunRecord, open: StepRecord[], extra: { steps?
     waitingFor: run.status === "running" ? open.map(waitingFor) : [],
     pausedAt: run.status === "running" ? run.pausedAt : null,
     expiresAt: run.expiresAt,
+    usage: extra.usage,
     stats: extra.stats,
   };
   if (run.restartOf !== null) {

@@ -116,4 +116,27 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE run ADD COLUMN flow_state TEXT;
   ALTER TABLE run ADD COLUMN queued_at INTEGER;
   `,
+  // 8: token usage. What each attempt of a step reported (ctx.reportUsage), written with the attempt's
+  // outcome: one row per model for reports without a key (usage_key ''), one per key for keyed ones (a
+  // step counts a key's latest attempt only). And the answers of step.usage(), journaled by where the
+  // handler asked (the step seq it had reached, and the how-manieth read there), so a replay reads the same.
+  `
+  CREATE TABLE step_usage (
+    seq INTEGER NOT NULL,
+    usage_key TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    model TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    total_tokens INTEGER NOT NULL,
+    PRIMARY KEY (seq, usage_key, attempt, model, provider)
+  ) WITHOUT ROWID;
+  CREATE TABLE usage_reads (
+    seq INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    usage TEXT NOT NULL,
+    PRIMARY KEY (seq, n)
+  ) WITHOUT ROWID;
+  `,
 ];

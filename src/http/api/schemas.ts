@@ -1,7 +1,7 @@
 // The API's request and response schemas: the routes validate with these and the OpenAPI document is
 // generated from these, so the two cannot drift apart.
 import { z } from "zod";
-import { IndexWait, RUN_ID_PATTERN, RUN_ID_PREFIX_PATTERN, RunHistory, SIGNAL_NAME_PATTERN, WORKFLOW_NAME_PATTERN } from "../../engine/index.ts";
+import { IndexWait, RUN_ID_PATTERN, RUN_ID_PREFIX_PATTERN, RunHistory, SIGNAL_NAME_PATTERN, TokenUsage, WORKFLOW_NAME_PATTERN } from "../../engine/index.ts";
 
 export const Problem = z.object({
   type: z.string(),
@@ -154,6 +154,9 @@ export const RunView = z.object({
     .optional()
     .describe("While the run waits in its workflow's line (flow control: concurrency, throttle, debounce)"),
   steps: z.array(StepView).optional(),
+  usage: TokenUsage.describe(
+    "The tokens its steps' attempts reported (agent steps report their answers; ctx.reportUsage), failed attempts included, in all and by model and provider; zeros and an empty list when none did",
+  ),
   stats: z.object({ replayedSteps: z.number().nullable(), replayMs: z.number().nullable() }),
 });
 
@@ -263,4 +266,14 @@ export const WorkflowList = z.object({
   ),
 });
 
-export const RunEvent = z.object({ seq: z.number().int(), type: z.string(), at: z.number(), data: z.record(z.string(), z.unknown()) });
+export const RunEvent = z.object({
+  seq: z.number().int(),
+  type: z.string(),
+  at: z.number(),
+  data: z
+    .record(z.string(), z.unknown())
+    .describe(
+      "What happened: for a step, its seq, name, kind and attempt; `usage` (as the run's) on the step.retrying, step.completed, step.failed and step.canceled " +
+        "of a step whose attempts reported tokens, the step's so far; on run.finished, `status`, `error` and `usage`, the run's",
+    ),
+});

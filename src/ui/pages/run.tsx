@@ -2,6 +2,7 @@
 // operator may take (each confirmed), and the step timeline that console.js draws from the timeline API.
 import type { FC } from "hono/jsx";
 import { ConfirmDialog, describeWait, Duration, JsonView, StatusBadge, Time } from "../components.tsx";
+import { describeUsage } from "../shared/format.ts";
 import type { RunView } from "../../engine/index.ts";
 import { Layout } from "../layout.tsx";
 
@@ -61,6 +62,13 @@ export const RunPage: FC<{ csrf: string; run: RunPageData; now: number }> = ({ c
           </dd>
           <dt>Steps</dt>
           <dd id="step-count">{run.stepCount}</dd>
+          <dt>Tokens</dt>
+          <dd
+            id="run-usage"
+            title={run.usage.byModel.map((m) => `${m.model} (${m.provider || "provider unknown"}): ${m.inputTokens} in, ${m.outputTokens} out`).join("\n")}
+          >
+            {describeUsage(run.usage)}
+          </dd>
           <dt>Waiting for</dt>
           <dd id="run-waits">{run.waitingFor.length === 0 ? <span class="muted">nothing</span> : run.waitingFor.map(describeWait).join(", ")}</dd>
           {run.queue === undefined ? null : (

@@ -1,5 +1,5 @@
 // Words the server-rendered pages and their browser scripts both write: durations, what a run waits
-// for, the shape beside each status. Pure, with neither DOM nor Worker types, so both sides import it.
+// for, its tokens, the shape beside each status. Pure, with neither DOM nor Worker types, so both sides import it.
 
 /** 850 ms, 12.3 s, 4 min 5 s, 2 h 3 min, 3 d 4 h. */
 export function formatDuration(ms: number): string {
@@ -37,6 +37,22 @@ export function describeWait(w: WaitSummary): string {
     default:
       return `step ${w.name ?? ""}`;
   }
+}
+
+/** A run's token usage as the API answers it (TokenUsage), as far as the pages read it. */
+export interface UsageSummary {
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  byModel: { model: string; provider: string; totalTokens: number }[];
+}
+
+/** A run's tokens in a few words: "42 (30 in, 12 out): model-a 15, model-b 27", or "none" when no step reported any. */
+export function describeUsage(u: UsageSummary): string {
+  if (u.byModel.length === 0) return "none";
+  const models = u.byModel.map((m) => `${m.model} ${m.totalTokens.toLocaleString("en-US")}`).join(", ");
+  const n = (v: number) => v.toLocaleString("en-US");
+  return `${n(u.totalTokens)} (${n(u.inputTokens)} in, ${n(u.outputTokens)} out): ${models}`;
 }
 
 /** A shape per status, so status never rests on colour alone. */

@@ -390,6 +390,23 @@ describe("an attempt ends", () => {
     ]);
   });
 
+  it.each([
+    ["a success", { ok: true as const, value: 1 }, 1, "return"],
+    ["a failure that is retried", { ok: false as const, error: boom }, 1, "retryLater"],
+    ["a failure of the last attempt", { ok: false as const, error: boom }, 3, "throw"],
+    ["a result that cannot be journaled", { ok: true as const, value: 1n }, 1, "throw"],
+  ])("%s journals the usage the attempt reported first, in the same transition", (_, outcome, n, next) => {
+    const usage = [{ key: null, model: "m", provider: "p", inputTokens: 3, outputTokens: 2, totalTokens: 5 }];
+    const t = attempt({ attempt: n, outcome, usage });
+    expect(t.writes[0]).toEqual({ op: "recordUsage", seq: 3, attempt: n, entries: usage });
+    expect(t.writes.slice(1)).toEqual(attempt({ attempt: n, outcome }).writes);
+    expect(t.next.type).toBe(next);
+  });
+
+  it("an attempt that reported nothing writes no usage", () => {
+    expect(attempt({ usage: [] })).toEqual(attempt({}));
+  });
+
   it("the next attempt is journaled as it starts, so a crash inside it counts it", () => {
     expect(retryDue(3, 2, NOW)).toEqual({
       writes: [{ op: "updateStep", seq: 3, patch: { status: "running", attempts: 3 }, at: NOW }],

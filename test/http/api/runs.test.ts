@@ -1,7 +1,7 @@
 // Idempotent starts, the run list, the event streams, the OpenAPI document and the typed client.
 import { exports } from "cloudflare:workers";
 import { hc } from "hono/client";
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import type { AppType } from "../../../src/http/app.ts";
 import { call, problemOf } from "../../helpers/http.ts";
 import { type Ev, readSse } from "../../helpers/sse.ts";
@@ -173,6 +173,12 @@ describe("OpenAPI and the typed client", () => {
       expect.arrayContaining(["waitingFor", "completedAt"]),
     );
     expect(doc.paths["/api/inbox"]!.get.parameters.map((p: { name: string }) => p.name)).toEqual(["limit", "cursor"]);
+    // A run's and a thread's token usage: one schema, the totals and the same by model.
+    const usageOf = (path: string) => doc.paths[path]!.get.responses["200"].content["application/json"].schema.properties.usage;
+    for (const usage of [usageOf("/api/runs/{runId}"), usageOf("/api/threads/{id}")]) {
+      expect(usage.required).toEqual(["inputTokens", "outputTokens", "totalTokens", "byModel"]);
+      expect(Object.keys(usage.properties.byModel.items.properties)).toEqual(["model", "provider", "inputTokens", "outputTokens", "totalTokens"]);
+    }
     expect(Object.keys(doc.paths["/api/live/runs"]!.get.responses)).toEqual(expect.arrayContaining(["101", "401", "426"]));
     // The thread sockets take a ticket, not the bearer token.
     const chat = doc.paths["/api/threads/{id}/ws"]!.get;
@@ -200,5 +206,7 @@ describe("OpenAPI and the typed client", () => {
     await settle(runStub(runId));
     const run = await (await api.api.runs[":runId"].$get({ param: { runId }, query: { steps: "none" } })).json();
     expect(run).toMatchObject({ status: "completed", result: { outcome: "approved" } });
+    expectTypeOf(run.usage.byModel).toEqualTypeOf<{ model: string; provider: string; inputTokens: number; outputTokens: number; totalTokens: number }[]>();
+    expect(run.usage).toEqual({ inputTokens: 0, outputTokens: 0, totalTokens: 0, byModel: [] });
   });
 });

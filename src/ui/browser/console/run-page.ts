@@ -1,6 +1,6 @@
 // A run's page: its actions (each confirmed; a refusal shows the API's problem and changes nothing),
 // the step timeline with a step's details on selection, and the run's event stream followed live.
-import { describeWait, ENDED_STATUSES, type WaitSummary } from "../../shared/format.ts";
+import { describeUsage, describeWait, ENDED_STATUSES, type UsageSummary, type WaitSummary } from "../../shared/format.ts";
 import { api, ApiProblem, confirmAction, el, showProblem, toast } from "./dom.ts";
 import { statusBadge } from "./runs-live.ts";
 import { preciseTimeElement } from "./time.ts";
@@ -15,6 +15,7 @@ interface RunView {
   updatedAt: number;
   stepCount: number;
   waitingFor: WaitSummary[];
+  usage: UsageSummary;
   pausedAt: number | null;
   restartedAs?: string;
   /** Present while the run waits in its workflow's line. */
@@ -97,6 +98,8 @@ export function runPage(): void {
     if (waits) waits.textContent = run.waitingFor.length === 0 ? "nothing" : run.waitingFor.map(describeWait).join(", ");
     const count = document.getElementById("step-count");
     if (count) count.textContent = String(run.stepCount);
+    const usage = document.getElementById("run-usage");
+    if (usage) usage.textContent = describeUsage(run.usage);
     // A queued run's place in line goes once its line admitted it (the page is drawn while it waits).
     const place = document.getElementById("run-queue");
     if (place && run.queue === undefined) {
