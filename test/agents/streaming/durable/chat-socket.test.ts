@@ -49,6 +49,47 @@ describe("tickets", () => {
   });
 });
 
+describe("regenerate", () => {
+  const regenerateFrame = (requestId: string, messageId?: string) => ({ ...sendFrame(requestId, "unused"), trigger: "regenerate-message", messageId });
+
+  it("answers an earlier prompt again: what followed it is kept, superseded; the history and the model see only the new answer", async () => {
+    const threadId = await thread();
+    const client = await TestSocket.open(threadId);
+    client.send(sendFrame("r1", "first question"));
+    await client.untilDone("r1");
+    client.send(sendFrame("r2", "second question"));
+    await client.untilDone("r2");
+    const before = (await listMessages(env, threadId)).messages;
+    client.send(regenerateFrame("r3", before[1]!.id));
+    const frames = await client.untilDone("r3");
+    expect(frames.at(-1)).toEqual({ type: "end", requestId: "r3" });
+    const after = (await listMessages(env, threadId)).messages;
+    const answer = chunksOf(frames)[0]!.messageId;
+    expect(after.map((m) => [m.id, m.status])).toEqual([
+      [before[0]!.id, "success"],
+      [before[1]!.id, "superseded"],
+      [before[2]!.id, "superseded"],
+      [before[3]!.id, "superseded"],
+      [answer, "success"],
+    ]);
+    expect(after[4]).toMatchObject({ promptMessageId: before[0]!.id, final: true, answerId: answer });
+    const ui = (await (await call("GET", `/api/threads/${threadId}/ui-messages`)).json()) as { messages: { id: string }[] };
+    expect(ui.messages.map((m) => m.id)).toEqual([before[0]!.id, answer]);
+  });
+
+  it("refuses when no prompt matches, and changes nothing", async () => {
+    const threadId = await thread();
+    const client = await TestSocket.open(threadId);
+    client.send(regenerateFrame("g1"));
+    expect(await client.next((f) => f.requestId === "g1")).toMatchObject({ type: "error", errorText: expect.stringContaining("chat.nothing_to_regenerate") });
+    client.send(sendFrame("g2", "hello"));
+    await client.untilDone("g2");
+    client.send(regenerateFrame("g3", "msg_unknown"));
+    expect(await client.next((f) => f.requestId === "g3")).toMatchObject({ type: "error", errorText: expect.stringContaining("chat.nothing_to_regenerate") });
+    expect((await listMessages(env, threadId)).messages.map((m) => m.status)).toEqual(["success", "success"]);
+  });
+});
+
 describe("send", () => {
   it("saves the prompt and streams the answer from sequence 0, then end; the text is the saved message", async () => {
     const threadId = await thread();
