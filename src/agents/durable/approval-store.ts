@@ -3,32 +3,18 @@
 // when the message holding its decision is saved, each in that message's transaction.
 import { z } from "zod";
 import type { Sql, SqlRow } from "../../kernel/index.ts";
-import { approvalRequestsOf, approvalResponsesOf, ApprovalOwner, ApprovalStatus, type ToolApproval, type ToolDecision } from "../core/approval.ts";
+import { approvalRequestsOf, approvalResponsesOf, type ApprovalOwner, type ApprovalStatus, ToolApproval, type ToolDecision } from "../core/approval.ts";
 import type { ThreadModelMessage } from "../core/message.ts";
 
 const COLUMNS = `approval_id AS approvalId, answer_id AS answerId, prompt_message_id AS promptMessageId, agent_name AS agentName,
   tool_call_id AS toolCallId, tool_name AS toolName, input, owner, run_id AS runId, signal, request_seq AS requestSeq, status, reason,
   decided_by AS decidedBy, decided_at AS decidedAt, applied_at AS appliedAt, expires_at AS expiresAt, created_at AS createdAt`;
 
-const Row = z.object({
-  approvalId: z.string(),
-  answerId: z.string(),
-  promptMessageId: z.string(),
-  agentName: z.string(),
-  toolCallId: z.string(),
-  toolName: z.string(),
+/** A row as stored: the approval (its input as JSON text) with where a run waits for it. */
+const Row = ToolApproval.omit({ threadId: true, input: true }).extend({
   input: z.string(),
-  owner: ApprovalOwner.nullable(),
-  runId: z.string().nullable(),
   signal: z.string().nullable(),
   requestSeq: z.number().nullable(),
-  status: ApprovalStatus,
-  reason: z.string().nullable(),
-  decidedBy: z.string().nullable(),
-  decidedAt: z.number().nullable(),
-  appliedAt: z.number().nullable(),
-  expiresAt: z.number().nullable(),
-  createdAt: z.number(),
 });
 
 /** An approval with where its run waits for it (a run-owned approval's signal and request step). */

@@ -2,32 +2,7 @@
 // answer is returned instead of a new one, and usage bookkeeping.
 import { describe, expect, it } from "vitest";
 import { planAnswer, sumUsage, toUsage } from "../../../src/agents/core/context.ts";
-import type { MessageRecord, ThreadModelMessage } from "../../../src/agents/core/message.ts";
-
-let order = 0;
-function record(message: ThreadModelMessage, extra: Partial<MessageRecord> = {}): MessageRecord {
-  order++;
-  return {
-    id: `msg_${order}`,
-    threadId: "thread_x",
-    order,
-    role: message.role,
-    message,
-    text: "",
-    status: "success",
-    agentName: null,
-    model: null,
-    provider: null,
-    usage: null,
-    finishReason: null,
-    promptMessageId: null,
-    answerId: null,
-    final: false,
-    error: null,
-    createdAt: 0,
-    ...extra,
-  };
-}
+import { record } from "../../helpers/message-records.ts";
 
 describe("planAnswer", () => {
   const history = [record({ role: "user", content: "Hi" }), record({ role: "assistant", content: "Hello" })];

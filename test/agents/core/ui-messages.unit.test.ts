@@ -3,33 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { pendingApprovals } from "../../../src/agents/core/approval.ts";
 import { planAnswer } from "../../../src/agents/core/context.ts";
-import type { MessageRecord, ThreadModelMessage } from "../../../src/agents/core/message.ts";
+import { record } from "../../helpers/message-records.ts";
 import { toUIMessages } from "../../../src/agents/core/ui-messages.ts";
-
-let order = 0;
-function record(message: ThreadModelMessage, extra: Partial<MessageRecord> = {}): MessageRecord {
-  order++;
-  return {
-    id: `m${order}`,
-    threadId: "thread_x",
-    order,
-    role: message.role,
-    message,
-    text: typeof message.content === "string" ? message.content : message.content.flatMap((p) => (p.type === "text" ? [p.text] : [])).join(""),
-    status: "success",
-    agentName: "refunds",
-    model: null,
-    provider: null,
-    usage: null,
-    finishReason: null,
-    promptMessageId: null,
-    answerId: null,
-    final: false,
-    error: null,
-    createdAt: 0,
-    ...extra,
-  };
-}
 
 const prompt = record({ role: "user", content: "Refund order 42" }, { id: "u1", agentName: null });
 const asks = record(
