@@ -30,6 +30,15 @@ function threadObject(threadId: string) {
   };
 }
 
+/** An answer stream opened by hand on a thread's prompt, as a step or a Worker call would open one. */
+async function openHandStream(threadId: string, promptMessageId: string, producer: "step" | "call") {
+  const rpc = streamStub(env, threadId);
+  const streamId = newStreamId();
+  const answerId = `msg_${streamId.slice(4)}`;
+  unwrap(await rpc.openStream({ streamId, producer, agentName: "helper", promptMessageId, answerId, runId: null, model: "hand", provider: "test" }));
+  return { rpc, streamId };
+}
+
 async function gone(threadId: string): Promise<void> {
   expect((await refusal(getThread(env, threadId))).code).toBe("thread.not_found");
   expect((await refusal(listMessages(env, threadId))).code).toBe("thread.not_found");
@@ -93,20 +102,7 @@ describe("thread retention", () => {
     const { expiresAt } = await getThread(env, threadId);
     const t = threadObject(threadId);
     await t.stop(expiresAt! - 1_000);
-    const rpc = streamStub(env, threadId);
-    const streamId = newStreamId();
-    unwrap(
-      await rpc.openStream({
-        streamId,
-        producer: "step",
-        agentName: "helper",
-        promptMessageId: messageId,
-        answerId: `msg_${streamId.slice(4)}`,
-        runId: null,
-        model: "hand",
-        provider: "test",
-      }),
-    );
+    const { rpc, streamId } = await openHandStream(threadId, messageId, "step");
     unwrap(await rpc.pushChunks({ streamId, from: 0, chunks: [{ type: "start", messageId: streamId }] }));
 
     await t.advance(2_000); // expired, and the producer spoke 2 s ago
@@ -127,20 +123,7 @@ describe("thread retention", () => {
     const t = threadObject(threadId);
     const now = expiresAt! - 30 * DAY_MS + 5_000;
     await t.stop(now);
-    const rpc = streamStub(env, threadId);
-    const streamId = newStreamId();
-    unwrap(
-      await rpc.openStream({
-        streamId,
-        producer: "call",
-        agentName: "helper",
-        promptMessageId: messageId,
-        answerId: `msg_${streamId.slice(4)}`,
-        runId: null,
-        model: "hand",
-        provider: "test",
-      }),
-    );
+    const { rpc, streamId } = await openHandStream(threadId, messageId, "call");
     expect(await t.alarm()).toBe(now + 60_000);
 
     unwrap(await rpc.endStream({ streamId, outcome: "completed" }));
