@@ -17,6 +17,11 @@ export type UsageRead = z.infer<typeof UsageRead>;
 
 export class UsageStore {
   readonly #sql: Sql;
+  /**
+   * The steps that reported usage, read once per instance: most steps report none, and a step's end
+   * event then asks nothing of SQLite (a set that holds a seq a rolled-back write added only costs a query).
+   */
+  #reported: Set<number> | null = null;
 
   constructor(sql: Sql) {
     this.#sql = sql;
@@ -24,6 +29,7 @@ export class UsageStore {
 
   /** Journals what attempt `attempt` of step `seq` reported; inside the transaction of its outcome. */
   record(seq: number, attempt: number, entries: readonly UsageEntry[]): void {
+    if (entries.length > 0) this.#steps().add(seq);
     for (const e of entries) {
       this.#sql.exec(
         `INSERT INTO step_usage (seq, usage_key, attempt, model, provider, input_tokens, output_tokens, total_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -47,6 +53,7 @@ export class UsageStore {
 
   /** One step's usage over its attempts; null when it reported none. */
   step(seq: number): TokenUsage | null {
+    if (!this.#steps().has(seq)) return null;
     const usage = this.#sum("u.seq = ?", seq);
     return usage.byModel.length === 0 ? null : usage;
   }
@@ -77,6 +84,11 @@ export class UsageStore {
     return this.#sql
       .all("SELECT seq, n, usage FROM usage_reads ORDER BY seq, n")
       .map((r) => UsageRead.parse({ ...r, usage: jsonColumn(TokenUsage, z.string().parse(r.usage), "usage_reads.usage") }));
+  }
+
+  #steps(): Set<number> {
+    this.#reported ??= new Set(this.#sql.all("SELECT DISTINCT seq FROM step_usage").map((r) => z.number().int().parse(r.seq)));
+    return this.#reported;
   }
 
   #sum(where: string, ...bindings: SqlValue[]): TokenUsage {
