@@ -73,7 +73,7 @@ export class ApprovalStore {
       c.expiresAt,
       c.approvalId,
     );
-    return this.get("", c.approvalId) !== undefined;
+    return this.#sql.first("SELECT 1 AS one FROM tool_approvals WHERE approval_id = ?", c.approvalId) !== undefined;
   }
 
   get(threadId: string, approvalId: string): StoredApproval | undefined {
@@ -123,11 +123,11 @@ export class ApprovalStore {
     return { ok: true, approval: this.get(threadId, approvalId)! };
   }
 
-  /** Thread-owned approvals past their expiry become `expired`; returns the answers they belong to. */
-  expireDue(now: number): string[] {
+  /** Thread-owned approvals past their expiry become `expired`; returns them (their ids and answers). */
+  expireDue(now: number): { approvalId: string; answerId: string }[] {
     const due = this.#sql
-      .all("SELECT DISTINCT answer_id AS answerId FROM tool_approvals WHERE owner = 'thread' AND status = 'pending' AND expires_at <= ?", now)
-      .map((r) => z.string().parse(r.answerId));
+      .all("SELECT approval_id AS approvalId, answer_id AS answerId FROM tool_approvals WHERE owner = 'thread' AND status = 'pending' AND expires_at <= ?", now)
+      .map((r) => z.object({ approvalId: z.string(), answerId: z.string() }).parse(r));
     this.#sql.exec(
       "UPDATE tool_approvals SET status = 'expired', decided_by = 'timeout', decided_at = ? WHERE owner = 'thread' AND status = 'pending' AND expires_at <= ?",
       now,

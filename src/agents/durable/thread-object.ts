@@ -258,8 +258,9 @@ export class AgentThread extends DurableObject<Env> implements ThreadObjectRpc, 
     const threadId = this.#store.threadId();
     if (threadId === undefined) return;
     const now = this.#clock.now();
-    for (const answerId of this.#store.approvals.expireDue(now))
-      this.#hub.events.broadcast({ type: "approval.changed", approvalId: "", answerId, status: "expired" });
+    for (const { approvalId, answerId } of this.#store.approvals.expireDue(now)) {
+      this.#hub.events.broadcast({ type: "approval.changed", approvalId, answerId, status: "expired" });
+    }
     for (const answerId of this.#store.approvals.readyToContinue()) {
       try {
         await this.#chat.continueAnswer(answerId);
