@@ -128,13 +128,15 @@ async function applyDecisions(
   const chunks: Record<string, unknown>[] = [];
   for (const p of decided) {
     const d = byId.get(p.approvalId)!;
-    responses.content.push({
-      type: "tool-approval-response",
+    // The saved part and the UI chunk have one shape.
+    const response = {
+      type: "tool-approval-response" as const,
       approvalId: p.approvalId,
       approved: d.approved,
       ...(d.reason === undefined ? {} : { reason: d.reason }),
-    });
-    chunks.push({ type: "tool-approval-response", approvalId: p.approvalId, approved: d.approved, ...(d.reason === undefined ? {} : { reason: d.reason }) });
+    };
+    responses.content.push(response);
+    chunks.push(response);
   }
   for (const p of decided) {
     const d = byId.get(p.approvalId)!;
@@ -155,7 +157,7 @@ async function applyDecisions(
     agentName: settings.name,
     promptMessageId: turn.promptMessageId,
     answerId: turn.answerId,
-    ...modelFields(turn.model),
+    ...modelName(turn.model),
   };
   const key = `decisions:${turn.answerId}:${decided.map((p) => p.approvalId).join(",")}`;
   turn.responses.push(...(await appendMessages(turn.env, turn.threadId, [message], key)));
@@ -182,11 +184,6 @@ async function runTool(tool: Tool | undefined, call: PendingApproval, signal: Ab
   } catch (err) {
     return { type: "error-text", value: err instanceof Error ? err.message : String(err) };
   }
-}
-
-function modelFields(model: LanguageModel): { model: string; provider: string } {
-  const name = modelName(model);
-  return { model: name.model, provider: name.provider };
 }
 
 /** Saves one model step's messages (usage on its first assistant message); returns them. */

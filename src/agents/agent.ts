@@ -389,8 +389,7 @@ export class Agent {
       pendingApprovals: turn.pending,
       usage: turn.threadId === undefined && generated !== undefined ? generated.usage : summary.usage,
       finishReason: generated?.finishReason ?? last?.finishReason ?? "stop",
-      model: modelName(turn.model).model,
-      provider: modelName(turn.model).provider,
+      ...modelName(turn.model),
     };
     // An answer that went on after decisions was partly made by earlier steps: this step reports its own part.
     if (turn.threadId !== undefined) stepUsageOf.set(result, usageSinceDecisions(turn.responses));

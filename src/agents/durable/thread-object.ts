@@ -160,8 +160,7 @@ export class AgentThread extends DurableObject<Env> implements ThreadObjectRpc, 
     if (!parsed.success) return invalid(parsed.error);
     if (!this.#store.approvals.claim({ ...parsed.data, owner: "run" }))
       return fail("approval.not_found", `no tool approval ${parsed.data.approvalId} in this thread`);
-    const a = this.#store.approvals.get(this.#store.threadId()!, parsed.data.approvalId)!;
-    this.#hub.events.broadcast({ type: "approval.changed", approvalId: a.approvalId, answerId: a.answerId, status: a.status });
+    this.#hub.events.approvalChanged(this.#store.approvals.get(this.#store.threadId()!, parsed.data.approvalId)!);
     return ok(true);
   }
 
@@ -258,9 +257,7 @@ export class AgentThread extends DurableObject<Env> implements ThreadObjectRpc, 
     const threadId = this.#store.threadId();
     if (threadId === undefined) return;
     const now = this.#clock.now();
-    for (const { approvalId, answerId } of this.#store.approvals.expireDue(now)) {
-      this.#hub.events.broadcast({ type: "approval.changed", approvalId, answerId, status: "expired" });
-    }
+    for (const expired of this.#store.approvals.expireDue(now)) this.#hub.events.approvalChanged({ ...expired, status: "expired" });
     for (const answerId of this.#store.approvals.readyToContinue()) {
       try {
         await this.#chat.continueAnswer(answerId);

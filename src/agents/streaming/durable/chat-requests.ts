@@ -165,7 +165,7 @@ export class ChatRequests {
     }
     const taken = this.#threads.approvals.decide(threadId, d.approvalId, d, this.#clock.now());
     if (taken.ok) {
-      this.#hub.events.broadcast({ type: "approval.changed", approvalId: d.approvalId, answerId: approval.answerId, status: taken.approval.status });
+      this.#hub.events.approvalChanged(taken.approval);
       await this.#approvalsChanged();
       return taken;
     }
@@ -264,7 +264,7 @@ export class ChatRequests {
     for (const approvalId of approvalIds) {
       this.#threads.approvals.claim({ approvalId, owner: "thread", runId: null, signal: null, requestSeq: null, expiresAt });
       const a = this.#threads.approvals.get(threadId, approvalId);
-      if (a !== undefined) this.#hub.events.broadcast({ type: "approval.changed", approvalId, answerId: a.answerId, status: a.status });
+      if (a !== undefined) this.#hub.events.approvalChanged(a);
     }
     await this.#approvalsChanged();
   }

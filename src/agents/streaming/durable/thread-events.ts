@@ -43,6 +43,11 @@ export class ThreadEvents {
     return this.#ctx.getTags(ws).includes(EVENTS_TAG);
   }
 
+  /** A tool call's approval changed state (asked, claimed by a run, decided, expired). */
+  approvalChanged(a: { approvalId: string; answerId: string; status: string }): void {
+    this.broadcast({ type: "approval.changed", approvalId: a.approvalId, answerId: a.answerId, status: a.status });
+  }
+
   broadcast(event: ThreadEvent): void {
     const sockets = this.#ctx.getWebSockets(EVENTS_TAG);
     if (sockets.length === 0) return;
