@@ -1,13 +1,14 @@
 // Routes shared by the bench workers: /healthz, /cf/*, our engine's app (/api/*, /console*, /assets/*),
 // /bench/statuses and /bench/seed-index.
 import { cfStatus, handleCf, type BenchStatus, type CfEnv } from "./cf.ts";
+import { type FloorEnv, floorFetch } from "./floor.ts";
 
 /** Anything with Hono's `app.fetch` shape (our engine's HTTP app). */
 export interface AppLike {
   fetch(request: Request, env?: never, ctx?: never): Response | Promise<Response>;
 }
 
-export interface BenchEnv extends CfEnv {
+export interface BenchEnv extends CfEnv, FloorEnv {
   API_TOKEN?: string;
   RUN_INDEX?: DurableObjectNamespace<import("../src/engine/index.ts").RunIndex>;
 }
@@ -54,6 +55,8 @@ export async function benchFetch(request: Request, env: BenchEnv, ctx: Execution
     }
     return json({ seeded: n });
   }
+  const floor = await floorFetch(request, env, url);
+  if (floor !== null) return floor;
   const cf = await handleCf(request, env, url);
   if (cf) return cf;
   // Status of many runs in one round trip (used while 200 runs are in flight), same for both sides.

@@ -5,7 +5,8 @@
 //   node bench/run.ts                 both sides (default)
 //   node bench/run.ts --side=cf       only Cloudflare Workflows (bench/wrangler.bench-cf.toml: no src/ import)
 //   node bench/run.ts --side=ours     only our engine
-//   node bench/run.ts --scenarios=1,3 only these scenarios (4, schedule firing accuracy, is ours only)
+//   node bench/run.ts --scenarios=1,3 only these scenarios (4, schedule firing accuracy, and 5, one run of
+//                                     100,000 steps with the heap before and after, are ours only)
 //   node bench/run.ts --quick         small sizes, for a smoke run of the harness
 //   node bench/run.ts --json=out.json also write the raw measurements
 //   node bench/run.ts --live          run wrangler dev on the live sources (see below)
@@ -20,15 +21,21 @@
 // run completed. Polls go one at a time, POLL_MS apart: GET /api/runs/:id?steps=none for ours,
 // GET /cf/status/:id (instance.status()) for theirs; for many runs at once, one POST /bench/statuses
 // per round, which asks every pending run inside the Worker.
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
-import { join } from "node:path";
-import { REPO_ROOT, startWranglerDev, wranglerCommand, type DevServer } from "../test/helpers/wrangler-dev.ts";
+//
+// The floor (bench/floor.ts): beside our engine, in the same `wrangler dev` and the same run, a bare
+// Durable Object does the least each scenario needs: n single-row inserts (a run of n steps journals n
+// rows), reading n rows back and parsing them (a replay reads its journal), one row in each of n new
+// objects at the same concurrency (a start), timed the same way from Node. Our figures are printed as a
+// ratio to the floor, so the targets hold on any machine.
+import { rmSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { startWranglerDev, type DevServer } from "../test/helpers/wrangler-dev.ts";
+import { Inspector } from "./inspector.ts";
+import { snapshot } from "./snapshot.ts";
 
 const POLL_MS = 10;
 const TOKEN = "bench-token";
-const BUDGET_MS = 290_000; // keep the whole bench under ~5 minutes
+const BUDGET_MS = 330_000; // keep the whole bench under ~6 minutes
 
 type SideKey = "ours" | "cf";
 type Status = "running" | "sleeping" | "waiting" | "completed" | "failed" | "canceled";
@@ -45,7 +52,7 @@ function parseArgs(argv: string[]): Args {
   let side = "both";
   let quick = false;
   let json: string | undefined;
-  let scenarios = new Set([1, 2, 3, 4]);
+  let scenarios = new Set([1, 2, 3, 4, 5]);
   let live = false;
   for (const a of argv) {
     if (a.startsWith("--side=")) side = a.slice(7);
@@ -54,7 +61,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === "--live") live = true;
     else if (a.startsWith("--json=")) json = a.slice(7);
     else if (a === "--help" || a === "-h") {
-      console.log("usage: node bench/run.ts [--side=both|ours|cf] [--scenarios=1,2,3,4] [--quick] [--live] [--json=FILE]");
+      console.log("usage: node bench/run.ts [--side=both|ours|cf] [--scenarios=1,2,3,4,5] [--quick] [--live] [--json=FILE]");
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -64,8 +71,8 @@ function parseArgs(argv: string[]): Args {
 
 const args = parseArgs(process.argv.slice(2));
 const SIZES = args.quick
-  ? { small: 100, large: 1_000, reps: 1, many: 20, manySteps: 10, replay: 1_000 }
-  : { small: 1_000, large: 10_000, reps: 3, many: 200, manySteps: 10, replay: 10_000 };
+  ? { small: 100, large: 1_000, reps: 1, many: 20, manySteps: 10, replay: 1_000, long: 10_000 }
+  : { small: 1_000, large: 10_000, reps: 3, many: 200, manySteps: 10, replay: 10_000, long: 100_000 };
 
 /** Scenario 4: how many instants of the every-second schedule are measured. */
 const SCHEDULE_INSTANTS = args.quick ? 5 : 20;
@@ -94,40 +101,6 @@ const sourceConfig = args.sides.includes("ours") ? "bench/wrangler.bench.toml" :
 let config = sourceConfig;
 let snapshotDir: string | undefined;
 let dev: DevServer | undefined;
-
-/**
- * Bundles the bench Worker once into a temp dir and writes a config next to it that runs the bundle,
- * so `wrangler dev` watches only files nobody edits. Returns the config path to use.
- */
-function snapshot(): string {
-  snapshotDir = mkdtempSync(join(tmpdir(), "stepwise-bench-snapshot-"));
-  const [exe, entry] = wranglerCommand();
-  const build = spawnSync(exe, [entry, "deploy", "--dry-run", "--outdir", join(snapshotDir, "bundle"), "--config", join(REPO_ROOT, sourceConfig)], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1", TMPDIR: snapshotDir },
-    encoding: "utf8",
-    timeout: 120_000,
-    killSignal: "SIGKILL",
-  });
-  if (build.status !== 0) {
-    throw new Error(`bundling the bench Worker failed (wrangler deploy --dry-run, exit ${build.status ?? build.signal}):\n${build.stdout}\n${build.stderr}`);
-  }
-  const outputs = readdirSync(join(snapshotDir, "bundle")).filter((f) => f.endsWith(".js"));
-  if (outputs.length !== 1) throw new Error(`expected one bundled .js in ${join(snapshotDir, "bundle")}, found: ${outputs.join(", ") || "none"}`);
-  const toml = readFileSync(join(REPO_ROOT, sourceConfig), "utf8");
-  const mainLine = /^main\s*=.*$/m;
-  if (!mainLine.test(toml)) throw new Error(`${sourceConfig} has no main = line`);
-  const out = join(snapshotDir, "wrangler.toml");
-  // no_bundle: wrangler dev runs the bundle as is. Bundling again would make esbuild watch files it
-  // resolves on the way (the repo's package.json and tsconfig.json, next to node_modules), and any
-  // change to those would reload the Worker mid-run.
-  writeFileSync(
-    out,
-    `# Generated by bench/run.ts from ${sourceConfig}: runs a snapshot bundle of the bench Worker.\n` +
-      toml.replace(mainLine, `main = "bundle/${outputs[0]}"\nno_bundle = true`),
-  );
-  return out;
-}
 
 async function startServer(): Promise<DevServer> {
   dev = await startWranglerDev({ config, vars: { API_TOKEN: TOKEN }, ...(snapshotDir !== undefined ? { cwd: snapshotDir } : {}) });
@@ -251,6 +224,21 @@ const cf: Side = {
 
 const SIDES: Record<SideKey, Side> = { ours, cf };
 
+/** Who a measurement is for: a side, or the floor (measured when ours is: the CF-only Worker has none). */
+interface Measured {
+  key: CellKey;
+  label: string;
+}
+const FLOOR: Measured = { key: "floor", label: "floor (bare Durable Object)" };
+const floorOn = args.sides.includes("ours");
+
+/** One floor request; its answer and the ms from the request to the answer. */
+async function floorCall(what: string, body: unknown, deadline: number): Promise<{ ms: number; body: any }> {
+  const t0 = now();
+  const answer = await http("POST", `/bench/floor/${what}`, body, deadline);
+  return { ms: now() - t0, body: answer };
+}
+
 async function pollUntilCompleted(side: Side, id: string, deadline: number): Promise<{ at: number; body: any }> {
   for (;;) {
     const { status, body } = await side.status(id, deadline);
@@ -279,12 +267,14 @@ async function timeRun(side: Side, steps: number, limitMs: number, onStarted?: (
 // Results.
 
 type Cell = { value: number } | { error: string } | undefined;
+/** A side's cell, or the floor's: the bare object's figure for the same work. */
+type CellKey = SideKey | "floor";
 interface Row {
   scenario: string;
   metric: string;
   unit: string;
   better: "lower" | "higher";
-  cells: Partial<Record<SideKey, Cell>>;
+  cells: Partial<Record<CellKey, Cell>>;
 }
 const rows: Row[] = [];
 const notes: string[] = [];
@@ -316,7 +306,7 @@ function isConnectionError(err: unknown): boolean {
  * Runs a measurement; on failure records it, and on a timeout swaps in a fresh server. A dropped
  * connection is retried once (with a new run) when `retry` is true, and the retry is noted.
  */
-async function measure(side: Side, what: string, fn: () => Promise<void>, cellsOnError: Row[], retry = true): Promise<void> {
+async function measure(side: Measured, what: string, fn: () => Promise<void>, cellsOnError: Row[], retry = true): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await fn();
@@ -393,6 +383,20 @@ async function scenarioChain(): Promise<{ perStepSmall: Row; perStepLarge: Row; 
       [wallSmall, perStepSmall],
     );
   }
+  if (floorOn) {
+    progress(`floor: ${SIZES.small} inserts, ${SIZES.reps} times`);
+    await measure(
+      FLOOR,
+      `${SIZES.small} inserts`,
+      async () => {
+        const times: number[] = [];
+        for (let i = 0; i < SIZES.reps; i++) times.push((await floorCall("insert", { n: SIZES.small }, deadlineIn(60_000))).ms);
+        wallSmall.cells.floor = { value: median(times) };
+        perStepSmall.cells.floor = { value: median(times) / SIZES.small };
+      },
+      [wallSmall, perStepSmall],
+    );
+  }
   for (const key of args.sides) {
     const side = SIDES[key];
     progress(`${side.label}: ${SIZES.large} steps`);
@@ -410,10 +414,23 @@ async function scenarioChain(): Promise<{ perStepSmall: Row; perStepLarge: Row; 
       [wallLarge, perStepLarge],
     );
   }
+  if (floorOn) {
+    progress(`floor: ${SIZES.large} inserts`);
+    await measure(
+      FLOOR,
+      `${SIZES.large} inserts`,
+      async () => {
+        const { ms } = await floorCall("insert", { n: SIZES.large }, deadlineIn(60_000));
+        wallLarge.cells.floor = { value: ms };
+        perStepLarge.cells.floor = { value: ms / SIZES.large };
+      },
+      [wallLarge, perStepLarge],
+    );
+  }
   return { perStepSmall, perStepLarge, wallSmall };
 }
 
-async function scenarioMany(): Promise<void> {
+async function scenarioMany(): Promise<{ rate: Row }> {
   const n = SIZES.many;
   const rate = row(`2. ${n} runs of ${SIZES.manySteps} steps started at once`, "starts per second", "/s", "higher");
   const startsDone = row("", `time until all ${n} start requests answered`, "ms", "lower");
@@ -452,6 +469,29 @@ async function scenarioMany(): Promise<void> {
       [rate, startsDone, allDone],
     );
   }
+  if (floorOn) {
+    progress(`floor: ${n} new objects at once`);
+    await measure(
+      FLOOR,
+      `${n} new objects at once`,
+      async () => {
+        const deadline = deadlineIn(60_000);
+        const batch = Date.now().toString(36);
+        const t0 = now();
+        let last = t0;
+        await Promise.all(
+          Array.from({ length: n }, async (_, i) => {
+            await http("POST", "/bench/floor/create", { name: `create-${batch}-${i}` }, deadline);
+            last = Math.max(last, now());
+          }),
+        );
+        startsDone.cells.floor = { value: last - t0 };
+        rate.cells.floor = { value: (n / (last - t0)) * 1000 };
+      },
+      [rate, startsDone],
+    );
+  }
+  return { rate };
 }
 
 async function scenarioReplay(): Promise<{ oursReplayMs: Row; wall: Row }> {
@@ -480,6 +520,14 @@ async function scenarioReplay(): Promise<{ oursReplayMs: Row; wall: Row }> {
       },
       key === "ours" ? [wall, oursReplayMs, replayed] : [wall],
     );
+  }
+  const floorName = `replay-${Date.now().toString(36)}`;
+  if (floorOn) {
+    progress(`floor: ${steps} rows (setup)`);
+    await measure(FLOOR, `${steps} rows (setup)`, async () => void (await floorCall("fill", { name: floorName, n: steps }, deadlineIn(60_000))), [
+      wall,
+      oursReplayMs,
+    ]);
   }
   if (Object.keys(ids).length === 0) return { oursReplayMs, wall };
   // One SIGKILL of the whole wrangler dev group, then a restart on the same persist dir.
@@ -510,6 +558,21 @@ async function scenarioReplay(): Promise<{ oursReplayMs: Row; wall: Row }> {
         }
       },
       key === "ours" ? [wall, oursReplayMs, replayed] : [wall],
+      false,
+    );
+  }
+  if (floorOn && wall.cells.floor === undefined) {
+    progress("floor: read the rows back after restart");
+    await measure(
+      FLOOR,
+      "read after restart",
+      async () => {
+        const { ms, body } = await floorCall("read", { name: floorName }, deadlineIn(60_000));
+        if (body.rows !== steps) throw new Error(`the floor object read ${body.rows} rows, expected ${steps}`);
+        wall.cells.floor = { value: ms };
+        oursReplayMs.cells.floor = { value: body.inObjectMs };
+      },
+      [wall, oursReplayMs],
       false,
     );
   }
@@ -573,6 +636,76 @@ async function scenarioSchedule(): Promise<void> {
   );
 }
 
+/**
+ * One long run (ours only: local Workflows stop at 10,000 steps): SIZES.long steps, timed from the start
+ * request to the poll that sees it parked on its signal after the last step, and the Worker isolate's
+ * heap after a full collection (DevTools protocol) before, with a run of SIZES.small steps parked, with
+ * the long run parked, and after both finished. A run's memory should not grow with its length.
+ */
+async function scenarioLong(): Promise<{ perStep: Row; heapSmall: Row; heapLong: Row }> {
+  const n = SIZES.long;
+  const wall = row(`5. one run, ${n.toLocaleString("en")} sequential steps`, "wall time (start -> parked after the last step)", "ms", "lower");
+  const perStep = row("", "time per step", "ms", "lower");
+  const heapBefore = row("", "Worker heap before (after a full GC)", "MiB", "lower");
+  const heapSmall = row("", `... with a ${SIZES.small.toLocaleString("en")}-step run parked`, "MiB", "lower");
+  const heapLong = row("", `... with the ${n.toLocaleString("en")}-step run parked too`, "MiB", "lower");
+  const heapAfter = row("", "... after both finished", "MiB", "lower");
+  const all = [wall, perStep, heapBefore, heapSmall, heapLong, heapAfter];
+  progress(`ours: one run of ${n} steps, heap before and after`);
+  await measure(
+    ours,
+    `${n} steps`,
+    async () => {
+      const inspector = await Inspector.open(server().inspectorPort);
+      try {
+        const heap = async (r: Row) => void (r.cells.ours = { value: await inspector.heapMiB() });
+        const parked = async (id: string, steps: number, deadline: number) => {
+          for (;;) {
+            const { status, body } = await ours.status(id, deadline);
+            if (status === "waiting" && body.stepCount >= steps) return now();
+            if (status !== "running" && status !== "sleeping" && status !== "waiting") throw new Error(`run ${id} is ${status}`);
+            if (now() >= deadline) throw new Timeout(`run ${id} still ${status} at the deadline`);
+            await sleep(POLL_MS);
+          }
+        };
+        const deadline = deadlineIn(150_000);
+        await heap(heapBefore);
+        const small = await ours.start(SIZES.small, true, deadline);
+        await parked(small, SIZES.small, deadline);
+        await heap(heapSmall);
+        const t0 = now();
+        const long = await ours.start(n, true, deadline);
+        const at = await parked(long, n, deadline);
+        wall.cells.ours = { value: at - t0 };
+        perStep.cells.ours = { value: (at - t0) / n };
+        await heap(heapLong);
+        for (const id of [small, long]) {
+          await ours.signal(id, deadline);
+          await pollUntilCompleted(ours, id, deadline);
+        }
+        await heap(heapAfter);
+      } finally {
+        inspector.close();
+      }
+    },
+    all,
+  );
+  if (floorOn) {
+    progress(`floor: ${n} inserts`);
+    await measure(
+      FLOOR,
+      `${n} inserts`,
+      async () => {
+        const { ms } = await floorCall("insert", { n }, deadlineIn(60_000));
+        wall.cells.floor = { value: ms };
+        perStep.cells.floor = { value: ms / n };
+      },
+      [wall, perStep],
+    );
+  }
+  return { perStep, heapSmall, heapLong };
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Output.
 
@@ -584,12 +717,23 @@ function fmt(c: Cell, unit: string): string {
   return `${v.toLocaleString("en", { minimumFractionDigits: digits, maximumFractionDigits: digits })}${unit ? " " + unit : ""}`;
 }
 
-function ratio(r: Row): string {
+/** ours / `to` of a row, as text ("-" when either is missing). */
+function ratio(r: Row, to: CellKey = "cf"): string {
   const a = val(r.cells.ours);
-  const b = val(r.cells.cf);
+  const b = val(r.cells[to]);
   if (a === undefined || b === undefined || b === 0) return "-";
-  const x = a / b;
+  return times(a / b);
+}
+
+function times(x: number): string {
   return `${x < 0.01 ? x.toFixed(4) : x < 1 ? x.toFixed(3) : x.toFixed(2)}x`;
+}
+
+/** A target row: what is asked, what was measured (ours / reference as a ratio), PASS or FAIL. */
+function target(label: string, a: number | undefined, b: number | undefined, pass: (x: number) => boolean, detail = ""): string[] {
+  if (a === undefined || b === undefined || b === 0) return [label, "n/a", "n/a"];
+  const x = a / b;
+  return [label, `${times(x)}${detail}`, pass(x) ? "PASS" : "FAIL"];
 }
 
 function table(headers: string[], body: string[][], align: ("l" | "r")[]): string {
@@ -603,15 +747,16 @@ async function main(): Promise<number> {
   console.error(`bench: sides=${args.sides.join(",")} quick=${args.quick} config=${sourceConfig}${args.live ? " (live sources)" : ""}`);
   if (!args.live) {
     progress("bundling a snapshot of the bench Worker");
-    config = snapshot();
+    ({ dir: snapshotDir, config } = snapshot(sourceConfig));
   }
   progress("starting wrangler dev");
   await startServer();
   progress(`wrangler dev ready at ${server().url} (persist ${server().persistDir})`);
   await warmUp();
   const chainRows = args.scenarios.has(1) ? await scenarioChain() : undefined;
+  let manyRows: Awaited<ReturnType<typeof scenarioMany>> | undefined;
   if (args.scenarios.has(2)) {
-    if (budgetLeft() > 20_000) await scenarioMany();
+    if (budgetLeft() > 20_000) manyRows = await scenarioMany();
     else notes.push("scenario 2 skipped: time budget used up");
   }
   let replayRows: Awaited<ReturnType<typeof scenarioReplay>> | undefined;
@@ -623,6 +768,11 @@ async function main(): Promise<number> {
     if (budgetLeft() > SCHEDULE_INSTANTS * 1_000 + 20_000) await scenarioSchedule();
     else notes.push("scenario 4 skipped: time budget used up");
   }
+  let longRows: Awaited<ReturnType<typeof scenarioLong>> | undefined;
+  if (args.scenarios.has(5) && args.sides.includes("ours")) {
+    if (budgetLeft() > 40_000) longRows = await scenarioLong();
+    else notes.push("scenario 5 skipped: time budget used up");
+  }
   const totalS = (now() - t0Bench) / 1000;
 
   const headers = ["scenario", "metric", ...args.sides.map((k) => SIDES[k].label)];
@@ -630,6 +780,10 @@ async function main(): Promise<number> {
   if (args.sides.length === 2) {
     headers.push("ours/theirs");
     align.push("r");
+  }
+  if (floorOn) {
+    headers.push("floor", "ours/floor");
+    align.push("r", "r");
   }
   const shown = rows.filter((r) =>
     args.sides.some((k) => {
@@ -640,31 +794,74 @@ async function main(): Promise<number> {
   const body = shown.map((r) => {
     const cells = [r.scenario, r.metric + (r.unit === "ms" ? "" : ""), ...args.sides.map((k) => fmt(r.cells[k], r.unit))];
     if (args.sides.length === 2) cells.push(r.better === "higher" && ratio(r) !== "-" ? `${ratio(r)} (higher is better)` : ratio(r));
+    if (floorOn) cells.push(fmt(r.cells.floor, r.unit), ratio(r, "floor"));
     return cells;
   });
 
   const targets: string[][] = [];
   if (args.sides.includes("ours")) {
-    const t1a = val(chainRows?.wallSmall.cells.ours);
-    const t1b = val(chainRows?.wallSmall.cells.cf);
-    targets.push([
-      `ours at ${SIZES.small.toLocaleString("en")} steps <= 0.5x theirs`,
-      t1a !== undefined && t1b !== undefined ? `${(t1a / t1b).toFixed(3)}x` : "n/a",
-      t1a !== undefined && t1b !== undefined ? (t1a / t1b <= 0.5 ? "PASS" : "FAIL") : "n/a",
-    ]);
+    const small = SIZES.small.toLocaleString("en");
+    if (args.sides.includes("cf")) {
+      targets.push(target(`ours at ${small} steps <= 0.5x theirs`, val(chainRows?.wallSmall.cells.ours), val(chainRows?.wallSmall.cells.cf), (x) => x <= 0.5));
+    }
+    targets.push(
+      target(
+        `ours at ${small} steps <= 2x the floor's ${small} inserts`,
+        val(chainRows?.wallSmall.cells.ours),
+        val(chainRows?.wallSmall.cells.floor),
+        (x) => x <= 2,
+      ),
+    );
     const ps1 = val(chainRows?.perStepSmall.cells.ours);
     const ps2 = val(chainRows?.perStepLarge.cells.ours);
+    targets.push(
+      target(
+        `our time per step at ${SIZES.large.toLocaleString("en")} <= 1.5x ours at ${small}`,
+        ps2,
+        ps1,
+        (x) => x <= 1.5,
+        ` (${ps2?.toFixed(3)} vs ${ps1?.toFixed(3)} ms)`,
+      ),
+    );
+    const psLong = val(longRows?.perStep.cells.ours);
+    targets.push(
+      target(
+        `our time per step at ${SIZES.long.toLocaleString("en")} <= 1.25x ours at ${SIZES.large.toLocaleString("en")} (flat)`,
+        psLong,
+        ps2,
+        (x) => x <= 1.25,
+        ` (${psLong?.toFixed(4)} vs ${ps2?.toFixed(4)} ms)`,
+      ),
+    );
+    const heapSmall = val(longRows?.heapSmall.cells.ours);
+    const heapLong = val(longRows?.heapLong.cells.ours);
     targets.push([
-      `our time per step at ${SIZES.large.toLocaleString("en")} <= 1.5x ours at ${SIZES.small.toLocaleString("en")}`,
-      ps1 !== undefined && ps2 !== undefined ? `${(ps2 / ps1).toFixed(2)}x (${ps2.toFixed(3)} vs ${ps1.toFixed(3)} ms)` : "n/a",
-      ps1 !== undefined && ps2 !== undefined ? (ps2 <= 1.5 * ps1 ? "PASS" : "FAIL") : "n/a",
+      `heap with the ${SIZES.long.toLocaleString("en")}-step run parked - with the ${small}-step run alone < 1 MiB`,
+      heapSmall !== undefined && heapLong !== undefined ? `${(heapLong - heapSmall).toFixed(2)} MiB` : "n/a",
+      heapSmall !== undefined && heapLong !== undefined ? (heapLong - heapSmall < 1 ? "PASS" : "FAIL") : "n/a",
     ]);
     const rep = replayRows ? val(replayRows.oursReplayMs.cells.ours) : undefined;
-    targets.push([
-      `our replay of ${SIZES.replay.toLocaleString("en")} steps < 100 ms (stats.replayMs)`,
-      rep !== undefined ? `${rep.toFixed(1)} ms` : "n/a",
-      rep !== undefined ? (rep < 100 ? "PASS" : "FAIL") : "n/a",
-    ]);
+    const repFloor = replayRows ? val(replayRows.oursReplayMs.cells.floor) : undefined;
+    targets.push(
+      target(
+        `our replay of ${SIZES.replay.toLocaleString("en")} steps (stats.replayMs) <= 3x the floor's read of ${SIZES.replay.toLocaleString("en")} rows`,
+        rep,
+        repFloor,
+        (x) => x <= 3,
+        ` (${rep?.toFixed(1)} vs ${repFloor?.toFixed(1)} ms)`,
+      ),
+    );
+    const rate = manyRows ? val(manyRows.rate.cells.ours) : undefined;
+    const rateFloor = manyRows ? val(manyRows.rate.cells.floor) : undefined;
+    targets.push(
+      target(
+        `our starts/s >= 0.8x the floor's new objects/s, ${SIZES.many} at once`,
+        rate,
+        rateFloor,
+        (x) => x >= 0.8,
+        ` (${rate?.toFixed(1)} vs ${rateFloor?.toFixed(1)} /s)`,
+      ),
+    );
   }
 
   const out: string[] = [];

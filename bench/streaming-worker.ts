@@ -11,6 +11,7 @@ import type {
 import { z } from "zod";
 import { Agent, AgentThread as StepwiseThread } from "../src/agents/index.ts";
 import { createStepwise } from "../src/stepwise.ts";
+import { type FloorEnv, floorFetch } from "./floor.ts";
 
 /** What a prompt asks of the clock model: `bench deltas=200 interval=10 wait=1500`. */
 const ClockPrompt = z.object({
@@ -78,6 +79,7 @@ const stepwise = createStepwise({});
 export class WorkflowRun extends stepwise.WorkflowRun {}
 export { RunIndex } from "../src/engine/index.ts";
 export { ThreadIndex } from "../src/agents/index.ts";
+export { FloorObject } from "./floor.ts";
 
 export class AgentThread extends StepwiseThread {
   /** New with each instance: a different value after a request means the object was evicted in between. */
@@ -93,8 +95,11 @@ export class AgentThread extends StepwiseThread {
 }
 
 export default {
-  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    const match = /^\/bench\/threads\/([^/]+)\/instance$/.exec(new URL(request.url).pathname);
+  async fetch(request: Request, env: Env & FloorEnv, ctx: ExecutionContext): Promise<Response> {
+    const url = new URL(request.url);
+    const floor = await floorFetch(request, env, url);
+    if (floor !== null) return floor;
+    const match = /^\/bench\/threads\/([^/]+)\/instance$/.exec(url.pathname);
     if (match !== null) {
       // SAFETY: the THREADS binding is this file's AgentThread, which adds benchInstance.
       const stub = env.THREADS.getByName(match[1]!) as unknown as { benchInstance(): Promise<{ instance: string; sockets: number }> };

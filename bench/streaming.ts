@@ -23,6 +23,7 @@
 // id) while all 1,000 sockets stayed connected, and that a socket still answers after the wake-up.
 import { writeFileSync } from "node:fs";
 import { groupProcesses, startWranglerDev, type DevServer } from "../test/helpers/wrangler-dev.ts";
+import { Inspector } from "./inspector.ts";
 
 export const STREAMING_BENCH_CONFIG = "bench/wrangler.streaming.toml";
 const TOKEN = "bench-token";
@@ -60,6 +61,8 @@ export interface MemoryRow {
 
 export interface StreamingBenchResult {
   latency: LatencyRow[];
+  /** The floor: a bare object sending the same frames to the same number of sockets (bench/floor.ts). */
+  floor: LatencyRow;
   memory: MemoryRow;
 }
 
@@ -104,8 +107,11 @@ export async function runStreamingBench(opts: StreamingBenchOptions = {}): Promi
       latency.push(row);
     }
 
+    const floor = await measureFloorFanout(dev, 200, deltas, intervalMs);
+    log(`floor, a bare object to 200 sockets: median ${floor.medianMs.toFixed(2)} ms, p99 ${floor.p99Ms.toFixed(2)} ms, max ${floor.maxMs.toFixed(2)} ms`);
+
     const memory = await measureMemory(dev, newThread, connect, opts.quick ? 200 : 1000, log);
-    return { latency, memory };
+    return { latency, floor, memory };
   } finally {
     if (opts.dev === undefined) await dev.dispose();
   }
@@ -142,6 +148,42 @@ async function measureLatency(clients: Client[], deltas: number, intervalMs: num
   const sorted = samples.sort((x, y) => x - y);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
   return { clients: clients.length, deltas, intervalMs, samples: sorted.length, medianMs: at(0.5), p99Ms: at(0.99), maxMs: sorted.at(-1)! };
+}
+
+/**
+ * The floor of the fan-out: `sockets` WebSockets on one bare object, which sends `deltas` frames of a
+ * chat delta's shape to all of them, `intervalMs` apart, each stamped as the chat's are (Date.now() in
+ * workerd as it is sent); every frame's delay at every socket is a sample, read as the chat's are.
+ */
+async function measureFloorFanout(dev: DevServer, sockets: number, deltas: number, intervalMs: number): Promise<LatencyRow> {
+  const name = `fanout-${Date.now().toString(36)}`;
+  const url = `${dev.url.replace("http", "ws")}/bench/floor/fanout/${name}`;
+  const samples: number[] = [];
+  let received = 0;
+  let allIn!: () => void;
+  const done = new Promise<void>((resolve) => (allIn = resolve));
+  const open = (): Promise<WebSocket> =>
+    new Promise((resolve, reject) => {
+      const ws = new WebSocket(url);
+      ws.addEventListener("message", (e) => {
+        const receivedAt = now();
+        const stamp = /<t=(\d+)>/.exec(String(e.data));
+        if (stamp !== null) samples.push(receivedAt - Number(stamp[1]));
+        if (++received === sockets * deltas) allIn();
+      });
+      ws.addEventListener("open", () => resolve(ws), { once: true });
+      ws.addEventListener("error", () => reject(new Error(`WebSocket ${url} failed to open`)), { once: true });
+    });
+  const clients: WebSocket[] = [];
+  for (let i = 0; i < sockets; i += 50) clients.push(...(await Promise.all(Array.from({ length: Math.min(50, sockets - i) }, open))));
+  const res = await fetch(`${dev.url}/bench/floor/fanout/${name}`, { method: "POST", body: JSON.stringify({ deltas, interval: intervalMs }) });
+  const { sockets: seen } = (await res.json()) as { sockets: number };
+  if (seen !== sockets) throw new Error(`the floor object saw ${seen} of ${sockets} sockets`);
+  await Promise.race([done, sleep(30_000).then(() => Promise.reject(new Error(`the floor's sockets got ${received} of ${sockets * deltas} frames`)))]);
+  for (const ws of clients) ws.close();
+  const sorted = samples.sort((x, y) => x - y);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return { clients: sockets, deltas, intervalMs, samples: sorted.length, medianMs: at(0.5), p99Ms: at(0.99), maxMs: sorted.at(-1)! };
 }
 
 async function measureMemory(
@@ -300,62 +342,26 @@ class Client {
   }
 }
 
-/** The Worker isolate's heap over the DevTools protocol (wrangler's inspector proxy takes one client). */
-class Inspector {
-  readonly #ws: WebSocket;
-  #id = 0;
-
-  private constructor(ws: WebSocket) {
-    this.#ws = ws;
-  }
-
-  static open(port: number): Promise<Inspector> {
-    return new Promise((resolve, reject) => {
-      // The proxy refuses an upgrade without an allowed Origin (undici's WebSocket takes headers here).
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers: { origin: "http://localhost" } } as unknown as string[]);
-      ws.addEventListener("open", () => resolve(new Inspector(ws)), { once: true });
-      ws.addEventListener("error", () => reject(new Error(`the inspector on port ${port} refused the connection`)), { once: true });
-    });
-  }
-
-  call(method: string, params: Record<string, unknown> = {}, timeoutMs = 60_000): Promise<any> {
-    const id = ++this.#id;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${method}: no answer from the inspector`)), timeoutMs);
-      const onMessage = (e: MessageEvent) => {
-        const msg = JSON.parse(String(e.data)) as { id?: number; result?: unknown };
-        if (msg.id !== id) return;
-        clearTimeout(timer);
-        this.#ws.removeEventListener("message", onMessage);
-        resolve(msg.result);
-      };
-      this.#ws.addEventListener("message", onMessage);
-      this.#ws.send(JSON.stringify({ id, method, params }));
-    });
-  }
-
-  /** The heap in use after a full collection (taking a heap snapshot runs one; workerd does not answer collectGarbage). */
-  async heapMiB(): Promise<number> {
-    await this.call("HeapProfiler.takeHeapSnapshot", { reportProgress: false });
-    const { usedSize } = (await this.call("Runtime.getHeapUsage")) as { usedSize: number };
-    return usedSize / 1024 / 1024;
-  }
-
-  close(): void {
-    this.#ws.close();
-  }
-}
-
 /** The result as table lines (markdown). */
 export function formatStreamingBench(r: StreamingBenchResult): string {
   const lines = [
     "| chat streaming: model delta -> client | deltas (every ms) | samples | median ms | p99 ms | max ms |",
     "| --- | ---: | ---: | ---: | ---: | ---: |",
   ];
-  for (const l of r.latency)
+  const line = (label: string, l: LatencyRow) =>
+    `| ${label} | ${l.deltas} (${l.intervalMs}) | ${l.samples} | ${l.medianMs.toFixed(2)} | ${l.p99Ms.toFixed(2)} | ${l.maxMs.toFixed(2)} |`;
+  for (const l of r.latency) lines.push(line(`${l.clients} connected socket${l.clients === 1 ? "" : "s"}`, l));
+  lines.push(line(`floor: a bare object's frame to ${r.floor.clients} sockets`, r.floor));
+  const chat = r.latency.find((l) => l.clients === r.floor.clients);
+  if (chat !== undefined) {
+    const x = chat.p99Ms / r.floor.p99Ms;
     lines.push(
-      `| ${l.clients} connected socket${l.clients === 1 ? "" : "s"} | ${l.deltas} (${l.intervalMs}) | ${l.samples} | ${l.medianMs.toFixed(2)} | ${l.p99Ms.toFixed(2)} | ${l.maxMs.toFixed(2)} |`,
+      "",
+      `| target | measured | result |`,
+      "| --- | ---: | --- |",
+      `| chat delta p99 at ${chat.clients} sockets <= 2x the floor's fan-out p99 | ${x.toFixed(2)}x (${chat.p99Ms.toFixed(2)} vs ${r.floor.p99Ms.toFixed(2)} ms) | ${x <= 2 ? "PASS" : "FAIL"} |`,
     );
+  }
   const m = r.memory;
   const perSocket = (a: number, b: number) => `${(((b - a) * 1024) / m.sockets).toFixed(1)} KiB/socket`;
   lines.push("", `| ${m.sockets} idle sockets on one thread | before | connected | after ${m.idleS} s idle |`, "| --- | ---: | ---: | ---: |");

@@ -1,8 +1,27 @@
 // Numbered schema migrations, the one runner every Durable Object uses: the stored version lives in a
 // one-row `_schema` table, and each migration past it applies in its own transaction, once.
+//
+// A new object (the common case: every run, thread and pool is one) does not replay the history of the
+// schema. The first object of a kind in an isolate migrates step by step, and its final schema, read
+// back from sqlite_master, is kept for the isolate: the next new objects create it in one script. That
+// is the same schema by construction (SQLite's own text of it), with none of the ALTER TABLEs, each of
+// which rewrites and re-parses the whole schema (creating a run object took 4x the DDL work before).
 import type { Sql } from "./sql.ts";
 
 const SCHEMA_TABLE = "_schema";
+
+/**
+ * The tables and indexes of the migrations, leaving out the runner's `_schema` and what SQLite and the
+ * runtime keep for themselves (sqlite_sequence, _cf_KV, miniflare's __miniflare_do_name): no migration
+ * names a table with a leading underscore.
+ */
+const OWN_OBJECTS = `name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_%' ESCAPE '\\'`;
+
+/**
+ * The final schema of each migration list as one script, taken in this isolate from the first object
+ * migrated from empty; null when that object's migrations left rows behind (a script holds no data).
+ */
+const snapshots = new WeakMap<readonly string[], string | null>();
 
 /**
  * Applies `migrations` past the stored schema version, each with its version bump in one transaction.
@@ -14,15 +33,48 @@ const SCHEMA_TABLE = "_schema";
 export function migrate(sql: Sql, migrations: readonly string[]): void {
   sql.exec(`CREATE TABLE IF NOT EXISTS ${SCHEMA_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)`);
   const current = Number(sql.first(`SELECT version FROM ${SCHEMA_TABLE} WHERE id = 1`)?.version ?? 0);
+  if (current >= migrations.length) return;
+  // Empty: no version and no tables (an object from before migrations has tables and no version).
+  const empty = current === 0 && sql.first(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND ${OWN_OBJECTS}`) === undefined;
+  const snapshot = empty ? snapshots.get(migrations) : undefined;
+  if (typeof snapshot === "string") {
+    sql.transaction(() => {
+      sql.exec(snapshot);
+      setVersion(sql, migrations.length);
+    });
+    return;
+  }
   for (let v = current; v < migrations.length; v++) {
     sql.transaction(() => {
       sql.exec(migrations[v]!);
-      sql.exec(`INSERT INTO ${SCHEMA_TABLE} (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version`, v + 1);
+      setVersion(sql, v + 1);
     });
   }
+  if (empty && !snapshots.has(migrations)) snapshots.set(migrations, schemaScript(sql));
+}
+
+/** The script new objects of `migrations` are created with in this isolate: undefined before the first, null when none is kept. */
+export function schemaSnapshot(migrations: readonly string[]): string | null | undefined {
+  return snapshots.get(migrations);
 }
 
 /** Whether `migrate` ever ran here. Creates nothing: reads of a never-created object must leave no storage behind. */
 export function isMigrated(sql: Sql): boolean {
   return sql.hasTable(SCHEMA_TABLE);
+}
+
+function setVersion(sql: Sql, version: number): void {
+  sql.exec(`INSERT INTO ${SCHEMA_TABLE} (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version`, version);
+}
+
+/**
+ * This object's schema as one script, in the order it was created (tables before their indexes and
+ * triggers); null when a table holds rows, which a script would not recreate.
+ */
+function schemaScript(sql: Sql): string | null {
+  const objects = sql.all(`SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND ${OWN_OBJECTS} ORDER BY rowid`);
+  for (const o of objects) {
+    if (o.type === "table" && sql.first(`SELECT 1 FROM "${String(o.name).replaceAll('"', '""')}" LIMIT 1`) !== undefined) return null;
+  }
+  return objects.map((o) => `${String(o.sql)};`).join("\n");
 }

@@ -11,6 +11,7 @@ export type SqlRow = Record<string, SqlCell>;
 interface Cursor {
   toArray(): SqlRow[];
   raw(): IterableIterator<SqlCell[]>;
+  readonly rowsWritten: number;
 }
 
 /**
@@ -38,6 +39,11 @@ export class Sql {
   /** Runs a statement for its effect. */
   exec(query: string, ...bindings: SqlValue[]): void {
     this.#run(query, bindings);
+  }
+
+  /** Runs a statement for its effect; how many rows it wrote. */
+  write(query: string, ...bindings: SqlValue[]): number {
+    return this.#run(query, bindings).rowsWritten;
   }
 
   /** Every row, as objects keyed by column name. */

@@ -1,10 +1,17 @@
 // The kernel's migration runner in real Durable Object storage: each migration applies once with its
-// version, a failing one rolls back alone, and a run index made before it had migrations keeps its rows.
+// version, a failing one rolls back alone, a run index made before it had migrations keeps its rows, and
+// new objects after the first take the final schema in one script, identical to the migrated one.
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { THREAD_INDEX_MIGRATIONS } from "../../src/agents/durable/thread-index-schema.ts";
+import { THREAD_MIGRATIONS } from "../../src/agents/durable/thread-schema.ts";
+import { ACTION_RUN_MIGRATIONS } from "../../src/components/action-run/schema.ts";
+import { WORKPOOL_MIGRATIONS } from "../../src/components/workpool/schema.ts";
 import { RUN_INDEX_MIGRATIONS } from "../../src/engine/durable/run-index-schema.ts";
-import { isMigrated, migrate, Sql } from "../../src/kernel/index.ts";
+import { MIGRATIONS } from "../../src/engine/durable/schema.ts";
+import { isMigrated, migrate, schemaSnapshot, Sql } from "../../src/kernel/index.ts";
+import { SCHEDULE_MIGRATIONS } from "../../src/triggers/schedules/schema.ts";
 
 const version = (sql: Sql) => sql.first("SELECT version FROM _schema WHERE id = 1")?.version;
 
@@ -42,6 +49,83 @@ describe("migrate", () => {
       expect(isMigrated(new Sql(state.storage))).toBe(false);
       expect(state.storage.sql.exec("SELECT name FROM sqlite_master").toArray()).toEqual([]);
     });
+  });
+});
+
+/** Everything SQLite knows of a schema: its objects as created, and every table's columns and indexes. */
+function schemaOf(sql: Sql) {
+  const objects = sql.all("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE '_cf_%' ORDER BY type, name");
+  const tables = objects.filter((o) => o.type === "table").map((o) => String(o.name));
+  return {
+    objects,
+    columns: tables.map((t) => sql.all(`SELECT * FROM pragma_table_info('${t}')`)),
+    indexes: tables.map((t) => sql.all(`SELECT * FROM pragma_index_list('${t}') ORDER BY name`)),
+  };
+}
+
+describe("a new object's schema", () => {
+  // The pool and schedule migrations insert their one row, so their objects always run them (see the last test).
+  const lists = { MIGRATIONS, RUN_INDEX_MIGRATIONS, THREAD_MIGRATIONS, THREAD_INDEX_MIGRATIONS, ACTION_RUN_MIGRATIONS };
+  for (const [name, shipped] of Object.entries(lists)) {
+    it(`${name}: the second new object is created from the first one's schema in one script, the same schema`, async () => {
+      const list = [...shipped]; // a list of its own: no object of this isolate migrated it yet
+      const first = await runInDurableObject(scratch(), (_i, state) => {
+        const sql = new Sql(state.storage);
+        expect(schemaSnapshot(list)).toBeUndefined();
+        migrate(sql, list);
+        return schemaOf(sql);
+      });
+      const script = schemaSnapshot(list);
+      expect(typeof script).toBe("string");
+      expect(script).not.toMatch(/ALTER TABLE/);
+      const second = await runInDurableObject(scratch(), (_i, state) => {
+        const sql = new Sql(state.storage);
+        migrate(sql, list);
+        expect(version(sql)).toBe(list.length);
+        return schemaOf(sql);
+      });
+      expect(second).toEqual(first);
+      expect(first.objects.length).toBeGreaterThan(1);
+    });
+  }
+
+  it("takes an object holding only the runtime's own tables (locally miniflare's __miniflare_do_name) as new", async () => {
+    const list = ["CREATE TABLE a (x INTEGER)", "ALTER TABLE a ADD COLUMN y TEXT"];
+    await runInDurableObject(scratch(), (_i, state) => migrate(new Sql(state.storage), list));
+    const script = schemaSnapshot(list);
+    expect(script).toMatch(/^CREATE TABLE a \(x INTEGER, y TEXT\);$/);
+    await runInDurableObject(scratch(), (_i, state) => {
+      state.storage.sql.exec("CREATE TABLE __runtime_names (name TEXT)");
+      state.storage.sql.exec("INSERT INTO __runtime_names VALUES ('x')");
+      const sql = new Sql(state.storage);
+      migrate(sql, list);
+      expect(version(sql)).toBe(2);
+      expect(sql.all("SELECT name FROM pragma_table_info('a')")).toEqual([{ name: "x" }, { name: "y" }]);
+    });
+    expect(schemaSnapshot(list)).toBe(script);
+  });
+
+  it("keeps no script for the pool's and the schedule's migrations, which insert their object's row", async () => {
+    for (const shipped of [WORKPOOL_MIGRATIONS, SCHEDULE_MIGRATIONS]) {
+      const list = [...shipped];
+      await runInDurableObject(scratch(), (_i, state) => migrate(new Sql(state.storage), list));
+      expect(schemaSnapshot(list)).toBeNull();
+    }
+  });
+
+  it("keeps no script when the migrations leave rows: every new object runs them and gets the rows", async () => {
+    const list = ["CREATE TABLE kinds (name TEXT PRIMARY KEY)", "INSERT INTO kinds VALUES ('a'), ('b'); ALTER TABLE kinds ADD COLUMN note TEXT"];
+    for (let i = 0; i < 2; i++) {
+      await runInDurableObject(scratch(), (_i, state) => {
+        const sql = new Sql(state.storage);
+        migrate(sql, list);
+        expect(sql.all("SELECT name, note FROM kinds ORDER BY name")).toEqual([
+          { name: "a", note: null },
+          { name: "b", note: null },
+        ]);
+      });
+      expect(schemaSnapshot(list)).toBeNull();
+    }
   });
 });
 

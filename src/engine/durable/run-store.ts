@@ -128,6 +128,8 @@ const ATTEMPTED = new Set(["action", "mutation", "run"]);
 /** The step events that end an attempt or the step: they carry the step's usage so far, when it has any. */
 const USAGE_EVENTS = new Set<StepStatus>(["completed", "failed", "retrying", "canceled"]);
 
+/** The statuses a step does not leave (see updateStep's cache of open steps). */
+const SETTLED = new Set<StepStatus>(["completed", "failed", "canceled", "abandoned"]);
 /** The watchdog is one timer per run; it takes this seq so the (kind, seq) key stays unique. */
 export const WATCHDOG_SEQ = -1;
 
@@ -139,6 +141,11 @@ export class RunStore {
   readonly #sql: Sql;
   /** Token usage: what attempts reported, and the answers of step.usage(). */
   readonly usage: UsageStore;
+  /**
+   * What a step's event names, for the steps this instance journaled and that have not settled: a status
+   * change then needs no read of the row back. A step missing here (journaled before a restart) is read.
+   */
+  readonly #openSteps = new Map<number, { name: string; kind: string; attempts: number; wakeAt: number | null }>();
 
   constructor(storage: DurableObjectStorage) {
     this.#storage = storage;
@@ -156,7 +163,13 @@ export class RunStore {
   }
 
   transaction<T>(fn: () => T): T {
-    return this.#storage.transactionSync(fn);
+    try {
+      return this.#storage.transactionSync(fn);
+    } catch (err) {
+      // Rolled back: what the open-step cache learned inside may not have happened.
+      this.#openSteps.clear();
+      throw err;
+    }
   }
 
   // -- run row ---------------------------------------------------------------------------------
@@ -237,6 +250,7 @@ export class RunStore {
 
   /** Deletes everything the object stores (the end of retention); the caller deletes the alarm too. */
   async deleteEverything(): Promise<void> {
+    this.#openSteps.clear();
     await this.#storage.deleteAlarm();
     await this.#storage.deleteAll();
   }
@@ -334,6 +348,7 @@ export class RunStore {
   }
 
   #insertStepRow(s: StepRecord): void {
+    if (!SETTLED.has(s.status)) this.#openSteps.set(s.seq, { name: s.name, kind: s.kind, attempts: s.attempts, wakeAt: s.wakeAt });
     this.#exec(
       `INSERT INTO steps (seq, name, kind, status, attempts, args, result, error, started_at, completed_at, wake_at, detail)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -370,10 +385,20 @@ export class RunStore {
     add("completed_at", patch.completedAt);
     add("wake_at", patch.wakeAt);
     add("detail", patch.detail);
-    const row = this.#all(`UPDATE steps SET ${sets.join(", ")} WHERE seq = ? RETURNING name, kind, attempts, wake_at AS wakeAt`, ...values, seq)[0];
-    if (row === undefined || opts.event === false) return;
-    const step = { seq, name: String(row.name), kind: String(row.kind), attempt: Number(row.attempts) };
-    this.#stepEvent(patch.status, step, patch.error ?? null, row.wakeAt === null ? null : Number(row.wakeAt), at);
+    let open = this.#openSteps.get(seq);
+    if (open !== undefined) {
+      if (this.#sql.write(`UPDATE steps SET ${sets.join(", ")} WHERE seq = ?`, ...values, seq) === 0) return;
+      if (patch.attempts !== undefined) open.attempts = patch.attempts;
+      if (patch.wakeAt !== undefined) open.wakeAt = patch.wakeAt;
+    } else {
+      const row = this.#all(`UPDATE steps SET ${sets.join(", ")} WHERE seq = ? RETURNING name, kind, attempts, wake_at AS wakeAt`, ...values, seq)[0];
+      if (row === undefined) return;
+      open = { name: String(row.name), kind: String(row.kind), attempts: Number(row.attempts), wakeAt: row.wakeAt === null ? null : Number(row.wakeAt) };
+    }
+    if (SETTLED.has(patch.status)) this.#openSteps.delete(seq);
+    else this.#openSteps.set(seq, open);
+    if (opts.event === false) return;
+    this.#stepEvent(patch.status, { seq, name: open.name, kind: open.kind, attempt: open.attempts }, patch.error ?? null, open.wakeAt, at);
   }
 
   // -- what a restart copies -----------------------------------------------------------------
