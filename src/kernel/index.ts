@@ -12,6 +12,5 @@ export { decodePayload, encodePayload, exceedsDepth, MAX_JSON_DEPTH, MAX_PAYLOAD
 export { fail, ok, rpcResult, unwrap, type RpcResult } from "./result.ts";
 export { isMigrated, migrate, schemaSnapshot } from "./migrations.ts";
 export { checkCsrf, CSRF_HEADER, csrfToken, isApiToken, SESSION_TTL_MS, sessionCookieName, signSession, verifySession, type Session } from "./session.ts";
-export { timerTurn, turn } from "./turns.ts";
 export { Sql, type SqlCell, type SqlHost, type SqlRow, type SqlValue } from "./sql.ts";
 export { issueDetails, issueDetailsWithKeys, issueSummary, jsonPointer, type IssueDetail, type IssueList } from "./zod-issues.ts";

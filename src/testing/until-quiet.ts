@@ -1,14 +1,32 @@
 // Waiting, inside a run object's own isolate, until the run is quiet. No runtime modules: the kit uses it
 // through runInDurableObject, and test Workers that run under `wrangler dev` call it from an RPC method.
 import type { RunActivity } from "../engine/index.ts";
-import { timerTurn, turn } from "../kernel/index.ts";
-
-export { timerTurn, turn };
 
 /** How long a run may keep executing before the kit gives up on it (a step that never ends). */
 const MAX_BUSY_MS = 30_000;
 /** Quick turns between two timer turns: a timer turn lets the clock, which workerd moves only on I/O, move. */
 const TIMER_EVERY = 256;
+
+/**
+ * One turn of the event loop, as short as the runtime allows: a message through a MessageChannel is a
+ * macrotask, so pending I/O callbacks and timers get their chance, without the millisecond a zero
+ * setTimeout costs in workerd.
+ */
+export function turn(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
+/** One turn of the event loop on a zero timer: slower (about 1 ms in workerd), and it lets the clock move. */
+export function timerTurn(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
 
 /**
  * Waits until `read()` says the run is quiet for three turns in a row: at most `executing` steps run user

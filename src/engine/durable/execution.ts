@@ -6,7 +6,7 @@ import type { AnyWorkflow } from "../workflow-api.ts";
 import { withCalls } from "../function-calls.ts";
 import { instrumentation } from "../instrumentation.ts";
 import type { Registry } from "../registry.ts";
-import { log, loggedError, StepwiseError, timerTurn, toSerializedError, turn, type Clock, type SerializedError } from "../../kernel/index.ts";
+import { log, loggedError, StepwiseError, toSerializedError, type Clock, type SerializedError } from "../../kernel/index.ts";
 import type { JournalEntry } from "../core/journal.ts";
 import { resolveRetry } from "../core/retry.ts";
 import { CombinatorWatch } from "../core/combinators.ts";
@@ -50,12 +50,6 @@ export interface ExecutionHost {
 
 /** Steps between two turns given back to the event loop. */
 const YIELD_EVERY = 32;
-/**
- * Every how many of those turns is a timer turn, which lets workerd's clock move (the others are message
- * turns, microseconds instead of a millisecond each): the times of new steps stay true to within
- * YIELD_EVERY * TIMER_TURN_EVERY steps.
- */
-const TIMER_TURN_EVERY = 8;
 
 type Waiter = { resolve: (value: unknown) => void; reject: (err: unknown) => void };
 type ActionCall = Extract<StepCall, { kind: "action" | "mutation" | "run" }>;
@@ -72,7 +66,6 @@ export class HandlerExecution {
   readonly #controllers = new Map<number, AbortController>();
   #nextSeq = 0;
   #sinceYield = 0;
-  #turns = 0;
   #stopped: StepwiseError | null = null;
   /** Steps executing user code: what the watchdog guards and the run's activity snapshot reports. */
   #busy = 0;
@@ -217,8 +210,7 @@ export class HandlerExecution {
     if (++this.#sinceYield >= YIELD_EVERY) {
       this.#sinceYield = 0;
       this.#yielding++;
-      // A replay journals nothing new, so its turns need no clock: message turns only.
-      await (this.#replay.size > 0 || ++this.#turns % TIMER_TURN_EVERY !== 0 ? turn() : timerTurn());
+      await new Promise((resolve) => setTimeout(resolve, 0));
       this.#yielding--;
       if (this.#stopped) throw this.#stopped;
     }

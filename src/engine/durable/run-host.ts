@@ -1,7 +1,7 @@
 // The run object's composition: one RunState shared by the capability modules (commands, alarms,
 // children, finishing, event streams), the host of the handler's execution, and the rule that keeps a
 // run live: an unfinished run whose handler nothing runs in this instance is replayed at once.
-import { decodePayload, jsonColumn, systemClock, timerTurn, type Clock, type SerializedError } from "../../kernel/index.ts";
+import { decodePayload, jsonColumn, systemClock, type Clock, type SerializedError } from "../../kernel/index.ts";
 import { ChildDetail } from "../core/journal.ts";
 import type { Registry } from "../registry.ts";
 import { Alarms } from "./alarms.ts";
@@ -152,9 +152,9 @@ export class RunHost implements ExecutionHost {
     }
     const started = performance.now();
     state.execution = new HandlerExecution(this, workflow, decodePayload(run.args), state.store.replayJournal(), {
-      // Read after a timer turn: workerd's clock moves only at I/O and timers, and the replay's own turns
-      // are mostly message turns (see HandlerExecution), across which it stands still.
-      onReplayed: () => void timerTurn().then(() => (state.replayMs = performance.now() - started)),
+      onReplayed: () => {
+        state.replayMs = performance.now() - started;
+      },
       paused: run.pausedAt !== null,
     });
     this.alarms.ensureWatchdog();
