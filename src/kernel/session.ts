@@ -78,8 +78,15 @@ export const CSRF_HEADER = "x-stepwise-csrf";
 
 /** Whether `given` is the deployment's API token: both hashed first, so neither timing nor length leaks. */
 export async function isApiToken(expected: string, given: string): Promise<boolean> {
-  const [a, b] = await Promise.all([sha256(given), sha256(expected)]);
+  const [a, b] = await Promise.all([sha256(given), expectedDigest(expected)]);
   return sameText(a, b);
+}
+
+/** The expected token's digest, made once per isolate (per token) rather than on every request. */
+let expectedToken: { token: string; digest: Promise<string> } | undefined;
+function expectedDigest(token: string): Promise<string> {
+  if (expectedToken?.token !== token) expectedToken = { token, digest: sha256(token) };
+  return expectedToken.digest;
 }
 
 async function sha256(value: string): Promise<string> {
