@@ -3,7 +3,7 @@
 // does one of the bench's workloads, through the DevTools protocol of `wrangler dev`.
 //
 //   node bench/profile.ts steps  [--n=10000]   one run of n sequential steps
-//   node bench/profile.ts starts [--n=200]     n runs of 10 steps started at once
+//   node bench/profile.ts starts [--n=200]     n runs of 10 steps started at once (--serial: one after the other)
 //   node bench/profile.ts replay [--n=10000]   a run of n steps that waits, after SIGKILL + restart, signalled
 //   node bench/profile.ts creates [--n=200]    the floor's: n new bare objects at once (bench/floor.ts)
 //   ... [--top=30] [--out=FILE.cpuprofile]     how many functions to list; save the profile for DevTools,
@@ -64,7 +64,9 @@ try {
     const id = await start(n);
     await until(id, (b) => b.status === "completed");
   } else if (workload === "starts") {
-    const ids = await Promise.all(Array.from({ length: n }, () => start(10)));
+    const ids: string[] = [];
+    if (rest.includes("--serial")) for (let i = 0; i < n; i++) ids.push(await start(10));
+    else ids.push(...(await Promise.all(Array.from({ length: n }, () => start(10)))));
     for (const id of ids) await until(id, (b) => b.status === "completed");
   } else if (workload === "creates") {
     await Promise.all(Array.from({ length: n }, (_, i) => api("POST", "/bench/floor/create", { name: `profile-${i}` })));
