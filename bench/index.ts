@@ -4,7 +4,8 @@
 //   2. bench/pool.ts       Workpool throughput at maxParallelism 10 and 100, and a pool slot's latency
 //   3. bench/streaming.ts  chat delta latency with 1 and 200 sockets, memory of 1,000 idle sockets
 //   4. bench/console.ts    the run list with 10,000 runs indexed, and a 10,000-step run's page in Chromium
-// Arguments go to bench/run.ts (see its header); `--quick` goes to all four. Exits non-zero if any failed.
+//   5. bench/shards.ts     one run index shard's upserts/s, and runs started and indexed/s at 1, 2 and 4 shards
+// Arguments go to bench/run.ts (see its header); `--quick` goes to all five. Exits non-zero if any failed.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
@@ -15,6 +16,7 @@ const benches: [string, string[]][] = [
   ["pool.ts", quick],
   ["streaming.ts", quick],
   ["console.ts", quick],
+  ["shards.ts", quick],
 ];
 
 const failed: string[] = [];

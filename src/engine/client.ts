@@ -8,6 +8,8 @@ import type { RunView } from "./durable/run-view.ts";
 import type { InboxPage, InboxQuery, ListQuery, RunPage } from "./durable/index-entry.ts";
 import type { RunTimeline, StepDetail, TimelineQuery } from "./durable/run-timeline.ts";
 import type { RunHistory } from "./history.ts";
+import { indexShardCount } from "./durable/index-shards.ts";
+import { inbox, listRuns, liveRunCounts, liveRuns } from "./run-index-reads.ts";
 
 export interface StepwiseClient {
   /**
@@ -119,6 +121,9 @@ export function createClient(env: Env, registry?: Registry): StepwiseClient {
         }
         name = def.name;
       }
+      // The run object reads the setting to pick its index shard; a bad one would reach the caller from
+      // there as a bare message (RPC drops an error's code), so it is refused here with its code first.
+      indexShardCount(env);
       const extra = {
         ...(opts.onComplete === undefined ? {} : { onComplete: opts.onComplete }),
         ...(opts.version === undefined ? {} : { version: opts.version }),
@@ -151,7 +156,7 @@ export function createClient(env: Env, registry?: Registry): StepwiseClient {
       return unwrap(await stub(runId).resume());
     },
     async liveRunCounts() {
-      return await env.RUN_INDEX.getByName("global").liveCounts();
+      return await liveRunCounts(env);
     },
     async getStepInfo(runId, seq, opts = {}) {
       return unwrap(await stub(runId).stepInfo(seq, opts));
@@ -166,13 +171,13 @@ export function createClient(env: Env, registry?: Registry): StepwiseClient {
       return unwrap(await stub(runId).history());
     },
     async listRuns(query = {}) {
-      return unwrap(await env.RUN_INDEX.getByName("global").list(query));
+      return await listRuns(env, query);
     },
     async inbox(query = {}) {
-      return unwrap(await env.RUN_INDEX.getByName("global").inbox(query));
+      return await inbox(env, query);
     },
     async liveRuns(request) {
-      return forwarded(await env.RUN_INDEX.getByName("global").fetch(new Request("https://index.internal/live", { headers: request.headers })));
+      return forwarded(await liveRuns(env, request));
     },
     async streamEvents(runId, request, kind) {
       const url = new URL(request.url);

@@ -68,7 +68,7 @@ function currentPlan(): FaultPlan | null {
 /**
  * Makes a call to another object, failing or hanging it first as STEPWISE_FAULTS asks (no-op when unset).
  * @example
- * await acrossObjects("run.index", () => env.RUN_INDEX.getByName("global").upsert(entry));
+ * await acrossObjects("run.index", () => indexShard(env, run.indexShard).upsert(entry));
  */
 export async function acrossObjects<T>(site: FaultSite, call: () => Promise<T>): Promise<T> {
   const plan = currentPlan();

@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   "request.upgrade_required": http(426, "the route needs a WebSocket upgrade"),
   "route.not_found": http(404, "no route for this method and path"),
   internal: http(500, "an unexpected error; nothing about it is disclosed", true),
+  "config.invalid": http(500, "a setting (a var in wrangler.toml) holds a value the app cannot use: the message names it and what it takes"),
   // Auth and tickets
   "auth.missing_token": http(401, "no bearer token"),
   "auth.invalid_token": http(401, "the bearer token is not valid"),

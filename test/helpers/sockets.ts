@@ -2,6 +2,7 @@
 // handler, and a frame queue a test awaits (frames arrive through the runtime, never by sleeping).
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
+import type { LiveFrame } from "../../src/engine/index.ts";
 import { call } from "./http.ts";
 
 export async function ticketFor(threadId: string): Promise<string> {
@@ -116,4 +117,32 @@ export function textOf(chunks: { type: string; delta?: string }[]): string {
     .filter((c) => c.type === "text-delta")
     .map((c) => c.delta)
     .join("");
+}
+
+/** The run list's live socket, from the answer to its upgrade: the frames it received, a wait for one, a close. */
+export interface LiveList {
+  frames: LiveFrame[];
+  next: (pred: (f: LiveFrame) => boolean) => Promise<LiveFrame>;
+  close: () => void;
+}
+
+export function liveList(res: Response): LiveList {
+  expect(res.status).toBe(101);
+  const ws = res.webSocket!;
+  const frames: LiveFrame[] = [];
+  const waiters: { pred: (f: LiveFrame) => boolean; resolve: (f: LiveFrame) => void }[] = [];
+  ws.addEventListener("message", (m) => {
+    const frame = JSON.parse(String(m.data)) as LiveFrame;
+    frames.push(frame);
+    for (const w of [...waiters]) if (w.pred(frame)) waiters.splice(waiters.indexOf(w), 1) && w.resolve(frame);
+  });
+  ws.accept();
+  return {
+    frames,
+    next: (pred) => {
+      const seen = frames.find(pred);
+      return seen !== undefined ? Promise.resolve(seen) : new Promise((resolve) => waiters.push({ pred, resolve }));
+    },
+    close: () => ws.close(1000, "done"),
+  };
 }

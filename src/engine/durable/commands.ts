@@ -19,6 +19,7 @@ import { SignalDetail } from "../core/journal.ts";
 import { deliverSignal, OMITTED_PAYLOAD } from "../core/step-machine.ts";
 import type { Alarms } from "./alarms.ts";
 import type { Finishing } from "./finishing.ts";
+import { indexShardFor } from "./index-shards.ts";
 import type { FlowLines } from "./flow-lines.ts";
 import type { RunHistory } from "../history.ts";
 import { ChildCancel, SIGNAL_NAME_PATTERN, StartInput, type StartResult } from "./run-rpc.ts";
@@ -279,10 +280,10 @@ export class Commands {
     return this.#state.store.signalStepsAfter(seq).find((s) => jsonColumn(SignalDetail, s.detail, "steps.detail").signal === name);
   }
 
-  #insertRun(r: NewRun): void {
+  #insertRun(r: Omit<NewRun, "indexShard">): void {
     const state = this.#state;
     state.store.migrate();
-    state.store.insertRun({ ...r, now: state.clock.now() });
+    state.store.insertRun({ ...r, indexShard: indexShardFor(state.env, r.runId), now: state.clock.now() });
     state.reload();
     this.#finishing.loaded();
   }

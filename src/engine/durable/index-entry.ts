@@ -1,6 +1,7 @@
 // What the run index holds and answers: a run's entry as its object pushes it, the rows of the run list
 // and the inbox, their queries and cursors. Shared by the index object, its store and the run's outbox.
 import { z } from "zod";
+import { encodeCursor } from "../../kernel/index.ts";
 import type { StepRecord } from "../core/journal.ts";
 import { waitingFor } from "./run-view.ts";
 
@@ -89,6 +90,21 @@ export interface RunPage {
   counts?: RunCount[];
 }
 
+/**
+ * Where a page of the run list ended: its last row's (createdAt, runId). The list's order is on these
+ * alone, so one cursor means the same place on every shard of the index.
+ */
+export const ListCursor = z.object({ c: z.number(), r: z.string() });
+
+export function listCursor(last: Pick<IndexedRun, "createdAt" | "runId">): string {
+  return encodeCursor({ c: last.createdAt, r: last.runId });
+}
+
+/** The list's order, newest first: the store's ORDER BY created_at DESC, run_id DESC (run ids are ASCII, so both compare alike). */
+export function newestFirst(a: IndexedRun, b: IndexedRun): number {
+  return b.createdAt - a.createdAt || compareText(b.runId, a.runId);
+}
+
 /** One open signal wait of a live run, as the inbox lists it. */
 export const InboxWait = z.object({
   runId: z.string(),
@@ -108,4 +124,21 @@ export type InboxQuery = z.input<typeof InboxQuery>;
 export interface InboxPage {
   waits: InboxWait[];
   nextCursor: string | null;
+}
+
+/** Where a page of the inbox ended: its last wait's (since, runId, seq), the same place on every shard. */
+export const InboxCursor = z.object({ s: z.number(), r: z.string(), q: z.number().int() });
+
+export function inboxCursor(last: Pick<InboxWait, "since" | "runId" | "seq">): string {
+  return encodeCursor({ s: last.since, r: last.runId, q: last.seq });
+}
+
+/** The inbox's order, oldest first: the store's ORDER BY since, run_id, seq. */
+export function oldestWaitFirst(a: InboxWait, b: InboxWait): number {
+  return a.since - b.since || compareText(a.runId, b.runId) || a.seq - b.seq;
+}
+
+/** Strings in the order SQLite's default (binary) collation gives ASCII text. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -3,10 +3,12 @@
 // pushed with a version that only grows (kept in the same object), and `indexed_status` records what the
 // index confirmed (the entry's key, see entryKey). A crash or a failed push leaves it stale, and the run's
 // next wake-up (the watchdog alarm, which a finished run keeps until the index confirms its outcome)
-// pushes again; the index ignores old versions. Pushes go out at most once per turn (RunHost's flush).
+// pushes again; the index ignores old versions. Pushes go out at most once per turn (RunHost's flush),
+// each to the run's own index shard, stored when it was created (index-shards.ts).
 import { log, loggedError } from "../../kernel/index.ts";
 import { acrossObjects } from "../faults.ts";
 import type { IndexWait } from "./index-entry.ts";
+import { indexShard } from "./index-shards.ts";
 import type { RunRecord, RunStore } from "./run-store.ts";
 
 /** What the index is told of a run besides its record: its status as clients see it and what it waits for. */
@@ -56,7 +58,7 @@ export class IndexOutbox {
     const pushing = (async () => {
       try {
         await acrossObjects("run.index", () =>
-          this.#env.RUN_INDEX.getByName("global").upsert({
+          indexShard(this.#env, run.indexShard).upsert({
             runId: run.runId,
             workflow: run.workflow,
             status: snapshot.status,

@@ -7,6 +7,7 @@ import type { StepRecord } from "../core/journal.ts";
 import { versionOf } from "../registry.ts";
 import { acrossObjects } from "../faults.ts";
 import type { Alarms } from "./alarms.ts";
+import { indexShard, indexShardFor } from "./index-shards.ts";
 import { AdoptInput, RestartInput, RUN_ID_PATTERN, type RestartResult } from "./run-rpc.ts";
 import type { RunState } from "./run-state.ts";
 import { RestartPending, WATCHDOG_SEQ, type RunRecord } from "./run-store.ts";
@@ -194,6 +195,7 @@ export class Repairs {
         onCompleteRef: input.onCompleteRef,
         retentionMs: input.retentionMs,
         restartOf: { runId: input.restartOf, fromStep: input.fromStep },
+        indexShard: indexShardFor(state.env, input.runId),
         now,
       });
       for (const s of input.steps) store.copyStep(s);
@@ -270,7 +272,7 @@ export class Repairs {
       state.reload();
       return false;
     }
-    await acrossObjects("run.index", () => state.env.RUN_INDEX.getByName("global").remove(run.runId));
+    await acrossObjects("run.index", () => indexShard(state.env, run.indexShard).remove(run.runId));
     state.execution = null;
     state.run = undefined;
     await state.store.deleteEverything();

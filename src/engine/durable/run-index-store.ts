@@ -1,16 +1,27 @@
 // Every SQL statement of the run index: entries written only forwards (by the push's version), the
 // open signal waits kept beside them for the inbox, and the reads of the list, counts and inbox.
 import { z } from "zod";
-import { decodeCursor, encodeCursor, jsonColumn, type Sql } from "../../kernel/index.ts";
-import { type IndexEntry, IndexedRun, IndexWait, InboxQuery, InboxWait, ListQuery, RunCount, type InboxPage, type RunPage } from "./index-entry.ts";
+import { decodeCursor, jsonColumn, type Sql } from "../../kernel/index.ts";
+import {
+  type IndexEntry,
+  IndexedRun,
+  IndexWait,
+  InboxCursor,
+  inboxCursor,
+  InboxQuery,
+  InboxWait,
+  ListCursor,
+  listCursor,
+  ListQuery,
+  RunCount,
+  type InboxPage,
+  type RunPage,
+} from "./index-entry.ts";
 
 /** The statuses of runs that have not ended; the partial index runs_live (run-index-schema.ts) holds exactly these. */
 const LIVE_WHERE = "status NOT IN ('completed', 'failed', 'canceled')";
 
 const LiveCount = z.object({ workflow: z.string(), version: z.number().int(), live: z.number().int() });
-
-const ListCursor = z.object({ c: z.number(), r: z.string() });
-const InboxCursor = z.object({ s: z.number(), r: z.string(), q: z.number().int() });
 
 const RUN_COLUMNS =
   "run_id AS runId, workflow, status, created_at AS createdAt, updated_at AS updatedAt, workflow_version AS version, waiting_for AS waitingFor, completed_at AS completedAt";
@@ -134,7 +145,7 @@ export class RunIndexStore {
       });
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
-    const result: RunPage = { runs: page, nextCursor: rows.length > q.limit && last ? encodeCursor({ c: last.createdAt, r: last.runId }) : null };
+    const result: RunPage = { runs: page, nextCursor: rows.length > q.limit && last ? listCursor(last) : null };
     if (q.counts) result.counts = this.counts();
     return result;
   }
@@ -160,7 +171,7 @@ export class RunIndexStore {
       .map(({ label, ...r }) => InboxWait.parse(label === null ? r : { ...r, label }));
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
-    return { waits: page, nextCursor: rows.length > q.limit && last ? encodeCursor({ s: last.since, r: last.runId, q: last.seq }) : null };
+    return { waits: page, nextCursor: rows.length > q.limit && last ? inboxCursor(last) : null };
   }
 }
 

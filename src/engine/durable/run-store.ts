@@ -42,6 +42,8 @@ export const RunRecord = z.object({
   flowState: z.enum(["enqueue", "queued", "admitted", "leave", "done"]).nullable(),
   /** When the run began to wait in its line; null once admitted. */
   queuedAt: z.number().nullable(),
+  /** The run index shard its entry is pushed to (see index-shards.ts). */
+  indexShard: z.number().int(),
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 
@@ -58,6 +60,8 @@ export interface NewRun {
   restartOf?: { runId: string; fromStep: number };
   /** The line the run waits in before its handler starts (JSON FlowLine). */
   flow?: string;
+  /** The run index shard that will hold its entry (indexShardFor). */
+  indexShard: number;
 }
 
 /** A restart the run owes its new run: the new run's id, where it executes from, and on which version. */
@@ -179,7 +183,8 @@ export class RunStore {
       `SELECT run_id AS runId, workflow, args, status, result, error, parent, on_complete AS onComplete, on_complete_ref AS onCompleteRef,
         created_at AS createdAt, updated_at AS updatedAt, completed_at AS completedAt, version, paused_at AS pausedAt,
         restart_of AS restartOf, restart_from AS restartFrom, restarted_as AS restartedAs, restart_pending AS restartPending,
-        retention_ms AS retentionMs, expires_at AS expiresAt, flow, flow_state AS flowState, queued_at AS queuedAt FROM run WHERE id = 1`,
+        retention_ms AS retentionMs, expires_at AS expiresAt, flow, flow_state AS flowState, queued_at AS queuedAt, index_shard AS indexShard
+        FROM run WHERE id = 1`,
     )[0];
     return row === undefined ? undefined : RunRecord.parse(row);
   }
@@ -187,8 +192,8 @@ export class RunStore {
   insertRun(r: NewRun & { now: number }): void {
     this.#exec(
       `INSERT INTO run (id, run_id, workflow, version, args, status, parent, on_complete_ref, retention_ms, restart_of, restart_from, created_at, updated_at,
-        flow, flow_state, queued_at)
-       VALUES (1, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        flow, flow_state, queued_at, index_shard)
+       VALUES (1, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       r.runId,
       r.workflow,
       r.version ?? 1,
@@ -203,6 +208,7 @@ export class RunStore {
       r.flow ?? null,
       r.flow === undefined ? null : "enqueue",
       r.flow === undefined ? null : r.now,
+      r.indexShard,
     );
     const started: Record<string, unknown> = { runId: r.runId, workflow: r.workflow, version: r.version ?? 1 };
     if (r.restartOf !== undefined) {

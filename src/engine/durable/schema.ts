@@ -139,4 +139,9 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (seq, n)
   ) WITHOUT ROWID;
   `,
+  // 9: the run index shard that holds the run's entry (index-shards.ts), decided when the run is created
+  // so that raising STEPWISE_INDEX_SHARDS never moves it. Runs from before shards are in shard 0 ("global").
+  `
+  ALTER TABLE run ADD COLUMN index_shard INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

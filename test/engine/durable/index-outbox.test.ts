@@ -41,7 +41,7 @@ async function withOutbox(fn: (o: { outbox: IndexOutbox; store: RunStore; run: R
   await runInDurableObject(stub, async (_instance, state) => {
     const store = new RunStore(state.storage);
     store.migrate();
-    store.insertRun({ runId: "r1", workflow: "w", args: null, parent: null, now: 1 });
+    store.insertRun({ runId: "r1", workflow: "w", args: null, parent: null, indexShard: 0, now: 1 });
     const index = handIndex();
     const outbox = new IndexOutbox(index.env, store);
     outbox.load();

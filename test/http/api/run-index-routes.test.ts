@@ -4,36 +4,19 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { IndexedRun, InboxWait, LiveFrame } from "../../../src/engine/index.ts";
+import type { IndexedRun, InboxWait } from "../../../src/engine/index.ts";
 import { manualClock } from "../../helpers/clock.ts";
 import { call, problemOf, TOKEN } from "../../helpers/http.ts";
 import { client, runStub, settle, startRun, view } from "../../helpers/runtime.ts";
+import { type LiveList, liveList } from "../../helpers/sockets.ts";
 
 type Page = { runs: IndexedRun[]; nextCursor: string | null; counts?: { workflow: string; status: string; count: number }[] };
 const list = async (q: string) => (await (await call("GET", `/api/runs?${q}`)).json()) as Page;
 const inbox = async (q = "") => (await (await call("GET", `/api/inbox${q}`)).json()) as { waits: InboxWait[]; nextCursor: string | null };
 
-/** The live list's socket, opened with the token, and the frames it received. */
-async function openLive(): Promise<{ frames: LiveFrame[]; next: (pred: (f: LiveFrame) => boolean) => Promise<LiveFrame>; close: () => void }> {
-  const res = await call("GET", "/api/live/runs", undefined, { upgrade: "websocket" });
-  expect(res.status).toBe(101);
-  const ws = res.webSocket!;
-  const frames: LiveFrame[] = [];
-  const waiters: { pred: (f: LiveFrame) => boolean; resolve: (f: LiveFrame) => void }[] = [];
-  ws.addEventListener("message", (m) => {
-    const frame = JSON.parse(String(m.data)) as LiveFrame;
-    frames.push(frame);
-    for (const w of [...waiters]) if (w.pred(frame)) waiters.splice(waiters.indexOf(w), 1) && w.resolve(frame);
-  });
-  ws.accept();
-  return {
-    frames,
-    next: (pred) => {
-      const seen = frames.find(pred);
-      return seen !== undefined ? Promise.resolve(seen) : new Promise((resolve) => waiters.push({ pred, resolve }));
-    },
-    close: () => ws.close(1000, "done"),
-  };
+/** The live list's socket, opened with the token. */
+async function openLive(): Promise<LiveList> {
+  return liveList(await call("GET", "/api/live/runs", undefined, { upgrade: "websocket" }));
 }
 
 describe("GET /api/runs", () => {
