@@ -522,7 +522,7 @@ async function scenarioMany(): Promise<{ rate: Row; parkedRate: Row }> {
   return { rate, parkedRate };
 }
 
-async function scenarioReplay(): Promise<{ oursReplayMs: Row; wall: Row }> {
+async function scenarioReplay(): Promise<{ oursReplayMs: Row; quietReplayMs: Row; wall: Row }> {
   const steps = SIZES.replay;
   const wall = row(
     `3. run with ${steps.toLocaleString("en")} completed steps, after SIGKILL + restart`,
@@ -530,8 +530,14 @@ async function scenarioReplay(): Promise<{ oursReplayMs: Row; wall: Row }> {
     "ms",
     "lower",
   );
-  const oursReplayMs = row("", "replay time reported by the run (stats.replayMs)", "ms", "lower");
+  const oursReplayMs = row("", "replay time reported by the run (stats.replayMs), polled meanwhile", "ms", "lower");
   const replayed = row("", "steps replayed (stats.replayedSteps)", "", "lower");
+  // The polls above reach the run while it replays (every POLL_MS: the Worker's routing and auth, and
+  // the object's reads), and its stats.replayMs, a wall time inside the object, includes them. A second
+  // run is left alone for a while after its signal: its replayMs is the replay by itself, as the floor's
+  // read is the read by itself.
+  const quietReplayMs = row("", "replay time reported by a second run, no request meanwhile", "ms", "lower");
+  let quietId: string | undefined;
   const ids: Partial<Record<SideKey, string>> = {};
   // Setup (untimed): one run per side that completes its steps and then waits for a signal/event.
   for (const key of args.sides) {
@@ -545,8 +551,12 @@ async function scenarioReplay(): Promise<{ oursReplayMs: Row; wall: Row }> {
         const id = await side.start(steps, true, deadline);
         await side.untilWaiting(id, steps, deadline);
         ids[key] = id;
+        if (key === "ours") {
+          quietId = await side.start(steps, true, deadline);
+          await side.untilWaiting(quietId, steps, deadline);
+        }
       },
-      key === "ours" ? [wall, oursReplayMs, replayed] : [wall],
+      key === "ours" ? [wall, oursReplayMs, replayed, quietReplayMs] : [wall],
     );
   }
   const floorName = `replay-${Date.now().toString(36)}`;
@@ -557,7 +567,7 @@ async function scenarioReplay(): Promise<{ oursReplayMs: Row; wall: Row }> {
       oursReplayMs,
     ]);
   }
-  if (Object.keys(ids).length === 0) return { oursReplayMs, wall };
+  if (Object.keys(ids).length === 0) return { oursReplayMs, quietReplayMs, wall };
   // One SIGKILL of the whole wrangler dev group, then a restart on the same persist dir.
   progress("SIGKILL wrangler dev, restart on the same state");
   await server().stop("SIGKILL");
@@ -589,6 +599,24 @@ async function scenarioReplay(): Promise<{ oursReplayMs: Row; wall: Row }> {
       false,
     );
   }
+  if (quietId !== undefined) {
+    const id = quietId;
+    progress("ours: signal a second run after restart, and leave it alone for 2 s");
+    await measure(
+      ours,
+      "replay after restart, no request meanwhile",
+      async () => {
+        const deadline = deadlineIn(60_000);
+        await ours.signal(id, deadline);
+        await sleep(2_000);
+        const { body } = await pollUntilCompleted(ours, id, deadline);
+        const stats = body.stats ?? {};
+        quietReplayMs.cells.ours = typeof stats.replayMs === "number" ? { value: stats.replayMs } : { error: "n/a" };
+      },
+      [quietReplayMs],
+      false,
+    );
+  }
   if (floorOn && wall.cells.floor === undefined) {
     progress("floor: read the rows back after restart");
     await measure(
@@ -599,16 +627,18 @@ async function scenarioReplay(): Promise<{ oursReplayMs: Row; wall: Row }> {
         if (body.rows !== steps) throw new Error(`the floor object read ${body.rows} rows, expected ${steps}`);
         wall.cells.floor = { value: ms };
         oursReplayMs.cells.floor = { value: body.inObjectMs };
+        quietReplayMs.cells.floor = { value: body.inObjectMs };
       },
-      [wall, oursReplayMs],
+      [wall, oursReplayMs, quietReplayMs],
       false,
     );
   }
   if (args.sides.includes("cf")) {
     oursReplayMs.cells.cf = { error: "n/a" };
+    quietReplayMs.cells.cf = { error: "n/a" };
     replayed.cells.cf = { error: "n/a" };
   }
-  return { oursReplayMs, wall };
+  return { oursReplayMs, quietReplayMs, wall };
 }
 
 /** The value at quantile q (0..1) of xs, nearest rank. */
@@ -868,17 +898,22 @@ async function main(): Promise<number> {
       heapSmall !== undefined && heapLong !== undefined ? `${(heapLong - heapSmall).toFixed(2)} MiB` : "n/a",
       heapSmall !== undefined && heapLong !== undefined ? (heapLong - heapSmall < 1 ? "PASS" : "FAIL") : "n/a",
     ]);
-    const rep = replayRows ? val(replayRows.oursReplayMs.cells.ours) : undefined;
-    const repFloor = replayRows ? val(replayRows.oursReplayMs.cells.floor) : undefined;
-    targets.push(
-      target(
-        `our replay of ${SIZES.replay.toLocaleString("en")} steps (stats.replayMs) <= 3x the floor's read of ${SIZES.replay.toLocaleString("en")} rows`,
-        rep,
-        repFloor,
-        (x) => x <= 3,
-        ` (${rep?.toFixed(1)} vs ${repFloor?.toFixed(1)} ms)`,
-      ),
-    );
+    for (const [r, what] of [
+      [replayRows?.quietReplayMs, "no request meanwhile"],
+      [replayRows?.oursReplayMs, "polled meanwhile"],
+    ] as const) {
+      const rep = r ? val(r.cells.ours) : undefined;
+      const repFloor = r ? val(r.cells.floor) : undefined;
+      targets.push(
+        target(
+          `our replay of ${SIZES.replay.toLocaleString("en")} steps (stats.replayMs, ${what}) <= 3x the floor's read of as many rows`,
+          rep,
+          repFloor,
+          (x) => x <= 3,
+          ` (${rep?.toFixed(1)} vs ${repFloor?.toFixed(1)} ms)`,
+        ),
+      );
+    }
     for (const [r, what] of [
       [manyRows?.parkedRate, "runs that wait"],
       [manyRows?.rate, `runs of ${SIZES.manySteps} steps (executing meanwhile)`],
