@@ -1,8 +1,21 @@
 // Retries: exponential backoff with jitter as durable timers fired through the alarm, NonRetryableError,
 // attempts exhausted, and per-step timeouts.
-import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { fireAlarm, fireUntil, logged, probe, settle, startRun, view } from "../../helpers/runtime.ts";
+import { fireAlarm, fireUntil, logged, probe, type RunStub, settle, startRun, view } from "../../helpers/runtime.ts";
+
+/** The run's step events, in order: type and the attempt each names (from the events table). */
+function stepEvents(stub: RunStub): Promise<{ type: string; attempt: number; name: string; kind: string }[]> {
+  return runInDurableObject(stub, (_instance, state) =>
+    state.storage.sql
+      .exec<{ type: string; data: string }>("SELECT type, data FROM events WHERE type LIKE 'step.%' ORDER BY seq")
+      .toArray()
+      .map((e) => {
+        const { attempt, name, kind } = JSON.parse(e.data) as { attempt: number; name: string; kind: string };
+        return { type: e.type, attempt, name, kind };
+      }),
+  );
+}
 
 describe("retries", () => {
   it("retries a failing action with the policy's backoff until it succeeds", async () => {
@@ -39,6 +52,24 @@ describe("retries", () => {
     expect(v.steps![0]).toMatchObject({ status: "completed", attempts: 2 });
     expect(await probe().count(`${runId}/flaky`)).toBe(2);
   });
+
+  // A status change writes its event from what the instance that journaled the step remembers of it,
+  // and reads the row back only when this instance never saw the step (journaled before an eviction).
+  for (const evicted of [false, true]) {
+    it(`names each attempt in the step's events${evicted ? ", the step journaled by an evicted instance" : ""}`, async () => {
+      const { stub } = await startRun("flaky", { failures: 1 });
+      if (evicted) await evictDurableObject(stub);
+      await fireUntil(stub, (v) => v.status === "completed");
+      const events = await stepEvents(stub);
+      expect(events.map(({ type, attempt }) => [type, attempt])).toEqual([
+        ["step.started", 1],
+        ["step.retrying", 1],
+        ["step.started", 2],
+        ["step.completed", 2],
+      ]);
+      expect(new Set(events.map((e) => `${e.kind} ${e.name}`)).size).toBe(1);
+    });
+  }
 
   it("fails the step, and the run, once maxAttempts is used up", async () => {
     const { runId, stub } = await startRun("flaky", { failures: 10, maxAttempts: 3 });
