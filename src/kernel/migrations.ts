@@ -5,7 +5,8 @@
 // schema. The first object of a kind in an isolate migrates step by step, and its final schema, read
 // back from sqlite_master, is kept for the isolate: the next new objects create it in one script. That
 // is the same schema by construction (SQLite's own text of it), with none of the ALTER TABLEs, each of
-// which rewrites and re-parses the whole schema (creating a run object took 4x the DDL work before).
+// which rewrites and re-parses the whole schema (in a CPU profile of 200 starts, migrate's time fell
+// from 513-543 ms to 139-178 ms).
 import type { Sql } from "./sql.ts";
 
 const SCHEMA_TABLE = "_schema";
