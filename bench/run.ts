@@ -430,6 +430,20 @@ async function scenarioChain(): Promise<{ perStepSmall: Row; perStepLarge: Row; 
   return { perStepSmall, perStepLarge, wallSmall };
 }
 
+/** Makes `n` calls at once; the results, and the ms until the last one answered (from just before the first). */
+async function atOnce<T>(n: number, call: (i: number) => Promise<T>): Promise<{ results: T[]; ms: number }> {
+  const t0 = now();
+  let last = t0;
+  const results = await Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const result = await call(i);
+      last = Math.max(last, now());
+      return result;
+    }),
+  );
+  return { results, ms: last - t0 };
+}
+
 async function scenarioMany(): Promise<{ rate: Row; parkedRate: Row }> {
   const n = SIZES.many;
   const rate = row(`2. ${n} runs of ${SIZES.manySteps} steps started at once`, "starts per second", "/s", "higher");
@@ -448,16 +462,9 @@ async function scenarioMany(): Promise<{ rate: Row; parkedRate: Row }> {
       async () => {
         const deadline = deadlineIn(120_000);
         const t0 = now();
-        let lastStart = t0;
-        const ids = await Promise.all(
-          Array.from({ length: n }, async () => {
-            const id = await side.start(SIZES.manySteps, false, deadline);
-            lastStart = Math.max(lastStart, now());
-            return id;
-          }),
-        );
-        startsDone.cells[key] = { value: lastStart - t0 };
-        rate.cells[key] = { value: (n / (lastStart - t0)) * 1000 };
+        const { results: ids, ms } = await atOnce(n, () => side.start(SIZES.manySteps, false, deadline));
+        startsDone.cells[key] = { value: ms };
+        rate.cells[key] = { value: (n / ms) * 1000 };
         let pending = ids;
         for (;;) {
           const { statuses } = (await http("POST", "/bench/statuses", { side: key, ids: pending }, deadline)) as { statuses: Record<string, string> };
@@ -480,17 +487,9 @@ async function scenarioMany(): Promise<{ rate: Row; parkedRate: Row }> {
       `${n} runs that wait, at once`,
       async () => {
         const deadline = deadlineIn(60_000);
-        const t0 = now();
-        let last = t0;
-        const ids = await Promise.all(
-          Array.from({ length: n }, async () => {
-            const id = await ours.start(0, true, deadline);
-            last = Math.max(last, now());
-            return id;
-          }),
-        );
-        parkedDone.cells.ours = { value: last - t0 };
-        parkedRate.cells.ours = { value: (n / (last - t0)) * 1000 };
+        const { results: ids, ms } = await atOnce(n, () => ours.start(0, true, deadline));
+        parkedDone.cells.ours = { value: ms };
+        parkedRate.cells.ours = { value: (n / ms) * 1000 };
         // Untimed: they would wait for their signal for good.
         await Promise.all(ids.map((id) => http("POST", `/api/runs/${encodeURIComponent(id)}/cancel`, undefined, deadline)));
       },
@@ -505,16 +504,9 @@ async function scenarioMany(): Promise<{ rate: Row; parkedRate: Row }> {
       async () => {
         const deadline = deadlineIn(60_000);
         const batch = Date.now().toString(36);
-        const t0 = now();
-        let last = t0;
-        await Promise.all(
-          Array.from({ length: n }, async (_, i) => {
-            await http("POST", "/bench/floor/create", { name: `create-${batch}-${i}` }, deadline);
-            last = Math.max(last, now());
-          }),
-        );
-        for (const r of [startsDone, parkedDone]) r.cells.floor = { value: last - t0 };
-        for (const r of [rate, parkedRate]) r.cells.floor = { value: (n / (last - t0)) * 1000 };
+        const { ms } = await atOnce(n, (i) => http("POST", "/bench/floor/create", { name: `create-${batch}-${i}` }, deadline));
+        for (const r of [startsDone, parkedDone]) r.cells.floor = { value: ms };
+        for (const r of [rate, parkedRate]) r.cells.floor = { value: (n / ms) * 1000 };
       },
       [rate, startsDone, parkedRate, parkedDone],
     );
