@@ -19,13 +19,20 @@ export type BaseActionContext = Omit<ActionContext, keyof FunctionCalls | "repor
  * const ctx = withCalls({ env, runId, seq, attempt, signal, idempotencyKey: `${runId}:${seq}` }, registry);
  */
 export function withCalls(base: BaseActionContext, registry: Registry): ActionContext {
-  const ctx: ActionContext = {
-    ...base,
-    reportUsage: base.reportUsage ?? ignoreUsage,
-    runMutation: (mutation, args) => call(ctx, registry, "mutation", mutation, args),
-    runAction: (action, args) => call(ctx, registry, "action", action, args),
-  };
-  return ctx;
+  return addCalls({ ...base }, registry);
+}
+
+/**
+ * Like `withCalls`, on `ctx` itself rather than a copy, so its accessors stay accessors (a step attempt's
+ * `signal` is made when the action first reads it).
+ */
+export function addCalls(ctx: BaseActionContext, registry: Registry): ActionContext {
+  // SAFETY: the three members ActionContext adds to BaseActionContext are set just below.
+  const full = ctx as ActionContext;
+  full.reportUsage = ctx.reportUsage ?? ignoreUsage;
+  full.runMutation = (mutation, args) => call(full, registry, "mutation", mutation, args);
+  full.runAction = (action, args) => call(full, registry, "action", action, args);
+  return full;
 }
 
 // SAFETY (the casts to never): the callee's handler returns its own result type, which the caller's

@@ -31,9 +31,12 @@ export interface SqlHost {
  */
 export class Sql {
   readonly #storage: SqlHost;
+  readonly #before: (() => void) | undefined;
 
-  constructor(storage: SqlHost) {
+  /** `before`, when given, runs ahead of every statement and transaction (a store's deferred write goes first). */
+  constructor(storage: SqlHost, opts: { before?: () => void } = {}) {
     this.#storage = storage;
+    this.#before = opts.before;
   }
 
   /** Runs a statement for its effect. */
@@ -67,10 +70,12 @@ export class Sql {
   }
 
   transaction<T>(fn: () => T): T {
+    this.#before?.();
     return this.#storage.transactionSync(fn);
   }
 
   #run(query: string, bindings: SqlValue[]): Cursor {
+    this.#before?.();
     try {
       return this.#storage.sql.exec(query, ...bindings);
     } catch (err) {

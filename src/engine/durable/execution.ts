@@ -3,7 +3,8 @@
 // applies its writes to storage, and keeps the in-memory side: parked promises, attempt abort
 // controllers, the replay copy of the journal, and the combinator watch.
 import type { AnyWorkflow } from "../workflow-api.ts";
-import { withCalls } from "../function-calls.ts";
+import { addCalls } from "../function-calls.ts";
+import { AttemptAbort } from "./attempt-abort.ts";
 import { instrumentation } from "../instrumentation.ts";
 import type { Registry } from "../registry.ts";
 import { log, loggedError, StepwiseError, toSerializedError, type Clock, type SerializedError } from "../../kernel/index.ts";
@@ -63,7 +64,7 @@ export class HandlerExecution {
   readonly #waiters = new Map<number, Waiter>();
   /** The schemas of the signal waits parked here, for the run object to check a signal with in full. */
   readonly #contracts = new Map<number, SignalContract>();
-  readonly #controllers = new Map<number, AbortController>();
+  readonly #controllers = new Map<number, AttemptAbort>();
   #nextSeq = 0;
   #sinceYield = 0;
   #stopped: StepwiseError | null = null;
@@ -352,18 +353,20 @@ export class HandlerExecution {
     attempt: number,
     meter: UsageMeter,
   ): Promise<{ ok: true; value: unknown } | { ok: false; error: SerializedError }> {
-    const controller = new AbortController();
-    this.#controllers.set(seq, controller);
+    const abort = new AttemptAbort();
+    this.#controllers.set(seq, abort);
     this.#apply(attemptStarted(seq, call.timeout, this.#host.clock.now()));
     this.#busy++;
     this.#host.ensureWatchdog();
-    const ctx = withCalls(
+    const ctx = addCalls(
       {
         env: this.#host.env,
         runId: this.#host.runId,
         seq,
         attempt,
-        signal: controller.signal,
+        get signal() {
+          return abort.signal;
+        },
         idempotencyKey: `${this.#host.runId}:${seq}`,
         reportUsage: (usage) => meter.report(usage),
       },
@@ -371,17 +374,13 @@ export class HandlerExecution {
     );
     let lease: SlotLease | undefined;
     try {
-      const aborted = new Promise<never>((_, reject) => {
-        controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true });
-      });
-      aborted.catch(() => {});
       if (call.pool !== undefined) {
         // The holder id is stable for this attempt: asking again after a crash keeps its place in line.
-        lease = await Promise.race([call.pool.acquire({ holderId: `${this.#host.runId}:${seq}:${attempt}`, signal: controller.signal }), aborted]);
+        lease = await Promise.race([call.pool.acquire({ holderId: `${this.#host.runId}:${seq}:${attempt}`, signal: abort.signal }), abort.rejected]);
       }
       const fn = this.#instrumented(seq, call, attempt) ?? call.fn;
       // An action that ignores its signal still loses the race: the step moves on without it.
-      return { ok: true, value: await Promise.race([Promise.resolve().then(() => fn(ctx)), aborted]) };
+      return { ok: true, value: await Promise.race([Promise.resolve().then(() => fn(ctx)), abort.rejected]) };
     } catch (err) {
       return { ok: false, error: toSerializedError(err) };
     } finally {
