@@ -6,6 +6,8 @@
 //   POST /bench/floor/fill    { name, n }      (setup) object `name` holds n rows
 //   POST /bench/floor/read    { name }         object `name` reads its rows back and parses each row's JSON
 //   POST /bench/floor/create  { name }         a new object writes one row (what a start must do at least)
+//   POST /bench/floor/start-work { name }      a new object does a start's storage work, no engine code (see
+//                                              StartWorkObject): where a start's cost goes beyond the row
 //   GET  /bench/floor/fanout/:name             WebSocket to object `name` (hibernatable, as threads accept theirs)
 //   POST /bench/floor/fanout/:name { deltas, interval }   sends `deltas` frames to every socket, each stamped
 //                                              with Date.now() as it is sent, `interval` ms apart
@@ -13,10 +15,17 @@
 // The in-object times (`inObjectMs`) are read with performance.now(), which workerd advances only at I/O
 // and timers: each measured piece of work ends with a zero-delay timer, as the engine's replay does, so
 // both clocks are read the same way.
+//
+// StartWorkObject is the one exception: it takes the run object's schema (its migrations, through the
+// kernel's runner), which is SQL text and not engine code, to measure what a start costs in storage alone.
 import { DurableObject } from "cloudflare:workers";
+import { MIGRATIONS } from "../src/engine/durable/schema.ts";
+import { migrate } from "../src/kernel/migrations.ts";
+import { Sql } from "../src/kernel/sql.ts";
 
 export interface FloorEnv {
   FLOOR?: DurableObjectNamespace<FloorObject>;
+  FLOOR_START?: DurableObjectNamespace<StartWorkObject>;
 }
 
 /** A journal row's JSON, the size of a small step result (as bench-chain's steps journal a number, with room). */
@@ -75,6 +84,17 @@ export class FloorObject extends DurableObject<unknown> {
     return at;
   }
 
+  /** One row in this object's own table, as the run index takes a run's entry (see StartWorkObject). */
+  indexRow(runId: string, at: number): number {
+    this.#sql.exec("CREATE TABLE IF NOT EXISTS entries (run_id TEXT PRIMARY KEY, status TEXT NOT NULL, created_at INTEGER NOT NULL)");
+    this.#sql.exec(
+      "INSERT INTO entries (run_id, status, created_at) VALUES (?, 'waiting', ?) ON CONFLICT (run_id) DO UPDATE SET status = excluded.status",
+      runId,
+      at,
+    );
+    return at;
+  }
+
   override fetch(request: Request): Response {
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
@@ -115,6 +135,45 @@ export class FloorObject extends DurableObject<unknown> {
   }
 }
 
+/**
+ * A start's storage work on a bare object, without the engine (no Hono, auth, validation, handler or
+ * step machine): the run object's schema, created as a new run object creates it (the same migrations,
+ * the same runner and its per-isolate script); the rows a start of a run that waits writes (the run row
+ * and its run.started event, the wait's step row and its event, the watchdog's timer); the alarm; and one
+ * entry written to a second object, as the run index takes it. Its rate against the floor's `create` says
+ * what the architecture costs a start; ours against it, what the engine's code adds.
+ */
+export class StartWorkObject extends DurableObject<FloorEnv> {
+  async start(name: string): Promise<number> {
+    const sql = new Sql(this.ctx.storage);
+    migrate(sql, MIGRATIONS);
+    const at = Date.now();
+    sql.exec(
+      `INSERT INTO run (id, run_id, workflow, version, args, status, parent, created_at, updated_at, index_shard)
+       VALUES (1, ?, 'bench-chain', 1, ?, 'running', NULL, ?, ?, 0)`,
+      name,
+      JSON.stringify({ steps: 0, waitAtEnd: true }),
+      at,
+      at,
+    );
+    sql.exec("INSERT INTO events (type, data, at) VALUES ('run.started', ?, ?)", JSON.stringify({ workflow: "bench-chain", version: 1 }), at);
+    sql.exec(
+      `INSERT INTO step_inserts (seq, name, kind, status, attempts, args, result, error, started_at, completed_at, wake_at, detail, event_type, event_data)
+       VALUES (0, 'go', 'signal', 'waiting', 0, NULL, NULL, NULL, ?, NULL, NULL, ?, 'step.waiting', ?)`,
+      at,
+      JSON.stringify({ signal: "go", timeoutAt: null }),
+      JSON.stringify({ seq: 0, name: "go", kind: "signal", attempt: 0 }),
+    );
+    sql.exec("INSERT INTO timers (at, kind, seq) VALUES (?, 'watchdog', -1)", at + 3_600_000);
+    await this.ctx.storage.setAlarm(at + 3_600_000);
+    const index = this.env.FLOOR?.getByName("start-work-index");
+    if (index !== undefined) await index.indexRow(name, at);
+    return at;
+  }
+
+  override async alarm(): Promise<void> {}
+}
+
 const json = (body: unknown, status = 200) => Response.json(body, { status });
 
 /** The floor's routes, or null when the request is not one of them. */
@@ -139,6 +198,11 @@ export async function floorFetch(request: Request, env: FloorEnv, url: URL): Pro
       return json(await ns.getByName(body.name ?? "").read());
     case "create":
       return json({ at: await ns.getByName(body.name ?? crypto.randomUUID()).create() });
+    case "start-work": {
+      if (env.FLOOR_START === undefined) return json({ error: "this bench worker has no FLOOR_START binding" }, 501);
+      const name = body.name ?? crypto.randomUUID();
+      return json({ at: await env.FLOOR_START.getByName(name).start(name) });
+    }
     default:
       return json({ error: "not found" }, 404);
   }

@@ -5,7 +5,7 @@ import { stepwise } from "./ours.ts";
 
 export { BenchChainWorkflow } from "./cf.ts";
 export { RunIndex } from "../src/engine/index.ts";
-export { FloorObject } from "./floor.ts";
+export { FloorObject, StartWorkObject } from "./floor.ts";
 
 export class WorkflowRun extends stepwise.WorkflowRun {}
 export class ScheduleObject extends stepwise.ScheduleObject {}
