@@ -136,6 +136,11 @@ export class HandlerExecution {
     return this.#busy;
   }
 
+  /** Whether the handler is still catching up on journaled steps it has not reached again. */
+  get replaying(): boolean {
+    return this.#replay.size > 0 && this.#stopped === null;
+  }
+
   /** Whether the handler is between two steps, giving the event loop a turn. */
   get yielding(): boolean {
     return this.#yielding > 0;

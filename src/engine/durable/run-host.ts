@@ -16,6 +16,10 @@ import { Repairs } from "./repairs.ts";
 import { RunState } from "./run-state.ts";
 import type { RunEvent, RunStore, TimerRecord } from "./run-store.ts";
 
+/** A flush owed while the run replays is tried again this often, and this many times at most (about a second). */
+const REPLAY_FLUSH_POLL_MS = 25;
+const REPLAY_FLUSH_WAITS = 40;
+
 /** What a run is busy with right now: for tools that wait until a run is quiet. */
 export interface RunActivity {
   status: string;
@@ -55,6 +59,9 @@ export class RunHost implements ExecutionHost {
   readonly repairs: Repairs;
   readonly lines: FlowLines;
   #flushQueued = false;
+  /** A flush waits for the replay to end (see #scheduleFlush): how many times it waited, and that one is owed. */
+  #replayWaits = 0;
+  #flushAfterReplay = false;
 
   constructor(ctx: DurableObjectState, env: Env, registry: Registry, clock: Clock = systemClock, gates?: FlowGates) {
     const state = new RunState(ctx, env, registry, clock, gates);
@@ -154,6 +161,10 @@ export class RunHost implements ExecutionHost {
     state.execution = new HandlerExecution(this, workflow, decodePayload(run.args), state.store.replayJournal(), {
       onReplayed: () => {
         state.replayMs = performance.now() - started;
+        if (this.#flushAfterReplay) {
+          this.#flushAfterReplay = false;
+          this.#scheduleFlush();
+        }
       },
       paused: run.pausedAt !== null,
     });
@@ -220,6 +231,15 @@ export class RunHost implements ExecutionHost {
       this.#flushQueued = false;
       const run = this.#state.run;
       if (run === undefined) return;
+      // A woken run catches up on its journal first: what it tells its readers and the index waits for
+      // the replay to end (it takes tens of ms), or for about a second at most.
+      if (this.#state.execution?.replaying === true && this.#replayWaits < REPLAY_FLUSH_WAITS) {
+        this.#replayWaits++;
+        this.#flushAfterReplay = true;
+        setTimeout(() => this.#scheduleFlush(), REPLAY_FLUSH_POLL_MS);
+        return;
+      }
+      this.#replayWaits = 0;
       if (this.streams.listening) this.streams.flush(run.status !== "running");
       void this.finishing.syncIndex();
     }, 0);

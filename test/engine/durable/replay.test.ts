@@ -3,7 +3,7 @@
 import { abortAllDurableObjects, evictDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { determinismSwitch } from "../../fixtures/workflows.ts";
-import { fireUntil, probe, runStub, settle, startRun, view } from "../../helpers/runtime.ts";
+import { client, fireUntil, probe, runStub, settle, startRun, view } from "../../helpers/runtime.ts";
 
 afterEach(() => {
   determinismSwitch.useB = false;
@@ -45,6 +45,19 @@ describe("replay after losing memory", () => {
     expect(v.error!.message).toContain('run "b"');
     // The completed first step was not run again by the replay that found the mismatch.
     expect(await probe().count(`${runId}/first`)).toBe(1);
+  });
+
+  it("tells the run index what a woken run did once its replay is over", async () => {
+    // Long enough that the replay gives way many times: the index update the signal asks for waits for it.
+    const { runId, stub } = await startRun("chain", { steps: 2_000, waitAtEnd: true });
+    await expect.poll(async () => (await view(stub, "none")).status, { timeout: 20_000 }).toBe("waiting");
+    await expect.poll(async () => (await client.listRuns({ q: runId })).runs[0]?.status, { timeout: 5_000 }).toBe("waiting");
+    await evictDurableObject(stub);
+    await client.signalRun(runId, "go", true);
+    await expect.poll(async () => (await client.listRuns({ q: runId })).runs[0]?.status, { timeout: 20_000 }).toBe("completed");
+    const v = await view(runStub(runId), "none");
+    expect(v.stats.replayedSteps).toBe(2_001);
+    expect(v.result).toBe(2_000);
   });
 
   it("keeps a run that never lost its memory out of replay", async () => {
