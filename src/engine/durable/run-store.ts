@@ -174,6 +174,8 @@ export class RunStore {
   #lost: unknown = null;
   /** Transactions open here: a step's start inside one is written with it, never deferred. */
   #depth = 0;
+  /** The journal's row count once counted (see stepCount); null until then, and after a rollback. */
+  #stepCount: number | null = null;
 
   constructor(storage: DurableObjectStorage) {
     this.#storage = storage;
@@ -197,8 +199,9 @@ export class RunStore {
     try {
       return this.#storage.transactionSync(fn);
     } catch (err) {
-      // Rolled back: what the open-step cache learned inside may not have happened.
+      // Rolled back: what the open-step cache and the count learned inside may not have happened.
       this.#openSteps.clear();
+      this.#stepCount = null;
       throw err;
     } finally {
       this.#depth--;
@@ -298,6 +301,7 @@ export class RunStore {
   /** Deletes everything the object stores (the end of retention); the caller deletes the alarm too. */
   async deleteEverything(): Promise<void> {
     this.#openSteps.clear();
+    this.#stepCount = null;
     await this.#storage.deleteAlarm();
     await this.#storage.deleteAll();
   }
@@ -449,6 +453,7 @@ export class RunStore {
       end?.data ?? null,
       end?.at ?? null,
     );
+    if (this.#stepCount !== null) this.#stepCount++;
     if (event !== null || end !== null) this.onChange?.();
   }
 
@@ -669,8 +674,11 @@ export class RunStore {
       .filter((s) => s.status !== "failed" && s.status !== "canceled" && s.status !== "abandoned");
   }
 
+  /** How many steps the journal holds: counted once per instance, then kept as rows are written (a status read asks on every poll). */
   stepCount(): number {
-    return z.number().parse(this.#all("SELECT COUNT(*) AS n FROM steps")[0]?.n);
+    this.#beforeStatement();
+    this.#stepCount ??= z.number().parse(this.#all("SELECT COUNT(*) AS n FROM steps")[0]?.n);
+    return this.#stepCount;
   }
 
   // -- timers ----------------------------------------------------------------------------------

@@ -102,6 +102,26 @@ describe("journal writes", () => {
     });
   });
 
+  it("count the journal's rows as they are written, a deferred start and a rollback included", async () => {
+    await withStore((store) => {
+      expect(store.stepCount()).toBe(0);
+      store.insertStep({ ...step, status: "running", now: 1_000 });
+      expect(store.stepCount()).toBe(1);
+      store.insertStep({ ...step, seq: 1, status: "running", now: 1_001 });
+      store.updateStep(1, { status: "completed", result: "1", completedAt: 1_002 }, 1_002);
+      expect(store.stepCount()).toBe(2);
+      expect(() =>
+        store.transaction(() => {
+          store.insertStep({ ...step, seq: 2, status: "running", now: 1_003 });
+          throw new Error("later write failed");
+        }),
+      ).toThrow("later write failed");
+      expect(store.stepCount()).toBe(2);
+      store.insertStep({ ...step, seq: 2, status: "running", now: 1_004 });
+      expect(store.stepCount()).toBe(3);
+    });
+  });
+
   it("leave neither the row nor its event when the transaction around them rolls back", async () => {
     await withStore((store) => {
       expect(() =>
