@@ -143,6 +143,8 @@ interface StepEvent {
  * quick closure ends within about eight; each turn more costs about 0.1-0.2 µs.
  */
 const DEFERRED_TURNS = 16;
+/** How many promise turns after a write the store still counts it as this turn's (see RunStore.#gateHeld). */
+const GATE_TURNS = 32;
 
 /** The statuses a step does not leave (see updateStep's cache of open steps). */
 const SETTLED = new Set<StepStatus>(["completed", "failed", "canceled", "abandoned"]);
@@ -176,6 +178,19 @@ export class RunStore {
   #depth = 0;
   /** The journal's row count once counted (see stepCount); null until then, and after a rollback. */
   #stepCount: number | null = null;
+  /**
+   * Whether this store wrote in the current turn, so that the object's output gate holds back whatever
+   * the object sends (an action's fetch) until that write, and every later one of the turn, is durable.
+   * An attempt's start is deferred only then. Set by each write, cleared GATE_TURNS promise turns after
+   * the last one: always before the turn ends (its microtasks all run first), so never true in a turn
+   * that has not written. Cleared early, it only costs a deferral.
+   */
+  #gateHeld = false;
+  /** Promise turns counted by #tick while it runs; when the deferred start is due, and when #gateHeld lapses. */
+  #turn = 0;
+  #deferredDue = 0;
+  #gateUntil = 0;
+  #ticking = false;
 
   constructor(storage: DurableObjectStorage) {
     this.#storage = storage;
@@ -386,10 +401,12 @@ export class RunStore {
 
   /**
    * Journals a new step, and its event in the same statement. The start of an attempt (a step journaled
-   * running, alone in its transition) is deferred: a step that ends within the same turn (a quick
-   * closure, as most are) is then journaled by one statement that holds its row as it ended and both its
-   * events. Nothing else changes: the row is written within the turn, before any other statement reads
-   * or writes, so it commits with the same implicit transaction it would have, and every reader sees it.
+   * running, alone in its transition) is deferred when this turn has written already: a step that ends
+   * within the turn (a quick closure, as most are) is then journaled by one statement that holds its row
+   * as it ended and both its events. Nothing else changes: the row is written within the turn, before any
+   * other statement reads or writes, so it commits with the same implicit transaction it would have, every
+   * reader sees it, and the output gate that the turn's earlier write closed holds back anything the
+   * attempt sends until the row is durable, as it would have.
    */
   insertStep(s: NewStep): void {
     const event = this.#stepEvent(s.status, { seq: s.seq, name: s.name, kind: s.kind, attempt: s.attempts }, s.error ?? null, s.wakeAt ?? null);
@@ -403,28 +420,48 @@ export class RunStore {
       detail: s.detail ?? null,
     };
     if (!SETTLED.has(s.status)) this.#openSteps.set(s.seq, { name: s.name, kind: s.kind, attempts: s.attempts, wakeAt: step.wakeAt });
-    if (s.status !== "running" || this.#depth > 0) {
+    if (s.status !== "running" || this.#depth > 0 || !this.#gateHeld) {
       this.#writeStep(this.#sql, step, event, null);
       return;
     }
     this.#beforeStatement();
-    const deferred = { step, event };
-    this.#deferred = deferred;
-    // Promise turns, not queueMicrotask: in workerd each queueMicrotask call costs about 1.7 µs, a turn
-    // of an already resolved promise about 0.1-0.2 µs (measured in wrangler dev).
-    let turns = DEFERRED_TURNS;
-    const tick = (): unknown => {
-      if (this.#deferred !== deferred) return undefined;
-      if (--turns > 0) return Promise.resolve().then(tick);
+    this.#deferred = { step, event };
+    this.#deferredDue = this.#turn + DEFERRED_TURNS;
+    this.#startTicking();
+  }
+
+  /** A write of this turn: see #gateHeld. */
+  #wrote(): void {
+    this.#gateHeld = true;
+    this.#gateUntil = this.#turn + GATE_TURNS;
+    this.#startTicking();
+  }
+
+  // Promise turns, not queueMicrotask: in workerd each queueMicrotask call costs about 1.7 µs, a turn of
+  // an already resolved promise about 0.1-0.2 µs (measured in wrangler dev).
+  #startTicking(): void {
+    if (this.#ticking) return;
+    this.#ticking = true;
+    void Promise.resolve().then(this.#tick);
+  }
+
+  /** One promise turn: writes the deferred start when it is due, lets #gateHeld lapse, and stops when neither waits. */
+  readonly #tick = (): unknown => {
+    this.#turn++;
+    if (this.#deferred !== null && this.#turn >= this.#deferredDue) {
       try {
         this.#beforeStatement();
       } catch (err) {
         this.#lost = err;
       }
+    }
+    if (this.#gateHeld && this.#turn >= this.#gateUntil) this.#gateHeld = false;
+    if (this.#deferred === null && !this.#gateHeld) {
+      this.#ticking = false;
       return undefined;
-    };
-    void Promise.resolve().then(tick);
-  }
+    }
+    return Promise.resolve().then(this.#tick);
+  };
 
   /**
    * A step's row, through migration 10's step_inserts: with the event of its start (at its start time),
@@ -453,6 +490,7 @@ export class RunStore {
       end?.data ?? null,
       end?.at ?? null,
     );
+    this.#wrote();
     if (this.#stepCount !== null) this.#stepCount++;
     if (event !== null || end !== null) this.onChange?.();
   }
@@ -830,8 +868,10 @@ export class RunStore {
 
   // -- helpers ---------------------------------------------------------------------------------
 
+  /** A write (reads go through #all): it counts for #gateHeld. */
   #exec(query: string, ...bindings: SqlValue[]): void {
     this.#sql.exec(query, ...bindings);
+    this.#wrote();
   }
 
   #all(query: string, ...bindings: SqlValue[]): SqlRow[] {

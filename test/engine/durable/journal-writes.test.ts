@@ -72,33 +72,59 @@ describe("journal writes", () => {
     });
   });
 
-  it("journal an attempt that ends in the same turn as one row, with its start's event and its end's, in order", async () => {
-    await withStore((store) => {
+  it("journal an attempt that ends in the turn it started in, after a write of that turn, as one row with both events", async () => {
+    await runInDurableObject(runStub(`journal-${crypto.randomUUID()}`), (_instance, state) => {
+      const store = new RunStore(state.storage);
+      store.migrate();
+      // A second store on the same storage sees what is written, and writes nothing of the first's.
+      const other = new RunStore(state.storage);
+      store.appendEvent("run.note", {}, 999);
       store.insertStep({ ...step, status: "running", now: 1_000 });
+      expect(other.getStep(0)).toBeUndefined();
       store.updateStep(0, { status: "completed", result: "7", completedAt: 1_004 }, 1_004);
-      expect(store.getStep(0)).toMatchObject({ status: "completed", attempts: 1, result: "7", startedAt: 1_000, completedAt: 1_004 });
-      expect(store.eventsAfter(0, 10).map((e) => [e.seq, e.type, e.at])).toEqual([
-        [1, "step.started", 1_000],
-        [2, "step.completed", 1_004],
+      expect(other.getStep(0)).toMatchObject({ status: "completed", attempts: 1, result: "7", startedAt: 1_000, completedAt: 1_004 });
+      expect(other.eventsAfter(0, 10).map((e) => [e.seq, e.type, e.at])).toEqual([
+        [1, "run.note", 999],
+        [2, "step.started", 1_000],
+        [3, "step.completed", 1_004],
       ]);
     });
   });
 
-  it("write an attempt's start before any other statement, and by itself within the turn when the step goes on", async () => {
-    const stub = runStub(`journal-${crypto.randomUUID()}`);
-    await runInDurableObject(stub, async (_instance, state) => {
+  it("write an attempt's start at once in a turn that has not written: nothing holds back what the attempt sends", async () => {
+    await runInDurableObject(runStub(`journal-${crypto.randomUUID()}`), async (_instance, state) => {
       const store = new RunStore(state.storage);
       store.migrate();
-      store.insertStep({ ...step, status: "running", now: 1_000 });
-      store.appendEvent("run.note", {}, 1_001);
-      expect(store.eventsAfter(0, 10).map((e) => e.type)).toEqual(["step.started", "run.note"]);
-      store.insertStep({ ...step, seq: 1, status: "running", now: 1_002 });
-      // Nothing else touches the storage: the deadline writes it, microtasks later, before the turn ends.
-      await Promise.resolve();
+      // A new turn: the migration's writes (not the store's own) are behind us.
       await new Promise((resolve) => setTimeout(resolve, 0));
       const other = new RunStore(state.storage);
+      store.insertStep({ ...step, status: "running", now: 1_000 });
+      expect(other.getStep(0)).toMatchObject({ status: "running", startedAt: 1_000 });
+      // Within the same turn, after that write, the next start waits for its end.
+      store.insertStep({ ...step, seq: 1, status: "running", now: 1_001 });
+      expect(other.getStep(1)).toBeUndefined();
+      // A turn later, a start is written at once again.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      store.insertStep({ ...step, seq: 2, status: "running", now: 1_002 });
+      expect(other.getStep(2)).toMatchObject({ status: "running" });
+    });
+  });
+
+  it("write a deferred start before any other statement, and by itself within the turn when the step goes on", async () => {
+    await runInDurableObject(runStub(`journal-${crypto.randomUUID()}`), async (_instance, state) => {
+      const store = new RunStore(state.storage);
+      store.migrate();
+      store.appendEvent("run.note", {}, 999);
+      store.insertStep({ ...step, status: "running", now: 1_000 });
+      store.appendEvent("run.other", {}, 1_001);
+      expect(store.eventsAfter(0, 10).map((e) => e.type)).toEqual(["run.note", "step.started", "run.other"]);
+      store.insertStep({ ...step, seq: 1, status: "running", now: 1_002 });
+      const other = new RunStore(state.storage);
+      expect(other.getStep(1)).toBeUndefined();
+      // Nothing else touches the storage: the deadline writes it, promise turns later, before the turn ends.
+      await new Promise((resolve) => setTimeout(resolve, 0));
       expect(other.getStep(1)).toMatchObject({ status: "running", startedAt: 1_002 });
-      expect(other.eventsAfter(2, 10).map((e) => e.type)).toEqual(["step.started"]);
+      expect(other.eventsAfter(3, 10).map((e) => e.type)).toEqual(["step.started"]);
     });
   });
 
