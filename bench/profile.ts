@@ -4,6 +4,7 @@
 //
 //   node bench/profile.ts steps  [--n=10000]   one run of n sequential steps
 //   node bench/profile.ts starts [--n=200]     n runs of 10 steps started at once (--serial: one after the other)
+//   node bench/profile.ts waits [--n=200]      n runs that wait for a signal, started at once (as the bench's 2b)
 //   node bench/profile.ts replay [--n=10000]   a run of n steps that waits, after SIGKILL + restart, signalled
 //   node bench/profile.ts creates [--n=200]    the floor's: n new bare objects at once (bench/floor.ts)
 //   ... [--top=30] [--out=FILE.cpuprofile]     how many functions to list; save the profile for DevTools,
@@ -19,10 +20,12 @@ import { snapshot } from "./snapshot.ts";
 const TOKEN = "bench-token";
 const [workload = "steps", ...rest] = process.argv.slice(2);
 const flag = (name: string) => rest.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const n = Number(flag("n") ?? (workload === "starts" || workload === "creates" ? 200 : 10_000));
+const n = Number(flag("n") ?? (workload === "starts" || workload === "waits" || workload === "creates" ? 200 : 10_000));
 const top = Number(flag("top") ?? 30);
 const out = flag("out");
-if (!["steps", "starts", "replay", "creates"].includes(workload)) throw new Error(`unknown workload ${workload}: steps, starts, replay or creates`);
+if (!["steps", "starts", "waits", "replay", "creates"].includes(workload)) {
+  throw new Error(`unknown workload ${workload}: steps, starts, waits, replay or creates`);
+}
 
 const snap = snapshot("bench/wrangler.bench.toml");
 const dev = await startWranglerDev({ config: snap.config, cwd: snap.dir, vars: { API_TOKEN: TOKEN } });
@@ -68,6 +71,8 @@ try {
     if (rest.includes("--serial")) for (let i = 0; i < n; i++) ids.push(await start(10));
     else ids.push(...(await Promise.all(Array.from({ length: n }, () => start(10)))));
     for (const id of ids) await until(id, (b) => b.status === "completed");
+  } else if (workload === "waits") {
+    await Promise.all(Array.from({ length: n }, () => start(0, true)));
   } else if (workload === "creates") {
     await Promise.all(Array.from({ length: n }, (_, i) => api("POST", "/bench/floor/create", { name: `profile-${i}` })));
   } else {

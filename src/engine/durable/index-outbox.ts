@@ -1,10 +1,13 @@
 // Keeps the run index in step with one run object. The run object is the source of truth and the
 // index a projection: a change of status or of what the run waits for is durable in the run first, then
-// pushed with a version that only grows (kept in the same object), and `indexed_status` records what the
-// index confirmed (the entry's key, see entryKey). A crash or a failed push leaves it stale, and the run's
-// next wake-up (the watchdog alarm, which a finished run keeps until the index confirms its outcome)
-// pushes again; the index ignores old versions. Pushes go out at most once per turn (RunHost's flush),
-// each to the run's own index shard, stored when it was created (index-shards.ts).
+// pushed with a version that only grows, and the index ignores versions it has seen. The version is read,
+// not written (RunStore.indexState: the last event's seq plus a count of the changes without one), so a
+// push adds no commit to the object: the change it reports was the last write, and the output gate holds
+// the push until that write is durable. What the index confirmed is kept with the version it was pushed
+// with, and written with the object's next write. A crash or a failed push leaves the entry stale, and
+// the run's next wake-up (the watchdog alarm, which a finished run keeps until the index confirms its
+// outcome) pushes again. Pushes go out at most once per turn (RunHost's flush), each to the run's own
+// index shard, stored when it was created (index-shards.ts).
 import { log, loggedError } from "../../kernel/index.ts";
 import { acrossObjects } from "../faults.ts";
 import type { IndexWait } from "./index-entry.ts";
@@ -28,8 +31,10 @@ export function entryKey(s: IndexSnapshot): string {
 export class IndexOutbox {
   readonly #env: Env;
   readonly #store: RunStore;
-  /** The entry key the index confirmed (as stored in `indexed_status`); null when none or unknown. */
-  #confirmed: string | null = null;
+  /** The entry key the index confirmed, and the version it was pushed with; null when none or unknown. */
+  #confirmed: { key: string; version: number } | null = null;
+  /** The last push this instance made: a push of another key needs a higher version (see #version). */
+  #last: { key: string; version: number } | null = null;
   /** Pushes in flight, by entry key: a second push of the same entry waits for the first one's answer. */
   readonly #pending = new Map<string, Promise<boolean>>();
 
@@ -38,23 +43,28 @@ export class IndexOutbox {
     this.#store = store;
   }
 
-  /** Loads what the index confirmed before this instance started. */
+  /**
+   * Loads what the index confirmed before this instance started. It holds only for the entry's current
+   * version: any change since (an event) may have been pushed and lost, so the entry is pushed again.
+   */
   load(): void {
-    this.#confirmed = this.#store.indexState().indexedStatus;
+    const { version, indexedStatus, indexedVersion } = this.#store.indexState();
+    this.#confirmed = indexedStatus !== null && indexedVersion === version ? { key: indexedStatus, version } : null;
   }
 
   /** Whether the index confirmed `snapshot` (a push still in flight does not count). */
   isCurrent(snapshot: IndexSnapshot): boolean {
-    return this.#confirmed === entryKey(snapshot);
+    return this.#confirmed?.key === entryKey(snapshot);
   }
 
   /** Pushes the run's entry unless the index has it already. Resolves true once the index confirmed it. */
   push(run: RunRecord, snapshot: IndexSnapshot, now: number): Promise<boolean> {
     const key = entryKey(snapshot);
-    if (key === this.#confirmed) return Promise.resolve(true);
+    if (key === this.#confirmed?.key) return Promise.resolve(true);
     const inFlight = this.#pending.get(key);
     if (inFlight !== undefined) return inFlight;
-    const version = this.#store.nextIndexVersion();
+    const version = this.#version(key);
+    this.#last = { key, version };
     const pushing = (async () => {
       try {
         await acrossObjects("run.index", () =>
@@ -70,10 +80,12 @@ export class IndexOutbox {
             completedAt: run.completedAt,
           }),
         );
-        // Recorded only if no later push started meanwhile (markIndexed matches the version).
-        this.#store.markIndexed(key, version);
-        this.#confirmed = this.#store.indexState().indexedStatus;
-        return this.#confirmed === key;
+        // A later push may have been confirmed first: the newest version wins.
+        if (this.#confirmed === null || version > this.#confirmed.version) {
+          this.#confirmed = { key, version };
+          this.#store.confirmIndexed(key, version);
+        }
+        return this.#confirmed.key === key;
       } catch (err) {
         log.error("updating the run index failed; retried on the next wake-up", {
           runId: run.runId,
@@ -88,5 +100,18 @@ export class IndexOutbox {
     })();
     this.#pending.set(key, pushing);
     return pushing;
+  }
+
+  /**
+   * The version to push `key` with: the entry's version now. Every change the entry shows makes it grow,
+   * durably and before the push leaves; should one not have (a change this code forgot), a push of
+   * another key at the version of the last one would be ignored by the index, so the version grows here.
+   */
+  #version(key: string): number {
+    const version = this.#store.indexVersion();
+    const last = this.#last;
+    if (last === null || version > last.version || last.key === key) return version;
+    this.#store.bumpIndexVersion(last.version - version + 1);
+    return last.version + 1;
   }
 }

@@ -172,6 +172,8 @@ export class RunStore {
    * it before its own, or the deadline does, a few microtasks on. Always within the turn that journaled it.
    */
   #deferred: { step: StepRecord; event: StepEvent } | null = null;
+  /** What the index confirmed, not written yet (see confirmIndexed). */
+  #indexConfirmation: { key: string; version: number } | null = null;
   /** A deferred row the deadline could not write: the next statement throws it, as the write would have. */
   #lost: unknown = null;
   /** Transactions open here: a step's start inside one is written with it, never deferred. */
@@ -280,7 +282,13 @@ export class RunStore {
   /** The run's place in its line moved on (see RunRecord.flowState); `event` records it. */
   setFlowState(state: NonNullable<RunRecord["flowState"]>, now: number, event?: { type: string; data: Record<string, unknown> }): void {
     const queued = state === "enqueue" || state === "queued";
-    this.#exec("UPDATE run SET flow_state = ?, queued_at = CASE WHEN ? THEN queued_at ELSE NULL END, updated_at = ? WHERE id = 1", state, queued ? 1 : 0, now);
+    // No event when the pool admits a run at once: the version grows here (see indexState).
+    this.#exec(
+      "UPDATE run SET flow_state = ?, queued_at = CASE WHEN ? THEN queued_at ELSE NULL END, updated_at = ?, index_version = index_version + 1 WHERE id = 1",
+      state,
+      queued ? 1 : 0,
+      now,
+    );
     if (event !== undefined) this.appendEvent(event.type, event.data, now);
   }
 
@@ -337,18 +345,49 @@ export class RunStore {
     this.appendEvent("run.finished", data, r.now);
   }
 
-  /** The run-index outbox: what the index was last told, and a version that only grows. */
-  indexState(): { indexedStatus: string | null; version: number } {
-    const row = this.#all("SELECT indexed_status AS indexedStatus, index_version AS version FROM run WHERE id = 1")[0];
-    return z.object({ indexedStatus: z.string().nullable(), version: z.number() }).parse(row ?? { indexedStatus: null, version: 0 });
+  /**
+   * The run-index outbox's state (schema migration 11): the version the run's entry has now (it grows
+   * with every change the entry shows), and the entry key the index last confirmed, with the version it
+   * was confirmed for (null when unknown). A confirmation not written yet counts.
+   */
+  indexState(): { version: number; indexedStatus: string | null; indexedVersion: number | null } {
+    const row = this.#all(
+      `SELECT index_version + COALESCE((SELECT MAX(seq) FROM events), 0) AS version, indexed_status AS indexedStatus,
+         indexed_version AS indexedVersion FROM run WHERE id = 1`,
+    )[0];
+    const stored = z
+      .object({ version: z.number(), indexedStatus: z.string().nullable(), indexedVersion: z.number().nullable() })
+      .parse(row ?? { version: 0, indexedStatus: null, indexedVersion: null });
+    const unwritten = this.#indexConfirmation;
+    if (unwritten === null || (stored.indexedVersion !== null && stored.indexedVersion >= unwritten.version)) return stored;
+    return { version: stored.version, indexedStatus: unwritten.key, indexedVersion: unwritten.version };
   }
 
-  nextIndexVersion(): number {
-    return z.number().parse(this.#all("UPDATE run SET index_version = index_version + 1 WHERE id = 1 RETURNING index_version AS v")[0]?.v);
+  /** The version the run's entry has now: index_version plus the last event's seq (see indexState). */
+  indexVersion(): number {
+    return z.number().parse(this.#all("SELECT index_version + COALESCE((SELECT MAX(seq) FROM events), 0) AS v FROM run WHERE id = 1")[0]?.v);
   }
 
-  markIndexed(status: string, version: number): void {
-    this.#exec("UPDATE run SET indexed_status = ? WHERE id = 1 AND index_version = ?", status, version);
+  /** A change the index shows that appends no event: the entry's version must grow all the same. */
+  bumpIndexVersion(by = 1): void {
+    this.#exec("UPDATE run SET index_version = index_version + ? WHERE id = 1", by);
+  }
+
+  /**
+   * The index confirmed the entry `key` pushed with `version`. Kept, and written with the store's next
+   * write (in the same implicit transaction, so it costs no commit of its own): until then a reload does
+   * not know of it, and pushes the entry once more, which the index takes as a repeat.
+   */
+  confirmIndexed(key: string, version: number): void {
+    const kept = this.#indexConfirmation;
+    if (kept === null || version > kept.version) this.#indexConfirmation = { key, version };
+  }
+
+  #writeIndexConfirmation(): void {
+    const c = this.#indexConfirmation;
+    if (c === null) return;
+    this.#indexConfirmation = null;
+    this.#direct.exec("UPDATE run SET indexed_status = ?, indexed_version = ? WHERE id = 1 AND COALESCE(indexed_version, -1) < ?", c.key, c.version, c.version);
   }
 
   markOnCompleteDone(now: number): void {
@@ -432,6 +471,7 @@ export class RunStore {
 
   /** A write of this turn: see #gateHeld. */
   #wrote(): void {
+    if (this.#indexConfirmation !== null) this.#writeIndexConfirmation();
     this.#gateHeld = true;
     this.#gateUntil = this.#turn + GATE_TURNS;
     this.#startTicking();
@@ -550,7 +590,9 @@ export class RunStore {
     );
     if (SETTLED.has(patch.status)) this.#openSteps.delete(seq);
     else this.#openSteps.set(seq, open);
-    if (event !== null) this.onChange?.();
+    // A bookkeeping change may still change what the index shows (a wait's label): its version grows.
+    if (event === null) this.bumpIndexVersion();
+    else this.onChange?.();
   }
 
   // -- what a restart copies -----------------------------------------------------------------

@@ -49,6 +49,8 @@ describe("a run's index shard", () => {
       const store = new RunStore(state.storage);
       const outbox = new IndexOutbox(raised, store);
       outbox.load();
+      // A change the entry shows grows its version (RunStore.indexState): here without touching the run.
+      store.bumpIndexVersion();
       return outbox.push(store.getRun()!, { status: "paused", waitingFor: [] }, Date.now());
     });
     expect(pushed).toBe(true);
