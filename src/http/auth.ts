@@ -29,7 +29,7 @@ export function apiAuth(): MiddlewareHandler<{ Bindings: Env }> {
     if (header !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
       if (match === null) return problem(c, "auth.missing_token", "send Authorization: Bearer <API_TOKEN>");
-      if (!(await isApiToken(expected, match[1]!))) return problem(c, "auth.invalid_token", "the bearer token is not valid");
+      if (!isApiToken(expected, match[1]!)) return problem(c, "auth.invalid_token", "the bearer token is not valid");
       return next();
     }
     const cookie = getCookie(c, sessionCookieName(c.req.url));

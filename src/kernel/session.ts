@@ -76,19 +76,13 @@ export function sessionCookieName(url: string): string {
 /** The header that carries the CSRF token on fetches from the pages (forms send it as `_csrf`). */
 export const CSRF_HEADER = "x-stepwise-csrf";
 
-/** Whether `given` is the deployment's API token: both hashed first, so neither timing nor length leaks. */
-export async function isApiToken(expected: string, given: string): Promise<boolean> {
-  const [a, b] = await Promise.all([sha256(given), expectedDigest(expected)]);
-  return sameText(a, b);
-}
-
-/** The expected token's digest, made once per isolate (per token) rather than on every request. */
-let expectedToken: { token: string; digest: Promise<string> } | undefined;
-function expectedDigest(token: string): Promise<string> {
-  if (expectedToken?.token !== token) expectedToken = { token, digest: sha256(token) };
-  return expectedToken.digest;
-}
-
-async function sha256(value: string): Promise<string> {
-  return base64url(await crypto.subtle.digest("SHA-256", encoder.encode(value)));
+/**
+ * Whether `given` is the deployment's API token, in a time that depends neither on their contents nor on
+ * whether their lengths match: a token of another length compares the expected one with itself. No
+ * digest: crypto.subtle's is asynchronous, and its turn cost about a quarter of a millisecond per request
+ * under load (a CPU profile of 400 starts).
+ */
+export function isApiToken(expected: string, given: string): boolean {
+  const sameLength = given.length === expected.length;
+  return sameText(sameLength ? given : expected, expected) && sameLength;
 }

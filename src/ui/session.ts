@@ -54,7 +54,7 @@ export function endSession(c: Context<{ Bindings: Env; Variables: PageVars }>): 
 /** Whether a sign-in attempt carries the API token. */
 export async function tokenMatches(c: Context<{ Bindings: Env; Variables: PageVars }>, given: unknown): Promise<boolean> {
   const expected = c.env.API_TOKEN;
-  return typeof expected === "string" && expected !== "" && typeof given === "string" && given.length <= 1000 && (await isApiToken(expected, given.trim()));
+  return typeof expected === "string" && expected !== "" && typeof given === "string" && given.length <= 1000 && isApiToken(expected, given.trim());
 }
 
 /** A form post from a page: the session's CSRF token in `_csrf`, and from this origin. */
