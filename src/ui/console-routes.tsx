@@ -56,7 +56,7 @@ export function uiRoutes(opts: UiOptions) {
     if (origin !== undefined && origin !== new URL(c.req.url).origin) return c.html(<SignInPage next="/console" failed={true} />, 403);
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const next = safeNext(typeof form.next === "string" ? form.next : undefined);
-    if (!(await tokenMatches(c, form.token))) return c.html(<SignInPage next={next} failed={true} />, 401);
+    if (!tokenMatches(c, form.token)) return c.html(<SignInPage next={next} failed={true} />, 401);
     await startSession(c);
     return c.redirect(next, 303);
   });

@@ -52,7 +52,7 @@ export function endSession(c: Context<{ Bindings: Env; Variables: PageVars }>): 
 }
 
 /** Whether a sign-in attempt carries the API token. */
-export async function tokenMatches(c: Context<{ Bindings: Env; Variables: PageVars }>, given: unknown): Promise<boolean> {
+export function tokenMatches(c: Context<{ Bindings: Env; Variables: PageVars }>, given: unknown): boolean {
   const expected = c.env.API_TOKEN;
   return typeof expected === "string" && expected !== "" && typeof given === "string" && given.length <= 1000 && isApiToken(expected, given.trim());
 }

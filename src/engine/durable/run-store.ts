@@ -151,6 +151,9 @@ const SETTLED = new Set<StepStatus>(["completed", "failed", "canceled", "abandon
 /** The watchdog is one timer per run; it takes this seq so the (kind, seq) key stays unique. */
 export const WATCHDOG_SEQ = -1;
 
+/** The version of the run's index entry (schema migration 11): it grows with every change the entry shows. */
+const INDEX_VERSION = "index_version + COALESCE((SELECT MAX(seq) FROM events), 0)";
+
 const STEP_COLUMNS = `seq, name, kind, status, attempts, args, result, error, started_at AS startedAt,
   completed_at AS completedAt, wake_at AS wakeAt, detail`;
 
@@ -351,10 +354,7 @@ export class RunStore {
    * was confirmed for (null when unknown). A confirmation not written yet counts.
    */
   indexState(): { version: number; indexedStatus: string | null; indexedVersion: number | null } {
-    const row = this.#all(
-      `SELECT index_version + COALESCE((SELECT MAX(seq) FROM events), 0) AS version, indexed_status AS indexedStatus,
-         indexed_version AS indexedVersion FROM run WHERE id = 1`,
-    )[0];
+    const row = this.#all(`SELECT ${INDEX_VERSION} AS version, indexed_status AS indexedStatus, indexed_version AS indexedVersion FROM run WHERE id = 1`)[0];
     const stored = z
       .object({ version: z.number(), indexedStatus: z.string().nullable(), indexedVersion: z.number().nullable() })
       .parse(row ?? { version: 0, indexedStatus: null, indexedVersion: null });
@@ -365,7 +365,7 @@ export class RunStore {
 
   /** The version the run's entry has now: index_version plus the last event's seq (see indexState). */
   indexVersion(): number {
-    return z.number().parse(this.#all("SELECT index_version + COALESCE((SELECT MAX(seq) FROM events), 0) AS v FROM run WHERE id = 1")[0]?.v);
+    return z.number().parse(this.#all(`SELECT ${INDEX_VERSION} AS v FROM run WHERE id = 1`)[0]?.v);
   }
 
   /** A change the index shows that appends no event: the entry's version must grow all the same. */

@@ -180,8 +180,8 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 11: the run-index outbox without writes of its own (index-outbox.ts). An entry's version is now
   // index_version plus the seq of the run's last event: every change the index shows appends an event,
-  // and the few that do not add 1 to index_version in their own statement, so a push reads its version
-  // and writes nothing. What the index confirmed is written with the store's next write, with the version
+  // and the few that do not add 1 to index_version as they are written, so a push reads its version and
+  // writes nothing. What the index confirmed is written with the store's next write, with the version
   // it was confirmed for (indexed_version), so a reload knows whether it still holds: NULL, as in runs
   // from before this, means unknown (the entry is pushed again once).
   `
