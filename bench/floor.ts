@@ -6,8 +6,9 @@
 //   POST /bench/floor/fill    { name, n }      (setup) object `name` holds n rows
 //   POST /bench/floor/read    { name }         object `name` reads its rows back and parses each row's JSON
 //   POST /bench/floor/create  { name }         a new object writes one row (what a start must do at least)
-//   POST /bench/floor/start-work { name }      a new object does a start's storage work, no engine code (see
-//                                              StartWorkObject): where a start's cost goes beyond the row
+//   POST /bench/floor/start-work { name, without? }  a new object does a start's storage work, no engine code
+//                                              (see StartWorkObject): where a start's cost goes beyond the row;
+//                                              `without`: "alarm", "index" or "schema" leaves that part out
 //   GET  /bench/floor/fanout/:name             WebSocket to object `name` (hibernatable, as threads accept theirs)
 //   POST /bench/floor/fanout/:name { deltas, interval }   sends `deltas` frames to every socket, each stamped
 //                                              with Date.now() as it is sent, `interval` ms apart
@@ -22,6 +23,7 @@ import { DurableObject } from "cloudflare:workers";
 import { MIGRATIONS } from "../src/engine/durable/schema.ts";
 import { migrate } from "../src/kernel/migrations.ts";
 import { Sql } from "../src/kernel/sql.ts";
+import { START_PARTS, type StartPart } from "./start-parts.ts";
 
 export interface FloorEnv {
   FLOOR?: DurableObjectNamespace<FloorObject>;
@@ -144,9 +146,12 @@ export class FloorObject extends DurableObject<unknown> {
  * what the architecture costs a start; ours against it, what the engine's code adds.
  */
 export class StartWorkObject extends DurableObject<FloorEnv> {
-  async start(name: string): Promise<number> {
+  /** `without`: one part left out, to see what it costs (the bench's decomposition of 2b's last row). */
+  async start(name: string, without?: StartPart): Promise<number> {
     const sql = new Sql(this.ctx.storage);
-    migrate(sql, MIGRATIONS);
+    const plain = without === "schema";
+    if (plain) sql.exec(PLAIN_TABLES);
+    else migrate(sql, MIGRATIONS);
     const at = Date.now();
     sql.exec(
       `INSERT INTO run (id, run_id, workflow, version, args, status, parent, created_at, updated_at, index_shard)
@@ -157,22 +162,38 @@ export class StartWorkObject extends DurableObject<FloorEnv> {
       at,
     );
     sql.exec("INSERT INTO events (type, data, at) VALUES ('run.started', ?, ?)", JSON.stringify({ workflow: "bench-chain", version: 1 }), at);
-    sql.exec(
-      `INSERT INTO step_inserts (seq, name, kind, status, attempts, args, result, error, started_at, completed_at, wake_at, detail, event_type, event_data)
-       VALUES (0, 'go', 'signal', 'waiting', 0, NULL, NULL, NULL, ?, NULL, NULL, ?, 'step.waiting', ?)`,
-      at,
-      JSON.stringify({ signal: "go", timeoutAt: null }),
-      JSON.stringify({ seq: 0, name: "go", kind: "signal", attempt: 0 }),
-    );
+    const stepData = JSON.stringify({ seq: 0, name: "go", kind: "signal", attempt: 0 });
+    const detail = JSON.stringify({ signal: "go", timeoutAt: null });
+    if (plain) {
+      sql.exec("INSERT INTO steps (seq, name, kind, status, attempts, started_at, detail) VALUES (0, 'go', 'signal', 'waiting', 0, ?, ?)", at, detail);
+      sql.exec("INSERT INTO events (type, data, at) VALUES ('step.waiting', ?, ?)", stepData, at);
+    } else {
+      sql.exec(
+        `INSERT INTO step_inserts (seq, name, kind, status, attempts, args, result, error, started_at, completed_at, wake_at, detail, event_type, event_data)
+         VALUES (0, 'go', 'signal', 'waiting', 0, NULL, NULL, NULL, ?, NULL, NULL, ?, 'step.waiting', ?)`,
+        at,
+        detail,
+        stepData,
+      );
+    }
     sql.exec("INSERT INTO timers (at, kind, seq) VALUES (?, 'watchdog', -1)", at + 3_600_000);
-    await this.ctx.storage.setAlarm(at + 3_600_000);
-    const index = this.env.FLOOR?.getByName("start-work-index");
+    if (without !== "alarm") await this.ctx.storage.setAlarm(at + 3_600_000);
+    const index = without === "index" ? undefined : this.env.FLOOR?.getByName("start-work-index");
     if (index !== undefined) await index.indexRow(name, at);
     return at;
   }
 
   override async alarm(): Promise<void> {}
 }
+
+/** Instead of the run object's schema: four plain tables with the columns a start writes (no indexes, views, triggers or `_schema`). */
+const PLAIN_TABLES = `
+  CREATE TABLE run (id INTEGER PRIMARY KEY, run_id TEXT, workflow TEXT, version INTEGER, args TEXT, status TEXT, parent TEXT,
+    created_at INTEGER, updated_at INTEGER, index_shard INTEGER);
+  CREATE TABLE steps (seq INTEGER PRIMARY KEY, name TEXT, kind TEXT, status TEXT, attempts INTEGER, started_at INTEGER, detail TEXT);
+  CREATE TABLE events (seq INTEGER PRIMARY KEY, type TEXT, data TEXT, at INTEGER);
+  CREATE TABLE timers (id INTEGER PRIMARY KEY, at INTEGER, kind TEXT, seq INTEGER);
+`;
 
 const json = (body: unknown, status = 200) => Response.json(body, { status });
 
@@ -188,7 +209,7 @@ export async function floorFetch(request: Request, env: FloorEnv, url: URL): Pro
     const { deltas, interval } = (await request.json()) as { deltas: number; interval: number };
     return json(await stub.fanout(deltas, interval));
   }
-  const body = (await request.json()) as { n?: number; name?: string };
+  const body = (await request.json()) as { n?: number; name?: string; without?: string };
   switch (what) {
     case "insert":
       return json(await ns.getByName(`insert-${crypto.randomUUID()}`).insert(body.n ?? 0));
@@ -201,7 +222,9 @@ export async function floorFetch(request: Request, env: FloorEnv, url: URL): Pro
     case "start-work": {
       if (env.FLOOR_START === undefined) return json({ error: "this bench worker has no FLOOR_START binding" }, 501);
       const name = body.name ?? crypto.randomUUID();
-      return json({ at: await env.FLOOR_START.getByName(name).start(name) });
+      const without = START_PARTS.find((p) => p === body.without);
+      if (body.without !== undefined && without === undefined) return json({ error: `without: one of ${START_PARTS.join(", ")}` }, 400);
+      return json({ at: await env.FLOOR_START.getByName(name).start(name, without) });
     }
     default:
       return json({ error: "not found" }, 404);

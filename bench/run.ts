@@ -32,6 +32,7 @@ import { availableParallelism } from "node:os";
 import { startWranglerDev, type DevServer } from "../test/helpers/wrangler-dev.ts";
 import { Inspector } from "./inspector.ts";
 import { snapshot } from "./snapshot.ts";
+import { START_PARTS, type StartPart } from "./start-parts.ts";
 
 const POLL_MS = 10;
 const TOKEN = "bench-token";
@@ -444,7 +445,7 @@ async function atOnce<T>(n: number, call: (i: number) => Promise<T>): Promise<{ 
   return { results, ms: last - t0 };
 }
 
-async function scenarioMany(): Promise<{ rate: Row; parkedRate: Row; storageWork: Row }> {
+async function scenarioMany(): Promise<{ rate: Row; parkedRate: Row; storageWork: Row; withoutPart: Partial<Record<StartPart, number>> }> {
   const n = SIZES.many;
   const rate = row(`2. ${n} runs of ${SIZES.manySteps} steps started at once`, "starts per second", "/s", "higher");
   const startsDone = row("", `time until all ${n} start requests answered`, "ms", "lower");
@@ -513,17 +514,29 @@ async function scenarioMany(): Promise<{ rate: Row; parkedRate: Row; storageWork
   }
   // Where a start's cost goes: bare objects doing a start's storage work without the engine (bench/floor.ts,
   // StartWorkObject). Its floor column is that rate, so ours/floor on this row is what the engine's code adds.
+  // Then the same work without one of its parts at a time (the alarm, the index's entry, the schema),
+  // alternated round by round with the whole, so each part's cost is read against the whole in the same rounds.
   const storageWork = row("", "starts per second against bare objects doing a start's storage work", "/s", "higher");
+  const withoutPart: Partial<Record<StartPart, number>> = {};
   if (floorOn) {
-    progress(`floor: ${n} new objects doing a start's storage work at once`);
+    const rounds = SIZES.reps;
+    progress(`floor: ${n} new objects doing a start's storage work at once, whole and without each part, ${rounds} rounds`);
     await measure(
       FLOOR,
       `${n} starts' storage work at once`,
       async () => {
-        const deadline = deadlineIn(60_000);
-        const batch = Date.now().toString(36);
-        const { ms } = await atOnce(n, (i) => http("POST", "/bench/floor/start-work", { name: `work-${batch}-${i}` }, deadline));
-        storageWork.cells.floor = { value: (n / ms) * 1000 };
+        const rates = new Map<StartPart | "whole", number[]>();
+        for (let round = 0; round < rounds; round++) {
+          for (const without of ["whole", ...START_PARTS] as const) {
+            const deadline = deadlineIn(60_000);
+            const batch = `${Date.now().toString(36)}-${without}`;
+            const body = (i: number) => ({ name: `work-${batch}-${i}`, ...(without === "whole" ? {} : { without }) });
+            const { ms } = await atOnce(n, (i) => http("POST", "/bench/floor/start-work", body(i), deadline));
+            rates.set(without, [...(rates.get(without) ?? []), (n / ms) * 1000]);
+          }
+        }
+        storageWork.cells.floor = { value: median(rates.get("whole")!) };
+        for (const part of START_PARTS) withoutPart[part] = median(rates.get(part)!);
       },
       [storageWork],
     );
@@ -533,10 +546,11 @@ async function scenarioMany(): Promise<{ rate: Row; parkedRate: Row; storageWork
       "2b's last row: each bare object creates the run object's schema (its migrations, through the same runner), writes the rows a start " +
         "of a run that waits writes (run row and event, the wait's step row and event, the watchdog timer), sets an alarm and writes one " +
         "entry to a second object, as the run index takes it. No engine code. Its rate against the floor's new objects is what the architecture " +
-        "costs a start; ours against it, what the engine's code adds.",
+        `costs a start; ours against it, what the engine's code adds. Its floor figure is the median of ${rounds} round(s), each round also ` +
+        "measuring the same work without its alarm, without the index's entry, and with four plain tables instead of the run object's schema.",
     );
   }
-  return { rate, parkedRate, storageWork };
+  return { rate, parkedRate, storageWork, withoutPart };
 }
 
 async function scenarioReplay(): Promise<{ oursReplayMs: Row; quietReplayMs: Row; wall: Row }> {
@@ -967,6 +981,20 @@ async function main(): Promise<number> {
       targets.push([
         `(no target) a start's storage work on bare objects / the floor's new objects/s`,
         `${times(work / bare)} (${work.toFixed(1)} vs ${bare.toFixed(1)} /s)`,
+        "info",
+      ]);
+    }
+    const partName: Record<StartPart, string> = {
+      alarm: "without its alarm",
+      index: "without the index's entry",
+      schema: "with four plain tables for the run object's schema",
+    };
+    for (const part of START_PARTS) {
+      const without = manyRows?.withoutPart[part];
+      if (work === undefined || without === undefined) continue;
+      targets.push([
+        `(no target) a start's storage work on bare objects ${partName[part]} / with it`,
+        `${times(without / work)} (${without.toFixed(1)} vs ${work.toFixed(1)} /s)`,
         "info",
       ]);
     }
