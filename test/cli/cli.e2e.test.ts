@@ -30,10 +30,20 @@ function startedId(stdout: string): string {
   return id;
 }
 
+/** Starts an await-approval run; its id once the run waits for its signal. */
 async function startWaiting(request: string): Promise<string> {
   const started = await stepwise("start", "await-approval", "--args", JSON.stringify({ request }));
   expect(started.code, started.stderr).toBe(0);
-  return startedId(started.stdout);
+  const id = startedId(started.stdout);
+  // `start` answers once the run exists; its steps before the signal may still be going.
+  await until(
+    "the run waits",
+    () => api("GET", `/api/runs/${id}?steps=none`),
+    (r) => r.json.status === "waiting",
+    30_000,
+    () => dev.logs(),
+  );
+  return id;
 }
 
 const api = (method: string, path: string, body?: unknown) => apiOf(dev)(method, path, body);

@@ -54,16 +54,26 @@ export class Alarms {
    * is told what settled. While paused only the watchdog does. A due retention timer is not fired here:
    * returns true so the host deletes the run.
    */
-  fireDue(): { expired: boolean } {
+  alarmFired(): { expired: boolean } {
     this.#alarmAt = null;
-    const { store, clock } = this.#state;
     if (this.#state.run === undefined) return { expired: false };
-    const paused = this.#paused();
-    const earliest = store.earliestTimer(paused);
+    const earliest = this.#state.store.earliestTimer(this.#paused());
     if (earliest === null) return { expired: false };
-    let expired = false;
     // An alarm fires for the earliest timer: count it as due even if the clock reads a little earlier.
-    for (const timer of store.dueTimers(Math.max(clock.now(), earliest), paused)) {
+    return this.#fire(Math.max(this.#state.clock.now(), earliest));
+  }
+
+  /** Fires the timers the clock says are due, without an alarm (on resume: those that fell due while paused). */
+  fireDue(): { expired: boolean } {
+    if (this.#state.run === undefined) return { expired: false };
+    return this.#fire(this.#state.clock.now());
+  }
+
+  #fire(upTo: number): { expired: boolean } {
+    const { store, clock } = this.#state;
+    const paused = this.#paused();
+    let expired = false;
+    for (const timer of store.dueTimers(upTo, paused)) {
       if (timer.kind === "retention") {
         // Deleting is for good: only on the clock, never early (an alarm run by hand, or a clock that lags).
         if (timer.at <= clock.now()) expired = true;

@@ -173,7 +173,7 @@ export class RunHost implements ExecutionHost {
   }
 
   async alarm(): Promise<void> {
-    const { expired } = this.alarms.fireDue();
+    const { expired } = this.alarms.alarmFired();
     if (this.#state.run === undefined) return;
     if (expired && (await this.repairs.expire())) return;
     this.live();

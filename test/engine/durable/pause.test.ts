@@ -42,6 +42,27 @@ describe("pause and resume", () => {
     expect(await probe().counts(`${key}/`)).toEqual({ [`${key}/after-a`]: 1, [`${key}/after-b`]: 1 });
   });
 
+  it("fires on resume only the timers that fell due: a wait's timeout, hours off, stays armed", async () => {
+    const { runId, stub } = await startRun("waiter", { timeout: 60 * 60_000 });
+    await settle(stub);
+    const advance = await stopClock(stub);
+    await client.pauseRun(runId);
+    // The watchdog (2 s in the test config) fires while paused; the next timer is then the wait's timeout.
+    await advance(5_000);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await client.resumeRun(runId)).toEqual({ runId, status: "waiting", changed: true });
+    await settle(stub);
+    let v = await view(stub);
+    expect(v.status).toBe("waiting");
+    expect(v.steps!.map((s) => [s.name, s.status])).toEqual([["go", "waiting"]]);
+    // The timeout fires at its own time, an hour after the wait began.
+    await advance(60 * 60_000);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    await settle(stub);
+    v = await view(stub);
+    expect(v).toMatchObject({ status: "completed", result: [null] });
+  });
+
   it("accepts signals while paused, and starts the next step only on resume", async () => {
     const key = freshKey("signals");
     const { runId, stub } = await startRun("repair.wait-then-mark", { key });
