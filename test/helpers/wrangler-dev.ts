@@ -17,13 +17,16 @@
 //
 // When the config declares D1 databases, the first start() applies their migrations (`wrangler d1
 // migrations apply --local`) to the persist dir, as `npm start` does, so the Worker finds its tables.
+// That command takes 3-4 s, so it runs once per set of inputs (the config, its migration files,
+// wrangler's version) into a template under node_modules/.cache; a fresh persist dir starts as a copy.
 //
 // Caveat: `wrangler dev` rebuilds and reloads the Worker when a bundled source file, or the repo's
 // package.json / tsconfig.json, changes; requests in flight then fail with HTTP 503 "Your worker
 // restarted mid-request". Editing the tree while a process test runs can make it flaky.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
@@ -386,23 +389,66 @@ class WranglerDevServer implements DevServer {
     };
   }
 
-  /** Applies the config's D1 migrations to persistDir, as `npm start` does (CI=true: no prompt). */
+  /**
+   * Gives persistDir the config's D1 migrations, as `npm start` does: an empty one becomes a copy of the
+   * template they were applied to once (see migratedTemplate); one that holds state has them applied.
+   */
   private async migrate(): Promise<void> {
     const config = fromRoot(this.opts.config);
-    for (const { binding } of d1Migrations(config)) {
+    const databases = d1Migrations(config);
+    if (databases.length > 0) {
+      if (readdirSync(this.persistDir).length === 0) {
+        const template = await this.migratedTemplate(config, databases);
+        this.append(`\n[wrangler-dev] D1 migrations: a copy of ${template}\n`);
+        cpSync(template, this.persistDir, { recursive: true });
+      } else {
+        await this.applyMigrations(config, databases, this.persistDir);
+      }
+    }
+    this.migrated = true;
+  }
+
+  /** `wrangler d1 migrations apply --local` for each database (CI=true: no prompt). */
+  private async applyMigrations(config: string, databases: { binding: string }[], persistDir: string): Promise<void> {
+    for (const { binding } of databases) {
       this.append(`\n[wrangler-dev] applying the D1 migrations of ${binding}\n`);
-      const { code, stdout, stderr } = await runWrangler(
-        ["d1", "migrations", "apply", binding, "--local", "--persist-to", this.persistDir, "--config", config],
-        {
-          cwd: this.opts.cwd,
-          env: this.wranglerEnv(),
-          timeoutMs: this.opts.readyTimeoutMs,
-        },
-      );
+      const { code, stdout, stderr } = await runWrangler(["d1", "migrations", "apply", binding, "--local", "--persist-to", persistDir, "--config", config], {
+        cwd: this.opts.cwd,
+        env: this.wranglerEnv(),
+        timeoutMs: this.opts.readyTimeoutMs,
+      });
       this.append(stdout + stderr);
       if (code !== 0) throw new Error(`wrangler d1 migrations apply ${binding} exited with ${code}.\n--- logs ---\n${this.buf}`);
     }
-    this.migrated = true;
+  }
+
+  /**
+   * A persist dir holding nothing but the databases' migrations, named by a hash of what they depend on
+   * (the config, each migration file, wrangler's version). Built aside and renamed into place, so test
+   * processes that build it at once each see a whole one.
+   */
+  private async migratedTemplate(config: string, databases: { binding: string; dir: string }[]): Promise<string> {
+    const hash = createHash("sha256");
+    hash.update(readFileSync(config)).update(readFileSync(join(REPO_ROOT, "node_modules", "wrangler", "package.json")));
+    for (const { binding, dir } of databases) {
+      hash.update(`\0${binding}\0${dir}`);
+      for (const name of readdirSync(dir).sort()) hash.update(`\0${name}\0`).update(readFileSync(join(dir, name)));
+    }
+    const cache = join(REPO_ROOT, "node_modules", ".cache", "stepwise-d1");
+    const template = join(cache, hash.digest("hex").slice(0, 24));
+    if (existsSync(template)) return template;
+    mkdirSync(cache, { recursive: true });
+    const building = mkdtempSync(`${template}.building-`);
+    try {
+      await this.applyMigrations(config, databases, building);
+      renameSync(building, template);
+    } catch (error) {
+      // Another process renamed its copy into place first: that one is as good.
+      if (!existsSync(template)) throw error;
+    } finally {
+      rmSync(building, { recursive: true, force: true });
+    }
+    return template;
   }
 
   async start(): Promise<void> {
