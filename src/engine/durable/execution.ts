@@ -49,8 +49,13 @@ export interface ExecutionHost {
   failRun(error: SerializedError): Promise<void>;
 }
 
-/** Steps between two turns given back to the event loop. */
+/** Steps between two turns given back to the event loop while the handler runs steps anew. */
 const YIELD_EVERY = 32;
+/**
+ * The same while it replays journaled steps: each is answered from its row in microseconds, so 256 of
+ * them hold the thread for about a millisecond, and a 10,000-step replay gives way some 40 times.
+ */
+const REPLAY_YIELD_EVERY = 256;
 
 type Waiter = { resolve: (value: unknown) => void; reject: (err: unknown) => void };
 type ActionCall = Extract<StepCall, { kind: "action" | "mutation" | "run" }>;
@@ -213,7 +218,7 @@ export class HandlerExecution {
     if (this.#stopped) throw this.#stopped;
     // A handler of many quick steps runs on microtasks alone, which would keep the isolate from
     // serving anything else (other runs, reads, signals) until it ends: give way every so often.
-    if (++this.#sinceYield >= YIELD_EVERY) {
+    if (++this.#sinceYield >= (this.#replay.size > 0 ? REPLAY_YIELD_EVERY : YIELD_EVERY)) {
       this.#sinceYield = 0;
       this.#yielding++;
       await new Promise((resolve) => setTimeout(resolve, 0));
