@@ -6,10 +6,13 @@
 // back from sqlite_master, is kept for the isolate: the next new objects create it in one script. That
 // is the same schema by construction (SQLite's own text of it), with none of the ALTER TABLEs, each of
 // which rewrites and re-parses the whole schema (in a CPU profile of 200 starts, migrate's time fell
-// from 513-543 ms to 139-178 ms).
+// from 513-543 ms to 139-178 ms). An object that just looked at its schema (probeSchema) and found
+// nothing is created with one more statement: the script, its `_schema` and its version together. Each
+// statement counts on a new object, whose SQLite has prepared none yet.
 import type { Sql } from "./sql.ts";
 
 const SCHEMA_TABLE = "_schema";
+const SCHEMA_TABLE_COLUMNS = "(id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)";
 
 /**
  * The tables and indexes of the migrations, leaving out the runner's `_schema` and what SQLite and the
@@ -24,17 +27,41 @@ const OWN_OBJECTS = `name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\
  */
 const snapshots = new WeakMap<readonly string[], string | null>();
 
+/** The snapshot with the runner's `_schema` and its version: all a new object of the list runs. */
+const creations = new WeakMap<readonly string[], string>();
+
+/** What one read of sqlite_master says of an object's schema (see probeSchema). */
+export interface SchemaProbe {
+  /** The runner's `_schema` table exists: `migrate` ran here before. */
+  readonly migrated: boolean;
+  /** No table but SQLite's and the runtime's: nothing was ever created here. */
+  readonly empty: boolean;
+}
+
+/** Whether `migrate` ran here and whether the object holds any table, in one read. Creates nothing. */
+export function probeSchema(sql: Sql): SchemaProbe {
+  const names = sql.all(`SELECT name FROM sqlite_master WHERE type = 'table' AND (name = '${SCHEMA_TABLE}' OR ${OWN_OBJECTS})`).map((r) => r.name);
+  return { migrated: names.includes(SCHEMA_TABLE), empty: names.every((n) => n === SCHEMA_TABLE) };
+}
+
 /**
  * Applies `migrations` past the stored schema version, each with its version bump in one transaction.
  * Call it under blockConcurrencyWhile (the constructor), so no request sees a half-migrated object.
- * Never edit or reorder a shipped migration: append one.
+ * Never edit or reorder a shipped migration: append one. `probe`: what probeSchema read of this object,
+ * with nothing written since, so that a new object is not read again. True when the object held no
+ * table before: it now holds the schema and only the rows the migrations insert.
  * @example
  * void ctx.blockConcurrencyWhile(async () => migrate(new Sql(ctx.storage), MIGRATIONS));
  */
-export function migrate(sql: Sql, migrations: readonly string[]): void {
-  sql.exec(`CREATE TABLE IF NOT EXISTS ${SCHEMA_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)`);
+export function migrate(sql: Sql, migrations: readonly string[], probe?: SchemaProbe): boolean {
+  const creation = probe?.empty === true && !probe.migrated ? creationScript(migrations) : undefined;
+  if (creation !== undefined) {
+    sql.transaction(() => sql.exec(creation));
+    return true;
+  }
+  sql.exec(`CREATE TABLE IF NOT EXISTS ${SCHEMA_TABLE} ${SCHEMA_TABLE_COLUMNS}`);
   const current = Number(sql.first(`SELECT version FROM ${SCHEMA_TABLE} WHERE id = 1`)?.version ?? 0);
-  if (current >= migrations.length) return;
+  if (current >= migrations.length) return false;
   // Empty: no version and no tables (an object from before migrations has tables and no version).
   const empty = current === 0 && sql.first(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND ${OWN_OBJECTS}`) === undefined;
   const snapshot = empty ? snapshots.get(migrations) : undefined;
@@ -43,7 +70,7 @@ export function migrate(sql: Sql, migrations: readonly string[]): void {
       sql.exec(snapshot);
       setVersion(sql, migrations.length);
     });
-    return;
+    return true;
   }
   for (let v = current; v < migrations.length; v++) {
     sql.transaction(() => {
@@ -52,6 +79,18 @@ export function migrate(sql: Sql, migrations: readonly string[]): void {
     });
   }
   if (empty && !snapshots.has(migrations)) snapshots.set(migrations, schemaScript(sql));
+  return empty;
+}
+
+/** A new object's whole creation as one script, once this isolate keeps a snapshot of the list; else undefined. */
+function creationScript(migrations: readonly string[]): string | undefined {
+  let script = creations.get(migrations);
+  if (script !== undefined) return script;
+  const snapshot = snapshots.get(migrations);
+  if (typeof snapshot !== "string") return undefined;
+  script = `${snapshot}\nCREATE TABLE ${SCHEMA_TABLE} ${SCHEMA_TABLE_COLUMNS};\nINSERT INTO ${SCHEMA_TABLE} (id, version) VALUES (1, ${migrations.length});`;
+  creations.set(migrations, script);
+  return script;
 }
 
 /** The script new objects of `migrations` are created with in this isolate: undefined before the first, null when none is kept. */

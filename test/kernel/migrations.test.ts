@@ -1,6 +1,7 @@
 // The kernel's migration runner in real Durable Object storage: each migration applies once with its
 // version, a failing one rolls back alone, a run index made before it had migrations keeps its rows, and
-// new objects after the first take the final schema in one script, identical to the migrated one.
+// new objects after the first take the final schema in one script, identical to the migrated one (with
+// one statement in all when a probe just found the object empty).
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
@@ -10,7 +11,7 @@ import { ACTION_RUN_MIGRATIONS } from "../../src/components/action-run/schema.ts
 import { WORKPOOL_MIGRATIONS } from "../../src/components/workpool/schema.ts";
 import { RUN_INDEX_MIGRATIONS } from "../../src/engine/durable/run-index-schema.ts";
 import { MIGRATIONS } from "../../src/engine/durable/schema.ts";
-import { isMigrated, migrate, schemaSnapshot, Sql } from "../../src/kernel/index.ts";
+import { isMigrated, migrate, probeSchema, schemaSnapshot, Sql } from "../../src/kernel/index.ts";
 import { SCHEDULE_MIGRATIONS } from "../../src/triggers/schedules/schema.ts";
 
 const version = (sql: Sql) => sql.first("SELECT version FROM _schema WHERE id = 1")?.version;
@@ -88,6 +89,47 @@ describe("a new object's schema", () => {
       expect(first.objects.length).toBeGreaterThan(1);
     });
   }
+
+  it("creates an object that probeSchema found empty with one statement: the same schema and version", async () => {
+    const list = [...MIGRATIONS];
+    const first = await runInDurableObject(scratch(), (_i, state) => {
+      const sql = new Sql(state.storage);
+      expect(migrate(sql, list, probeSchema(sql))).toBe(true);
+      return schemaOf(sql);
+    });
+    await runInDurableObject(scratch(), (_i, state) => {
+      let statements = 0;
+      const sql = new Sql({
+        sql: {
+          exec: (query, ...bindings) => {
+            statements++;
+            return state.storage.sql.exec(query, ...bindings);
+          },
+        },
+        transactionSync: (fn) => state.storage.transactionSync(fn),
+      });
+      const probe = probeSchema(sql);
+      expect(probe).toEqual({ migrated: false, empty: true });
+      expect(migrate(sql, list, probe)).toBe(true);
+      expect(statements).toBe(2);
+      expect(version(sql)).toBe(list.length);
+      expect(schemaOf(sql)).toEqual(first);
+      expect(probeSchema(sql)).toEqual({ migrated: true, empty: false });
+      expect(migrate(sql, list, probeSchema(sql))).toBe(false);
+    });
+  });
+
+  it("migrates an object whose probe found tables of its own as before: later migrations apply, rows stay", async () => {
+    const list = ["CREATE TABLE p (x INTEGER)", "ALTER TABLE p ADD COLUMN y INTEGER"];
+    await runInDurableObject(scratch(), (_i, state) => {
+      const sql = new Sql(state.storage);
+      migrate(sql, list.slice(0, 1));
+      sql.exec("INSERT INTO p (x) VALUES (7)");
+      expect(migrate(sql, list, probeSchema(sql))).toBe(false);
+      expect(version(sql)).toBe(2);
+      expect(sql.all("SELECT x, y FROM p")).toEqual([{ x: 7, y: null }]);
+    });
+  });
 
   it("takes an object holding only the runtime's own tables (locally miniflare's __miniflare_do_name) as new", async () => {
     const list = ["CREATE TABLE a (x INTEGER)", "ALTER TABLE a ADD COLUMN y TEXT"];

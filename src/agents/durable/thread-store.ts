@@ -6,7 +6,7 @@ import { threadExpiry } from "../core/thread-retention.ts";
 import { ThreadIndexEntry } from "./thread-index.ts";
 import { THREAD_MIGRATIONS } from "./thread-schema.ts";
 import { ApprovalStore } from "./approval-store.ts";
-import { type Clock, isMigrated, jsonColumn, migrate, mintId, Sql, type SqlRow } from "../../kernel/index.ts";
+import { type Clock, jsonColumn, migrate, mintId, probeSchema, type SchemaProbe, Sql, type SqlRow } from "../../kernel/index.ts";
 import { ModelUsage, noUsage, tokenUsage, type TokenUsage } from "../../engine/index.ts";
 
 const MESSAGE_COLUMNS = `ord, id, role, message, text, status, agent_name AS agentName, model, provider, usage,
@@ -50,6 +50,8 @@ export class ThreadStore {
   /** Tool calls waiting for a human's decision; written in the same transactions as the messages that ask and answer. */
   readonly approvals: ApprovalStore;
   #ready = false;
+  /** What open() read of the schema, until create() takes it: a new thread's object is not read twice. */
+  #probe: SchemaProbe | null = null;
   /** The usage of the messages up to `throughOrd`, summed by `usage()`; only later messages are read next time. */
   #usage: { throughOrd: number; total: TokenUsage } = { throughOrd: 0, total: noUsage() };
 
@@ -63,8 +65,9 @@ export class ThreadStore {
 
   /** Applies pending migrations to an existing thread; a never-created one stays without storage. */
   open(): void {
-    this.#ready = isMigrated(this.#sql);
-    if (this.#ready) migrate(this.#sql, THREAD_MIGRATIONS);
+    this.#probe = probeSchema(this.#sql);
+    this.#ready = this.#probe.migrated;
+    if (this.#ready) migrate(this.#sql, THREAD_MIGRATIONS, this.#probe);
   }
 
   /**
@@ -73,7 +76,8 @@ export class ThreadStore {
    */
   create(t: { threadId: string; userId: string; title: string | null; retentionMs: number | null; now: number }): ThreadInfo {
     if (!this.#ready) {
-      migrate(this.#sql, THREAD_MIGRATIONS);
+      migrate(this.#sql, THREAD_MIGRATIONS, this.#probe ?? undefined);
+      this.#probe = null;
       this.#ready = true;
     }
     this.#sql.exec(
@@ -142,6 +146,7 @@ export class ThreadStore {
     await this.#storage.deleteAlarm();
     await this.#storage.deleteAll();
     this.#ready = false;
+    this.#probe = null;
     this.#usage = { throughOrd: 0, total: noUsage() };
   }
 

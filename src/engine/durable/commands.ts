@@ -283,9 +283,8 @@ export class Commands {
   #insertRun(r: Omit<NewRun, "indexShard">): void {
     const state = this.#state;
     state.store.migrate();
-    state.store.insertRun({ ...r, indexShard: indexShardFor(state.env, r.runId), now: state.clock.now() });
-    state.reload();
-    this.#finishing.loaded();
+    state.run = state.store.insertRun({ ...r, indexShard: indexShardFor(state.env, r.runId), now: state.clock.now() });
+    this.#finishing.created();
   }
 
   /** A child whose parent ended before starting it: recorded as a run that was canceled at once. */

@@ -46,6 +46,11 @@ export class Finishing {
     this.#index.load();
   }
 
+  /** The run row was just inserted: the index has no entry of it yet. */
+  created(): void {
+    this.#index.forget();
+  }
+
   /** The side effects of the end, while they run; null otherwise. */
   get pending(): Promise<void> | null {
     return this.#afterFinish;

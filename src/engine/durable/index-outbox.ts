@@ -52,6 +52,11 @@ export class IndexOutbox {
     this.#confirmed = indexedStatus !== null && indexedVersion === version ? { key: indexedStatus, version } : null;
   }
 
+  /** A new run row: nothing is confirmed (what load() would read of it, without the read). */
+  forget(): void {
+    this.#confirmed = null;
+  }
+
   /** Whether the index confirmed `snapshot` (a push still in flight does not count). */
   isCurrent(snapshot: IndexSnapshot): boolean {
     return this.#confirmed?.key === entryKey(snapshot);

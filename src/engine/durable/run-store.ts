@@ -1,7 +1,7 @@
 // Every SQL statement of the run object, behind typed methods. Rows read back are parsed, not cast.
 // Callers group writes with `transaction` so each step transition is one storage transaction.
 import { z } from "zod";
-import { isMigrated, migrate, Sql, type IssueDetail, type SqlRow, type SqlValue } from "../../kernel/index.ts";
+import { migrate, probeSchema, Sql, type IssueDetail, type SchemaProbe, type SqlRow, type SqlValue } from "../../kernel/index.ts";
 import { parseJournalRow, StepRecord, TimerKind, type JournalEntry, type NewStep, type StepPatch, type StepStatus } from "../core/journal.ts";
 import type { StepWrite } from "../core/step-machine.ts";
 import { MIGRATIONS } from "./schema.ts";
@@ -157,6 +157,12 @@ const INDEX_VERSION = "index_version + COALESCE((SELECT MAX(seq) FROM events), 0
 const STEP_COLUMNS = `seq, name, kind, status, attempts, args, result, error, started_at AS startedAt,
   completed_at AS completedAt, wake_at AS wakeAt, detail`;
 
+/** The run row as RunRecord reads it. */
+const RUN_COLUMNS = `run_id AS runId, workflow, args, status, result, error, parent, on_complete AS onComplete, on_complete_ref AS onCompleteRef,
+  created_at AS createdAt, updated_at AS updatedAt, completed_at AS completedAt, version, paused_at AS pausedAt,
+  restart_of AS restartOf, restart_from AS restartFrom, restarted_as AS restartedAs, restart_pending AS restartPending,
+  retention_ms AS retentionMs, expires_at AS expiresAt, flow, flow_state AS flowState, queued_at AS queuedAt, index_shard AS indexShard`;
+
 export class RunStore {
   readonly #storage: DurableObjectStorage;
   readonly #sql: Sql;
@@ -183,6 +189,12 @@ export class RunStore {
   #depth = 0;
   /** The journal's row count once counted (see stepCount); null until then, and after a rollback. */
   #stepCount: number | null = null;
+  /** What exists() read of the schema, until migrate() takes it: a new object is not read twice. */
+  #probe: SchemaProbe | null = null;
+  /** migrate() ran in this instance: the schema is current until deleteEverything. */
+  #migrated = false;
+  /** No signal was ever buffered here: this instance created the object, and inserted none since. */
+  #noSignals = false;
   /**
    * Whether this store wrote in the current turn, so that the object's output gate holds back whatever
    * the object sends (an action's fetch) until that write, and every later one of the turn, is durable.
@@ -206,11 +218,20 @@ export class RunStore {
 
   /** Whether a run was ever inserted here (the schema exists). Creates nothing. */
   exists(): boolean {
-    return isMigrated(this.#sql);
+    this.#probe = probeSchema(this.#sql);
+    return this.#probe.migrated;
   }
 
+  /** Brings the schema up to date, once per instance. An object it creates has no steps and no signals. */
   migrate(): void {
-    migrate(this.#sql, MIGRATIONS);
+    if (this.#migrated) return;
+    const created = migrate(this.#sql, MIGRATIONS, this.#probe ?? undefined);
+    this.#probe = null;
+    this.#migrated = true;
+    if (created) {
+      this.#stepCount = 0;
+      this.#noSignals = true;
+    }
   }
 
   transaction<T>(fn: () => T): T {
@@ -243,21 +264,16 @@ export class RunStore {
   // -- run row ---------------------------------------------------------------------------------
 
   getRun(): RunRecord | undefined {
-    const row = this.#all(
-      `SELECT run_id AS runId, workflow, args, status, result, error, parent, on_complete AS onComplete, on_complete_ref AS onCompleteRef,
-        created_at AS createdAt, updated_at AS updatedAt, completed_at AS completedAt, version, paused_at AS pausedAt,
-        restart_of AS restartOf, restart_from AS restartFrom, restarted_as AS restartedAs, restart_pending AS restartPending,
-        retention_ms AS retentionMs, expires_at AS expiresAt, flow, flow_state AS flowState, queued_at AS queuedAt, index_shard AS indexShard
-        FROM run WHERE id = 1`,
-    )[0];
+    const row = this.#all(`SELECT ${RUN_COLUMNS} FROM run WHERE id = 1`)[0];
     return row === undefined ? undefined : RunRecord.parse(row);
   }
 
-  insertRun(r: NewRun & { now: number }): void {
-    this.#exec(
+  /** Inserts the run row, with its run.started event; the row as stored. */
+  insertRun(r: NewRun & { now: number }): RunRecord {
+    const row = this.#all(
       `INSERT INTO run (id, run_id, workflow, version, args, status, parent, on_complete_ref, retention_ms, restart_of, restart_from, created_at, updated_at,
         flow, flow_state, queued_at, index_shard)
-       VALUES (1, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (1, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${RUN_COLUMNS}`,
       r.runId,
       r.workflow,
       r.version ?? 1,
@@ -273,13 +289,14 @@ export class RunStore {
       r.flow === undefined ? null : "enqueue",
       r.flow === undefined ? null : r.now,
       r.indexShard,
-    );
+    )[0];
     const started: Record<string, unknown> = { runId: r.runId, workflow: r.workflow, version: r.version ?? 1 };
     if (r.restartOf !== undefined) {
       this.appendEvent("run.restarted", { runId: r.runId, restartOf: r.restartOf.runId, fromStep: r.restartOf.fromStep }, r.now);
       started.restartOf = r.restartOf.runId;
     }
     this.appendEvent("run.started", started, r.now);
+    return RunRecord.parse(row);
   }
 
   /** The run's place in its line moved on (see RunRecord.flowState); `event` records it. */
@@ -328,6 +345,9 @@ export class RunStore {
   async deleteEverything(): Promise<void> {
     this.#openSteps.clear();
     this.#stepCount = null;
+    this.#probe = null;
+    this.#migrated = false;
+    this.#noSignals = false;
     await this.#storage.deleteAlarm();
     await this.#storage.deleteAll();
   }
@@ -615,6 +635,7 @@ export class RunStore {
   }
 
   copySignal(s: { name: string; payload: string | null; receivedAt: number }): void {
+    this.#noSignals = false;
     this.#exec("INSERT INTO signals (name, payload, received_at) VALUES (?, ?, ?)", s.name, s.payload, s.receivedAt);
   }
 
@@ -690,6 +711,8 @@ export class RunStore {
 
   /** The whole journal as replay needs it: raw rows (no per-row objects from the runtime), parsed by hand. */
   replayJournal(): JournalEntry[] {
+    // A run this instance created, with no step yet (none deferred either): nothing to read.
+    if (this.#stepCount === 0 && this.#deferred === null) return [];
     try {
       const out: JournalEntry[] = [];
       const rows = this.#sql.raw("SELECT seq, name, kind, status, attempts, result, error, detail FROM steps ORDER BY seq");
@@ -811,6 +834,7 @@ export class RunStore {
    * `name` journaled after that seq, and no other's.
    */
   insertSignal(name: string, payload: string | null, now: number, targetAfter: number | null = null): number {
+    this.#noSignals = false;
     const id = z
       .number()
       .parse(
@@ -826,6 +850,7 @@ export class RunStore {
    * `skip`: signals this wait just refused (their refusal is not written yet).
    */
   pendingSignalFor(name: string, seq: number, skip: readonly number[] = []): { id: number; payload: string | null } | undefined {
+    if (this.#noSignals) return undefined;
     const row = this.#all(
       `SELECT id, payload FROM signals s WHERE name = ? AND consumed_seq IS NULL AND (target_after IS NULL OR (target_after < ?
          AND NOT EXISTS (SELECT 1 FROM steps WHERE kind = 'signal' AND name = s.name AND seq > s.target_after AND seq < ?)))

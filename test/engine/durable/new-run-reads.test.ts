@@ -1,0 +1,121 @@
+// A start creates its object, and every statement counts there: SQLite has prepared none of them yet.
+// So a store that created the object in this instance reads nothing it already knows (the schema, an
+// empty journal, an empty signal buffer), and an instance that finds the object already there reads
+// everything as before. Statements are counted at the storage the store is given.
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { RunStore } from "../../../src/engine/durable/run-store.ts";
+import { runStub } from "../../helpers/runtime.ts";
+
+/** The object's storage, with a count of the statements run through it. */
+function counted(storage: DurableObjectStorage): { storage: DurableObjectStorage; statements: () => number } {
+  let n = 0;
+  const sql = new Proxy(storage.sql, {
+    get(target, key) {
+      if (key === "exec") {
+        return (query: string, ...bindings: unknown[]) => {
+          n++;
+          return target.exec(query, ...bindings);
+        };
+      }
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const wrapped = new Proxy(storage, {
+    get(target, key) {
+      if (key === "sql") return sql;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { storage: wrapped, statements: () => n };
+}
+
+/** Statements `fn` ran through `c`, and its value. */
+function measure<T>(c: ReturnType<typeof counted>, fn: () => T): [T, number] {
+  const before = c.statements();
+  const value = fn();
+  return [value, c.statements() - before];
+}
+
+const run = (runId: string) => ({ runId, workflow: "w", args: "{}", parent: null, indexShard: 0, now: 1_000 });
+
+/** A run object of the test Worker, with a store over its counted storage. */
+async function inNewObject(fn: (store: RunStore, c: ReturnType<typeof counted>, storage: DurableObjectStorage) => Promise<void> | void): Promise<void> {
+  const runId = `reads-${crypto.randomUUID()}`;
+  await runInDurableObject(runStub(runId), async (_instance, state) => {
+    const c = counted(state.storage);
+    await fn(new RunStore(c.storage), c, state.storage);
+  });
+}
+
+describe("a store that created its object", () => {
+  it("looks at the schema once and creates it in one script; a second migrate runs nothing", async () => {
+    // The first run object of the isolate migrates step by step and keeps the schema's snapshot.
+    await inNewObject((store) => {
+      store.exists();
+      store.migrate();
+    });
+    await inNewObject((store, c) => {
+      const [exists, probing] = measure(c, () => store.exists());
+      expect(exists).toBe(false);
+      expect(probing).toBe(1);
+      expect(measure(c, () => store.migrate())[1]).toBe(1);
+      expect(measure(c, () => store.migrate())[1]).toBe(0);
+      const [record] = measure(c, () => store.insertRun(run("run_a")));
+      expect(record).toMatchObject({ runId: "run_a", workflow: "w", status: "running", createdAt: 1_000, indexShard: 0, version: 1, onComplete: "none" });
+      expect(store.getRun()).toEqual(record);
+    });
+  });
+
+  it("knows its journal and signal buffer are empty, and reads them once something is written", async () => {
+    await inNewObject((store, c) => {
+      store.exists();
+      store.migrate();
+      store.insertRun(run("run_b"));
+      expect(measure(c, () => store.replayJournal())).toEqual([[], 0]);
+      expect(measure(c, () => store.pendingSignalFor("go", 0))).toEqual([undefined, 0]);
+
+      const id = store.insertSignal("go", '"yes"', 2_000);
+      const [pending, reads] = measure(c, () => store.pendingSignalFor("go", 0));
+      expect(pending).toEqual({ id, payload: '"yes"' });
+      expect(reads).toBe(1);
+
+      store.insertStep({ seq: 0, name: "go", kind: "signal", status: "waiting", attempts: 0, args: null, now: 2_000 });
+      expect(store.replayJournal().map((e) => [e.seq, e.name, e.status])).toEqual([[0, "go", "waiting"]]);
+    });
+  });
+
+  it("an instance that finds the object there reads what it holds", async () => {
+    await inNewObject((first, _c, storage) => {
+      first.exists();
+      first.migrate();
+      first.insertRun(run("run_c"));
+      first.insertSignal("go", null, 2_000);
+      first.insertStep({ seq: 0, name: "fetch", kind: "action", status: "completed", attempts: 1, args: "[]", result: "1", now: 2_000 });
+
+      const c = counted(storage);
+      const again = new RunStore(c.storage);
+      expect(again.exists()).toBe(true);
+      expect(measure(c, () => again.migrate())[1]).toBeGreaterThan(0);
+      expect(again.replayJournal().map((e) => [e.seq, e.status])).toEqual([[0, "completed"]]);
+      expect(again.pendingSignalFor("go", 1)).toMatchObject({ payload: null });
+    });
+  });
+
+  it("after deleting everything, creates the schema again for the next run", async () => {
+    await inNewObject(async (store) => {
+      store.exists();
+      store.migrate();
+      store.insertRun(run("run_d"));
+      store.insertSignal("go", null, 2_000);
+      await store.deleteEverything();
+      expect(store.exists()).toBe(false);
+      store.migrate();
+      expect(store.insertRun(run("run_d"))).toMatchObject({ runId: "run_d", status: "running" });
+      expect(store.pendingSignalFor("go", 0)).toBeUndefined();
+      expect(store.replayJournal()).toEqual([]);
+    });
+  });
+});
