@@ -157,8 +157,7 @@ export class Finishing {
       const childrenDone = await this.#children.cancelOwed();
       if (state.run!.onComplete === "pending") {
         await this.#notifyAndComplete(state.run!, state.workflow(), state.outcome()!);
-        state.store.markOnCompleteDone(state.clock.now());
-        state.reload();
+        state.run = state.store.markOnCompleteDone(state.clock.now());
       }
       // A restart that did not reach its new run is handed over again.
       if (this.#repairs.owesHandoff(state.run!)) await this.#repairs.handOff();

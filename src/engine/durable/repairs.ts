@@ -249,8 +249,7 @@ export class Repairs {
     const { run, store } = this.#state;
     if (run === undefined || run.status === "running" || run.completedAt === null) return;
     const at = run.expiresAt ?? run.completedAt + this.#state.retentionMs();
-    store.setExpiry(at);
-    this.#state.reload();
+    this.#state.run = store.setExpiry(at);
   }
 
   /**
@@ -268,8 +267,7 @@ export class Repairs {
     }
     // Kept while a restart is still owed to its new run, or while its parent runs; asked again later.
     if (run.restartPending !== null || (await this.#parentLive(run))) {
-      state.store.setExpiry(state.clock.now() + Math.min(PARENT_RECHECK_MS, Math.max(60_000, state.retentionMs())));
-      state.reload();
+      state.run = state.store.setExpiry(state.clock.now() + Math.min(PARENT_RECHECK_MS, Math.max(60_000, state.retentionMs())));
       return false;
     }
     await acrossObjects("run.index", () => indexShard(state.env, run.indexShard).remove(run.runId));

@@ -193,8 +193,8 @@ export class RunStore {
   #probe: SchemaProbe | null = null;
   /** migrate() ran in this instance: the schema is current until deleteEverything. */
   #migrated = false;
-  /** No signal was ever buffered here: this instance created the object, and inserted none since. */
-  #noSignals = false;
+  /** Tables that hold no row: this instance created the object and wrote none to them since. */
+  readonly #empty = new Set<"signals" | "child_cancels">();
   /**
    * Whether this store wrote in the current turn, so that the object's output gate holds back whatever
    * the object sends (an action's fetch) until that write, and every later one of the turn, is durable.
@@ -230,7 +230,8 @@ export class RunStore {
     this.#migrated = true;
     if (created) {
       this.#stepCount = 0;
-      this.#noSignals = true;
+      this.#empty.add("signals").add("child_cancels");
+      this.usage.created();
     }
   }
 
@@ -334,11 +335,12 @@ export class RunStore {
     this.appendEvent("run.restarted", { restartedAs: pending.runId, fromStep: pending.fromStep, version: pending.version }, now);
   }
 
-  /** When the finished run's storage is deleted (null: not scheduled). */
-  setExpiry(at: number | null): void {
-    this.#exec("UPDATE run SET expires_at = ? WHERE id = 1", at);
+  /** When the finished run's storage is deleted (null: not scheduled); the run row as it now is. */
+  setExpiry(at: number | null): RunRecord {
+    const row = this.#all(`UPDATE run SET expires_at = ? WHERE id = 1 RETURNING ${RUN_COLUMNS}`, at)[0];
     if (at === null) this.deleteTimer("retention", WATCHDOG_SEQ);
     else this.setTimer("retention", WATCHDOG_SEQ, at);
+    return RunRecord.parse(row);
   }
 
   /** Deletes everything the object stores (the end of retention); the caller deletes the alarm too. */
@@ -347,7 +349,7 @@ export class RunStore {
     this.#stepCount = null;
     this.#probe = null;
     this.#migrated = false;
-    this.#noSignals = false;
+    this.#empty.clear();
     await this.#storage.deleteAlarm();
     await this.#storage.deleteAll();
   }
@@ -410,8 +412,9 @@ export class RunStore {
     this.#direct.exec("UPDATE run SET indexed_status = ?, indexed_version = ? WHERE id = 1 AND COALESCE(indexed_version, -1) < ?", c.key, c.version, c.version);
   }
 
-  markOnCompleteDone(now: number): void {
-    this.#exec("UPDATE run SET on_complete = 'done', updated_at = ? WHERE id = 1", now);
+  /** The parent was told and onComplete ran; the run row as it now is. */
+  markOnCompleteDone(now: number): RunRecord {
+    return RunRecord.parse(this.#all(`UPDATE run SET on_complete = 'done', updated_at = ? WHERE id = 1 RETURNING ${RUN_COLUMNS}`, now)[0]);
   }
 
   // -- journal ---------------------------------------------------------------------------------
@@ -635,7 +638,7 @@ export class RunStore {
   }
 
   copySignal(s: { name: string; payload: string | null; receivedAt: number }): void {
-    this.#noSignals = false;
+    this.#empty.delete("signals");
     this.#exec("INSERT INTO signals (name, payload, received_at) VALUES (?, ?, ?)", s.name, s.payload, s.receivedAt);
   }
 
@@ -834,7 +837,7 @@ export class RunStore {
    * `name` journaled after that seq, and no other's.
    */
   insertSignal(name: string, payload: string | null, now: number, targetAfter: number | null = null): number {
-    this.#noSignals = false;
+    this.#empty.delete("signals");
     const id = z
       .number()
       .parse(
@@ -850,7 +853,7 @@ export class RunStore {
    * `skip`: signals this wait just refused (their refusal is not written yet).
    */
   pendingSignalFor(name: string, seq: number, skip: readonly number[] = []): { id: number; payload: string | null } | undefined {
-    if (this.#noSignals) return undefined;
+    if (this.#empty.has("signals")) return undefined;
     const row = this.#all(
       `SELECT id, payload FROM signals s WHERE name = ? AND consumed_seq IS NULL AND (target_after IS NULL OR (target_after < ?
          AND NOT EXISTS (SELECT 1 FROM steps WHERE kind = 'signal' AND name = s.name AND seq > s.target_after AND seq < ?)))
@@ -910,6 +913,7 @@ export class RunStore {
   // -- cancels owed to child runs --------------------------------------------------------------
 
   addChildCancel(c: { runId: string; workflow: string; args: string | null; parentSeq: number }): void {
+    this.#empty.delete("child_cancels");
     this.#exec(
       "INSERT INTO child_cancels (run_id, workflow, args, parent_seq) VALUES (?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING",
       c.runId,
@@ -920,6 +924,7 @@ export class RunStore {
   }
 
   childCancels(): { runId: string; workflow: string; args: string | null; parentSeq: number }[] {
+    if (this.#empty.has("child_cancels")) return [];
     return this.#all("SELECT run_id AS runId, workflow, args, parent_seq AS parentSeq FROM child_cancels ORDER BY run_id").map((r) =>
       z.object({ runId: z.string(), workflow: z.string(), args: z.string().nullable(), parentSeq: z.number() }).parse(r),
     );

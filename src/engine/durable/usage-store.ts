@@ -27,6 +27,11 @@ export class UsageStore {
     this.#sql = sql;
   }
 
+  /** The object was just created: no step reported usage yet. */
+  created(): void {
+    this.#reported = new Set();
+  }
+
   /** Journals what attempt `attempt` of step `seq` reported; inside the transaction of its outcome. */
   record(seq: number, attempt: number, entries: readonly UsageEntry[]): void {
     if (entries.length > 0) this.#steps().add(seq);
@@ -92,6 +97,8 @@ export class UsageStore {
   }
 
   #sum(where: string, ...bindings: SqlValue[]): TokenUsage {
+    // The set holds every step with rows (and perhaps one whose write rolled back): empty, no rows.
+    if (this.#reported?.size === 0) return noUsage();
     const rows = this.#sql.all(`SELECT ${SUMS} FROM step_usage u WHERE ${where} AND ${COUNTED} GROUP BY model, provider`, ...bindings);
     return rows.length === 0 ? noUsage() : tokenUsage(rows.map((r) => ModelUsage.parse(r)));
   }

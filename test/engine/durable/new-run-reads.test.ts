@@ -1,7 +1,8 @@
 // A start creates its object, and every statement counts there: SQLite has prepared none of them yet.
 // So a store that created the object in this instance reads nothing it already knows (the schema, an
-// empty journal, an empty signal buffer), and an instance that finds the object already there reads
-// everything as before. Statements are counted at the storage the store is given.
+// empty journal, signal buffer, list of owed cancels and usage; the run row it just wrote), and an
+// instance that finds the object already there reads everything as before. Statements are counted at
+// the storage the store is given.
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { RunStore } from "../../../src/engine/durable/run-store.ts";
@@ -69,13 +70,20 @@ describe("a store that created its object", () => {
     });
   });
 
-  it("knows its journal and signal buffer are empty, and reads them once something is written", async () => {
+  it("knows its journal, signal buffer, owed cancels and usage are empty, and reads each once it is written", async () => {
     await inNewObject((store, c) => {
       store.exists();
       store.migrate();
       store.insertRun(run("run_b"));
       expect(measure(c, () => store.replayJournal())).toEqual([[], 0]);
       expect(measure(c, () => store.pendingSignalFor("go", 0))).toEqual([undefined, 0]);
+      expect(measure(c, () => store.childCancels())).toEqual([[], 0]);
+      expect(measure(c, () => store.usage.total())).toEqual([{ inputTokens: 0, outputTokens: 0, totalTokens: 0, byModel: [] }, 0]);
+
+      store.addChildCancel({ runId: "run_child", workflow: "w", args: null, parentSeq: 3 });
+      expect(store.childCancels()).toEqual([{ runId: "run_child", workflow: "w", args: null, parentSeq: 3 }]);
+      store.usage.record(1, 1, [{ key: null, model: "m", provider: "p", inputTokens: 2, outputTokens: 3, totalTokens: 5 }]);
+      expect(store.usage.total()).toMatchObject({ inputTokens: 2, outputTokens: 3, totalTokens: 5 });
 
       const id = store.insertSignal("go", '"yes"', 2_000);
       const [pending, reads] = measure(c, () => store.pendingSignalFor("go", 0));
@@ -101,6 +109,21 @@ describe("a store that created its object", () => {
       expect(measure(c, () => again.migrate())[1]).toBeGreaterThan(0);
       expect(again.replayJournal().map((e) => [e.seq, e.status])).toEqual([[0, "completed"]]);
       expect(again.pendingSignalFor("go", 1)).toMatchObject({ payload: null });
+      expect(measure(c, () => again.childCancels())[1]).toBe(1);
+      expect(measure(c, () => again.usage.total())[1]).toBe(1);
+    });
+  });
+
+  it("hands back the run row from the writes that change it", async () => {
+    await inNewObject((store) => {
+      store.exists();
+      store.migrate();
+      store.insertRun(run("run_e"));
+      store.finishRun({ status: "completed", result: "1", error: null, onComplete: "pending", now: 2_000 });
+      expect(store.markOnCompleteDone(3_000)).toEqual(store.getRun());
+      expect(store.getRun()).toMatchObject({ status: "completed", onComplete: "done", updatedAt: 3_000 });
+      expect(store.setExpiry(9_000)).toEqual(store.getRun());
+      expect(store.getRun()?.expiresAt).toBe(9_000);
     });
   });
 
