@@ -151,6 +151,9 @@ const SETTLED = new Set<StepStatus>(["completed", "failed", "canceled", "abandon
 /** The watchdog is one timer per run; it takes this seq so the (kind, seq) key stays unique. */
 export const WATCHDOG_SEQ = -1;
 
+/** A run with more timers than this (parallel sleeps, say) finds its earliest in SQLite's index instead. */
+const MIRRORED_TIMERS = 64;
+
 /** The version of the run's index entry (schema migration 11): it grows with every change the entry shows. */
 const INDEX_VERSION = "index_version + COALESCE((SELECT MAX(seq) FROM events), 0)";
 
@@ -196,6 +199,12 @@ export class RunStore {
   /** Tables that hold no row: this instance created the object and wrote none to them since. */
   readonly #empty = new Set<"signals" | "child_cancels">();
   /**
+   * The timers of a run this instance created, by kind and seq, kept in step with every timer write
+   * here: where the alarm points next needs no read. Null (read SQLite) in an instance that found the
+   * object there, past MIRRORED_TIMERS timers, and after a rolled-back transaction.
+   */
+  #timers: Map<string, { kind: TimerKind; seq: number; at: number }> | null = null;
+  /**
    * Whether this store wrote in the current turn, so that the object's output gate holds back whatever
    * the object sends (an action's fetch) until that write, and every later one of the turn, is durable.
    * An attempt's start is deferred only then. Set by each write, cleared GATE_TURNS promise turns after
@@ -231,6 +240,7 @@ export class RunStore {
     if (created) {
       this.#stepCount = 0;
       this.#empty.add("signals").add("child_cancels");
+      this.#timers = new Map();
       this.usage.created();
     }
   }
@@ -241,9 +251,10 @@ export class RunStore {
     try {
       return this.#storage.transactionSync(fn);
     } catch (err) {
-      // Rolled back: what the open-step cache and the count learned inside may not have happened.
+      // Rolled back: what the open-step cache, the count and the timers learned inside may not have happened.
       this.#openSteps.clear();
       this.#stepCount = null;
+      this.#timers = null;
       throw err;
     } finally {
       this.#depth--;
@@ -350,6 +361,7 @@ export class RunStore {
     this.#probe = null;
     this.#migrated = false;
     this.#empty.clear();
+    this.#timers = null;
     await this.#storage.deleteAlarm();
     await this.#storage.deleteAll();
   }
@@ -792,18 +804,23 @@ export class RunStore {
   /** Arms (or moves) the timer of this kind for this step. */
   setTimer(kind: TimerKind, seq: number, at: number): void {
     this.#exec("INSERT INTO timers (at, kind, seq) VALUES (?, ?, ?) ON CONFLICT (kind, seq) DO UPDATE SET at = excluded.at", at, kind, seq);
+    this.#timers?.set(`${kind} ${seq}`, { kind, seq, at });
+    if (this.#timers !== null && this.#timers.size > MIRRORED_TIMERS) this.#timers = null;
   }
 
   deleteTimer(kind: TimerKind, seq: number): void {
     this.#exec("DELETE FROM timers WHERE kind = ? AND seq = ?", kind, seq);
+    this.#timers?.delete(`${kind} ${seq}`);
   }
 
   deleteStepTimers(seq: number): void {
     this.#exec("DELETE FROM timers WHERE seq = ?", seq);
+    for (const [key, t] of this.#timers ?? []) if (t.seq === seq) this.#timers!.delete(key);
   }
 
   deleteAllTimers(): void {
     this.#exec("DELETE FROM timers");
+    this.#timers?.clear();
   }
 
   /** Due timers in the order they fell due; `watchdogOnly` while the run is paused (the others wait for the resume). */
@@ -819,6 +836,13 @@ export class RunStore {
   }
 
   earliestTimer(watchdogOnly = false): number | null {
+    if (this.#timers !== null) {
+      let earliest: number | null = null;
+      for (const t of this.#timers.values()) {
+        if ((!watchdogOnly || t.kind === "watchdog") && (earliest === null || t.at < earliest)) earliest = t.at;
+      }
+      return earliest;
+    }
     const v = this.#all(`SELECT MIN(at) AS at FROM timers ${watchdogOnly ? "WHERE kind = 'watchdog'" : ""}`)[0]?.at;
     return z
       .number()
@@ -827,6 +851,7 @@ export class RunStore {
   }
 
   hasTimersOtherThanWatchdog(): boolean {
+    if (this.#timers !== null) return [...this.#timers.values()].some((t) => t.kind !== "watchdog");
     return this.#all("SELECT 1 AS x FROM timers WHERE kind <> 'watchdog' LIMIT 1").length > 0;
   }
 

@@ -1,6 +1,6 @@
 // A start creates its object, and every statement counts there: SQLite has prepared none of them yet.
 // So a store that created the object in this instance reads nothing it already knows (the schema, an
-// empty journal, signal buffer, list of owed cancels and usage; the run row it just wrote), and an
+// empty journal, signal buffer, list of owed cancels and usage; its timers; the run row it just wrote), and an
 // instance that finds the object already there reads everything as before. Statements are counted at
 // the storage the store is given.
 import { runInDurableObject } from "cloudflare:test";
@@ -111,6 +111,59 @@ describe("a store that created its object", () => {
       expect(again.pendingSignalFor("go", 1)).toMatchObject({ payload: null });
       expect(measure(c, () => again.childCancels())[1]).toBe(1);
       expect(measure(c, () => again.usage.total())[1]).toBe(1);
+    });
+  });
+
+  it("knows its timers: the earliest needs no read, and agrees with SQLite after every kind of write", async () => {
+    await inNewObject((store, c, storage) => {
+      store.exists();
+      store.migrate();
+      store.insertRun(run("run_t"));
+      /** What an instance that reads SQLite says. */
+      const stored = () => {
+        const other = new RunStore(storage);
+        return [other.earliestTimer(), other.earliestTimer(true), other.hasTimersOtherThanWatchdog()];
+      };
+      const known = () => {
+        const [value, reads] = measure(c, () => [store.earliestTimer(), store.earliestTimer(true), store.hasTimersOtherThanWatchdog()]);
+        expect(reads).toBe(0);
+        return value;
+      };
+      expect(known()).toEqual([null, null, false]);
+      store.setTimer("watchdog", -1, 9_000);
+      store.setTimer("sleep", 0, 5_000);
+      store.setTimer("retry", 1, 7_000);
+      expect(known()).toEqual([5_000, 9_000, true]);
+      expect(known()).toEqual(stored());
+      store.setTimer("sleep", 0, 8_000);
+      store.deleteStepTimers(1);
+      expect(known()).toEqual([8_000, 9_000, true]);
+      expect(known()).toEqual(stored());
+      store.deleteTimer("sleep", 0);
+      expect(known()).toEqual([9_000, 9_000, false]);
+      // A rolled-back transaction's timer never happened: the store reads SQLite from then on.
+      expect(() =>
+        store.transaction(() => {
+          store.setTimer("sleep", 2, 1_000);
+          throw new Error("rolled back");
+        }),
+      ).toThrow("rolled back");
+      expect(store.earliestTimer()).toBe(9_000);
+      expect(measure(c, () => store.earliestTimer())[1]).toBe(1);
+    });
+  });
+
+  it("finds the earliest of many timers in SQLite, past the ones it keeps", async () => {
+    await inNewObject((store, c) => {
+      store.exists();
+      store.migrate();
+      store.insertRun(run("run_many"));
+      for (let seq = 0; seq < 100; seq++) store.setTimer("sleep", seq, 10_000 - seq);
+      const [earliest, reads] = measure(c, () => store.earliestTimer());
+      expect(earliest).toBe(9_901);
+      expect(reads).toBe(1);
+      store.deleteAllTimers();
+      expect(store.earliestTimer()).toBeNull();
     });
   });
 
