@@ -231,7 +231,7 @@ export class RunStore {
     return this.#probe.migrated;
   }
 
-  /** Brings the schema up to date, once per instance. An object it creates has no steps and no signals. */
+  /** Brings the schema up to date, once per instance. Of an object it creates, the store knows what is empty and every timer. */
   migrate(): void {
     if (this.#migrated) return;
     const created = migrate(this.#sql, MIGRATIONS, this.#probe ?? undefined);
