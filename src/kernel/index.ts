@@ -10,7 +10,7 @@ export { jsonColumn } from "./json-column.ts";
 export { jsonSchemaIssues, type JsonSchema } from "./json-schema.ts";
 export { decodePayload, encodePayload, exceedsDepth, MAX_JSON_DEPTH, MAX_PAYLOAD_BYTES, tryEncode } from "./payload.ts";
 export { fail, ok, rpcResult, unwrap, type RpcResult } from "./result.ts";
-export { isMigrated, migrate, probeSchema, schemaSnapshot, type SchemaProbe } from "./migrations.ts";
+export { migrate, probeSchema, schemaSnapshot, type SchemaProbe } from "./migrations.ts";
 export { checkCsrf, CSRF_HEADER, csrfToken, isApiToken, SESSION_TTL_MS, sessionCookieName, signSession, verifySession, type Session } from "./session.ts";
 export { Sql, type SqlCell, type SqlHost, type SqlRow, type SqlValue } from "./sql.ts";
 export { issueDetails, issueDetailsWithKeys, issueSummary, jsonPointer, type IssueDetail, type IssueList } from "./zod-issues.ts";

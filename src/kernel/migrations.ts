@@ -27,9 +27,6 @@ const OWN_OBJECTS = `name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\
  */
 const snapshots = new WeakMap<readonly string[], string | null>();
 
-/** The snapshot with the runner's `_schema` and its version: all a new object of the list runs. */
-const creations = new WeakMap<readonly string[], string>();
-
 /** What one read of sqlite_master says of an object's schema (see probeSchema). */
 export interface SchemaProbe {
   /** The runner's `_schema` table exists: `migrate` ran here before. */
@@ -38,7 +35,10 @@ export interface SchemaProbe {
   readonly empty: boolean;
 }
 
-/** Whether `migrate` ran here and whether the object holds any table, in one read. Creates nothing. */
+/**
+ * Whether `migrate` ran here and whether the object holds any table, in one read. Creates nothing:
+ * reads of a never-created object must leave no storage behind.
+ */
 export function probeSchema(sql: Sql): SchemaProbe {
   const names = sql.all(`SELECT name FROM sqlite_master WHERE type = 'table' AND (name = '${SCHEMA_TABLE}' OR ${OWN_OBJECTS})`).map((r) => r.name);
   return { migrated: names.includes(SCHEMA_TABLE), empty: names.every((n) => n === SCHEMA_TABLE) };
@@ -54,9 +54,12 @@ export function probeSchema(sql: Sql): SchemaProbe {
  * void ctx.blockConcurrencyWhile(async () => migrate(new Sql(ctx.storage), MIGRATIONS));
  */
 export function migrate(sql: Sql, migrations: readonly string[], probe?: SchemaProbe): boolean {
-  const creation = probe?.empty === true && !probe.migrated ? creationScript(migrations) : undefined;
-  if (creation !== undefined) {
-    sql.transaction(() => sql.exec(creation));
+  const script = probe?.empty === true && !probe.migrated ? snapshots.get(migrations) : undefined;
+  if (typeof script === "string") {
+    // The whole creation in one statement: the schema, the runner's table and the version.
+    sql.transaction(() =>
+      sql.exec(`${script}\nCREATE TABLE ${SCHEMA_TABLE} ${SCHEMA_TABLE_COLUMNS};\nINSERT INTO ${SCHEMA_TABLE} (id, version) VALUES (1, ${migrations.length});`),
+    );
     return true;
   }
   sql.exec(`CREATE TABLE IF NOT EXISTS ${SCHEMA_TABLE} ${SCHEMA_TABLE_COLUMNS}`);
@@ -82,25 +85,9 @@ export function migrate(sql: Sql, migrations: readonly string[], probe?: SchemaP
   return empty;
 }
 
-/** A new object's whole creation as one script, once this isolate keeps a snapshot of the list; else undefined. */
-function creationScript(migrations: readonly string[]): string | undefined {
-  let script = creations.get(migrations);
-  if (script !== undefined) return script;
-  const snapshot = snapshots.get(migrations);
-  if (typeof snapshot !== "string") return undefined;
-  script = `${snapshot}\nCREATE TABLE ${SCHEMA_TABLE} ${SCHEMA_TABLE_COLUMNS};\nINSERT INTO ${SCHEMA_TABLE} (id, version) VALUES (1, ${migrations.length});`;
-  creations.set(migrations, script);
-  return script;
-}
-
 /** The script new objects of `migrations` are created with in this isolate: undefined before the first, null when none is kept. */
 export function schemaSnapshot(migrations: readonly string[]): string | null | undefined {
   return snapshots.get(migrations);
-}
-
-/** Whether `migrate` ever ran here. Creates nothing: reads of a never-created object must leave no storage behind. */
-export function isMigrated(sql: Sql): boolean {
-  return sql.hasTable(SCHEMA_TABLE);
 }
 
 function setVersion(sql: Sql, version: number): void {

@@ -11,7 +11,7 @@ import { ACTION_RUN_MIGRATIONS } from "../../src/components/action-run/schema.ts
 import { WORKPOOL_MIGRATIONS } from "../../src/components/workpool/schema.ts";
 import { RUN_INDEX_MIGRATIONS } from "../../src/engine/durable/run-index-schema.ts";
 import { MIGRATIONS } from "../../src/engine/durable/schema.ts";
-import { isMigrated, migrate, probeSchema, schemaSnapshot, Sql } from "../../src/kernel/index.ts";
+import { migrate, probeSchema, schemaSnapshot, Sql } from "../../src/kernel/index.ts";
 import { SCHEDULE_MIGRATIONS } from "../../src/triggers/schedules/schema.ts";
 
 const version = (sql: Sql) => sql.first("SELECT version FROM _schema WHERE id = 1")?.version;
@@ -45,9 +45,9 @@ describe("migrate", () => {
     });
   });
 
-  it("isMigrated creates nothing on an object that never held data", async () => {
+  it("probeSchema creates nothing on an object that never held data", async () => {
     await runInDurableObject(scratch(), (_instance, state) => {
-      expect(isMigrated(new Sql(state.storage))).toBe(false);
+      expect(probeSchema(new Sql(state.storage))).toEqual({ migrated: false, empty: true });
       expect(state.storage.sql.exec("SELECT name FROM sqlite_master").toArray()).toEqual([]);
     });
   });
