@@ -8,7 +8,8 @@
 //   POST /bench/floor/create  { name }         a new object writes one row (what a start must do at least)
 //   POST /bench/floor/start-work { name, without? }  a new object does a start's storage work, no engine code
 //                                              (see StartWorkObject): where a start's cost goes beyond the row;
-//                                              `without`: "alarm", "index" or "schema" leaves that part out
+//                                              `without`: "alarm", "index" or "schema" leaves that part out,
+//                                              "all" all three (the start's rows alone)
 //   GET  /bench/floor/fanout/:name             WebSocket to object `name` (hibernatable, as threads accept theirs)
 //   POST /bench/floor/fanout/:name { deltas, interval }   sends `deltas` frames to every socket, each stamped
 //                                              with Date.now() as it is sent, `interval` ms apart
@@ -21,7 +22,7 @@
 // kernel's runner), which is SQL text and not engine code, to measure what a start costs in storage alone.
 import { DurableObject } from "cloudflare:workers";
 import { MIGRATIONS } from "../src/engine/durable/schema.ts";
-import { migrate } from "../src/kernel/migrations.ts";
+import { migrate, probeSchema } from "../src/kernel/migrations.ts";
 import { Sql } from "../src/kernel/sql.ts";
 import { START_PARTS, type StartPart } from "./start-parts.ts";
 
@@ -139,19 +140,19 @@ export class FloorObject extends DurableObject<unknown> {
 
 /**
  * A start's storage work on a bare object, without the engine (no Hono, auth, validation, handler or
- * step machine): the run object's schema, created as a new run object creates it (the same migrations,
- * the same runner and its per-isolate script); the rows a start of a run that waits writes (the run row
+ * step machine): the run object's schema, created as a new run object creates it (probed, then the same
+ * migrations through the same runner, in one script); the rows a start of a run that waits writes (the run row
  * and its run.started event, the wait's step row and its event, the watchdog's timer); the alarm; and one
  * entry written to a second object, as the run index takes it. Its rate against the floor's `create` says
  * what the architecture costs a start; ours against it, what the engine's code adds.
  */
 export class StartWorkObject extends DurableObject<FloorEnv> {
-  /** `without`: one part left out, to see what it costs (the bench's decomposition of 2b's last row). */
+  /** `without`: one part left out, or all three, to see what they cost (the bench's decomposition of 2b's last row). */
   async start(name: string, without?: StartPart): Promise<number> {
     const sql = new Sql(this.ctx.storage);
-    const plain = without === "schema";
+    const plain = without === "schema" || without === "all";
     if (plain) sql.exec(PLAIN_TABLES);
-    else migrate(sql, MIGRATIONS);
+    else migrate(sql, MIGRATIONS, probeSchema(sql));
     const at = Date.now();
     sql.exec(
       `INSERT INTO run (id, run_id, workflow, version, args, status, parent, created_at, updated_at, index_shard)
@@ -177,8 +178,8 @@ export class StartWorkObject extends DurableObject<FloorEnv> {
       );
     }
     sql.exec("INSERT INTO timers (at, kind, seq) VALUES (?, 'watchdog', -1)", at + 3_600_000);
-    if (without !== "alarm") await this.ctx.storage.setAlarm(at + 3_600_000);
-    const index = without === "index" ? undefined : this.env.FLOOR?.getByName("start-work-index");
+    if (without !== "alarm" && without !== "all") await this.ctx.storage.setAlarm(at + 3_600_000);
+    const index = without === "index" || without === "all" ? undefined : this.env.FLOOR?.getByName("start-work-index");
     if (index !== undefined) await index.indexRow(name, at);
     return at;
   }

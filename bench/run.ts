@@ -598,7 +598,7 @@ async function scenarioMany(): Promise<{ rate: Row; parkedRate: Row; storageWork
         "entry to a second object, as the run index takes it. No engine code. Its rate against the floor's new objects is what the architecture " +
         `costs a start; ours against it, what the engine's code adds. Every figure of scenario 2 but Cloudflare's is the median of ${rounds} ` +
         "round(s), alternated within each round (ours, the floor's new objects, the storage work whole and without its alarm, without the " +
-        "index's entry, and with four plain tables instead of the run object's schema).",
+        "index's entry, with four plain tables instead of the run object's schema, and with none of the three: the start's rows alone).",
     );
   }
   return { rate, parkedRate, storageWork, withoutPart };
@@ -1039,6 +1039,7 @@ async function main(): Promise<number> {
       alarm: "without its alarm",
       index: "without the index's entry",
       schema: "with four plain tables for the run object's schema",
+      all: "without its alarm and the index's entry, with four plain tables (its rows alone)",
     };
     for (const part of START_PARTS) {
       const without = manyRows?.withoutPart[part];
@@ -1046,6 +1047,14 @@ async function main(): Promise<number> {
       targets.push([
         `(no target) a start's storage work on bare objects ${partName[part]} / with it`,
         `${times(without / work)} (${without.toFixed(1)} vs ${work.toFixed(1)} /s)`,
+        "info",
+      ]);
+    }
+    const rowsAlone = manyRows?.withoutPart.all;
+    if (rowsAlone !== undefined && bare !== undefined) {
+      targets.push([
+        `(no target) a start's rows alone on bare objects (no alarm, no index entry, four plain tables) / the floor's new objects/s`,
+        `${times(rowsAlone / bare)} (${rowsAlone.toFixed(1)} vs ${bare.toFixed(1)} /s)`,
         "info",
       ]);
     }
