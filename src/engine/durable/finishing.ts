@@ -16,7 +16,7 @@ import { IndexOutbox } from "./index-outbox.ts";
 import { OnCompleteRef, type Outcome, type RunCompletion } from "./run-rpc.ts";
 import { withCalls } from "../function-calls.ts";
 import type { RunState } from "./run-state.ts";
-import { WATCHDOG_SEQ, type RunRecord } from "./run-store.ts";
+import type { RunRecord } from "./run-store.ts";
 
 const ParentRef = z.object({ runId: z.string(), seq: z.number() });
 const ErrorCode = z.object({ code: z.string() });
@@ -94,8 +94,7 @@ export class Finishing {
         const { childRunId, workflow } = jsonColumn(ChildDetail, s.detail, "steps.detail");
         store.addChildCancel({ runId: childRunId, workflow, args: s.args, parentSeq: s.seq });
       }
-      store.deleteAllTimers();
-      store.setTimer("watchdog", WATCHDOG_SEQ, now + watchdogMs);
+      store.onlyWatchdog(now, now + watchdogMs);
       this.#lines.onEnd(now);
     });
     state.reload();

@@ -823,6 +823,24 @@ export class RunStore {
     this.#timers?.clear();
   }
 
+  /**
+   * Leaves only a watchdog due in `(after, by]`: the one armed if the store knows it is (its timers in
+   * memory), else a new one at `by`. A watchdog kept leaves the alarm where it is (locally, every move
+   * of an alarm is a write to workerd's own alarm database).
+   */
+  onlyWatchdog(after: number, by: number): void {
+    const armed = this.#timers?.get(`watchdog ${WATCHDOG_SEQ}`);
+    if (armed === undefined || armed.at <= after || armed.at > by) {
+      this.deleteAllTimers();
+      this.setTimer("watchdog", WATCHDOG_SEQ, by);
+      return;
+    }
+    if (this.#timers!.size > 1) {
+      this.#exec("DELETE FROM timers WHERE kind <> 'watchdog'");
+      this.#timers = new Map([[`watchdog ${WATCHDOG_SEQ}`, armed]]);
+    }
+  }
+
   /** Due timers in the order they fell due; `watchdogOnly` while the run is paused (the others wait for the resume). */
   dueTimers(until: number, watchdogOnly = false): TimerRecord[] {
     return this.#all(`SELECT id, at, kind, seq FROM timers WHERE at <= ? ${watchdogOnly ? "AND kind = 'watchdog'" : ""} ORDER BY at, id`, until).map((r) =>

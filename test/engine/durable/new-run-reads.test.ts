@@ -153,6 +153,46 @@ describe("a store that created its object", () => {
     });
   });
 
+  it("keeps the watchdog it knows when a run ends, so the alarm stays where it is", async () => {
+    await inNewObject((store, c, storage) => {
+      store.exists();
+      store.migrate();
+      store.insertRun(run("run_w"));
+      const stored = () => new RunStore(storage).timers().map((t) => [t.kind, t.at]);
+      store.setTimer("watchdog", -1, 9_000);
+      store.setTimer("sleep", 0, 5_000);
+      // Due within (2,000, 32,000]: kept; every other timer goes.
+      store.onlyWatchdog(2_000, 32_000);
+      expect(stored()).toEqual([["watchdog", 9_000]]);
+      expect(measure(c, () => store.earliestTimer())).toEqual([9_000, 0]);
+      // Nothing else to delete: no statement at all.
+      expect(measure(c, () => store.onlyWatchdog(3_000, 33_000))[1]).toBe(0);
+      expect(stored()).toEqual([["watchdog", 9_000]]);
+      // Due already, or later than the end's watchdog would be (an hourly one): moved to `by`.
+      store.onlyWatchdog(9_000, 39_000);
+      expect(stored()).toEqual([["watchdog", 39_000]]);
+      store.setTimer("watchdog", -1, 3_600_000);
+      store.onlyWatchdog(10_000, 40_000);
+      expect(stored()).toEqual([["watchdog", 40_000]]);
+      expect(store.earliestTimer()).toBe(40_000);
+    });
+  });
+
+  it("an instance that does not know its timers arms the end's watchdog anew", async () => {
+    await inNewObject((first, _c, storage) => {
+      first.exists();
+      first.migrate();
+      first.insertRun(run("run_x"));
+      first.setTimer("watchdog", -1, 9_000);
+      first.setTimer("retry", 1, 4_000);
+      const again = new RunStore(storage);
+      again.exists();
+      again.migrate();
+      again.onlyWatchdog(2_000, 32_000);
+      expect(again.timers().map((t) => [t.kind, t.at])).toEqual([["watchdog", 32_000]]);
+    });
+  });
+
   it("finds the earliest of many timers in SQLite, past the ones it keeps", async () => {
     await inNewObject((store, c) => {
       store.exists();
