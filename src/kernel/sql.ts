@@ -64,11 +64,6 @@ export class Sql {
     return this.#run(query, bindings).raw();
   }
 
-  /** Whether a table of that name exists. Creates nothing. */
-  hasTable(name: string): boolean {
-    return this.first("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", name) !== undefined;
-  }
-
   transaction<T>(fn: () => T): T {
     this.#before?.();
     return this.#storage.transactionSync(fn);
