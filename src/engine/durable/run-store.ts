@@ -146,8 +146,21 @@ const DEFERRED_TURNS = 16;
 /** How many promise turns after a write the store still counts it as this turn's (see RunStore.#gateHeld). */
 const GATE_TURNS = 32;
 
-/** The statuses a step does not leave (see updateStep's cache of open steps). */
+/** The statuses a step does not leave: a step in any other is open (see RunStore.openSteps). */
 const SETTLED = new Set<StepStatus>(["completed", "failed", "canceled", "abandoned"]);
+
+/** A step's row after `patch`, as migration 10's step_updates writes it: the status, and the fields given. */
+function patched(step: StepRecord, patch: StepPatch): StepRecord {
+  const next = { ...step, status: patch.status };
+  if (patch.attempts !== undefined) next.attempts = patch.attempts;
+  if (patch.result !== undefined) next.result = patch.result;
+  if (patch.error !== undefined) next.error = patch.error;
+  if (patch.completedAt !== undefined) next.completedAt = patch.completedAt;
+  if (patch.wakeAt !== undefined) next.wakeAt = patch.wakeAt;
+  if (patch.detail !== undefined) next.detail = patch.detail;
+  return next;
+}
+
 /** The watchdog is one timer per run; it takes this seq so the (kind, seq) key stays unique. */
 export const WATCHDOG_SEQ = -1;
 
@@ -172,10 +185,17 @@ export class RunStore {
   /** Token usage: what attempts reported, and the answers of step.usage(). */
   readonly usage: UsageStore;
   /**
-   * What a step's event names, for the steps this instance journaled and that have not settled: a status
-   * change then needs no read of the row back. A step missing here (journaled before a restart) is read.
+   * The steps that have not settled, by seq, as their rows are (or will be, for a deferred start): those
+   * this instance journaled, and every other once #openKnown. A status change then needs no read of the
+   * row back, for its event; a step missing here (journaled before this instance) is read.
    */
-  readonly #openSteps = new Map<number, { name: string; kind: string; attempts: number; wakeAt: number | null }>();
+  readonly #open = new Map<number, StepRecord>();
+  /**
+   * #open holds every unsettled step of the journal: this instance created the object, or read them all
+   * (openSteps). What the run waits for, asked at every flush of a run of quick steps and at every status
+   * read, then needs no statement. Lost with a rolled-back transaction or a failed write.
+   */
+  #openKnown = false;
   /** The same storage without the deferred write's hook: what writes that row. */
   readonly #direct: Sql;
   /**
@@ -239,6 +259,7 @@ export class RunStore {
     this.#migrated = true;
     if (created) {
       this.#stepCount = 0;
+      this.#openKnown = true;
       this.#empty.add("signals").add("child_cancels");
       this.#timers = new Map();
       this.usage.created();
@@ -251,8 +272,8 @@ export class RunStore {
     try {
       return this.#storage.transactionSync(fn);
     } catch (err) {
-      // Rolled back: what the open-step cache, the count and the timers learned inside may not have happened.
-      this.#openSteps.clear();
+      // Rolled back: what the open steps, the count and the timers learned inside may not have happened.
+      this.#forgetOpen();
       this.#stepCount = null;
       this.#timers = null;
       throw err;
@@ -270,7 +291,18 @@ export class RunStore {
     const deferred = this.#deferred;
     if (deferred === null) return;
     this.#deferred = null;
-    this.#writeStep(this.#direct, deferred.step, deferred.event, null);
+    try {
+      this.#writeStep(this.#direct, deferred.step, deferred.event, null);
+    } catch (err) {
+      this.#forgetOpen();
+      throw err;
+    }
+  }
+
+  /** What #open holds may not be the journal's: it is read again when next asked. */
+  #forgetOpen(): void {
+    this.#open.clear();
+    this.#openKnown = false;
   }
 
   // -- run row ---------------------------------------------------------------------------------
@@ -356,7 +388,7 @@ export class RunStore {
 
   /** Deletes everything the object stores (the end of retention); the caller deletes the alarm too. */
   async deleteEverything(): Promise<void> {
-    this.#openSteps.clear();
+    this.#forgetOpen();
     this.#stepCount = null;
     this.#probe = null;
     this.#migrated = false;
@@ -485,7 +517,12 @@ export class RunStore {
   insertStep(s: NewStep): void {
     const event = this.#stepEvent(s.status, { seq: s.seq, name: s.name, kind: s.kind, attempt: s.attempts }, s.error ?? null, s.wakeAt ?? null);
     const step: StepRecord = {
-      ...s,
+      seq: s.seq,
+      name: s.name,
+      kind: s.kind,
+      status: s.status,
+      attempts: s.attempts,
+      args: s.args,
       result: s.result ?? null,
       error: s.error ?? null,
       startedAt: s.now,
@@ -493,12 +530,12 @@ export class RunStore {
       wakeAt: s.wakeAt ?? null,
       detail: s.detail ?? null,
     };
-    if (!SETTLED.has(s.status)) this.#openSteps.set(s.seq, { name: s.name, kind: s.kind, attempts: s.attempts, wakeAt: step.wakeAt });
     if (s.status !== "running" || this.#depth > 0 || !this.#gateHeld) {
       this.#writeStep(this.#sql, step, event, null);
       return;
     }
     this.#beforeStatement();
+    this.#open.set(step.seq, step);
     this.#deferred = { step, event };
     this.#deferredDue = this.#turn + DEFERRED_TURNS;
     this.#startTicking();
@@ -565,6 +602,8 @@ export class RunStore {
       end?.data ?? null,
       end?.at ?? null,
     );
+    if (SETTLED.has(s.status)) this.#open.delete(s.seq);
+    else this.#open.set(s.seq, { ...s });
     this.#wrote();
     if (this.#stepCount !== null) this.#stepCount++;
     if (event !== null || end !== null) this.onChange?.();
@@ -579,31 +618,22 @@ export class RunStore {
     if (deferred !== null && deferred.step.seq === seq && this.#lost === null) {
       // The step's start is not written yet: its row goes in as it is now, with both events.
       this.#deferred = null;
-      const open = this.#openSteps.get(seq)!;
-      const step = { ...deferred.step, status: patch.status };
-      if (patch.attempts !== undefined) step.attempts = open.attempts = patch.attempts;
-      if (patch.result !== undefined) step.result = patch.result;
-      if (patch.error !== undefined) step.error = patch.error;
-      if (patch.completedAt !== undefined) step.completedAt = patch.completedAt;
-      if (patch.wakeAt !== undefined) step.wakeAt = open.wakeAt = patch.wakeAt;
-      if (patch.detail !== undefined) step.detail = patch.detail;
+      const step = patched(deferred.step, patch);
       const end =
         opts.event === false
           ? null
-          : { ...this.#stepEvent(patch.status, { seq, name: open.name, kind: open.kind, attempt: open.attempts }, patch.error ?? null, open.wakeAt), at };
-      if (SETTLED.has(patch.status)) this.#openSteps.delete(seq);
-      this.#writeStep(this.#direct, step, deferred.event, end);
+          : { ...this.#stepEvent(patch.status, { seq, name: step.name, kind: step.kind, attempt: step.attempts }, patch.error ?? null, step.wakeAt), at };
+      try {
+        this.#writeStep(this.#direct, step, deferred.event, end);
+      } catch (err) {
+        this.#forgetOpen();
+        throw err;
+      }
       return;
     }
-    let open = this.#openSteps.get(seq);
-    if (open === undefined) {
-      // Journaled before this instance: what its event names is read from the row.
-      const row = this.#sql.first("SELECT name, kind, attempts, wake_at AS wakeAt FROM steps WHERE seq = ?", seq);
-      if (row === undefined) return;
-      open = { name: String(row.name), kind: String(row.kind), attempts: Number(row.attempts), wakeAt: row.wakeAt === null ? null : Number(row.wakeAt) };
-    }
-    if (patch.attempts !== undefined) open.attempts = patch.attempts;
-    if (patch.wakeAt !== undefined) open.wakeAt = patch.wakeAt;
+    const before = this.#open.get(seq) ?? this.getStep(seq);
+    if (before === undefined) return;
+    const open = patched(before, patch);
     const event =
       opts.event === false
         ? null
@@ -623,8 +653,8 @@ export class RunStore {
       event?.data ?? null,
       at,
     );
-    if (SETTLED.has(patch.status)) this.#openSteps.delete(seq);
-    else this.#openSteps.set(seq, open);
+    if (SETTLED.has(patch.status)) this.#open.delete(seq);
+    else this.#open.set(seq, open);
     // A bookkeeping change may still change what the index shows (a wait's label): its version grows.
     if (event === null) this.bumpIndexVersion();
     else this.onChange?.();
@@ -786,10 +816,19 @@ export class RunStore {
     ).map((r) => StepEventRow.parse(r));
   }
 
+  /** The steps that have not settled, in order: read once per instance at most (see #openKnown). */
   openSteps(): StepRecord[] {
-    return this.#all(`SELECT ${STEP_COLUMNS} FROM steps WHERE status <> 'completed' ORDER BY seq`)
-      .map((r) => StepRecord.parse(r))
-      .filter((s) => s.status !== "failed" && s.status !== "canceled" && s.status !== "abandoned");
+    if (!this.#openKnown) {
+      const open = this.#all(`SELECT ${STEP_COLUMNS} FROM steps WHERE status <> 'completed' ORDER BY seq`)
+        .map((r) => StepRecord.parse(r))
+        .filter((s) => !SETTLED.has(s.status));
+      this.#open.clear();
+      for (const s of open) this.#open.set(s.seq, s);
+      this.#openKnown = true;
+    }
+    const out: StepRecord[] = [];
+    for (const s of this.#open.values()) out.push({ ...s });
+    return out.length < 2 ? out : out.sort((a, b) => a.seq - b.seq);
   }
 
   /** How many steps the journal holds: counted once per instance, then kept as rows are written (a status read asks on every poll). */

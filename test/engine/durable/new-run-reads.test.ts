@@ -207,6 +207,109 @@ describe("a store that created its object", () => {
     });
   });
 
+  it("knows its open steps: asking runs no statement, and agrees with SQLite after every kind of write", async () => {
+    await inNewObject((store, c, storage) => {
+      store.exists();
+      store.migrate();
+      store.insertRun(run("run_o"));
+      /** What an instance that reads SQLite says, once this store's deferred start (if any) is written. */
+      const stored = () => {
+        store.lastEventSeq();
+        return new RunStore(storage).openSteps();
+      };
+      const known = () => {
+        const [open, reads] = measure(c, () => store.openSteps());
+        expect(reads).toBe(0);
+        return open;
+      };
+      expect(known()).toEqual([]);
+      // The run row was written in this turn, so this start is deferred: open, though not written yet.
+      store.insertStep({ seq: 0, name: "fetch", kind: "action", status: "running", attempts: 1, args: "[1]", now: 2_000 });
+      expect(known()).toMatchObject([{ seq: 0, status: "running", args: "[1]", startedAt: 2_000, result: null }]);
+      // Its end writes the row as it ended: settled, no longer open.
+      store.updateStep(0, { status: "completed", result: "1", completedAt: 2_001 }, 2_001);
+      expect(known()).toEqual([]);
+      store.insertStep({ seq: 2, name: "nap", kind: "sleep", status: "sleeping", attempts: 0, args: null, wakeAt: 9_000, now: 2_002 });
+      store.insertStep({ seq: 1, name: "call", kind: "action", status: "running", attempts: 1, args: null, now: 2_002 });
+      store.updateStep(1, { status: "retrying", attempts: 2, error: '{"code":"x","message":"m"}', wakeAt: 4_000 }, 2_003);
+      store.insertStep({
+        seq: 3,
+        name: "go",
+        kind: "signal",
+        status: "waiting",
+        attempts: 0,
+        args: null,
+        detail: '{"signal":"go","timeoutAt":null}',
+        now: 2_004,
+      });
+      store.updateStep(3, { status: "waiting", detail: '{"signal":"go","timeoutAt":null,"label":"Approve"}' }, 2_005, { event: false });
+      expect(known().map((s) => [s.seq, s.status])).toEqual([
+        [1, "retrying"],
+        [2, "sleeping"],
+        [3, "waiting"],
+      ]);
+      expect(known()).toEqual(stored());
+      store.updateStep(2, { status: "abandoned", completedAt: 2_006 }, 2_006);
+      store.updateStep(1, { status: "failed", error: '{"code":"x","message":"m"}', completedAt: 2_007 }, 2_007);
+      store.copyStep({ ...stored()[0]!, seq: 4, status: "sleeping", wakeAt: 8_000 });
+      expect(known().map((s) => [s.seq, s.status])).toEqual([
+        [3, "waiting"],
+        [4, "sleeping"],
+      ]);
+      expect(known()).toEqual(stored());
+      // What a caller does with the steps it was given does not change what the store knows.
+      known()[0]!.status = "completed";
+      expect(known()).toEqual(stored());
+      // A rolled-back transaction's step never happened: the store reads SQLite once, then knows again.
+      expect(() =>
+        store.transaction(() => {
+          store.insertStep({ seq: 5, name: "later", kind: "sleep", status: "sleeping", attempts: 0, args: null, wakeAt: 9_500, now: 2_008 });
+          throw new Error("rolled back");
+        }),
+      ).toThrow("rolled back");
+      const [open, reads] = measure(c, () => store.openSteps());
+      expect(reads).toBe(1);
+      expect(open.map((s) => s.seq)).toEqual([3, 4]);
+      expect(known()).toEqual(open);
+    });
+  });
+
+  it("an instance that finds the object there reads its open steps once, then keeps them", async () => {
+    await inNewObject((first, _c, storage) => {
+      first.exists();
+      first.migrate();
+      first.insertRun(run("run_p"));
+      first.insertStep({ seq: 0, name: "nap", kind: "sleep", status: "sleeping", attempts: 0, args: null, wakeAt: 9_000, now: 2_000 });
+      first.insertStep({
+        seq: 1,
+        name: "go",
+        kind: "signal",
+        status: "waiting",
+        attempts: 0,
+        args: null,
+        detail: '{"signal":"go","timeoutAt":null}',
+        now: 2_000,
+      });
+
+      const c = counted(storage);
+      const again = new RunStore(c.storage);
+      again.exists();
+      again.migrate();
+      const [open, reads] = measure(c, () => again.openSteps());
+      expect(reads).toBe(1);
+      expect(open.map((s) => [s.seq, s.status])).toEqual([
+        [0, "sleeping"],
+        [1, "waiting"],
+      ]);
+      // A step journaled before this instance settles: read for its event, then gone from what it keeps.
+      again.updateStep(0, { status: "completed", result: "null", completedAt: 9_000 }, 9_000);
+      const [after, none] = measure(c, () => again.openSteps());
+      expect(none).toBe(0);
+      expect(after).toEqual(new RunStore(storage).openSteps());
+      expect(after.map((s) => s.seq)).toEqual([1]);
+    });
+  });
+
   it("hands back the run row from the writes that change it", async () => {
     await inNewObject((store) => {
       store.exists();
