@@ -342,6 +342,32 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/** A scenario's figures by name, one value per round: each cell is the median of its figure's rounds. */
+class Rounds {
+  readonly #values = new Map<string, number[]>();
+
+  add(what: string, value: number): void {
+    this.#values.set(what, [...(this.#values.get(what) ?? []), value]);
+  }
+
+  /** The median of a figure's rounds; undefined when no round measured it. */
+  median(what: string): number | undefined {
+    const xs = this.#values.get(what);
+    return xs === undefined ? undefined : median(xs);
+  }
+
+  /** The median of a figure's rounds into a cell, unless a round's error already marked it. */
+  cell(r: Row, key: CellKey, what: string): void {
+    const m = this.median(what);
+    if (m !== undefined && r.cells[key] === undefined) r.cells[key] = { value: m };
+  }
+
+  /** A figure's rounds, for the notes. */
+  each(what: string): string {
+    return (this.#values.get(what) ?? []).map((x) => x.toFixed(0)).join(", ");
+  }
+}
+
 function progress(msg: string): void {
   if (aborting) return;
   console.error(`[${((now() - t0Bench) / 1000).toFixed(1).padStart(5)} s] ${msg}`);
@@ -492,8 +518,8 @@ async function scenarioMany(): Promise<{ rate: Row; parkedRate: Row; storageWork
   // each round ours (runs of 10 steps, then runs that wait), the floor's new objects, then a start's
   // storage work on bare objects, whole and without each part. Each cell is the median of its rounds.
   const rounds = floorOn ? SIZES.reps : 0;
-  const samples = new Map<string, number[]>();
-  const add = (what: string, v: number) => samples.set(what, [...(samples.get(what) ?? []), v]);
+  const samples = new Rounds();
+  const add = (what: string, v: number) => samples.add(what, v);
   const settle = () => sleep(args.quick ? 200 : 1_000);
   for (let round = 1; round <= rounds; round++) {
     progress(`ours: ${n} runs of ${SIZES.manySteps} steps at once, round ${round}/${rounds}`);
@@ -570,11 +596,7 @@ async function scenarioMany(): Promise<{ rate: Row; parkedRate: Row; storageWork
     );
   }
 
-  /** The median of a figure's rounds into a cell, unless a round's error already marked it. */
-  const cell = (r: Row, key: CellKey, what: string) => {
-    const xs = samples.get(what);
-    if (xs !== undefined && r.cells[key] === undefined) r.cells[key] = { value: median(xs) };
-  };
+  const cell = (r: Row, key: CellKey, what: string) => samples.cell(r, key, what);
   cell(rate, "ours", "rate");
   cell(startsDone, "ours", "startsMs");
   cell(allDone, "ours", "allMs");
@@ -584,13 +606,13 @@ async function scenarioMany(): Promise<{ rate: Row; parkedRate: Row; storageWork
   for (const r of [startsDone, parkedDone]) cell(r, "floor", "floorMs");
   cell(storageWork, "floor", "work-whole");
   const parked = parkedRate.cells.ours;
-  if (parked !== undefined && samples.has("work-whole")) storageWork.cells.ours = parked;
+  if (parked !== undefined && samples.median("work-whole") !== undefined) storageWork.cells.ours = parked;
   for (const part of START_PARTS) {
-    const xs = samples.get(`work-${part}`);
-    if (xs !== undefined) withoutPart[part] = median(xs);
+    const m = samples.median(`work-${part}`);
+    if (m !== undefined) withoutPart[part] = m;
   }
   if (rounds > 0) {
-    const each = (what: string) => (samples.get(what) ?? []).map((x) => x.toFixed(0)).join(", ");
+    const each = (what: string) => samples.each(what);
     notes.push(
       `scenario 2, each round (starts/s): ours, runs of ${SIZES.manySteps} steps ${each("rate")}; ours, runs that wait ${each("parkedRate")}; ` +
         `the floor's new objects ${each("floorRate")}; bare objects doing a start's storage work ${each("work-whole")}`,
@@ -625,8 +647,8 @@ async function scenarioReplay(): Promise<{ oursReplayMs: Row; quietReplayMs: Row
   // Each round sets up its runs and the floor's rows, kills wrangler dev and restarts it, then measures
   // each once: the first replay in a fresh isolate varied 78-149 ms from run to run here, so one restart
   // says little. Cloudflare's run takes part in the first round only. Each cell is the median of its rounds.
-  const samples = new Map<string, number[]>();
-  const add = (what: string, v: number) => samples.set(what, [...(samples.get(what) ?? []), v]);
+  const samples = new Rounds();
+  const add = (what: string, v: number) => samples.add(what, v);
   for (let round = 1; round <= SIZES.replayRounds; round++) {
     const sides = args.sides.filter((k) => k === "ours" || round === 1);
     const of = SIZES.replayRounds > 1 ? `, round ${round}/${SIZES.replayRounds}` : "";
@@ -749,11 +771,7 @@ async function scenarioReplay(): Promise<{ oursReplayMs: Row; quietReplayMs: Row
     }
     await measureFloorRead();
   }
-  /** The median of a figure's rounds into a cell, unless a round's error already marked it. */
-  const cell = (r: Row, key: CellKey, what: string) => {
-    const xs = samples.get(what);
-    if (xs !== undefined && r.cells[key] === undefined) r.cells[key] = { value: median(xs) };
-  };
+  const cell = (r: Row, key: CellKey, what: string) => samples.cell(r, key, what);
   cell(wall, "ours", "wall");
   cell(wall, "cf", "cfWall");
   cell(wall, "floor", "floorWall");
@@ -767,7 +785,7 @@ async function scenarioReplay(): Promise<{ oursReplayMs: Row; quietReplayMs: Row
     quietReplayMs.cells.cf = { error: "n/a" };
     replayed.cells.cf = { error: "n/a" };
   }
-  const each = (what: string) => (samples.get(what) ?? []).map((x) => x.toFixed(0)).join(", ");
+  const each = (what: string) => samples.each(what);
   notes.push(`restart of wrangler dev after SIGKILL took ${each("restartMs")} ms (not counted)`);
   if (SIZES.replayRounds > 1) {
     notes.push(

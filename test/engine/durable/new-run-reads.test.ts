@@ -42,6 +42,13 @@ function measure<T>(c: ReturnType<typeof counted>, fn: () => T): [T, number] {
 
 const run = (runId: string) => ({ runId, workflow: "w", args: "{}", parent: null, indexShard: 0, now: 1_000 });
 
+/** What a start does first with its store: looks, creates the schema, inserts the run row. */
+function created(store: RunStore, runId: string): void {
+  store.exists();
+  store.migrate();
+  store.insertRun(run(runId));
+}
+
 /** A run object of the test Worker, with a store over its counted storage. */
 async function inNewObject(fn: (store: RunStore, c: ReturnType<typeof counted>, storage: DurableObjectStorage) => Promise<void> | void): Promise<void> {
   const runId = `reads-${crypto.randomUUID()}`;
@@ -72,9 +79,7 @@ describe("a store that created its object", () => {
 
   it("knows its journal, signal buffer, owed cancels and usage are empty, and reads each once it is written", async () => {
     await inNewObject((store, c) => {
-      store.exists();
-      store.migrate();
-      store.insertRun(run("run_b"));
+      created(store, "run_b");
       expect(measure(c, () => store.replayJournal())).toEqual([[], 0]);
       expect(measure(c, () => store.pendingSignalFor("go", 0))).toEqual([undefined, 0]);
       expect(measure(c, () => store.childCancels())).toEqual([[], 0]);
@@ -97,9 +102,7 @@ describe("a store that created its object", () => {
 
   it("an instance that finds the object there reads what it holds", async () => {
     await inNewObject((first, _c, storage) => {
-      first.exists();
-      first.migrate();
-      first.insertRun(run("run_c"));
+      created(first, "run_c");
       first.insertSignal("go", null, 2_000);
       first.insertStep({ seq: 0, name: "fetch", kind: "action", status: "completed", attempts: 1, args: "[]", result: "1", now: 2_000 });
 
@@ -116,9 +119,7 @@ describe("a store that created its object", () => {
 
   it("knows its timers: the earliest needs no read, and agrees with SQLite after every kind of write", async () => {
     await inNewObject((store, c, storage) => {
-      store.exists();
-      store.migrate();
-      store.insertRun(run("run_t"));
+      created(store, "run_t");
       /** What an instance that reads SQLite says. */
       const stored = () => {
         const other = new RunStore(storage);
@@ -155,9 +156,7 @@ describe("a store that created its object", () => {
 
   it("keeps the watchdog it knows when a run ends, so the alarm stays where it is", async () => {
     await inNewObject((store, c, storage) => {
-      store.exists();
-      store.migrate();
-      store.insertRun(run("run_w"));
+      created(store, "run_w");
       const stored = () => new RunStore(storage).timers().map((t) => [t.kind, t.at]);
       store.setTimer("watchdog", -1, 9_000);
       store.setTimer("sleep", 0, 5_000);
@@ -180,9 +179,7 @@ describe("a store that created its object", () => {
 
   it("an instance that does not know its timers arms the end's watchdog anew", async () => {
     await inNewObject((first, _c, storage) => {
-      first.exists();
-      first.migrate();
-      first.insertRun(run("run_x"));
+      created(first, "run_x");
       first.setTimer("watchdog", -1, 9_000);
       first.setTimer("retry", 1, 4_000);
       const again = new RunStore(storage);
@@ -195,9 +192,7 @@ describe("a store that created its object", () => {
 
   it("finds the earliest of many timers in SQLite, past the ones it keeps", async () => {
     await inNewObject((store, c) => {
-      store.exists();
-      store.migrate();
-      store.insertRun(run("run_many"));
+      created(store, "run_many");
       for (let seq = 0; seq < 100; seq++) store.setTimer("sleep", seq, 10_000 - seq);
       const [earliest, reads] = measure(c, () => store.earliestTimer());
       expect(earliest).toBe(9_901);
@@ -209,9 +204,7 @@ describe("a store that created its object", () => {
 
   it("knows its open steps: asking runs no statement, and agrees with SQLite after every kind of write", async () => {
     await inNewObject((store, c, storage) => {
-      store.exists();
-      store.migrate();
-      store.insertRun(run("run_o"));
+      created(store, "run_o");
       /** What an instance that reads SQLite says, once this store's deferred start (if any) is written. */
       const stored = () => {
         store.lastEventSeq();
@@ -276,9 +269,7 @@ describe("a store that created its object", () => {
 
   it("an instance that finds the object there reads its open steps once, then keeps them", async () => {
     await inNewObject((first, _c, storage) => {
-      first.exists();
-      first.migrate();
-      first.insertRun(run("run_p"));
+      created(first, "run_p");
       first.insertStep({ seq: 0, name: "nap", kind: "sleep", status: "sleeping", attempts: 0, args: null, wakeAt: 9_000, now: 2_000 });
       first.insertStep({
         seq: 1,
@@ -312,9 +303,7 @@ describe("a store that created its object", () => {
 
   it("hands back the run row from the writes that change it", async () => {
     await inNewObject((store) => {
-      store.exists();
-      store.migrate();
-      store.insertRun(run("run_e"));
+      created(store, "run_e");
       store.finishRun({ status: "completed", result: "1", error: null, onComplete: "pending", now: 2_000 });
       expect(store.markOnCompleteDone(3_000)).toEqual(store.getRun());
       expect(store.getRun()).toMatchObject({ status: "completed", onComplete: "done", updatedAt: 3_000 });
@@ -325,9 +314,7 @@ describe("a store that created its object", () => {
 
   it("after deleting everything, creates the schema again for the next run", async () => {
     await inNewObject(async (store) => {
-      store.exists();
-      store.migrate();
-      store.insertRun(run("run_d"));
+      created(store, "run_d");
       store.insertSignal("go", null, 2_000);
       await store.deleteEverything();
       expect(store.exists()).toBe(false);
