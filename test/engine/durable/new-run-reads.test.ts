@@ -42,6 +42,10 @@ function measure<T>(c: ReturnType<typeof counted>, fn: () => T): [T, number] {
 
 const run = (runId: string) => ({ runId, workflow: "w", args: "{}", parent: null, indexShard: 0, now: 1_000 });
 
+/** A step that waits for the signal "go". */
+const signalWait = (seq: number, now: number) =>
+  ({ seq, name: "go", kind: "signal", status: "waiting", attempts: 0, args: null, detail: '{"signal":"go","timeoutAt":null}', now }) as const;
+
 /** What a start does first with its store: looks, creates the schema, inserts the run row. */
 function created(store: RunStore, runId: string): void {
   store.exists();
@@ -225,16 +229,7 @@ describe("a store that created its object", () => {
       store.insertStep({ seq: 2, name: "nap", kind: "sleep", status: "sleeping", attempts: 0, args: null, wakeAt: 9_000, now: 2_002 });
       store.insertStep({ seq: 1, name: "call", kind: "action", status: "running", attempts: 1, args: null, now: 2_002 });
       store.updateStep(1, { status: "retrying", attempts: 2, error: '{"code":"x","message":"m"}', wakeAt: 4_000 }, 2_003);
-      store.insertStep({
-        seq: 3,
-        name: "go",
-        kind: "signal",
-        status: "waiting",
-        attempts: 0,
-        args: null,
-        detail: '{"signal":"go","timeoutAt":null}',
-        now: 2_004,
-      });
+      store.insertStep(signalWait(3, 2_004));
       store.updateStep(3, { status: "waiting", detail: '{"signal":"go","timeoutAt":null,"label":"Approve"}' }, 2_005, { event: false });
       expect(known().map((s) => [s.seq, s.status])).toEqual([
         [1, "retrying"],
@@ -271,16 +266,7 @@ describe("a store that created its object", () => {
     await inNewObject((first, _c, storage) => {
       created(first, "run_p");
       first.insertStep({ seq: 0, name: "nap", kind: "sleep", status: "sleeping", attempts: 0, args: null, wakeAt: 9_000, now: 2_000 });
-      first.insertStep({
-        seq: 1,
-        name: "go",
-        kind: "signal",
-        status: "waiting",
-        attempts: 0,
-        args: null,
-        detail: '{"signal":"go","timeoutAt":null}',
-        now: 2_000,
-      });
+      first.insertStep(signalWait(1, 2_000));
 
       const c = counted(storage);
       const again = new RunStore(c.storage);
