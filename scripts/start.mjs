@@ -68,8 +68,21 @@ const canListen = (p, host) =>
   });
 /** Whether nothing listens on `port` on localhost (either address), so "Address already in use" is said plainly before wrangler starts. */
 const portFree = async (p) => (await canListen(p, "127.0.0.1")) && (await canListen(p, "::1"));
+/**
+ * A port nobody listens on right now, for wrangler's inspector. Picked at random below 32768: Linux
+ * hands out ports for a bind to port 0 and for outgoing connections from 32768 up, so a port it gave
+ * could be taken by another program in the seconds before wrangler binds it. The OS picks only when 50
+ * random ports were all taken.
+ */
+const anyFreePort = async () => {
+  for (let i = 0; i < 50; i++) {
+    const p = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await portFree(p)) return p;
+  }
+  return osPickedPort();
+};
 /** A port nobody listens on right now (the OS picks it). */
-const anyFreePort = () =>
+const osPickedPort = () =>
   new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
@@ -83,9 +96,6 @@ if (!(await portFree(port))) {
   console.error(`npm start: port ${port} is in use (another npm start?). Choose another: PORT=${port + 1} npm start, or npm start -- --port ${port + 1}.`);
   process.exit(1);
 }
-// wrangler's inspector defaults to 9229, which a debugger or a second server may hold: take a free one.
-const inspectorPort = options.inspectorPort ?? (await anyFreePort());
-
 const wrangler = join(root, "node_modules", ".bin", "wrangler");
 const persistTo = join(root, ".wrangler", "state");
 // CLOUDFLARE_CF_FETCH_ENABLED=false: no attempt to download the Request.cf sample (offline it printed a
@@ -109,6 +119,10 @@ if (migrate.status !== 0) {
 }
 const applied = [...(migrate.stdout ?? "").matchAll(/│\s*(\d{4}_[\w-]+\.sql)\s*│\s*✅/g)].map((m) => m[1]);
 if (applied.length > 0) console.log(`Applied the D1 migrations ${applied.join(", ")} to the local database.`);
+
+// wrangler's inspector defaults to 9229, which a debugger or a second server may hold: take a free one,
+// just before wrangler starts (the migrations above take seconds).
+const inspectorPort = options.inspectorPort ?? (await anyFreePort());
 
 // --local: the Workers AI binding is remote-only (`remote = true` in wrangler.toml, which also keeps
 // wrangler from warning about charges), so it is left out and agents use the offline model.

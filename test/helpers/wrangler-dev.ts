@@ -80,8 +80,33 @@ const LOG_LIMIT = 256 * 1024;
 const STOP_GRACE_MS = 5_000;
 const GROUP_GONE_TIMEOUT_MS = 10_000;
 
-/** A port that was free a moment ago on 127.0.0.1 (bind 0, read it, close). */
-export function freePort(): Promise<number> {
+/**
+ * A port that was free a moment ago on 127.0.0.1, for a server started next. Picked at random below
+ * 32768: Linux hands out ports for a bind to port 0 and for outgoing connections from 32768 up, so a
+ * port it gave us could be given to another test, or taken by one of the suite's many connections, in
+ * the seconds before wrangler binds it ("Address already in use"). The OS picks only when 50 random
+ * ports were all taken.
+ */
+export async function freePort(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canListen(port)) return port;
+  }
+  return osPickedPort();
+}
+
+/** Whether 127.0.0.1:`port` can be listened on now. */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once("error", () => resolve(false));
+    srv.listen({ port, host: "127.0.0.1", exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+}
+
+/** A port the OS picks (bind 0, read it, close). */
+function osPickedPort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const srv = createServer();
     srv.unref();
