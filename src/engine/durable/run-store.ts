@@ -291,12 +291,7 @@ export class RunStore {
     const deferred = this.#deferred;
     if (deferred === null) return;
     this.#deferred = null;
-    try {
-      this.#writeStep(this.#direct, deferred.step, deferred.event, null);
-    } catch (err) {
-      this.#forgetOpen();
-      throw err;
-    }
+    this.#writeStep(this.#direct, deferred.step, deferred.event, null);
   }
 
   /** What #open holds may not be the journal's: it is read again when next asked. */
@@ -577,31 +572,37 @@ export class RunStore {
 
   /**
    * A step's row, through migration 10's step_inserts: with the event of its start (at its start time),
-   * and with the event of its end when start and end are journaled together.
+   * and with the event of its end when start and end are journaled together. A write that fails forgets
+   * the open steps: a deferred start was kept among them before its row was written.
    */
   #writeStep(sql: Sql, s: StepRecord, event: StepEvent | null, end: (StepEvent & { at: number }) | null): void {
-    sql.exec(
-      `INSERT INTO step_inserts (seq, name, kind, status, attempts, args, result, error, started_at, completed_at, wake_at, detail,
-         event_type, event_data, end_type, end_data, end_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      s.seq,
-      s.name,
-      s.kind,
-      s.status,
-      s.attempts,
-      s.args,
-      s.result,
-      s.error,
-      s.startedAt,
-      s.completedAt,
-      s.wakeAt,
-      s.detail,
-      event?.type ?? null,
-      event?.data ?? null,
-      end?.type ?? null,
-      end?.data ?? null,
-      end?.at ?? null,
-    );
+    try {
+      sql.exec(
+        `INSERT INTO step_inserts (seq, name, kind, status, attempts, args, result, error, started_at, completed_at, wake_at, detail,
+           event_type, event_data, end_type, end_data, end_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        s.seq,
+        s.name,
+        s.kind,
+        s.status,
+        s.attempts,
+        s.args,
+        s.result,
+        s.error,
+        s.startedAt,
+        s.completedAt,
+        s.wakeAt,
+        s.detail,
+        event?.type ?? null,
+        event?.data ?? null,
+        end?.type ?? null,
+        end?.data ?? null,
+        end?.at ?? null,
+      );
+    } catch (err) {
+      this.#forgetOpen();
+      throw err;
+    }
     if (SETTLED.has(s.status)) this.#open.delete(s.seq);
     else this.#open.set(s.seq, { ...s });
     this.#wrote();
@@ -623,12 +624,7 @@ export class RunStore {
         opts.event === false
           ? null
           : { ...this.#stepEvent(patch.status, { seq, name: step.name, kind: step.kind, attempt: step.attempts }, patch.error ?? null, step.wakeAt), at };
-      try {
-        this.#writeStep(this.#direct, step, deferred.event, end);
-      } catch (err) {
-        this.#forgetOpen();
-        throw err;
-      }
+      this.#writeStep(this.#direct, step, deferred.event, end);
       return;
     }
     const before = this.#open.get(seq) ?? this.getStep(seq);
