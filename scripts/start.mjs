@@ -6,11 +6,11 @@
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseEnv } from "node:util";
 import { parseSigningKeys } from "../src/approvals/core/token.ts";
+import { freePort, portFree } from "./free-port.ts";
 import { StartUsageError, startOptions } from "./start-options.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -59,39 +59,6 @@ try {
 const publicBaseUrl = options.publicBaseUrlVar ?? devVars.PUBLIC_BASE_URL ?? process.env.PUBLIC_BASE_URL ?? origin;
 const baseUrlArgs = options.publicBaseUrlVar === null && devVars.PUBLIC_BASE_URL === undefined ? ["--var", `PUBLIC_BASE_URL:${publicBaseUrl}`] : [];
 
-/** Whether `host:port` can be listened on: false when taken; true too when the host has no such address (no IPv6). */
-const canListen = (p, host) =>
-  new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", (err) => resolve(err.code === "EADDRNOTAVAIL" || err.code === "EAFNOSUPPORT"));
-    server.listen({ port: p, host, exclusive: true }, () => server.close(() => resolve(true)));
-  });
-/** Whether nothing listens on `port` on localhost (either address), so "Address already in use" is said plainly before wrangler starts. */
-const portFree = async (p) => (await canListen(p, "127.0.0.1")) && (await canListen(p, "::1"));
-/**
- * A port nobody listens on right now, for wrangler's inspector. Picked at random below 32768: Linux
- * hands out ports for a bind to port 0 and for outgoing connections from 32768 up, so a port it gave
- * could be taken by another program in the seconds before wrangler binds it. The OS picks only when 50
- * random ports were all taken.
- */
-const anyFreePort = async () => {
-  for (let i = 0; i < 50; i++) {
-    const p = 20_000 + Math.floor(Math.random() * 12_000);
-    if (await portFree(p)) return p;
-  }
-  return osPickedPort();
-};
-/** A port nobody listens on right now (the OS picks it). */
-const osPickedPort = () =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen({ port: 0, host: "127.0.0.1", exclusive: true }, () => {
-      const picked = server.address().port;
-      server.close(() => resolve(picked));
-    });
-  });
-
 if (!(await portFree(port))) {
   console.error(`npm start: port ${port} is in use (another npm start?). Choose another: PORT=${port + 1} npm start, or npm start -- --port ${port + 1}.`);
   process.exit(1);
@@ -122,7 +89,7 @@ if (applied.length > 0) console.log(`Applied the D1 migrations ${applied.join(",
 
 // wrangler's inspector defaults to 9229, which a debugger or a second server may hold: take a free one,
 // just before wrangler starts (the migrations above take seconds).
-const inspectorPort = options.inspectorPort ?? (await anyFreePort());
+const inspectorPort = options.inspectorPort ?? (await freePort());
 
 // --local: the Workers AI binding is remote-only (`remote = true` in wrangler.toml, which also keeps
 // wrangler from warning about charges), so it is left out and agents use the offline model.

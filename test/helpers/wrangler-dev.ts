@@ -27,10 +27,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../../scripts/free-port.ts";
+
+/** A free port for a server started next (see scripts/free-port.ts); the tests take it from here. */
+export { freePort };
 
 export const REPO_ROOT: string = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -79,50 +82,6 @@ export interface DevServer {
 const LOG_LIMIT = 256 * 1024;
 const STOP_GRACE_MS = 5_000;
 const GROUP_GONE_TIMEOUT_MS = 10_000;
-
-/**
- * A port that was free a moment ago on 127.0.0.1, for a server started next. Picked at random below
- * 32768: Linux hands out ports for a bind to port 0 and for outgoing connections from 32768 up, so a
- * port it gave us could be given to another test, or taken by one of the suite's many connections, in
- * the seconds before wrangler binds it ("Address already in use"). The OS picks only when 50 random
- * ports were all taken.
- */
-export async function freePort(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (await canListen(port)) return port;
-  }
-  return osPickedPort();
-}
-
-/** Whether 127.0.0.1:`port` can be listened on now. */
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once("error", () => resolve(false));
-    srv.listen({ port, host: "127.0.0.1", exclusive: true }, () => srv.close(() => resolve(true)));
-  });
-}
-
-/** A port the OS picks (bind 0, read it, close). */
-function osPickedPort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once("error", reject);
-    srv.listen({ port: 0, host: "127.0.0.1", exclusive: true }, () => {
-      const addr = srv.address();
-      if (addr === null || typeof addr === "string") {
-        srv.close();
-        reject(new Error("freePort: no address"));
-        return;
-      }
-      const port = addr.port;
-      srv.close((err) => (err ? reject(err) : resolvePort(port)));
-    });
-  });
-}
 
 function fromRoot(p: string): string {
   return isAbsolute(p) ? p : resolve(REPO_ROOT, p);

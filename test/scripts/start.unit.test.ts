@@ -23,7 +23,7 @@ function start(devVars: string | undefined, env: Record<string, string> = {}, ar
   const root = mkdtempSync(join(tmpdir(), "stepwise-start-"));
   roots.push(root);
   mkdirSync(join(root, "scripts"));
-  for (const file of ["start.mjs", "start-options.ts"]) copyFileSync(join(ROOT, "scripts", file), join(root, "scripts", file));
+  for (const file of ["start.mjs", "start-options.ts", "free-port.ts"]) copyFileSync(join(ROOT, "scripts", file), join(root, "scripts", file));
   symlinkSync(join(ROOT, "src"), join(root, "src"));
   if (devVars !== undefined) writeFileSync(join(root, ".dev.vars"), devVars);
   const { APPROVAL_SIGNING_KEY: _key, API_TOKEN: _token, ...shell } = process.env;
