@@ -1,6 +1,12 @@
 // The run index's SQLite schema, as numbered migrations applied once under blockConcurrencyWhile by the
 // kernel's runner. Never ALTER elsewhere: append a migration here.
 
+/** A trigger's insert of the signal waits in `new.waiting_for` (IndexWait[] as JSON; a label left out is NULL). */
+const insertSignalWaits = `INSERT INTO signal_waits (run_id, seq, workflow, run_created_at, signal, since, timeout_at, label)
+      SELECT new.run_id, json_extract(w.value, '$.seq'), new.workflow, new.created_at, json_extract(w.value, '$.signal'),
+        json_extract(w.value, '$.since'), json_extract(w.value, '$.timeoutAt'), json_extract(w.value, '$.label')
+      FROM json_each(new.waiting_for) AS w WHERE json_extract(w.value, '$.kind') = 'signal';`;
+
 export const RUN_INDEX_MIGRATIONS: readonly string[] = [
   // 1: the runs, newest first, by workflow and by status. Index objects made before migrations existed
   // already hold these tables and no `_schema` row: IF NOT EXISTS lets them take version 1 as they are.
@@ -48,6 +54,21 @@ export const RUN_INDEX_MIGRATIONS: readonly string[] = [
   END;
   CREATE TRIGGER runs_count_delete AFTER DELETE ON runs BEGIN
     UPDATE run_counts SET count = count - 1 WHERE workflow = old.workflow AND status = old.status;
+  END;
+  `,
+  // 4: the open signal waits kept by triggers from the entry's waiting_for, so that a push is one
+  // statement (atomic on its own, with no transaction around it) and a push that leaves a run's waits as
+  // they were (most of them: a status change, a run that never waits) does not touch signal_waits at all.
+  `
+  CREATE TRIGGER runs_waits_insert AFTER INSERT ON runs WHEN new.waiting_for <> '[]' BEGIN
+    ${insertSignalWaits}
+  END;
+  CREATE TRIGGER runs_waits_update AFTER UPDATE OF waiting_for ON runs WHEN new.waiting_for <> old.waiting_for BEGIN
+    DELETE FROM signal_waits WHERE run_id = old.run_id;
+    ${insertSignalWaits}
+  END;
+  CREATE TRIGGER runs_waits_delete AFTER DELETE ON runs WHEN old.waiting_for <> '[]' BEGIN
+    DELETE FROM signal_waits WHERE run_id = old.run_id;
   END;
   `,
 ];

@@ -38,64 +38,44 @@ export class RunIndexStore {
   }
 
   /**
-   * Records an entry unless a newer version is already recorded, and with it the run's open signal
-   * waits. Returns the run as the list now shows it, or null when the push was older than what is held.
+   * Records an entry unless a newer version is already recorded, and with it (by the schema's triggers)
+   * the run's open signal waits. One statement, so atomic without a transaction. Returns the run as the
+   * list now shows it, or null when the push was older than what is held.
    */
   upsert(e: z.output<typeof IndexEntry>): IndexedRun | null {
-    const waits = JSON.stringify(e.waitingFor);
-    return this.#sql.transaction(() => {
-      const applied = this.#sql.first(
-        `INSERT INTO runs (run_id, workflow, status, created_at, updated_at, version, workflow_version, waiting_for, completed_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, version = excluded.version,
-           workflow_version = excluded.workflow_version, waiting_for = excluded.waiting_for, completed_at = excluded.completed_at
-         WHERE excluded.version > runs.version
-         RETURNING run_id`,
-        e.runId,
-        e.workflow,
-        e.status,
-        e.createdAt,
-        e.updatedAt,
-        e.version,
-        e.workflowVersion,
-        waits,
-        e.completedAt,
-      );
-      if (applied === undefined) return null;
-      this.#sql.exec("DELETE FROM signal_waits WHERE run_id = ?", e.runId);
-      for (const w of e.waitingFor) {
-        if (w.kind !== "signal") continue;
-        this.#sql.exec(
-          `INSERT INTO signal_waits (run_id, seq, workflow, run_created_at, signal, since, timeout_at, label) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-          e.runId,
-          w.seq,
-          e.workflow,
-          e.createdAt,
-          w.signal,
-          w.since,
-          w.timeoutAt,
-          w.label ?? null,
-        );
-      }
-      return {
-        runId: e.runId,
-        workflow: e.workflow,
-        status: e.status,
-        createdAt: e.createdAt,
-        updatedAt: e.updatedAt,
-        version: e.workflowVersion,
-        waitingFor: e.waitingFor,
-        completedAt: e.completedAt,
-      };
-    });
+    const applied = this.#sql.first(
+      `INSERT INTO runs (run_id, workflow, status, created_at, updated_at, version, workflow_version, waiting_for, completed_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, version = excluded.version,
+         workflow_version = excluded.workflow_version, waiting_for = excluded.waiting_for, completed_at = excluded.completed_at
+       WHERE excluded.version > runs.version
+       RETURNING run_id`,
+      e.runId,
+      e.workflow,
+      e.status,
+      e.createdAt,
+      e.updatedAt,
+      e.version,
+      e.workflowVersion,
+      JSON.stringify(e.waitingFor),
+      e.completedAt,
+    );
+    if (applied === undefined) return null;
+    return {
+      runId: e.runId,
+      workflow: e.workflow,
+      status: e.status,
+      createdAt: e.createdAt,
+      updatedAt: e.updatedAt,
+      version: e.workflowVersion,
+      waitingFor: e.waitingFor,
+      completedAt: e.completedAt,
+    };
   }
 
-  /** Drops a run's entry and its waits; true when there was one. */
+  /** Drops a run's entry and (by the schema's trigger) its waits; true when there was one. */
   remove(runId: string): boolean {
-    return this.#sql.transaction(() => {
-      this.#sql.exec("DELETE FROM signal_waits WHERE run_id = ?", runId);
-      return this.#sql.first("DELETE FROM runs WHERE run_id = ? RETURNING run_id", runId) !== undefined;
-    });
+    return this.#sql.first("DELETE FROM runs WHERE run_id = ? RETURNING run_id", runId) !== undefined;
   }
 
   /** How many runs that have not finished each workflow version has (versions with none are left out). */

@@ -1,6 +1,6 @@
 // The run index's queries on their own objects, fed by hand: what runs wait for and when they ended,
 // the run id prefix search, the counts per workflow and status, the inbox of open signal waits
-// (oldest first, a page at a time, in step with pushes), and migration 3 over an index of version 2.
+// (oldest first, a page at a time, in step with pushes), and migrations 3 and 4 over indexes of versions 2 and 3.
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
@@ -152,6 +152,52 @@ describe("migration 3", () => {
     await index.upsert(entry({ runId: "run_live", workflow: "greet", status: "waiting", waitingFor: [signalWait(0, 1)], version: 4 }));
     expect(unwrap(await index.inbox({})).waits.map((w) => w.runId)).toEqual(["run_live"]);
     await runInDurableObject(index, (_instance, state) => {
+      expect(new Sql(state.storage).first("SELECT version FROM _schema")?.version).toBe(RUN_INDEX_MIGRATIONS.length);
+    });
+  });
+});
+
+describe("migration 4", () => {
+  it("applies over an index of version 3: the waits it holds stay listed, and the pushes after it keep them by trigger", async () => {
+    const index = fresh();
+    await runInDurableObject(index, (_instance, state) => {
+      for (const t of ["runs", "signal_waits", "run_counts", "_schema"]) state.storage.sql.exec(`DROP TABLE ${t}`);
+      migrate(new Sql(state.storage), RUN_INDEX_MIGRATIONS.slice(0, 3));
+      // Two waiting runs and their inbox rows, as version 3's upsert wrote them (outside the runs table).
+      const sql = state.storage.sql;
+      for (const [runId, since] of [
+        ["r1", 10],
+        ["r2", 20],
+      ] as const) {
+        const waits = JSON.stringify([signalWait(0, since)]);
+        sql.exec("INSERT INTO runs VALUES (?, 'w', 'waiting', 1, 1, 1, 1, ?, NULL)", runId, waits);
+        sql.exec("INSERT INTO signal_waits VALUES (?, 0, 'w', 1, 'go', ?, NULL, NULL)", runId, since);
+      }
+    });
+    await evictDurableObject(index);
+    const keys = async () => unwrap(await index.inbox({})).waits.map((w) => `${w.runId}/${w.seq}`);
+    expect(await keys()).toEqual(["r1/0", "r2/0"]);
+    // A push that only changes the status leaves the waits; one that changes them replaces them; an end clears them.
+    await index.upsert(entry({ runId: "r1", status: "waiting", updatedAt: 5, waitingFor: [signalWait(0, 10)], version: 2 }));
+    expect(await keys()).toEqual(["r1/0", "r2/0"]);
+    await index.upsert(
+      entry({
+        runId: "r1",
+        status: "waiting",
+        waitingFor: [signalWait(4, 30, { label: "next" }), { seq: 5, kind: "sleep", name: "nap", until: 9, since: 30 }],
+        version: 3,
+      }),
+    );
+    expect(unwrap(await index.inbox({})).waits).toEqual([
+      { runId: "r2", workflow: "w", runCreatedAt: 1, seq: 0, signal: "go", since: 20, timeoutAt: null },
+      { runId: "r1", workflow: "w", runCreatedAt: 1, seq: 4, signal: "go", since: 30, timeoutAt: null, label: "next" },
+    ]);
+    await index.upsert(entry({ runId: "r2", status: "completed", completedAt: 40, version: 2 }));
+    expect(await keys()).toEqual(["r1/4"]);
+    await index.remove("r1");
+    expect(await keys()).toEqual([]);
+    await runInDurableObject(index, (_instance, state) => {
+      expect(new Sql(state.storage).first("SELECT COUNT(*) AS n FROM signal_waits")?.n).toBe(0);
       expect(new Sql(state.storage).first("SELECT version FROM _schema")?.version).toBe(RUN_INDEX_MIGRATIONS.length);
     });
   });
