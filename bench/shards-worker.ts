@@ -40,6 +40,8 @@ const UpsertsBody = z.object({
   concurrency: z.number().int().min(1),
   /** Each entry to the shard its run id hashes to (as runs do), or all to shard 0. */
   spread: z.boolean(),
+  /** Entries of runs waiting for a signal (the inbox's rows written too), as a start of a run that waits pushes; else of running runs. */
+  waiting: z.boolean().default(false),
 });
 const StartBody = z.object({ tag: z.string(), runs: z.number().int().min(1), concurrency: z.number().int().min(1) });
 
@@ -60,6 +62,7 @@ export default {
     if (url.pathname === "/healthz") return new Response("ok");
     if (url.pathname === "/bench/shards/upserts" && request.method === "POST") {
       // `n` synthetic entries of new runs, as a run object pushes its first one; timed inside the Worker.
+      const wait = (at: number) => ({ status: "waiting", waitingFor: [{ seq: 0, kind: "signal" as const, signal: "go", timeoutAt: null, since: at }] });
       const body = UpsertsBody.parse(await request.json());
       const t0 = performance.now();
       await pool(body.n, body.concurrency, async (i) => {
@@ -72,6 +75,7 @@ export default {
           createdAt: at,
           updatedAt: at,
           version: 1,
+          ...(body.waiting ? wait(at) : {}),
         });
       });
       return Response.json({ ms: performance.now() - t0 });
