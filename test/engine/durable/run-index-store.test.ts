@@ -25,6 +25,18 @@ const signalWait = (seq: number, since: number, extra: Partial<Extract<IndexWait
   ...extra,
 });
 
+/** An index object whose schema is at `version`, holding what `seed` wrote, evicted so that its next call migrates it. */
+async function indexAt(version: number, seed: (sql: SqlStorage) => void) {
+  const index = fresh();
+  await runInDurableObject(index, (_instance, state) => {
+    for (const t of ["runs", "signal_waits", "run_counts", "_schema"]) state.storage.sql.exec(`DROP TABLE ${t}`);
+    migrate(new Sql(state.storage), RUN_INDEX_MIGRATIONS.slice(0, version));
+    seed(state.storage.sql);
+  });
+  await evictDurableObject(index);
+  return index;
+}
+
 describe("the run list", () => {
   it("shows what a run waits for and when it ended; a late push moves neither back", async () => {
     const index = fresh();
@@ -131,13 +143,9 @@ describe("the inbox", () => {
 
 describe("migration 3", () => {
   it("applies over an index of version 2: its runs listed and counted, waiting for nothing until their next push", async () => {
-    const index = fresh();
-    await runInDurableObject(index, (_instance, state) => {
-      for (const t of ["runs", "signal_waits", "run_counts", "_schema"]) state.storage.sql.exec(`DROP TABLE ${t}`);
-      migrate(new Sql(state.storage), RUN_INDEX_MIGRATIONS.slice(0, 2));
-      state.storage.sql.exec("INSERT INTO runs VALUES ('run_live', 'greet', 'waiting', 1, 2, 3, 1), ('run_done', 'greet', 'completed', 4, 5, 6, 2)");
-    });
-    await evictDurableObject(index);
+    const index = await indexAt(2, (sql) =>
+      sql.exec("INSERT INTO runs VALUES ('run_live', 'greet', 'waiting', 1, 2, 3, 1), ('run_done', 'greet', 'completed', 4, 5, 6, 2)"),
+    );
     const page = unwrap(await index.list({ counts: true }));
     expect(page.runs).toEqual([
       { runId: "run_done", workflow: "greet", status: "completed", createdAt: 4, updatedAt: 5, version: 2, waitingFor: [], completedAt: 5 },
@@ -159,22 +167,16 @@ describe("migration 3", () => {
 
 describe("migration 4", () => {
   it("applies over an index of version 3: the waits it holds stay listed, and the pushes after it keep them by trigger", async () => {
-    const index = fresh();
-    await runInDurableObject(index, (_instance, state) => {
-      for (const t of ["runs", "signal_waits", "run_counts", "_schema"]) state.storage.sql.exec(`DROP TABLE ${t}`);
-      migrate(new Sql(state.storage), RUN_INDEX_MIGRATIONS.slice(0, 3));
-      // Two waiting runs and their inbox rows, as version 3's upsert wrote them (outside the runs table).
-      const sql = state.storage.sql;
+    // Two waiting runs and their inbox rows, as version 3's upsert wrote them (outside the runs table).
+    const index = await indexAt(3, (sql) => {
       for (const [runId, since] of [
         ["r1", 10],
         ["r2", 20],
       ] as const) {
-        const waits = JSON.stringify([signalWait(0, since)]);
-        sql.exec("INSERT INTO runs VALUES (?, 'w', 'waiting', 1, 1, 1, 1, ?, NULL)", runId, waits);
+        sql.exec("INSERT INTO runs VALUES (?, 'w', 'waiting', 1, 1, 1, 1, ?, NULL)", runId, JSON.stringify([signalWait(0, since)]));
         sql.exec("INSERT INTO signal_waits VALUES (?, 0, 'w', 1, 'go', ?, NULL, NULL)", runId, since);
       }
     });
-    await evictDurableObject(index);
     const keys = async () => unwrap(await index.inbox({})).waits.map((w) => `${w.runId}/${w.seq}`);
     expect(await keys()).toEqual(["r1/0", "r2/0"]);
     // A push that only changes the status leaves the waits; one that changes them replaces them; an end clears them.
