@@ -519,7 +519,6 @@ async function scenarioMany(): Promise<{ rate: Row; parkedRate: Row; storageWork
   // storage work on bare objects, whole and without each part. Each cell is the median of its rounds.
   const rounds = floorOn ? SIZES.reps : 0;
   const samples = new Rounds();
-  const add = (what: string, v: number) => samples.add(what, v);
   const settle = () => sleep(args.quick ? 200 : 1_000);
   for (let round = 1; round <= rounds; round++) {
     progress(`ours: ${n} runs of ${SIZES.manySteps} steps at once, round ${round}/${rounds}`);
@@ -528,9 +527,9 @@ async function scenarioMany(): Promise<{ rate: Row; parkedRate: Row; storageWork
       `${n} runs at once, round ${round}`,
       async () => {
         const r = await tenStepRuns(ours);
-        add("rate", r.rate);
-        add("startsMs", r.startsMs);
-        add("allMs", r.allMs);
+        samples.add("rate", r.rate);
+        samples.add("startsMs", r.startsMs);
+        samples.add("allMs", r.allMs);
       },
       [rate, startsDone, allDone],
     );
@@ -542,8 +541,8 @@ async function scenarioMany(): Promise<{ rate: Row; parkedRate: Row; storageWork
       async () => {
         const deadline = deadlineIn(60_000);
         const { results: ids, ms } = await atOnce(n, () => ours.start(0, true, deadline));
-        add("parkedRate", (n / ms) * 1000);
-        add("parkedMs", ms);
+        samples.add("parkedRate", (n / ms) * 1000);
+        samples.add("parkedMs", ms);
         // Untimed: they would wait for their signal for good.
         await Promise.all(ids.map((id) => http("POST", `/api/runs/${encodeURIComponent(id)}/cancel`, undefined, deadline)));
       },
@@ -558,8 +557,8 @@ async function scenarioMany(): Promise<{ rate: Row; parkedRate: Row; storageWork
         const deadline = deadlineIn(60_000);
         const batch = Date.now().toString(36);
         const { ms } = await atOnce(n, (i) => http("POST", "/bench/floor/create", { name: `create-${batch}-${i}` }, deadline));
-        add("floorRate", (n / ms) * 1000);
-        add("floorMs", ms);
+        samples.add("floorRate", (n / ms) * 1000);
+        samples.add("floorMs", ms);
       },
       [rate, startsDone, parkedRate, parkedDone],
     );
@@ -573,7 +572,7 @@ async function scenarioMany(): Promise<{ rate: Row; parkedRate: Row; storageWork
           const batch = `${Date.now().toString(36)}-${without}`;
           const body = (i: number) => ({ name: `work-${batch}-${i}`, ...(without === "whole" ? {} : { without }) });
           const { ms } = await atOnce(n, (i) => http("POST", "/bench/floor/start-work", body(i), deadline));
-          add(`work-${without}`, (n / ms) * 1000);
+          samples.add(`work-${without}`, (n / ms) * 1000);
         }
       },
       [storageWork],
@@ -596,15 +595,14 @@ async function scenarioMany(): Promise<{ rate: Row; parkedRate: Row; storageWork
     );
   }
 
-  const cell = (r: Row, key: CellKey, what: string) => samples.cell(r, key, what);
-  cell(rate, "ours", "rate");
-  cell(startsDone, "ours", "startsMs");
-  cell(allDone, "ours", "allMs");
-  cell(parkedRate, "ours", "parkedRate");
-  cell(parkedDone, "ours", "parkedMs");
-  for (const r of [rate, parkedRate]) cell(r, "floor", "floorRate");
-  for (const r of [startsDone, parkedDone]) cell(r, "floor", "floorMs");
-  cell(storageWork, "floor", "work-whole");
+  samples.cell(rate, "ours", "rate");
+  samples.cell(startsDone, "ours", "startsMs");
+  samples.cell(allDone, "ours", "allMs");
+  samples.cell(parkedRate, "ours", "parkedRate");
+  samples.cell(parkedDone, "ours", "parkedMs");
+  for (const r of [rate, parkedRate]) samples.cell(r, "floor", "floorRate");
+  for (const r of [startsDone, parkedDone]) samples.cell(r, "floor", "floorMs");
+  samples.cell(storageWork, "floor", "work-whole");
   const parked = parkedRate.cells.ours;
   if (parked !== undefined && samples.median("work-whole") !== undefined) storageWork.cells.ours = parked;
   for (const part of START_PARTS) {
@@ -612,10 +610,9 @@ async function scenarioMany(): Promise<{ rate: Row; parkedRate: Row; storageWork
     if (m !== undefined) withoutPart[part] = m;
   }
   if (rounds > 0) {
-    const each = (what: string) => samples.each(what);
     notes.push(
-      `scenario 2, each round (starts/s): ours, runs of ${SIZES.manySteps} steps ${each("rate")}; ours, runs that wait ${each("parkedRate")}; ` +
-        `the floor's new objects ${each("floorRate")}; bare objects doing a start's storage work ${each("work-whole")}`,
+      `scenario 2, each round (starts/s): ours, runs of ${SIZES.manySteps} steps ${samples.each("rate")}; ours, runs that wait ${samples.each("parkedRate")}; ` +
+        `the floor's new objects ${samples.each("floorRate")}; bare objects doing a start's storage work ${samples.each("work-whole")}`,
     );
     notes.push(
       "2b's last row: each bare object creates the run object's schema (its migrations, through the same runner), writes the rows a start " +
@@ -648,7 +645,6 @@ async function scenarioReplay(): Promise<{ oursReplayMs: Row; quietReplayMs: Row
   // each once: the first replay in a fresh isolate varied 78-149 ms from run to run here, so one restart
   // says little. Cloudflare's run takes part in the first round only. Each cell is the median of its rounds.
   const samples = new Rounds();
-  const add = (what: string, v: number) => samples.add(what, v);
   for (let round = 1; round <= SIZES.replayRounds; round++) {
     const sides = args.sides.filter((k) => k === "ours" || round === 1);
     const of = SIZES.replayRounds > 1 ? `, round ${round}/${SIZES.replayRounds}` : "";
@@ -694,7 +690,7 @@ async function scenarioReplay(): Promise<{ oursReplayMs: Row; quietReplayMs: Row
     await server().stop("SIGKILL");
     const r0 = now();
     await server().restart();
-    add("restartMs", now() - r0);
+    samples.add("restartMs", now() - r0);
     // The second run of ours is measured before the other side's: the local Workflows engine goes on working
     // on the one thread after its instance reports complete, which would land in this replay's window.
     const measureQuiet = async () => {
@@ -713,7 +709,7 @@ async function scenarioReplay(): Promise<{ oursReplayMs: Row; quietReplayMs: Row
           const { body } = await pollUntilCompleted(ours, id, deadline);
           const stats = body.stats ?? {};
           if (typeof stats.replayMs !== "number") throw new Error("the run reported no stats.replayMs");
-          add("quiet", stats.replayMs);
+          samples.add("quiet", stats.replayMs);
         },
         [quietReplayMs],
         false,
@@ -730,8 +726,8 @@ async function scenarioReplay(): Promise<{ oursReplayMs: Row; quietReplayMs: Row
         async () => {
           const { ms, body } = await floorCall("read", { name: floorName }, deadlineIn(60_000));
           if (body.rows !== steps) throw new Error(`the floor object read ${body.rows} rows, expected ${steps}`);
-          add("floorWall", ms);
-          add("floorRead", body.inObjectMs);
+          samples.add("floorWall", ms);
+          samples.add("floorRead", body.inObjectMs);
         },
         [wall, oursReplayMs, quietReplayMs],
         false,
@@ -752,14 +748,14 @@ async function scenarioReplay(): Promise<{ oursReplayMs: Row; quietReplayMs: Row
           await side.signal(id, deadline);
           const { at, body } = await pollUntilCompleted(side, id, deadline);
           if (key !== "ours") {
-            add("cfWall", at - t0);
+            samples.add("cfWall", at - t0);
             return;
           }
           const stats = body.stats ?? {};
           if (typeof stats.replayMs !== "number" || typeof stats.replayedSteps !== "number") throw new Error("the run reported no stats.replayMs");
-          add("wall", at - t0);
-          add("polled", stats.replayMs);
-          add("replayed", stats.replayedSteps);
+          samples.add("wall", at - t0);
+          samples.add("polled", stats.replayMs);
+          samples.add("replayed", stats.replayedSteps);
         },
         key === "ours" ? [wall, oursReplayMs, replayed] : [wall],
         false,
@@ -771,26 +767,24 @@ async function scenarioReplay(): Promise<{ oursReplayMs: Row; quietReplayMs: Row
     }
     await measureFloorRead();
   }
-  const cell = (r: Row, key: CellKey, what: string) => samples.cell(r, key, what);
-  cell(wall, "ours", "wall");
-  cell(wall, "cf", "cfWall");
-  cell(wall, "floor", "floorWall");
-  cell(oursReplayMs, "ours", "polled");
-  cell(oursReplayMs, "floor", "floorRead");
-  cell(quietReplayMs, "ours", "quiet");
-  cell(quietReplayMs, "floor", "floorRead");
-  cell(replayed, "ours", "replayed");
+  samples.cell(wall, "ours", "wall");
+  samples.cell(wall, "cf", "cfWall");
+  samples.cell(wall, "floor", "floorWall");
+  samples.cell(oursReplayMs, "ours", "polled");
+  samples.cell(oursReplayMs, "floor", "floorRead");
+  samples.cell(quietReplayMs, "ours", "quiet");
+  samples.cell(quietReplayMs, "floor", "floorRead");
+  samples.cell(replayed, "ours", "replayed");
   if (args.sides.includes("cf")) {
     oursReplayMs.cells.cf = { error: "n/a" };
     quietReplayMs.cells.cf = { error: "n/a" };
     replayed.cells.cf = { error: "n/a" };
   }
-  const each = (what: string) => samples.each(what);
-  notes.push(`restart of wrangler dev after SIGKILL took ${each("restartMs")} ms (not counted)`);
+  notes.push(`restart of wrangler dev after SIGKILL took ${samples.each("restartMs")} ms (not counted)`);
   if (SIZES.replayRounds > 1) {
     notes.push(
-      `scenario 3, each restart (ms): ours' replay polled ${each("polled")}, quiet ${each("quiet")}; the floor's read ${each("floorRead")}; ` +
-        `ours signal -> completed ${each("wall")}`,
+      `scenario 3, each restart (ms): ours' replay polled ${samples.each("polled")}, quiet ${samples.each("quiet")}; the floor's read ${samples.each("floorRead")}; ` +
+        `ours signal -> completed ${samples.each("wall")}`,
     );
   }
   return { oursReplayMs, quietReplayMs, wall };
