@@ -21,11 +21,11 @@ export class WorkflowRun extends createRunObject(registry) {}
 export class RunIndex extends EngineRunIndex {
   #upserts = 0;
 
-  override upsert(raw: Parameters<EngineRunIndex["upsert"]>[0]): void {
+  override upsert(raw: Parameters<EngineRunIndex["upsert"]>[0]): Promise<void> {
     this.#upserts++;
     const ms = Number((this.env as { BENCH_INDEX_UPSERT_MS?: string }).BENCH_INDEX_UPSERT_MS ?? 0);
     if (ms > 0) void this.ctx.blockConcurrencyWhile(() => scheduler.wait(ms));
-    super.upsert(raw);
+    return super.upsert(raw);
   }
 
   /** Upserts taken since this instance started. */

@@ -4,6 +4,7 @@ export { objectClock, setTimeSource, systemClock, type Clock } from "./clock.ts"
 export { decodeCursor, encodeCursor } from "./cursor.ts";
 export { ERROR_CODES, errorCodeInfo, type ErrorCode, type ErrorCodeInfo } from "./error-codes.ts";
 export { NonRetryableError, RunCanceledError, SerializedError, StepwiseError, toSerializedError } from "./errors.ts";
+export { GroupCommit } from "./group-commit.ts";
 export { mintId, sha256Hex } from "./ids.ts";
 export { log, loggedError, logLine, type LogFields, type LoggedError, type LogLevel } from "./log.ts";
 export { jsonColumn } from "./json-column.ts";

@@ -3,7 +3,7 @@
 // version that only grows, so a late or repeated push never moves an entry backwards.
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
-import { decodeCursor, encodeCursor, fail, migrate, ok, type RpcResult, Sql } from "../../kernel/index.ts";
+import { decodeCursor, encodeCursor, fail, GroupCommit, migrate, ok, type RpcResult, Sql } from "../../kernel/index.ts";
 import { THREAD_INDEX_MIGRATIONS } from "./thread-index-schema.ts";
 
 /** A thread as the list shows it. */
@@ -39,6 +39,8 @@ const Cursor = z.object({ c: z.number(), t: z.string() });
 
 export class ThreadIndex extends DurableObject<Env> {
   readonly #sql: Sql;
+  /** Pushes and removals arriving together share one commit (every thread pushes here). */
+  readonly #writes = new GroupCommit();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -46,25 +48,30 @@ export class ThreadIndex extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(async () => migrate(this.#sql, THREAD_INDEX_MIGRATIONS));
   }
 
-  /** Records a thread's entry unless one with the same or a newer version is recorded already. */
-  upsert(raw: ThreadIndexEntry): void {
+  /** Records a thread's entry unless one with the same or a newer version is recorded already. Resolves once written. */
+  upsert(raw: ThreadIndexEntry): Promise<void> {
     const e = ThreadIndexEntry.parse(raw);
-    this.#sql.exec(
-      `INSERT INTO threads (thread_id, user_id, title, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?)
+    return this.#writes.run(() => {
+      this.#sql.exec(
+        `INSERT INTO threads (thread_id, user_id, title, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (thread_id) DO UPDATE SET updated_at = excluded.updated_at, version = excluded.version
        WHERE excluded.version > threads.version`,
-      e.threadId,
-      e.userId,
-      e.title,
-      e.createdAt,
-      e.updatedAt,
-      e.version,
-    );
+        e.threadId,
+        e.userId,
+        e.title,
+        e.createdAt,
+        e.updatedAt,
+        e.version,
+      );
+    });
   }
 
-  /** Drops a thread's entry (its retention deleted it). */
-  remove(threadId: string): void {
-    this.#sql.exec("DELETE FROM threads WHERE thread_id = ?", z.string().parse(threadId));
+  /** Drops a thread's entry (its retention deleted it), in turn with the pushes before it. */
+  remove(threadId: string): Promise<void> {
+    const id = z.string().parse(threadId);
+    return this.#writes.run(() => {
+      this.#sql.exec("DELETE FROM threads WHERE thread_id = ?", id);
+    });
   }
 
   /** A page of threads, newest first by creation (ties by id), after `cursor`. */

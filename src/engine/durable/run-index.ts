@@ -4,7 +4,7 @@
 // moves an entry backwards. Listeners on its WebSocket (hibernating) hear of every entry that changes.
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
-import { fail, migrate, ok, type RpcResult, Sql } from "../../kernel/index.ts";
+import { fail, GroupCommit, migrate, ok, type RpcResult, Sql } from "../../kernel/index.ts";
 import { IndexEntry, type IndexedRun, type InboxPage, type InboxQuery, type ListQuery, type RunPage } from "./index-entry.ts";
 import { RUN_INDEX_MIGRATIONS } from "./run-index-schema.ts";
 import { RunIndexStore } from "./run-index-store.ts";
@@ -15,6 +15,8 @@ export type LiveFrame = { type: "run"; run: IndexedRun } | { type: "removed"; ru
 
 export class RunIndex extends DurableObject<Env> {
   readonly #store: RunIndexStore;
+  /** Pushes and removals arriving together share one commit (one shard takes every run's pushes). */
+  readonly #writes = new GroupCommit();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -23,16 +25,21 @@ export class RunIndex extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(async () => migrate(sql, RUN_INDEX_MIGRATIONS));
   }
 
-  /** Records a run's entry unless a newer version is already recorded. */
-  upsert(raw: IndexEntry): void {
-    const run = this.#store.upsert(IndexEntry.parse(raw));
-    if (run !== null) this.#broadcast({ type: "run", run });
+  /** Records a run's entry unless a newer version is already recorded. Resolves once written, with others pushed meanwhile. */
+  upsert(raw: IndexEntry): Promise<void> {
+    const entry = IndexEntry.parse(raw);
+    return this.#writes.run(() => {
+      const run = this.#store.upsert(entry);
+      if (run !== null) this.#broadcast({ type: "run", run });
+    });
   }
 
-  /** Drops a run's entry (its object was deleted at the end of its retention). */
-  remove(runId: string): void {
+  /** Drops a run's entry (its object was deleted at the end of its retention), in turn with the pushes before it. */
+  remove(runId: string): Promise<void> {
     const id = z.string().parse(runId);
-    if (this.#store.remove(id)) this.#broadcast({ type: "removed", runId: id });
+    return this.#writes.run(() => {
+      if (this.#store.remove(id)) this.#broadcast({ type: "removed", runId: id });
+    });
   }
 
   /** How many runs that have not finished each workflow version has (versions with none are left out). */

@@ -1,9 +1,11 @@
 // The run index in its own object: each run's workflow version, live runs counted per version (paused
-// ones included), entries removed at the end of retention, and an index of schema 1 migrated in place.
+// ones included), entries removed at the end of retention, pushes written together in order, and an index
+// of schema 1 migrated in place.
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { IndexEntry } from "../../../src/engine/durable/index-entry.ts";
+import type { RunIndex } from "../../../src/engine/durable/run-index.ts";
 import { RUN_INDEX_MIGRATIONS } from "../../../src/engine/durable/run-index-schema.ts";
 import { migrate, Sql } from "../../../src/kernel/index.ts";
 
@@ -81,6 +83,29 @@ describe("RunIndex", () => {
     expect(listed.ok && listed.value.runs.map((r) => r.runId)).toEqual(["r2"]);
     await index.remove("r2");
     expect(await index.liveCounts()).toEqual([]);
+  });
+
+  it("writes pushes that arrive together in one batch after their turn, in the order they came", async () => {
+    const index = fresh();
+    await runInDurableObject(index, async (instance: RunIndex, state) => {
+      const listed = () =>
+        state.storage.sql
+          .exec("SELECT run_id FROM runs ORDER BY run_id")
+          .toArray()
+          .map((r) => r.run_id);
+      const r1 = entry("r1", "a", "running", 1);
+      const together = [instance.upsert(r1), instance.upsert(entry("r2", "a", "waiting", 1)), instance.remove("r1"), instance.upsert({ ...r1, version: 2 })];
+      // Nothing is written in the turn the pushes came in: they wait for the batch.
+      expect(listed()).toEqual([]);
+      await Promise.all(together);
+      // In order: r1's remove came after its first push and before its second, which brought it back.
+      expect(listed()).toEqual(["r1", "r2"]);
+      // A push the index refuses fails at once, alone: the batch it would have joined is written.
+      const next = instance.upsert(entry("r3", "a", "running", 1));
+      expect(() => instance.upsert({ ...entry("r4", "a", "running", 1), version: 1.5 })).toThrow();
+      await next;
+      expect(listed()).toEqual(["r1", "r2", "r3"]);
+    });
   });
 
   it("migrates an index of schema 1 in place: its runs kept, on workflow version 1", async () => {
