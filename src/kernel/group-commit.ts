@@ -1,4 +1,4 @@
-// Group commit for an object that many others write to (the run index, a Workpool): a write asked for
+// Group commit for an object that many others write to (the run index, the thread index): a write asked for
 // while a batch is open waits for the batch, and the batch's writes run together in one later turn, so
 // they share one commit. A Durable Object commits what a turn wrote when the turn ends, and a commit
 // costs more than the row it writes; one turn of many writes commits once. The output gate still holds
