@@ -70,8 +70,15 @@ export class HandlerExecution {
   readonly #host: ExecutionHost;
   readonly #workflow: AnyWorkflow;
   readonly #args: unknown;
-  /** Journal rows not yet reached by a replaying handler; empty for a run that never lost its memory. */
-  readonly #replay = new Map<number, JournalEntry>();
+  /**
+   * Journal rows not yet reached by a replaying handler, at their seq (a reached row's place is emptied);
+   * empty for a run that never lost its memory. An array, not a Map: a Map of 10,000 rows, each looked up
+   * and deleted once, took 6-9 ms in Node against 0.3-3.6 ms for the array (deletes make a Map rehash as
+   * it shrinks), on a replay of tens of milliseconds.
+   */
+  readonly #replay: (JournalEntry | undefined)[] = [];
+  /** How many rows of #replay the handler has not reached yet. */
+  #unreached = 0;
   readonly #waiters = new Map<number, Waiter>();
   /** The schemas of the signal waits parked here, for the run object to check a signal with in full. */
   readonly #contracts = new Map<number, SignalContract>();
@@ -105,7 +112,8 @@ export class HandlerExecution {
     if (opts.paused === true) this.pause();
     this.#workflow = workflow;
     this.#args = args;
-    for (const r of journal) this.#replay.set(r.seq, r);
+    for (const r of journal) this.#replay[r.seq] = r;
+    this.#unreached = journal.length;
     this.replayedSteps = journal.length;
   }
 
@@ -132,7 +140,7 @@ export class HandlerExecution {
       // A paused run does not end either: its outcome waits for the resume (or a cancel).
       while (this.#pauseGate !== null) await this.#pauseGate.released;
       if (this.#stopped) return;
-      const unreached = onHandlerEnd(this.#replay.values());
+      const unreached = onHandlerEnd(this.#replay.filter((r) => r !== undefined));
       if (unreached !== null) await this.#host.failRun(unreached);
       else await this.#host.finish(outcome);
     })();
@@ -149,7 +157,7 @@ export class HandlerExecution {
 
   /** Whether the handler is still catching up on journaled steps it has not reached again. */
   get replaying(): boolean {
-    return this.#replay.size > 0 && this.#stopped === null;
+    return this.#unreached > 0 && this.#stopped === null;
   }
 
   /** Whether the handler is between two steps, giving the event loop a turn. */
@@ -197,7 +205,7 @@ export class HandlerExecution {
     this.#contracts.delete(record.seq);
     if (record.kind === "workflow") this.#children.delete(record.seq);
     if (waiter === undefined) {
-      if (this.#replay.has(record.seq)) this.#replay.set(record.seq, record);
+      if (this.#replay[record.seq] !== undefined) this.#replay[record.seq] = record;
       return;
     }
     this.#waiters.delete(record.seq);
@@ -224,17 +232,20 @@ export class HandlerExecution {
     if (this.#stopped) throw this.#stopped;
     // A handler of many quick steps runs on microtasks alone, which would keep the isolate from
     // serving anything else (other runs, reads, signals) until it ends: give way every so often.
-    if (++this.#sinceYield >= (this.#replay.size > 0 ? REPLAY_YIELD_EVERY : YIELD_EVERY)) {
+    if (++this.#sinceYield >= (this.#unreached > 0 ? REPLAY_YIELD_EVERY : YIELD_EVERY)) {
       this.#sinceYield = 0;
       this.#yielding++;
       await new Promise((resolve) => setTimeout(resolve, 0));
       this.#yielding--;
       if (this.#stopped) throw this.#stopped;
     }
-    const journaled = this.#replay.get(seq);
+    const journaled = this.#replay[seq];
     if (journaled !== undefined) {
-      this.#replay.delete(seq);
-      if (this.#replay.size === 0) this.#onReplayed();
+      this.#replay[seq] = undefined;
+      if (--this.#unreached === 0) {
+        this.#replay.length = 0;
+        this.#onReplayed();
+      }
     }
     // A paused run starts no new step: a call past the journal waits for the resume (replay goes on).
     while (journaled === undefined && this.#pauseGate !== null) {
@@ -271,7 +282,7 @@ export class HandlerExecution {
     const known = store.getPatch(changeId);
     if (known !== undefined) return known.value;
     if (this.#stopped) throw this.#stopped;
-    const value = this.#replay.size === 0;
+    const value = this.#unreached === 0;
     store.insertPatch({ changeId, value, seq: this.#nextSeq, at: clock.now() });
     return value;
   }
