@@ -105,17 +105,18 @@ export async function runShardsBench(opts: ShardsBenchOptions = {}): Promise<Sha
     return res.json();
   };
 
-  const measureUpserts = async (
-    dev: DevServer,
-    shards: number,
-    spread: boolean,
-    c: number,
-    n: number,
-    simulatedUpsertMs = 0,
-    waiting = false,
-  ): Promise<UpsertRow> => {
-    const { ms } = await post(dev, "/bench/shards/upserts", { tag: `u-${tag()}`, n, concurrency: c, spread, waiting });
-    return { shards, spread, waiting, concurrency: c, upserts: n, upsertsPerSecond: n / (ms / 1000), simulatedUpsertMs };
+  /** One upserts row: what to push (`waiting` and `simulatedUpsertMs` default to false and 0), and its rate. */
+  type UpsertLoad = Omit<UpsertRow, "upsertsPerSecond" | "waiting" | "simulatedUpsertMs"> & Partial<Pick<UpsertRow, "waiting" | "simulatedUpsertMs">>;
+  const measureUpserts = async (dev: DevServer, load: UpsertLoad): Promise<UpsertRow> => {
+    const row = { waiting: false, simulatedUpsertMs: 0, ...load };
+    const { ms } = await post(dev, "/bench/shards/upserts", {
+      tag: `u-${tag()}`,
+      n: row.upserts,
+      concurrency: row.concurrency,
+      spread: row.spread,
+      waiting: row.waiting,
+    });
+    return { ...row, upsertsPerSecond: row.upserts / (ms / 1000) };
   };
 
   const measureStarts = async (dev: DevServer, shards: number, n: number, simulatedUpsertMs: number): Promise<StartRow> => {
@@ -147,22 +148,22 @@ export async function runShardsBench(opts: ShardsBenchOptions = {}): Promise<Sha
   for (const shards of counts) {
     await withDev({ STEPWISE_INDEX_SHARDS: String(shards) }, async (dev) => {
       // Warm-up: the objects, the code paths and SQLite of a few shards and runs.
-      await measureUpserts(dev, shards, true, 50, Math.min(500, upserts));
+      await measureUpserts(dev, { shards, spread: true, concurrency: 50, upserts: Math.min(500, upserts) });
       await measureStarts(dev, shards, Math.min(50, runs), 0);
       if (shards === 1) {
         // One shard's rate: concurrency rises until the rate stops growing.
         for (const c of opts.quick ? [10, 200] : [10, 100, 400]) {
-          const row = await measureUpserts(dev, 1, false, c, upserts);
+          const row = await measureUpserts(dev, { shards: 1, spread: false, concurrency: c, upserts });
           log(`1 shard, ${c} upserts in flight: ${row.upsertsPerSecond.toFixed(0)} upserts/s`);
           result.upserts.push(row);
         }
         // Entries of runs waiting for a signal, as runs that wait push at their start: the inbox's row too.
-        const waiting = await measureUpserts(dev, 1, false, 100, upserts, 0, true);
+        const waiting = await measureUpserts(dev, { shards: 1, spread: false, concurrency: 100, upserts, waiting: true });
         log(`1 shard, 100 upserts in flight, runs waiting for a signal: ${waiting.upsertsPerSecond.toFixed(0)} upserts/s`);
         result.upserts.push(waiting);
       } else {
         const c = opts.quick ? 200 : 400;
-        const row = await measureUpserts(dev, shards, true, c, upserts);
+        const row = await measureUpserts(dev, { shards, spread: true, concurrency: c, upserts });
         log(`${shards} shards, ${c} upserts in flight, spread by run id: ${row.upsertsPerSecond.toFixed(0)} upserts/s`);
         result.upserts.push(row);
       }
@@ -182,7 +183,7 @@ export async function runShardsBench(opts: ShardsBenchOptions = {}): Promise<Sha
         await measureStarts(dev, shards, Math.min(20, runs), simulatedMs);
         if (shards === 1) {
           // What a simulated shard takes, measured: the timer's own cost comes on top of the simulated time.
-          const upsertRow = await measureUpserts(dev, 1, false, 100, 100, simulatedMs);
+          const upsertRow = await measureUpserts(dev, { shards: 1, spread: false, concurrency: 100, upserts: 100, simulatedUpsertMs: simulatedMs });
           log(`1 simulated shard, 100 upserts in flight: ${upsertRow.upsertsPerSecond.toFixed(0)} upserts/s`);
           result.upserts.push(upsertRow);
         }
