@@ -10,6 +10,7 @@
 import { existsSync } from "node:fs";
 import { CHROMIUM, launchChromium } from "../test/helpers/chromium.ts";
 import { startWranglerDev } from "../test/helpers/wrangler-dev.ts";
+import { benchDevEnv } from "./dev-env.ts";
 
 const TOKEN = "bench-token";
 const quick = process.argv.includes("--quick");
@@ -18,7 +19,7 @@ const STEPS = quick ? 1_000 : 10_000;
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
-const dev = await startWranglerDev({ config: "bench/wrangler.bench.toml", vars: { API_TOKEN: TOKEN } });
+const dev = await startWranglerDev({ config: "bench/wrangler.bench.toml", vars: { API_TOKEN: TOKEN }, env: benchDevEnv() });
 try {
   const api = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(dev.url + path, {

@@ -15,6 +15,7 @@
 // the difference of the medians.
 import { writeFileSync } from "node:fs";
 import { startWranglerDev, type DevServer } from "../test/helpers/wrangler-dev.ts";
+import { benchDevEnv } from "./dev-env.ts";
 
 export interface PoolBenchOptions {
   /** Jobs per throughput measurement (default 1000; 200 with `quick`). */
@@ -69,7 +70,7 @@ export async function runPoolBench(opts: PoolBenchOptions = {}): Promise<PoolBen
   const jobs = opts.jobs ?? (opts.quick ? 200 : 1000);
   const latencyRuns = opts.latencyRuns ?? (opts.quick ? 30 : 100);
   const parallelism = opts.parallelism ?? [10, 100];
-  const dev = opts.dev ?? (await startWranglerDev({ config: POOL_BENCH_CONFIG }));
+  const dev = opts.dev ?? (await startWranglerDev({ config: POOL_BENCH_CONFIG, env: benchDevEnv() }));
   const post = async (path: string, body: unknown): Promise<any> => {
     const res = await fetch(dev.url + path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
     if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);

@@ -14,6 +14,7 @@
 // function that made them) and the share of the busy time each took.
 import { copyFileSync, rmSync, writeFileSync } from "node:fs";
 import { startWranglerDev } from "../test/helpers/wrangler-dev.ts";
+import { benchDevEnv } from "./dev-env.ts";
 import { Inspector, topSelfTime } from "./inspector.ts";
 import { snapshot } from "./snapshot.ts";
 
@@ -28,7 +29,7 @@ if (!["steps", "starts", "waits", "replay", "creates"].includes(workload)) {
 }
 
 const snap = snapshot("bench/wrangler.bench.toml");
-const dev = await startWranglerDev({ config: snap.config, cwd: snap.dir, vars: { API_TOKEN: TOKEN } });
+const dev = await startWranglerDev({ config: snap.config, cwd: snap.dir, vars: { API_TOKEN: TOKEN }, env: benchDevEnv() });
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 async function api(method: string, path: string, body?: unknown): Promise<any> {
   const res = await fetch(dev.url + path, {

@@ -33,6 +33,7 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { startWranglerDev, type DevServer } from "../test/helpers/wrangler-dev.ts";
+import { benchDevEnv } from "./dev-env.ts";
 import { Inspector } from "./inspector.ts";
 import { snapshot } from "./snapshot.ts";
 import { START_PARTS, type StartPart } from "./start-parts.ts";
@@ -107,7 +108,7 @@ let snapshotDir: string | undefined;
 let dev: DevServer | undefined;
 
 async function startServer(): Promise<DevServer> {
-  dev = await startWranglerDev({ config, vars: { API_TOKEN: TOKEN }, ...(snapshotDir !== undefined ? { cwd: snapshotDir } : {}) });
+  dev = await startWranglerDev({ config, vars: { API_TOKEN: TOKEN }, env: benchDevEnv(), ...(snapshotDir !== undefined ? { cwd: snapshotDir } : {}) });
   return dev;
 }
 
@@ -1138,6 +1139,9 @@ async function main(): Promise<number> {
   out.push("");
   out.push("Notes:");
   out.push("- Local Cloudflare Workflows are miniflare's implementation in workerd, not the production service; ours also runs on local workerd.");
+  out.push(
+    `- wrangler dev's own tracing of every invocation to a local store is ${benchDevEnv().X_LOCAL_OBSERVABILITY === "false" ? "off" : "on"} for both sides (X_LOCAL_OBSERVABILITY; see bench/dev-env.ts).`,
+  );
   out.push("- Local Workflows enforce the 10,000 steps-per-instance default (waitForEvent does not count); every scenario fits.");
   out.push("- In local workerd a run that executes step after step keeps the process busy: other requests (start responses, polls,");
   out.push("  other starts) are answered late, on both sides. Start latencies and starts/s therefore include execution time.");

@@ -22,6 +22,7 @@
 // shard running at its limit on its own machine would, to show what sharding does where the shard caps.
 import { writeFileSync } from "node:fs";
 import { startWranglerDev, type DevServer } from "../test/helpers/wrangler-dev.ts";
+import { benchDevEnv } from "./dev-env.ts";
 
 export interface ShardsBenchOptions {
   quick?: boolean;
@@ -87,7 +88,7 @@ export async function runShardsBench(opts: ShardsBenchOptions = {}): Promise<Sha
   const tag = () => `${Date.now().toString(36)}-${++tagN}`;
 
   const withDev = async <T>(vars: Record<string, string>, fn: (dev: DevServer) => Promise<T>): Promise<T> => {
-    const dev = await startWranglerDev({ config: SHARDS_BENCH_CONFIG, vars });
+    const dev = await startWranglerDev({ config: SHARDS_BENCH_CONFIG, vars, env: benchDevEnv() });
     try {
       return await fn(dev);
     } finally {

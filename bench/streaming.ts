@@ -23,6 +23,7 @@
 // id) while all 1,000 sockets stayed connected, and that a socket still answers after the wake-up.
 import { writeFileSync } from "node:fs";
 import { groupProcesses, startWranglerDev, type DevServer } from "../test/helpers/wrangler-dev.ts";
+import { benchDevEnv } from "./dev-env.ts";
 import { Inspector } from "./inspector.ts";
 
 export const STREAMING_BENCH_CONFIG = "bench/wrangler.streaming.toml";
@@ -71,7 +72,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function runStreamingBench(opts: StreamingBenchOptions = {}): Promise<StreamingBenchResult> {
   const log = opts.log ?? ((line: string) => console.log(line));
-  const dev = opts.dev ?? (await startWranglerDev({ config: STREAMING_BENCH_CONFIG, vars: { API_TOKEN: TOKEN } }));
+  const dev = opts.dev ?? (await startWranglerDev({ config: STREAMING_BENCH_CONFIG, vars: { API_TOKEN: TOKEN }, env: benchDevEnv() }));
   const api = async (method: string, path: string): Promise<any> => {
     const res = await fetch(dev.url + path, {
       method,
