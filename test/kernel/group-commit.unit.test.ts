@@ -57,4 +57,43 @@ describe("GroupCommit", () => {
     expect(results[1]!.status === "rejected" && (results[1].reason as Error).message).toBe("constraint failed");
     expect(log).toEqual(["a", "c"]);
   });
+
+  it("writes the items queued one after another for one `many` in one call, split where a write of another kind comes between", async () => {
+    const writes = new GroupCommit();
+    const calls: string[][] = [];
+    const many = (items: readonly string[]) => {
+      calls.push([...items]);
+      return items.map((i) => i.toUpperCase());
+    };
+    const answers = Promise.all([
+      writes.item(many, "a"),
+      writes.item(many, "b"),
+      writes.run(() => {
+        calls.push(["other"]);
+        return "OTHER";
+      }),
+      writes.item(many, "c"),
+      writes.item((items: readonly string[]) => items.map(() => "another many"), "d"),
+      writes.item(many, "e"),
+    ]);
+    expect(await answers).toEqual(["A", "B", "OTHER", "C", "another many", "E"]);
+    expect(calls).toEqual([["a", "b"], ["other"], ["c"], ["e"]]);
+  });
+
+  it("writes each item of a call that threw alone, so that only the item at fault fails", async () => {
+    const writes = new GroupCommit();
+    const calls: string[][] = [];
+    const many = (items: readonly string[]) => {
+      calls.push([...items]);
+      if (items.includes("bad")) throw new Error("constraint failed");
+      return items.map((i) => i.length);
+    };
+    const results = await Promise.allSettled([writes.item(many, "a"), writes.item(many, "bad"), writes.item(many, "cc")]);
+    expect(results).toEqual([
+      { status: "fulfilled", value: 1 },
+      { status: "rejected", reason: new Error("constraint failed") },
+      { status: "fulfilled", value: 2 },
+    ]);
+    expect(calls).toEqual([["a", "bad", "cc"], ["a"], ["bad"], ["cc"]]);
+  });
 });

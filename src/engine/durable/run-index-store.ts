@@ -38,18 +38,14 @@ export class RunIndexStore {
   }
 
   /**
-   * Records an entry unless a newer version is already recorded, and with it (by the schema's triggers)
-   * the run's open signal waits. One statement, so atomic without a transaction. Returns the run as the
-   * list now shows it, or null when the push was older than what is held.
+   * Records entries, each unless a newer version of its run is already recorded (or comes before it in
+   * `entries`), and with them (by the schema's triggers) the runs' open signal waits. One statement for
+   * all of them, so the lot is written or, when it fails, none: the run index writes the pushes that
+   * arrive together this way (one statement costs workerd more than the rows it writes). Returns, for
+   * each entry, the run as the list now shows it, or null when the push was older than what is held.
    */
-  upsert(e: z.output<typeof IndexEntry>): IndexedRun | null {
-    const applied = this.#sql.first(
-      `INSERT INTO runs (run_id, workflow, status, created_at, updated_at, version, workflow_version, waiting_for, completed_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, version = excluded.version,
-         workflow_version = excluded.workflow_version, waiting_for = excluded.waiting_for, completed_at = excluded.completed_at
-       WHERE excluded.version > runs.version
-       RETURNING run_id`,
+  upsert(entries: readonly z.output<typeof IndexEntry>[]): (IndexedRun | null)[] {
+    const rows = entries.map((e) => [
       e.runId,
       e.workflow,
       e.status,
@@ -59,18 +55,40 @@ export class RunIndexStore {
       e.workflowVersion,
       JSON.stringify(e.waitingFor),
       e.completedAt,
+    ]);
+    // The entries' own order (json_each's key), so that of two pushes of one run the later version lands last.
+    const applied = this.#sql.all(
+      `INSERT INTO runs (run_id, workflow, status, created_at, updated_at, version, workflow_version, waiting_for, completed_at)
+       SELECT e ->> 0, e ->> 1, e ->> 2, e ->> 3, e ->> 4, e ->> 5, e ->> 6, e ->> 7, e ->> 8
+         FROM (SELECT value AS e FROM json_each(?) ORDER BY key) WHERE true
+       ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, version = excluded.version,
+         workflow_version = excluded.workflow_version, waiting_for = excluded.waiting_for, completed_at = excluded.completed_at
+       WHERE excluded.version > runs.version
+       RETURNING run_id AS runId, version`,
+      JSON.stringify(rows),
     );
-    if (applied === undefined) return null;
-    return {
-      runId: e.runId,
-      workflow: e.workflow,
-      status: e.status,
-      createdAt: e.createdAt,
-      updatedAt: e.updatedAt,
-      version: e.workflowVersion,
-      waitingFor: e.waitingFor,
-      completedAt: e.completedAt,
-    };
+    // Which entries were written: by run and version (two pushes of one run and version write once, the first).
+    const written = new Map<string, number>();
+    for (const r of applied) {
+      const key = `${String(r.version)}:${String(r.runId)}`;
+      written.set(key, (written.get(key) ?? 0) + 1);
+    }
+    return entries.map((e) => {
+      const key = `${e.version}:${e.runId}`;
+      const left = written.get(key) ?? 0;
+      if (left === 0) return null;
+      written.set(key, left - 1);
+      return {
+        runId: e.runId,
+        workflow: e.workflow,
+        status: e.status,
+        createdAt: e.createdAt,
+        updatedAt: e.updatedAt,
+        version: e.workflowVersion,
+        waitingFor: e.waitingFor,
+        completedAt: e.completedAt,
+      };
+    });
   }
 
   /** Drops a run's entry and (by the schema's trigger) its waits; true when there was one. */

@@ -25,14 +25,18 @@ export class RunIndex extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(async () => migrate(sql, RUN_INDEX_MIGRATIONS));
   }
 
-  /** Records a run's entry unless a newer version is already recorded. Resolves once written, with others pushed meanwhile. */
+  /**
+   * Records a run's entry unless a newer version is already recorded. Resolves once written: with the
+   * entries pushed meanwhile, in one statement (see RunIndexStore.upsert).
+   */
   upsert(raw: IndexEntry): Promise<void> {
     const entry = IndexEntry.parse(raw);
-    return this.#writes.run(() => {
-      const run = this.#store.upsert(entry);
+    return this.#writes.item(this.#upsertMany, entry).then((run) => {
       if (run !== null) this.#broadcast({ type: "run", run });
     });
   }
+
+  readonly #upsertMany = (entries: readonly z.output<typeof IndexEntry>[]): (IndexedRun | null)[] => this.#store.upsert(entries);
 
   /** Drops a run's entry (its object was deleted at the end of its retention), in turn with the pushes before it. */
   remove(runId: string): Promise<void> {

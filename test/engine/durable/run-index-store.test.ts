@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { IndexEntry, IndexWait } from "../../../src/engine/durable/index-entry.ts";
 import { RUN_INDEX_MIGRATIONS } from "../../../src/engine/durable/run-index-schema.ts";
 import type { RunIndex } from "../../../src/engine/durable/run-index.ts";
+import { RunIndexStore } from "../../../src/engine/durable/run-index-store.ts";
 import { migrate, Sql, unwrap } from "../../../src/kernel/index.ts";
 
 const fresh = () => env.RUN_INDEX.getByName(`index-${crypto.randomUUID()}`);
@@ -47,6 +48,55 @@ describe("the run list", () => {
     await index.upsert(late);
     const { runs } = unwrap(await index.list({}));
     expect(runs).toEqual([{ runId: "r1", workflow: "w", status: "completed", createdAt: 1, updatedAt: 1, version: 1, waitingFor: [], completedAt: 900 }]);
+  });
+
+  it("writes many entries in one statement and says, entry by entry, which it recorded", async () => {
+    const index = fresh();
+    const answers = await runInDurableObject(index, (_instance, state) => {
+      const sql = new Sql(state.storage);
+      let statements = 0;
+      const counted = new Proxy(sql, {
+        get: (target, key) => {
+          const value = Reflect.get(target, key, target) as unknown;
+          if (typeof value !== "function") return value;
+          return (...args: unknown[]) => {
+            statements++;
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+      const store = new RunIndexStore(counted);
+      const r1 = {
+        runId: "r1",
+        workflow: "w",
+        status: "running",
+        createdAt: 1,
+        updatedAt: 1,
+        version: 5,
+        workflowVersion: 1,
+        waitingFor: [] as IndexWait[],
+        completedAt: null as number | null,
+      };
+      const recorded = store.upsert([
+        r1,
+        { ...r1, status: "completed", version: 7, completedAt: 9 },
+        { ...r1, version: 6 },
+        { ...r1, runId: "r2" },
+        { ...r1, runId: "r2" },
+      ]);
+      return {
+        recorded: recorded.map((r) => r && `${r.runId} ${r.status}`),
+        statements,
+        rows: state.storage.sql.exec("SELECT run_id, status, version FROM runs ORDER BY run_id").toArray(),
+      };
+    });
+    // The late version 6 and the second push of r2 at the same version are refused; the rest are recorded, in order.
+    expect(answers.recorded).toEqual(["r1 running", "r1 completed", null, "r2 running", null]);
+    expect(answers.statements).toBe(1);
+    expect(answers.rows).toEqual([
+      { run_id: "r1", status: "completed", version: 7 },
+      { run_id: "r2", status: "running", version: 5 },
+    ]);
   });
 
   it("finds runs by a case-sensitive prefix of their id, with the other filters and the cursor", async () => {

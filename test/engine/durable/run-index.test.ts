@@ -108,6 +108,31 @@ describe("RunIndex", () => {
     });
   });
 
+  it("writes the pushes of one batch together and keeps, of each run, the newest version pushed", async () => {
+    const index = fresh();
+    await runInDurableObject(index, async (instance: RunIndex, state) => {
+      const rows = (query: string) => state.storage.sql.exec(query).toArray();
+      const r1 = entry("r1", "a", "running", 1, 2);
+      const waiting: IndexEntry = {
+        ...r1,
+        status: "waiting",
+        version: 3,
+        waitingFor: [{ seq: 0, kind: "signal", signal: "approve", timeoutAt: null, since: 5 }],
+      };
+      // In one batch: r1 at version 2, then 3 (it waits for a signal), then 2 again (late), and r2.
+      await Promise.all([instance.upsert(r1), instance.upsert(waiting), instance.upsert(r1), instance.upsert(entry("r2", "b", "completed", 1))]);
+      expect(rows("SELECT run_id, status, version FROM runs ORDER BY run_id")).toEqual([
+        { run_id: "r1", status: "waiting", version: 3 },
+        { run_id: "r2", status: "completed", version: 1 },
+      ]);
+      expect(rows("SELECT run_id, seq, signal FROM signal_waits")).toEqual([{ run_id: "r1", seq: 0, signal: "approve" }]);
+      expect(rows("SELECT workflow, status, count FROM run_counts WHERE count > 0 ORDER BY workflow")).toEqual([
+        { workflow: "a", status: "waiting", count: 1 },
+        { workflow: "b", status: "completed", count: 1 },
+      ]);
+    });
+  });
+
   it("migrates an index of schema 1 in place: its runs kept, on workflow version 1", async () => {
     const index = fresh();
     await runInDurableObject(index, (_instance, state) => {
