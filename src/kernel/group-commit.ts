@@ -6,7 +6,7 @@
 // fails alone: the others in its batch run, and commit, as if it had not been there.
 //
 // Writes of one kind can go further and share a statement (`item`): the items queued one after another
-// for the same `write` are written by one call of it, which takes them all.
+// for the same `many` are written by one call of it, which takes them all.
 
 /** The most writes one turn runs: a larger batch is run as soon as it is full, so no turn holds the object for long. */
 const MAX_BATCH = 256;
