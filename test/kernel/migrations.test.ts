@@ -54,9 +54,13 @@ describe("migrate", () => {
   });
 });
 
-/** Everything SQLite knows of a schema: its objects as created, and every table's columns and indexes. */
+/**
+ * Everything SQLite knows of a schema: its objects as created, and every table's columns and indexes.
+ * Not sqlite_sequence: SQLite creates it for the first AUTOINCREMENT table and never drops it, so an
+ * object migrated step by step past a migration that dropped AUTOINCREMENT keeps it, empty.
+ */
 function schemaOf(sql: Sql) {
-  const objects = sql.all("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE '_cf_%' ORDER BY type, name");
+  const objects = sql.all("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE '_cf_%' AND name <> 'sqlite_sequence' ORDER BY type, name");
   const tables = objects.filter((o) => o.type === "table").map((o) => String(o.name));
   return {
     objects,
