@@ -4,7 +4,8 @@
 /**
  * Migration 10's views of the steps table, through which RunStore journals a step and its events in
  * one statement (see migration 10). Migration 12 drops them while it rebuilds the tables they write
- * and creates them again as they were.
+ * and creates them again as they were. Part of two shipped migrations: never edit it; views that
+ * change are a new migration that drops these and creates its own.
  */
 const STEP_VIEWS = `
   CREATE VIEW step_inserts AS
