@@ -3,7 +3,7 @@
 import { issueDetails, mintId, SerializedError, sha256Hex, StepwiseError, unwrap } from "../kernel/index.ts";
 import type { DefinitionLike, FunctionReference } from "./workflow-api.ts";
 import { functionName, type Registry } from "./registry.ts";
-import { RUN_ID_PATTERN, type OnCompleteRef, type RestartInput, type RestartResult, type StartResult } from "./durable/run-rpc.ts";
+import { RUN_ID_PATTERN, type DescribeOptions, type OnCompleteRef, type RestartInput, type RestartResult, type StartResult } from "./durable/run-rpc.ts";
 import type { RunView } from "./durable/run-view.ts";
 import type { InboxPage, InboxQuery, ListQuery, RunPage } from "./durable/index-entry.ts";
 import type { RunTimeline, StepDetail, TimelineQuery } from "./durable/run-timeline.ts";
@@ -21,7 +21,8 @@ export interface StepwiseClient {
     args: unknown,
     opts?: { runId?: string; idempotencyKey?: string; onComplete?: OnCompleteRef; version?: number; retentionDays?: number },
   ): Promise<StartResult>;
-  getRun(runId: string, opts?: { steps?: "all" | "none" }): Promise<RunView>;
+  /** A run as clients see it; with `waitMs` (at most 60,000), the answer waits for the run to end or that long, whichever is first. */
+  getRun(runId: string, opts?: DescribeOptions): Promise<RunView>;
   /**
    * Delivers a signal (its payload may not be `null`). With `idempotencyKey`, a repeat with the same
    * name and payload is a duplicate and another name or payload a conflict; with `onceKey`, only the

@@ -35,7 +35,7 @@ export type { RunEvent } from "./durable/run-store.ts";
 export { RunIndex, type LiveFrame } from "./durable/run-index.ts";
 export { IndexWait, RUN_ID_PREFIX_PATTERN, type IndexedRun, type InboxPage, type InboxWait, type RunCount, type RunPage } from "./durable/index-entry.ts";
 export { createClient, newRunId, type StepwiseClient } from "./client.ts";
-export { OnCompleteRef, RUN_ID_PATTERN, RunCompletion, SIGNAL_NAME_PATTERN } from "./durable/run-rpc.ts";
+export { MAX_WAIT_MS, OnCompleteRef, RUN_ID_PATTERN, RunCompletion, SIGNAL_NAME_PATTERN, type DescribeOptions } from "./durable/run-rpc.ts";
 export type { RunView, StepView, WaitingFor } from "./durable/run-view.ts";
 export type { RunTimeline, StepDetail, TimelineQuery, TimelineStep } from "./durable/run-timeline.ts";
 export type { AttemptOutcome, AttemptSpan } from "./core/attempt-history.ts";

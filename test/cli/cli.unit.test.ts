@@ -279,12 +279,29 @@ describe("following events", () => {
     expect(r).toMatchObject({ code: 0, out: "" });
   });
 
-  it("start --wait prints the result once the run ends", async () => {
+  it("start --wait asks with held reads until the run ends, past a 5xx, and prints the result", async () => {
+    const answers = [
+      () => json({ runId: "run_1", status: "running", completedAt: null }),
+      () => problem(503, "internal", "the object restarted"),
+      () => json({ runId: "run_1", status: "completed", createdAt: 0, updatedAt: 1200, completedAt: 1200, result: { hi: "Ada" } }),
+    ];
     const r = await cli(["start", "greet", "--wait"], {
       "POST /api/workflows/greet/runs": () => json({ runId: "run_1", status: "running" }, 201),
-      "GET /api/runs/run_1/events": () => sse({ seq: 1, type: "run.finished", data: { status: "completed" } }),
-      "GET /api/runs/run_1": () => json({ runId: "run_1", status: "completed", createdAt: 0, updatedAt: 1200, completedAt: 1200, result: { hi: "Ada" } }),
+      "GET /api/runs/run_1": () => answers.shift()!(),
     });
     expect(r).toMatchObject({ code: 0, out: 'Started run_1 (greet)\nrun_1 completed after 1.2 s\nresult  {"hi":"Ada"}' });
+    const reads = r.requests.filter((q) => q.method === "GET");
+    expect(reads.map((q) => new URL(q.url).search)).toEqual(["?steps=none&wait=60", "?steps=none&wait=60", "?steps=none&wait=60"]);
+    expect(answers).toEqual([]);
+    expect(r.sleeps).toEqual([500]);
+  });
+
+  it("start --wait stops at a refusal of its read", async () => {
+    const r = await cli(["start", "greet", "--wait"], {
+      "POST /api/workflows/greet/runs": () => json({ runId: "run_1", status: "running" }, 201),
+      "GET /api/runs/run_1": () => problem(404, "run.not_found", "no such run"),
+    });
+    expect(r.code).toBe(1);
+    expect(r.requests.filter((q) => q.method === "GET")).toHaveLength(1);
   });
 });

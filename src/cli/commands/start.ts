@@ -1,11 +1,15 @@
-// `stepwise start <workflow>`: starts a run and prints its id; with --wait, follows its events until it
-// ends and prints its result or error (exit 0 completed, 5 failed, 6 canceled).
-import { send } from "../api.ts";
+// `stepwise start <workflow>`: starts a run and prints its id; with --wait, waits until it ends (a status
+// read the server holds until then, a minute at a time) and prints its result or error (exit 0 completed,
+// 5 failed, 6 canceled).
+import { type RunView, send } from "../api.ts";
 import { intArgument, jsonArgument } from "../args.ts";
-import { followEvents } from "../event-stream.ts";
-import { EXIT, exitForRunStatus } from "../exit-codes.ts";
+import { CliError, EXIT, exitForRunStatus } from "../exit-codes.ts";
 import { formatOutcome } from "../format-run.ts";
-import { arg, type Command, print, stringOption } from "./command.ts";
+import { arg, type Command, type Context, print, stringOption } from "./command.ts";
+
+/** Held reads in a row that may fail (the server or the run object restarting) before --wait gives up, and the pause after each. */
+const MAX_FAILED_READS = 10;
+const RETRY_MS = 500;
 
 export const start: Command = {
   name: "start",
@@ -41,9 +45,24 @@ export const start: Command = {
       ctx.out(started);
       ctx.err("Waiting for it to end (Ctrl-C stops waiting, not the run)...");
     }
-    await followEvents({ conn: ctx.conn, api: ctx.api, runId: body.runId, after: 0, onEvent: () => {}, sleep: ctx.sleep });
-    const { body: run } = await send(ctx.conn, ctx.api.runs[":runId"].$get({ param: { runId: body.runId }, query: { steps: "none" } }));
+    const run = await untilEnded(ctx, body.runId);
     print(ctx, run, () => formatOutcome(run));
     return exitForRunStatus(run.status) ?? EXIT.ok;
   },
 };
+
+/** The run once it has ended: each read is held by the server until then or for a minute (?wait=60), and asked again. */
+async function untilEnded(ctx: Context, runId: string): Promise<RunView> {
+  let failed = 0;
+  for (;;) {
+    try {
+      const { body } = await send(ctx.conn, ctx.api.runs[":runId"].$get({ param: { runId }, query: { steps: "none", wait: 60 } }));
+      if (body.completedAt !== null) return body;
+      failed = 0;
+    } catch (err) {
+      // A read cut short (no answer, or a 5xx) is asked again after a pause; a refusal (4xx) ends the wait.
+      if (!(err instanceof CliError) || err.exit !== EXIT.unreachable || ++failed >= MAX_FAILED_READS) throw err;
+      await ctx.sleep(RETRY_MS);
+    }
+  }
+}

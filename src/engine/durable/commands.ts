@@ -22,7 +22,7 @@ import type { Finishing } from "./finishing.ts";
 import { indexShardFor } from "./index-shards.ts";
 import type { FlowLines } from "./flow-lines.ts";
 import type { RunHistory } from "../history.ts";
-import { ChildCancel, SIGNAL_NAME_PATTERN, StartInput, type StartResult } from "./run-rpc.ts";
+import { ChildCancel, type DescribeOptions, MAX_WAIT_MS, SIGNAL_NAME_PATTERN, StartInput, type StartResult } from "./run-rpc.ts";
 import { runHistory } from "./run-history.ts";
 import { daysToMs, type RunState } from "./run-state.ts";
 import type { NewRun, RunRecord } from "./run-store.ts";
@@ -126,18 +126,22 @@ export class Commands {
     return ok(result);
   }
 
-  async describe(opts: { steps?: "all" | "none" } = {}): Promise<RpcResult<RunView>> {
+  /** The run as clients see it; see DescribeOptions for `waitMs`. */
+  async describe(opts: DescribeOptions = {}): Promise<RpcResult<RunView>> {
     const state = this.#state;
-    const run = state.run;
-    if (run === undefined) return fail("run.not_found", "no such run");
+    if (state.run === undefined) return fail("run.not_found", "no such run");
     this.#live();
+    if (opts.waitMs !== undefined) await state.untilEnded(Math.min(opts.waitMs, MAX_WAIT_MS));
+    const run = state.run;
+    // A run's retention may end at its end (retentionDays 0): its object is then emptied before a waiter reads it.
+    if (run === undefined) return fail("run.not_found", "no such run");
     const extra: Parameters<typeof buildRunView>[2] = {
       stepCount: state.store.stepCount(),
       usage: state.store.usage.total(),
       stats: { replayedSteps: state.execution?.replayedSteps ?? null, replayMs: state.replayMs },
     };
     if (opts.steps !== "none") extra.steps = state.store.allSteps();
-    const view = buildRunView(state.run ?? run, run.status === "running" ? state.store.openSteps() : [], extra);
+    const view = buildRunView(run, run.status === "running" ? state.store.openSteps() : [], extra);
     if (this.#lines.waiting()) {
       const place = await this.#lines.place();
       if (place !== undefined) view.queue = place;

@@ -98,6 +98,7 @@ export class Finishing {
       this.#lines.onEnd(now);
     });
     state.reload();
+    state.ended();
     // From the run row already in memory: no extra read. A restarted run counts from its own start.
     log.info("run finished", {
       runId: state.run?.runId,

@@ -5,7 +5,7 @@ import { objectClock, systemClock, type Clock } from "../../kernel/index.ts";
 import type { Registry } from "../registry.ts";
 import type { SignalOptions } from "./commands.ts";
 import { RunHost, type RunActivity, type RunInternals } from "./run-host.ts";
-import type { AdoptInput, ChildCancel, Outcome, RestartInput, StartInput } from "./run-rpc.ts";
+import type { AdoptInput, ChildCancel, DescribeOptions, Outcome, RestartInput, StartInput } from "./run-rpc.ts";
 import type { TimelineQuery } from "./run-timeline.ts";
 import type { AdmitInput, FlowGates } from "../flow.ts";
 export { RunIndex } from "./run-index.ts";
@@ -56,7 +56,7 @@ export function createRunObject(registry: Registry, opts: RunObjectOptions = {})
       return this.#host.commands.start(input);
     }
 
-    describe(opts: { steps?: "all" | "none" } = {}) {
+    describe(opts: DescribeOptions = {}) {
       return this.#host.commands.describe(opts);
     }
 

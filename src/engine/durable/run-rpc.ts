@@ -27,6 +27,18 @@ export type RunCompletion = z.infer<typeof RunCompletion>;
 export const RUN_ID_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9_.:-]{0,199}$/;
 export const SIGNAL_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,100}$/;
 
+/** The longest a status read waits for its run to end (`describe`'s `waitMs`, the API's `?wait=`). */
+export const MAX_WAIT_MS = 60_000;
+
+/**
+ * A status read: `steps: "none"` leaves the journal out; with `waitMs`, the answer comes once the run
+ * has ended (completed, failed or canceled) or that long has passed, whichever is first (at most MAX_WAIT_MS).
+ */
+export interface DescribeOptions {
+  steps?: "all" | "none";
+  waitMs?: number;
+}
+
 export const StartInput = z.object({
   runId: z.string().regex(RUN_ID_PATTERN),
   workflow: z.string(),

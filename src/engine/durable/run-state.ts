@@ -36,6 +36,8 @@ export class RunState {
   replayMs: number | null = null;
   /** The lines of workflows with flow control (undefined: the deployment gave none). */
   readonly gates: FlowGates | undefined;
+  /** What untilEnded callers are waiting on: each resolves its caller's wait (see ended). */
+  readonly #endWaiters = new Set<() => void>();
 
   constructor(ctx: DurableObjectState, env: Env, registry: Registry, clock: Clock, gates?: FlowGates) {
     this.gates = gates;
@@ -81,6 +83,29 @@ export class RunState {
     if (run.status !== "running") return { status: run.status, waitingFor: [] };
     const open = this.store.openSteps();
     return { status: liveRunStatus(run, open), waitingFor: indexWaits(open) };
+  }
+
+  /**
+   * Resolves when the run ends (completed, failed or canceled) or after `ms`, whichever comes first; at
+   * once for a run that has ended or was never started here. A wait in memory: a restart of the object
+   * ends it with the call.
+   */
+  untilEnded(ms: number): Promise<void> {
+    if (this.run === undefined || this.run.status !== "running" || ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#endWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#endWaiters.add(done);
+    });
+  }
+
+  /** The run has ended (its row says so): every untilEnded resolves. */
+  ended(): void {
+    for (const done of [...this.#endWaiters]) done();
   }
 
   /** How the run ended; undefined while it runs. */

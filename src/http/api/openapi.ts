@@ -138,7 +138,7 @@ export const OPERATIONS: Operation[] = [
   {
     method: "get",
     path: "/api/runs/{runId}",
-    summary: "Read a run: status, args, result or error, journal, what it waits for",
+    summary: "Read a run: status, args, result or error, journal, what it waits for; with ?wait=<seconds>, once it has ended (or the wait is over)",
     params: { runId: "run id" },
     query: RunQuery,
     responses: { 200: { description: "the run", schema: RunView }, ...problems(400, 401, 404) },

@@ -56,8 +56,9 @@ export function runRoutes(registry: Registry) {
         return createClient(c.env, registry).liveRuns(c.req.raw);
       })
       .get("/runs/:runId", params(z.object({ runId: RunId })), query(RunQuery), async (c) => {
-        const { steps } = c.req.valid("query");
-        return c.json(await createClient(c.env, registry).getRun(c.req.valid("param").runId, { steps }));
+        const { steps, wait } = c.req.valid("query");
+        const opts = wait === undefined ? { steps } : { steps, waitMs: Math.round(wait * 1000) };
+        return c.json(await createClient(c.env, registry).getRun(c.req.valid("param").runId, opts));
       })
       .get("/runs/:runId/timeline", params(z.object({ runId: RunId })), query(TimelineQuery), async (c) => {
         return c.json(await createClient(c.env, registry).getTimeline(c.req.valid("param").runId, c.req.valid("query")));

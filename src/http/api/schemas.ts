@@ -1,7 +1,16 @@
 // The API's request and response schemas: the routes validate with these and the OpenAPI document is
 // generated from these, so the two cannot drift apart.
 import { z } from "zod";
-import { IndexWait, RUN_ID_PATTERN, RUN_ID_PREFIX_PATTERN, RunHistory, SIGNAL_NAME_PATTERN, TokenUsage, WORKFLOW_NAME_PATTERN } from "../../engine/index.ts";
+import {
+  IndexWait,
+  MAX_WAIT_MS,
+  RUN_ID_PATTERN,
+  RUN_ID_PREFIX_PATTERN,
+  RunHistory,
+  SIGNAL_NAME_PATTERN,
+  TokenUsage,
+  WORKFLOW_NAME_PATTERN,
+} from "../../engine/index.ts";
 
 export const Problem = z.object({
   type: z.string(),
@@ -51,7 +60,18 @@ export const SignalBody = z.object({
 });
 export const SignalResponse = z.object({ accepted: z.literal(true), signalId: z.number().int(), duplicate: z.boolean() });
 
-export const RunQuery = z.object({ steps: z.enum(["all", "none"]).default("all").describe("none leaves the journal out") });
+export const RunQuery = z.object({
+  steps: z.enum(["all", "none"]).default("all").describe("none leaves the journal out"),
+  wait: z.coerce
+    .number()
+    .min(0)
+    .max(MAX_WAIT_MS / 1000)
+    .optional()
+    .describe(
+      `Seconds (at most ${MAX_WAIT_MS / 1000}; fractions allowed) to hold the answer until the run has ended (completed, failed or canceled). ` +
+        "The answer is the run as it is then, ended or not: ask again while it runs",
+    ),
+});
 
 const Status = z.enum(["queued", "running", "sleeping", "waiting", "paused", "completed", "failed", "canceled"]);
 
