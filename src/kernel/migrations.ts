@@ -48,12 +48,15 @@ export function probeSchema(sql: Sql): SchemaProbe {
  * Applies `migrations` past the stored schema version, each with its version bump in one transaction.
  * Call it under blockConcurrencyWhile (the constructor), so no request sees a half-migrated object.
  * Never edit or reorder a shipped migration: append one. `probe`: what probeSchema read of this object,
- * with nothing written since, so that a new object is not read again. True when the object held no
- * table before: it now holds the schema and only the rows the migrations insert.
+ * with nothing written since, so that a new object is not read again. `lazy`: tables the script of new
+ * objects leaves out, with their indexes and triggers, which their owner creates at its first write (the
+ * same list for every call with these migrations: the script is kept per list). True when the object
+ * held no table before: it now holds the schema, perhaps without the `lazy` tables, and only the rows
+ * the migrations insert.
  * @example
  * void ctx.blockConcurrencyWhile(async () => migrate(new Sql(ctx.storage), MIGRATIONS));
  */
-export function migrate(sql: Sql, migrations: readonly string[], probe?: SchemaProbe): boolean {
+export function migrate(sql: Sql, migrations: readonly string[], probe?: SchemaProbe, lazy: readonly string[] = []): boolean {
   const script = probe?.empty === true && !probe.migrated ? snapshots.get(migrations) : undefined;
   if (typeof script === "string") {
     // The whole creation in one statement: the schema, the runner's table and the version.
@@ -81,7 +84,7 @@ export function migrate(sql: Sql, migrations: readonly string[], probe?: SchemaP
       setVersion(sql, v + 1);
     });
   }
-  if (empty && !snapshots.has(migrations)) snapshots.set(migrations, schemaScript(sql));
+  if (empty && !snapshots.has(migrations)) snapshots.set(migrations, schemaScript(sql, lazy));
   return empty;
 }
 
@@ -96,10 +99,13 @@ function setVersion(sql: Sql, version: number): void {
 
 /**
  * This object's schema as one script, in the order it was created (tables before their indexes and
- * triggers); null when a table holds rows, which a script would not recreate.
+ * triggers), without the `lazy` tables and what belongs to them; null when a table holds rows, which a
+ * script would not recreate.
  */
-function schemaScript(sql: Sql): string | null {
-  const objects = sql.all(`SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND ${OWN_OBJECTS} ORDER BY rowid`);
+function schemaScript(sql: Sql, lazy: readonly string[]): string | null {
+  const objects = sql
+    .all(`SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL AND ${OWN_OBJECTS} ORDER BY rowid`)
+    .filter((o) => !lazy.includes(String(o.tbl_name)));
   for (const o of objects) {
     if (o.type === "table" && sql.first(`SELECT 1 FROM "${String(o.name).replaceAll('"', '""')}" LIMIT 1`) !== undefined) return null;
   }

@@ -10,7 +10,7 @@ import { THREAD_MIGRATIONS } from "../../src/agents/durable/thread-schema.ts";
 import { ACTION_RUN_MIGRATIONS } from "../../src/components/action-run/schema.ts";
 import { WORKPOOL_MIGRATIONS } from "../../src/components/workpool/schema.ts";
 import { RUN_INDEX_MIGRATIONS } from "../../src/engine/durable/run-index-schema.ts";
-import { MIGRATIONS } from "../../src/engine/durable/schema.ts";
+import { LAZY_TABLES, MIGRATIONS } from "../../src/engine/durable/schema.ts";
 import { migrate, probeSchema, schemaSnapshot, Sql } from "../../src/kernel/index.ts";
 import { SCHEDULE_MIGRATIONS } from "../../src/triggers/schedules/schema.ts";
 
@@ -94,6 +94,30 @@ describe("a new object's schema", () => {
       expect(first.objects.length).toBeGreaterThan(1);
     });
   }
+
+  it("leaves lazy tables and what belongs to them out of the script; made from their own text, the schema is the first object's", async () => {
+    const list = [...MIGRATIONS];
+    const lazy = Object.keys(LAZY_TABLES);
+    // SQLite keeps each statement's text as written: compared without its layout.
+    const normalized = (schema: ReturnType<typeof schemaOf>) => ({
+      ...schema,
+      objects: schema.objects.map((o) => ({ ...o, sql: String(o.sql ?? "").replace(/\s+/g, " ") })),
+    });
+    const first = await runInDurableObject(scratch(), (_i, state) => {
+      const sql = new Sql(state.storage);
+      expect(migrate(sql, list, probeSchema(sql), lazy)).toBe(true);
+      return normalized(schemaOf(sql));
+    });
+    for (const table of lazy) expect(schemaSnapshot(list)).not.toMatch(new RegExp(`\\b${table}\\b`));
+    await runInDurableObject(scratch(), (_i, state) => {
+      const sql = new Sql(state.storage);
+      expect(migrate(sql, list, probeSchema(sql), lazy)).toBe(true);
+      const tables = sql.all("SELECT name FROM sqlite_master WHERE type = 'table'").map((r) => String(r.name));
+      expect(tables.filter((t) => lazy.includes(t))).toEqual([]);
+      for (const ddl of Object.values(LAZY_TABLES)) sql.exec(ddl);
+      expect(normalized(schemaOf(sql))).toEqual(first);
+    });
+  });
 
   it("creates an object that probeSchema found empty with one statement: the same schema and version", async () => {
     const list = [...MIGRATIONS];

@@ -4,7 +4,8 @@ import { z } from "zod";
 import { migrate, probeSchema, Sql, type IssueDetail, type SchemaProbe, type SqlRow, type SqlValue } from "../../kernel/index.ts";
 import { parseJournalRow, StepRecord, TimerKind, type JournalEntry, type NewStep, type StepPatch, type StepStatus } from "../core/journal.ts";
 import type { StepWrite } from "../core/step-machine.ts";
-import { MIGRATIONS } from "./schema.ts";
+import { LazyTables } from "./lazy-tables.ts";
+import { LAZY_TABLES, MIGRATIONS } from "./schema.ts";
 import { UsageStore } from "./usage-store.ts";
 
 export const RunStatus = z.enum(["running", "completed", "failed", "canceled"]);
@@ -146,6 +147,9 @@ const DEFERRED_TURNS = 16;
 /** How many promise turns after a write the store still counts it as this turn's (see RunStore.#gateHeld). */
 const GATE_TURNS = 32;
 
+/** What RunStore.migrate's script of a new object leaves out (see LAZY_TABLES). */
+const LAZY_NAMES = Object.keys(LAZY_TABLES);
+
 /** The statuses a step does not leave: a step in any other is open (see RunStore.openSteps). */
 const SETTLED = new Set<StepStatus>(["completed", "failed", "canceled", "abandoned"]);
 
@@ -184,6 +188,8 @@ export class RunStore {
   readonly #sql: Sql;
   /** Token usage: what attempts reported, and the answers of step.usage(). */
   readonly usage: UsageStore;
+  /** The tables a new object is created without, each made at its first write (schema.ts, LAZY_TABLES). */
+  readonly #lazy: LazyTables;
   /**
    * The steps that have not settled, by seq, as their rows are (or will be, for a deferred start): those
    * this instance journaled, and every other once #openKnown. A status change then needs no read of the
@@ -242,7 +248,8 @@ export class RunStore {
     this.#storage = storage;
     this.#sql = new Sql(storage, { before: () => this.#beforeStatement() });
     this.#direct = new Sql(storage);
-    this.usage = new UsageStore(this.#sql);
+    this.#lazy = new LazyTables(this.#sql);
+    this.usage = new UsageStore(this.#sql, this.#lazy);
   }
 
   /** Whether a run was ever inserted here (the schema exists). Creates nothing. */
@@ -254,7 +261,7 @@ export class RunStore {
   /** Brings the schema up to date, once per instance. Of an object it creates, the store knows what is empty and every timer. */
   migrate(): void {
     if (this.#migrated) return;
-    const created = migrate(this.#sql, MIGRATIONS, this.#probe ?? undefined);
+    const created = migrate(this.#sql, MIGRATIONS, this.#probe ?? undefined, LAZY_NAMES);
     this.#probe = null;
     this.#migrated = true;
     if (created) {
@@ -263,6 +270,7 @@ export class RunStore {
       this.#empty.add("signals").add("child_cancels");
       this.#timers = new Map();
       this.usage.created();
+      this.#lazy.created();
     }
   }
 
@@ -272,8 +280,9 @@ export class RunStore {
     try {
       return this.#storage.transactionSync(fn);
     } catch (err) {
-      // Rolled back: what the open steps, the count and the timers learned inside may not have happened.
+      // Rolled back: what the open steps, the count, the timers and the tables learned inside may not have happened.
       this.#forgetOpen();
+      this.#lazy.forget();
       this.#stepCount = null;
       this.#timers = null;
       throw err;
@@ -388,6 +397,7 @@ export class RunStore {
     this.#probe = null;
     this.#migrated = false;
     this.#empty.clear();
+    this.#lazy.forget();
     this.#timers = null;
     await this.#storage.deleteAlarm();
     await this.#storage.deleteAll();
@@ -683,12 +693,13 @@ export class RunStore {
   // -- step.patched ------------------------------------------------------------------------------
 
   getPatch(changeId: string): PatchRecord | undefined {
-    const row = this.#all("SELECT change_id AS changeId, value, seq, at FROM patches WHERE change_id = ?", changeId)[0];
+    const row = this.#lazy.read("patches", [], () => this.#all("SELECT change_id AS changeId, value, seq, at FROM patches WHERE change_id = ?", changeId))[0];
     return row === undefined ? undefined : PatchRecord.parse({ ...row, value: row.value === 1 });
   }
 
   /** Journals the answer of `step.patched(changeId)`, first asked before step `seq`. */
   insertPatch(p: PatchRecord): void {
+    this.#lazy.ensure("patches");
     this.#exec(
       "INSERT INTO patches (change_id, value, seq, at) VALUES (?, ?, ?, ?) ON CONFLICT (change_id) DO NOTHING",
       p.changeId,
@@ -700,16 +711,16 @@ export class RunStore {
 
   /** The answers journaled before step `seq` (a restart from `seq` keeps them). */
   patchesBefore(seq: number): PatchRecord[] {
-    return this.#all("SELECT change_id AS changeId, value, seq, at FROM patches WHERE seq < ? ORDER BY seq, change_id", seq).map((r) =>
-      PatchRecord.parse({ ...r, value: r.value === 1 }),
+    const rows = this.#lazy.read("patches", [], () =>
+      this.#all("SELECT change_id AS changeId, value, seq, at FROM patches WHERE seq < ? ORDER BY seq, change_id", seq),
     );
+    return rows.map((r) => PatchRecord.parse({ ...r, value: r.value === 1 }));
   }
 
   /** Every journaled answer of step.patched, in the order they were first asked (a history export). */
   allPatches(): PatchRecord[] {
-    return this.#all("SELECT change_id AS changeId, value, seq, at FROM patches ORDER BY seq, change_id").map((r) =>
-      PatchRecord.parse({ ...r, value: r.value === 1 }),
-    );
+    const rows = this.#lazy.read("patches", [], () => this.#all("SELECT change_id AS changeId, value, seq, at FROM patches ORDER BY seq, change_id"));
+    return rows.map((r) => PatchRecord.parse({ ...r, value: r.value === 1 }));
   }
 
   // -- events ----------------------------------------------------------------------------------
@@ -977,14 +988,14 @@ export class RunStore {
 
   /** The signal already delivered under this once-only key, if any, with its name and payload. */
   signalForKey(key: string): { signalId: number; at: number; name: string; payload: string | null } | undefined {
-    const row = this.#all(
-      "SELECT k.signal_id AS signalId, k.at, s.name, s.payload FROM signal_keys k JOIN signals s ON s.id = k.signal_id WHERE k.key = ?",
-      key,
+    const row = this.#lazy.read("signal_keys", [], () =>
+      this.#all("SELECT k.signal_id AS signalId, k.at, s.name, s.payload FROM signal_keys k JOIN signals s ON s.id = k.signal_id WHERE k.key = ?", key),
     )[0];
     return row === undefined ? undefined : z.object({ signalId: z.number(), at: z.number(), name: z.string(), payload: z.string().nullable() }).parse(row);
   }
 
   rememberSignalKey(key: string, signalId: number, now: number): void {
+    this.#lazy.ensure("signal_keys");
     this.#exec("INSERT INTO signal_keys (key, signal_id, at) VALUES (?, ?, ?)", key, signalId, now);
   }
 
@@ -992,6 +1003,7 @@ export class RunStore {
 
   addChildCancel(c: { runId: string; workflow: string; args: string | null; parentSeq: number }): void {
     this.#empty.delete("child_cancels");
+    this.#lazy.ensure("child_cancels");
     this.#exec(
       "INSERT INTO child_cancels (run_id, workflow, args, parent_seq) VALUES (?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING",
       c.runId,
@@ -1003,13 +1015,14 @@ export class RunStore {
 
   childCancels(): { runId: string; workflow: string; args: string | null; parentSeq: number }[] {
     if (this.#empty.has("child_cancels")) return [];
-    return this.#all("SELECT run_id AS runId, workflow, args, parent_seq AS parentSeq FROM child_cancels ORDER BY run_id").map((r) =>
-      z.object({ runId: z.string(), workflow: z.string(), args: z.string().nullable(), parentSeq: z.number() }).parse(r),
+    const rows = this.#lazy.read("child_cancels", [], () =>
+      this.#all("SELECT run_id AS runId, workflow, args, parent_seq AS parentSeq FROM child_cancels ORDER BY run_id"),
     );
+    return rows.map((r) => z.object({ runId: z.string(), workflow: z.string(), args: z.string().nullable(), parentSeq: z.number() }).parse(r));
   }
 
   deleteChildCancel(runId: string): void {
-    this.#exec("DELETE FROM child_cancels WHERE run_id = ?", runId);
+    this.#lazy.read("child_cancels", undefined, () => this.#exec("DELETE FROM child_cancels WHERE run_id = ?", runId));
   }
 
   pendingSignalCount(): number {

@@ -243,3 +243,49 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX signals_pending ON signals (name, id) WHERE consumed_seq IS NULL;
   ` + STEP_VIEWS,
 ];
+
+/**
+ * Tables few runs write (once-only signal keys, cancels owed to children, `step.patched` answers, token
+ * usage and its reads), with their text as the migrations leave it. A new run object is created without
+ * them (RunStore.migrate): they were a third of a short run's file and most of the schema's creation
+ * cost that a start pays for nothing. RunStore creates each at its first write (LazyTables), and a read
+ * of one that does not exist finds no rows. Objects migrated step by step have them all. A migration that
+ * changes one of these tables changes its text here too, and copes with objects that do not have it.
+ */
+export const LAZY_TABLES = {
+  signal_keys: `CREATE TABLE signal_keys (
+    key TEXT PRIMARY KEY,
+    signal_id INTEGER NOT NULL,
+    at INTEGER NOT NULL
+  )`,
+  child_cancels: `CREATE TABLE child_cancels (
+    run_id TEXT PRIMARY KEY,
+    workflow TEXT NOT NULL,
+    args TEXT,
+    parent_seq INTEGER NOT NULL
+  )`,
+  patches: `CREATE TABLE patches (
+    change_id TEXT PRIMARY KEY,
+    value INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    at INTEGER NOT NULL
+  )`,
+  step_usage: `CREATE TABLE step_usage (
+    seq INTEGER NOT NULL,
+    usage_key TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    model TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    total_tokens INTEGER NOT NULL,
+    PRIMARY KEY (seq, usage_key, attempt, model, provider)
+  ) WITHOUT ROWID`,
+  usage_reads: `CREATE TABLE usage_reads (
+    seq INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    usage TEXT NOT NULL,
+    PRIMARY KEY (seq, n)
+  ) WITHOUT ROWID`,
+} as const;
+export type LazyTable = keyof typeof LAZY_TABLES;
