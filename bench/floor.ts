@@ -21,7 +21,7 @@
 // StartWorkObject is the one exception: it takes the run object's schema (its migrations, through the
 // kernel's runner), which is SQL text and not engine code, to measure what a start costs in storage alone.
 import { DurableObject } from "cloudflare:workers";
-import { MIGRATIONS } from "../src/engine/durable/schema.ts";
+import { CREATED_LATER, MIGRATIONS } from "../src/engine/durable/schema.ts";
 import { migrate, probeSchema } from "../src/kernel/migrations.ts";
 import { Sql } from "../src/kernel/sql.ts";
 import { START_PARTS, type StartPart } from "./start-parts.ts";
@@ -141,7 +141,7 @@ export class FloorObject extends DurableObject<unknown> {
 /**
  * A start's storage work on a bare object, without the engine (no Hono, auth, validation, handler or
  * step machine): the run object's schema, created as a new run object creates it (probed, then the same
- * migrations through the same runner, in one script); the rows a start of a run that waits writes (the run row
+ * migrations through the same runner, in one script, without what a run creates later: CREATED_LATER); the rows a start of a run that waits writes (the run row
  * and its run.started event, the wait's step row and its event, the watchdog's timer); the alarm; and one
  * entry written to a second object, as the run index takes it. Its rate against the floor's `create` says
  * what the architecture costs a start; ours against it, what the engine's code adds.
@@ -152,7 +152,7 @@ export class StartWorkObject extends DurableObject<FloorEnv> {
     const sql = new Sql(this.ctx.storage);
     const plain = without === "schema" || without === "all";
     if (plain) sql.exec(PLAIN_TABLES);
-    else migrate(sql, MIGRATIONS, probeSchema(sql));
+    else migrate(sql, MIGRATIONS, probeSchema(sql), CREATED_LATER);
     const at = Date.now();
     sql.exec(
       `INSERT INTO run (id, run_id, workflow, version, args, status, parent, created_at, updated_at, index_shard)
@@ -165,18 +165,9 @@ export class StartWorkObject extends DurableObject<FloorEnv> {
     sql.exec("INSERT INTO events (type, data, at) VALUES ('run.started', ?, ?)", JSON.stringify({ workflow: "bench-chain", version: 1 }), at);
     const stepData = JSON.stringify({ seq: 0, name: "go", kind: "signal", attempt: 0 });
     const detail = JSON.stringify({ signal: "go", timeoutAt: null });
-    if (plain) {
-      sql.exec("INSERT INTO steps (seq, name, kind, status, attempts, started_at, detail) VALUES (0, 'go', 'signal', 'waiting', 0, ?, ?)", at, detail);
-      sql.exec("INSERT INTO events (type, data, at) VALUES ('step.waiting', ?, ?)", stepData, at);
-    } else {
-      sql.exec(
-        `INSERT INTO step_inserts (seq, name, kind, status, attempts, args, result, error, started_at, completed_at, wake_at, detail, event_type, event_data)
-         VALUES (0, 'go', 'signal', 'waiting', 0, NULL, NULL, NULL, ?, NULL, NULL, ?, 'step.waiting', ?)`,
-        at,
-        detail,
-        stepData,
-      );
-    }
+    // As a new run object writes its first steps: the row and its event, without the step views it makes later.
+    sql.exec("INSERT INTO steps (seq, name, kind, status, attempts, started_at, detail) VALUES (0, 'go', 'signal', 'waiting', 0, ?, ?)", at, detail);
+    sql.exec("INSERT INTO events (type, data, at) VALUES ('step.waiting', ?, ?)", stepData, at);
     sql.exec("INSERT INTO timers (at, kind, seq) VALUES (?, 'watchdog', -1)", at + 3_600_000);
     if (without !== "alarm" && without !== "all") await this.ctx.storage.setAlarm(at + 3_600_000);
     const index = without === "index" || without === "all" ? undefined : this.env.FLOOR?.getByName("start-work-index");

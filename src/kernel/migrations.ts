@@ -22,10 +22,15 @@ const SCHEMA_TABLE_COLUMNS = "(id INTEGER PRIMARY KEY CHECK (id = 1), version IN
 const OWN_OBJECTS = `name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_%' ESCAPE '\\'`;
 
 /**
- * The final schema of each migration list as one script, taken in this isolate from the first object
- * migrated from empty; null when that object's migrations left rows behind (a script holds no data).
+ * The final schema of each migration list as one script (by the tables it leaves out, see migrate's
+ * `lazy`), taken in this isolate from the first object migrated from empty; null when that object's
+ * migrations left rows behind (a script holds no data).
  */
-const snapshots = new WeakMap<readonly string[], string | null>();
+const snapshots = new WeakMap<readonly string[], Map<string, string | null>>();
+
+function snapshotOf(migrations: readonly string[], lazy: readonly string[]): string | null | undefined {
+  return snapshots.get(migrations)?.get(lazy.join(","));
+}
 
 /** What one read of sqlite_master says of an object's schema (see probeSchema). */
 export interface SchemaProbe {
@@ -49,15 +54,15 @@ export function probeSchema(sql: Sql): SchemaProbe {
  * Call it under blockConcurrencyWhile (the constructor), so no request sees a half-migrated object.
  * Never edit or reorder a shipped migration: append one. `probe`: what probeSchema read of this object,
  * with nothing written since, so that a new object is not read again. `lazy`: tables the script of new
- * objects leaves out, with their indexes and triggers, which their owner creates at its first write (the
- * same list for every call with these migrations: the script is kept per list). True when the object
+ * objects leaves out, with their indexes and triggers, which their owner creates at its first write (a
+ * script is kept for each list). True when the object
  * held no table before: it now holds the schema, perhaps without the `lazy` tables, and only the rows
  * the migrations insert.
  * @example
  * void ctx.blockConcurrencyWhile(async () => migrate(new Sql(ctx.storage), MIGRATIONS));
  */
 export function migrate(sql: Sql, migrations: readonly string[], probe?: SchemaProbe, lazy: readonly string[] = []): boolean {
-  const script = probe?.empty === true && !probe.migrated ? snapshots.get(migrations) : undefined;
+  const script = probe?.empty === true && !probe.migrated ? snapshotOf(migrations, lazy) : undefined;
   if (typeof script === "string") {
     // The whole creation in one statement: the schema, the runner's table and the version.
     sql.transaction(() =>
@@ -70,7 +75,7 @@ export function migrate(sql: Sql, migrations: readonly string[], probe?: SchemaP
   if (current >= migrations.length) return false;
   // Empty: no version and no tables (an object from before migrations has tables and no version).
   const empty = current === 0 && sql.first(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND ${OWN_OBJECTS}`) === undefined;
-  const snapshot = empty ? snapshots.get(migrations) : undefined;
+  const snapshot = empty ? snapshotOf(migrations, lazy) : undefined;
   if (typeof snapshot === "string") {
     sql.transaction(() => {
       sql.exec(snapshot);
@@ -84,13 +89,16 @@ export function migrate(sql: Sql, migrations: readonly string[], probe?: SchemaP
       setVersion(sql, v + 1);
     });
   }
-  if (empty && !snapshots.has(migrations)) snapshots.set(migrations, schemaScript(sql, lazy));
+  if (empty && snapshotOf(migrations, lazy) === undefined) {
+    const byLazy = snapshots.get(migrations) ?? new Map<string, string | null>();
+    snapshots.set(migrations, byLazy.set(lazy.join(","), schemaScript(sql, lazy)));
+  }
   return empty;
 }
 
-/** The script new objects of `migrations` are created with in this isolate: undefined before the first, null when none is kept. */
-export function schemaSnapshot(migrations: readonly string[]): string | null | undefined {
-  return snapshots.get(migrations);
+/** The script new objects of `migrations` (without `lazy`) are created with in this isolate: undefined before the first, null when none is kept. */
+export function schemaSnapshot(migrations: readonly string[], lazy: readonly string[] = []): string | null | undefined {
+  return snapshotOf(migrations, lazy);
 }
 
 function setVersion(sql: Sql, version: number): void {

@@ -5,7 +5,7 @@ import { migrate, probeSchema, Sql, type IssueDetail, type SchemaProbe, type Sql
 import { parseJournalRow, StepRecord, TimerKind, type JournalEntry, type NewStep, type StepPatch, type StepStatus } from "../core/journal.ts";
 import type { StepWrite } from "../core/step-machine.ts";
 import { LazyTables } from "./lazy-tables.ts";
-import { LAZY_TABLES, MIGRATIONS } from "./schema.ts";
+import { CREATE_STEP_VIEWS, CREATED_LATER, MIGRATIONS } from "./schema.ts";
 import { UsageStore } from "./usage-store.ts";
 
 export const RunStatus = z.enum(["running", "completed", "failed", "canceled"]);
@@ -147,8 +147,15 @@ const DEFERRED_TURNS = 16;
 /** How many promise turns after a write the store still counts it as this turn's (see RunStore.#gateHeld). */
 const GATE_TURNS = 32;
 
-/** What RunStore.migrate's script of a new object leaves out (see LAZY_TABLES). */
-const LAZY_NAMES = Object.keys(LAZY_TABLES);
+/**
+ * Step writes of a run object created here that go as plain statements (the row, then each event)
+ * before the step views are created: a short run never needs them, and creating them with the schema
+ * cost a start of a run that waits about a tenth of its CPU. Past this many, a step is one statement again.
+ */
+const PLAIN_STEP_WRITES = 64;
+
+/** The columns of step_updates' `given` bits, in bit order (schema migration 10). */
+const STEP_UPDATE_COLUMNS = ["attempts", "result", "error", "completed_at", "wake_at", "detail"] as const;
 
 /** The statuses a step does not leave: a step in any other is open (see RunStore.openSteps). */
 const SETTLED = new Set<StepStatus>(["completed", "failed", "canceled", "abandoned"]);
@@ -222,6 +229,13 @@ export class RunStore {
   #probe: SchemaProbe | null = null;
   /** migrate() ran in this instance: the schema is current until deleteEverything. */
   #migrated = false;
+  /**
+   * Whether the step views exist: false in an object this instance created without them (its first
+   * PLAIN_STEP_WRITES step writes go as plain statements), true once made or seen, null when not known
+   * (an object this instance found, or after a rollback): the next step write makes sure of them.
+   */
+  #views: boolean | null = null;
+  #plainWrites = 0;
   /** Tables that hold no row: this instance created the object and wrote none to them since. */
   readonly #empty = new Set<"signals" | "child_cancels">();
   /**
@@ -261,7 +275,7 @@ export class RunStore {
   /** Brings the schema up to date, once per instance. Of an object it creates, the store knows what is empty and every timer. */
   migrate(): void {
     if (this.#migrated) return;
-    const created = migrate(this.#sql, MIGRATIONS, this.#probe ?? undefined, LAZY_NAMES);
+    const created = migrate(this.#sql, MIGRATIONS, this.#probe ?? undefined, CREATED_LATER);
     this.#probe = null;
     this.#migrated = true;
     if (created) {
@@ -271,6 +285,8 @@ export class RunStore {
       this.#timers = new Map();
       this.usage.created();
       this.#lazy.created();
+      this.#views = false;
+      this.#plainWrites = 0;
     }
   }
 
@@ -283,6 +299,7 @@ export class RunStore {
       // Rolled back: what the open steps, the count, the timers and the tables learned inside may not have happened.
       this.#forgetOpen();
       this.#lazy.forget();
+      this.#views = null;
       this.#stepCount = null;
       this.#timers = null;
       throw err;
@@ -398,6 +415,7 @@ export class RunStore {
     this.#migrated = false;
     this.#empty.clear();
     this.#lazy.forget();
+    this.#views = null;
     this.#timers = null;
     await this.#storage.deleteAlarm();
     await this.#storage.deleteAll();
@@ -582,33 +600,35 @@ export class RunStore {
 
   /**
    * A step's row, through migration 10's step_inserts: with the event of its start (at its start time),
-   * and with the event of its end when start and end are journaled together. A write that fails forgets
-   * the open steps: a deferred start was kept among them before its row was written.
+   * and with the event of its end when start and end are journaled together. Before the views exist
+   * (see PLAIN_STEP_WRITES), the same rows in the same order as plain statements: the row first, which
+   * is the one that can be refused (its seq taken), then the events. A write that fails forgets the open
+   * steps: a deferred start was kept among them before its row was written.
    */
   #writeStep(sql: Sql, s: StepRecord, event: StepEvent | null, end: (StepEvent & { at: number }) | null): void {
     try {
-      sql.exec(
-        `INSERT INTO step_inserts (seq, name, kind, status, attempts, args, result, error, started_at, completed_at, wake_at, detail,
-           event_type, event_data, end_type, end_data, end_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        s.seq,
-        s.name,
-        s.kind,
-        s.status,
-        s.attempts,
-        s.args,
-        s.result,
-        s.error,
-        s.startedAt,
-        s.completedAt,
-        s.wakeAt,
-        s.detail,
-        event?.type ?? null,
-        event?.data ?? null,
-        end?.type ?? null,
-        end?.data ?? null,
-        end?.at ?? null,
-      );
+      const row = [s.seq, s.name, s.kind, s.status, s.attempts, s.args, s.result, s.error, s.startedAt, s.completedAt, s.wakeAt, s.detail];
+      if (this.#viaViews(sql)) {
+        sql.exec(
+          `INSERT INTO step_inserts (seq, name, kind, status, attempts, args, result, error, started_at, completed_at, wake_at, detail,
+             event_type, event_data, end_type, end_data, end_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          ...row,
+          event?.type ?? null,
+          event?.data ?? null,
+          end?.type ?? null,
+          end?.data ?? null,
+          end?.at ?? null,
+        );
+      } else {
+        sql.exec(
+          `INSERT INTO steps (seq, name, kind, status, attempts, args, result, error, started_at, completed_at, wake_at, detail)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          ...row,
+        );
+        if (event !== null) sql.exec("INSERT INTO events (type, data, at) VALUES (?, ?, ?)", event.type, event.data, s.startedAt);
+        if (end !== null) sql.exec("INSERT INTO events (type, data, at) VALUES (?, ?, ?)", end.type, end.data, end.at);
+      }
     } catch (err) {
       this.#forgetOpen();
       throw err;
@@ -621,8 +641,21 @@ export class RunStore {
   }
 
   /**
+   * Whether a step write goes through the step views (one statement), making them when they are due: in
+   * an object this instance created, after PLAIN_STEP_WRITES plain ones; in any other, at once (they
+   * exist unless it was created without them).
+   */
+  #viaViews(sql: Sql): boolean {
+    if (this.#views === true) return true;
+    if (this.#views === false && ++this.#plainWrites <= PLAIN_STEP_WRITES) return false;
+    sql.exec(CREATE_STEP_VIEWS);
+    this.#views = true;
+    return true;
+  }
+
+  /**
    * Moves a step to a new status (only the given fields change), with its event (at `at`) in the same
-   * statement; `event: false` for a bookkeeping change clients need not see.
+   * statement (before the step views exist, two); `event: false` for a bookkeeping change clients need not see.
    */
   updateStep(seq: number, patch: StepPatch, at: number, opts: { event?: boolean } = {}): void {
     const deferred = this.#deferred;
@@ -648,17 +681,32 @@ export class RunStore {
     const fields = [patch.attempts, patch.result, patch.error, patch.completedAt, patch.wakeAt, patch.detail];
     let given = 0;
     for (let i = 0; i < fields.length; i++) if (fields[i] !== undefined) given |= 1 << i;
-    this.#exec(
-      `INSERT INTO step_updates (seq, status, attempts, result, error, completed_at, wake_at, detail, given, event_type, event_data, at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      seq,
-      patch.status,
-      ...fields.map((f) => f ?? null),
-      given,
-      event?.type ?? null,
-      event?.data ?? null,
-      at,
-    );
+    if (this.#viaViews(this.#sql)) {
+      this.#exec(
+        `INSERT INTO step_updates (seq, status, attempts, result, error, completed_at, wake_at, detail, given, event_type, event_data, at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        seq,
+        patch.status,
+        ...fields.map((f) => f ?? null),
+        given,
+        event?.type ?? null,
+        event?.data ?? null,
+        at,
+      );
+    } else {
+      // What step_updates_write does: the given fields, then the event if the step exists.
+      let sets = "status = ?";
+      const values: SqlValue[] = [patch.status];
+      for (let i = 0; i < fields.length; i++) {
+        if (fields[i] === undefined) continue;
+        sets += `, ${STEP_UPDATE_COLUMNS[i]} = ?`;
+        values.push(fields[i] ?? null);
+      }
+      this.#exec(`UPDATE steps SET ${sets} WHERE seq = ?`, ...values, seq);
+      if (event !== null) {
+        this.#exec("INSERT INTO events (type, data, at) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM steps WHERE seq = ?)", event.type, event.data, at, seq);
+      }
+    }
     if (SETTLED.has(patch.status)) this.#open.delete(seq);
     else this.#open.set(seq, open);
     // A bookkeeping change may still change what the index shows (a wait's label): its version grows.

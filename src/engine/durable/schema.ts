@@ -35,6 +35,15 @@ const STEP_VIEWS = `
   END;
 `;
 
+/** The views of STEP_VIEWS (their triggers go with them): a new run object is created without them (RunStore). */
+export const STEP_VIEW_NAMES = ["step_inserts", "step_updates"] as const;
+
+/** STEP_VIEWS for an object that may have them already (RunStore creates them once a run has written enough steps). */
+export const CREATE_STEP_VIEWS = STEP_VIEWS.replaceAll("CREATE VIEW ", "CREATE VIEW IF NOT EXISTS ").replaceAll(
+  "CREATE TRIGGER ",
+  "CREATE TRIGGER IF NOT EXISTS ",
+);
+
 export const MIGRATIONS: readonly string[] = [
   // 1: run row, journal, timers, signal buffer.
   `
@@ -289,3 +298,6 @@ export const LAZY_TABLES = {
   ) WITHOUT ROWID`,
 } as const;
 export type LazyTable = keyof typeof LAZY_TABLES;
+
+/** What a new run object is created without (the kernel runner's `lazy`): the tables above and the step views. */
+export const CREATED_LATER: readonly string[] = [...Object.keys(LAZY_TABLES), ...STEP_VIEW_NAMES];

@@ -1,11 +1,12 @@
-// The run object's rarely written tables (schema.ts, LAZY_TABLES) in real Durable Object storage: a new
-// run object is created without them, a read of one that is not there finds nothing and creates nothing,
-// a write creates its table, and a creation rolled back with its transaction is made again.
+// What a new run object is created without, in real Durable Object storage: the rarely written tables
+// (schema.ts, LAZY_TABLES), which a read finds empty without creating them and a write creates, again
+// after a rollback; and the step views (STEP_VIEW_NAMES), before which a run's first step writes go as
+// plain statements that leave the same rows.
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { noUsage } from "../../../src/engine/core/usage.ts";
 import { RunStore } from "../../../src/engine/durable/run-store.ts";
-import { LAZY_TABLES } from "../../../src/engine/durable/schema.ts";
+import { CREATE_STEP_VIEWS, LAZY_TABLES, STEP_VIEW_NAMES } from "../../../src/engine/durable/schema.ts";
 import { Sql } from "../../../src/kernel/index.ts";
 import { runStub } from "../../helpers/runtime.ts";
 
@@ -102,6 +103,73 @@ describe("the run object's lazily created tables", () => {
       store.insertPatch({ changeId: "c", value: false, seq: 3, at: 6 });
       expect(lazyTablesOf(state)).toEqual(["patches"]);
       expect(reopened(state).getPatch("c")).toEqual({ changeId: "c", value: false, seq: 3, at: 6 });
+    });
+  });
+});
+
+/** A short run's step writes: starts and ends, a wait, a retried attempt's bookkeeping, an update of no step. */
+function journalSteps(store: RunStore): void {
+  store.insertStep({ seq: 0, name: "fetch", kind: "run", status: "running", attempts: 1, args: "[1]", now: 10 });
+  store.updateStep(0, { status: "completed", result: '"x"', completedAt: 11 }, 11);
+  store.insertStep({ seq: 1, name: "go", kind: "signal", status: "waiting", attempts: 0, args: null, now: 12, detail: '{"signal":"go"}' });
+  store.updateStep(1, { status: "completed", result: "true", completedAt: 13, detail: null }, 13);
+  store.insertStep({ seq: 2, name: "flaky", kind: "run", status: "retrying", attempts: 1, args: null, now: 14, error: '{"code":"e"}', wakeAt: 99 });
+  store.updateStep(2, { status: "retrying", attempts: 2, wakeAt: 120 }, 15, { event: false });
+  store.updateStep(2, { status: "failed", error: '{"code":"f"}', completedAt: 16 }, 16);
+  store.insertStep({ seq: 3, name: "done", kind: "run", status: "completed", attempts: 1, args: null, now: 17, result: "3", completedAt: 17 });
+}
+
+function journal(state: DurableObjectState) {
+  const sql = new Sql(state.storage);
+  return { steps: sql.all("SELECT * FROM steps ORDER BY seq"), events: sql.all("SELECT seq, type, data, at FROM events ORDER BY seq") };
+}
+
+const stepViews = (state: DurableObjectState) => schema(state).filter((o) => (STEP_VIEW_NAMES as readonly string[]).includes(o.name));
+
+describe("the step views of a new run object", () => {
+  it("a short run writes its steps as plain statements, and leaves the rows the views would", async () => {
+    const plain = await inScriptedObject(async (store, state) => {
+      expect(stepViews(state)).toEqual([]);
+      journalSteps(store);
+      await Promise.resolve();
+      expect(stepViews(state)).toEqual([]);
+      return journal(state);
+    });
+    const viaViews = await inScriptedObject(async (_store, state) => {
+      new Sql(state.storage).exec(CREATE_STEP_VIEWS);
+      // An instance that found the object: it writes through the views it finds.
+      journalSteps(reopened(state));
+      await Promise.resolve();
+      return journal(state);
+    });
+    expect(plain).toEqual(viaViews);
+    expect(plain.steps).toHaveLength(4);
+    expect(plain.events.map((e) => e.type)).toEqual([
+      "step.started",
+      "step.completed",
+      "step.waiting",
+      "step.completed",
+      "step.retrying",
+      "step.failed",
+      "step.completed",
+    ]);
+  });
+
+  it("makes the views once the run has written enough steps, and an instance that finds an object without them makes them", async () => {
+    await inScriptedObject(async (store, state) => {
+      for (let seq = 0; seq < 100 && stepViews(state).length === 0; seq++) {
+        store.insertStep({ seq, name: "s", kind: "run", status: "completed", attempts: 1, args: null, now: seq, result: "1", completedAt: seq });
+      }
+      expect(stepViews(state).map((o) => o.name)).toEqual(["step_inserts", "step_updates"]);
+      expect(store.stepCount()).toBeGreaterThan(10);
+    });
+    await inScriptedObject(async (store, state) => {
+      store.insertStep({ seq: 0, name: "s", kind: "run", status: "completed", attempts: 1, args: null, now: 1, result: "1", completedAt: 1 });
+      expect(stepViews(state)).toEqual([]);
+      const again = reopened(state);
+      again.insertStep({ seq: 1, name: "s", kind: "run", status: "completed", attempts: 1, args: null, now: 2, result: "2", completedAt: 2 });
+      expect(stepViews(state).map((o) => o.name)).toEqual(["step_inserts", "step_updates"]);
+      expect(journal(state).steps.map((s) => s.result)).toEqual(["1", "2"]);
     });
   });
 });
