@@ -1,15 +1,25 @@
-// The run object's tables that are created at their first write (schema.ts, LAZY_TABLES): what this
-// instance knows of each, so that a write creates its table once and a read of one that is not there
-// finds no rows without asking SQLite again.
+// What a new run object is created without and gets at first use (schema.ts, CREATED_LATER): the rarely
+// written tables (LAZY_TABLES) and the step views. What this instance knows of each, so that it is created
+// once and a read of a table that is not there finds no rows without asking SQLite again.
 import type { Sql } from "../../kernel/index.ts";
-import { LAZY_TABLES, type LazyTable } from "./schema.ts";
+import { CREATE_STEP_VIEWS, LAZY_TABLES, type LazyTable } from "./schema.ts";
+
+/** Each part by name, as made in an object that may have it already. */
+const PARTS = {
+  ...(Object.fromEntries(Object.entries(LAZY_TABLES).map(([name, text]) => [name, text.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS")])) as Record<
+    LazyTable,
+    string
+  >),
+  step_views: CREATE_STEP_VIEWS,
+};
+export type LazyPart = keyof typeof PARTS;
 
 export class LazyTables {
   readonly #sql: Sql;
-  /** Tables this instance created, or read from: they exist until a rollback or deleteEverything. */
-  readonly #present = new Set<LazyTable>();
-  /** Tables this instance found missing (a read failed on them, or it created the object without them). */
-  readonly #absent = new Set<LazyTable>();
+  /** Parts this instance created, or read from: they exist until a rollback or deleteEverything. */
+  readonly #present = new Set<LazyPart>();
+  /** Parts this instance found missing (a read failed on them, or it created the object without them). */
+  readonly #absent = new Set<LazyPart>();
 
   constructor(sql: Sql) {
     this.#sql = sql;
@@ -18,7 +28,7 @@ export class LazyTables {
   /** The object was just created: a table it may have (migrated step by step) holds no row, so none is read. */
   created(): void {
     this.forget();
-    for (const t of Object.keys(LAZY_TABLES) as LazyTable[]) this.#absent.add(t);
+    for (const part of Object.keys(PARTS) as LazyPart[]) this.#absent.add(part);
   }
 
   /** What this instance knew may be wrong (a transaction rolled back, the object was emptied). */
@@ -27,12 +37,17 @@ export class LazyTables {
     this.#absent.clear();
   }
 
-  /** Before a write to `table`: creates it unless this instance knows it exists. */
-  ensure(table: LazyTable): void {
-    if (this.#present.has(table)) return;
-    this.#sql.exec(LAZY_TABLES[table].replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS"));
-    this.#present.add(table);
-    this.#absent.delete(table);
+  /** Whether this instance knows `part` is missing (it created the object, or a read failed on it, and made it since). */
+  absent(part: LazyPart): boolean {
+    return this.#absent.has(part);
+  }
+
+  /** Before a use of `part` that needs it: creates it unless this instance knows it exists. */
+  ensure(part: LazyPart): void {
+    if (this.#present.has(part)) return;
+    this.#sql.exec(PARTS[part]);
+    this.#present.add(part);
+    this.#absent.delete(part);
   }
 
   /** `read()`'s answer, or `none` when `table` does not exist (known, or learned from SQLite's refusal). */

@@ -5,7 +5,7 @@ import { migrate, probeSchema, Sql, type IssueDetail, type SchemaProbe, type Sql
 import { parseJournalRow, StepRecord, TimerKind, type JournalEntry, type NewStep, type StepPatch, type StepStatus } from "../core/journal.ts";
 import type { StepWrite } from "../core/step-machine.ts";
 import { LazyTables } from "./lazy-tables.ts";
-import { CREATE_STEP_VIEWS, CREATED_LATER, MIGRATIONS } from "./schema.ts";
+import { CREATED_LATER, MIGRATIONS } from "./schema.ts";
 import { UsageStore } from "./usage-store.ts";
 
 export const RunStatus = z.enum(["running", "completed", "failed", "canceled"]);
@@ -195,7 +195,7 @@ export class RunStore {
   readonly #sql: Sql;
   /** Token usage: what attempts reported, and the answers of step.usage(). */
   readonly usage: UsageStore;
-  /** The tables a new object is created without, each made at its first write (schema.ts, LAZY_TABLES). */
+  /** What a new object is created without, each made at its first use (schema.ts, CREATED_LATER). */
   readonly #lazy: LazyTables;
   /**
    * The steps that have not settled, by seq, as their rows are (or will be, for a deferred start): those
@@ -229,12 +229,7 @@ export class RunStore {
   #probe: SchemaProbe | null = null;
   /** migrate() ran in this instance: the schema is current until deleteEverything. */
   #migrated = false;
-  /**
-   * Whether the step views exist: false in an object this instance created without them (its first
-   * PLAIN_STEP_WRITES step writes go as plain statements), true once made or seen, null when not known
-   * (an object this instance found, or after a rollback): the next step write makes sure of them.
-   */
-  #views: boolean | null = null;
+  /** Step writes that went as plain statements since this instance created the object (see PLAIN_STEP_WRITES). */
   #plainWrites = 0;
   /** Tables that hold no row: this instance created the object and wrote none to them since. */
   readonly #empty = new Set<"signals" | "child_cancels">();
@@ -285,7 +280,6 @@ export class RunStore {
       this.#timers = new Map();
       this.usage.created();
       this.#lazy.created();
-      this.#views = false;
       this.#plainWrites = 0;
     }
   }
@@ -299,7 +293,6 @@ export class RunStore {
       // Rolled back: what the open steps, the count, the timers and the tables learned inside may not have happened.
       this.#forgetOpen();
       this.#lazy.forget();
-      this.#views = null;
       this.#stepCount = null;
       this.#timers = null;
       throw err;
@@ -415,7 +408,6 @@ export class RunStore {
     this.#migrated = false;
     this.#empty.clear();
     this.#lazy.forget();
-    this.#views = null;
     this.#timers = null;
     await this.#storage.deleteAlarm();
     await this.#storage.deleteAll();
@@ -608,7 +600,7 @@ export class RunStore {
   #writeStep(sql: Sql, s: StepRecord, event: StepEvent | null, end: (StepEvent & { at: number }) | null): void {
     try {
       const row = [s.seq, s.name, s.kind, s.status, s.attempts, s.args, s.result, s.error, s.startedAt, s.completedAt, s.wakeAt, s.detail];
-      if (this.#viaViews(sql)) {
+      if (this.#viaViews()) {
         sql.exec(
           `INSERT INTO step_inserts (seq, name, kind, status, attempts, args, result, error, started_at, completed_at, wake_at, detail,
              event_type, event_data, end_type, end_data, end_at)
@@ -642,14 +634,12 @@ export class RunStore {
 
   /**
    * Whether a step write goes through the step views (one statement), making them when they are due: in
-   * an object this instance created, after PLAIN_STEP_WRITES plain ones; in any other, at once (they
-   * exist unless it was created without them).
+   * an object this instance created without them, after PLAIN_STEP_WRITES plain ones; in any other, at
+   * once (they exist unless it was created without them).
    */
-  #viaViews(sql: Sql): boolean {
-    if (this.#views === true) return true;
-    if (this.#views === false && ++this.#plainWrites <= PLAIN_STEP_WRITES) return false;
-    sql.exec(CREATE_STEP_VIEWS);
-    this.#views = true;
+  #viaViews(): boolean {
+    if (this.#lazy.absent("step_views") && ++this.#plainWrites <= PLAIN_STEP_WRITES) return false;
+    this.#lazy.ensure("step_views");
     return true;
   }
 
@@ -681,7 +671,7 @@ export class RunStore {
     const fields = [patch.attempts, patch.result, patch.error, patch.completedAt, patch.wakeAt, patch.detail];
     let given = 0;
     for (let i = 0; i < fields.length; i++) if (fields[i] !== undefined) given |= 1 << i;
-    if (this.#viaViews(this.#sql)) {
+    if (this.#viaViews()) {
       this.#exec(
         `INSERT INTO step_updates (seq, status, attempts, result, error, completed_at, wake_at, detail, given, event_type, event_data, at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
