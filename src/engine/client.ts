@@ -198,7 +198,8 @@ async function forwarded(res: Response): Promise<Response> {
   return new Response(res.body, { status: res.status, headers: new Headers(res.headers), webSocket: res.webSocket });
 }
 
-async function idempotentRunId(workflow: string, key: string): Promise<string> {
+/** The run id a start with an Idempotency-Key gets: the same for the same workflow and key. */
+export async function idempotentRunId(workflow: string, key: string): Promise<string> {
   return `run_${(await sha256Hex(`${workflow}\n${key}`)).slice(0, 32)}`;
 }
 

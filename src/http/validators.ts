@@ -1,7 +1,7 @@
 // Hono validators over zod: typed inputs for the routes (and for `hc` clients), failures as
 // problem+json through StepwiseError, whose details carry the failing paths (JSON Pointers in the
 // answer). A body is JSON, or it is refused: never read as something else.
-import type { Context } from "hono";
+import type { Context, Env, MiddlewareHandler } from "hono";
 import { validator } from "hono/validator";
 import { z } from "zod";
 import { StepwiseError } from "../engine/index.ts";
@@ -31,6 +31,16 @@ export const jsonBody = <S extends z.ZodType>(schema: S) =>
   });
 
 export const query = <S extends z.ZodType>(schema: S) => validator("query", (value): z.output<S> => parseWith(schema, value, "invalid query"));
+
+/**
+ * `query` for a route that had none before: `hc` clients may leave `query` out (Hono's own typing
+ * requires the key once a route validates one, which would break their calls); the handler still reads
+ * the parsed query.
+ */
+export const optionalQuery = <S extends z.ZodType>(schema: S) =>
+  // SAFETY: the same middleware; only what `hc` asks of a caller changes (the key may be missing, which
+  // Hono parses as an empty query).
+  query(schema) as unknown as MiddlewareHandler<Env, string, { in: { query?: z.input<S> }; out: { query: z.output<S> } }>;
 
 export const params = <S extends z.ZodType>(schema: S) => validator("param", (value): z.output<S> => parseWith(schema, value, "invalid path"));
 

@@ -1,6 +1,7 @@
 // `stepwise start <workflow>`: starts a run and prints its id; with --wait, waits until it ends (a status
 // read the server holds until then, a minute at a time) and prints its result or error (exit 0 completed,
-// 5 failed, 6 canceled).
+// 5 failed, 6 canceled). Not a held start (`?wait=` on the start itself): the id is printed at once, so
+// the run can be signaled or canceled from elsewhere while this waits.
 import { type RunView, send } from "../api.ts";
 import { intArgument, jsonArgument } from "../args.ts";
 import { CliError, EXIT, exitForRunStatus } from "../exit-codes.ts";

@@ -5,8 +5,22 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { createClient, StepwiseError, versionOf, type Registry } from "../../engine/index.ts";
-import { atField, headerKey, jsonBody, params, query, underBody } from "../validators.ts";
-import { InboxQuery, ListRunsQuery, RestartBody, RunId, RunQuery, SignalBody, SignalName, StartBody, StepSeq, TimelineQuery, WorkflowName } from "./schemas.ts";
+import { log, loggedError } from "../../kernel/index.ts";
+import { atField, headerKey, jsonBody, optionalQuery, params, query, underBody } from "../validators.ts";
+import {
+  InboxQuery,
+  ListRunsQuery,
+  RestartBody,
+  RunId,
+  RunQuery,
+  SignalBody,
+  SignalName,
+  StartBody,
+  StartQuery,
+  StepSeq,
+  TimelineQuery,
+  WorkflowName,
+} from "./schemas.ts";
 
 export function runRoutes(registry: Registry) {
   return (
@@ -25,8 +39,9 @@ export function runRoutes(registry: Registry) {
           })),
         });
       })
-      .post("/workflows/:name/runs", params(z.object({ name: WorkflowName })), jsonBody(StartBody), async (c) => {
+      .post("/workflows/:name/runs", params(z.object({ name: WorkflowName })), optionalQuery(StartQuery), jsonBody(StartBody), async (c) => {
         const { name } = c.req.valid("param");
+        const { wait } = c.req.valid("query");
         const { args, version, retentionDays } = c.req.valid("json");
         const idempotencyKey = headerKey(c.req.header("idempotency-key"));
         const opts = {
@@ -34,12 +49,20 @@ export function runRoutes(registry: Registry) {
           ...(version === undefined ? {} : { version }),
           ...(retentionDays === undefined ? {} : { retentionDays }),
         };
-        const started = await createClient(c.env, registry)
-          .startRun(name, args ?? {}, opts)
-          .catch((err: unknown) => {
-            throw atField(underBody(err, "run.invalid_args", "args"), "workflow.version_not_found", "version");
+        const client = createClient(c.env, registry);
+        const started = await client.startRun(name, args ?? {}, opts).catch((err: unknown) => {
+          throw atField(underBody(err, "run.invalid_args", "args"), "workflow.version_not_found", "version");
+        });
+        const code = started.created ? 201 : 200;
+        if (wait !== undefined) {
+          // The run is stored: a wait cut short (its object restarted) still answers with its id.
+          const run = await client.getRun(started.runId, { steps: "none", waitMs: Math.round(wait * 1000) }).catch((err: unknown) => {
+            log.warn("the held answer of a start was cut short; the start's is given", { runId: started.runId, workflow: name, error: loggedError(err) });
+            return null;
           });
-        return c.json({ runId: started.runId, status: started.status }, started.created ? 201 : 200);
+          if (run !== null) return c.json(run, code);
+        }
+        return c.json({ runId: started.runId, status: started.status }, code);
       })
       .get("/runs", query(ListRunsQuery), async (c) => {
         const { counts, ...q } = c.req.valid("query");

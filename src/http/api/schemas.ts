@@ -60,17 +60,27 @@ export const SignalBody = z.object({
 });
 export const SignalResponse = z.object({ accepted: z.literal(true), signalId: z.number().int(), duplicate: z.boolean() });
 
+/** `?wait=<seconds>`: how long an answer is held for its run to end. */
+const WaitSeconds = z.coerce
+  .number()
+  .min(0)
+  .max(MAX_WAIT_MS / 1000)
+  .optional();
+
 export const RunQuery = z.object({
   steps: z.enum(["all", "none"]).default("all").describe("none leaves the journal out"),
-  wait: z.coerce
-    .number()
-    .min(0)
-    .max(MAX_WAIT_MS / 1000)
-    .optional()
-    .describe(
-      `Seconds (at most ${MAX_WAIT_MS / 1000}; fractions allowed) to hold the answer until the run has ended (completed, failed or canceled). ` +
-        "The answer is the run as it is then, ended or not: ask again while it runs",
-    ),
+  wait: WaitSeconds.describe(
+    `Seconds (at most ${MAX_WAIT_MS / 1000}; fractions allowed) to hold the answer until the run has ended (completed, failed or canceled). ` +
+      "The answer is the run as it is then, ended or not: ask again while it runs",
+  ),
+});
+
+export const StartQuery = z.object({
+  wait: WaitSeconds.describe(
+    `Seconds (at most ${MAX_WAIT_MS / 1000}; fractions allowed) to hold the answer until the new run has ended. The answer is then the run ` +
+      "as GET /api/runs/{runId}?steps=none gives it, ended or not (its completedAt says which); if the wait is cut short (the run's object " +
+      "restarted), the start's answer: runId and status",
+  ),
 });
 
 const Status = z.enum(["queued", "running", "sleeping", "waiting", "paused", "completed", "failed", "canceled"]);
@@ -179,6 +189,9 @@ export const RunView = z.object({
   ),
   stats: z.object({ replayedSteps: z.number().nullable(), replayMs: z.number().nullable() }),
 });
+
+/** What a start answers: the new run's id and status; with `?wait=`, the run as a status read gives it (see StartQuery). */
+export const StartAnswer = z.union([RunView, StartResponse]);
 
 export const TimelineQuery = z.object({
   after: z.coerce
