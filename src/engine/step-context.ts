@@ -26,7 +26,8 @@ export type StepCall =
       /** The registered action or mutation the step calls; none for an inline `step.run`. */
       target?: string;
       args: unknown;
-      fn: (ctx: ActionContext) => Promise<unknown>;
+      /** The attempt's work: its value, or a promise of it (an attempt awaits it; a throw fails the attempt). */
+      fn: (ctx: ActionContext) => unknown;
       retry?: RetryOption;
       timeout?: number;
       pool?: SlotPool;
@@ -82,7 +83,7 @@ export function createStepContext(runId: string, registry: Registry, execute: (c
     runAction: (action, args, opts) => callable("action", action as DefinitionLike | FunctionReference, args, opts) as Promise<never>,
     runMutation: (mutation, args, opts) => callable("mutation", mutation as DefinitionLike | FunctionReference, args, opts) as Promise<never>,
     run: (name, fn, opts = {}) =>
-      execute({ kind: "run", name, args: undefined, fn: async (ctx) => fn(ctx), retry: opts.retry, timeout: opts.timeout, pool: opts.pool }) as Promise<never>,
+      execute({ kind: "run", name, args: undefined, fn, retry: opts.retry, timeout: opts.timeout, pool: opts.pool }) as Promise<never>,
     sleep: (ms, opts = {}) => execute({ kind: "sleep", name: opts.name ?? "sleep", wake: { afterMs: Math.max(0, ms) } }) as Promise<void>,
     sleepUntil: (at, opts = {}) =>
       execute({ kind: "sleep", name: opts.name ?? "sleepUntil", wake: { at: typeof at === "number" ? at : at.getTime() } }) as Promise<void>,

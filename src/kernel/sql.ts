@@ -32,6 +32,8 @@ export interface SqlHost {
 export class Sql {
   readonly #storage: SqlHost;
   readonly #before: (() => void) | undefined;
+  /** `storage.sql`, read once: in workerd each read of it is a call into the runtime. */
+  #sql: SqlHost["sql"] | undefined;
 
   /** `before`, when given, runs ahead of every statement and transaction (a store's deferred write goes first). */
   constructor(storage: SqlHost, opts: { before?: () => void } = {}) {
@@ -72,7 +74,7 @@ export class Sql {
   #run(query: string, bindings: SqlValue[]): Cursor {
     this.#before?.();
     try {
-      return this.#storage.sql.exec(query, ...bindings);
+      return (this.#sql ??= this.#storage.sql).exec(query, ...bindings);
     } catch (err) {
       throw new Error(`SQL failed: ${query.replace(/\s+/g, " ").trim().slice(0, 120)}: ${String(err)}`, { cause: err });
     }

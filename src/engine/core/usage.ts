@@ -75,7 +75,8 @@ export function tokenUsage(rows: readonly ModelUsage[]): TokenUsage {
  * (`close`), later reports (an action still running after its step moved on) are ignored.
  */
 export class UsageMeter {
-  readonly #entries = new Map<string, UsageEntry>();
+  /** Made at the first report: most attempts report none. */
+  #entries: Map<string, UsageEntry> | undefined;
   #closed = false;
 
   /** Adds a report; a report that is not one throws `step.invalid_usage` (non-retryable: the code is wrong). */
@@ -85,20 +86,22 @@ export class UsageMeter {
       throw new NonRetryableError(`ctx.reportUsage: ${issueSummary(parsed.error)}`, { code: "step.invalid_usage", details: issueDetails(parsed.error) });
     }
     if (this.#closed) return;
+    const entries = (this.#entries ??= new Map());
     const { key, ...tokens } = parsed.data;
     if (key !== undefined) {
-      this.#entries.set(JSON.stringify(["key", key]), { ...tokens, key });
+      entries.set(JSON.stringify(["key", key]), { ...tokens, key });
       return;
     }
     const id = JSON.stringify(["model", tokens.model, tokens.provider]);
-    const entry = this.#entries.get(id) ?? { model: tokens.model, provider: tokens.provider, inputTokens: 0, outputTokens: 0, totalTokens: 0, key: null };
+    const entry = entries.get(id) ?? { model: tokens.model, provider: tokens.provider, inputTokens: 0, outputTokens: 0, totalTokens: 0, key: null };
     addTokens(entry, tokens);
-    this.#entries.set(id, entry);
+    entries.set(id, entry);
   }
 
   /** Ends the attempt's reporting: its entries, unkeyed first, each group sorted. */
   close(): UsageEntry[] {
     this.#closed = true;
+    if (this.#entries === undefined) return [];
     return [...this.#entries.values()].sort((a, b) => compare(a.key ?? "", b.key ?? "") || compare(a.model, b.model) || compare(a.provider, b.provider));
   }
 }

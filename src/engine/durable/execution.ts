@@ -403,11 +403,11 @@ export class HandlerExecution {
     try {
       if (call.pool !== undefined) {
         // The holder id is stable for this attempt: asking again after a crash keeps its place in line.
-        lease = await Promise.race([call.pool.acquire({ holderId: `${this.#host.runId}:${seq}:${attempt}`, signal: abort.signal }), abort.rejected]);
+        lease = await abort.race(call.pool.acquire({ holderId: `${this.#host.runId}:${seq}:${attempt}`, signal: abort.signal }));
       }
       const fn = this.#instrumented(seq, call, attempt) ?? call.fn;
       // An action that ignores its signal still loses the race: the step moves on without it.
-      return { ok: true, value: await Promise.race([Promise.resolve().then(() => fn(ctx)), abort.rejected]) };
+      return { ok: true, value: await abort.race(fn(ctx)) };
     } catch (err) {
       return { ok: false, error: toSerializedError(err) };
     } finally {

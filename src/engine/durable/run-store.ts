@@ -784,13 +784,20 @@ export class RunStore {
 
   /** A step event's type and JSON data, for the statement that journals the change it reports. */
   #stepEvent(status: StepStatus, step: { seq: number; name: string; kind: string; attempt: number }, error: string | null, wakeAt: number | null): StepEvent {
-    const data: Record<string, unknown> = { ...step };
-    if (error !== null && (status === "failed" || status === "retrying")) data.error = JSON.parse(error);
-    if (wakeAt !== null && (status === "sleeping" || status === "retrying" || status === "waiting")) data.until = wakeAt;
-    if (USAGE_EVENTS.has(status) && ATTEMPTED.has(step.kind)) {
-      const usage = this.usage.step(step.seq);
-      if (usage !== null) data.usage = usage;
+    const withError = error !== null && (status === "failed" || status === "retrying");
+    const withUntil = wakeAt !== null && (status === "sleeping" || status === "retrying" || status === "waiting");
+    const usage = USAGE_EVENTS.has(status) && ATTEMPTED.has(step.kind) ? this.usage.step(step.seq) : null;
+    if (!withError && !withUntil && usage === null) {
+      // Most events, two per step: the text JSON.stringify({ seq, name, kind, attempt }) gives (integers), without the object.
+      return {
+        type: STEP_EVENT[status],
+        data: `{"seq":${step.seq},"name":${JSON.stringify(step.name)},"kind":${JSON.stringify(step.kind)},"attempt":${step.attempt}}`,
+      };
     }
+    const data: Record<string, unknown> = { seq: step.seq, name: step.name, kind: step.kind, attempt: step.attempt };
+    if (withError) data.error = JSON.parse(error);
+    if (withUntil) data.until = wakeAt;
+    if (usage !== null) data.usage = usage;
     return { type: STEP_EVENT[status], data: JSON.stringify(data) };
   }
 
