@@ -154,6 +154,30 @@ const GATE_TURNS = 32;
  */
 const PLAIN_STEP_WRITES = 64;
 
+/**
+ * The step_inserts statement of the commonest write, a step whose start and end go together: completed,
+ * no error, deadline or detail, both events with the same data and the end at the completion time.
+ * What it leaves out or repeats is not bound: in workerd each bound value costs (5,000 such writes in a
+ * bare object took 10.6 µs each with the general statement's 17 values, 8.2 µs with these 9).
+ */
+const QUICK_STEP = `INSERT INTO step_inserts (seq, name, kind, status, attempts, args, result, started_at, completed_at,
+    event_type, event_data, end_type, end_data, end_at)
+  VALUES (?1, ?2, ?3, 'completed', ?4, ?5, ?6, ?7, ?8, 'step.started', ?9, 'step.completed', ?9, ?8)`;
+
+/** Whether a step's write is QUICK_STEP's. */
+function isQuickStep(s: StepRecord, event: StepEvent, end: StepEvent & { at: number }): boolean {
+  return (
+    s.status === "completed" &&
+    s.error === null &&
+    s.wakeAt === null &&
+    s.detail === null &&
+    s.completedAt === end.at &&
+    event.type === "step.started" &&
+    end.type === "step.completed" &&
+    end.data === event.data
+  );
+}
+
 /** The columns of step_updates' `given` bits, in bit order (schema migration 10). */
 const STEP_UPDATE_COLUMNS = ["attempts", "result", "error", "completed_at", "wake_at", "detail"] as const;
 
@@ -599,8 +623,11 @@ export class RunStore {
    */
   #writeStep(sql: Sql, s: StepRecord, event: StepEvent | null, end: (StepEvent & { at: number }) | null): void {
     try {
+      const views = this.#viaViews();
       const row = [s.seq, s.name, s.kind, s.status, s.attempts, s.args, s.result, s.error, s.startedAt, s.completedAt, s.wakeAt, s.detail];
-      if (this.#viaViews()) {
+      if (views && end !== null && event !== null && isQuickStep(s, event, end)) {
+        sql.exec(QUICK_STEP, s.seq, s.name, s.kind, s.attempts, s.args, s.result, s.startedAt, end.at, event.data);
+      } else if (views) {
         sql.exec(
           `INSERT INTO step_inserts (seq, name, kind, status, attempts, args, result, error, started_at, completed_at, wake_at, detail,
              event_type, event_data, end_type, end_data, end_at)

@@ -117,6 +117,11 @@ function journalSteps(store: RunStore): void {
   store.updateStep(2, { status: "retrying", attempts: 2, wakeAt: 120 }, 15, { event: false });
   store.updateStep(2, { status: "failed", error: '{"code":"f"}', completedAt: 16 }, 16);
   store.insertStep({ seq: 3, name: "done", kind: "run", status: "completed", attempts: 1, args: null, now: 17, result: "3", completedAt: 17 });
+  // Quick steps: each start waits for its end (this turn has written), and both go in one write.
+  store.insertStep({ seq: 4, name: "quick", kind: "run", status: "running", attempts: 1, args: '{"n":4}', now: 18 });
+  store.updateStep(4, { status: "completed", result: "4", completedAt: 19 }, 19);
+  store.insertStep({ seq: 5, name: "nothing", kind: "action", status: "running", attempts: 1, args: null, now: 20 });
+  store.updateStep(5, { status: "completed", result: null, completedAt: 20 }, 20);
 }
 
 function journal(state: DurableObjectState) {
@@ -143,7 +148,7 @@ describe("the step views of a new run object", () => {
       return journal(state);
     });
     expect(plain).toEqual(viaViews);
-    expect(plain.steps).toHaveLength(4);
+    expect(plain.steps).toHaveLength(6);
     expect(plain.events.map((e) => e.type)).toEqual([
       "step.started",
       "step.completed",
@@ -152,6 +157,17 @@ describe("the step views of a new run object", () => {
       "step.retrying",
       "step.failed",
       "step.completed",
+      "step.started",
+      "step.completed",
+      "step.started",
+      "step.completed",
+    ]);
+    expect(plain.steps[4]).toMatchObject({ seq: 4, status: "completed", attempts: 1, args: '{"n":4}', result: "4", started_at: 18, completed_at: 19 });
+    expect(plain.events.slice(-4).map((e) => [e.data, e.at])).toEqual([
+      ['{"seq":4,"name":"quick","kind":"run","attempt":1}', 18],
+      ['{"seq":4,"name":"quick","kind":"run","attempt":1}', 19],
+      ['{"seq":5,"name":"nothing","kind":"action","attempt":1}', 20],
+      ['{"seq":5,"name":"nothing","kind":"action","attempt":1}', 20],
     ]);
   });
 
