@@ -55,9 +55,8 @@ export function probeSchema(sql: Sql): SchemaProbe {
  * Never edit or reorder a shipped migration: append one. `probe`: what probeSchema read of this object,
  * with nothing written since, so that a new object is not read again. `lazy`: tables the script of new
  * objects leaves out, with their indexes and triggers, which their owner creates at its first write (a
- * script is kept for each list). True when the object
- * held no table before: it now holds the schema, perhaps without the `lazy` tables, and only the rows
- * the migrations insert.
+ * script is kept for each list). True when the object held no table before: it now holds the schema,
+ * perhaps without the `lazy` tables, and only the rows the migrations insert.
  * @example
  * void ctx.blockConcurrencyWhile(async () => migrate(new Sql(ctx.storage), MIGRATIONS));
  */

@@ -256,7 +256,7 @@ export class RunStore {
   /** Step writes that went as plain statements since this instance created the object (see PLAIN_STEP_WRITES). */
   #plainWrites = 0;
   /** Tables that hold no row: this instance created the object and wrote none to them since. */
-  readonly #empty = new Set<"signals" | "child_cancels">();
+  readonly #empty = new Set<"signals">();
   /**
    * The timers of a run this instance created, by kind and seq, kept in step with every timer write
    * here: where the alarm points next needs no read. Null (read SQLite) in an instance that found the
@@ -300,7 +300,7 @@ export class RunStore {
     if (created) {
       this.#stepCount = 0;
       this.#openKnown = true;
-      this.#empty.add("signals").add("child_cancels");
+      this.#empty.add("signals");
       this.#timers = new Map();
       this.usage.created();
       this.#lazy.created();
@@ -624,29 +624,31 @@ export class RunStore {
   #writeStep(sql: Sql, s: StepRecord, event: StepEvent | null, end: (StepEvent & { at: number }) | null): void {
     try {
       const views = this.#viaViews();
-      const row = [s.seq, s.name, s.kind, s.status, s.attempts, s.args, s.result, s.error, s.startedAt, s.completedAt, s.wakeAt, s.detail];
       if (views && end !== null && event !== null && isQuickStep(s, event, end)) {
         sql.exec(QUICK_STEP, s.seq, s.name, s.kind, s.attempts, s.args, s.result, s.startedAt, end.at, event.data);
-      } else if (views) {
-        sql.exec(
-          `INSERT INTO step_inserts (seq, name, kind, status, attempts, args, result, error, started_at, completed_at, wake_at, detail,
-             event_type, event_data, end_type, end_data, end_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          ...row,
-          event?.type ?? null,
-          event?.data ?? null,
-          end?.type ?? null,
-          end?.data ?? null,
-          end?.at ?? null,
-        );
       } else {
-        sql.exec(
-          `INSERT INTO steps (seq, name, kind, status, attempts, args, result, error, started_at, completed_at, wake_at, detail)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          ...row,
-        );
-        if (event !== null) sql.exec("INSERT INTO events (type, data, at) VALUES (?, ?, ?)", event.type, event.data, s.startedAt);
-        if (end !== null) sql.exec("INSERT INTO events (type, data, at) VALUES (?, ?, ?)", end.type, end.data, end.at);
+        const row = [s.seq, s.name, s.kind, s.status, s.attempts, s.args, s.result, s.error, s.startedAt, s.completedAt, s.wakeAt, s.detail];
+        if (views) {
+          sql.exec(
+            `INSERT INTO step_inserts (seq, name, kind, status, attempts, args, result, error, started_at, completed_at, wake_at, detail,
+               event_type, event_data, end_type, end_data, end_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            ...row,
+            event?.type ?? null,
+            event?.data ?? null,
+            end?.type ?? null,
+            end?.data ?? null,
+            end?.at ?? null,
+          );
+        } else {
+          sql.exec(
+            `INSERT INTO steps (seq, name, kind, status, attempts, args, result, error, started_at, completed_at, wake_at, detail)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            ...row,
+          );
+          if (event !== null) sql.exec("INSERT INTO events (type, data, at) VALUES (?, ?, ?)", event.type, event.data, s.startedAt);
+          if (end !== null) sql.exec("INSERT INTO events (type, data, at) VALUES (?, ?, ?)", end.type, end.data, end.at);
+        }
       }
     } catch (err) {
       this.#forgetOpen();
@@ -1074,7 +1076,6 @@ export class RunStore {
   // -- cancels owed to child runs --------------------------------------------------------------
 
   addChildCancel(c: { runId: string; workflow: string; args: string | null; parentSeq: number }): void {
-    this.#empty.delete("child_cancels");
     this.#lazy.ensure("child_cancels");
     this.#exec(
       "INSERT INTO child_cancels (run_id, workflow, args, parent_seq) VALUES (?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING",
@@ -1086,7 +1087,6 @@ export class RunStore {
   }
 
   childCancels(): { runId: string; workflow: string; args: string | null; parentSeq: number }[] {
-    if (this.#empty.has("child_cancels")) return [];
     const rows = this.#lazy.read("child_cancels", [], () =>
       this.#all("SELECT run_id AS runId, workflow, args, parent_seq AS parentSeq FROM child_cancels ORDER BY run_id"),
     );
