@@ -1,7 +1,7 @@
 // The run object's composition: one RunState shared by the capability modules (commands, alarms,
 // children, finishing, event streams), the host of the handler's execution, and the rule that keeps a
 // run live: an unfinished run whose handler nothing runs in this instance is replayed at once.
-import { decodePayload, jsonColumn, systemClock, type Clock, type SerializedError } from "../../kernel/index.ts";
+import { decodePayload, jsonColumn, log, loggedError, systemClock, type Clock, type SerializedError } from "../../kernel/index.ts";
 import { ChildDetail } from "../core/journal.ts";
 import type { Registry } from "../registry.ts";
 import { Alarms } from "./alarms.ts";
@@ -82,6 +82,16 @@ export class RunHost implements ExecutionHost {
       if (state.run !== undefined) this.finishing.loaded();
     });
     state.store.onChange = () => this.#scheduleFlush();
+    // A journal write held back to the end of its turn failed: steps the handler went past are not in
+    // the journal, and this instance writes nothing more. A new one replays what is durable.
+    state.store.onLost = (err) => {
+      log.error("a held journal write failed; the run object restarts", { runId: state.runId, error: loggedError(err) });
+      try {
+        ctx.abort("a held journal write failed");
+      } catch {
+        // abort() may throw into its caller, here the store's deadline.
+      }
+    };
   }
 
   // -- ExecutionHost ---------------------------------------------------------------------------

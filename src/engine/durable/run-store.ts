@@ -146,6 +146,17 @@ interface StepEvent {
 const DEFERRED_TURNS = 16;
 /** How many promise turns after a write the store still counts it as this turn's (see RunStore.#gateHeld). */
 const GATE_TURNS = 32;
+/**
+ * How many promise turns the first quick step held back for a batch (see RunStore.#batch) waits for more
+ * to join it; a quick closure's step takes about eight.
+ */
+const BATCH_TURNS = 64;
+/**
+ * At most this many quick steps in one statement. workerd binds at most 100 values to a statement, and
+ * a quick step takes 9. 5,000 quick steps in a bare object: 7.6 µs each one statement apiece, 5.2-5.4 µs
+ * in statements of 8 or 11.
+ */
+const BATCH_STEPS = 8;
 
 /**
  * Step writes of a run object created here that go as plain statements (the row, then each event)
@@ -163,6 +174,19 @@ const PLAIN_STEP_WRITES = 64;
 const QUICK_STEP = `INSERT INTO step_inserts (seq, name, kind, status, attempts, args, result, started_at, completed_at,
     event_type, event_data, end_type, end_data, end_at)
   VALUES (?1, ?2, ?3, 'completed', ?4, ?5, ?6, ?7, ?8, 'step.started', ?9, 'step.completed', ?9, ?8)`;
+
+/** QUICK_STEP for `n` steps in one statement, their values one step after the other (see RunStore.#batch). */
+const quickSteps: string[] = [];
+function quickStepsStatement(n: number): string {
+  if (n === 1) return QUICK_STEP;
+  return (quickSteps[n] ??=
+    `INSERT INTO step_inserts (seq, name, kind, status, attempts, args, result, started_at, completed_at,
+      event_type, event_data, end_type, end_data, end_at) VALUES ` +
+    Array.from({ length: n }, (_, i) => {
+      const v = (k: number) => `?${i * 9 + k}`;
+      return `(${v(1)}, ${v(2)}, ${v(3)}, 'completed', ${v(4)}, ${v(5)}, ${v(6)}, ${v(7)}, ${v(8)}, 'step.started', ${v(9)}, 'step.completed', ${v(9)}, ${v(8)})`;
+    }).join(", "));
+}
 
 /** Whether a step's write is QUICK_STEP's. */
 function isQuickStep(s: StepRecord, event: StepEvent, end: StepEvent & { at: number }): boolean {
@@ -241,9 +265,22 @@ export class RunStore {
    * it before its own, or the deadline does, a few microtasks on. Always within the turn that journaled it.
    */
   #deferred: { step: StepRecord; event: StepEvent } | null = null;
+  /**
+   * Quick steps (QUICK_STEP's) that ended as a deferred start, held back to go in one statement with the
+   * next ones (BATCH_STEPS at most): their values, 9 a step. Like the deferred start, written before any
+   * other statement on this storage, or by the deadline a few microtasks on, so always within the turn
+   * that journaled them: they commit with the same implicit transaction, and the output gate that the
+   * turn's earlier write closed holds back what any later step sends until they are durable.
+   */
+  #batch: SqlValue[] = [];
+  #batchDue = 0;
   /** What the index confirmed, not written yet (see confirmIndexed). */
   #indexConfirmation: { key: string; version: number } | null = null;
-  /** A deferred row the deadline could not write: the next statement throws it, as the write would have. */
+  /**
+   * A deferred row or batch whose write failed (by the deadline, or ahead of another statement). Steps the
+   * handler has gone past are missing from the journal, so nothing more may be written after them: every
+   * later statement throws this, and `onLost` is told once (the object restarts, and replays what is durable).
+   */
   #lost: unknown = null;
   /** Transactions open here: a step's start inside one is written with it, never deferred. */
   #depth = 0;
@@ -326,15 +363,26 @@ export class RunStore {
   }
 
   #beforeStatement(): void {
-    if (this.#lost !== null) {
-      const err = this.#lost;
-      this.#lost = null;
-      throw err;
-    }
+    if (this.#lost !== null) throw this.#lost;
+    if (this.#batch.length > 0) this.#flushBatch();
     const deferred = this.#deferred;
     if (deferred === null) return;
     this.#deferred = null;
-    this.#writeStep(this.#direct, deferred.step, deferred.event, null);
+    try {
+      this.#writeStep(this.#direct, deferred.step, deferred.event, null);
+    } catch (err) {
+      this.#lose(err);
+      throw err;
+    }
+  }
+
+  /** A held write failed: see #lost. */
+  #lose(err: unknown): void {
+    if (this.#lost !== null) return;
+    this.#lost = err;
+    this.#batch = [];
+    this.#deferred = null;
+    this.onLost?.(err);
   }
 
   /** What #open holds may not be the journal's: it is read again when next asked. */
@@ -426,6 +474,7 @@ export class RunStore {
 
   /** Deletes everything the object stores (the end of retention); the caller deletes the alarm too. */
   async deleteEverything(): Promise<void> {
+    this.#beforeStatement();
     this.#forgetOpen();
     this.#stepCount = null;
     this.#probe = null;
@@ -551,7 +600,8 @@ export class RunStore {
    * as it ended and both its events. Nothing else changes: the row is written within the turn, before any
    * other statement reads or writes, so it commits with the same implicit transaction it would have, every
    * reader sees it, and the output gate that the turn's earlier write closed holds back anything the
-   * attempt sends until the row is durable, as it would have.
+   * attempt sends until the row is durable, as it would have. Such quick steps go up to BATCH_STEPS to a
+   * statement, on the same terms (see #batch).
    */
   insertStep(s: NewStep): void {
     const event = this.#stepEvent(s.status, { seq: s.seq, name: s.name, kind: s.kind, attempt: s.attempts }, s.error ?? null, s.wakeAt ?? null);
@@ -573,7 +623,8 @@ export class RunStore {
       this.#writeStep(this.#sql, step, event, null);
       return;
     }
-    this.#beforeStatement();
+    // Only a start deferred before this one (and the batch before it) must be written first.
+    if (this.#deferred !== null || this.#lost !== null) this.#beforeStatement();
     this.#open.set(step.seq, step);
     this.#deferred = { step, event };
     this.#deferredDue = this.#turn + DEFERRED_TURNS;
@@ -596,18 +647,18 @@ export class RunStore {
     void Promise.resolve().then(this.#tick);
   }
 
-  /** One promise turn: writes the deferred start when it is due, lets #gateHeld lapse, and stops when neither waits. */
+  /** One promise turn: writes the batch and the deferred start when due, lets #gateHeld lapse, and stops when nothing waits. */
   readonly #tick = (): unknown => {
     this.#turn++;
-    if (this.#deferred !== null && this.#turn >= this.#deferredDue) {
+    if ((this.#deferred !== null && this.#turn >= this.#deferredDue) || (this.#batch.length > 0 && this.#turn >= this.#batchDue)) {
       try {
         this.#beforeStatement();
-      } catch (err) {
-        this.#lost = err;
+      } catch {
+        // Lost (see #lost): the next statement throws it.
       }
     }
     if (this.#gateHeld && this.#turn >= this.#gateUntil) this.#gateHeld = false;
-    if (this.#deferred === null && !this.#gateHeld) {
+    if (this.#deferred === null && this.#batch.length === 0 && !this.#gateHeld) {
       this.#ticking = false;
       return undefined;
     }
@@ -662,6 +713,40 @@ export class RunStore {
   }
 
   /**
+   * A quick step whose start was deferred, held back for the batch (see #batch): the store counts it as
+   * written. Its turn has written already (its start was deferred), and holding it keeps the turn's
+   * writes counted as such, so the next start is deferred too.
+   */
+  #hold(s: StepRecord, data: string): void {
+    // An instance that found the object makes sure of the views once (a short run's object has none).
+    this.#lazy.ensure("step_views");
+    const batch = this.#batch;
+    if (batch.length === 0) this.#batchDue = this.#turn + BATCH_TURNS;
+    batch.push(s.seq, s.name, s.kind, s.attempts, s.args, s.result, s.startedAt, s.completedAt, data);
+    this.#open.delete(s.seq);
+    if (this.#stepCount !== null) this.#stepCount++;
+    this.#gateHeld = true;
+    this.#gateUntil = this.#turn + GATE_TURNS;
+    if (batch.length >= BATCH_STEPS * 9) this.#flushBatch();
+    else this.#startTicking();
+  }
+
+  /** Writes the held quick steps in one statement; one that fails is lost (see #lost). */
+  #flushBatch(): void {
+    const values = this.#batch;
+    this.#batch = [];
+    try {
+      this.#direct.exec(quickStepsStatement(values.length / 9), ...values);
+    } catch (err) {
+      this.#forgetOpen();
+      this.#lose(err);
+      throw err;
+    }
+    this.#wrote();
+    this.onChange?.();
+  }
+
+  /**
    * Whether a step write goes through the step views (one statement), making them when they are due: in
    * an object this instance created without them, after PLAIN_STEP_WRITES plain ones; in any other, at
    * once (they exist unless it was created without them).
@@ -686,6 +771,11 @@ export class RunStore {
         opts.event === false
           ? null
           : { ...this.#stepEvent(patch.status, { seq, name: step.name, kind: step.kind, attempt: step.attempts }, patch.error ?? null, step.wakeAt), at };
+      if (end !== null && !this.#lazy.absent("step_views") && isQuickStep(step, deferred.event, end)) {
+        this.#hold(step, deferred.event.data);
+        return;
+      }
+      if (this.#batch.length > 0) this.#flushBatch();
       this.#writeStep(this.#direct, step, deferred.event, end);
       return;
     }
@@ -800,6 +890,9 @@ export class RunStore {
 
   /** Called after every event append: the object batches its broadcasts and index updates on it. */
   onChange: (() => void) | undefined;
+
+  /** Called once when a held write failed (see #lost): this instance can write nothing more. */
+  onLost: ((err: unknown) => void) | undefined;
 
   lastEventSeq(): number {
     return Number(this.#all("SELECT MAX(seq) AS s FROM events")[0]?.s ?? 0);

@@ -6,32 +6,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { RunStore } from "../../../src/engine/durable/run-store.ts";
+import { counted } from "../../helpers/counted-storage.ts";
 import { runStub } from "../../helpers/runtime.ts";
-
-/** The object's storage, with a count of the statements run through it. */
-function counted(storage: DurableObjectStorage): { storage: DurableObjectStorage; statements: () => number } {
-  let n = 0;
-  const sql = new Proxy(storage.sql, {
-    get(target, key) {
-      if (key === "exec") {
-        return (query: string, ...bindings: unknown[]) => {
-          n++;
-          return target.exec(query, ...bindings);
-        };
-      }
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  const wrapped = new Proxy(storage, {
-    get(target, key) {
-      if (key === "sql") return sql;
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { storage: wrapped, statements: () => n };
-}
 
 /** Statements `fn` ran through `c`, and its value. */
 function measure<T>(c: ReturnType<typeof counted>, fn: () => T): [T, number] {
