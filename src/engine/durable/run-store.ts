@@ -175,17 +175,32 @@ const QUICK_STEP = `INSERT INTO step_inserts (seq, name, kind, status, attempts,
     event_type, event_data, end_type, end_data, end_at)
   VALUES (?1, ?2, ?3, 'completed', ?4, ?5, ?6, ?7, ?8, 'step.started', ?9, 'step.completed', ?9, ?8)`;
 
-/** QUICK_STEP for `n` steps in one statement, their values one step after the other (see RunStore.#batch). */
-const quickSteps: string[] = [];
-function quickStepsStatement(n: number): string {
-  if (n === 1) return QUICK_STEP;
-  return (quickSteps[n] ??=
-    `INSERT INTO step_inserts (seq, name, kind, status, attempts, args, result, started_at, completed_at,
-      event_type, event_data, end_type, end_data, end_at) VALUES ` +
-    Array.from({ length: n }, (_, i) => {
-      const v = (k: number) => `?${i * 9 + k}`;
-      return `(${v(1)}, ${v(2)}, ${v(3)}, 'completed', ${v(4)}, ${v(5)}, ${v(6)}, ${v(7)}, ${v(8)}, 'step.started', ${v(9)}, 'step.completed', ${v(9)}, ${v(8)})`;
-    }).join(", "));
+/**
+ * The statements that write `n` quick steps at once (see RunStore.#batch): through step_inserts as
+ * QUICK_STEP does, its values 9 a step (seq, name, kind, attempts, args, result, start, end, event data);
+ * or, before the step views exist, as two plain statements, the rows (the first 8 of those a step) and
+ * then their events in order (the event data, the start and the end).
+ */
+const batchStatements: { views: string; steps: string; events: string }[] = [];
+function batchStatementsFor(n: number): { views: string; steps: string; events: string } {
+  const rows = (width: number, tuple: (v: (k: number) => string) => string) =>
+    Array.from({ length: n }, (_, i) => tuple((k) => `?${i * width + k}`)).join(", ");
+  return (batchStatements[n] ??= {
+    views:
+      n === 1
+        ? QUICK_STEP
+        : `INSERT INTO step_inserts (seq, name, kind, status, attempts, args, result, started_at, completed_at,
+            event_type, event_data, end_type, end_data, end_at) VALUES ` +
+          rows(
+            9,
+            (v) =>
+              `(${v(1)}, ${v(2)}, ${v(3)}, 'completed', ${v(4)}, ${v(5)}, ${v(6)}, ${v(7)}, ${v(8)}, 'step.started', ${v(9)}, 'step.completed', ${v(9)}, ${v(8)})`,
+          ),
+    steps:
+      "INSERT INTO steps (seq, name, kind, status, attempts, args, result, started_at, completed_at) VALUES " +
+      rows(8, (v) => `(${v(1)}, ${v(2)}, ${v(3)}, 'completed', ${v(4)}, ${v(5)}, ${v(6)}, ${v(7)}, ${v(8)})`),
+    events: "INSERT INTO events (type, data, at) VALUES " + rows(3, (v) => `('step.started', ${v(1)}, ${v(2)}), ('step.completed', ${v(1)}, ${v(3)})`),
+  });
 }
 
 /** Whether a step's write is QUICK_STEP's. */
@@ -274,6 +289,8 @@ export class RunStore {
    */
   #batch: SqlValue[] = [];
   #batchDue = 0;
+  /** Whether the batch goes through the step views (else as plain statements: see PLAIN_STEP_WRITES). */
+  #batchViews = false;
   /** What the index confirmed, not written yet (see confirmIndexed). */
   #indexConfirmation: { key: string; version: number } | null = null;
   /**
@@ -718,10 +735,14 @@ export class RunStore {
    * writes counted as such, so the next start is deferred too.
    */
   #hold(s: StepRecord, data: string): void {
-    // An instance that found the object makes sure of the views once (a short run's object has none).
-    this.#lazy.ensure("step_views");
     const batch = this.#batch;
-    if (batch.length === 0) this.#batchDue = this.#turn + BATCH_TURNS;
+    if (batch.length === 0) {
+      // Nothing is held and no start deferred: the views, when due, are made here, before the batch.
+      this.#batchViews = this.#viaViews();
+      this.#batchDue = this.#turn + BATCH_TURNS;
+    } else if (!this.#batchViews) {
+      this.#plainWrites++;
+    }
     batch.push(s.seq, s.name, s.kind, s.attempts, s.args, s.result, s.startedAt, s.completedAt, data);
     this.#open.delete(s.seq);
     if (this.#stepCount !== null) this.#stepCount++;
@@ -731,12 +752,23 @@ export class RunStore {
     else this.#startTicking();
   }
 
-  /** Writes the held quick steps in one statement; one that fails is lost (see #lost). */
+  /** Writes the held quick steps in one statement (two before the step views exist); one that fails is lost (see #lost). */
   #flushBatch(): void {
     const values = this.#batch;
     this.#batch = [];
     try {
-      this.#direct.exec(quickStepsStatement(values.length / 9), ...values);
+      const statements = batchStatementsFor(values.length / 9);
+      if (this.#batchViews) this.#direct.exec(statements.views, ...values);
+      else {
+        const rows: SqlValue[] = [];
+        const events: SqlValue[] = [];
+        for (let i = 0; i < values.length; i += 9) {
+          for (let k = 0; k < 8; k++) rows.push(values[i + k]!);
+          events.push(values[i + 8]!, values[i + 6]!, values[i + 7]!);
+        }
+        this.#direct.exec(statements.steps, ...rows);
+        this.#direct.exec(statements.events, ...events);
+      }
     } catch (err) {
       this.#forgetOpen();
       this.#lose(err);
@@ -771,7 +803,7 @@ export class RunStore {
         opts.event === false
           ? null
           : { ...this.#stepEvent(patch.status, { seq, name: step.name, kind: step.kind, attempt: step.attempts }, patch.error ?? null, step.wakeAt), at };
-      if (end !== null && !this.#lazy.absent("step_views") && isQuickStep(step, deferred.event, end)) {
+      if (end !== null && isQuickStep(step, deferred.event, end)) {
         this.#hold(step, deferred.event.data);
         return;
       }

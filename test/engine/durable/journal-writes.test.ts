@@ -85,6 +85,9 @@ describe("journal writes", () => {
       store.insertStep({ ...step, status: "running", now: 1_000 });
       expect(other.getStep(0)).toBeUndefined();
       store.updateStep(0, { status: "completed", result: "7", completedAt: 1_004 }, 1_004);
+      // Held for the next quick steps (see the batches below): the store's next statement writes it first.
+      expect(other.getStep(0)).toBeUndefined();
+      expect(store.getStep(0)).toMatchObject({ status: "completed" });
       expect(other.getStep(0)).toMatchObject({ status: "completed", attempts: 1, result: "7", startedAt: 1_000, completedAt: 1_004 });
       expect(other.eventsAfter(0, 10).map((e) => [e.seq, e.type, e.at])).toEqual([
         [1, "run.note", 999],
@@ -219,6 +222,30 @@ describe("journal writes of quick steps in batches", () => {
         { seq: 24, type: "run.other", data: "{}", at: 2_000 },
       ]);
       expect(store.stepCount()).toBe(11);
+    });
+  });
+
+  it("before the step views exist, write a batch as two plain statements: the rows, then their events in order", async () => {
+    await runInDurableObject(runStub(`journal-${crypto.randomUUID()}`), (_instance, state) => {
+      const c = counted(state.storage);
+      // The store creates the object: its first step writes are plain statements, without the views.
+      const store = new RunStore(c.storage);
+      store.migrate();
+      store.appendEvent("run.note", {}, 999);
+      const before = c.statements();
+      for (let seq = 0; seq < 8; seq++) quick(store, seq, 1_000 + seq * 10);
+      expect(c.statements() - before).toBe(2);
+      expect(state.storage.sql.exec("SELECT name FROM sqlite_master WHERE name = 'step_inserts'").toArray()).toEqual([]);
+      expect(stepRows(state)[7]).toEqual({ seq: 7, name: "s7", status: "completed", attempts: 1, result: "70", startedAt: 1_070, completedAt: 1_071 });
+      const events = eventRows(state);
+      expect(events.map((e) => [e.type, e.at])).toEqual([
+        ["run.note", 999],
+        ...Array.from({ length: 8 }, (_, i) => [
+          ["step.started", 1_000 + i * 10],
+          ["step.completed", 1_001 + i * 10],
+        ]).flat(),
+      ]);
+      expect(events[16]).toEqual({ seq: 17, type: "step.completed", data: '{"seq":7,"name":"s7","kind":"run","attempt":1}', at: 1_071 });
     });
   });
 

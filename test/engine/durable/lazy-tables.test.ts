@@ -136,7 +136,7 @@ describe("the step views of a new run object", () => {
     const plain = await inScriptedObject(async (store, state) => {
       expect(stepViews(state)).toEqual([]);
       journalSteps(store);
-      await Promise.resolve();
+      await new Promise((resolve) => setTimeout(resolve, 0));
       expect(stepViews(state)).toEqual([]);
       return journal(state);
     });
