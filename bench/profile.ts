@@ -2,7 +2,8 @@
 // Where the time goes: a CPU profile of the bench Worker (bench/wrangler.bench.toml, a snapshot bundle) while it
 // does one of the bench's workloads, through the DevTools protocol of `wrangler dev`.
 //
-//   node bench/profile.ts steps  [--n=10000]   one run of n sequential steps
+//   node bench/profile.ts steps  [--n=10000] [--runs=1]   runs of n sequential steps, one after the other,
+//                                              each started with its answer held until it ends (?wait=)
 //   node bench/profile.ts starts [--n=200]     n runs of 10 steps started at once (--serial: one after the other)
 //   node bench/profile.ts waits [--n=200]      n runs that wait for a signal, started at once (as the bench's 2b)
 //   node bench/profile.ts replay [--n=10000]   a run of n steps that waits, after SIGKILL + restart, signalled
@@ -65,8 +66,10 @@ try {
   await inspector.startProfile();
   const t0 = performance.now();
   if (workload === "steps") {
-    const id = await start(n);
-    await until(id, (b) => b.status === "completed");
+    for (let r = 0; r < Number(flag("runs") ?? 1); r++) {
+      const held = await api("POST", "/api/workflows/bench-chain/runs?wait=60", { args: { steps: n } });
+      await until(held.runId, (b) => b.status === "completed");
+    }
   } else if (workload === "starts") {
     const ids: string[] = [];
     if (rest.includes("--serial")) for (let i = 0; i < n; i++) ids.push(await start(10));
