@@ -84,10 +84,13 @@ export class Finishing {
     if (state.run?.status !== "running") return;
     const open = store.openSteps();
     const now = clock.now();
+    // A run with a parent or an onComplete (the workflow's or its caller's) owes them its outcome.
+    const run = state.run;
+    const notifies = run.parent !== null || run.onCompleteRef !== null || state.workflow()?.onComplete !== undefined;
     store.transaction(() => {
-      // "pending" until the parent is told, onComplete has run and the index has the outcome; the
-      // watchdog brings the object back to finish those after a crash.
-      store.finishRun({ ...end, onComplete: "pending", now });
+      // "pending" until the parent is told and onComplete has run; the watchdog brings the object back
+      // to finish those after a crash. Nothing to tell: "done" at once, and no write for it later.
+      store.finishRun({ ...end, onComplete: notifies ? "pending" : "done", now });
       for (const w of cancelOpen(open, now)) store.write(w);
       for (const s of open) {
         if (s.kind !== "workflow") continue;

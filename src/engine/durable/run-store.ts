@@ -503,7 +503,7 @@ export class RunStore {
     await this.#storage.deleteAll();
   }
 
-  finishRun(r: { status: Exclude<RunStatus, "running">; result: string | null; error: string | null; onComplete: "none" | "pending"; now: number }): void {
+  finishRun(r: { status: Exclude<RunStatus, "running">; result: string | null; error: string | null; onComplete: "pending" | "done"; now: number }): void {
     this.#exec(
       "UPDATE run SET status = ?, result = ?, error = ?, on_complete = ?, updated_at = ?, completed_at = ? WHERE id = 1",
       r.status,
