@@ -6,10 +6,12 @@ import { CREATE_STEP_VIEWS, LAZY_TABLES, type LazyTable } from "./schema.ts";
 
 /** Each part by name, as made in an object that may have it already. */
 const PARTS = {
-  ...(Object.fromEntries(Object.entries(LAZY_TABLES).map(([name, text]) => [name, text.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS")])) as Record<
-    LazyTable,
-    string
-  >),
+  ...(Object.fromEntries(
+    Object.entries(LAZY_TABLES).map(([name, text]) => [
+      name,
+      text.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS").replaceAll("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"),
+    ]),
+  ) as Record<LazyTable, string>),
   step_views: CREATE_STEP_VIEWS,
 };
 export type LazyPart = keyof typeof PARTS;

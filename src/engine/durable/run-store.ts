@@ -309,8 +309,6 @@ export class RunStore {
   #migrated = false;
   /** Step writes that went as plain statements since this instance created the object (see PLAIN_STEP_WRITES). */
   #plainWrites = 0;
-  /** Tables that hold no row: this instance created the object and wrote none to them since. */
-  readonly #empty = new Set<"signals">();
   /**
    * The timers of a run this instance created, by kind and seq, kept in step with every timer write
    * here: where the alarm points next needs no read. Null (read SQLite) in an instance that found the
@@ -354,7 +352,6 @@ export class RunStore {
     if (created) {
       this.#stepCount = 0;
       this.#openKnown = true;
-      this.#empty.add("signals");
       this.#timers = new Map();
       this.usage.created();
       this.#lazy.created();
@@ -496,7 +493,6 @@ export class RunStore {
     this.#stepCount = null;
     this.#probe = null;
     this.#migrated = false;
-    this.#empty.clear();
     this.#lazy.forget();
     this.#timers = null;
     await this.#storage.deleteAlarm();
@@ -869,13 +865,14 @@ export class RunStore {
 
   /** Signals accepted for any wait that no wait took: a restarted run still receives them. */
   untakenSignals(): { name: string; payload: string | null; receivedAt: number }[] {
-    return this.#all("SELECT name, payload, received_at AS receivedAt FROM signals WHERE consumed_seq IS NULL AND target_after IS NULL ORDER BY id").map((r) =>
-      z.object({ name: z.string(), payload: z.string().nullable(), receivedAt: z.number() }).parse(r),
+    const rows = this.#lazy.read("signals", [], () =>
+      this.#all("SELECT name, payload, received_at AS receivedAt FROM signals WHERE consumed_seq IS NULL AND target_after IS NULL ORDER BY id"),
     );
+    return rows.map((r) => z.object({ name: z.string(), payload: z.string().nullable(), receivedAt: z.number() }).parse(r));
   }
 
   copySignal(s: { name: string; payload: string | null; receivedAt: number }): void {
-    this.#empty.delete("signals");
+    this.#lazy.ensure("signals");
     this.#exec("INSERT INTO signals (name, payload, received_at) VALUES (?, ?, ?)", s.name, s.payload, s.receivedAt);
   }
 
@@ -1125,7 +1122,7 @@ export class RunStore {
    * `name` journaled after that seq, and no other's.
    */
   insertSignal(name: string, payload: string | null, now: number, targetAfter: number | null = null): number {
-    this.#empty.delete("signals");
+    this.#lazy.ensure("signals");
     const id = z
       .number()
       .parse(
@@ -1141,16 +1138,17 @@ export class RunStore {
    * `skip`: signals this wait just refused (their refusal is not written yet).
    */
   pendingSignalFor(name: string, seq: number, skip: readonly number[] = []): { id: number; payload: string | null } | undefined {
-    if (this.#empty.has("signals")) return undefined;
-    const row = this.#all(
-      `SELECT id, payload FROM signals s WHERE name = ? AND consumed_seq IS NULL AND (target_after IS NULL OR (target_after < ?
-         AND NOT EXISTS (SELECT 1 FROM steps WHERE kind = 'signal' AND name = s.name AND seq > s.target_after AND seq < ?)))
-         AND id NOT IN (SELECT value FROM json_each(?))
-       ORDER BY target_after IS NULL, id LIMIT 1`,
-      name,
-      seq,
-      seq,
-      JSON.stringify(skip),
+    const row = this.#lazy.read("signals", [], () =>
+      this.#all(
+        `SELECT id, payload FROM signals s WHERE name = ? AND consumed_seq IS NULL AND (target_after IS NULL OR (target_after < ?
+           AND NOT EXISTS (SELECT 1 FROM steps WHERE kind = 'signal' AND name = s.name AND seq > s.target_after AND seq < ?)))
+           AND id NOT IN (SELECT value FROM json_each(?))
+         ORDER BY target_after IS NULL, id LIMIT 1`,
+        name,
+        seq,
+        seq,
+        JSON.stringify(skip),
+      ),
     )[0];
     return row === undefined ? undefined : z.object({ id: z.number(), payload: z.string().nullable() }).parse(row);
   }
@@ -1180,9 +1178,10 @@ export class RunStore {
 
   /** Every signal the run accepted, in the order it arrived: taken, refused or still buffered (a history export). */
   allSignals(): SignalRecord[] {
-    return this.#all("SELECT name, payload, received_at AS receivedAt, consumed_seq AS takenBy, refused IS NOT NULL AS refused FROM signals ORDER BY id").map(
-      (r) => SignalRecord.parse({ ...r, refused: r.refused === 1 }),
+    const rows = this.#lazy.read("signals", [], () =>
+      this.#all("SELECT name, payload, received_at AS receivedAt, consumed_seq AS takenBy, refused IS NOT NULL AS refused FROM signals ORDER BY id"),
     );
+    return rows.map((r) => SignalRecord.parse({ ...r, refused: r.refused === 1 }));
   }
 
   /** The signal already delivered under this once-only key, if any, with its name and payload. */
@@ -1223,7 +1222,7 @@ export class RunStore {
   }
 
   pendingSignalCount(): number {
-    return z.number().parse(this.#all("SELECT COUNT(*) AS n FROM signals WHERE consumed_seq IS NULL")[0]?.n);
+    return this.#lazy.read("signals", 0, () => z.number().parse(this.#all("SELECT COUNT(*) AS n FROM signals WHERE consumed_seq IS NULL")[0]?.n));
   }
 
   // -- helpers ---------------------------------------------------------------------------------

@@ -254,14 +254,25 @@ export const MIGRATIONS: readonly string[] = [
 ];
 
 /**
- * Tables few runs write (once-only signal keys, cancels owed to children, `step.patched` answers, token
- * usage and its reads), with their text as the migrations leave it. A new run object is created without
+ * Tables few runs write (buffered signals and their once-only keys, cancels owed to children,
+ * `step.patched` answers, token usage and its reads), with their text as the migrations leave it (and
+ * a table's indexes after it). A new run object is created without
  * them (RunStore.migrate): they were a third of a short run's file and most of the schema's creation
  * cost that a start pays for nothing. RunStore creates each at its first write (LazyTables), and a read
  * of one that does not exist finds no rows. Objects migrated step by step have them all. A migration that
  * changes one of these tables changes its text here too, and copes with objects that do not have it.
  */
 export const LAZY_TABLES = {
+  signals: `CREATE TABLE "signals" (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    payload TEXT,
+    received_at INTEGER NOT NULL,
+    consumed_seq INTEGER,
+    target_after INTEGER,
+    refused TEXT
+  );
+  CREATE INDEX signals_pending ON signals (name, id) WHERE consumed_seq IS NULL`,
   signal_keys: `CREATE TABLE signal_keys (
     key TEXT PRIMARY KEY,
     signal_id INTEGER NOT NULL,

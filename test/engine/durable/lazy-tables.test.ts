@@ -12,8 +12,12 @@ import { runStub } from "../../helpers/runtime.ts";
 
 const LAZY = Object.keys(LAZY_TABLES).sort();
 
-function schema(state: DurableObjectState): { name: string; sql: string }[] {
-  return new Sql(state.storage).all("SELECT name, sql FROM sqlite_master WHERE name NOT LIKE '_cf_%' ORDER BY name") as { name: string; sql: string }[];
+function schema(state: DurableObjectState): { name: string; table: string; sql: string }[] {
+  return new Sql(state.storage).all("SELECT name, tbl_name AS \"table\", sql FROM sqlite_master WHERE name NOT LIKE '_cf_%' ORDER BY name") as {
+    name: string;
+    table: string;
+    sql: string;
+  }[];
 }
 
 function lazyTablesOf(state: DurableObjectState): string[] {
@@ -53,6 +57,10 @@ describe("the run object's lazily created tables", () => {
         expect(s.patchesBefore(10)).toEqual([]);
         expect(s.allPatches()).toEqual([]);
         expect(s.signalForKey("k")).toBeUndefined();
+        expect(s.pendingSignalFor("go", 1)).toBeUndefined();
+        expect(s.untakenSignals()).toEqual([]);
+        expect(s.allSignals()).toEqual([]);
+        expect(s.pendingSignalCount()).toBe(0);
         expect(s.childCancels()).toEqual([]);
         s.deleteChildCancel("run_child");
         expect(s.usage.total()).toEqual(noUsage());
@@ -74,13 +82,17 @@ describe("the run object's lazily created tables", () => {
       store.usage.record(4, 1, [entry]);
       store.usage.insertRead({ seq: 4, n: 0, usage: store.usage.total() });
       expect(lazyTablesOf(state)).toEqual(LAZY);
-      // Each with the text the migrations give it: an object migrated step by step has the same tables.
-      for (const o of schema(state).filter((o) => LAZY.includes(o.name))) {
-        expect(o.sql.replace(/\s+/g, " ")).toBe(LAZY_TABLES[o.name as keyof typeof LAZY_TABLES].replace(/\s+/g, " "));
+      // Each with the text the migrations give it, its indexes too: an object migrated step by step has the same tables.
+      const text = (sql: string) => sql.replace(/\s+/g, " ").trim();
+      for (const table of LAZY) {
+        const made = schema(state).filter((o) => o.table === table && o.sql !== null);
+        expect(made.map((o) => text(o.sql))).toEqual(LAZY_TABLES[table as keyof typeof LAZY_TABLES].split(";").map(text));
       }
 
       const again = reopened(state);
       expect(again.getPatch("c")).toEqual({ changeId: "c", value: true, seq: 2, at: 5 });
+      expect(again.pendingSignalFor("go", 1)).toEqual({ id: 1, payload: '"yes"' });
+      expect(again.pendingSignalCount()).toBe(1);
       expect(again.signalForKey("k")).toEqual({ signalId: 1, at: 9, name: "go", payload: '"yes"' });
       expect(again.childCancels()).toEqual([{ runId: "run_child", workflow: "w", args: null, parentSeq: 3 }]);
       expect(again.usage.total()).toMatchObject({ inputTokens: 1, outputTokens: 2, totalTokens: 3 });
