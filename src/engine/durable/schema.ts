@@ -255,12 +255,12 @@ export const MIGRATIONS: readonly string[] = [
 
 /**
  * Tables few runs write (buffered signals and their once-only keys, cancels owed to children,
- * `step.patched` answers, token usage and its reads), with their text as the migrations leave it (and
- * a table's indexes after it). A new run object is created without
- * them (RunStore.migrate): they were a third of a short run's file and most of the schema's creation
- * cost that a start pays for nothing. RunStore creates each at its first write (LazyTables), and a read
- * of one that does not exist finds no rows. Objects migrated step by step have them all. A migration that
- * changes one of these tables changes its text here too, and copes with objects that do not have it.
+ * `step.patched` answers, token usage and its reads), with their text as the migrations leave it (a
+ * table's indexes after it). A new run object is created without them (RunStore.migrate): they were a
+ * third of a short run's file and most of the schema's creation cost that a start pays for nothing.
+ * RunStore creates each at its first write (LazyTables), and a read of one that does not exist finds no
+ * rows. Objects migrated step by step have them all. A migration that changes one of these tables
+ * changes its text here too, and copes with objects that do not have it.
  */
 export const LAZY_TABLES = {
   signals: `CREATE TABLE "signals" (
