@@ -166,20 +166,14 @@ const BATCH_STEPS = 8;
 const PLAIN_STEP_WRITES = 64;
 
 /**
- * The step_inserts statement of the commonest write, a step whose start and end go together: completed,
- * no error, deadline or detail, both events with the same data and the end at the completion time.
- * What it leaves out or repeats is not bound: in workerd each bound value costs (5,000 such writes in a
- * bare object took 10.6 µs each with the general statement's 17 values, 8.2 µs with these 9).
- */
-const QUICK_STEP = `INSERT INTO step_inserts (seq, name, kind, status, attempts, args, result, started_at, completed_at,
-    event_type, event_data, end_type, end_data, end_at)
-  VALUES (?1, ?2, ?3, 'completed', ?4, ?5, ?6, ?7, ?8, 'step.started', ?9, 'step.completed', ?9, ?8)`;
-
-/**
- * The statements that write `n` quick steps at once (see RunStore.#batch): through step_inserts as
- * QUICK_STEP does, its values 9 a step (seq, name, kind, attempts, args, result, start, end, event data);
- * or, before the step views exist, as two plain statements, the rows (the first 8 of those a step) and
- * then their events in order (the event data, the start and the end).
+ * The statements that write `n` quick steps at once (see RunStore.#batch), a quick step being the
+ * commonest write: one whose start and end go together, completed, with no error, deadline or detail,
+ * both events with the same data and the end at the completion time. Through step_inserts, its values 9
+ * a step (seq, name, kind, attempts, args, result, start, end, event data): what a quick step leaves out
+ * or repeats is not bound, as each bound value costs in workerd (5,000 such writes in a bare object took
+ * 10.6 µs each with the general statement's 17 values, 8.2 µs with these 9). Or, before the step views
+ * exist, as two plain statements, the rows (the first 8 of those a step) and then their events in order
+ * (the event data, the start and the end).
  */
 const batchStatements: { views: string; steps: string; events: string }[] = [];
 function batchStatementsFor(n: number): { views: string; steps: string; events: string } {
@@ -187,15 +181,13 @@ function batchStatementsFor(n: number): { views: string; steps: string; events: 
     Array.from({ length: n }, (_, i) => tuple((k) => `?${i * width + k}`)).join(", ");
   return (batchStatements[n] ??= {
     views:
-      n === 1
-        ? QUICK_STEP
-        : `INSERT INTO step_inserts (seq, name, kind, status, attempts, args, result, started_at, completed_at,
-            event_type, event_data, end_type, end_data, end_at) VALUES ` +
-          rows(
-            9,
-            (v) =>
-              `(${v(1)}, ${v(2)}, ${v(3)}, 'completed', ${v(4)}, ${v(5)}, ${v(6)}, ${v(7)}, ${v(8)}, 'step.started', ${v(9)}, 'step.completed', ${v(9)}, ${v(8)})`,
-          ),
+      `INSERT INTO step_inserts (seq, name, kind, status, attempts, args, result, started_at, completed_at,
+        event_type, event_data, end_type, end_data, end_at) VALUES ` +
+      rows(
+        9,
+        (v) =>
+          `(${v(1)}, ${v(2)}, ${v(3)}, 'completed', ${v(4)}, ${v(5)}, ${v(6)}, ${v(7)}, ${v(8)}, 'step.started', ${v(9)}, 'step.completed', ${v(9)}, ${v(8)})`,
+      ),
     steps:
       "INSERT INTO steps (seq, name, kind, status, attempts, args, result, started_at, completed_at) VALUES " +
       rows(8, (v) => `(${v(1)}, ${v(2)}, ${v(3)}, 'completed', ${v(4)}, ${v(5)}, ${v(6)}, ${v(7)}, ${v(8)})`),
@@ -203,7 +195,7 @@ function batchStatementsFor(n: number): { views: string; steps: string; events: 
   });
 }
 
-/** Whether a step's write is QUICK_STEP's. */
+/** Whether a step's write is a quick step's (see batchStatementsFor). */
 function isQuickStep(s: StepRecord, event: StepEvent, end: StepEvent & { at: number }): boolean {
   return (
     s.status === "completed" &&
@@ -281,7 +273,7 @@ export class RunStore {
    */
   #deferred: { step: StepRecord; event: StepEvent } | null = null;
   /**
-   * Quick steps (QUICK_STEP's) that ended as a deferred start, held back to go in one statement with the
+   * Quick steps (see batchStatementsFor) that ended as a deferred start, held back to go in one statement with the
    * next ones (BATCH_STEPS at most): their values, 9 a step. Like the deferred start, written before any
    * other statement on this storage, or by the deadline a few microtasks on, so always within the turn
    * that journaled them: they commit with the same implicit transaction, and the output gate that the
@@ -687,32 +679,28 @@ export class RunStore {
    */
   #writeStep(sql: Sql, s: StepRecord, event: StepEvent | null, end: (StepEvent & { at: number }) | null): void {
     try {
-      const views = this.#viaViews();
-      if (views && end !== null && event !== null && isQuickStep(s, event, end)) {
-        sql.exec(QUICK_STEP, s.seq, s.name, s.kind, s.attempts, s.args, s.result, s.startedAt, end.at, event.data);
+      // A quick step never comes here: its end holds it for a batch (see updateStep).
+      const row = [s.seq, s.name, s.kind, s.status, s.attempts, s.args, s.result, s.error, s.startedAt, s.completedAt, s.wakeAt, s.detail];
+      if (this.#viaViews()) {
+        sql.exec(
+          `INSERT INTO step_inserts (seq, name, kind, status, attempts, args, result, error, started_at, completed_at, wake_at, detail,
+             event_type, event_data, end_type, end_data, end_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          ...row,
+          event?.type ?? null,
+          event?.data ?? null,
+          end?.type ?? null,
+          end?.data ?? null,
+          end?.at ?? null,
+        );
       } else {
-        const row = [s.seq, s.name, s.kind, s.status, s.attempts, s.args, s.result, s.error, s.startedAt, s.completedAt, s.wakeAt, s.detail];
-        if (views) {
-          sql.exec(
-            `INSERT INTO step_inserts (seq, name, kind, status, attempts, args, result, error, started_at, completed_at, wake_at, detail,
-               event_type, event_data, end_type, end_data, end_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-            ...row,
-            event?.type ?? null,
-            event?.data ?? null,
-            end?.type ?? null,
-            end?.data ?? null,
-            end?.at ?? null,
-          );
-        } else {
-          sql.exec(
-            `INSERT INTO steps (seq, name, kind, status, attempts, args, result, error, started_at, completed_at, wake_at, detail)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-            ...row,
-          );
-          if (event !== null) sql.exec("INSERT INTO events (type, data, at) VALUES (?, ?, ?)", event.type, event.data, s.startedAt);
-          if (end !== null) sql.exec("INSERT INTO events (type, data, at) VALUES (?, ?, ?)", end.type, end.data, end.at);
-        }
+        sql.exec(
+          `INSERT INTO steps (seq, name, kind, status, attempts, args, result, error, started_at, completed_at, wake_at, detail)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          ...row,
+        );
+        if (event !== null) sql.exec("INSERT INTO events (type, data, at) VALUES (?, ?, ?)", event.type, event.data, s.startedAt);
+        if (end !== null) sql.exec("INSERT INTO events (type, data, at) VALUES (?, ?, ?)", end.type, end.data, end.at);
       }
     } catch (err) {
       this.#forgetOpen();
