@@ -10,6 +10,8 @@
 //                                              (see StartWorkObject): where a start's cost goes beyond the row;
 //                                              `without`: "alarm", "index" or "schema" leaves that part out,
 //                                              "all" all three (the start's rows alone)
+//   POST /bench/floor/run-work { name, steps }  a new object does the storage work of a run of `steps` quick
+//                                              steps, start to end (StartWorkObject.runWork), no engine code
 //   GET  /bench/floor/fanout/:name             WebSocket to object `name` (hibernatable, as threads accept theirs)
 //   POST /bench/floor/fanout/:name { deltas, interval }   sends `deltas` frames to every socket, each stamped
 //                                              with Date.now() as it is sent, `interval` ms apart
@@ -19,11 +21,13 @@
 // both clocks are read the same way.
 //
 // StartWorkObject is the one exception: it takes the run object's schema (its migrations, through the
-// kernel's runner), which is SQL text and not engine code, to measure what a start costs in storage alone.
+// kernel's runner) and the run store's statements for quick steps, which are SQL text and not engine
+// code, to measure what a start, and a whole run, cost in storage alone.
 import { DurableObject } from "cloudflare:workers";
-import { CREATED_LATER, MIGRATIONS } from "../src/engine/durable/schema.ts";
+import { batchStatementsFor } from "../src/engine/durable/run-store.ts";
+import { CREATE_STEP_VIEWS, CREATED_LATER, MIGRATIONS } from "../src/engine/durable/schema.ts";
 import { migrate, probeSchema } from "../src/kernel/migrations.ts";
-import { Sql } from "../src/kernel/sql.ts";
+import { Sql, type SqlValue } from "../src/kernel/sql.ts";
 import { START_PARTS, type StartPart } from "./start-parts.ts";
 
 export interface FloorEnv {
@@ -175,8 +179,86 @@ export class StartWorkObject extends DurableObject<FloorEnv> {
     return at;
   }
 
+  /**
+   * The storage work of a run of `steps` quick steps, as a new run object does it (the same statements
+   * in the same order and turns, read from a trace of one): in the start's turn the schema, the run row
+   * and its event, the watchdog's timer and alarm; the steps eight to a batch, by the run store's own
+   * statements (their rows, then their events, for the first 64 batches; then the step views are made
+   * and a batch is one statement through them), a turn given way every 256 steps as a handler does; the
+   * run's end and its event. It answers then, as a start held to the run's end does. After that, as the
+   * run's side effects: its entry written to a second object, as the run index takes it, and once that
+   * is confirmed the watchdog gives way to the retention's expiry (the timers, the index's confirmation
+   * and the expiry on the run row, the alarm moved).
+   */
+  async runWork(name: string, steps: number): Promise<number> {
+    const sql = new Sql(this.ctx.storage);
+    migrate(sql, MIGRATIONS, probeSchema(sql), CREATED_LATER);
+    const at = Date.now();
+    sql.exec(
+      `INSERT INTO run (id, run_id, workflow, version, args, status, parent, created_at, updated_at, index_shard)
+       VALUES (1, ?, 'bench-chain', 1, ?, 'running', NULL, ?, ?, 0)`,
+      name,
+      JSON.stringify({ steps, waitAtEnd: false }),
+      at,
+      at,
+    );
+    sql.exec("INSERT INTO events (type, data, at) VALUES ('run.started', ?, ?)", JSON.stringify({ workflow: "bench-chain", version: 1 }), at);
+    sql.exec(UPSERT_TIMER, at + 30_000, "watchdog", -1);
+    void this.ctx.storage.setAlarm(at + 30_000);
+    let batches = 0;
+    for (let from = 0; from < steps; from += 8) {
+      if (from > 0 && from % 256 === 0) await tick();
+      const now = Date.now();
+      const to = Math.min(steps, from + 8);
+      const statements = batchStatementsFor(to - from);
+      const values: SqlValue[] = [];
+      for (let seq = from; seq < to; seq++) {
+        const data = JSON.stringify({ seq, name: `s${seq}`, kind: "run", attempt: 1 });
+        values.push(seq, `s${seq}`, "run", 1, null, String(seq), now, now, data);
+      }
+      if (++batches > PLAIN_BATCHES) {
+        if (batches === PLAIN_BATCHES + 1) sql.exec(CREATE_STEP_VIEWS);
+        sql.exec(statements.views, ...values);
+        continue;
+      }
+      const rows: SqlValue[] = [];
+      const events: SqlValue[] = [];
+      for (let i = 0; i < values.length; i += 9) {
+        rows.push(...values.slice(i, i + 8));
+        events.push(values[i + 8]!, values[i + 6]!, values[i + 7]!);
+      }
+      sql.exec(statements.steps, ...rows);
+      sql.exec(statements.events, ...events);
+    }
+    const end = Date.now();
+    sql.exec(
+      "UPDATE run SET status = 'completed', result = ?, error = NULL, on_complete = 'done', updated_at = ?, completed_at = ? WHERE id = 1",
+      steps === 0 ? null : String(steps - 1),
+      end,
+      end,
+    );
+    sql.exec("INSERT INTO events (type, data, at) VALUES ('run.completed', ?, ?)", JSON.stringify({ status: "completed" }), end);
+    void this.#afterEnd(sql, name, end);
+    return end;
+  }
+
+  async #afterEnd(sql: Sql, name: string, at: number): Promise<void> {
+    await this.env.FLOOR?.getByName("start-work-index").indexRow(name, at);
+    const expiresAt = at + 30 * 86_400_000;
+    sql.exec("DELETE FROM timers");
+    sql.exec("UPDATE run SET indexed_status = 'completed', indexed_version = 1 WHERE id = 1");
+    sql.exec("UPDATE run SET expires_at = ? WHERE id = 1", expiresAt);
+    sql.exec(UPSERT_TIMER, expiresAt, "retention", -1);
+    void this.ctx.storage.setAlarm(expiresAt);
+  }
+
   override async alarm(): Promise<void> {}
 }
+
+/** Batches written as plain statements before the step views are made (RunStore's PLAIN_STEP_WRITES). */
+const PLAIN_BATCHES = 64;
+/** A timer as the run store sets one. */
+const UPSERT_TIMER = "INSERT INTO timers (at, kind, seq) VALUES (?, ?, ?) ON CONFLICT (kind, seq) DO UPDATE SET at = excluded.at";
 
 /** Instead of the run object's schema: four plain tables with the columns a start writes (no indexes, views, triggers or `_schema`). */
 const PLAIN_TABLES = `
@@ -201,7 +283,7 @@ export async function floorFetch(request: Request, env: FloorEnv, url: URL): Pro
     const { deltas, interval } = (await request.json()) as { deltas: number; interval: number };
     return json(await stub.fanout(deltas, interval));
   }
-  const body = (await request.json()) as { n?: number; name?: string; without?: string };
+  const body = (await request.json()) as { n?: number; name?: string; without?: string; steps?: number };
   switch (what) {
     case "insert":
       return json(await ns.getByName(`insert-${crypto.randomUUID()}`).insert(body.n ?? 0));
@@ -217,6 +299,11 @@ export async function floorFetch(request: Request, env: FloorEnv, url: URL): Pro
       const without = START_PARTS.find((p) => p === body.without);
       if (body.without !== undefined && without === undefined) return json({ error: `without: one of ${START_PARTS.join(", ")}` }, 400);
       return json({ at: await env.FLOOR_START.getByName(name).start(name, without) });
+    }
+    case "run-work": {
+      if (env.FLOOR_START === undefined) return json({ error: "this bench worker has no FLOOR_START binding" }, 501);
+      const name = body.name ?? crypto.randomUUID();
+      return json({ at: await env.FLOOR_START.getByName(name).runWork(name, body.steps ?? 0) });
     }
     default:
       return json({ error: "not found" }, 404);

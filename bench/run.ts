@@ -448,7 +448,7 @@ async function warmUp(): Promise<void> {
   await sleep(2_000);
 }
 
-async function scenarioChain(): Promise<{ perStepSmall: Row; perStepLarge: Row; wallSmall: Row }> {
+async function scenarioChain(): Promise<{ perStepSmall: Row; perStepLarge: Row; wallSmall: Row; workSmall: Row }> {
   const wallSmall = row(
     `1. one run, ${SIZES.small.toLocaleString("en")} sequential steps`,
     `wall time${SIZES.pairs > 1 ? ` (median of ${SIZES.pairs}${args.sides.includes("cf") ? `, Cloudflare's of ${SIZES.reps}` : ""})` : ""}`,
@@ -456,6 +456,10 @@ async function scenarioChain(): Promise<{ perStepSmall: Row; perStepLarge: Row; 
     "lower",
   );
   const perStepSmall = row("", "time per step", "ms", "lower");
+  // Where the gap to the floor comes from: a bare object doing such a run's storage work, the run store's
+  // own statements in the same turns, without the engine (bench/floor.ts, StartWorkObject.runWork).
+  const workSmall = row("", `against a bare object doing a ${SIZES.small.toLocaleString("en")}-step run's storage work`, "ms", "lower");
+  const bareWork: number[] = [];
   const wallLarge = row(`1. one run, ${SIZES.large.toLocaleString("en")} sequential steps`, "wall time", "ms", "lower");
   const perStepLarge = row("", "time per step", "ms", "lower");
   // Ours and the floor alternate run by run, so that both meet the machine in the same state (the
@@ -472,6 +476,10 @@ async function scenarioChain(): Promise<{ perStepSmall: Row; perStepLarge: Row; 
     await sleep(500);
     const inserts = async () => add("floor", (await floorCall("insert", { n: SIZES.small }, deadlineIn(60_000))).ms);
     await measure(FLOOR, `${SIZES.small} inserts, ${i + 1}`, inserts, [wallSmall, perStepSmall]);
+    await sleep(500);
+    const work = async () =>
+      void bareWork.push((await floorCall("run-work", { name: `chain-${Date.now().toString(36)}-${i}`, steps: SIZES.small }, deadlineIn(60_000))).ms);
+    await measure(FLOOR, `a ${SIZES.small}-step run's storage work, ${i + 1}`, work, [workSmall]);
     await sleep(500);
     for (const method of ["read", "polled"] as const) {
       await measure(
@@ -511,6 +519,11 @@ async function scenarioChain(): Promise<{ perStepSmall: Row; perStepLarge: Row; 
     const what = key === "floor" ? `${FLOOR.label}, ${SIZES.small} inserts` : `${SIDES[key].label}, ${SIZES.small} steps`;
     if (times.length > 1) notes.push(`${what}, each run (ms): ${times.map((t) => t.toFixed(0)).join(", ")}`);
   }
+  if (bareWork.length > 0) {
+    workSmall.cells.floor = { value: median(bareWork) };
+    if (wallSmall.cells.ours !== undefined) workSmall.cells.ours = wallSmall.cells.ours;
+    notes.push(`a bare object doing a ${SIZES.small}-step run's storage work, each run (ms): ${bareWork.map((t) => t.toFixed(0)).join(", ")}`);
+  }
   for (const key of args.sides) {
     const side = SIDES[key];
     progress(`${side.label}: ${SIZES.large} steps`);
@@ -541,7 +554,7 @@ async function scenarioChain(): Promise<{ perStepSmall: Row; perStepLarge: Row; 
       [wallLarge, perStepLarge],
     );
   }
-  return { perStepSmall, perStepLarge, wallSmall };
+  return { perStepSmall, perStepLarge, wallSmall, workSmall };
 }
 
 /** Makes `n` calls at once; the results, and the ms until the last one answered (from just before the first). */
@@ -558,11 +571,14 @@ async function atOnce<T>(n: number, call: (i: number) => Promise<T>): Promise<{ 
   return { results, ms: last - t0 };
 }
 
-async function scenarioMany(): Promise<{ rate: Row; parkedRate: Row; storageWork: Row; withoutPart: Partial<Record<StartPart, number>> }> {
+async function scenarioMany(): Promise<{ rate: Row; parkedRate: Row; storageWork: Row; tenWork: Row; withoutPart: Partial<Record<StartPart, number>> }> {
   const n = SIZES.many;
   const rate = row(`2. ${n} runs of ${SIZES.manySteps} steps started at once`, "starts per second", "/s", "higher");
   const startsDone = row("", `time until all ${n} start requests answered`, "ms", "lower");
   const allDone = row("", `time until all ${n} runs completed`, "ms", "lower");
+  // Where the gap of runs of 10 steps comes from: bare objects doing such a run's storage work, the same
+  // statements in the same turns, without the engine (bench/floor.ts, StartWorkObject.runWork).
+  const tenWork = row("", `starts per second against bare objects doing a ${SIZES.manySteps}-step run's storage work`, "/s", "higher");
   // The start alone: runs that wait for a signal before any step, so no run executes while the others
   // start. The floor's row (one row in a new object) is the like-for-like one for this.
   const parkedRate = row(`2b. ${n} runs that wait at once, started at once`, "starts per second", "/s", "higher");
@@ -655,6 +671,18 @@ async function scenarioMany(): Promise<{ rate: Row; parkedRate: Row; storageWork
       },
       [storageWork],
     );
+    progress(`floor: ${n} new objects doing a ${SIZES.manySteps}-step run's storage work at once, round ${round}/${rounds}`);
+    await measure(
+      FLOOR,
+      `${n} ${SIZES.manySteps}-step runs' storage work at once, round ${round}`,
+      async () => {
+        const deadline = deadlineIn(60_000);
+        const batch = Date.now().toString(36);
+        const { ms } = await atOnce(n, (i) => http("POST", "/bench/floor/run-work", { name: `ten-${batch}-${i}`, steps: SIZES.manySteps }, deadline));
+        samples.add("work-ten", (n / ms) * 1000);
+      },
+      [tenWork],
+    );
     await settle();
   }
   // Local Workflows: one measurement, after ours (its engine goes on working on the one thread after its runs complete).
@@ -681,6 +709,8 @@ async function scenarioMany(): Promise<{ rate: Row; parkedRate: Row; storageWork
   for (const r of [rate, parkedRate]) samples.cell(r, "floor", "floorRate");
   for (const r of [startsDone, parkedDone]) samples.cell(r, "floor", "floorMs");
   samples.cell(storageWork, "floor", "work-whole");
+  samples.cell(tenWork, "floor", "work-ten");
+  if (rate.cells.ours !== undefined && tenWork.cells.floor !== undefined) tenWork.cells.ours = rate.cells.ours;
   const parked = parkedRate.cells.ours;
   if (parked !== undefined && samples.median("work-whole") !== undefined) storageWork.cells.ours = parked;
   for (const part of START_PARTS) {
@@ -690,7 +720,8 @@ async function scenarioMany(): Promise<{ rate: Row; parkedRate: Row; storageWork
   if (rounds > 0) {
     notes.push(
       `scenario 2, each round (starts/s): ours, runs of ${SIZES.manySteps} steps ${samples.each("rate")}; ours, runs that wait ${samples.each("parkedRate")}; ` +
-        `the floor's new objects ${samples.each("floorRate")}; bare objects doing a start's storage work ${samples.each("work-whole")}`,
+        `the floor's new objects ${samples.each("floorRate")}; bare objects doing a start's storage work ${samples.each("work-whole")}; ` +
+        `bare objects doing a ${SIZES.manySteps}-step run's storage work ${samples.each("work-ten")}`,
     );
     notes.push(
       "2b's last row: each bare object creates the run object's schema (its migrations, through the same runner), writes the rows a start " +
@@ -701,7 +732,7 @@ async function scenarioMany(): Promise<{ rate: Row; parkedRate: Row; storageWork
         "index's entry, with four plain tables instead of the run object's schema, and with none of the three: the start's rows alone).",
     );
   }
-  return { rate, parkedRate, storageWork, withoutPart };
+  return { rate, parkedRate, storageWork, tenWork, withoutPart };
 }
 
 async function scenarioReplay(): Promise<{ oursReplayMs: Row; quietReplayMs: Row; wall: Row }> {
@@ -1097,6 +1128,24 @@ async function main(): Promise<number> {
         (x) => x <= 2,
       ),
     );
+    // Not targets: how much of that ratio the storage work is, and how much the engine's code adds.
+    const oursSmall = val(chainRows?.wallSmall.cells.ours);
+    const insertsSmall = val(chainRows?.wallSmall.cells.floor);
+    const workSmall = val(chainRows?.workSmall.cells.floor);
+    if (workSmall !== undefined && insertsSmall !== undefined) {
+      targets.push([
+        `(no target) a ${small}-step run's storage work on a bare object / the floor's ${small} inserts`,
+        `${times(workSmall / insertsSmall)} (${workSmall.toFixed(1)} vs ${insertsSmall.toFixed(1)} ms)`,
+        "info",
+      ]);
+    }
+    if (workSmall !== undefined && oursSmall !== undefined) {
+      targets.push([
+        `(no target) ours at ${small} steps / that storage work on a bare object`,
+        `${times(oursSmall / workSmall)} (${oursSmall.toFixed(1)} vs ${workSmall.toFixed(1)} ms)`,
+        "info",
+      ]);
+    }
     const ps1 = val(chainRows?.perStepSmall.cells.ours);
     const ps2 = val(chainRows?.perStepLarge.cells.ours);
     targets.push(
@@ -1195,6 +1244,22 @@ async function main(): Promise<number> {
       targets.push([
         `(no target) our starts/s, runs that wait / a start's storage work on bare objects`,
         `${times(parked / work)} (${parked.toFixed(1)} vs ${work.toFixed(1)} /s)`,
+        "info",
+      ]);
+    }
+    const tenWork = val(manyRows?.tenWork.cells.floor);
+    const tens = val(manyRows?.rate.cells.ours);
+    if (tenWork !== undefined && bare !== undefined) {
+      targets.push([
+        `(no target) a ${SIZES.manySteps}-step run's storage work on bare objects / the floor's new objects/s`,
+        `${times(tenWork / bare)} (${tenWork.toFixed(1)} vs ${bare.toFixed(1)} /s)`,
+        "info",
+      ]);
+    }
+    if (tenWork !== undefined && tens !== undefined) {
+      targets.push([
+        `(no target) our starts/s, runs of ${SIZES.manySteps} steps / their storage work on bare objects`,
+        `${times(tens / tenWork)} (${tens.toFixed(1)} vs ${tenWork.toFixed(1)} /s)`,
         "info",
       ]);
     }

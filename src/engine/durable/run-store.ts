@@ -176,7 +176,7 @@ const PLAIN_STEP_WRITES = 64;
  * (the event data, the start and the end).
  */
 const batchStatements: { views: string; steps: string; events: string }[] = [];
-function batchStatementsFor(n: number): { views: string; steps: string; events: string } {
+export function batchStatementsFor(n: number): { views: string; steps: string; events: string } {
   const rows = (width: number, tuple: (v: (k: number) => string) => string) =>
     Array.from({ length: n }, (_, i) => tuple((k) => `?${i * width + k}`)).join(", ");
   return (batchStatements[n] ??= {
