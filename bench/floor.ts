@@ -202,7 +202,7 @@ export class StartWorkObject extends DurableObject<FloorEnv> {
       at,
       at,
     );
-    sql.exec("INSERT INTO events (type, data, at) VALUES ('run.started', ?, ?)", JSON.stringify({ workflow: "bench-chain", version: 1 }), at);
+    sql.exec("INSERT INTO events (type, data, at) VALUES ('run.started', ?, ?)", JSON.stringify({ runId: name, workflow: "bench-chain", version: 1 }), at);
     sql.exec(UPSERT_TIMER, at + 30_000, "watchdog", -1);
     void this.ctx.storage.setAlarm(at + 30_000);
     let batches = 0;
@@ -213,8 +213,8 @@ export class StartWorkObject extends DurableObject<FloorEnv> {
       const statements = batchStatementsFor(to - from);
       const values: SqlValue[] = [];
       for (let seq = from; seq < to; seq++) {
-        const data = JSON.stringify({ seq, name: `s${seq}`, kind: "run", attempt: 1 });
-        values.push(seq, `s${seq}`, "run", 1, null, String(seq), now, now, data);
+        const data = JSON.stringify({ seq, name: "s", kind: "run", attempt: 1 });
+        values.push(seq, "s", "run", 1, null, JSON.stringify(seq), now, now, data);
       }
       if (++batches > PLAIN_BATCHES) {
         if (batches === PLAIN_BATCHES + 1) sql.exec(CREATE_STEP_VIEWS);
@@ -233,11 +233,11 @@ export class StartWorkObject extends DurableObject<FloorEnv> {
     const end = Date.now();
     sql.exec(
       "UPDATE run SET status = 'completed', result = ?, error = NULL, on_complete = 'done', updated_at = ?, completed_at = ? WHERE id = 1",
-      steps === 0 ? null : String(steps - 1),
+      JSON.stringify(steps),
       end,
       end,
     );
-    sql.exec("INSERT INTO events (type, data, at) VALUES ('run.completed', ?, ?)", JSON.stringify({ status: "completed" }), end);
+    sql.exec("INSERT INTO events (type, data, at) VALUES ('run.finished', ?, ?)", JSON.stringify({ status: "completed", usage: NO_USAGE }), end);
     void this.#afterEnd(sql, name, end);
     return end;
   }
@@ -255,6 +255,8 @@ export class StartWorkObject extends DurableObject<FloorEnv> {
   override async alarm(): Promise<void> {}
 }
 
+/** A run's token usage when its steps reported none, as its run.finished event carries it. */
+const NO_USAGE = { inputTokens: 0, outputTokens: 0, totalTokens: 0, byModel: [] };
 /** Batches written as plain statements before the step views are made (RunStore's PLAIN_STEP_WRITES). */
 const PLAIN_BATCHES = 64;
 /** A timer as the run store sets one. */
