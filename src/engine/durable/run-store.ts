@@ -158,6 +158,9 @@ const BATCH_TURNS = 64;
  */
 const BATCH_STEPS = 8;
 
+/** The promise each of the store's turns is queued on (see #tick). */
+const RESOLVED = Promise.resolve();
+
 /**
  * Step writes of a run object created here that go as plain statements (the row, then each event)
  * before the step views are created: a short run never needs them, and creating them with the schema
@@ -649,11 +652,16 @@ export class RunStore {
   #startTicking(): void {
     if (this.#ticking) return;
     this.#ticking = true;
-    void Promise.resolve().then(this.#tick);
+    void RESOLVED.then(this.#tick);
   }
 
-  /** One promise turn: writes the batch and the deferred start when due, lets #gateHeld lapse, and stops when nothing waits. */
-  readonly #tick = (): unknown => {
+  /**
+   * One promise turn: writes the batch and the deferred start when due, lets #gateHeld lapse, and stops
+   * when nothing waits. The next turn is queued, not returned: a promise returned from a reaction costs
+   * two more jobs (one to adopt it, one to settle the turn before it) and holds every earlier turn's
+   * promise until the counting stops.
+   */
+  readonly #tick = (): void => {
     this.#turn++;
     if ((this.#deferred !== null && this.#turn >= this.#deferredDue) || (this.#batch.length > 0 && this.#turn >= this.#batchDue)) {
       try {
@@ -665,9 +673,9 @@ export class RunStore {
     if (this.#gateHeld && this.#turn >= this.#gateUntil) this.#gateHeld = false;
     if (this.#deferred === null && this.#batch.length === 0 && !this.#gateHeld) {
       this.#ticking = false;
-      return undefined;
+      return;
     }
-    return Promise.resolve().then(this.#tick);
+    void RESOLVED.then(this.#tick);
   };
 
   /**
