@@ -24,7 +24,7 @@
 // kernel's runner) and the run store's statements for quick steps, which are SQL text and not engine
 // code, to measure what a start, and a whole run, cost in storage alone.
 import { DurableObject } from "cloudflare:workers";
-import { batchStatementsFor } from "../src/engine/durable/run-store.ts";
+import { batchStatementsFor, plainBatchValues } from "../src/engine/durable/run-store.ts";
 import { CREATE_STEP_VIEWS, CREATED_LATER, MIGRATIONS } from "../src/engine/durable/schema.ts";
 import { migrate, probeSchema } from "../src/kernel/migrations.ts";
 import { Sql, type SqlValue } from "../src/kernel/sql.ts";
@@ -221,12 +221,7 @@ export class StartWorkObject extends DurableObject<FloorEnv> {
         sql.exec(statements.views, ...values);
         continue;
       }
-      const rows: SqlValue[] = [];
-      const events: SqlValue[] = [];
-      for (let i = 0; i < values.length; i += 9) {
-        rows.push(...values.slice(i, i + 8));
-        events.push(values[i + 8]!, values[i + 6]!, values[i + 7]!);
-      }
+      const { rows, events } = plainBatchValues(values);
       sql.exec(statements.steps, ...rows);
       sql.exec(statements.events, ...events);
     }

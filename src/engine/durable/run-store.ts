@@ -198,6 +198,21 @@ export function batchStatementsFor(n: number): { views: string; steps: string; e
   });
 }
 
+/**
+ * A batch's values (9 a quick step, as the views' statement binds them) as its two plain statements bind
+ * them (see batchStatementsFor): the rows' (each step's first 8) and the events' (its event data, start
+ * and end).
+ */
+export function plainBatchValues(values: readonly SqlValue[]): { rows: SqlValue[]; events: SqlValue[] } {
+  const rows: SqlValue[] = [];
+  const events: SqlValue[] = [];
+  for (let i = 0; i < values.length; i += 9) {
+    for (let k = 0; k < 8; k++) rows.push(values[i + k]!);
+    events.push(values[i + 8]!, values[i + 6]!, values[i + 7]!);
+  }
+  return { rows, events };
+}
+
 /** Whether a step's write is a quick step's (see batchStatementsFor). */
 function isQuickStep(s: StepRecord, event: StepEvent, end: StepEvent & { at: number }): boolean {
   return (
@@ -752,12 +767,7 @@ export class RunStore {
       const statements = batchStatementsFor(values.length / 9);
       if (this.#batchViews) this.#direct.exec(statements.views, ...values);
       else {
-        const rows: SqlValue[] = [];
-        const events: SqlValue[] = [];
-        for (let i = 0; i < values.length; i += 9) {
-          for (let k = 0; k < 8; k++) rows.push(values[i + k]!);
-          events.push(values[i + 8]!, values[i + 6]!, values[i + 7]!);
-        }
+        const { rows, events } = plainBatchValues(values);
         this.#direct.exec(statements.steps, ...rows);
         this.#direct.exec(statements.events, ...events);
       }
