@@ -185,8 +185,8 @@ export class StartWorkObject extends DurableObject<FloorEnv> {
    * and its event, the watchdog's timer and alarm; the steps eight to a batch, by the run store's own
    * statements (their rows, then their events, for the first 64 batches; then the step views are made
    * and a batch is one statement through them), a turn given way every 256 steps as a handler does; the
-   * run's end and its event. It answers then, as a start held to the run's end does. After that, as the
-   * run's side effects: its entry written to a second object, as the run index takes it, and once that
+   * run's end and its event. It answers then, as a start held to the run's end does. A macrotask later, as
+   * the run's side effects: its entry written to a second object, as the run index takes it, and once that
    * is confirmed the watchdog gives way to the retention's expiry (the timers, the index's confirmation
    * and the expiry on the run row, the alarm moved).
    */
@@ -233,11 +233,16 @@ export class StartWorkObject extends DurableObject<FloorEnv> {
       end,
     );
     sql.exec("INSERT INTO events (type, data, at) VALUES ('run.finished', ?, ?)", JSON.stringify({ status: "completed", usage: NO_USAGE }), end);
-    void this.#afterEnd(sql, name, end);
+    this.sideEffects = this.#afterEnd(sql, name, end);
     return end;
   }
 
+  /** The side effects of the last run of runWork (see there), while they run or once they ran: for a test to wait on. */
+  sideEffects: Promise<void> | undefined;
+
   async #afterEnd(sql: Sql, name: string, at: number): Promise<void> {
+    // After a macrotask, as a run's side effects (Finishing.#sideEffects): the answer leaves first.
+    await tick();
     await this.env.FLOOR?.getByName("start-work-index").indexRow(name, at);
     const expiresAt = at + 30 * 86_400_000;
     sql.exec("DELETE FROM timers");

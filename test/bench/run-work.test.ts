@@ -38,7 +38,9 @@ async function bareRun(steps: number): Promise<ReturnType<typeof stored>> {
   const bare = runStub(`run-work-${crypto.randomUUID()}`);
   await runInDurableObject(bare, async (_instance, state) => {
     // SAFETY: runWork reads only env.FLOOR, which the test Worker lacks: the index's entry is left out.
-    await new StartWorkObject(state, {} as never).runWork(`run_${crypto.randomUUID()}`, steps);
+    const model = new StartWorkObject(state, {} as never);
+    await model.runWork(`run_${crypto.randomUUID()}`, steps);
+    await model.sideEffects;
   });
   // A second call, after the first's side effects (the expiry's transaction) ran.
   return runInDurableObject(bare, (_instance, state) => stored(state.storage.sql));

@@ -3,8 +3,8 @@
 // applies its writes to storage, and keeps the in-memory side: parked promises, attempt abort
 // controllers, the replay copy of the journal, and the combinator watch.
 import type { AnyWorkflow } from "../workflow-api.ts";
-import { addCalls } from "../function-calls.ts";
 import { AttemptAbort } from "./attempt-abort.ts";
+import { attemptContext } from "./attempt-context.ts";
 import { instrumentation } from "../instrumentation.ts";
 import type { Registry } from "../registry.ts";
 import { log, loggedError, StepwiseError, toSerializedError, type Clock, type SerializedError } from "../../kernel/index.ts";
@@ -386,20 +386,8 @@ export class HandlerExecution {
     this.#apply(attemptStarted(seq, call.timeout, this.#host.clock.now()));
     this.#busy++;
     this.#host.ensureWatchdog();
-    const ctx = addCalls(
-      {
-        env: this.#host.env,
-        runId: this.#host.runId,
-        seq,
-        attempt,
-        get signal() {
-          return abort.signal;
-        },
-        idempotencyKey: `${this.#host.runId}:${seq}`,
-        reportUsage: (usage) => meter.report(usage),
-      },
-      this.#host.registry,
-    );
+    const { env, runId, registry } = this.#host;
+    const ctx = attemptContext({ env, runId, seq, attempt, abort, reportUsage: (usage) => meter.report(usage) }, registry);
     let lease: SlotLease | undefined;
     try {
       if (call.pool !== undefined) {
