@@ -184,7 +184,7 @@ export class StartWorkObject extends DurableObject<FloorEnv> {
    * in the same order and turns, read from a trace of one): in the start's turn the schema, the run row
    * and its event, the watchdog's timer and alarm; the steps eight to a batch, by the run store's own
    * statements (their rows, then their events, for the first 64 batches; then the step views are made
-   * and a batch is one statement through them), a turn given way every 256 steps as a handler does; the
+   * and a batch is one statement through them), a turn given way every 512 steps as a handler does; the
    * run's end and its event. It answers then, as a start held to the run's end does. A macrotask later, as
    * the run's side effects: its entry written to a second object, as the run index takes it, and once that
    * is confirmed the watchdog gives way to the retention's expiry (the timers, the index's confirmation
@@ -207,7 +207,7 @@ export class StartWorkObject extends DurableObject<FloorEnv> {
     void this.ctx.storage.setAlarm(at + 30_000);
     let batches = 0;
     for (let from = 0; from < steps; from += 8) {
-      if (from > 0 && from % 256 === 0) await tick();
+      if (from > 0 && from % 512 === 0) await tick();
       const now = Date.now();
       const to = Math.min(steps, from + 8);
       const statements = batchStatementsFor(to - from);

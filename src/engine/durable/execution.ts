@@ -50,20 +50,24 @@ export interface ExecutionHost {
 }
 
 /**
- * Steps between two turns given back to the event loop while the handler runs steps anew: 256 quick
- * steps (written eight to a statement) hold the thread for about 5 ms. Each turn given back also commits
- * what the steps before it wrote, and a commit costs more than a quick step, more so as the object grows
- * (in `wrangler dev`, a bare object's 10,000 inserts took about 2.4x as long with a turn every 32 rows as
- * in one go). Every 32 steps, a 100,000-step run took 4.85 s; every 128, 3.40 s. With the batches, a
- * 1,000-step run took 24.0-24.25 ms of workerd's CPU every 256 steps against 25.75-26.25 every 128.
+ * Steps between two turns given back to the event loop while the handler runs steps anew: 512 quick
+ * steps (written eight to a statement) hold the thread for about 5 ms (a quick step costs workerd about
+ * 11 µs of CPU). Each turn given back also commits what the steps before it wrote, and a commit costs
+ * more than a quick step, more so as the object grows (in `wrangler dev`, a bare object's 10,000 inserts
+ * took about 2.4x as long with a turn every 32 rows as in one go). Every 32 steps, a 100,000-step run
+ * took 4.85 s; every 128, 3.40 s. With the batches, a 1,000-step run took 24.0-24.25 ms of workerd's CPU
+ * every 256 steps against 25.75-26.25 every 128; every 512, 18.75-20.75 ms (median 19.5) against
+ * 19.25-21.5 (19.75) every 256, and 20.8-22.9 ms of wall time (median 21.7) against 21.8-24.5 (22.6):
+ * 40 serial held starts a batch, three batches, five alternated rounds.
  */
-const YIELD_EVERY = 256;
+const YIELD_EVERY = 512;
 /**
  * The same while it replays journaled steps: each is answered from its row in about a microsecond (a
- * 10,000-step replay took 22 ms, of which reading the rows is about the 14 ms a bare object takes to read
- * as many), so 1,024 of them hold the thread for a millisecond or two, and such a replay gives way 9 times. Every 256, the first replay
- * after a restart, with the run's status polled every 10 ms meanwhile, took 32-45 ms (median 42 of 9);
- * every 1,024, with the journal's array kept as it is (below), 22-41 ms (median 28 of 9).
+ * 10,000-step replay took 22 ms, of which reading the rows is about the 14 ms a bare object takes to
+ * read as many), so 1,024 of them hold the thread for a millisecond or two, and such a replay gives way
+ * 9 times. Every 256, the first replay after a restart, with the run's status polled every 10 ms
+ * meanwhile, took 32-45 ms (median 42 of 9); every 1,024, with the journal's array kept as it is
+ * (below), 22-41 ms (median 28 of 9).
  */
 const REPLAY_YIELD_EVERY = 1024;
 

@@ -48,7 +48,7 @@ describe("replay after losing memory", () => {
   });
 
   it("tells the run index what a woken run did once its replay is over", async () => {
-    // Long enough that the replay gives way many times: the index update the signal asks for waits for it.
+    // Long enough that the replay gives way before its end: the index update the signal asks for waits for it.
     const { runId, stub } = await startRun("chain", { steps: 2_000, waitAtEnd: true });
     await expect.poll(async () => (await view(stub, "none")).status, { timeout: 20_000 }).toBe("waiting");
     await expect.poll(async () => (await client.listRuns({ q: runId })).runs[0]?.status, { timeout: 5_000 }).toBe("waiting");
