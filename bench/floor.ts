@@ -158,15 +158,7 @@ export class StartWorkObject extends DurableObject<FloorEnv> {
     if (plain) sql.exec(PLAIN_TABLES);
     else migrate(sql, MIGRATIONS, probeSchema(sql), CREATED_LATER);
     const at = Date.now();
-    sql.exec(
-      `INSERT INTO run (id, run_id, workflow, version, args, status, parent, created_at, updated_at, index_shard)
-       VALUES (1, ?, 'bench-chain', 1, ?, 'running', NULL, ?, ?, 0)`,
-      name,
-      JSON.stringify({ steps: 0, waitAtEnd: true }),
-      at,
-      at,
-    );
-    sql.exec("INSERT INTO events (type, data, at) VALUES ('run.started', ?, ?)", JSON.stringify({ workflow: "bench-chain", version: 1 }), at);
+    insertRun(sql, name, at, { steps: 0, waitAtEnd: true }, { workflow: "bench-chain", version: 1 });
     const stepData = JSON.stringify({ seq: 0, name: "go", kind: "signal", attempt: 0 });
     const detail = JSON.stringify({ signal: "go", timeoutAt: null });
     // As a new run object writes its first steps: the row and its event, without the step views it makes later.
@@ -194,15 +186,7 @@ export class StartWorkObject extends DurableObject<FloorEnv> {
     const sql = new Sql(this.ctx.storage);
     migrate(sql, MIGRATIONS, probeSchema(sql), CREATED_LATER);
     const at = Date.now();
-    sql.exec(
-      `INSERT INTO run (id, run_id, workflow, version, args, status, parent, created_at, updated_at, index_shard)
-       VALUES (1, ?, 'bench-chain', 1, ?, 'running', NULL, ?, ?, 0)`,
-      name,
-      JSON.stringify({ steps, waitAtEnd: false }),
-      at,
-      at,
-    );
-    sql.exec("INSERT INTO events (type, data, at) VALUES ('run.started', ?, ?)", JSON.stringify({ runId: name, workflow: "bench-chain", version: 1 }), at);
+    insertRun(sql, name, at, { steps, waitAtEnd: false }, { runId: name, workflow: "bench-chain", version: 1 });
     sql.exec(UPSERT_TIMER, at + 30_000, "watchdog", -1);
     void this.ctx.storage.setAlarm(at + 30_000);
     let batches = 0;
@@ -253,6 +237,19 @@ export class StartWorkObject extends DurableObject<FloorEnv> {
   }
 
   override async alarm(): Promise<void> {}
+}
+
+/** A bench-chain run's row, as a start inserts it, and its run.started event with `started` as its data. */
+function insertRun(sql: Sql, name: string, at: number, args: { steps: number; waitAtEnd: boolean }, started: Record<string, unknown>): void {
+  sql.exec(
+    `INSERT INTO run (id, run_id, workflow, version, args, status, parent, created_at, updated_at, index_shard)
+     VALUES (1, ?, 'bench-chain', 1, ?, 'running', NULL, ?, ?, 0)`,
+    name,
+    JSON.stringify(args),
+    at,
+    at,
+  );
+  sql.exec("INSERT INTO events (type, data, at) VALUES ('run.started', ?, ?)", JSON.stringify(started), at);
 }
 
 /** A run's token usage when its steps reported none, as its run.finished event carries it. */

@@ -158,6 +158,13 @@ const BATCH_TURNS = 64;
  */
 const BATCH_STEPS = 8;
 
+/** A buffered signal no wait took, as a restart copies it (see untakenSignals). */
+const UntakenSignal = z.object({ name: z.string(), payload: z.string().nullable(), receivedAt: z.number() });
+/** The buffered signal a wait would take (see pendingSignalFor). */
+const PendingSignal = z.object({ id: z.number(), payload: z.string().nullable() });
+/** The signal delivered under a once-only key (see signalForKey). */
+const KeyedSignal = z.object({ signalId: z.number(), at: z.number(), name: z.string(), payload: z.string().nullable() });
+
 /** The promise each of the store's turns is queued on (see #tick). */
 const RESOLVED = Promise.resolve();
 
@@ -874,7 +881,7 @@ export class RunStore {
     const rows = this.#lazy.read("signals", [], () =>
       this.#all("SELECT name, payload, received_at AS receivedAt FROM signals WHERE consumed_seq IS NULL AND target_after IS NULL ORDER BY id"),
     );
-    return rows.map((r) => z.object({ name: z.string(), payload: z.string().nullable(), receivedAt: z.number() }).parse(r));
+    return rows.map((r) => UntakenSignal.parse(r));
   }
 
   copySignal(s: { name: string; payload: string | null; receivedAt: number }): void {
@@ -1156,7 +1163,7 @@ export class RunStore {
         JSON.stringify(skip),
       ),
     )[0];
-    return row === undefined ? undefined : z.object({ id: z.number(), payload: z.string().nullable() }).parse(row);
+    return row === undefined ? undefined : PendingSignal.parse(row);
   }
 
   /** The oldest journaled wait on `name` that still waits: where a signal meant for any wait goes. */
@@ -1195,7 +1202,7 @@ export class RunStore {
     const row = this.#lazy.read("signal_keys", [], () =>
       this.#all("SELECT k.signal_id AS signalId, k.at, s.name, s.payload FROM signal_keys k JOIN signals s ON s.id = k.signal_id WHERE k.key = ?", key),
     )[0];
-    return row === undefined ? undefined : z.object({ signalId: z.number(), at: z.number(), name: z.string(), payload: z.string().nullable() }).parse(row);
+    return row === undefined ? undefined : KeyedSignal.parse(row);
   }
 
   rememberSignalKey(key: string, signalId: number, now: number): void {
