@@ -1,5 +1,7 @@
 // The run index as the client reads it: one list over every shard (index-shards.ts). Each read asks all
 // shards at once and merges their answers in the order one index would give, so callers see one index.
+// The shards read are those of STEPWISE_INDEX_SHARDS and any above it that shard 0 knows to hold
+// entries (the count was lowered since): those are read after shard 0 has answered.
 import { rpcResult, unwrap } from "../kernel/index.ts";
 import {
   compareText,
@@ -13,7 +15,8 @@ import {
   type RunCount,
   type RunPage,
 } from "./durable/index-entry.ts";
-import { indexShards } from "./durable/index-shards.ts";
+import { indexShardCount, indexShardRange } from "./durable/index-shards.ts";
+import { KNOWN_SHARDS_HEADER, type KnownShards, type RunIndex } from "./durable/run-index.ts";
 import { closeSocket } from "./durable/run-object.ts";
 
 export type LiveCount = { workflow: string; version: number; live: number };
@@ -25,7 +28,7 @@ export type LiveCount = { workflow: string; version: number; live: number };
  */
 export async function listRuns(env: Env, query: ListQuery): Promise<RunPage> {
   const { limit, counts } = ListQuery.parse(query);
-  const pages = await Promise.all(indexShards(env).map(async (shard) => unwrap(await rpcResult<RunPage>(shard.list(query)))));
+  const pages = await fromEveryShard(env, async (shard) => unwrap(await rpcResult<RunPage & KnownShards>(shard.list(query))));
   const { rows, more } = merge(
     pages.map((p) => ({ rows: p.runs, more: p.nextCursor !== null })),
     limit,
@@ -45,7 +48,7 @@ export async function listRuns(env: Env, query: ListQuery): Promise<RunPage> {
 /** The open signal waits of live runs, oldest first, merged the way listRuns merges runs. */
 export async function inbox(env: Env, query: InboxQuery): Promise<InboxPage> {
   const { limit } = InboxQuery.parse(query);
-  const pages = await Promise.all(indexShards(env).map(async (shard) => unwrap(await rpcResult<InboxPage>(shard.inbox(query)))));
+  const pages = await fromEveryShard(env, async (shard) => unwrap(await rpcResult<InboxPage & KnownShards>(shard.inbox(query))));
   const { rows, more } = merge(
     pages.map((p) => ({ rows: p.waits, more: p.nextCursor !== null })),
     limit,
@@ -57,9 +60,9 @@ export async function inbox(env: Env, query: InboxQuery): Promise<InboxPage> {
 
 /** How many live runs each workflow version has, added up over the shards. */
 export async function liveRunCounts(env: Env): Promise<LiveCount[]> {
-  const counts = await Promise.all(indexShards(env).map((shard) => shard.liveCounts()));
+  const counts = await fromEveryShard(env, (shard) => shard.liveCounts());
   return addUp(
-    counts.flat(),
+    counts.flatMap((c) => c.live),
     (c) => JSON.stringify([c.workflow, c.version]),
     (a, b) => ({ ...a, live: a.live + b.live }),
   ).sort((a, b) => compareText(a.workflow, b.workflow) || a.version - b.version);
@@ -72,10 +75,12 @@ export async function liveRunCounts(env: Env): Promise<LiveCount[]> {
  * every shard's socket is open, so a list read after it misses no change.
  */
 export async function liveRuns(env: Env, request: Request): Promise<Response> {
-  const open = (shard: ReturnType<typeof indexShards>[number]) => shard.fetch(new Request("https://index.internal/live", { headers: request.headers }));
-  const shards = indexShards(env);
-  if (shards.length === 1) return open(shards[0]!);
-  const answers = await Promise.all(shards.map(open));
+  const open = (shard: IndexStub) => shard.fetch(new Request("https://index.internal/live", { headers: request.headers }));
+  const count = indexShardCount(env);
+  const answers = await Promise.all(indexShardRange(env, 0, count).map(open));
+  const known = Number(answers[0]!.headers.get(KNOWN_SHARDS_HEADER) ?? 1);
+  if (known > count) answers.push(...(await Promise.all(indexShardRange(env, count, known).map(open))));
+  if (answers.length === 1) return answers[0]!;
   const refused = answers.find((a) => a.webSocket === null);
   if (refused !== undefined) {
     // Every shard refuses alike (no upgrade); sockets some other shard opened are closed unused.
@@ -113,6 +118,20 @@ function relay(shardSockets: WebSocket[]): Response {
     ws.addEventListener("error", () => closeAll(1011));
   }
   return new Response(null, { status: 101, webSocket: client });
+}
+
+type IndexStub = DurableObjectStub<RunIndex>;
+
+/**
+ * `read` of every shard lists must read: shards 0 to the count - 1 at once, then, when shard 0 knows of
+ * shards above the count (it was lowered), those too. The answers in shard order.
+ */
+async function fromEveryShard<T extends KnownShards>(env: Env, read: (shard: IndexStub) => Promise<T>): Promise<T[]> {
+  const count = indexShardCount(env);
+  const answers = await Promise.all(indexShardRange(env, 0, count).map(read));
+  const known = answers[0]!.shards ?? 1;
+  if (known <= count) return answers;
+  return [...answers, ...(await Promise.all(indexShardRange(env, count, known).map(read)))];
 }
 
 /**

@@ -1,7 +1,7 @@
 // The run index read as one over its shards (three in the test Worker): pages of the run list in the
 // order one index would give, with no run twice and none left out; filters, counts and live counts
 // added up; the inbox oldest first; and the live socket relaying every shard's frames.
-import { runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createClient, type IndexedRun, type InboxWait, type StepwiseClient } from "../../src/engine/index.ts";
@@ -128,15 +128,6 @@ describe("the run list over shards", () => {
       expect(c.count).toBe(sum.reduce((n, s) => n + s.count, 0));
     }
   });
-
-  it("reads only shard 0, the index from before shards, with a count of 1", async () => {
-    const workflow = `one-${tag()}`;
-    const runIds = idsOnEveryShard(`one-${workflow}`, 2);
-    await Promise.all(runIds.map((runId, i) => seed(entry(runId, workflow, 3_000 + i))));
-    const single = createClient({ ...env, STEPWISE_INDEX_SHARDS: "1" });
-    expect(ids((await pages(single, { workflow, limit: 3 })).rows).sort()).toEqual(runIds.filter((id) => shardOf(id) === 0).sort());
-    expect(ids((await pages(client, { workflow, limit: 3 })).rows).sort()).toEqual([...runIds].sort());
-  });
 });
 
 describe("the inbox over shards", () => {
@@ -189,7 +180,7 @@ describe("live counts over shards", () => {
     ];
     expect((await client.liveRunCounts()).filter((c) => c.workflow === workflow)).toEqual(expected);
     const perShard = await Promise.all(Array.from({ length: SHARDS }, (_, shard) => indexShard(env, shard).liveCounts()));
-    const v1 = perShard.map((counts) => counts.find((c) => c.workflow === workflow && c.version === 1)?.live ?? 0);
+    const v1 = perShard.map((counts) => counts.live.find((c) => c.workflow === workflow && c.version === 1)?.live ?? 0);
     expect(v1.filter((n) => n > 0).length).toBeGreaterThan(1);
   });
 });
@@ -220,5 +211,92 @@ describe("the live list over shards", () => {
   it("answers 426 without an upgrade, as one index did", async () => {
     const res = await client.liveRuns(new Request("http://stepwise.test/api/live/runs")).catch((err: unknown) => err);
     expect(res).toMatchObject({ code: "request.upgrade_required" });
+  });
+});
+
+describe("shards above the count", () => {
+  const lowered = { ...env, STEPWISE_INDEX_SHARDS: "1" };
+
+  it("are read by every list after the count was lowered: the runs, the counts, the inbox and the live counts", async () => {
+    const workflow = `low-${tag()}`;
+    const runIds = idsOnEveryShard(`low-${workflow}`, 2);
+    const waiting = (runId: string, i: number): IndexEntry => ({
+      ...entry(runId, workflow, 3_000 + i, "waiting"),
+      completedAt: null,
+      waitingFor: [{ seq: 0, kind: "signal", signal: "go", timeoutAt: null, since: 3_500 + i }],
+    });
+    await Promise.all(runIds.map((runId, i) => seed(i % 2 === 0 ? waiting(runId, i) : entry(runId, workflow, 3_000 + i))));
+    expect(new Set(runIds.map(shardOf))).toEqual(new Set(Array.from({ length: SHARDS }, (_, shard) => shard)));
+
+    const single = createClient(lowered);
+    const everywhere = await pages(client, { workflow, limit: 3 });
+    expect(ids(everywhere.rows).sort()).toEqual([...runIds].sort());
+    expect(await pages(single, { workflow, limit: 3 })).toEqual(everywhere);
+    expect((await single.listRuns({ workflow, counts: true })).counts?.filter((c) => c.workflow === workflow)).toEqual([
+      { workflow, status: "completed", count: runIds.length / 2 },
+      { workflow, status: "waiting", count: runIds.length / 2 },
+    ]);
+    const waits = (await single.inbox({ limit: 100 })).waits.filter((w) => w.workflow === workflow);
+    expect(waits.map((w) => w.runId).sort()).toEqual(runIds.filter((_, i) => i % 2 === 0).sort());
+    expect((await single.liveRunCounts()).filter((c) => c.workflow === workflow)).toEqual([{ workflow, version: 1, live: runIds.length / 2 }]);
+  });
+
+  it("are read when shard 0 knows of them: a shard has shard 0 record it before its first entry is written", async () => {
+    // Shard 7 of a deployment whose count was 8 and is 3 now (the test Worker's count).
+    const runId = `seven-${tag()}`;
+    await indexShard(env, 7).upsert(entry(runId, "seven", 7_000));
+    expect(unwrap(await indexShard(env, 0).list({ q: "no-such-run" })).shards).toBeGreaterThanOrEqual(8);
+    expect(ids((await client.listRuns({ q: runId })).runs)).toEqual([runId]);
+    expect(ids((await createClient(lowered).listRuns({ q: runId })).runs)).toEqual([runId]);
+  });
+
+  it("write nothing until shard 0 has recorded them: a push it cannot record fails and is taken once it can", async () => {
+    const runId = `nine-${tag()}`;
+    const refuse = "CREATE TRIGGER refuse_nine BEFORE INSERT ON shards WHEN new.shard = 9 BEGIN SELECT RAISE(ABORT, 'shard 9 refused'); END";
+    await runInDurableObject(indexShard(env, 0), (_instance, state) => void state.storage.sql.exec(refuse));
+    // (Settled here: handing the RPC's own promise to expect would leave promises of its properties unhandled.)
+    const refused = await indexShard(env, 9)
+      .upsert(entry(runId, "nine", 9_000))
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    expect(String(refused)).toMatch(/shard 9 refused/);
+    const held = () => runInDurableObject(indexShard(env, 9), (_instance, state) => state.storage.sql.exec("SELECT run_id FROM runs").toArray());
+    expect(await held()).toEqual([]);
+    expect(ids((await client.listRuns({ q: runId })).runs)).toEqual([]);
+
+    await runInDurableObject(indexShard(env, 0), (_instance, state) => void state.storage.sql.exec("DROP TRIGGER refuse_nine"));
+    await indexShard(env, 9).upsert(entry(runId, "nine", 9_000));
+    expect(await held()).toEqual([{ run_id: runId }]);
+    expect(ids((await client.listRuns({ q: runId })).runs)).toEqual([runId]);
+  });
+
+  it("are recorded as they wake when they took entries before shards were recorded", async () => {
+    const runId = `eleven-${tag()}`;
+    const shard = indexShard(env, 11);
+    // An entry written as an index of before this release wrote it: no shard recorded, here or in shard 0.
+    await runInDurableObject(shard, (_instance, state) => {
+      state.storage.sql.exec(
+        "INSERT INTO runs (run_id, workflow, status, created_at, updated_at, version) VALUES (?, 'eleven', 'completed', 11000, 11001, 1)",
+        runId,
+      );
+      state.storage.sql.exec("DELETE FROM shards");
+    });
+    expect(ids((await client.listRuns({ q: runId })).runs)).toEqual([]);
+    await evictDurableObject(shard);
+    // Any call wakes it, here a read of its own list: it has shard 0 record it before it answers.
+    expect(ids(unwrap(await shard.list({ q: runId })).runs)).toEqual([runId]);
+    expect(ids((await client.listRuns({ q: runId })).runs)).toEqual([runId]);
+    expect(ids((await createClient(lowered).listRuns({ q: runId })).runs)).toEqual([runId]);
+  });
+
+  it("are relayed on the live list's socket after the count was lowered", async () => {
+    const live = liveList(await createClient(lowered).liveRuns(new Request("http://stepwise.test/api/live/runs", { headers: { upgrade: "websocket" } })));
+    const runId = idsOnEveryShard(`relay-${tag()}`, 1)[SHARDS - 1]!;
+    expect(shardOf(runId)).toBe(SHARDS - 1);
+    await seed(entry(runId, "relay", 12_000));
+    expect(await live.next((f) => f.type === "run" && f.run.runId === runId)).toMatchObject({ type: "run", run: { runId, workflow: "relay" } });
+    live.close();
   });
 });

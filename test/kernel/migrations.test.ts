@@ -221,6 +221,7 @@ describe("the run index", () => {
       state.storage.sql.exec("DROP TABLE runs");
       state.storage.sql.exec("DROP TABLE signal_waits");
       state.storage.sql.exec("DROP TABLE run_counts");
+      state.storage.sql.exec("DROP TABLE shards");
       state.storage.sql.exec(LEGACY_RUNS);
       state.storage.sql.exec("INSERT INTO runs VALUES ('run_old', 'greet', 'completed', 1, 2, 3)");
     });

@@ -46,11 +46,20 @@ export function indexShardName(shard: number): string {
   return shard === 0 ? "global" : `shard-${shard}`;
 }
 
+/** The shard an index object's name says it is (indexShardName read back); null for any other name. */
+export function indexShardNumber(name: string | undefined): number | null {
+  if (name === "global") return 0;
+  const match = /^shard-([1-9]\d{0,2})$/.exec(name ?? "");
+  if (match === null) return null;
+  const shard = Number(match[1]);
+  return shard < MAX_INDEX_SHARDS ? shard : null;
+}
+
 export function indexShard(env: Env, shard: number): DurableObjectStub<RunIndex> {
   return env.RUN_INDEX.getByName(indexShardName(shard));
 }
 
-/** Every shard the lists read: 0 to count - 1. */
-export function indexShards(env: Env): DurableObjectStub<RunIndex>[] {
-  return Array.from({ length: indexShardCount(env) }, (_, shard) => indexShard(env, shard));
+/** The stubs of shards `from` to `to` - 1. */
+export function indexShardRange(env: Env, from: number, to: number): DurableObjectStub<RunIndex>[] {
+  return Array.from({ length: Math.max(0, to - from) }, (_, i) => indexShard(env, from + i));
 }

@@ -71,4 +71,10 @@ export const RUN_INDEX_MIGRATIONS: readonly string[] = [
     DELETE FROM signal_waits WHERE run_id = old.run_id;
   END;
   `,
+  // 5: the shards known to hold entries (RunIndex.noteShard), so that lists read every one of them even
+  // after STEPWISE_INDEX_SHARDS was lowered. Shard 0 holds a row for each shard above it that took an
+  // entry; any other shard holds its own row once shard 0 has recorded it.
+  `
+  CREATE TABLE shards (shard INTEGER PRIMARY KEY);
+  `,
 ];

@@ -96,6 +96,27 @@ export class RunIndexStore {
     return this.#sql.first("DELETE FROM runs WHERE run_id = ? RETURNING run_id", runId) !== undefined;
   }
 
+  /** Records that `shard` holds entries (see RunIndex.noteShard); a shard recorded already stays as it is. */
+  noteShard(shard: number): void {
+    this.#sql.exec("INSERT INTO shards (shard) VALUES (?) ON CONFLICT (shard) DO NOTHING", shard);
+  }
+
+  /** Whether `shard` is recorded here. */
+  hasShard(shard: number): boolean {
+    return this.#sql.first("SELECT 1 AS x FROM shards WHERE shard = ?", shard) !== undefined;
+  }
+
+  /** One past the highest shard recorded here, at least 1: on shard 0, how many shards lists must read at least. */
+  shardsKnown(): number {
+    const highest = this.#sql.first("SELECT MAX(shard) AS highest FROM shards")?.highest;
+    return typeof highest === "number" ? highest + 1 : 1;
+  }
+
+  /** Whether no entry is held. */
+  isEmpty(): boolean {
+    return this.#sql.first("SELECT 1 AS x FROM runs LIMIT 1") === undefined;
+  }
+
   /** How many runs that have not finished each workflow version has (versions with none are left out). */
   liveCounts(): z.infer<typeof LiveCount>[] {
     return this.#sql

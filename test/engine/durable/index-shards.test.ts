@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createClient, StepwiseError } from "../../../src/engine/index.ts";
 import { IndexOutbox } from "../../../src/engine/durable/index-outbox.ts";
-import { indexShard, indexShardCount, indexShardName, indexShardOf } from "../../../src/engine/durable/index-shards.ts";
+import { indexShard, indexShardCount, indexShardName, indexShardNumber, indexShardOf, MAX_INDEX_SHARDS } from "../../../src/engine/durable/index-shards.ts";
 import { MIGRATIONS } from "../../../src/engine/durable/schema.ts";
 import { RunStore } from "../../../src/engine/durable/run-store.ts";
 import { migrate, Sql } from "../../../src/kernel/index.ts";
@@ -77,6 +77,16 @@ describe("a run's index shard", () => {
     expect(shard).toBe(0);
     expect(indexShardName(0)).toBe("global");
     expect(indexShard(env, 0).id.equals(env.RUN_INDEX.idFromName("global"))).toBe(true);
+  });
+});
+
+describe("an index object's shard, read from its name", () => {
+  it("is the shard whose name it is, for every shard there may be", () => {
+    for (let shard = 0; shard < MAX_INDEX_SHARDS; shard++) expect(indexShardNumber(indexShardName(shard))).toBe(shard);
+  });
+
+  it.each([undefined, "", "shard-0", "shard-01", "shard-256", "shard-1000", "shard-", "shard-1x", "index-4", "Global"])("is none for %j", (name) => {
+    expect(indexShardNumber(name)).toBeNull();
   });
 });
 

@@ -30,7 +30,7 @@ const signalWait = (seq: number, since: number, extra: Partial<Extract<IndexWait
 async function indexAt(version: number, seed: (sql: SqlStorage) => void) {
   const index = fresh();
   await runInDurableObject(index, (_instance, state) => {
-    for (const t of ["runs", "signal_waits", "run_counts", "_schema"]) state.storage.sql.exec(`DROP TABLE ${t}`);
+    for (const t of ["runs", "signal_waits", "run_counts", "shards", "_schema"]) state.storage.sql.exec(`DROP TABLE ${t}`);
     migrate(new Sql(state.storage), RUN_INDEX_MIGRATIONS.slice(0, version));
     seed(state.storage.sql);
   });

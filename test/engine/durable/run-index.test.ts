@@ -11,7 +11,7 @@ import { migrate, Sql } from "../../../src/kernel/index.ts";
 
 /** Drops every table of the index (triggers go with theirs), to build an older schema by hand. */
 function dropAll(state: DurableObjectState): void {
-  for (const t of ["runs", "signal_waits", "run_counts", "_schema"]) state.storage.sql.exec(`DROP TABLE ${t}`);
+  for (const t of ["runs", "signal_waits", "run_counts", "shards", "_schema"]) state.storage.sql.exec(`DROP TABLE ${t}`);
 }
 
 const fresh = () => env.RUN_INDEX.getByName(`index-${crypto.randomUUID()}`);
@@ -39,7 +39,7 @@ describe("RunIndex", () => {
       entry("r7", "b", "canceled", 1),
     ])
       await index.upsert(e);
-    expect(await index.liveCounts()).toEqual([
+    expect((await index.liveCounts()).live).toEqual([
       { workflow: "a", version: 1, live: 2 },
       { workflow: "a", version: 2, live: 1 },
       { workflow: "b", version: 3, live: 1 },
@@ -47,7 +47,7 @@ describe("RunIndex", () => {
     // A run that ends leaves the count; a late push of its earlier status does not bring it back.
     await index.upsert(entry("r4", "a", "completed", 2, 3));
     await index.upsert(entry("r4", "a", "waiting", 2, 2));
-    expect((await index.liveCounts()).filter((c) => c.workflow === "a")).toEqual([{ workflow: "a", version: 1, live: 2 }]);
+    expect((await index.liveCounts()).live.filter((c) => c.workflow === "a")).toEqual([{ workflow: "a", version: 1, live: 2 }]);
   });
 
   it("lists each run with its workflow version, and filters by status paused", async () => {
@@ -82,7 +82,7 @@ describe("RunIndex", () => {
     const listed = await index.list({});
     expect(listed.ok && listed.value.runs.map((r) => r.runId)).toEqual(["r2"]);
     await index.remove("r2");
-    expect(await index.liveCounts()).toEqual([]);
+    expect((await index.liveCounts()).live).toEqual([]);
   });
 
   it("writes pushes that arrive together in one batch after their turn, in the order they came", async () => {
@@ -143,7 +143,7 @@ describe("RunIndex", () => {
       state.storage.sql.exec("INSERT INTO runs VALUES ('run_old', 'greet', 'waiting', 1, 2, 3)");
     });
     await evictDurableObject(index);
-    expect(await index.liveCounts()).toEqual([{ workflow: "greet", version: 1, live: 1 }]);
+    expect((await index.liveCounts()).live).toEqual([{ workflow: "greet", version: 1, live: 1 }]);
     await runInDurableObject(index, (_instance, state) => {
       expect(new Sql(state.storage).first("SELECT version FROM _schema")?.version).toBe(RUN_INDEX_MIGRATIONS.length);
     });
