@@ -9,7 +9,7 @@ import type {
   LanguageModelV4Usage,
 } from "@ai-sdk/provider";
 import { z } from "zod";
-import { Agent, AgentThread as StepwiseThread } from "../src/agents/index.ts";
+import { Agent, createThread, saveMessage, AgentThread as StepwiseThread } from "../src/agents/index.ts";
 import { createStepwise } from "../src/stepwise.ts";
 import { type FloorEnv, floorFetch } from "./floor.ts";
 
@@ -94,11 +94,55 @@ export class AgentThread extends StepwiseThread {
   }
 }
 
+/** A load on one shared object from inside the Worker (no HTTP per call): `n` calls, `concurrency` at a time. */
+const LoadBody = z.object({ tag: z.string().min(1), n: z.number().int().min(1).max(100_000), concurrency: z.number().int().min(1).max(1_000) });
+
+/** Runs `task(i)` for i in 0..n-1, `concurrency` at a time; resolves when all are done. */
+async function pool(n: number, concurrency: number, task: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, n) }, async () => {
+      while (next < n) await task(next++);
+    }),
+  );
+}
+
+/**
+ * The capacity of the objects every thread shares or every chat message goes through, timed in the Worker:
+ *   POST /bench/threads/index-upserts { tag, n, concurrency }   n entries of new threads pushed to the thread
+ *        index, as a thread pushes its own after each saved message
+ *   POST /bench/threads/appends { tag, n, concurrency }         a new thread, then n prompts saved to it,
+ *        one saveMessage each (each save also pushes the thread's entry to the thread index)
+ */
+async function loadFetch(request: Request, env: Env, url: URL): Promise<Response | null> {
+  if (request.method !== "POST") return null;
+  if (url.pathname === "/bench/threads/index-upserts") {
+    const { tag, n, concurrency } = LoadBody.parse(await request.json());
+    const index = env.THREAD_INDEX.getByName("global");
+    const t0 = performance.now();
+    await pool(n, concurrency, (i) => {
+      const at = Date.now();
+      return index.upsert({ threadId: `${tag}-${i}`, userId: "bench", title: null, createdAt: at, updatedAt: at, version: 1 });
+    });
+    return Response.json({ ms: performance.now() - t0 });
+  }
+  if (url.pathname === "/bench/threads/appends") {
+    const { tag, n, concurrency } = LoadBody.parse(await request.json());
+    const { threadId } = await createThread(env, { userId: "bench", title: tag });
+    const t0 = performance.now();
+    await pool(n, concurrency, (i) => saveMessage(env, { threadId, prompt: `message ${i}` }));
+    return Response.json({ ms: performance.now() - t0, threadId });
+  }
+  return null;
+}
+
 export default {
   async fetch(request: Request, env: Env & FloorEnv, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(request.url);
     const floor = await floorFetch(request, env, url);
     if (floor !== null) return floor;
+    const load = await loadFetch(request, env, url);
+    if (load !== null) return load;
     const match = /^\/bench\/threads\/([^/]+)\/instance$/.exec(url.pathname);
     if (match !== null) {
       // SAFETY: the THREADS binding is this file's AgentThread, which adds benchInstance.

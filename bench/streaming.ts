@@ -15,6 +15,9 @@
 // thread object -> SQLite append -> fan-out to every socket -> loopback -> the Node client's event loop
 // (which also parses the other clients' frames: with 200 clients the client side is part of the cost).
 //
+// Load: the thread index's upserts per second, and prompts saved to one thread per second, each called
+// from inside the Worker at a few levels of calls in flight (what docs/capacity.md plans threads with).
+//
 // Memory: workerd's resident memory (every workerd process of the dev server: locally each socket also
 // passes through wrangler's proxy Worker) and the Worker isolate's JS heap after a full collection
 // (DevTools protocol through wrangler's inspector proxy: a heap snapshot, then Runtime.getHeapUsage) before 1,000
@@ -60,11 +63,21 @@ export interface MemoryRow {
   idleS: number;
 }
 
+/** Calls to one shared object from inside the Worker, `concurrency` in flight (bench/streaming-worker.ts, loadFetch). */
+export interface LoadRow {
+  what: "thread index upserts" | "prompts saved to one thread";
+  concurrency: number;
+  calls: number;
+  perSecond: number;
+}
+
 export interface StreamingBenchResult {
   latency: LatencyRow[];
   /** The floor: a bare object sending the same frames to the same number of sockets (bench/floor.ts). */
   floor: LatencyRow;
   memory: MemoryRow;
+  /** What the thread index and one thread take (docs/capacity.md). */
+  load: LoadRow[];
 }
 
 const now = () => Date.now();
@@ -112,7 +125,25 @@ export async function runStreamingBench(opts: StreamingBenchOptions = {}): Promi
     log(`floor, a bare object to 200 sockets: median ${floor.medianMs.toFixed(2)} ms, p99 ${floor.p99Ms.toFixed(2)} ms, max ${floor.maxMs.toFixed(2)} ms`);
 
     const memory = await measureMemory(dev, newThread, connect, opts.quick ? 200 : 1000, log);
-    return { latency, floor, memory };
+
+    // After the memory figures, which these would disturb: the objects every thread shares or every chat message goes through.
+    const load: LoadRow[] = [];
+    const calls = opts.quick ? 400 : 2_000;
+    const loads: [LoadRow["what"], string, number[]][] = [
+      ["thread index upserts", "/bench/threads/index-upserts", [10, 100, 400]],
+      ["prompts saved to one thread", "/bench/threads/appends", [1, 10, 100]],
+    ];
+    for (const [what, path, levels] of loads) {
+      for (const concurrency of levels) {
+        const res = await fetch(dev.url + path, { method: "POST", body: JSON.stringify({ tag: `load-${now()}-${concurrency}`, n: calls, concurrency }) });
+        if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+        const { ms } = (await res.json()) as { ms: number };
+        const row: LoadRow = { what, concurrency, calls, perSecond: (calls / ms) * 1000 };
+        log(`${what}, ${concurrency} in flight: ${calls} in ${ms.toFixed(0)} ms = ${row.perSecond.toFixed(0)}/s`);
+        load.push(row);
+      }
+    }
+    return { latency, floor, memory, load };
   } finally {
     if (opts.dev === undefined) await dev.dispose();
   }
@@ -376,6 +407,8 @@ export function formatStreamingBench(r: StreamingBenchResult): string {
     "",
     `After the idle time the thread object ${m.evicted ? "had been evicted (a new instance answered)" : "had NOT been evicted (the same instance answered)"}, with ${m.socketsAfter} of ${m.sockets} sockets still accepted, and a socket answered \`resume\` with \`no-active\`.`,
   );
+  lines.push("", "| one shared object, called from inside the Worker | in flight | calls | per second |", "| --- | ---: | ---: | ---: |");
+  for (const l of r.load) lines.push(`| ${l.what} | ${l.concurrency} | ${l.calls} | ${l.perSecond.toFixed(0)} |`);
   return lines.join("\n");
 }
 
