@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { indexShard, indexShardCount, indexShardOf } from "../src/engine/durable/index-shards.ts";
 import { createClient, createRunObject, defineWorkflow, RunIndex as EngineRunIndex, Registry } from "../src/engine/index.ts";
+import { inFlight } from "./in-flight.ts";
 
 const oneStep = defineWorkflow({ name: "bench-shards-one-step", args: z.object({ i: z.number() }), handler: async (step, { i }) => step.run("one", () => i) });
 
@@ -45,16 +46,6 @@ const UpsertsBody = z.object({
 });
 const StartBody = z.object({ tag: z.string(), runs: z.number().int().min(1), concurrency: z.number().int().min(1) });
 
-/** Runs `task(i)` for i in 0..n-1, `concurrency` at a time; resolves when all are done. */
-async function pool(n: number, concurrency: number, task: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, n) }, async () => {
-      while (next < n) await task(next++);
-    }),
-  );
-}
-
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const url = new URL(request.url);
@@ -65,7 +56,7 @@ export default {
       const wait = (at: number) => ({ status: "waiting", waitingFor: [{ seq: 0, kind: "signal" as const, signal: "go", timeoutAt: null, since: at }] });
       const body = UpsertsBody.parse(await request.json());
       const t0 = performance.now();
-      await pool(body.n, body.concurrency, async (i) => {
+      await inFlight(body.n, body.concurrency, async (i) => {
         const runId = `${body.tag}-${i}`;
         const at = Date.now();
         await indexShard(env, body.spread ? indexShardOf(runId, shards) : 0).upsert({
@@ -85,7 +76,7 @@ export default {
       const body = StartBody.parse(await request.json());
       const client = createClient(env, registry);
       const t0 = performance.now();
-      await pool(body.runs, body.concurrency, (i) => client.startRun(oneStep.name, { i }, { runId: `${body.tag}-${i}` }));
+      await inFlight(body.runs, body.concurrency, (i) => client.startRun(oneStep.name, { i }, { runId: `${body.tag}-${i}` }));
       return Response.json({ startMs: performance.now() - t0 });
     }
     if (url.pathname === "/bench/shards/completed") {

@@ -12,6 +12,7 @@ import { z } from "zod";
 import { Agent, createThread, saveMessage, AgentThread as StepwiseThread } from "../src/agents/index.ts";
 import { createStepwise } from "../src/stepwise.ts";
 import { type FloorEnv, floorFetch } from "./floor.ts";
+import { inFlight } from "./in-flight.ts";
 
 /** What a prompt asks of the clock model: `bench deltas=200 interval=10 wait=1500`. */
 const ClockPrompt = z.object({
@@ -97,16 +98,6 @@ export class AgentThread extends StepwiseThread {
 /** A load on one shared object from inside the Worker (no HTTP per call): `n` calls, `concurrency` at a time. */
 const LoadBody = z.object({ tag: z.string().min(1), n: z.number().int().min(1).max(100_000), concurrency: z.number().int().min(1).max(1_000) });
 
-/** Runs `task(i)` for i in 0..n-1, `concurrency` at a time; resolves when all are done. */
-async function pool(n: number, concurrency: number, task: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, n) }, async () => {
-      while (next < n) await task(next++);
-    }),
-  );
-}
-
 /**
  * The capacity of the objects every thread shares or every chat message goes through, timed in the Worker:
  *   POST /bench/threads/index-upserts { tag, n, concurrency }   n entries of new threads pushed to the thread
@@ -120,7 +111,7 @@ async function loadFetch(request: Request, env: Env, url: URL): Promise<Response
     const { tag, n, concurrency } = LoadBody.parse(await request.json());
     const index = env.THREAD_INDEX.getByName("global");
     const t0 = performance.now();
-    await pool(n, concurrency, (i) => {
+    await inFlight(n, concurrency, (i) => {
       const at = Date.now();
       return index.upsert({ threadId: `${tag}-${i}`, userId: "bench", title: null, createdAt: at, updatedAt: at, version: 1 });
     });
@@ -130,7 +121,7 @@ async function loadFetch(request: Request, env: Env, url: URL): Promise<Response
     const { tag, n, concurrency } = LoadBody.parse(await request.json());
     const { threadId } = await createThread(env, { userId: "bench", title: tag });
     const t0 = performance.now();
-    await pool(n, concurrency, (i) => saveMessage(env, { threadId, prompt: `message ${i}` }));
+    await inFlight(n, concurrency, (i) => saveMessage(env, { threadId, prompt: `message ${i}` }));
     return Response.json({ ms: performance.now() - t0, threadId });
   }
   return null;
