@@ -28,7 +28,7 @@ export type LiveCount = { workflow: string; version: number; live: number };
  */
 export async function listRuns(env: Env, query: ListQuery): Promise<RunPage> {
   const { limit, counts } = ListQuery.parse(query);
-  const pages = await fromEveryShard(env, async (shard) => unwrap(await rpcResult<RunPage & KnownShards>(shard.list(query))));
+  const pages = await fromEveryShard(env, async (shard) => unwrap(await rpcResult<RunPage & KnownShards>(shard.list(query))), knownShards);
   const { rows, more } = merge(
     pages.map((p) => ({ rows: p.runs, more: p.nextCursor !== null })),
     limit,
@@ -48,7 +48,7 @@ export async function listRuns(env: Env, query: ListQuery): Promise<RunPage> {
 /** The open signal waits of live runs, oldest first, merged the way listRuns merges runs. */
 export async function inbox(env: Env, query: InboxQuery): Promise<InboxPage> {
   const { limit } = InboxQuery.parse(query);
-  const pages = await fromEveryShard(env, async (shard) => unwrap(await rpcResult<InboxPage & KnownShards>(shard.inbox(query))));
+  const pages = await fromEveryShard(env, async (shard) => unwrap(await rpcResult<InboxPage & KnownShards>(shard.inbox(query))), knownShards);
   const { rows, more } = merge(
     pages.map((p) => ({ rows: p.waits, more: p.nextCursor !== null })),
     limit,
@@ -60,7 +60,7 @@ export async function inbox(env: Env, query: InboxQuery): Promise<InboxPage> {
 
 /** How many live runs each workflow version has, added up over the shards. */
 export async function liveRunCounts(env: Env): Promise<LiveCount[]> {
-  const counts = await fromEveryShard(env, (shard) => shard.liveCounts());
+  const counts = await fromEveryShard(env, (shard) => shard.liveCounts(), knownShards);
   return addUp(
     counts.flatMap((c) => c.live),
     (c) => JSON.stringify([c.workflow, c.version]),
@@ -75,11 +75,11 @@ export async function liveRunCounts(env: Env): Promise<LiveCount[]> {
  * every shard's socket is open, so a list read after it misses no change.
  */
 export async function liveRuns(env: Env, request: Request): Promise<Response> {
-  const open = (shard: IndexStub) => shard.fetch(new Request("https://index.internal/live", { headers: request.headers }));
-  const count = indexShardCount(env);
-  const answers = await Promise.all(indexShardRange(env, 0, count).map(open));
-  const known = Number(answers[0]!.headers.get(KNOWN_SHARDS_HEADER) ?? 1);
-  if (known > count) answers.push(...(await Promise.all(indexShardRange(env, count, known).map(open))));
+  const answers = await fromEveryShard(
+    env,
+    (shard) => shard.fetch(new Request("https://index.internal/live", { headers: request.headers })),
+    (answer) => Number(answer.headers.get(KNOWN_SHARDS_HEADER) ?? 1),
+  );
   if (answers.length === 1) return answers[0]!;
   const refused = answers.find((a) => a.webSocket === null);
   if (refused !== undefined) {
@@ -122,16 +122,20 @@ function relay(shardSockets: WebSocket[]): Response {
 
 type IndexStub = DurableObjectStub<RunIndex>;
 
+/** The shards shard 0 knows of, from its answer to a read (see KnownShards). */
+const knownShards = (answer: KnownShards): number => answer.shards ?? 1;
+
 /**
  * `read` of every shard lists must read: shards 0 to the count - 1 at once, then, when shard 0 knows of
- * shards above the count (it was lowered), those too. The answers in shard order.
+ * shards above the count (it was lowered), those too. `known` reads how many it knows of from its answer.
+ * The answers in shard order.
  */
-async function fromEveryShard<T extends KnownShards>(env: Env, read: (shard: IndexStub) => Promise<T>): Promise<T[]> {
+async function fromEveryShard<T>(env: Env, read: (shard: IndexStub) => Promise<T>, known: (answer: T) => number): Promise<T[]> {
   const count = indexShardCount(env);
   const answers = await Promise.all(indexShardRange(env, 0, count).map(read));
-  const known = answers[0]!.shards ?? 1;
-  if (known <= count) return answers;
-  return [...answers, ...(await Promise.all(indexShardRange(env, count, known).map(read)))];
+  const shards = known(answers[0]!);
+  if (shards <= count) return answers;
+  return [...answers, ...(await Promise.all(indexShardRange(env, count, shards).map(read)))];
 }
 
 /**
