@@ -21,10 +21,11 @@
 // both clocks are read the same way.
 //
 // StartWorkObject is the one exception: it takes the run object's schema (its migrations, through the
-// kernel's runner) and the run store's statements for quick steps, which are SQL text and not engine
-// code, to measure what a start, and a whole run, cost in storage alone.
+// kernel's runner), the run store's statements for quick steps and the cadences they are written at
+// (SQL text and constants, not engine code), to measure what a start, and a whole run, cost in storage alone.
 import { DurableObject } from "cloudflare:workers";
-import { batchStatementsFor, plainBatchValues } from "../src/engine/durable/run-store.ts";
+import { YIELD_EVERY } from "../src/engine/durable/execution.ts";
+import { batchStatementsFor, PLAIN_STEP_WRITES, plainBatchValues, UPSERT_TIMER } from "../src/engine/durable/run-store.ts";
 import { CREATE_STEP_VIEWS, CREATED_LATER, MIGRATIONS } from "../src/engine/durable/schema.ts";
 import { migrate, probeSchema } from "../src/kernel/migrations.ts";
 import { Sql, type SqlValue } from "../src/kernel/sql.ts";
@@ -191,7 +192,7 @@ export class StartWorkObject extends DurableObject<FloorEnv> {
     void this.ctx.storage.setAlarm(at + 30_000);
     let batches = 0;
     for (let from = 0; from < steps; from += 8) {
-      if (from > 0 && from % 512 === 0) await tick();
+      if (from > 0 && from % YIELD_EVERY === 0) await tick();
       const now = Date.now();
       const to = Math.min(steps, from + 8);
       const statements = batchStatementsFor(to - from);
@@ -200,8 +201,8 @@ export class StartWorkObject extends DurableObject<FloorEnv> {
         const data = JSON.stringify({ seq, name: "s", kind: "run", attempt: 1 });
         values.push(seq, "s", "run", 1, null, JSON.stringify(seq), now, now, data);
       }
-      if (++batches > PLAIN_BATCHES) {
-        if (batches === PLAIN_BATCHES + 1) sql.exec(CREATE_STEP_VIEWS);
+      if (++batches > PLAIN_STEP_WRITES) {
+        if (batches === PLAIN_STEP_WRITES + 1) sql.exec(CREATE_STEP_VIEWS);
         sql.exec(statements.views, ...values);
         continue;
       }
@@ -254,10 +255,6 @@ function insertRun(sql: Sql, name: string, at: number, args: { steps: number; wa
 
 /** A run's token usage when its steps reported none, as its run.finished event carries it. */
 const NO_USAGE = { inputTokens: 0, outputTokens: 0, totalTokens: 0, byModel: [] };
-/** Batches written as plain statements before the step views are made (RunStore's PLAIN_STEP_WRITES). */
-const PLAIN_BATCHES = 64;
-/** A timer as the run store sets one. */
-const UPSERT_TIMER = "INSERT INTO timers (at, kind, seq) VALUES (?, ?, ?) ON CONFLICT (kind, seq) DO UPDATE SET at = excluded.at";
 
 /** Instead of the run object's schema: four plain tables with the columns a start writes (no indexes, views, triggers or `_schema`). */
 const PLAIN_TABLES = `

@@ -60,7 +60,7 @@ export interface ExecutionHost {
  * 19.25-21.5 (19.75) every 256, and 20.8-22.9 ms of wall time (median 21.7) against 21.8-24.5 (22.6):
  * 40 serial held starts a batch, three batches, five alternated rounds.
  */
-const YIELD_EVERY = 512;
+export const YIELD_EVERY = 512;
 /**
  * The same while it replays journaled steps: each is answered from its row in about a microsecond (a
  * 10,000-step replay took 22 ms, of which reading the rows is about the 14 ms a bare object takes to

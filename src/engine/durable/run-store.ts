@@ -173,7 +173,10 @@ const RESOLVED = Promise.resolve();
  * before the step views are created: a short run never needs them, and creating them with the schema
  * cost a start of a run that waits about a tenth of its CPU. Past this many, a step is one statement again.
  */
-const PLAIN_STEP_WRITES = 64;
+export const PLAIN_STEP_WRITES = 64;
+
+/** Arms a timer, or moves the one of its kind and step (see setTimer). */
+export const UPSERT_TIMER = "INSERT INTO timers (at, kind, seq) VALUES (?, ?, ?) ON CONFLICT (kind, seq) DO UPDATE SET at = excluded.at";
 
 /**
  * The statements that write `n` quick steps at once (see RunStore.#batch), a quick step being the
@@ -1058,7 +1061,7 @@ export class RunStore {
 
   /** Arms (or moves) the timer of this kind for this step. */
   setTimer(kind: TimerKind, seq: number, at: number): void {
-    this.#exec("INSERT INTO timers (at, kind, seq) VALUES (?, ?, ?) ON CONFLICT (kind, seq) DO UPDATE SET at = excluded.at", at, kind, seq);
+    this.#exec(UPSERT_TIMER, at, kind, seq);
     this.#timers?.set(`${kind} ${seq}`, { kind, seq, at });
     if (this.#timers !== null && this.#timers.size > MIRRORED_TIMERS) this.#timers = null;
   }
