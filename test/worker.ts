@@ -77,7 +77,10 @@ export class WorkflowRun extends stepwise.WorkflowRun {
     return manualClock(this);
   }
 }
-export { RunIndex } from "../src/engine/index.ts";
+import { RunIndex } from "../src/engine/index.ts";
+export { RunIndex };
+/** A run index in a namespace of its own, so its shard 0 knows of no other shard (test/engine/run-index-reads.test.ts). */
+export class SoloRunIndex extends RunIndex {}
 export { ThreadIndex } from "../src/agents/index.ts";
 /** A thread whose clock a test may stop and move (test/helpers/clock.ts); it runs on real time until then. */
 export class AgentThread extends BaseAgentThread {

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { createClient, type IndexedRun, type InboxWait, type StepwiseClient } from "../../src/engine/index.ts";
 import { newestFirst, oldestWaitFirst, type IndexEntry, type ListQuery, type RunPage } from "../../src/engine/durable/index-entry.ts";
 import { indexShard } from "../../src/engine/durable/index-shards.ts";
+import { KNOWN_SHARDS_HEADER } from "../../src/engine/durable/run-index.ts";
 import { rpcResult, unwrap } from "../../src/kernel/index.ts";
 import { idsOnEveryShard, SHARDS, seed, shardEntries, shardOf } from "../helpers/index-shards.ts";
 import { client, runStub, settle } from "../helpers/runtime.ts";
@@ -297,6 +298,22 @@ describe("shards above the count", () => {
     expect(shardOf(runId)).toBe(SHARDS - 1);
     await seed(entry(runId, "relay", 12_000));
     expect(await live.next((f) => f.type === "run" && f.run.runId === runId)).toMatchObject({ type: "run", run: { runId, workflow: "relay" } });
+    live.close();
+  });
+});
+
+describe("the live list of one shard", () => {
+  // A deployment of one shard that never had more: its index alone in a namespace of its own.
+  const solo = { ...env, RUN_INDEX: (env as unknown as { SOLO_RUN_INDEX: Env["RUN_INDEX"] }).SOLO_RUN_INDEX, STEPWISE_INDEX_SHARDS: "1" };
+
+  it("is shard 0's own socket, without the header shard 0 sets for the Worker", async () => {
+    const res = await createClient(solo).liveRuns(new Request("http://stepwise.test/api/live/runs", { headers: { upgrade: "websocket" } }));
+    expect(res.status).toBe(101);
+    expect(res.headers.get(KNOWN_SHARDS_HEADER)).toBeNull();
+    const live = liveList(res);
+    const runId = `solo-${tag()}`;
+    await indexShard(solo, 0).upsert(entry(runId, "solo", 13_000));
+    expect(await live.next((f) => f.type === "run" && f.run.runId === runId)).toMatchObject({ type: "run", run: { runId, workflow: "solo" } });
     live.close();
   });
 });

@@ -1,7 +1,10 @@
 // How the run index is split: STEPWISE_INDEX_SHARDS objects, each holding the entries of the runs that
 // hash to it. A run's shard is decided once, when the run is created, and stored with it (see NewRun).
 import { StepwiseError } from "../../kernel/index.ts";
+import { indexShardOf } from "../core/shard-hash.ts";
 import type { RunIndex } from "./run-index.ts";
+
+export { indexShardOf };
 
 /** The most shards a deployment may have: one list request asks each of them. */
 export const MAX_INDEX_SHARDS = 256;
@@ -21,19 +24,6 @@ export function indexShardCount(env: { STEPWISE_INDEX_SHARDS?: unknown }): numbe
     "config.invalid",
     `STEPWISE_INDEX_SHARDS must be a whole number from 1 to ${MAX_INDEX_SHARDS} (the run index's shard count), not ${JSON.stringify(raw)}`,
   );
-}
-
-/**
- * The shard of a new run: a hash of its id modulo the count. FNV-1a (32 bits) because it is synchronous
- * and spreads ids that differ in their last characters; it only has to be stable, as the result is stored.
- */
-export function indexShardOf(runId: string, count: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < runId.length; i++) {
-    hash ^= runId.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0) % count;
 }
 
 /** The shard a run created now belongs to, under the deployment's count. */
