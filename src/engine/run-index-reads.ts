@@ -80,11 +80,7 @@ export async function liveRuns(env: Env, request: Request): Promise<Response> {
     (shard) => shard.fetch(new Request("https://index.internal/live", { headers: request.headers })),
     (answer) => Number(answer.headers.get(KNOWN_SHARDS_HEADER) ?? 1),
   );
-  if (answers.length === 1) {
-    // Shard 0's own socket, without the header that is for this function alone.
-    const only = answers[0]!;
-    return only.webSocket === null ? only : new Response(null, { status: 101, webSocket: only.webSocket });
-  }
+  if (answers.length === 1) return answers[0]!;
   const refused = answers.find((a) => a.webSocket === null);
   if (refused !== undefined) {
     // Every shard refuses alike (no upgrade); sockets some other shard opened are closed unused.

@@ -306,7 +306,7 @@ describe("the live list of one shard", () => {
   // A deployment of one shard that never had more: its index alone in a namespace of its own.
   const solo = { ...env, RUN_INDEX: (env as unknown as { SOLO_RUN_INDEX: Env["RUN_INDEX"] }).SOLO_RUN_INDEX, STEPWISE_INDEX_SHARDS: "1" };
 
-  it("is shard 0's own socket, without the header shard 0 sets for the Worker", async () => {
+  it("is shard 0's own socket, with no shard-count header: shard 0 knows of no shard above it", async () => {
     const res = await createClient(solo).liveRuns(new Request("http://stepwise.test/api/live/runs", { headers: { upgrade: "websocket" } }));
     expect(res.status).toBe(101);
     expect(res.headers.get(KNOWN_SHARDS_HEADER)).toBeNull();

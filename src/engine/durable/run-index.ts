@@ -19,7 +19,7 @@ import { closeSocket } from "./run-object.ts";
 /** A frame on the list's live socket: a run whose entry changed (as GET /api/runs lists it), or one removed. */
 export type LiveFrame = { type: "run"; run: IndexedRun } | { type: "removed"; runId: string };
 
-/** What shard 0 adds to each read: how many shards lists must read at least (one past the highest it knows of). */
+/** What shard 0 adds to each read: how many shards lists must read at least (one past the highest it knows of); absent when it knows of none above it. */
 export interface KnownShards {
   shards?: number;
 }
@@ -98,9 +98,11 @@ export class RunIndex extends DurableObject<Env> {
     return this.#recording;
   }
 
-  /** What this object adds to a read: shard 0 the shards it knows of, the others nothing. */
+  /** What this object adds to a read: shard 0 the shards it knows of when any is above it, the others nothing. */
   #knownShards(): KnownShards {
-    return this.#shard === 0 ? { shards: this.#store.shardsKnown() } : {};
+    if (this.#shard !== 0) return {};
+    const shards = this.#store.shardsKnown();
+    return shards > 1 ? { shards } : {};
   }
 
   readonly #upsertMany = (entries: readonly z.output<typeof IndexEntry>[]): (IndexedRun | null)[] => this.#store.upsert(entries);
